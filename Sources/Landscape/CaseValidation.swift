@@ -1,0 +1,109 @@
+extension Case {
+    /// Checks every field before any numerical routine sees it.
+    ///
+    /// Features: at least one, distinct, non-empty. Patterns: at least one, distinct
+    /// names, probabilities finite in [0, 1] summing to at most 1, magnitudes finite and
+    /// at most `Case.magnitudeLimit` in size. Path: finite ends of the feature count,
+    /// neither zero, not parallel (so w(t) never vanishes), a finite t range with
+    /// t_min < t_max. Penalty: coefficient finite and >= 0, exponent finite and > 0.
+    /// - Throws: `CaseError` naming the first bad field.
+    public func validate() throws {
+        if features.isEmpty {
+            throw CaseError(field: "features", value: "[]", reason: "must name at least one feature")
+        }
+        var seen = Set<String>()
+        for (i, feature) in features.enumerated() {
+            if feature.isEmpty {
+                throw CaseError(field: "features[\(i)]", value: "\"\"", reason: "is empty")
+            }
+            if !seen.insert(feature).inserted {
+                throw CaseError(field: "features[\(i)]", value: "\"\(feature)\"", reason: "is a duplicate")
+            }
+        }
+        if patterns.isEmpty {
+            throw CaseError(field: "patterns", value: "[]", reason: "must list at least one pattern")
+        }
+        var names = Set<String>()
+        var total = 0.0
+        for (j, pattern) in patterns.enumerated() {
+            let field = "patterns[\(j)]"
+            if pattern.name.isEmpty {
+                throw CaseError(field: "\(field).name", value: "\"\"", reason: "is empty")
+            }
+            if !names.insert(pattern.name).inserted {
+                throw CaseError(field: "\(field).name", value: "\"\(pattern.name)\"", reason: "is a duplicate")
+            }
+            let p = pattern.probability
+            if !p.isFinite || p < 0 || p > 1 {
+                throw CaseError(field: "\(field).probability", value: "\(p)", reason: "is not in [0, 1]")
+            }
+            total += p
+            if pattern.magnitudes.count != features.count {
+                throw CaseError(
+                    field: "\(field).fires", value: "\(pattern.magnitudes.count) magnitudes",
+                    reason: "does not match the \(features.count) features")
+            }
+            for (i, m) in pattern.magnitudes.enumerated() where !m.isFinite || abs(m) > Case.magnitudeLimit {
+                throw CaseError(
+                    field: "\(field).fires.\(features[i])", value: "\(m)",
+                    reason: "is not a finite magnitude of size at most \(Case.magnitudeLimit)")
+            }
+        }
+        if total > 1 + 1e-12 {
+            throw CaseError(
+                field: "patterns", value: "probabilities summing to \(total)", reason: "exceed 1")
+        }
+        try path.validate(featureCount: features.count, features: features)
+        let lambda = penalty.coefficient
+        if !lambda.isFinite || lambda < 0 {
+            throw CaseError(field: "penalty.coefficient", value: "\(lambda)", reason: "is not a finite number >= 0")
+        }
+        let p = penalty.exponent
+        if !p.isFinite || p <= 0 || p > 16 {
+            throw CaseError(field: "penalty.p", value: "\(p)", reason: "is not in (0, 16]")
+        }
+    }
+
+    /// The largest magnitude a case may use: keeps squared magnitudes and their exact
+    /// rational forms far from overflow.
+    public static let magnitudeLimit = 1e6
+}
+
+extension LatentPath {
+    /// Checks the path: finite ends of the right length, neither zero, not parallel
+    /// (|u|^2 |v|^2 - (u . v)^2 > 1e-12 |u|^2 |v|^2, so w(t) never vanishes), and a
+    /// finite t range with t_min < t_max.
+    /// - Throws: `CaseError` naming the first bad field.
+    public func validate(featureCount: Int, features: [String]) throws {
+        for (label, end) in [("path.from", from), ("path.to", to)] {
+            if end.count != featureCount {
+                throw CaseError(field: label, value: "\(end.count) components", reason: "does not match the \(featureCount) features")
+            }
+            for (i, c) in end.enumerated() where !c.isFinite || abs(c) > Case.magnitudeLimit {
+                throw CaseError(field: "\(label).\(features[i])", value: "\(c)", reason: "is not a finite component of size at most \(Case.magnitudeLimit)")
+            }
+            if end.allSatisfy({ $0 == 0 }) {
+                throw CaseError(field: label, value: describe(end, features), reason: "is the zero vector")
+            }
+        }
+        let uu = from.reduce(0) { $0 + $1 * $1 }
+        let vv = to.reduce(0) { $0 + $1 * $1 }
+        let uv = zip(from, to).reduce(0) { $0 + $1.0 * $1.1 }
+        if uu * vv - uv * uv <= 1e-12 * uu * vv {
+            throw CaseError(
+                field: "path", value: "from \(describe(from, features)) to \(describe(to, features))",
+                reason: "has parallel ends, so w(t) = (1-t) u + t v spans no plane (and may vanish)")
+        }
+        let lo = tMin, hi = tMax
+        if !lo.isFinite || !hi.isFinite || abs(lo) > 1e6 || abs(hi) > 1e6 {
+            throw CaseError(field: "path.t", value: "[\(lo), \(hi)]", reason: "is not a finite range within [-1e6, 1e6]")
+        }
+        if !(lo < hi) {
+            throw CaseError(field: "path.t", value: "[\(lo), \(hi)]", reason: "is empty: t_min must be below t_max")
+        }
+    }
+}
+
+func describe(_ vector: [Double], _ features: [String]) -> String {
+    "{" + zip(features, vector).map { "\($0): \($1)" }.joined(separator: ", ") + "}"
+}
