@@ -1,0 +1,232 @@
+import Foundation
+
+/// Which expected loss: the mean squared error or the mean unsquared error norm.
+public enum LossKind: String, Sendable, Hashable, CaseIterable {
+    /// E[|x - xhat|^2] (+ penalty).
+    case mse
+    /// E[|x - xhat|] (+ penalty).
+    case l2
+}
+
+/// The exact expected losses of a case along its latent path, piece by piece.
+///
+/// Per pattern j: s_j(t) = w(t) . x_j (linear), D(t) = |w(t)|^2 (quadratic). Between
+/// relu breakpoints (roots of s_j) each pattern's squared error is Q_j(t) / D(t) with Q_j
+/// quadratic:
+///
+///     no bias:      Q_j = |x_j|^2 D - [s_j > 0] s_j^2
+///     optimal bias: Q_j = |x_j - mu|^2 D + 2 m s_j - m^2 - [s_j > 0] s_j^2,  m = w . mu
+///
+/// (with the optimal bias the "nothing fires" pattern x = 0 is a term too). Then
+///
+///     MSE(t) = sum_j pi_j Q_j / D + lambda sum_j pi_j (relu(s_j) / sqrt D)^p
+///     L2(t)  = sum_j pi_j sqrt(Q_j / D) + lambda sum_j pi_j (relu(s_j) / sqrt D)^p
+///
+/// Q_j >= 0; where it touches zero (the latent is parallel to the pattern) L2 has a cusp,
+/// and Q_j = c2 (t - t_c)^2 is kept factored so the cusp is exact.
+public struct LossLandscape: Sendable {
+    /// The case this landscape belongs to.
+    public let source: Case
+    /// D(t) = |w(t)|^2.
+    let norm: Quadratic
+    /// Breakpoints strictly inside the t range, ascending.
+    let breakpoints: [Double]
+    /// The relu pieces, in t order, covering [tMin, tMax].
+    let pieces: [Piece]
+
+    /// One relu piece: an interval on which every pattern is either active or clipped.
+    struct Piece: Sendable {
+        var lo: Double
+        var hi: Double
+        var terms: [Term]
+        /// N(t) = sum_j pi_j Q_j(t).
+        var numerator: Quadratic
+    }
+
+    /// One pattern's part of the loss on a piece.
+    struct Term: Sendable {
+        var probability: Double
+        /// Q_j on this piece.
+        var q: Quadratic
+        /// Where Q_j = c2 (t - t_c)^2 has its double root, if it has one (the L2 cusp).
+        var cusp: Double?
+        /// sqrt(c2), the one-sided slope of sqrt(Q_j) at the cusp.
+        var cuspSlope: Double
+        /// s_j(t) = sa + sb t.
+        var sa: Double
+        var sb: Double
+        var active: Bool
+
+        /// sqrt(Q_j(t)), exact at and near the cusp.
+        @inline(__always) func root(_ t: Double) -> Double {
+            if let c = cusp { return cuspSlope * abs(t - c) }
+            return max(q(t), 0).squareRoot()
+        }
+    }
+
+    /// Builds the landscape of a validated case.
+    ///
+    /// - Parameter source: a case that passed `validate()`.
+    public init(_ source: Case) {
+        self.source = source
+        let u = source.path.from, v = source.path.to
+        let dir = zip(u, v).map { $1 - $0 }
+        let norm = Quadratic(dot(u, u), 2 * dot(u, dir), dot(dir, dir))
+        self.norm = norm
+        let lo = source.path.tMin, hi = source.path.tMax
+
+        struct Line { var probability: Double; var x: [Double]; var a: Double; var b: Double; var canFire: Bool }
+        var lines = source.patterns.map {
+            Line(probability: $0.probability, x: $0.magnitudes, a: dot(u, $0.magnitudes), b: dot(dir, $0.magnitudes), canFire: true)
+        }
+        var mu = [Double](repeating: 0, count: source.features.count)
+        if source.bias == .optimal {
+            mu = source.meanActivation
+            lines.append(Line(probability: source.nothingProbability, x: mu.map { _ in 0 }, a: 0, b: 0, canFire: false))
+        }
+        lines.removeAll { $0.probability == 0 }
+
+        var cuts: [Double] = []
+        for line in lines where line.canFire && line.b != 0 {
+            let t = -line.a / line.b
+            if t > lo && t < hi { cuts.append(t) }
+        }
+        cuts.sort()
+        cuts = cuts.reduce(into: []) { acc, t in if acc.last != t { acc.append(t) } }
+        self.breakpoints = cuts
+
+        let ma = dot(u, mu), mb = dot(dir, mu)
+        let bounds = [lo] + cuts + [hi]
+        var pieces: [Piece] = []
+        for k in 0..<(bounds.count - 1) {
+            let a = bounds[k], b = bounds[k + 1], mid = 0.5 * (a + b)
+            var terms: [Term] = []
+            var numerator = Quadratic.zero
+            for line in lines {
+                let active = line.canFire && line.a + line.b * mid > 0
+                var q: Quadratic
+                if source.bias == .optimal {
+                    let centred = zip(line.x, mu).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                    q = centred * norm + 2 * Quadratic.product(ma, mb, line.a, line.b) - Quadratic.product(ma, mb, ma, mb)
+                } else {
+                    q = dot(line.x, line.x) * norm
+                }
+                if active { q = q - Quadratic.product(line.a, line.b, line.a, line.b) }
+                numerator = numerator + line.probability * q
+                let scale = max(abs(q.c0), abs(q.c1), abs(q.c2))
+                if scale == 0 { continue }  // the pattern is reconstructed exactly everywhere here
+                var cusp: Double? = nil
+                var cuspSlope = 0.0
+                if q.c2 > 0 {
+                    let tc = -q.c1 / (2 * q.c2)
+                    let floor = q.c0 - q.c1 * q.c1 / (4 * q.c2)
+                    if floor <= 1e-14 * scale {
+                        cusp = tc
+                        cuspSlope = q.c2.squareRoot()
+                    }
+                }
+                terms.append(Term(probability: line.probability, q: q, cusp: cusp, cuspSlope: cuspSlope, sa: line.a, sb: line.b, active: active))
+            }
+            pieces.append(Piece(lo: a, hi: b, terms: terms, numerator: numerator))
+        }
+        self.pieces = pieces
+    }
+
+    // MARK: Evaluation
+
+    /// The index of the piece holding t, taking the left piece at a breakpoint when
+    /// `side` < 0 and the right one otherwise.
+    func pieceIndex(_ t: Double, side: Double = 1) -> Int {
+        var k = 0
+        for b in breakpoints {
+            if side < 0 ? t > b : t >= b { k += 1 } else { break }
+        }
+        return k
+    }
+
+    /// The expected loss at t (t within the range; outside it, the end pieces extend).
+    ///
+    /// - Parameters:
+    ///   - kind: MSE or L2; both include the penalty when the case has one.
+    ///   - t: the path parameter.
+    public func loss(_ kind: LossKind, at t: Double) -> Double {
+        value(kind, at: t, piece: pieces[pieceIndex(t)])
+    }
+
+    func value(_ kind: LossKind, at t: Double, piece: Piece) -> Double {
+        let d = norm(t)
+        var total: Double
+        switch kind {
+        case .mse:
+            total = max(piece.numerator(t), 0) / d
+        case .l2:
+            var sum = 0.0
+            for term in piece.terms { sum += term.probability * term.root(t) }
+            total = sum / d.squareRoot()
+        }
+        let lambda = source.penalty.coefficient
+        if lambda > 0 {
+            let p = source.penalty.exponent
+            var sum = 0.0
+            for term in piece.terms where term.active {
+                let h = max(term.sa + term.sb * t, 0) / d.squareRoot()
+                sum += term.probability * (p == 1 ? h : pow(h, p))
+            }
+            total += lambda * sum
+        }
+        return total
+    }
+
+    /// The derivative of the loss at t within `piece`; at a cusp, the one-sided
+    /// derivative on `side` (negative: from the left).
+    func slope(_ kind: LossKind, at t: Double, piece: Piece, side: Double) -> Double {
+        let d = norm(t), dd = norm.slope(t), sd = d.squareRoot()
+        var total: Double
+        switch kind {
+        case .mse:
+            let n = piece.numerator
+            total = (n.slope(t) * d - n(t) * dd) / (d * d)
+        case .l2:
+            var sum = 0.0
+            for term in piece.terms {
+                let r = term.root(t)
+                let dr: Double
+                if let c = term.cusp {
+                    let sign: Double = t > c ? 1 : (t < c ? -1 : (side < 0 ? -1 : 1))
+                    dr = term.cuspSlope * sign
+                } else {
+                    dr = term.q.slope(t) / (2 * r)
+                }
+                sum += term.probability * (dr / sd - r * dd / (2 * d * sd))
+            }
+            total = sum
+        }
+        let lambda = source.penalty.coefficient
+        if lambda > 0 {
+            let p = source.penalty.exponent
+            var sum = 0.0
+            for term in piece.terms where term.active {
+                let s = max(term.sa + term.sb * t, 0)
+                if p == 1 {
+                    sum += term.probability * (term.sb / sd - s * dd / (2 * d * sd))
+                } else {
+                    let dp = pow(d, p / 2)
+                    sum += term.probability * (p * pow(s, p - 1) * term.sb / dp - (p / 2) * pow(s, p) * dd / (dp * d))
+                }
+            }
+            total += lambda * sum
+        }
+        return total
+    }
+
+    /// The one-sided derivative of the loss at t from `side` (negative: the left).
+    public func slope(_ kind: LossKind, at t: Double, side: Double) -> Double {
+        slope(kind, at: t, piece: pieces[pieceIndex(t, side: side)], side: side)
+    }
+}
+
+@inline(__always) func dot(_ a: [Double], _ b: [Double]) -> Double {
+    var s = 0.0
+    for i in a.indices { s += a[i] * b[i] }
+    return s
+}

@@ -1,0 +1,178 @@
+import Foundation
+
+/// What makes a point a candidate minimum.
+public enum MinimumKind: String, Sendable, Hashable, CaseIterable {
+    /// The derivative vanishes (a root of the stationarity equation).
+    case stationary
+    /// The latent is parallel to a pattern: L2 has a kink there.
+    case cusp
+    /// A pattern starts or stops firing (a root of s_j).
+    case breakpoint
+    /// An end of the t range.
+    case boundary
+
+    /// Which kind names a point that is several at once.
+    var priority: Int {
+        switch self {
+        case .boundary: 3
+        case .cusp: 2
+        case .breakpoint: 1
+        case .stationary: 0
+        }
+    }
+}
+
+/// A local minimum of a loss along the path.
+public struct Minimum: Sendable, Hashable {
+    /// Where: the path parameter.
+    public var t: Double
+    /// The loss there.
+    public var loss: Double
+    /// Whether no point of the range is lower (ties within 1e-12 relative count).
+    public var isGlobal: Bool
+    /// Why it is a candidate.
+    public var kind: MinimumKind
+
+    public init(t: Double, loss: Double, isGlobal: Bool, kind: MinimumKind) {
+        self.t = t
+        self.loss = loss
+        self.isGlobal = isGlobal
+        self.kind = kind
+    }
+}
+
+extension LossLandscape {
+    /// Every local minimum of a loss on [tMin, tMax], sorted by t.
+    ///
+    /// Candidates are the range ends, the relu breakpoints, the cusps and the stationary
+    /// points. Without a penalty, the MSE's stationary points on a piece are the roots of
+    /// the quadratic N'D - N D' (`gsl_poly_solve_quadratic`); otherwise the derivative is
+    /// bracketed on each smooth sub-interval and its roots found by Brent's method, except
+    /// where every term is known to be concave in the latent's angle (no bias, patterns in
+    /// the path's plane, L2 with no penalty or an L1 penalty), which puts the minima on
+    /// the sub-interval ends. A non-smooth point is a local minimum when its left slope
+    /// is <= 0 and its right slope >= 0.
+    /// - Parameter kind: the loss.
+    public func minima(_ kind: LossKind) -> [Minimum] {
+        let lo = source.path.tMin, hi = source.path.tMax
+        var points: [(t: Double, kind: MinimumKind)] = [(lo, .boundary), (hi, .boundary)]
+        for b in breakpoints { points.append((b, .breakpoint)) }
+        for piece in pieces {
+            for term in piece.terms {
+                if let c = term.cusp, c >= piece.lo, c <= piece.hi { points.append((c, .cusp)) }
+            }
+        }
+        points = merged(points)
+
+        var found: [(t: Double, kind: MinimumKind)] = []
+        // Non-smooth points and ends: one-sided slopes.
+        for (i, p) in points.enumerated() {
+            let descendsLeft = i > 0 && descends(kind, from: p.t, toward: points[i - 1].t)
+            let descendsRight = i < points.count - 1 && descends(kind, from: p.t, toward: points[i + 1].t)
+            if !descendsLeft && !descendsRight { found.append(p) }
+        }
+        // Smooth stationary points.
+        let penalised = source.penalty.coefficient > 0
+        if kind == .mse && !penalised {
+            for piece in pieces {
+                let p = Quadratic.quotientSlopeNumerator(piece.numerator, norm)
+                for r in GSL.quadraticRoots(p.c2, p.c1, p.c0) where r > piece.lo && r < piece.hi {
+                    if p.slope(r) > 0 { found.append((r, .stationary)) }
+                }
+            }
+        } else if !(kind == .l2 && concaveBetweenKinks) {
+            for k in 0..<(points.count - 1) {
+                let a = points[k].t, b = points[k + 1].t
+                let piece = pieces[pieceIndex(0.5 * (a + b))]
+                found += stationaryMinima(kind, in: a, b, piece: piece).map { ($0, .stationary) }
+            }
+        }
+        found = merged(found)
+
+        var result = found.map { p in
+            Minimum(t: p.t, loss: value(kind, at: p.t, piece: pieces[pieceIndex(p.t)]), isGlobal: false, kind: p.kind)
+        }
+        if let best = result.map(\.loss).min() {
+            for i in result.indices where result[i].loss <= best + 1e-12 * abs(best) + 1e-300 {
+                result[i].isGlobal = true
+            }
+        }
+        return result
+    }
+
+    /// Whether the loss decreases when leaving t toward `next` (a neighbouring candidate
+    /// point, so the loss is smooth in between).
+    ///
+    /// Decided by the one-sided slope; when that vanishes to rounding, by comparing the
+    /// loss a short step away (a flat start of a concave stretch still descends).
+    func descends(_ kind: LossKind, from t: Double, toward next: Double) -> Bool {
+        let side: Double = next > t ? 1 : -1
+        let piece = pieces[pieceIndex(t, side: side)]
+        let g = side * slope(kind, at: t, piece: piece, side: side)
+        let f = value(kind, at: t, piece: piece)
+        let scale = max(abs(f), 1e-300)
+        if g < -1e-12 * scale { return true }
+        if g > 1e-12 * scale { return false }
+        let step = 1e-4 * abs(next - t)
+        return value(kind, at: t + side * step, piece: piece) < f - 1e-14 * scale
+    }
+
+    /// The global minima (usually one; several on ties).
+    public func globalMinima(_ kind: LossKind) -> [Minimum] {
+        minima(kind).filter(\.isGlobal)
+    }
+
+    /// True when, between consecutive cusps and breakpoints, the L2 loss is a positive
+    /// sum of functions concave in the latent's angle, so it has no interior minimum there.
+    ///
+    /// Holds with no bias and every firing pattern in the plane of the path (each active
+    /// error |x_j| |sin(phi - phi_j)| is concave between its zeros; clipped errors are
+    /// constant), with no penalty or an L1 penalty (|x_j| cos(phi - phi_j) is concave).
+    var concaveBetweenKinks: Bool {
+        guard source.bias == .none else { return false }
+        if source.penalty.coefficient > 0 && source.penalty.exponent != 1 { return false }
+        return pieces.allSatisfy { piece in piece.terms.allSatisfy { !$0.active || $0.cusp != nil } }
+    }
+
+    /// Interior local minima of a loss on (a, b), where it is smooth: the derivative is
+    /// sampled (with the one-sided slopes at the ends) and each sign change from - to +
+    /// is refined by Brent's method.
+    func stationaryMinima(_ kind: LossKind, in a: Double, _ b: Double, piece: Piece) -> [Double] {
+        let samples = 32
+        var ts: [Double] = [a]
+        for i in 1..<samples {
+            // Chebyshev-like spacing, denser near the ends where kinks bend the curve.
+            let x = 0.5 - 0.5 * cos(Double.pi * Double(i) / Double(samples))
+            ts.append(a + (b - a) * x)
+        }
+        ts.append(b)
+        func f(_ t: Double) -> Double {
+            slope(kind, at: t, piece: piece, side: t <= a ? 1 : (t >= b ? -1 : 1))
+        }
+        var roots: [Double] = []
+        var previous = (t: ts[0], slope: f(ts[0]))
+        for t in ts.dropFirst() {
+            let current = f(t)
+            if previous.slope < 0 && current > 0, let r = GSL.bracketedRoot(in: previous.t, t, f), r > a, r < b {
+                roots.append(r)
+            }
+            if current != 0 { previous = (t, current) }
+        }
+        return roots
+    }
+
+    /// Sorted points with near-duplicates (within 1e-12) merged, keeping the kind of
+    /// highest priority.
+    func merged(_ points: [(t: Double, kind: MinimumKind)]) -> [(t: Double, kind: MinimumKind)] {
+        let sorted = points.sorted { $0.t < $1.t }
+        var out: [(t: Double, kind: MinimumKind)] = []
+        for p in sorted {
+            if let last = out.last, p.t - last.t <= 1e-12 * max(1, abs(p.t)) {
+                if p.kind.priority > last.kind.priority { out[out.count - 1] = p }
+            } else {
+                out.append(p)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Landscape
+
+/// Files the command writes: checked before any work, written beside and renamed.
+enum OutputFile {
+    /// Checks that `path` can be written: its folder exists and is writable, and it is
+    /// not a folder itself.
+    /// - Throws: `CaseError` naming the flag and the path.
+    static func check(_ path: String, field: String) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if path.isEmpty { throw CaseError(field: field, value: "\"\"", reason: "is an empty path") }
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CaseError(field: field, value: path, reason: "is a directory")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        let dir = folder.isEmpty ? "." : folder
+        guard manager.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CaseError(field: field, value: path, reason: "is in a folder that does not exist")
+        }
+        guard manager.isWritableFile(atPath: dir) else {
+            throw CaseError(field: field, value: path, reason: "is in a folder that is not writable")
+        }
+    }
+
+    /// Writes `data` to a temporary file beside `path`, then renames it over `path`; on
+    /// failure no file is left and an existing `path` is untouched.
+    static func write(_ data: Data, to path: String, field: String) throws {
+        try check(path, field: field)
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try data.write(to: temporary)
+            if rename(temporary.path, url.path) != 0 {
+                throw CaseError(field: field, value: path, reason: "cannot be written (\(String(cString: strerror(errno))))")
+            }
+        } catch let error as CaseError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CaseError(field: field, value: path, reason: "cannot be written (\(error.localizedDescription))")
+        }
+    }
+}
