@@ -121,7 +121,7 @@ public struct LossLandscape: Sendable {
                     let tc = -q.c1 / (2 * q.c2)
                     let floor = q.c0 - q.c1 * q.c1 / (4 * q.c2)
                     if floor <= 1e-14 * scale {
-                        cusp = tc
+                        cusp = tc + 0  // never -0.0
                         cuspSlope = q.c2.squareRoot()
                     }
                 }
