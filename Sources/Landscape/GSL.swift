@@ -13,16 +13,13 @@ enum GSL {
     /// The real roots of a t^2 + b t + c = 0 (a linear or constant equation when a = 0).
     ///
     /// Uses `gsl_poly_solve_quadratic`, which returns the roots in ascending order and
-    /// counts a double root twice.
-    static func quadraticRoots(_ a: Double, _ b: Double, _ c: Double) -> [Double] {
+    /// counts a double root twice. Only the first `count` of (r0, r1) are roots.
+    @inline(__always)
+    static func quadraticRoots(_ a: Double, _ b: Double, _ c: Double) -> (count: Int, r0: Double, r1: Double) {
         prepare()
         var r0 = 0.0, r1 = 0.0
         let n = gsl_poly_solve_quadratic(a, b, c, &r0, &r1)
-        switch n {
-        case 0: return []
-        case 1: return [r0]
-        default: return [r0, r1]
-        }
+        return (Int(n), r0, r1)
     }
 
     /// A root of `f` in [lo, hi], where f(lo) and f(hi) have opposite signs, by Brent's

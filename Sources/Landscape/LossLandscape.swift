@@ -26,25 +26,42 @@ public enum LossKind: String, Sendable, Hashable, CaseIterable {
 /// and Q_j = c2 (t - t_c)^2 is kept factored so the cusp is exact.
 public struct LossLandscape: Sendable {
     /// The case this landscape belongs to.
-    public let source: Case
+    public private(set) var source: Case
     /// D(t) = |w(t)|^2.
     let norm: Quadratic
     /// Breakpoints strictly inside the t range, ascending.
     let breakpoints: [Double]
     /// The relu pieces, in t order, covering [tMin, tMax].
-    let pieces: [Piece]
+    private(set) var pieces: [Piece]
+    /// Every piece's terms, piece after piece.
+    private(set) var terms: [Term]
+    /// Where MSE can have a non-smooth or end minimum: the ends and the breakpoints.
+    let msePoints: [Candidate]
+    /// Where L2 can: the ends, the breakpoints and the cusps.
+    let l2Points: [Candidate]
+    /// See `concaveBetweenKinks(_:_:)`.
+    let concaveBetweenKinks: Bool
+
+    /// A point where a minimum may sit without the derivative vanishing.
+    struct Candidate: Sendable {
+        var t: Double
+        var kind: MinimumKind
+    }
 
     /// One relu piece: an interval on which every pattern is either active or clipped.
     struct Piece: Sendable {
         var lo: Double
         var hi: Double
-        var terms: [Term]
+        /// The piece's terms are `terms[termRange]`.
+        var termRange: Range<Int>
         /// N(t) = sum_j pi_j Q_j(t).
         var numerator: Quadratic
     }
 
     /// One pattern's part of the loss on a piece.
     struct Term: Sendable {
+        /// The pattern's index in the case (-1: "nothing fires", a term only with the bias).
+        var pattern: Int
         var probability: Double
         /// Q_j on this piece.
         var q: Quadratic
@@ -75,17 +92,18 @@ public struct LossLandscape: Sendable {
         self.norm = norm
         let lo = source.path.tMin, hi = source.path.tMax
 
-        struct Line { var probability: Double; var x: [Double]; var a: Double; var b: Double; var canFire: Bool }
-        var lines = source.patterns.map {
-            Line(probability: $0.probability, x: $0.magnitudes, a: dot(u, $0.magnitudes), b: dot(dir, $0.magnitudes), canFire: true)
+        struct Line { var pattern: Int; var probability: Double; var x: [Double]; var a: Double; var b: Double; var canFire: Bool }
+        var lines = source.patterns.enumerated().map { j, p in
+            Line(pattern: j, probability: p.probability, x: p.magnitudes, a: dot(u, p.magnitudes), b: dot(dir, p.magnitudes), canFire: true)
         }
         var mu = [Double](repeating: 0, count: source.features.count)
         if source.bias == .optimal {
             mu = source.meanActivation
-            lines.append(Line(probability: source.nothingProbability, x: mu.map { _ in 0 }, a: 0, b: 0, canFire: false))
+            lines.append(Line(pattern: -1, probability: source.nothingProbability, x: mu.map { _ in 0 }, a: 0, b: 0, canFire: false))
         }
-        lines.removeAll { $0.probability == 0 }
 
+        // Every pattern's breakpoint cuts, whatever its probability, so that `reweighted`
+        // keeps the pieces.
         var cuts: [Double] = []
         for line in lines where line.canFire && line.b != 0 {
             let t = -line.a / line.b
@@ -98,9 +116,10 @@ public struct LossLandscape: Sendable {
         let ma = dot(u, mu), mb = dot(dir, mu)
         let bounds = [lo] + cuts + [hi]
         var pieces: [Piece] = []
+        var allTerms: [Term] = []
         for k in 0..<(bounds.count - 1) {
             let a = bounds[k], b = bounds[k + 1], mid = 0.5 * (a + b)
-            var terms: [Term] = []
+            let first = allTerms.count
             var numerator = Quadratic.zero
             for line in lines {
                 let active = line.canFire && line.a + line.b * mid > 0
@@ -125,11 +144,54 @@ public struct LossLandscape: Sendable {
                         cuspSlope = q.c2.squareRoot()
                     }
                 }
-                terms.append(Term(probability: line.probability, q: q, cusp: cusp, cuspSlope: cuspSlope, sa: line.a, sb: line.b, active: active))
+                allTerms.append(Term(pattern: line.pattern, probability: line.probability, q: q, cusp: cusp, cuspSlope: cuspSlope, sa: line.a, sb: line.b, active: active))
             }
-            pieces.append(Piece(lo: a, hi: b, terms: terms, numerator: numerator))
+            pieces.append(Piece(lo: a, hi: b, termRange: first..<allTerms.count, numerator: numerator))
         }
         self.pieces = pieces
+        self.terms = allTerms
+        let ends = [Candidate(t: lo, kind: .boundary), Candidate(t: hi, kind: .boundary)]
+        let kinks = cuts.map { Candidate(t: $0, kind: .breakpoint) }
+        var cusps: [Candidate] = []
+        for piece in pieces {
+            for term in allTerms[piece.termRange] {
+                if let c = term.cusp, c >= piece.lo, c <= piece.hi { cusps.append(Candidate(t: c, kind: .cusp)) }
+            }
+        }
+        self.msePoints = Self.merged(ends + kinks)
+        self.l2Points = Self.merged(ends + kinks + cusps)
+        self.concaveBetweenKinks = Self.concaveBetweenKinks(source, allTerms)
+    }
+
+    /// The same landscape with the pattern probabilities replaced (in pattern order).
+    ///
+    /// Without a bias only the weights change, so this is cheap: the pieces, the Q_j and
+    /// the cusps depend on the path and the magnitudes alone. With the optimal bias mu
+    /// moves, and the landscape is built anew.
+    /// - Parameter probabilities: one per pattern, each in [0, 1], summing to at most 1.
+    public func reweighted(_ probabilities: [Double]) -> LossLandscape {
+        var copy = self
+        copy.reweight(probabilities)
+        return copy
+    }
+
+    /// Replaces the pattern probabilities in place (see `reweighted(_:)`).
+    public mutating func reweight(_ probabilities: [Double]) {
+        precondition(probabilities.count == source.patterns.count)
+        for j in probabilities.indices { source.patterns[j].probability = probabilities[j] }
+        if source.bias != .none {
+            self = LossLandscape(source)
+            return
+        }
+        for k in pieces.indices {
+            var numerator = Quadratic.zero
+            for i in pieces[k].termRange {
+                let p = probabilities[terms[i].pattern]
+                terms[i].probability = p
+                numerator = numerator + p * terms[i].q
+            }
+            pieces[k].numerator = numerator
+        }
     }
 
     // MARK: Evaluation
@@ -161,14 +223,15 @@ public struct LossLandscape: Sendable {
             total = max(piece.numerator(t), 0) / d
         case .l2:
             var sum = 0.0
-            for term in piece.terms { sum += term.probability * term.root(t) }
+            for i in piece.termRange { sum += terms[i].probability * terms[i].root(t) }
             total = sum / d.squareRoot()
         }
         let lambda = source.penalty.coefficient
         if lambda > 0 {
             let p = source.penalty.exponent
             var sum = 0.0
-            for term in piece.terms where term.active {
+            for i in piece.termRange where terms[i].active {
+                let term = terms[i]
                 let h = max(term.sa + term.sb * t, 0) / d.squareRoot()
                 sum += term.probability * (p == 1 ? h : pow(h, p))
             }
@@ -188,7 +251,8 @@ public struct LossLandscape: Sendable {
             total = (n.slope(t) * d - n(t) * dd) / (d * d)
         case .l2:
             var sum = 0.0
-            for term in piece.terms {
+            for i in piece.termRange {
+                let term = terms[i]
                 let r = term.root(t)
                 let dr: Double
                 if let c = term.cusp {
@@ -205,7 +269,8 @@ public struct LossLandscape: Sendable {
         if lambda > 0 {
             let p = source.penalty.exponent
             var sum = 0.0
-            for term in piece.terms where term.active {
+            for i in piece.termRange where terms[i].active {
+                let term = terms[i]
                 let s = max(term.sa + term.sb * t, 0)
                 if p == 1 {
                     sum += term.probability * (term.sb / sd - s * dd / (2 * d * sd))

@@ -54,50 +54,60 @@ extension LossLandscape {
     /// is <= 0 and its right slope >= 0.
     /// - Parameter kind: the loss.
     public func minima(_ kind: LossKind) -> [Minimum] {
-        let lo = source.path.tMin, hi = source.path.tMax
-        var points: [(t: Double, kind: MinimumKind)] = [(lo, .boundary), (hi, .boundary)]
-        for b in breakpoints { points.append((b, .breakpoint)) }
-        for piece in pieces {
-            for term in piece.terms {
-                if let c = term.cusp, c >= piece.lo, c <= piece.hi { points.append((c, .cusp)) }
-            }
+        let points = kind == .mse ? msePoints : l2Points
+        var result: [Minimum] = []
+        result.reserveCapacity(4)
+        func add(_ t: Double, _ kind: MinimumKind, loss: Double = .nan) {
+            insert(Minimum(t: t, loss: loss, isGlobal: false, kind: kind), into: &result)
         }
-        points = merged(points)
-
-        var found: [(t: Double, kind: MinimumKind)] = []
         // Non-smooth points and ends: one-sided slopes.
-        for (i, p) in points.enumerated() {
-            let descendsLeft = i > 0 && descends(kind, from: p.t, toward: points[i - 1].t)
-            let descendsRight = i < points.count - 1 && descends(kind, from: p.t, toward: points[i + 1].t)
-            if !descendsLeft && !descendsRight { found.append(p) }
+        for i in points.indices {
+            let t = points[i].t
+            let f = value(kind, at: t, piece: pieces[pieceIndex(t)])
+            if i > 0 && descends(kind, from: t, value: f, toward: points[i - 1].t) { continue }
+            if i < points.count - 1 && descends(kind, from: t, value: f, toward: points[i + 1].t) { continue }
+            add(t, points[i].kind, loss: f)
         }
         // Smooth stationary points.
-        let penalised = source.penalty.coefficient > 0
-        if kind == .mse && !penalised {
+        if kind == .mse && source.penalty.coefficient == 0 {
             for piece in pieces {
                 let p = Quadratic.quotientSlopeNumerator(piece.numerator, norm)
-                for r in GSL.quadraticRoots(p.c2, p.c1, p.c0) where r > piece.lo && r < piece.hi {
-                    if p.slope(r) > 0 { found.append((r, .stationary)) }
-                }
+                let roots = GSL.quadraticRoots(p.c2, p.c1, p.c0)
+                if roots.count > 0, roots.r0 > piece.lo, roots.r0 < piece.hi, p.slope(roots.r0) > 0 { add(roots.r0, .stationary) }
+                if roots.count > 1, roots.r1 > piece.lo, roots.r1 < piece.hi, p.slope(roots.r1) > 0 { add(roots.r1, .stationary) }
             }
         } else if !(kind == .l2 && concaveBetweenKinks) {
             for k in 0..<(points.count - 1) {
                 let a = points[k].t, b = points[k + 1].t
                 let piece = pieces[pieceIndex(0.5 * (a + b))]
-                found += stationaryMinima(kind, in: a, b, piece: piece).map { ($0, .stationary) }
+                for r in stationaryMinima(kind, in: a, b, piece: piece) { add(r, .stationary) }
             }
         }
-        found = merged(found)
-
-        var result = found.map { p in
-            Minimum(t: p.t, loss: value(kind, at: p.t, piece: pieces[pieceIndex(p.t)]), isGlobal: false, kind: p.kind)
-        }
-        if let best = result.map(\.loss).min() {
-            for i in result.indices where result[i].loss <= best + 1e-12 * abs(best) + 1e-300 {
-                result[i].isGlobal = true
+        var best = Double.infinity
+        for i in result.indices {
+            if result[i].loss.isNaN {
+                result[i].loss = value(kind, at: result[i].t, piece: pieces[pieceIndex(result[i].t)])
             }
+            best = min(best, result[i].loss)
+        }
+        for i in result.indices where result[i].loss <= best + 1e-12 * abs(best) + 1e-300 {
+            result[i].isGlobal = true
         }
         return result
+    }
+
+    /// Inserts `m` in t order; a point within 1e-12 of one already there merges with it,
+    /// keeping the t and kind of the higher-priority kind.
+    func insert(_ m: Minimum, into list: inout [Minimum]) {
+        var i = 0
+        while i < list.count && list[i].t < m.t { i += 1 }
+        for j in (i - 1)...i where j >= 0 && j < list.count {
+            if abs(list[j].t - m.t) <= 1e-12 * max(1, abs(m.t)) {
+                if m.kind.priority > list[j].kind.priority { list[j] = m }
+                return
+            }
+        }
+        list.insert(m, at: i)
     }
 
     /// Whether the loss decreases when leaving t toward `next` (a neighbouring candidate
@@ -105,11 +115,10 @@ extension LossLandscape {
     ///
     /// Decided by the one-sided slope; when that vanishes to rounding, by comparing the
     /// loss a short step away (a flat start of a concave stretch still descends).
-    func descends(_ kind: LossKind, from t: Double, toward next: Double) -> Bool {
+    func descends(_ kind: LossKind, from t: Double, value f: Double, toward next: Double) -> Bool {
         let side: Double = next > t ? 1 : -1
         let piece = pieces[pieceIndex(t, side: side)]
         let g = side * slope(kind, at: t, piece: piece, side: side)
-        let f = value(kind, at: t, piece: piece)
         let scale = max(abs(f), 1e-300)
         if g < -1e-12 * scale { return true }
         if g > 1e-12 * scale { return false }
@@ -128,10 +137,10 @@ extension LossLandscape {
     /// Holds with no bias and every firing pattern in the plane of the path (each active
     /// error |x_j| |sin(phi - phi_j)| is concave between its zeros; clipped errors are
     /// constant), with no penalty or an L1 penalty (|x_j| cos(phi - phi_j) is concave).
-    var concaveBetweenKinks: Bool {
+    static func concaveBetweenKinks(_ source: Case, _ terms: [Term]) -> Bool {
         guard source.bias == .none else { return false }
         if source.penalty.coefficient > 0 && source.penalty.exponent != 1 { return false }
-        return pieces.allSatisfy { piece in piece.terms.allSatisfy { !$0.active || $0.cusp != nil } }
+        return terms.allSatisfy { !$0.active || $0.cusp != nil }
     }
 
     /// Interior local minima of a loss on (a, b), where it is smooth: the derivative is
@@ -161,11 +170,11 @@ extension LossLandscape {
         return roots
     }
 
-    /// Sorted points with near-duplicates (within 1e-12) merged, keeping the kind of
+    /// Sorted candidates with near-duplicates (within 1e-12) merged, keeping the kind of
     /// highest priority.
-    func merged(_ points: [(t: Double, kind: MinimumKind)]) -> [(t: Double, kind: MinimumKind)] {
+    static func merged(_ points: [Candidate]) -> [Candidate] {
         let sorted = points.sorted { $0.t < $1.t }
-        var out: [(t: Double, kind: MinimumKind)] = []
+        var out: [Candidate] = []
         for p in sorted {
             if let last = out.last, p.t - last.t <= 1e-12 * max(1, abs(p.t)) {
                 if p.kind.priority > last.kind.priority { out[out.count - 1] = p }

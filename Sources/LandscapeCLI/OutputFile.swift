@@ -26,21 +26,38 @@ enum OutputFile {
     /// Writes `data` to a temporary file beside `path`, then renames it over `path`; on
     /// failure no file is left and an existing `path` is untouched.
     static func write(_ data: Data, to path: String, field: String) throws {
+        try write([Array(data)], to: path, field: field)
+    }
+
+    /// Writes the concatenation of `parts` atomically (see `write(_:to:field:)`).
+    static func write(_ parts: [[UInt8]], to path: String, field: String) throws {
         try check(path, field: field)
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try data.write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                throw CaseError(field: field, value: path, reason: "cannot be written (\(String(cString: strerror(errno))))")
-            }
-        } catch let error as CaseError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CaseError(field: field, value: path, reason: "cannot be written (\(error.localizedDescription))")
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
+        func fail(_ what: String) -> CaseError {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            return CaseError(field: field, value: path, reason: "cannot be written (\(what): \(reason))")
         }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if fd < 0 { throw fail("open") }
+        for part in parts {
+            let ok = part.withUnsafeBytes { raw -> Bool in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 { return false }
+                    offset += n
+                }
+                return true
+            }
+            if !ok {
+                close(fd)
+                throw fail("write")
+            }
+        }
+        if close(fd) != 0 { throw fail("close") }
+        if rename(temporary, path) != 0 { throw fail("rename") }
     }
 }

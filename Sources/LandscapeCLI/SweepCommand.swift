@@ -1,0 +1,247 @@
+import ArgumentParser
+import Foundation
+import Landscape
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Exact minima over a grid of firing probabilities (a phase diagram).",
+        discussion: """
+            Vary one or two probabilities: with the hierarchy shorthand, --p0 A:B:N --p01 A:B:N \
+            (N evenly spaced values from A to B; a plain number holds it fixed); with a case \
+            file, --vary NAME=A:B:N for any pattern name. Each grid point gives the MSE and L2 \
+            global minima, the number of L2 local minima, whether the parent (t = 0) and merged \
+            (t = 1/2) solutions are L2 local minima, and the hedging (child/parent) at the MSE \
+            minimum. Points whose probabilities sum past 1 are skipped. The first axis varies \
+            slowest. CSV columns: the varied names, then \
+            mse_t,mse_loss,l2_t,l2_loss,l2_minima,parent_l2_local,merged_l2_local,hedging.
+            """)
+
+    @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")
+    var caseFile: String?
+
+    @Option(help: "Hierarchy: P(parent alone), a number or a grid A:B:N.")
+    var p0: String?
+
+    @Option(help: "Hierarchy: P(parent and child), a number or a grid A:B:N.")
+    var p01: String?
+
+    @Option(help: "Hierarchy: P(child alone), a number or a grid A:B:N (default: no such pattern).")
+    var p1: String?
+
+    @Option(help: "Case file: NAME=A:B:N varies pattern NAME's probability (once or twice).")
+    var vary: [String] = []
+
+    @Option(help: "Hierarchy: the parent's magnitude.")
+    var parentMagnitude: Double = 1
+
+    @Option(help: "Hierarchy: the child's magnitude.")
+    var childMagnitude: Double = 1
+
+    @Option(help: "L1 penalty coefficient lambda (p = 1).")
+    var l1: Double?
+
+    @Option(help: "Decoder bias: none or optimal.")
+    var bias: String?
+
+    @Option(parsing: .unconditional, help: "Start of the t range.")
+    var tMin: Double?
+
+    @Option(parsing: .unconditional, help: "End of the t range.")
+    var tMax: Double?
+
+    @Option(help: "Write the CSV here (atomically); default: standard output.")
+    var csv: String?
+
+    @Option(help: "Draw a heat map of one column to this file (.png, .svg or .pdf).")
+    var plot: String?
+
+    @Option(help: "The column the heat map colours: mse_t, mse_loss, l2_t, l2_loss, l2_minima or hedging.")
+    var color = "mse_t"
+
+    @Option(help: "Worker threads (default: every core).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Compute only slice I of N (1-based), for a batch scheduler; concatenated slices make the whole CSV (only slice 1 writes the header).")
+    var shard: String?
+
+    @Flag(help: "Print the compute time on standard error.")
+    var timing = false
+
+    static let colorColumns = ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "hedging"]
+
+    func validate() throws {
+        if caseFile == nil {
+            guard p0 != nil, p01 != nil else {
+                throw ValidationError("Give a case file with --vary, or the hierarchy shorthand --p0 SPEC --p01 SPEC.")
+            }
+            if !vary.isEmpty { throw ValidationError("--vary goes with a case file; with the shorthand give --p0 A:B:N.") }
+        } else {
+            if p0 != nil || p01 != nil || p1 != nil { throw ValidationError("Give a case file or --p0/--p01/--p1, not both.") }
+            if vary.isEmpty { throw ValidationError("--vary: a case file sweep needs --vary NAME=A:B:N.") }
+        }
+        if jobs < 1 || jobs > 1024 { throw ValidationError("--jobs: \(jobs) is not in 1...1024.") }
+        if !Self.colorColumns.contains(color) {
+            throw ValidationError("--color: \"\(color)\" is not one of \(Self.colorColumns.joined(separator: ", ")).")
+        }
+        if let bias, DecoderBias(rawValue: bias) == nil { throw ValidationError("--bias: \"\(bias)\" is not one of none, optimal.") }
+        if let shard { _ = try Self.parseShard(shard) }
+    }
+
+    /// "I/N" with 1 <= I <= N.
+    static func parseShard(_ s: String) throws -> (index: Int, of: Int) {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else {
+            throw ValidationError("--shard: \"\(s)\" is not I/N with 1 <= I <= N.")
+        }
+        return (i, n)
+    }
+
+    /// A number (a fixed value) or a grid "A:B:N".
+    static func parseSpec(_ s: String, field: String) throws -> (fixed: Double?, axis: SweepAxis?) {
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 1, let x = Double(s) { return (x, nil) }
+        guard parts.count == 3, let a = Double(parts[0]), let b = Double(parts[1]), let n = Int(parts[2]) else {
+            throw CaseError(field: field, value: "\"\(s)\"", reason: "is not a number or a grid A:B:N")
+        }
+        guard a.isFinite, b.isFinite, (0...1).contains(a), (0...1).contains(b) else {
+            throw CaseError(field: field, value: "\"\(s)\"", reason: "has ends outside [0, 1]")
+        }
+        guard n >= 1, n <= 1_000_000 else {
+            throw CaseError(field: field, value: "\"\(s)\"", reason: "has a count outside 1...1000000")
+        }
+        let name = field.hasPrefix("--") ? String(field.dropFirst(2)) : field
+        return (nil, SweepAxis(name: name, from: a, to: b, count: n))
+    }
+
+    func run() throws {
+        let (base, axes) = try resolve()
+        let sweep = try Sweep(base: base, axes: axes)
+        if sweep.count > 100_000_000 {
+            throw CaseError(field: "grid", value: "\(sweep.count) points", reason: "is above 100000000")
+        }
+        if let csv { try OutputFile.check(csv, field: "--csv") }
+        if let plot { try OutputFile.check(plot, field: "--plot") }
+
+        var range = 0..<sweep.count
+        var header = true
+        if let shard {
+            let (i, n) = try Self.parseShard(shard)
+            range = (sweep.count * (i - 1) / n)..<(sweep.count * i / n)
+            header = i == 1
+        }
+        let bar = ProgressBar(total: range.count, label: "sweep")
+        let clock = ContinuousClock()
+        let start = clock.now
+        var progress: (@Sendable (Int) -> Void)? = nil
+        if let bar { progress = { bar.update($0) } }
+        let rows = sweep.rows(in: range, jobs: jobs, progress: progress)
+        let computed = clock.now - start
+        bar?.finish()
+
+        let skipped = rows.lazy.filter { $0 == nil }.count
+        if skipped > 0 {
+            FileHandle.standardError.write(Data("landscape: skipped \(skipped) of \(rows.count) points whose probabilities sum past 1\n".utf8))
+        }
+        let text = Self.csv(rows, names: axes.map(\.name), header: header, jobs: jobs)
+        let formatted = clock.now - start
+        if let csv {
+            try OutputFile.write(text, to: csv, field: "--csv")
+        } else if plot == nil {
+            for part in text { FileHandle.standardOutput.write(Data(part)) }
+        }
+        if let plot { try SweepFigure.render(sweep: sweep, rows: rows, range: range, column: color, to: plot) }
+        if timing {
+            let total = clock.now - start
+            FileHandle.standardError.write(Data("landscape: \(range.count) points computed in \(Self.seconds(computed)) s, formatted by \(Self.seconds(formatted)) s, \(Self.seconds(total)) s with output\n".utf8))
+        }
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        let (s, atto) = d.components
+        return String(format: "%.4f", Double(s) + Double(atto) * 1e-18)
+    }
+
+    /// The case and axes the options describe.
+    func resolve() throws -> (Case, [SweepAxis]) {
+        if let caseFile {
+            var c = try Case.load(contentsOf: caseFile)
+            if let bias { c.bias = DecoderBias(rawValue: bias)! }
+            if let l1 { c.penalty = Penalty(coefficient: l1, exponent: 1) }
+            if let tMin { c.path.tMin = tMin }
+            if let tMax { c.path.tMax = tMax }
+            var axes: [SweepAxis] = []
+            for v in vary {
+                let parts = v.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else {
+                    throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
+                }
+                let spec = try Self.parseSpec(String(parts[1]), field: String(parts[0]))
+                guard let axis = spec.axis else {
+                    throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
+                }
+                axes.append(axis)
+            }
+            // Validate with the varied probabilities at zero (their sum is checked per point).
+            var probe = c
+            for axis in axes {
+                if let j = probe.patterns.firstIndex(where: { $0.name == axis.name }) { probe.patterns[j].probability = 0 }
+            }
+            try probe.validate()
+            return (c, axes)
+        }
+        var fixed: [String: Double] = [:]
+        var axes: [SweepAxis] = []
+        for (flag, value) in [("--p0", p0), ("--p01", p01), ("--p1", p1)] {
+            guard let value else { continue }
+            let spec = try Self.parseSpec(value, field: flag)
+            if let x = spec.fixed { fixed[flag] = x }
+            if let axis = spec.axis { axes.append(axis) }
+        }
+        if axes.isEmpty { throw ValidationError("Give a grid A:B:N to --p0, --p01 or --p1.") }
+        let c = try Case.hierarchy(
+            p0: fixed["--p0"] ?? 0, p01: fixed["--p01"] ?? 0, p1: p1 == nil ? nil : (fixed["--p1"] ?? 0),
+            parentMagnitude: parentMagnitude, childMagnitude: childMagnitude, l1: l1 ?? 0,
+            bias: bias.flatMap(DecoderBias.init(rawValue:)) ?? .none, tMin: tMin ?? 0, tMax: tMax ?? 1)
+        return (c, axes)
+    }
+
+    /// The CSV bytes, formatted on `jobs` threads (the bytes do not depend on `jobs`).
+    static func csv(_ rows: [SweepRow?], names: [String], header: Bool, jobs: Int) -> [[UInt8]] {
+        let chunk = 16_384
+        let chunks = (rows.count + chunk - 1) / chunk
+        let parts = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: max(chunks, 1))
+        parts.initialize(repeating: [])
+        defer { parts.deallocate() }
+        let shared = UnsafeSendable(parts)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var text = CSVText(capacity: chunk * 120)
+            for row in rows[(c * chunk)..<min(rows.count, (c + 1) * chunk)] {
+                guard let row else { continue }
+                text.append(row.first); text.comma()
+                if let second = row.second { text.append(second); text.comma() }
+                text.append(row.mseT); text.comma()
+                text.append(row.mseLoss); text.comma()
+                text.append(row.l2T); text.comma()
+                text.append(row.l2Loss); text.comma()
+                text.append(row.l2Minima); text.comma()
+                text.append(row.parentL2Local); text.comma()
+                text.append(row.mergedL2Local); text.comma()
+                text.append(row.hedging); text.newline()
+            }
+            shared.value[c] = text.bytes
+        }
+        var out: [[UInt8]] = []
+        if header {
+            let columns = names + ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "parent_l2_local", "merged_l2_local", "hedging"]
+            out.append(Array((columns.joined(separator: ",") + "\n").utf8))
+        }
+        out.append(contentsOf: parts)
+        return out
+    }
+}
+
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
