@@ -30,7 +30,7 @@ test: deps
 
 bench: build
 	@$(PYTHON) -c 'import numpy' 2>/dev/null || $(PYTHON) -m pip install --quiet numpy
-	$(LANDSCAPE) bench
+	$(PYTHON) bench/run.py --landscape $(LANDSCAPE)
 
 clean:
 	rm -rf .build

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""`make bench`: times `landscape` against the references it names and prints the ratios.
+
+1. The exact 1000 x 1000 hierarchy sweep (MSE and L2 minima at every point), compute
+   alone and the whole command with its CSV written.
+2. The same size with a child-alone pattern and an L1 penalty (the numeric path).
+3. The reference method researchers use today, in this same run: a dense grid of t and
+   an argmin, with numpy (grid_reference.py), with and without writing the CSV, and its
+   error against the exact minima.
+4. The gradient trainer's samples per second on the single-latent toy (batch 4096,
+   3000 steps), against the PyTorch and SAELens figures measured on this machine kind.
+Each timing is the median of --repeat runs; the spread (min-max) shows the machine noise.
+"""
+import argparse
+import csv
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(cmd):
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{out.stderr}")
+    return out
+
+
+def sweep_times(landscape, args, repeat, csv_path):
+    computed, total = [], []
+    for _ in range(repeat):
+        err = run([landscape, "sweep", *args, "--timing", "--csv", csv_path]).stderr
+        m = re.search(r"computed in ([0-9.]+) s.* ([0-9.]+) s with output", err)
+        computed.append(float(m.group(1)))
+        total.append(float(m.group(2)))
+    return computed, total
+
+
+def numpy_times(args, repeat, csv_path):
+    computed, total = [], []
+    for i in range(repeat):
+        cmd = [sys.executable, os.path.join(HERE, "grid_reference.py"), *args]
+        if i == 0:
+            cmd += ["--csv", csv_path]
+        line = json.loads(run(cmd).stdout)
+        computed.append(line["seconds"])
+        if i == 0:
+            total.append(line["total_seconds"])
+    return computed, total
+
+
+def spread(xs):
+    return f"{statistics.median(xs):.3f} s (min {min(xs):.3f}, max {max(xs):.3f}, n={len(xs)})"
+
+
+def column(path, name):
+    with open(path) as f:
+        return [float(r[name]) for r in csv.DictReader(f)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--landscape", default=".build/release/landscape")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--numpy-repeat", type=int, default=3)
+    ap.add_argument("--size", type=int, default=1000)
+    a = ap.parse_args()
+    n = a.size
+    tmp = tempfile.mkdtemp(prefix="landscape-bench-")
+    exact_csv, numeric_csv, numpy_csv = (os.path.join(tmp, f) for f in ("exact.csv", "numeric.csv", "numpy.csv"))
+
+    print(f"== sweep: {n} x {n} hierarchy (p0, p01 in [0, 0.5]) ==")
+    grid = ["--p0", f"0:0.5:{n}", "--p01", f"0:0.5:{n}"]
+    c, t = sweep_times(a.landscape, grid, a.repeat, exact_csv)
+    print(f"landscape sweep, exact, compute:          {spread(c)}  ({n * n / statistics.median(c) / 1e6:.2f} M points/s)")
+    print(f"landscape sweep, exact, CSV written:      {spread(t)}")
+    nc, nt = numpy_times(grid + ["--t-points", "1000"], a.numpy_repeat, numpy_csv)
+    print(f"numpy grid (1000 t), compute:             {spread(nc)}")
+    print(f"numpy grid (1000 t), np.savetxt CSV:      {spread(nt)}")
+    print(f"ratio, compute:                           {statistics.median(nc) / statistics.median(c):.1f}x faster than numpy")
+    print(f"ratio, whole command with CSV:            {statistics.median(nt) / statistics.median(t):.1f}x faster than numpy")
+    exact_t, grid_t = column(exact_csv, "mse_t"), column(numpy_csv, "mse_t")
+    exact_l2, grid_l2 = column(exact_csv, "l2_loss"), column(numpy_csv, "l2_loss")
+    print(f"numpy grid error vs exact: max |mse_t| {max(abs(x - y) for x, y in zip(exact_t, grid_t)):.2e}, "
+          f"max |l2_loss| {max(abs(x - y) for x, y in zip(exact_l2, grid_l2)):.2e}")
+
+    print(f"\n== sweep: {n} x {n} with a child-alone pattern (p1 = 0.05) and L1 = 0.05 (numeric path) ==")
+    grid = ["--p0", f"0:0.45:{n}", "--p01", f"0:0.45:{n}", "--p1", "0.05", "--l1", "0.05"]
+    c, t = sweep_times(a.landscape, grid, max(1, a.repeat // 2), numeric_csv)
+    print(f"landscape sweep, numeric path, compute:   {spread(c)}  ({n * n / statistics.median(c) / 1e6:.2f} M points/s)")
+    print(f"landscape sweep, numeric path, CSV:       {spread(t)}")
+    nc, nt = numpy_times(grid + ["--t-points", "1000"], a.numpy_repeat, numpy_csv)
+    print(f"numpy grid (1000 t), compute:             {spread(nc)}")
+    print(f"numpy grid (1000 t), np.savetxt CSV:      {spread(nt)}")
+    print(f"ratio, compute:                           {statistics.median(nc) / statistics.median(c):.1f}x faster than numpy")
+    print(f"ratio, whole command with CSV:            {statistics.median(nt) / statistics.median(t):.1f}x faster than numpy")
+
+    trainer = os.environ.get("BENCH_TRAIN", "1") == "1"
+    if trainer:
+        print("\n== trainer: single-latent toy (p0 = 0.2, p01 = 0.05), batch 4096, 3000 steps ==")
+        rates = []
+        for _ in range(a.repeat):
+            out = subprocess.run([a.landscape, "train", "--p0", "0.2", "--p01", "0.05", "--batch", "4096",
+                                  "--steps", "3000", "--json"], capture_output=True, text=True)
+            if out.returncode != 0:
+                print(f"(trainer not available: {out.stderr.strip()})")
+                break
+            rates.append(json.loads(out.stdout)["samples_per_second"])
+        if rates:
+            r = statistics.median(rates)
+            print(f"landscape train: {r / 1e6:.1f} M samples/s (min {min(rates) / 1e6:.1f}, max {max(rates) / 1e6:.1f}, n={len(rates)})")
+            print(f"ratio: {r / 10e6:.1f}x a hand-written PyTorch tied trainer (10 M samples/s), "
+                  f"{r / 3.7e6:.1f}x SAELens train_toy_sae (3.7 M samples/s), both measured on this machine kind")
+
+
+if __name__ == "__main__":
+    main()
