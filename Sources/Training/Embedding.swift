@@ -17,6 +17,14 @@ final class RandomSource {
 
     deinit { gsl_rng_free(rng) }
 
+    /// Counts of N draws over K categories with the given (unnormalised, non-negative,
+    /// not all zero) probabilities: `gsl_ran_multinomial`.
+    @inline(__always) func multinomial(
+        _ n: UInt32, probabilities: UnsafePointer<Double>, counts: UnsafeMutablePointer<UInt32>, categories: Int
+    ) {
+        gsl_ran_multinomial(rng, categories, n, probabilities, counts)
+    }
+
     /// A standard normal deviate (`gsl_ran_gaussian`, sigma = 1).
     func gaussian() -> Double { gsl_ran_gaussian(rng, 1) }
 }

@@ -92,7 +92,7 @@ public struct Trainer: Sendable {
         if trajectoryEvery > 0 { trajectory.reserveCapacity(steps / trajectoryEvery + 2) }
 
         func record(step: Int) {
-            let kind = step < switchStep ? LossKind.mse : .l2
+            let kind = options.lossKind(atStep: min(step, steps - 1))
             let sae = state.sae()
             let nearest = source.path.nearestT(to: embedding.project(sae.latent))
             trajectory.append(
@@ -105,7 +105,8 @@ public struct Trainer: Sendable {
             if trajectoryEvery > 0 && step % trajectoryEvery == 0 { record(step: step) }
             let kind: LossKind = step < switchStep ? .mse : .l2
             state.normalise()
-            gsl_ran_multinomial(random.rng, categories, batch, probabilities.baseAddress, counts.baseAddress)
+            random.multinomial(
+                batch, probabilities: probabilities.baseAddress!, counts: counts.baseAddress!, categories: categories)
             var batchLoss = 0.0
             for j in 0..<categories where counts[j] > 0 {
                 batchLoss += state.accumulate(
