@@ -24,34 +24,34 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The loss: mse, l2 or snap (MSE, then L2 from --snap-at).")
     var loss: String?
 
-    @Option(help: "Adam steps.")
+    @Option(parsing: .unconditional, help: "Adam steps.")
     var steps: Int?
 
-    @Option(help: "Samples per batch.")
+    @Option(parsing: .unconditional, help: "Samples per batch.")
     var batch: Int?
 
-    @Option(help: "Adam's learning rate.")
+    @Option(parsing: .unconditional, help: "Adam's learning rate.")
     var lr: Double?
 
-    @Option(help: "Adam's beta1, in [0, 1).")
+    @Option(parsing: .unconditional, help: "Adam's beta1, in [0, 1).")
     var beta1: Double?
 
-    @Option(help: "Adam's beta2, in [0, 1).")
+    @Option(parsing: .unconditional, help: "Adam's beta2, in [0, 1).")
     var beta2: Double?
 
-    @Option(help: "The random seed, in 0...4294967295.")
+    @Option(parsing: .unconditional, help: "The random seed, in 0...4294967295.")
     var seed: Int?
 
-    @Option(help: "Embedding dimension d (at least the number of features; default the number of features).")
+    @Option(parsing: .unconditional, help: "Embedding dimension d (at least the number of features; default the number of features).")
     var dim: Int?
 
     @Option(name: .customLong("init"), parsing: .unconditional, help: "Start on the path at this t.")
     var initialT: Double?
 
-    @Option(help: "Standard deviation of Gaussian noise added to the initial weights.")
+    @Option(parsing: .unconditional, help: "Standard deviation of Gaussian noise added to the initial weights.")
     var initNoise: Double?
 
-    @Option(help: "Snap loss: the step that switches MSE to L2 (default: half the steps).")
+    @Option(parsing: .unconditional, help: "Snap loss: the step that switches MSE to L2 (default: half the steps).")
     var snapAt: Int?
 
     @Option(help: "The SAE's learned biases: none, decoder (b_dec) or both (b_dec and b_enc).")
@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write the trajectory (step,t,loss,kind) to this CSV file (atomically).")
     var trajectory: String?
 
-    @Option(help: "Trajectory: record every this many steps (default: steps / 1000, at least 1).")
+    @Option(parsing: .unconditional, help: "Trajectory: record every this many steps (default: steps / 1000, at least 1).")
     var trajectoryEvery: Int?
 
     func validate() throws {
