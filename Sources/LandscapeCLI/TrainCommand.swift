@@ -57,6 +57,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The SAE's learned biases: none, decoder (b_dec) or both (b_dec and b_enc).")
     var biases: String?
 
+    @Option(help: "How a batch is drawn: counts (one multinomial of the pattern counts) or samples (every sample: slow, the reference).")
+    var sampling: String?
+
     @Flag(help: "Print JSON: t, latent, bias, loss, samples_per_second and more.")
     var json = false
 
@@ -69,6 +72,9 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if let loss, TrainingPlan.Loss(rawValue: loss) == nil {
             throw ValidationError("--loss: \"\(loss)\" is not one of mse, l2, snap")
+        }
+        if let sampling, TrainingOptions.Sampling(rawValue: sampling) == nil {
+            throw ValidationError("--sampling: \"\(sampling)\" is not one of counts, samples")
         }
         if let biases, TrainingPlan.Biases(rawValue: biases) == nil {
             throw ValidationError("--biases: \"\(biases)\" is not one of none, decoder, both")
@@ -118,6 +124,7 @@ struct TrainCommand: ParsableCommand {
         if let initNoise { o.initialNoise = initNoise }
         if let snapAt { o.snapAt = snapAt }
         if let biases { o.biases = TrainingPlan.Biases(rawValue: biases)! }
+        if let sampling { o.sampling = TrainingOptions.Sampling(rawValue: sampling)! }
         if trajectory != nil { o.trajectoryInterval = trajectoryEvery ?? max(1, o.steps / 1000) }
         return o
     }
@@ -173,7 +180,8 @@ struct TrainCommand: ParsableCommand {
         out += " \"lr\": \(jsonNumber(o.learningRate)), \"beta1\": \(jsonNumber(o.beta1)), \"beta2\": \(jsonNumber(o.beta2)),"
         out += " \"seed\": \(o.seed), \"dim\": \(r.embedding.dimension), \"init\": \(jsonNumber(o.initialT)),"
         out += " \"init_noise\": \(jsonNumber(o.initialNoise)), \"snap_at\": \(o.loss == .snap ? "\(o.switchStep)" : "null"),"
-        out += " \"bias\": \"\(o.biases.rawValue)\", \"l1\": \(jsonNumber(o.l1)), \"seconds\": \(jsonNumber(r.seconds))}}\n"
+        out += " \"bias\": \"\(o.biases.rawValue)\", \"l1\": \(jsonNumber(o.l1)),"
+        out += " \"sampling\": \"\(o.sampling.rawValue)\", \"seconds\": \(jsonNumber(r.seconds))}}\n"
         return out
     }
 
@@ -185,6 +193,7 @@ struct TrainCommand: ParsableCommand {
         how += ", \(o.steps) steps of \(o.batch), lr \(o.learningRate), seed \(o.seed), d = \(r.embedding.dimension)"
         if o.biases != .none { how += ", biases \(o.biases.rawValue)" }
         if o.l1 > 0 { how += ", L1 \(o.l1)" }
+        if o.sampling == .samples { how += ", every sample drawn" }
         out += how + "\n"
         out += "latent:         \(list(r.latent))\n"
         out += "t:              \(r.t) (cosine \(r.cosine))\n"

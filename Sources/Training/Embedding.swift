@@ -25,6 +25,11 @@ final class RandomSource {
         gsl_ran_multinomial(rng, categories, n, probabilities, counts)
     }
 
+    /// A pattern index drawn from a table made by `gsl_ran_discrete_preproc`.
+    @inline(__always) func discrete(_ table: UnsafePointer<gsl_ran_discrete_t>) -> Int {
+        gsl_ran_discrete(rng, table)
+    }
+
     /// A standard normal deviate (`gsl_ran_gaussian`, sigma = 1).
     func gaussian() -> Double { gsl_ran_gaussian(rng, 1) }
 }

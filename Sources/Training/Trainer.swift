@@ -11,7 +11,8 @@ import _CGSL
 ///
 /// depends only on the counts n_j, which are multinomial(B; pi_1, .., pi_J, pi_nothing):
 /// one `gsl_ran_multinomial` draw replaces B pattern draws, and a step costs
-/// O(patterns * d) instead of O(B d). The random stream (MT19937, seeded) is consumed in
+/// O(patterns * d) instead of O(B d). (`TrainingOptions.Sampling.samples` draws every
+/// sample instead, as the reference.) The random stream (MT19937, seeded) is consumed in
 /// a fixed order (basis, initial noise, one multinomial per step), so a run is
 /// reproducible bit for bit from its seed.
 public struct Trainer: Sendable {
@@ -78,6 +79,12 @@ public struct Trainer: Sendable {
                 weights: w, decoderBias: hasDecoder ? [Double](repeating: 0, count: d) : nil,
                 encoderBias: hasEncoder ? 0 : nil))
 
+        // The per-sample reference sampler's table (probabilities validated: >= 0, not all 0).
+        let table = options.sampling == .samples
+            ? gsl_ran_discrete_preproc(categories, probabilities.baseAddress) : nil
+        if options.sampling == .samples && table == nil { fatalError("gsl_ran_discrete_preproc failed") }
+        defer { if let table { gsl_ran_discrete_free(table) } }
+
         var adam = Adam(dimension: d, options: options)
         defer { adam.deallocate() }
 
@@ -105,12 +112,20 @@ public struct Trainer: Sendable {
             if trajectoryEvery > 0 && step % trajectoryEvery == 0 { record(step: step) }
             let kind: LossKind = step < switchStep ? .mse : .l2
             state.normalise()
-            random.multinomial(
-                batch, probabilities: probabilities.baseAddress!, counts: counts.baseAddress!, categories: categories)
             var batchLoss = 0.0
-            for j in 0..<categories where counts[j] > 0 {
-                batchLoss += state.accumulate(
-                    x: activations.baseAddress! + j * d, weight: Double(counts[j]) * inverseBatch, kind: kind, l1: l1)
+            if let table {
+                for _ in 0..<options.batch {
+                    let j = random.discrete(table)
+                    batchLoss += state.accumulate(
+                        x: activations.baseAddress! + j * d, weight: inverseBatch, kind: kind, l1: l1)
+                }
+            } else {
+                random.multinomial(
+                    batch, probabilities: probabilities.baseAddress!, counts: counts.baseAddress!, categories: categories)
+                for j in 0..<categories where counts[j] > 0 {
+                    batchLoss += state.accumulate(
+                        x: activations.baseAddress! + j * d, weight: Double(counts[j]) * inverseBatch, kind: kind, l1: l1)
+                }
             }
             state.finishGradient()
             adam.update(&state)

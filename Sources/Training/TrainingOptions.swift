@@ -38,6 +38,18 @@ public struct TrainingOptions: Sendable, Hashable {
     public var l1: Double
     /// Record the trajectory every this many steps (>= 1); nil: no trajectory.
     public var trajectoryInterval: Int?
+    /// How a batch is drawn: its pattern counts at once (the default), or every sample.
+    public var sampling: Sampling = .counts
+
+    /// How a batch is drawn. Both give the same distribution of batch gradients.
+    public enum Sampling: String, Sendable, Hashable, CaseIterable {
+        /// One multinomial draw of the B samples' pattern counts (`gsl_ran_multinomial`),
+        /// then one gradient per pattern, times its count: O(patterns * d) per step.
+        case counts
+        /// B pattern draws (`gsl_ran_discrete`), one gradient per sample: O(B d) per step.
+        /// The reference the counts are checked against; slow.
+        case samples
+    }
 
     /// Options from a `train` block, with an L1 penalty lambda.
     ///

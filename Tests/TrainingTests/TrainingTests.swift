@@ -305,6 +305,22 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// Drawing every sample (the reference) lands where drawing the counts does.
+    func testEverySampleSamplingAgreesWithPatternCounts() throws {
+        let tStar = (3 - 5.0.squareRoot()) / 4
+        var o = TrainingOptions()
+        o.steps = 3000
+        o.batch = 512
+        o.learningRate = 0.0005
+        o.sampling = .samples
+        let slow = try Trainer(toy(), options: o).run()
+        o.sampling = .counts
+        let fast = try Trainer(toy(), options: o).run()
+        XCTAssertEqual(slow.t, tStar, accuracy: 0.015)
+        XCTAssertEqual(fast.t, tStar, accuracy: 0.015)
+        XCTAssertNotEqual(slow.sae, fast.sae)  // different random streams
+    }
+
     /// Snap loss with a decoder bias: the parent, and no child in the bias. (The bias's
     /// parent component b_p is free below zero: with l = parent, every b_p <= 0 gives the
     /// same reconstructions, so only b_p <= 0 is checked.)
