@@ -30,8 +30,8 @@ extension LossLandscape {
 
 /// The analytic minimum a training should reach.
 ///
-/// MSE training: the global MSE minimum. L2 training: the L2 minimum whose basin holds
-/// the initial t. Snap training: the L2 minimum whose basin holds the global MSE minimum
+/// MSE training: the global MSE minimum (on a tie, the one nearest the initial t). L2
+/// training: the L2 minimum whose basin holds the initial t. Snap training: the L2 minimum whose basin holds the global MSE minimum
 /// (where the L2 phase starts). With learned biases the analytic case has the optimal
 /// decoder bias b = mu - (l . mu) l (an encoder bias has no analytic counterpart: it is
 /// compared with the same case).
