@@ -214,10 +214,12 @@ struct JSONObject {
 
     func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let x = try number(key) else { return nil }
-        guard x.isFinite, x == x.rounded(), x >= Double(range.lowerBound), x <= Double(range.upperBound) else {
+        // Int(exactly:), not a comparison with Double(range.upperBound): Double(Int.max)
+        // rounds up to 2^63, which passes the comparison and traps in Int(_:).
+        guard let n = Int(exactly: x), range.contains(n) else {
             throw CaseError(field: path(key), value: JSONObject.render(values[key]!), reason: "is not a whole number in \(range.lowerBound)...\(range.upperBound)")
         }
-        return Int(x)
+        return n
     }
 
     /// A map from feature name to number, as a dense vector in feature order.
