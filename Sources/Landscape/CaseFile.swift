@@ -10,14 +10,14 @@ extension Case {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             throw CaseError(
-                field: "case file", value: path,
+                field: "case file", value: escapedForMessage(path),
                 reason: exists ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist")
         }
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         do {
             return try Case(json: data, defaultName: stem)
         } catch let error as CaseError {
-            throw CaseError(field: "\(path): \(error.field)", value: error.value, reason: error.reason)
+            throw CaseError(field: "\(escapedForMessage(path)): \(error.field)", value: error.value, reason: error.reason)
         }
     }
 
@@ -89,7 +89,7 @@ extension Case {
         var bias = DecoderBias.none
         if let b = try object.string("bias") {
             guard let parsed = DecoderBias(rawValue: b) else {
-                throw CaseError(field: "bias", value: "\"\(b)\"", reason: "is not one of none, optimal")
+                throw CaseError(field: "bias", value: JSONObject.render(b), reason: "is not one of none, optimal")
             }
             bias = parsed
         }
@@ -127,13 +127,13 @@ extension TrainingPlan {
         self.init()
         if let s = try t.string("loss") {
             guard let loss = Loss(rawValue: s) else {
-                throw CaseError(field: "train.loss", value: "\"\(s)\"", reason: "is not one of mse, l2, snap")
+                throw CaseError(field: "train.loss", value: JSONObject.render(s), reason: "is not one of mse, l2, snap")
             }
             self.loss = loss
         }
         if let s = try t.string("bias") {
             guard let b = Biases(rawValue: s) else {
-                throw CaseError(field: "train.bias", value: "\"\(s)\"", reason: "is not one of none, decoder, both")
+                throw CaseError(field: "train.bias", value: JSONObject.render(s), reason: "is not one of none, decoder, both")
             }
             self.biases = b
         }
@@ -165,7 +165,10 @@ struct JSONObject {
         self.field = field
     }
 
-    private func path(_ key: String) -> String { field == "case" ? key : "\(field).\(key)" }
+    private func path(_ key: String) -> String {
+        let key = escapedForMessage(key)
+        return field == "case" ? key : "\(field).\(key)"
+    }
 
     func allow(_ keys: Set<String>) throws {
         for key in values.keys.sorted() where !keys.contains(key) {
@@ -228,7 +231,8 @@ struct JSONObject {
         for key in values.keys.sorted() {
             guard let i = index[key] else {
                 throw CaseError(
-                    field: path(key), value: "", reason: "is not a feature (features: \(features.joined(separator: ", ")))")
+                    field: path(key), value: "",
+                    reason: "is not a feature (features: \(features.map(escapedForMessage).joined(separator: ", ")))")
             }
             guard let x = JSONObject.numberValue(values[key]!) else {
                 throw CaseError(field: path(key), value: JSONObject.render(values[key]!), reason: "is not a number")
@@ -246,14 +250,42 @@ struct JSONObject {
         return n.doubleValue
     }
 
+    /// A JSON value as it reads in a one-line message: escaped, at most 60 characters.
     static func render(_ v: Any) -> String {
-        if let s = v as? String { return "\"\(s)\"" }
-        if v is NSNull { return "null" }
-        if let data = try? JSONSerialization.data(withJSONObject: v, options: [.fragmentsAllowed, .sortedKeys]),
+        let text: String
+        if let s = v as? String {
+            text = "\"\(s)\""
+        } else if v is NSNull {
+            text = "null"
+        } else if let data = try? JSONSerialization.data(withJSONObject: v, options: [.fragmentsAllowed, .sortedKeys]),
             let s = String(data: data, encoding: .utf8)
         {
-            return s.count > 60 ? String(s.prefix(57)) + "..." : s
+            text = s
+        } else {
+            text = "\(v)"
         }
-        return "\(v)"
+        let line = escapedForMessage(text)
+        return line.count > 60 ? String(line.prefix(57)) + "..." : line
     }
+}
+
+/// `s` with line breaks and other control characters written as escapes (`\n`,
+/// `\u{7F}`), so that a message quoting it stays on one line.
+func escapedForMessage(_ s: String) -> String {
+    var out = ""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            // Cc (C0, DEL, C1) and the Unicode line and paragraph separators.
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
 }

@@ -17,7 +17,7 @@ extension Case {
                 throw CaseError(field: "features[\(i)]", value: "\"\"", reason: "is empty")
             }
             if !seen.insert(feature).inserted {
-                throw CaseError(field: "features[\(i)]", value: "\"\(feature)\"", reason: "is a duplicate")
+                throw CaseError(field: "features[\(i)]", value: "\"\(escapedForMessage(feature))\"", reason: "is a duplicate")
             }
         }
         if patterns.isEmpty {
@@ -31,7 +31,7 @@ extension Case {
                 throw CaseError(field: "\(field).name", value: "\"\"", reason: "is empty")
             }
             if !names.insert(pattern.name).inserted {
-                throw CaseError(field: "\(field).name", value: "\"\(pattern.name)\"", reason: "is a duplicate")
+                throw CaseError(field: "\(field).name", value: "\"\(escapedForMessage(pattern.name))\"", reason: "is a duplicate")
             }
             let p = pattern.probability
             if !p.isFinite || p < 0 || p > 1 {
@@ -45,7 +45,7 @@ extension Case {
             }
             for (i, m) in pattern.magnitudes.enumerated() where !m.isFinite || abs(m) > Case.magnitudeLimit {
                 throw CaseError(
-                    field: "\(field).fires.\(features[i])", value: "\(m)",
+                    field: "\(field).fires.\(escapedForMessage(features[i]))", value: "\(m)",
                     reason: "is not a finite magnitude of size at most \(Case.magnitudeLimit)")
             }
         }
@@ -80,7 +80,7 @@ extension LatentPath {
                 throw CaseError(field: label, value: "\(end.count) components", reason: "does not match the \(featureCount) features")
             }
             for (i, c) in end.enumerated() where !c.isFinite || abs(c) > Case.magnitudeLimit {
-                throw CaseError(field: "\(label).\(features[i])", value: "\(c)", reason: "is not a finite component of size at most \(Case.magnitudeLimit)")
+                throw CaseError(field: "\(label).\(escapedForMessage(features[i]))", value: "\(c)", reason: "is not a finite component of size at most \(Case.magnitudeLimit)")
             }
             if end.allSatisfy({ $0 == 0 }) {
                 throw CaseError(field: label, value: describe(end, features), reason: "is the zero vector")
@@ -105,5 +105,5 @@ extension LatentPath {
 }
 
 func describe(_ vector: [Double], _ features: [String]) -> String {
-    "{" + zip(features, vector).map { "\($0): \($1)" }.joined(separator: ", ") + "}"
+    "{" + zip(features, vector).map { "\(escapedForMessage($0)): \($1)" }.joined(separator: ", ") + "}"
 }
