@@ -125,12 +125,16 @@ public struct LossLandscape: Sendable {
                 let active = line.canFire && line.a + line.b * mid > 0
                 var q: Quadratic
                 if source.bias == .optimal {
-                    let centred = zip(line.x, mu).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-                    q = centred * norm + 2 * Quadratic.product(ma, mb, line.a, line.b) - Quadratic.product(ma, mb, ma, mb)
+                    // |c|^2 D - (w . c)^2 (+ s_j^2 when clipped), c = x_j - mu: the Q_j above
+                    // without the cancellation that loses it when x_j is close to mu.
+                    let c = zip(line.x, mu).map { $0 - $1 }
+                    let ca = dot(u, c), cb = dot(dir, c)
+                    q = dot(c, c) * norm - Quadratic.product(ca, cb, ca, cb)
+                    if !active { q = q + Quadratic.product(line.a, line.b, line.a, line.b) }
                 } else {
                     q = dot(line.x, line.x) * norm
+                    if active { q = q - Quadratic.product(line.a, line.b, line.a, line.b) }
                 }
-                if active { q = q - Quadratic.product(line.a, line.b, line.a, line.b) }
                 numerator = numerator + line.probability * q
                 let scale = max(abs(q.c0), abs(q.c1), abs(q.c2))
                 if scale == 0 { continue }  // the pattern is reconstructed exactly everywhere here
