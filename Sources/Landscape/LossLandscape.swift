@@ -107,13 +107,18 @@ public struct LossLandscape: Sendable {
         var cuts: [Double] = []
         for line in lines where line.canFire && line.b != 0 {
             let t = -line.a / line.b
-            if t > lo && t < hi { cuts.append(t) }
+            if t - lo > 1e-12 * max(1, abs(lo)) && hi - t > 1e-12 * max(1, abs(hi)) { cuts.append(t) }
         }
         cuts.sort()
-        cuts = cuts.reduce(into: []) { acc, t in if acc.last != t { acc.append(t) } }
+        // Breakpoints a rounding apart (patterns with parallel magnitudes), or from an end,
+        // are one: a piece an ulp wide would hold the wrong active set at the merged
+        // candidate point (see `merged`).
+        cuts = cuts.reduce(into: []) { acc, t in
+            if let last = acc.last, t - last <= 1e-12 * max(1, abs(t)) { return }
+            acc.append(t)
+        }
         self.breakpoints = cuts
 
-        let ma = dot(u, mu), mb = dot(dir, mu)
         let bounds = [lo] + cuts + [hi]
         var pieces: [Piece] = []
         var allTerms: [Term] = []
