@@ -265,7 +265,10 @@ public struct LossLandscape: Sendable {
                 let r = term.root(t)
                 let dr: Double
                 if let c = term.cusp {
-                    let sign: Double = t > c ? 1 : (t < c ? -1 : (side < 0 ? -1 : 1))
+                    // Cusps of parallel patterns differ by rounding: within 1e-12 of t (the
+                    // tolerance that merged them into one candidate) t is at the cusp.
+                    let at = abs(t - c) <= 1e-12 * max(1, abs(c))
+                    let sign: Double = at ? (side < 0 ? -1 : 1) : (t > c ? 1 : -1)
                     dr = term.cuspSlope * sign
                 } else {
                     dr = term.q.slope(t) / (2 * r)
