@@ -73,8 +73,8 @@ extension LossLandscape {
             for piece in pieces {
                 let p = Quadratic.quotientSlopeNumerator(piece.numerator, norm)
                 let roots = GSL.quadraticRoots(p.c2, p.c1, p.c0)
-                if roots.count > 0, roots.r0 > piece.lo, roots.r0 < piece.hi, p.slope(roots.r0) > 0 { add(roots.r0, .stationary) }
-                if roots.count > 1, roots.r1 > piece.lo, roots.r1 < piece.hi, p.slope(roots.r1) > 0 { add(roots.r1, .stationary) }
+                if roots.count > 0, Self.strictlyInside(roots.r0, piece.lo, piece.hi), p.slope(roots.r0) > 0 { add(roots.r0, .stationary) }
+                if roots.count > 1, Self.strictlyInside(roots.r1, piece.lo, piece.hi), p.slope(roots.r1) > 0 { add(roots.r1, .stationary) }
             }
         } else if !(kind == .l2 && concaveBetweenKinks) {
             for k in 0..<(points.count - 1) {
@@ -162,12 +162,21 @@ extension LossLandscape {
         var previous = (t: ts[0], slope: f(ts[0]))
         for t in ts.dropFirst() {
             let current = f(t)
-            if previous.slope < 0 && current > 0, let r = GSL.bracketedRoot(in: previous.t, t, f), r > a, r < b {
+            if previous.slope < 0 && current > 0, let r = GSL.bracketedRoot(in: previous.t, t, f), Self.strictlyInside(r, a, b) {
                 roots.append(r)
             }
             if current != 0 { previous = (t, current) }
         }
         return roots
+    }
+
+    /// Whether r lies in (a, b) by more than the 1e-12 that merges candidates.
+    ///
+    /// A stationary point at an end (a clipped piece's minimum at its own breakpoint, found
+    /// an ulp inside) is that end: the one-sided slopes there have decided it already.
+    static func strictlyInside(_ r: Double, _ a: Double, _ b: Double) -> Bool {
+        let tolerance = 1e-12 * max(1, abs(r))
+        return r - a > tolerance && b - r > tolerance
     }
 
     /// Sorted candidates with near-duplicates (within 1e-12) merged, keeping the kind of
