@@ -119,11 +119,17 @@ extension LossLandscape {
         let side: Double = next > t ? 1 : -1
         let piece = pieces[pieceIndex(t, side: side)]
         let g = side * slope(kind, at: t, piece: piece, side: side)
-        let scale = max(abs(f), 1e-300)
+        // The rounding in g scales with the magnitudes, not with f: where the model
+        // reconstructs (almost) exactly, f is near 0 and a vanishing slope's rounding
+        // would pass for a descent.
+        var size = 0.0
+        for p in source.patterns { size = max(size, dot(p.magnitudes, p.magnitudes)) }
+        let natural = (kind == .mse ? size : size.squareRoot()) + source.penalty.coefficient * size.squareRoot()
+        let scale = max(abs(f), natural, 1e-300)
         if g < -1e-12 * scale { return true }
         if g > 1e-12 * scale { return false }
         let step = 1e-4 * abs(next - t)
-        return value(kind, at: t + side * step, piece: piece) < f - 1e-14 * scale
+        return value(kind, at: t + side * step, piece: piece) < f - 1e-14 * max(abs(f), 1e-300)
     }
 
     /// The global minima (usually one; several on ties).
