@@ -10,14 +10,14 @@ extension Case {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             throw CaseError(
-                field: "case file", value: escapedForMessage(path),
+                field: "case file", value: escapedForMessage(path, limit: 1000),
                 reason: exists ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist")
         }
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         do {
             return try Case(json: data, defaultName: stem)
         } catch let error as CaseError {
-            throw CaseError(field: "\(escapedForMessage(path)): \(error.field)", value: error.value, reason: error.reason)
+            throw CaseError(field: "\(escapedForMessage(path, limit: 1000)): \(error.field)", value: error.value, reason: error.reason)
         }
     }
 
@@ -166,7 +166,7 @@ struct JSONObject {
     }
 
     private func path(_ key: String) -> String {
-        let key = escapedForMessage(key)
+        let key = key.isEmpty ? "\"\"" : escapedForMessage(key)
         return field == "case" ? key : "\(field).\(key)"
     }
 
@@ -232,7 +232,7 @@ struct JSONObject {
             guard let i = index[key] else {
                 throw CaseError(
                     field: path(key), value: "",
-                    reason: "is not a feature (features: \(features.map(escapedForMessage).joined(separator: ", ")))")
+                    reason: "is not a feature (features: \(listForMessage(features)))")
             }
             guard let x = JSONObject.numberValue(values[key]!) else {
                 throw CaseError(field: path(key), value: JSONObject.render(values[key]!), reason: "is not a number")
@@ -270,8 +270,8 @@ struct JSONObject {
 }
 
 /// `s` with line breaks and other control characters written as escapes (`\n`,
-/// `\u{7F}`), so that a message quoting it stays on one line.
-func escapedForMessage(_ s: String) -> String {
+/// `\u{7F}`), so that a message quoting it stays on one line; cut to `limit` characters.
+func escapedForMessage(_ s: String, limit: Int = 80) -> String {
     var out = ""
     for scalar in s.unicodeScalars {
         switch scalar {
@@ -287,5 +287,10 @@ func escapedForMessage(_ s: String) -> String {
             }
         }
     }
-    return out
+    return out.count > limit ? String(out.prefix(limit - 3)) + "..." : out
+}
+
+/// Names for a one-line message: the first eight, each cut to 24 characters.
+func listForMessage(_ names: [String]) -> String {
+    names.prefix(8).map { escapedForMessage($0, limit: 24) }.joined(separator: ", ") + (names.count > 8 ? ", ..." : "")
 }

@@ -105,5 +105,6 @@ extension LatentPath {
 }
 
 func describe(_ vector: [Double], _ features: [String]) -> String {
-    "{" + zip(features, vector).map { "\(escapedForMessage($0)): \($1)" }.joined(separator: ", ") + "}"
+    let shown = zip(features, vector).prefix(8).map { "\(escapedForMessage($0, limit: 24)): \($1)" }
+    return "{" + shown.joined(separator: ", ") + (features.count > 8 ? ", ...}" : "}")
 }
