@@ -4,8 +4,9 @@ extension Case {
     /// Features: at least one, distinct, non-empty. Patterns: at least one, distinct
     /// names, probabilities finite in [0, 1] summing to at most 1, magnitudes finite and
     /// at most `Case.magnitudeLimit` in size. Path: finite ends of the feature count,
-    /// neither zero, not parallel (so w(t) never vanishes), a finite t range with
-    /// t_min < t_max. Penalty: coefficient finite and >= 0, exponent finite and > 0.
+    /// neither zero, lengths within a factor 1000, not parallel (so w(t) never vanishes),
+    /// a finite t range with t_min < t_max. Penalty: coefficient finite and >= 0,
+    /// exponent finite and > 0.
     /// - Throws: `CaseError` naming the first bad field.
     public func validate() throws {
         if features.isEmpty {
@@ -64,15 +65,20 @@ extension Case {
         }
     }
 
+    /// The largest ratio of the path ends' lengths: beyond it the latent turns within a
+    /// sliver of t, where the piecewise forms lose their digits.
+    public static let pathEndRatioLimit = 1e3
+
     /// The largest magnitude a case may use: keeps squared magnitudes and their exact
     /// rational forms far from overflow.
     public static let magnitudeLimit = 1e6
 }
 
 extension LatentPath {
-    /// Checks the path: finite ends of the right length, neither zero, not parallel
-    /// (|u|^2 |v|^2 - (u . v)^2 > 1e-12 |u|^2 |v|^2, so w(t) never vanishes), and a
-    /// finite t range with t_min < t_max.
+    /// Checks the path: finite ends of the right length, neither zero, lengths within a
+    /// factor `Case.pathEndRatioLimit` of each other, not parallel (|u|^2 |v|^2 - (u . v)^2
+    /// > 1e-12 |u|^2 |v|^2, so w(t) never vanishes), and a finite t range with
+    /// t_min < t_max.
     /// - Throws: `CaseError` naming the first bad field.
     public func validate(featureCount: Int, features: [String]) throws {
         for (label, end) in [("path.from", from), ("path.to", to)] {
@@ -88,6 +94,14 @@ extension LatentPath {
         }
         let uu = from.reduce(0) { $0 + $1 * $1 }
         let vv = to.reduce(0) { $0 + $1 * $1 }
+        // The losses are ratios of quadratics in t whose coefficients scale with |u|^2 and
+        // |v|^2; with |u| / |v| = 1e6 the latent turns within 1e-6 of t = 1 and the
+        // coefficients cancel to a few digits there (no MSE minimum was found at all).
+        if max(uu, vv) > Case.pathEndRatioLimit * Case.pathEndRatioLimit * min(uu, vv) {
+            throw CaseError(
+                field: "path", value: "from \(describe(from, features)) to \(describe(to, features))",
+                reason: "has ends whose lengths differ by more than a factor \(Int(Case.pathEndRatioLimit)) (\(uu.squareRoot()) and \(vv.squareRoot()))")
+        }
         let uv = zip(from, to).reduce(0) { $0 + $1.0 * $1.1 }
         if uu * vv - uv * uv <= 1e-12 * uu * vv {
             throw CaseError(
