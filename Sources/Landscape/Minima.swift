@@ -61,9 +61,11 @@ extension LossLandscape {
             insert(Minimum(t: t, loss: loss, isGlobal: false, kind: kind), into: &result)
         }
         // Non-smooth points and ends: one-sided slopes.
+        var lowest = (t: Double.nan, loss: Double.infinity, kind: MinimumKind.boundary)
         for i in points.indices {
             let t = points[i].t
             let f = value(kind, at: t, piece: pieces[pieceIndex(t)])
+            if f < lowest.loss { lowest = (t, f, points[i].kind) }
             if i > 0 && descends(kind, from: t, value: f, toward: points[i - 1].t) { continue }
             if i < points.count - 1 && descends(kind, from: t, value: f, toward: points[i + 1].t) { continue }
             add(t, points[i].kind, loss: f)
@@ -89,6 +91,13 @@ extension LossLandscape {
                 result[i].loss = value(kind, at: result[i].t, piece: pieces[pieceIndex(result[i].t)])
             }
             best = min(best, result[i].loss)
+        }
+        // The global minimum is at most the lowest end or kink. On badly conditioned cases
+        // rounding can make every candidate look like a descent; keep that point then, so
+        // there is always a global minimum.
+        if lowest.loss < best {
+            add(lowest.t, lowest.kind, loss: lowest.loss)
+            best = lowest.loss
         }
         for i in result.indices where result[i].loss <= best + 1e-12 * abs(best) + 1e-300 {
             result[i].isGlobal = true
