@@ -7,22 +7,22 @@ struct CaseOptions: ParsableArguments {
     @Argument(help: "A case file (JSON). Omit it to use the hierarchy shorthand (--p0, --p01, ...).")
     var caseFile: String?
 
-    @Option(help: "Hierarchy: P(parent fires alone).")
+    @Option(parsing: .unconditional, help: "Hierarchy: P(parent fires alone).")
     var p0: Double?
 
-    @Option(help: "Hierarchy: P(parent and child fire together).")
+    @Option(parsing: .unconditional, help: "Hierarchy: P(parent and child fire together).")
     var p01: Double?
 
-    @Option(help: "Hierarchy: P(child fires alone) (default: no such pattern).")
+    @Option(parsing: .unconditional, help: "Hierarchy: P(child fires alone) (default: no such pattern).")
     var p1: Double?
 
-    @Option(help: "Hierarchy: the parent's magnitude.")
+    @Option(parsing: .unconditional, help: "Hierarchy: the parent's magnitude.")
     var parentMagnitude: Double = 1
 
-    @Option(help: "Hierarchy: the child's magnitude.")
+    @Option(parsing: .unconditional, help: "Hierarchy: the child's magnitude.")
     var childMagnitude: Double = 1
 
-    @Option(help: "L1 penalty coefficient lambda (p = 1).")
+    @Option(parsing: .unconditional, help: "L1 penalty coefficient lambda (p = 1).")
     var l1: Double?
 
     @Option(help: "Decoder bias: none or optimal.")

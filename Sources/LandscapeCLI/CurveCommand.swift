@@ -10,7 +10,7 @@ struct CurveCommand: ParsableCommand {
 
     @OptionGroup var source: CaseOptions
 
-    @Option(help: "Number of evenly spaced t values, ends included (at least 2).")
+    @Option(parsing: .unconditional, help: "Number of evenly spaced t values, ends included (at least 2).")
     var points = 201
 
     @Option(help: "Write the CSV to this file (atomically) instead of standard output.")

@@ -20,25 +20,25 @@ struct SweepCommand: ParsableCommand {
     @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")
     var caseFile: String?
 
-    @Option(help: "Hierarchy: P(parent alone), a number or a grid A:B:N.")
+    @Option(parsing: .unconditional, help: "Hierarchy: P(parent alone), a number or a grid A:B:N.")
     var p0: String?
 
-    @Option(help: "Hierarchy: P(parent and child), a number or a grid A:B:N.")
+    @Option(parsing: .unconditional, help: "Hierarchy: P(parent and child), a number or a grid A:B:N.")
     var p01: String?
 
-    @Option(help: "Hierarchy: P(child alone), a number or a grid A:B:N (default: no such pattern).")
+    @Option(parsing: .unconditional, help: "Hierarchy: P(child alone), a number or a grid A:B:N (default: no such pattern).")
     var p1: String?
 
     @Option(help: "Case file: NAME=A:B:N varies pattern NAME's probability (once or twice).")
     var vary: [String] = []
 
-    @Option(help: "Hierarchy: the parent's magnitude.")
+    @Option(parsing: .unconditional, help: "Hierarchy: the parent's magnitude.")
     var parentMagnitude: Double = 1
 
-    @Option(help: "Hierarchy: the child's magnitude.")
+    @Option(parsing: .unconditional, help: "Hierarchy: the child's magnitude.")
     var childMagnitude: Double = 1
 
-    @Option(help: "L1 penalty coefficient lambda (p = 1).")
+    @Option(parsing: .unconditional, help: "L1 penalty coefficient lambda (p = 1).")
     var l1: Double?
 
     @Option(help: "Decoder bias: none or optimal.")
@@ -59,7 +59,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "The column the heat map colours: mse_t, mse_loss, l2_t, l2_loss, l2_minima or hedging.")
     var color = "mse_t"
 
-    @Option(help: "Worker threads (default: every core).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Compute only slice I of N (1-based), for a batch scheduler; concatenated slices make the whole CSV (only slice 1 writes the header).")
