@@ -94,6 +94,15 @@ func scale(_ c: Case, _ kind: LossKind) -> Double {
     return max(s, 1e-300)
 }
 
+/// How closely the piecewise forms reproduce the definition (or a mirrored or scaled case):
+/// MSE to rounding (of N / D: ~1e-16 of the magnitudes' scale s); L2 to 1e-7 of s only. A
+/// term whose Q_j nearly touches zero is taken for an exact cusp when its floor is below
+/// 1e-14 of its coefficients, dropping up to sqrt(1e-14) of the term: a known limit of
+/// the quadratic form, not tightened here.
+func tolerance(_ kind: LossKind, _ value: Double, _ s: Double) -> Double {
+    kind == .mse ? 1e-11 * abs(value) + 1e-13 * s : 1e-7 * s
+}
+
 func value(_ c: Case, _ kind: LossKind, at t: Double) -> Double {
     let l = c.losses(at: t)
     return kind == .mse ? l.mse : l.l2
@@ -119,19 +128,30 @@ final class PropertyTests: XCTestCase {
         t map: (Double) -> Double, loss scaleLoss: Double = 1, _ message: @autoclosure () -> String
     ) {
         let s = scale(ca, kind)
+        // A minimum may also stand in a cluster of rounding-noise minima at one level (a
+        // flat-bottomed valley): then the other side has one of that level close by.
+        let width = ca.path.tMax - ca.path.tMin
+        func inCluster(_ t: Double, _ loss: Double, _ others: [Minimum], _ map: (Double) -> Double, _ scaleLoss: Double) -> Bool {
+            others.contains { abs(map(t) - $0.t) <= 1e-2 * width && abs($0.loss - loss * scaleLoss) <= 1e-12 * s * max(1, scaleLoss) }
+        }
         for m in a where !isFlat(ca, kind, at: m.t) {
             let match = b.first { abs(map(m.t) - $0.t) <= 1e-7 * max(1, abs(m.t)) }
+            if match == nil && inCluster(m.t, m.loss, b, map, scaleLoss) { continue }
             guard let n = match else { return XCTFail("\(kind): \(m) has no match in \(b); \(message())") }
-            XCTAssertEqual(n.loss, m.loss * scaleLoss, accuracy: 1e-10 * abs(n.loss) + 1e-13 * s * scaleLoss, "\(kind): \(m), \(n); \(message())")
+            XCTAssertEqual(n.loss, m.loss * scaleLoss, accuracy: tolerance(kind, n.loss, s * scaleLoss), "\(kind): \(m), \(n); \(message())")
         }
         for n in b where !isFlat(cb, kind, at: n.t) {
+            let inverse = a.map { Minimum(t: map($0.t), loss: $0.loss * scaleLoss, isGlobal: $0.isGlobal, kind: $0.kind) }
+            if inCluster(n.t, n.loss, inverse, { $0 }, 1) { continue }
             guard a.contains(where: { abs(map($0.t) - n.t) <= 1e-7 * max(1, abs(n.t)) }) else {
                 return XCTFail("\(kind): \(n) has no match in \(a); \(message())")
             }
         }
     }
 
-    static let count = 250
+    /// Cases per property: 250, or `PROPERTY_CASES`; `PROPERTY_SEED` varies the seeds.
+    static let count = ProcessInfo.processInfo.environment["PROPERTY_CASES"].flatMap(Int.init) ?? 250
+    static let salt = ProcessInfo.processInfo.environment["PROPERTY_SEED"].flatMap(UInt64.init) ?? 0
 
 
     /// Runs `body` on `count` random cases, naming the seed and the case on failure.
@@ -139,14 +159,14 @@ final class PropertyTests: XCTestCase {
         seed: UInt64, _ shape: CaseShape = CaseShape(), count: Int = PropertyTests.count,
         _ body: (Case, inout SplitMix64) throws -> Void
     ) rethrows {
-        var rng = SplitMix64(seed: seed)
+        var rng = SplitMix64(seed: seed ^ Self.salt)
         for i in 0..<count {
             let c = rng.randomCase(shape)
             XCTAssertNoThrow(try c.validate(), "case \(i): \(c)")
             let before = testRun?.failureCount ?? 0
             try body(c, &rng)
             // One failing case is enough to read: the rest would repeat it.
-            if (testRun?.failureCount ?? 0) > before { return XCTFail("seed \(seed), case \(i) failed (see above)") }
+            if (testRun?.failureCount ?? 0) > before { return XCTFail("seed \(seed ^ Self.salt), case \(i) failed (see above)") }
         }
     }
 
@@ -164,7 +184,7 @@ final class PropertyTests: XCTestCase {
                 for m in minima {
                     XCTAssert(m.t.isFinite && m.t >= lo && m.t <= hi, "\(kind) minimum \(m) outside [\(lo), \(hi)] in \(c)")
                     let f = value(c, kind, at: m.t)
-                    XCTAssertEqual(m.loss, f, accuracy: 1e-12 * abs(f) + 1e-14 * s, "\(kind) loss at \(m) in \(c)")
+                    XCTAssertEqual(m.loss, f, accuracy: tolerance(kind, f, s), "\(kind) loss at \(m) in \(c)")
                     for h in [1e-4 * width, 1e-6 * width] {
                         for t in [m.t - h, m.t + h] where t >= lo && t <= hi {
                             let g = value(c, kind, at: t)
@@ -194,7 +214,7 @@ final class PropertyTests: XCTestCase {
                 for point in curve {
                     let y = kind == .mse ? point.mse : point.l2
                     XCTAssertLessThanOrEqual(best, y + 1e-12 * abs(y), "\(kind) curve at t = \(point.t) in \(c)")
-                    XCTAssertEqual(y, value(c, kind, at: point.t), accuracy: 1e-11 * abs(y) + 1e-14 * s, "\(kind) at \(point.t) in \(c)")
+                    XCTAssertEqual(y, value(c, kind, at: point.t), accuracy: tolerance(kind, y, s), "\(kind) at \(point.t) in \(c)")
                 }
             }
         }
@@ -212,7 +232,7 @@ final class PropertyTests: XCTestCase {
                 for i in 0...200 {
                     let t = c.path.tMin + Double(i) / 200 * (c.path.tMax - c.path.tMin)
                     let x = a.loss(kind, at: t), y = b.loss(kind, at: 1 - t)
-                    XCTAssertEqual(x, y, accuracy: 1e-10 * abs(x) + 1e-13 * s, "\(kind) at t = \(t) in \(c)")
+                    XCTAssertEqual(x, y, accuracy: tolerance(kind, x, s), "\(kind) at t = \(t) in \(c)")
                 }
                 expectSameMinima(kind, a.minima(kind), in: c, b.minima(kind), in: swapped, t: { 1 - $0 }, "mirrored \(c)")
             }
@@ -233,7 +253,7 @@ final class PropertyTests: XCTestCase {
                 for i in 0...100 {
                     let t = c.path.tMin + Double(i) / 100 * (c.path.tMax - c.path.tMin)
                     let x = value(c, kind, at: t) * power
-                    XCTAssertEqual(b.loss(kind, at: t), x, accuracy: 1e-11 * abs(x) + 1e-14 * s * power, "\(kind) at \(t) in \(c)")
+                    XCTAssertEqual(b.loss(kind, at: t), x, accuracy: tolerance(kind, x, s * power), "\(kind) at \(t) in \(c)")
                 }
                 expectSameMinima(kind, a.minima(kind), in: c, b.minima(kind), in: scaled, t: { $0 }, loss: power, "scaled by \(factor): \(c)")
             }
