@@ -185,12 +185,13 @@ extension LossLandscape {
         return roots
     }
 
-    /// Whether r lies in (a, b) by more than the 1e-12 that merges candidates.
+    /// Whether r lies in (a, b) by more than 1e-9 (relative).
     ///
     /// A stationary point at an end (a clipped piece's minimum at its own breakpoint, found
-    /// an ulp inside) is that end: the one-sided slopes there have decided it already.
+    /// a little inside: the roots carry ~1e-12 relative error) is that end: the one-sided
+    /// slopes there have decided it already.
     static func strictlyInside(_ r: Double, _ a: Double, _ b: Double) -> Bool {
-        let tolerance = 1e-12 * max(1, abs(r))
+        let tolerance = 1e-9 * max(1, abs(r))
         return r - a > tolerance && b - r > tolerance
     }
 
