@@ -157,7 +157,7 @@ struct TrainCommand: ParsableCommand {
             "train.beta2": ("--beta2", beta2 != nil), "train.seed": ("--seed", seed != nil),
             "train.dim": ("--dim", dim != nil), "train.init": ("--init", initialT != nil),
             "train.init_noise": ("--init-noise", initNoise != nil),
-            "train.snap_at": ("--snap-at", snapAt != nil || steps != nil), "train.l1": ("--l1", true),
+            "train.snap_at": ("--snap-at", snapAt != nil), "train.l1": ("--l1", true),
         ]
         if let (flag, given) = flags[field], given { return flag }
         return field

@@ -214,6 +214,10 @@ final class LandscapeCLITests: XCTestCase {
         try expectFailure(["sweep", file, "--vary", "p0"], naming: ["--vary", "p0"])
         try expectFailure(["train", "--p0", "0.3", "--p01", "0.1", "--steps", "0"], status: 2, naming: ["--steps", "0"])
         try expectFailure(["train", "--p0", "0.3", "--p01", "0.1", "--lr", "nan"], status: 2, naming: ["--lr", "nan"])
+        // A file's snap_at past --steps is the file's field, not a flag the user did not give.
+        let snap = caseFile("snap.json", caseJSON(extra: #""train": {"loss": "snap", "steps": 100, "snap_at": 80}"#))
+        try expectFailure(["train", snap, "--steps", "5"], naming: ["train.snap_at", "80", "0...5"])
+        try expectFailure(["train", snap, "--snap-at", "200"], naming: ["--snap-at", "200"])
     }
 
     // MARK: Output files
