@@ -6,7 +6,8 @@ import Landscape
 /// A seeded mutation fuzzer for the case-file parser.
 ///
 /// Every input must either be rejected with a `CaseError` that names a field in one line,
-/// or give a valid case whose MSE and L2 minima are finite and inside the t range. Set
+/// or give a valid case whose MSE and L2 minima are finite and inside the t range (and
+/// whose curve and off-path optimum are finite). Set
 /// `FUZZ_ITERATIONS` (default 3000) and `FUZZ_SEED` to run longer; with `FUZZ_SAVE` set,
 /// each input is written to that path before it is parsed, so a crash leaves it behind.
 final class CaseFuzzTests: XCTestCase {
@@ -49,6 +50,12 @@ final class CaseFuzzTests: XCTestCase {
                     "\(kind) minimum at \(m.t) outside [\(c.path.tMin), \(c.path.tMax)] for \(show(input))", file: file, line: line)
                 XCTAssert(m.loss.isFinite, "\(kind) minimum \(m) for \(show(input))", file: file, line: line)
             }
+        }
+        for point in landscape.curve(points: 9) {
+            XCTAssert(point.mse.isFinite && point.l2.isFinite, "curve \(point) for \(show(input))", file: file, line: line)
+        }
+        if let sphere = c.sphereOptimum() {
+            XCTAssert(sphere.loss.isFinite && sphere.latent.allSatisfy(\.isFinite), "\(sphere) for \(show(input))", file: file, line: line)
         }
         return "accepted"
     }
