@@ -316,6 +316,12 @@ final class LandscapeCLITests: XCTestCase {
         XCTAssertEqual(lines.first, "p0,p01,mse_t,mse_loss,l2_t,l2_loss,l2_minima,parent_l2_local,merged_l2_local,hedging")
         // Points with p0 + p01 > 1 are skipped: 41 x 37 = 1517 less those (none: 0.6 + 0.4 = 1).
         XCTAssertEqual(lines.count, 1 + 41 * 37)
+        // With the optimal bias (a landscape built per point), and through a file.
+        let biased = ["sweep", "--p0", "0:0.6:17", "--p01", "0:0.4:13", "--p1", "0.1", "--bias", "optimal"]
+        let b1 = try run(biased + ["--jobs", "1"]), b2 = try run(biased + ["--jobs", "2", "--csv", "biased.csv"])
+        XCTAssertEqual(b1.status, 0, b1.stderr)
+        XCTAssertEqual(b2.status, 0, b2.stderr)
+        XCTAssertEqual(b1.stdout, try Data(contentsOf: folder.appendingPathComponent("biased.csv")))
         // Through files, sharded: the slices concatenate to the whole.
         let file = Self.cases.appendingPathComponent("correlated.json").path
         let vary = ["sweep", file, "--vary", "p0=0:0.5:23", "--vary", "p01=0:0.3:19"]
