@@ -99,15 +99,16 @@ extension LossLandscape {
     /// Inserts `m` in t order; a point within 1e-12 of one already there merges with it,
     /// keeping the t and kind of the higher-priority kind.
     func insert(_ m: Minimum, into list: inout [Minimum]) {
-        var i = 0
-        while i < list.count && list[i].t < m.t { i += 1 }
-        for j in (i - 1)...i where j >= 0 && j < list.count {
-            if abs(list[j].t - m.t) <= 1e-12 * max(1, abs(m.t)) {
-                if m.kind.priority > list[j].kind.priority { list[j] = m }
-                return
-            }
+        for j in list.indices where abs(list[j].t - m.t) <= 1e-12 * max(1, abs(m.t)) {
+            if m.kind.priority > list[j].kind.priority { list[j] = m }
+            return
         }
-        list.insert(m, at: i)
+        list.append(m)
+        var j = list.count - 1
+        while j > 0 && list[j - 1].t > list[j].t {
+            list.swapAt(j - 1, j)
+            j -= 1
+        }
     }
 
     /// Whether the loss decreases when leaving t toward `next` (a neighbouring candidate

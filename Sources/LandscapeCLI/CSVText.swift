@@ -81,9 +81,21 @@ struct CSVText {
         Double("1e\(k)")!
     }
 
-    mutating func append(_ n: Int) { append(contentsOf: String(n)) }
+    mutating func append(_ n: Int) {
+        if n < 0 { bytes.append(UInt8(ascii: "-")) }
+        var m = n.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(truncatingIfNeeded: m % 10) + 48)
+            m /= 10
+        } while m > 0
+        bytes[start...].reverse()
+    }
 
-    mutating func append(_ b: Bool) { append(contentsOf: b ? "true" : "false") }
+    mutating func append(_ b: Bool) {
+        let word: StaticString = b ? "true" : "false"
+        bytes.append(contentsOf: UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+    }
 
     mutating func append(contentsOf s: String) { bytes.append(contentsOf: s.utf8) }
 
