@@ -256,7 +256,7 @@ public struct LossLandscape: Sendable {
                 let r = term.root(t)
                 let dr: Double
                 if let c = term.cusp {
-                    let sign: Double = t > c ? 1 : (t < c ? -1 : (side < 0 ? -1 : 1))
+                    let sign: Double = abs(t - c) <= 1e-13 * max(1, abs(c)) ? (side < 0 ? -1 : 1) : (t > c ? 1 : -1)
                     dr = term.cuspSlope * sign
                 } else {
                     dr = term.q.slope(t) / (2 * r)
