@@ -11,7 +11,7 @@ struct LandscapeCommand: ParsableCommand {
             A case is a JSON file in cases/ (see README.md), or the two-feature hierarchy \
             given by flags: --p0 P (parent alone) --p01 P (parent and child) [--p1 P (child alone)].
             """,
-        subcommands: [CurveCommand.self, MinimaCommand.self])
+        subcommands: [CurveCommand.self, MinimaCommand.self, SymbolicCommand.self])
 
     /// Runs the command line; errors are one line on stderr, exit 1 (2 for usage errors).
     static func main() {
