@@ -53,7 +53,7 @@ extension SymbolicLandscape {
                 if let disc = s.discriminant {
                     lines.append("\\Delta\(sub) &= \(n.quadratic(disc, order: symbols))")
                 }
-                for formula in rootFormulas(s, n) { lines.append("t^{*}\(sub) &= \(formula)") }
+                lines.append("t^{*}\(sub) &= " + rootFormulas(s, n).joined(separator: " = "))
             }
         }
         for c in l2.candidates {
@@ -210,16 +210,25 @@ extension SymbolicLandscape {
             if form.isZero { return (sign < 0 ? "-" : "") + root }
             return n.form(form, order: symbols) + (sign < 0 ? " - " : " + ") + root
         }
-        let first = n.fraction(withRoot(minusB, s.rootSign), n.form(twoA, order: symbols))
-        let stable = n.fraction(n.form(twoC, order: symbols), withRoot(minusB, -s.rootSign))
-        if n.isLaTeX { return [first, stable] }
-        // Plain text: parenthesise compound numerators and denominators.
-        func num(_ x: String) -> String { x.contains(" + ") || x.contains(" - ") ? "(\(x))" : x }
-        func den(_ x: String) -> String { x.contains(" ") || x.hasPrefix("-") ? "(\(x))" : x }
-        return [
-            "\(num(withRoot(minusB, s.rootSign)))/\(den(n.form(twoA, order: symbols)))",
-            "\(num(n.form(twoC, order: symbols)))/\(den(withRoot(minusB, -s.rootSign)))",
-        ]
+        // The stable form is left out when C = 0: then it reads 0/(...), undefined exactly
+        // when the minimum is the other root, -B/A.
+        var formulas: [String]
+        if n.isLaTeX {
+            formulas = [
+                n.fraction(withRoot(minusB, s.rootSign), n.form(twoA, order: symbols)),
+                n.fraction(n.form(twoC, order: symbols), withRoot(minusB, -s.rootSign)),
+            ]
+        } else {
+            // Plain text: parenthesise compound numerators and denominators.
+            func num(_ x: String) -> String { x.contains(" + ") || x.contains(" - ") ? "(\(x))" : x }
+            func den(_ x: String) -> String { x.contains(" ") || x.hasPrefix("-") ? "(\(x))" : x }
+            formulas = [
+                "\(num(withRoot(minusB, s.rootSign)))/\(den(n.form(twoA, order: symbols)))",
+                "\(num(n.form(twoC, order: symbols)))/\(den(withRoot(minusB, -s.rootSign)))",
+            ]
+        }
+        if c[0].isZero { formulas.removeLast() }
+        return formulas
     }
 
     func jsonForm<W: ExactScalar>(_ f: LinearForm<W>) -> String {

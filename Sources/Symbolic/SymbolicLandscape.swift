@@ -255,9 +255,10 @@ public struct L2Comparison: Sendable {
 public struct L2Regimes: Sendable {
     public let candidates: [L2Candidate]
     public let comparisons: [L2Comparison]
-    /// True when every firing pattern lies in the path's plane, so L2 is concave between
-    /// cusps and all its minima are among the candidates; false when some Q_j has no
-    /// double root (then L2 may also have smooth minima between candidates, not derived here).
+    /// True when every firing pattern lies in the path's plane (each Q_j is the square of
+    /// a linear function of t), so L2 is concave between cusps and all its minima are
+    /// among the candidates; false otherwise (then L2 may also have smooth minima between
+    /// candidates, not derived here).
     public let complete: Bool
 
     init(pieces: [SymbolicPiece], denominator d: [Rational], tMin: Rational, tMax: Rational, order: [String]) throws {
@@ -266,10 +267,10 @@ public struct L2Regimes: Sendable {
         for piece in pieces {
             for name in piece.active {
                 let q = piece.errors[name]!
-                guard let tc = try cusp(q) else {
-                    if !(q.allSatisfy(\.isZero)) { complete = false }
-                    continue
-                }
+                // In the path's plane, Q_j = (w x x_j)^2 is the square of a linear function
+                // of t: zero discriminant (a double root, or constant when c2 = 0).
+                if try !(q[1] * q[1] - Rational(4) * q[0] * q[2]).isZero { complete = false }
+                guard let tc = try cusp(q) else { continue }
                 if piece.lo <= tc && tc <= piece.hi {
                     if let i = points.firstIndex(where: { $0.t == tc }) {
                         if !points[i].cusps.contains(name) { points[i].cusps.append(name) }

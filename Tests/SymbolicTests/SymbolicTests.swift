@@ -349,6 +349,9 @@ final class SymbolicTests: XCTestCase {
         XCTAssertEqual(s.breakpoints, [Rational(0), try Rational(1, 2)])
         XCTAssertEqual(s.pieces.map(\.active), [["p0", "pm", "p01"], ["p0", "p1", "pm", "p01"], ["p0", "p1", "p01"]])
         for piece in s.pieces { XCTAssertLessThanOrEqual(piece.stationarity.degree ?? 0, 2) }
+        // pm = (1, -1) is never parallel to w(t) = (1 - t, t): its Q is constant, still in the plane.
+        XCTAssertTrue(s.l2.complete)
+        XCTAssertEqual(s.l2.candidates.map(\.t), [try Rational(-1, 2), Rational(0), try Rational(3, 4), Rational(1)])
         let object = try JSONSerialization.jsonObject(with: Data(s.json().utf8)) as! [String: Any]
         let pieces = (object["stationarity"] as! [String: Any])["pieces"] as! [[String: Any]]
         XCTAssertEqual(pieces.map { $0["t_range"] as! [Double] }, [[-0.5, 0], [0, 0.5], [0.5, 1]])
