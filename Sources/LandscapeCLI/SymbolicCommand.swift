@@ -15,7 +15,8 @@ struct SymbolicCommand: ParsableCommand {
             scale is accounted for in the minimising root), its discriminant and the \
             minimising root. For L2: each cusp and range end, when it is a local minimum, \
             and which is lower, as linear inequalities solved for one probability \
-            (for positive probabilities). Covers bias none with no penalty: other cases are \
+            (for positive probabilities). With the optimal bias the MSE coefficients are \
+            quadratic in the probabilities and L2 is not derived. A penalty is out of scope: \
             an error naming the field, or with --json an object with "supported": false.
             """)
 

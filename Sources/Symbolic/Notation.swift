@@ -116,13 +116,14 @@ public struct Notation: Sendable, Hashable {
         join(f.symbols(in: order).map { magnitude(f[$0].radical, times: symbol($0)) })
     }
 
-    /// A quadratic form: `p0^2 - 6 p0 p01 + 25 p01^2`.
-    public func quadratic(_ q: QuadraticForm, order: [String]) -> String {
-        join(q.pairs(in: order).map { pair in
-            let (a, b) = pair.ordered(by: order)
-            let monomial = a == b ? power(symbol(a), 2) : times(symbol(a), symbol(b))
-            return magnitude(Radical(q.weights[pair]!), times: monomial)
-        })
+    /// A monomial: `p0^2`, `p0 p01` (`p_{0}p_{01}` in LaTeX).
+    public func monomial(_ m: Monomial, order: [String]) -> String {
+        m.powers(in: order).map { power(symbol($0.symbol), $0.power) }.reduce("") { times($0, $1) }
+    }
+
+    /// A polynomial in the probabilities: `p0^2 - 6 p0 p01 + 25 p01^2`, lower degrees first.
+    public func expression(_ p: Polynomial, order: [String]) -> String {
+        join(p.monomials(in: order).map { magnitude(Radical(p[$0]), times: monomial($0, order: order)) })
     }
 
     func power(_ base: String, _ k: Int) -> String {
@@ -130,22 +131,22 @@ public struct Notation: Sendable, Hashable {
     }
 
     /// A polynomial in t from its coefficients [c0, c1, ...], terms grouped per power,
-    /// highest first: `p0 t^2 - (p0 + 2 p01) t + p01`, `2 t^2 - 2 t + 1`.
-    public func polynomial<W: ExactScalar>(_ coefficients: [LinearForm<W>], order: [String], variable: String = "t") -> String {
+    /// highest first: `p0 t^2 - (p0 + 2 p01) t + p01`.
+    public func polynomial(_ coefficients: [Polynomial], order: [String], variable: String = "t") -> String {
         var terms: [(negative: Bool, body: String)] = []
         for k in stride(from: coefficients.count - 1, through: 0, by: -1) {
             let c = coefficients[k]
             if c.isZero { continue }
             let tk = k == 0 ? "" : power(variable, k)
-            let names = c.symbols(in: order)
-            if names.count == 1 {
-                var (negative, body) = magnitude(c[names[0]].radical, times: symbol(names[0]))
+            let monomials = c.monomials(in: order)
+            if monomials.count == 1 {
+                var (negative, body) = magnitude(Radical(c[monomials[0]]), times: monomial(monomials[0], order: order))
                 if k > 0 && !isLaTeX && body.contains("/") { body = "(\(body))" }
                 terms.append((negative, times(body, tk)))
             } else {
-                let negative = c[names[0]].sign < 0
+                let negative = c[monomials[0]].sign < 0
                 let shown = negative ? ((try? -c) ?? c) : c
-                let inner = isLaTeX ? "\\left(\(form(shown, order: order))\\right)" : "(\(form(shown, order: order)))"
+                let inner = isLaTeX ? "\\left(\(expression(shown, order: order))\\right)" : "(\(expression(shown, order: order)))"
                 terms.append((negative, times(inner, tk)))
             }
         }

@@ -18,6 +18,9 @@ extension SymbolicLandscape {
             out += "  N(t) = \(n.polynomial(piece.numerator, order: symbols))\n"
             out += stationarityText(piece.stationarity, n).map { "  \($0)\n" }.joined()
         }
+        guard let l2 else {
+            return out + "L2: not derived with the optimal bias (L2 is not linear in the probabilities)\n"
+        }
         out += "L2 = sum_j p_j sqrt(Q_j/D): candidates (cusps and range ends)\n"
         for c in l2.candidates {
             out += "  t = \(n.number(c.t)) (\(candidateLabel(c))): L2 = \(n.form(c.value, order: symbols)); "
@@ -51,19 +54,21 @@ extension SymbolicLandscape {
             default:
                 lines.append("0 &= \(n.polynomial(s.coefficients, order: symbols)) && \\text{stationary}")
                 if let disc = s.discriminant {
-                    lines.append("\\Delta\(sub) &= \(n.quadratic(disc, order: symbols))")
+                    lines.append("\\Delta\(sub) &= \(n.expression(disc, order: symbols))")
                 }
                 lines.append("t^{*}\(sub) &= " + rootFormulas(s, n).joined(separator: " = "))
             }
         }
-        for c in l2.candidates {
+        for c in l2?.candidates ?? [] {
             lines.append("L_2(\(n.number(c.t))) &= \(n.form(c.value, order: symbols)) && \(conditionText(c.localMinimum, n, lead: "local minimum"))")
         }
-        for c in l2.comparisons {
+        for c in l2?.comparisons ?? [] {
             lines.append("L_2(\(n.number(c.lower))) &< L_2(\(n.number(c.other))) && \(conditionText(c.condition, n, lead: nil))")
         }
         var out = "% \(name)" + (title.map { ": \($0)" } ?? "") + " (pattern probabilities are symbols)\n"
-        if !l2.complete {
+        if l2 == nil {
+            out += "% L2 is not derived with the optimal bias (it is not linear in the probabilities)\n"
+        } else if l2?.complete == false {
             out += "% L2 may also have minima between the listed candidates (a firing pattern lies outside the path's plane)\n"
         }
         out += "\\begin{align}\n" + lines.map { "  " + $0 }.joined(separator: " \\\\\n") + "\n\\end{align}\n"
@@ -79,13 +84,13 @@ extension SymbolicLandscape {
     ///       [{"p0": "1"}, {"p0": "-1", "p01": "-2"}, {"p01": "1"}], ...}]}, ...}
     public func json() -> String {
         let n = Notation.plain
-        func forms<W: ExactScalar>(_ list: [LinearForm<W>]) -> String {
-            "[" + list.reversed().map { jsonForm($0) }.joined(separator: ", ") + "]"
+        func forms(_ list: [Polynomial]) -> String {
+            "[" + list.reversed().map { jsonPolynomial($0) }.joined(separator: ", ") + "]"
         }
         func range(_ lo: Rational, _ hi: Rational) -> String {
             "\"t_range\": [\(jsonNumber(lo)), \(jsonNumber(hi))], \"t_range_exact\": [\"\(lo)\", \"\(hi)\"]"
         }
-        var out = "{\"case\": \(jsonString(name)), \"supported\": true,\n"
+        var out = "{\"case\": \(jsonString(name)), \"supported\": true, \"bias\": \"\(bias.rawValue)\",\n"
         out += " \"symbols\": [" + symbols.map(jsonString).joined(separator: ", ") + "],\n"
         out += " " + range(tMin, tMax) + ",\n"
         out += " \"denominator\": {\"coefficients\": [" + denominator.reversed().map { "\"\($0)\"" }.joined(separator: ", ")
@@ -104,11 +109,8 @@ extension SymbolicLandscape {
             o += ", \"coefficients\": \(forms(s.coefficients))"
             o += ", \"text\": \(jsonString(n.polynomial(s.coefficients, order: symbols) + " = 0"))"
             if let disc = s.discriminant {
-                o += ", \"discriminant\": {" + disc.pairs(in: symbols).map { pair in
-                    let (a, b) = pair.ordered(by: symbols)
-                    return "\(jsonString("\(a)*\(b)")): \"\(disc.weights[pair]!)\""
-                }.joined(separator: ", ") + "}"
-                o += ", \"discriminant_text\": \(jsonString(n.quadratic(disc, order: symbols)))"
+                o += ", \"discriminant\": \(jsonPolynomial(disc))"
+                o += ", \"discriminant_text\": \(jsonString(n.expression(disc, order: symbols)))"
             }
             if s.degree == 2 || s.degree == 1 {
                 o += ", \"minimum\": {\"root_sign\": \(s.rootSign), \"formulas\": ["
@@ -118,7 +120,10 @@ extension SymbolicLandscape {
             }
             return o + "}"
         }.joined(separator: ",\n") + "]},\n"
-        out += " \"l2\": {\"complete\": \(l2.complete), \"candidates\": [\n"
+        guard let l2 else {
+            return out + " \"l2\": {\"supported\": false, \"reason\": \"not derived with the optimal bias: L2 is not linear in the probabilities\"}}\n"
+        }
+        out += " \"l2\": {\"supported\": true, \"complete\": \(l2.complete), \"candidates\": [\n"
         out += l2.candidates.map { c in
             var o = "  {\"t\": \(jsonNumber(c.t)), \"t_exact\": \"\(c.t)\", \"cusp_of\": ["
             o += c.cuspOf.map(jsonString).joined(separator: ", ") + "], \"start\": \(c.isStart), \"end\": \(c.isEnd)"
@@ -186,10 +191,14 @@ extension SymbolicLandscape {
             return lines
         }
         lines.append("stationary (degree \(degree)): \(poly) = 0")
-        if let disc = s.discriminant { lines.append("discriminant: \(n.quadratic(disc, order: symbols))") }
+        if let disc = s.discriminant { lines.append("discriminant: \(n.expression(disc, order: symbols))") }
         let formulas = rootFormulas(s, n)
         var minimum = "minimum: t* = " + formulas.joined(separator: " = ")
-        if let c = s.linearMinimum { minimum += ", " + conditionText(c, n, lead: "a minimum") }
+        if let c = s.linearMinimum {
+            minimum += ", " + conditionText(c, n, lead: "a minimum")
+        } else if degree == 1, let b = try? s.coefficients[1] * Rational(Int128(s.rootSign)) {
+            minimum += ", a minimum where \(n.expression(b, order: symbols)) > 0"
+        }
         lines.append(minimum)
         return lines
     }
@@ -201,34 +210,39 @@ extension SymbolicLandscape {
         guard let minusB = try? -c[1] else { return [] }
         if s.degree == 1 {
             guard let minusC = try? -c[0] else { return [] }
-            return [n.fraction(n.form(minusC, order: symbols), n.form(c[1], order: symbols))]
+            return [n.fraction(n.expression(minusC, order: symbols), n.expression(c[1], order: symbols))]
         }
         guard s.degree == 2, let disc = s.discriminant,
               let twoA = try? c[2] * Rational(2), let twoC = try? c[0] * Rational(2) else { return [] }
-        let root = n.sqrt(n.quadratic(disc, order: symbols))
-        func withRoot(_ form: LinearForm<Rational>, _ sign: Int) -> String {
+        let root = n.sqrt(n.expression(disc, order: symbols))
+        func withRoot(_ form: Polynomial, _ sign: Int) -> String {
             if form.isZero { return (sign < 0 ? "-" : "") + root }
-            return n.form(form, order: symbols) + (sign < 0 ? " - " : " + ") + root
+            return n.expression(form, order: symbols) + (sign < 0 ? " - " : " + ") + root
         }
         // The stable form is left out when C = 0: then it reads 0/(...), undefined exactly
         // when the minimum is the other root, -B/A.
         var formulas: [String]
         if n.isLaTeX {
             formulas = [
-                n.fraction(withRoot(minusB, s.rootSign), n.form(twoA, order: symbols)),
-                n.fraction(n.form(twoC, order: symbols), withRoot(minusB, -s.rootSign)),
+                n.fraction(withRoot(minusB, s.rootSign), n.expression(twoA, order: symbols)),
+                n.fraction(n.expression(twoC, order: symbols), withRoot(minusB, -s.rootSign)),
             ]
         } else {
             // Plain text: parenthesise compound numerators and denominators.
             func num(_ x: String) -> String { x.contains(" + ") || x.contains(" - ") ? "(\(x))" : x }
             func den(_ x: String) -> String { x.contains(" ") || x.hasPrefix("-") ? "(\(x))" : x }
             formulas = [
-                "\(num(withRoot(minusB, s.rootSign)))/\(den(n.form(twoA, order: symbols)))",
-                "\(num(n.form(twoC, order: symbols)))/\(den(withRoot(minusB, -s.rootSign)))",
+                "\(num(withRoot(minusB, s.rootSign)))/\(den(n.expression(twoA, order: symbols)))",
+                "\(num(n.expression(twoC, order: symbols)))/\(den(withRoot(minusB, -s.rootSign)))",
             ]
         }
         if c[0].isZero { formulas.removeLast() }
         return formulas
+    }
+
+    /// A polynomial as an object from monomial (`p0`, `p0*p01`) to exact rational string.
+    func jsonPolynomial(_ p: Polynomial) -> String {
+        "{" + p.monomials(in: symbols).map { "\(jsonString($0.key(in: symbols))): \"\(p[$0])\"" }.joined(separator: ", ") + "}"
     }
 
     func jsonForm<W: ExactScalar>(_ f: LinearForm<W>) -> String {

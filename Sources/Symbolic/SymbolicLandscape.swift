@@ -12,10 +12,16 @@ import Landscape
 ///     P0 = n1 d0 - n0 d1,  P1 = 2 (n2 d0 - n0 d2),  P2 = n2 d1 - n1 d2,
 ///     L2 = sum_j p_j sqrt(Q_j / D).
 ///
-/// The coefficients of N and P are linear forms in the probabilities with rational weights.
-/// Covers the decoder bias `none` with no penalty: with the optimal bias the coefficients
-/// are polynomials of degree 3 in the probabilities, and with a penalty the MSE is no
-/// ratio of quadratics.
+/// With no decoder bias the coefficients of N and P are linear forms in the probabilities
+/// with rational weights. With the optimal bias b = mu - (l . mu) l, summing over the
+/// patterns and "nothing fires" (probability 1 - sum_j p_j, which cancels the cubic terms)
+/// gives
+///
+///     N = sum_j p_j Q_j - (|mu|^2 D - m^2),   mu = sum_j p_j x_j,   m = w . mu = sum_j p_j s_j,
+///
+/// with coefficients linear plus quadratic in the probabilities; the L2 loss is then no
+/// longer linear in them and its regimes are not derived (`l2` is nil). A penalty is out
+/// of scope: the MSE is then no ratio of quadratics.
 public struct SymbolicLandscape: Sendable {
     /// The case's name.
     public let name: String
@@ -30,19 +36,21 @@ public struct SymbolicLandscape: Sendable {
     public let breakpoints: [Rational]
     /// The relu pieces, in t order, covering [tMin, tMax].
     public let pieces: [SymbolicPiece]
-    /// Where the L2 loss can have its minima, and when.
-    public let l2: L2Regimes
+    /// The case's decoder bias.
+    public let bias: DecoderBias
+    /// Where the L2 loss can have its minima, and when; nil with the optimal bias.
+    public let l2: L2Regimes?
 
     /// Derives the landscape of a validated case.
     ///
-    /// - Parameter source: a case that passed `validate()`, with `bias` none and
-    ///   `penalty.coefficient` 0.
-    /// - Throws: `CaseError` naming `bias` or `penalty.coefficient` when the case is outside
-    ///   the derivation's scope; `SymbolicError` when exact arithmetic overflows.
+    /// - Parameter source: a case that passed `validate()`, with `penalty.coefficient` 0.
+    /// - Throws: `CaseError` naming `penalty.coefficient` when the case has a penalty;
+    ///   `SymbolicError` when exact arithmetic overflows.
     public init(_ source: Case) throws {
         try SymbolicLandscape.checkSupported(source)
         name = source.name
         symbols = source.patterns.map(\.name)
+        bias = source.bias
         tMin = try Rational(decimal: source.path.tMin)
         tMax = try Rational(decimal: source.path.tMax)
         let u = try source.path.from.map { try Rational(decimal: $0) }
@@ -51,10 +59,29 @@ public struct SymbolicLandscape: Sendable {
         let d = [try dot(u, u), try Rational(2) * dot(u, dir), try dot(dir, dir)]
         denominator = d
 
-        struct Line { var name: String; var a: Rational; var b: Rational; var q: Rational }
+        struct Line { var name: String; var x: [Rational]; var a: Rational; var b: Rational; var q: Rational }
         let lines = try source.patterns.map { p -> Line in
             let x = try p.magnitudes.map { try Rational(decimal: $0) }
-            return Line(name: p.name, a: try dot(u, x), b: try dot(dir, x), q: try dot(x, x))
+            return Line(name: p.name, x: x, a: try dot(u, x), b: try dot(dir, x), q: try dot(x, x))
+        }
+
+        // The optimal bias: N loses |mu|^2 D - m^2, m = m0 + m1 t.
+        var correction = [Polynomial](repeating: .zero, count: 3)
+        if source.bias == .optimal {
+            var mu = [Polynomial](repeating: .zero, count: source.features.count)
+            var m0 = Polynomial.zero, m1 = Polynomial.zero
+            for line in lines {
+                for i in mu.indices { mu[i] = try mu[i] + Polynomial(line.name, line.x[i]) }
+                m0 = try m0 + Polynomial(line.name, line.a)
+                m1 = try m1 + Polynomial(line.name, line.b)
+            }
+            var muSquared = Polynomial.zero
+            for c in mu { muSquared = try muSquared + c * c }
+            correction = [
+                try muSquared * d[0] - m0 * m0,
+                try muSquared * d[1] - (try m0 * m1) * Rational(2),
+                try muSquared * d[2] - m1 * m1,
+            ]
         }
 
         var cuts: [Rational] = []
@@ -72,7 +99,7 @@ public struct SymbolicLandscape: Sendable {
             let mid = try (lo + hi) * Rational(1, 2)
             var active: [String] = []
             var errors: [String: [Rational]] = [:]
-            var n = [LinearForm<Rational>](repeating: .zero, count: 3)
+            var n = try correction.map { try -$0 }
             for line in lines {
                 var q = try d.map { try line.q * $0 }
                 if try (line.a + line.b * mid).sign > 0 {
@@ -82,7 +109,7 @@ public struct SymbolicLandscape: Sendable {
                     q[2] = try q[2] - line.b * line.b
                 }
                 errors[line.name] = q
-                for i in 0..<3 { n[i] = try n[i] + LinearForm(line.name, q[i]) }
+                for i in 0..<3 { n[i] = try n[i] + Polynomial(line.name, q[i]) }
             }
             let p = [
                 try n[1] * d[0] - n[0] * d[1],
@@ -94,18 +121,14 @@ public struct SymbolicLandscape: Sendable {
                 stationarity: try Stationarity(raw: p, order: symbols), errors: errors))
         }
         self.pieces = pieces
-        l2 = try L2Regimes(pieces: pieces, denominator: d, tMin: tMin, tMax: tMax, order: symbols)
+        l2 = source.bias == .none
+            ? try L2Regimes(pieces: pieces, denominator: d, tMin: tMin, tMax: tMax, order: symbols) : nil
     }
 
     /// Throws when the case is outside the derivation's scope.
     ///
-    /// - Throws: `CaseError` naming `bias` (optimal) or `penalty.coefficient` (> 0).
+    /// - Throws: `CaseError` naming `penalty.coefficient` (> 0).
     public static func checkSupported(_ source: Case) throws {
-        if source.bias != .none {
-            throw CaseError(
-                field: "bias", value: source.bias.rawValue,
-                reason: "is not supported by the symbolic derivation, which covers bias none only (with the optimal bias the coefficients are cubic in the probabilities)")
-        }
         if source.penalty.coefficient != 0 {
             throw CaseError(
                 field: "penalty.coefficient", value: "\(source.penalty.coefficient)",
@@ -134,10 +157,10 @@ public struct SymbolicPiece: Sendable {
     /// The patterns that fire on the piece.
     public let active: [String]
     /// N(t) = n0 + n1 t + n2 t^2, as [n0, n1, n2].
-    public let numerator: [LinearForm<Rational>]
+    public let numerator: [Polynomial]
     /// The stationarity polynomial N'D - N D' and its minimising root.
     public let stationarity: Stationarity
-    /// Q_j's coefficients [c0, c1, c2] on this piece, by pattern name.
+    /// Q_j's coefficients [c0, c1, c2] on this piece with no bias, by pattern name.
     public let errors: [String: [Rational]]
 }
 
@@ -154,23 +177,24 @@ public struct SymbolicPiece: Sendable {
 /// its slope sqrt(Delta) / |scale| is positive) is the root with sigma = sign(scale).
 public struct Stationarity: Sendable {
     /// N'D - N D' as [P0, P1, P2] (the cubic coefficient is identically zero).
-    public let raw: [LinearForm<Rational>]
+    public let raw: [Polynomial]
     /// The normalising factor; nil when N'D - N D' is identically zero.
     public let scale: Rational?
     /// scale (N'D - N D') as [C, B, A].
-    public let coefficients: [LinearForm<Rational>]
+    public let coefficients: [Polynomial]
     /// The degree in t of the normalised polynomial: 2, 1, 0, or nil when identically zero.
     public let degree: Int?
     /// B^2 - 4 A C of the normalised polynomial, when the degree is 2.
-    public let discriminant: QuadraticForm?
+    public let discriminant: Polynomial?
     /// sigma = sign(scale): the sign in front of sqrt(Delta) in t* = (-B + sigma sqrt(Delta)) / (2 A).
     public let rootSign: Int
-    /// For degree 1, when the root t = -C/B is a minimum (B scaled back to N'D - N D' is positive).
+    /// For degree 1 with a linear B, when the root t = -C/B is a minimum (B scaled back to
+    /// N'D - N D' is positive).
     public let linearMinimum: Condition?
 
-    init(raw: [LinearForm<Rational>], order: [String]) throws {
+    init(raw: [Polynomial], order: [String]) throws {
         self.raw = raw
-        let scale = try LinearForm<Rational>.normalisingScale(Array(raw.reversed()), order: order)
+        let scale = try Polynomial.normalisingScale(Array(raw.reversed()), order: order)
         self.scale = scale
         coefficients = try raw.map { try $0 * (scale ?? .one) }
         degree = coefficients.lastIndex { !$0.isZero }
@@ -181,8 +205,8 @@ public struct Stationarity: Sendable {
         } else {
             discriminant = nil
         }
-        if degree == 1 {
-            linearMinimum = Condition.all([Inequality(try coefficients[1].radical * Radical(Rational(Int128(rootSign))))])
+        if degree == 1, let b = coefficients[1].linearForm {
+            linearMinimum = Condition.all([Inequality(try b.radical * Radical(Rational(Int128(rootSign))))])
         } else {
             linearMinimum = nil
         }

@@ -97,12 +97,13 @@ final class SymbolicTests: XCTestCase {
         XCTAssertEqual(st.scale, try Rational(-1, 2))
         XCTAssertEqual(st.rootSign, -1)
         // N'D - N D' = -2 (p0 t^2 - (p0 + 2 p01) t + p01), derived by hand (DESIGN.md).
-        XCTAssertEqual(st.raw[2], LinearForm(["p0": Rational(-2)]))
-        XCTAssertEqual(st.raw[1], LinearForm(["p0": Rational(2), "p01": Rational(4)]))
-        XCTAssertEqual(st.raw[0], LinearForm(["p01": Rational(-2)]))
-        XCTAssertEqual(st.discriminant, QuadraticForm([SymbolPair("p0", "p0"): Rational(1), SymbolPair("p01", "p01"): Rational(4)]))
-        XCTAssertEqual(s.l2.candidates.map(\.t), [Rational(0), try Rational(1, 2), Rational(1)])
-        XCTAssertTrue(s.l2.complete)
+        XCTAssertEqual(st.raw[2], Polynomial(linear: ["p0": Rational(-2)]))
+        XCTAssertEqual(st.raw[1], Polynomial(linear: ["p0": Rational(2), "p01": Rational(4)]))
+        XCTAssertEqual(st.raw[0], Polynomial(linear: ["p01": Rational(-2)]))
+        XCTAssertEqual(st.discriminant, Polynomial([Monomial(["p0", "p0"]): Rational(1), Monomial(["p01", "p01"]): Rational(4)]))
+        let l2 = try XCTUnwrap(s.l2)
+        XCTAssertEqual(l2.candidates.map(\.t), [Rational(0), try Rational(1, 2), Rational(1)])
+        XCTAssertTrue(l2.complete)
     }
 
     func testHierarchyJSON() throws {
@@ -162,15 +163,15 @@ final class SymbolicTests: XCTestCase {
         let s = try SymbolicLandscape(c)
         let st = s.pieces[0].stationarity
         XCTAssertEqual(s.pieces[0].numerator, [
-            LinearForm(["p01": Rational(4)]), LinearForm(["p01": Rational(-12)]),
-            LinearForm(["p0": Rational(1), "p01": Rational(9)]),
+            Polynomial(linear: ["p01": Rational(4)]), Polynomial(linear: ["p01": Rational(-12)]),
+            Polynomial(linear: ["p0": Rational(1), "p01": Rational(9)]),
         ])
         XCTAssertEqual(st.raw, [
-            LinearForm(["p01": Rational(-4)]), LinearForm(["p0": Rational(2), "p01": Rational(2)]),
-            LinearForm(["p0": Rational(-2), "p01": Rational(6)]),
+            Polynomial(linear: ["p01": Rational(-4)]), Polynomial(linear: ["p0": Rational(2), "p01": Rational(2)]),
+            Polynomial(linear: ["p0": Rational(-2), "p01": Rational(6)]),
         ])
-        XCTAssertEqual(st.discriminant, QuadraticForm([
-            SymbolPair("p0", "p0"): Rational(1), SymbolPair("p0", "p01"): Rational(-6), SymbolPair("p01", "p01"): Rational(25),
+        XCTAssertEqual(st.discriminant, Polynomial([
+            Monomial(["p0", "p0"]): Rational(1), Monomial(["p0", "p01"]): Rational(-6), Monomial(["p01", "p01"]): Rational(25),
         ]))
         let text = s.plainText()
         XCTAssertTrue(text.contains("stationary (degree 2): (p0 - 3 p01) t^2 - (p0 + p01) t + 2 p01 = 0\n"), text)
@@ -178,7 +179,7 @@ final class SymbolicTests: XCTestCase {
         XCTAssertTrue(text.contains("t = 0 (cusp of p0; range start): L2 = 2 p01; local minimum iff p01 < p0\n"), text)
         XCTAssertTrue(text.contains("t = 2/3 (cusp of p01): L2 = 2 p0/sqrt(5); local minimum iff p01 > p0/5\n"), text)
         XCTAssertTrue(text.contains("L2(0) < L2(2/3) iff p01 < p0/sqrt(5)\n"), text)
-        let merged = s.l2.candidates[1]
+        let merged = try XCTUnwrap(s.l2).candidates[1]
         XCTAssertEqual(merged.t, try Rational(2, 3))
         let root5 = try Radical.sqrt(Rational(5))
         XCTAssertEqual(merged.leftSlope, LinearForm([
@@ -227,7 +228,13 @@ final class SymbolicTests: XCTestCase {
 
     func testMSEMatchesTheNumericEngine() throws {
         var rng = SplitMix64(seed: 6)
-        for base in try randomCases() {
+        let none = try randomCases()
+        let optimal = none.map { c -> Case in
+            var c = c
+            c.bias = .optimal
+            return c
+        }
+        for base in none + optimal {
             let s = try SymbolicLandscape(base)
             XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(s.json().utf8)), base.name)
             for _ in 0..<60 {
@@ -264,7 +271,8 @@ final class SymbolicTests: XCTestCase {
         var checkedMinima = 0
         for base in try randomCases() {
             let s = try SymbolicLandscape(base)
-            let binaryCusps = s.l2.candidates.allSatisfy { $0.t.denominator == 1 || $0.t.denominator == 2 }
+            let l2 = try XCTUnwrap(s.l2)
+            let binaryCusps = l2.candidates.allSatisfy { $0.t.denominator == 1 || $0.t.denominator == 2 }
             for _ in 0..<60 {
                 let c = base.with(probabilities: randomProbabilities(base, &rng))
                 let p = Dictionary(uniqueKeysWithValues: c.patterns.map { ($0.name, $0.probability) })
@@ -272,7 +280,7 @@ final class SymbolicTests: XCTestCase {
                 let minima = numeric.minima(.l2)
                 let h = 1e-7
                 var nearTie = false
-                for cand in s.l2.candidates {
+                for cand in l2.candidates {
                     let t = cand.t.doubleValue
                     let f = numeric.loss(.l2, at: t)
                     XCTAssertEqual(cand.value.value(at: p), f, accuracy: 1e-12, "\(c.name) t=\(t)")
@@ -288,7 +296,7 @@ final class SymbolicTests: XCTestCase {
                     }
                 }
                 if nearTie { continue }
-                for cand in s.l2.candidates {
+                for cand in l2.candidates {
                     let t = cand.t.doubleValue
                     let f = numeric.loss(.l2, at: t)
                     let lowerLeft = !cand.isStart && numeric.loss(.l2, at: t - 1e-6) < f
@@ -300,14 +308,14 @@ final class SymbolicTests: XCTestCase {
                     }
                     checkedMinima += 1
                 }
-                for cmp in s.l2.comparisons {
+                for cmp in l2.comparisons {
                     let a = numeric.loss(.l2, at: cmp.lower.doubleValue), b = numeric.loss(.l2, at: cmp.other.doubleValue)
                     if abs(a - b) < 1e-9 { continue }
                     XCTAssertEqual(cmp.condition.holds(at: p), a < b, "\(c.name) \(p)")
                 }
                 // Where every minimum is a candidate, the lowest local-minimum candidate is global.
-                if s.l2.complete && binaryCusps {
-                    let local = s.l2.candidates.filter { $0.localMinimum.holds(at: p) }
+                if l2.complete && binaryCusps {
+                    let local = l2.candidates.filter { $0.localMinimum.holds(at: p) }
                     let best = local.min { $0.value.value(at: p) < $1.value.value(at: p) }
                     let global = minima.filter(\.isGlobal)
                     if global.count == 1, let best {
@@ -338,7 +346,7 @@ final class SymbolicTests: XCTestCase {
 
     func testOffPlanePatternMarksL2Incomplete() throws {
         let s = try SymbolicLandscape(try randomCases().last!)
-        XCTAssertFalse(s.l2.complete)
+        XCTAssertEqual(s.l2?.complete, false)
         XCTAssertTrue(s.plainText().contains("note: a firing pattern lies outside the path's plane"))
     }
 
@@ -350,8 +358,8 @@ final class SymbolicTests: XCTestCase {
         XCTAssertEqual(s.pieces.map(\.active), [["p0", "pm", "p01"], ["p0", "p1", "pm", "p01"], ["p0", "p1", "p01"]])
         for piece in s.pieces { XCTAssertLessThanOrEqual(piece.stationarity.degree ?? 0, 2) }
         // pm = (1, -1) is never parallel to w(t) = (1 - t, t): its Q is constant, still in the plane.
-        XCTAssertTrue(s.l2.complete)
-        XCTAssertEqual(s.l2.candidates.map(\.t), [try Rational(-1, 2), Rational(0), try Rational(3, 4), Rational(1)])
+        XCTAssertEqual(s.l2?.complete, true)
+        XCTAssertEqual(s.l2?.candidates.map(\.t), [try Rational(-1, 2), Rational(0), try Rational(3, 4), Rational(1)])
         let object = try JSONSerialization.jsonObject(with: Data(s.json().utf8)) as! [String: Any]
         let pieces = (object["stationarity"] as! [String: Any])["pieces"] as! [[String: Any]]
         XCTAssertEqual(pieces.map { $0["t_range"] as! [Double] }, [[-0.5, 0], [0, 0.5], [0.5, 1]])
@@ -359,15 +367,49 @@ final class SymbolicTests: XCTestCase {
     }
 
     func testUnsupportedCasesNameTheField() throws {
-        XCTAssertThrowsError(try SymbolicLandscape(try Case.hierarchy(p0: 0.3, p01: 0.1, bias: .optimal))) { error in
-            XCTAssertEqual((error as? CaseError)?.field, "bias")
-        }
         XCTAssertThrowsError(try SymbolicLandscape(try Case.hierarchy(p0: 0.3, p01: 0.1, l1: 0.1))) { error in
             XCTAssertEqual((error as? CaseError)?.field, "penalty.coefficient")
         }
-        let json = SymbolicLandscape.unsupportedJSON(name: "x", error: CaseError(field: "bias", value: "optimal", reason: "is not supported"))
+        let json = SymbolicLandscape.unsupportedJSON(name: "x", error: CaseError(field: "penalty.coefficient", value: "0.1", reason: "is not supported"))
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
         XCTAssertEqual(object["supported"] as? Bool, false)
-        XCTAssertEqual((object["unsupported"] as? [String: String])?["field"], "bias")
+        XCTAssertEqual((object["unsupported"] as? [String: String])?["field"], "penalty.coefficient")
+    }
+
+    // MARK: The optimal decoder bias (MSE only)
+
+    func testOptimalBiasHierarchy() throws {
+        // Derived with sympy from E|x - relu(l.(x - b)) l - b|^2, b = mu - (l.mu) l, summed
+        // over p0, p01 and "nothing fires" (1 - p0 - p01), times D:
+        // N = (p0 + 4 p01 - p0^2 - 4 p0 p01 - 4 p01^2) t^2 + (-4 p01 + 2 p0 p01 + 4 p01^2) t + p01 - p01^2,
+        // N'D - N D' = 2 p0 (p0 + 2 p01 - 1) t^2 - 2 (p0^2 + 4 p0 p01 - p0 + 2 p01^2 - 2 p01) t + 2 p01 (p0 + p01 - 1).
+        let s = try SymbolicLandscape(try Case.hierarchy(p0: 0.3, p01: 0.1, bias: .optimal))
+        func m(_ names: String...) -> Monomial { Monomial(names) }
+        XCTAssertEqual(s.pieces[0].numerator, [
+            Polynomial([m("p01"): Rational(1), m("p01", "p01"): Rational(-1)]),
+            Polynomial([m("p01"): Rational(-4), m("p0", "p01"): Rational(2), m("p01", "p01"): Rational(4)]),
+            Polynomial([m("p0"): Rational(1), m("p01"): Rational(4), m("p0", "p0"): Rational(-1), m("p0", "p01"): Rational(-4), m("p01", "p01"): Rational(-4)]),
+        ])
+        let st = s.pieces[0].stationarity
+        XCTAssertEqual(st.raw, [
+            Polynomial([m("p01"): Rational(-2), m("p0", "p01"): Rational(2), m("p01", "p01"): Rational(2)]),
+            Polynomial([m("p0"): Rational(2), m("p01"): Rational(4), m("p0", "p0"): Rational(-2), m("p0", "p01"): Rational(-8), m("p01", "p01"): Rational(-4)]),
+            Polynomial([m("p0"): Rational(-2), m("p0", "p0"): Rational(2), m("p0", "p01"): Rational(4)]),
+        ])
+        XCTAssertEqual(st.scale, try Rational(-1, 2))
+        XCTAssertNil(s.l2)
+        let text = s.plainText()
+        XCTAssertTrue(text.contains(
+            "stationary (degree 2): (p0 - p0^2 - 2 p0 p01) t^2 - (p0 + 2 p01 - p0^2 - 4 p0 p01 - 2 p01^2) t + (p01 - p0 p01 - p01^2) = 0\n"), text)
+        XCTAssertTrue(text.contains("L2: not derived with the optimal bias"), text)
+        let object = try JSONSerialization.jsonObject(with: Data(s.json().utf8)) as! [String: Any]
+        XCTAssertEqual(object["bias"] as? String, "optimal")
+        let pieces = (object["stationarity"] as! [String: Any])["pieces"] as! [[String: Any]]
+        XCTAssertEqual(pieces[0]["coefficients"] as? [[String: String]], [
+            ["p0": "1", "p0*p0": "-1", "p0*p01": "-2"],
+            ["p0": "-1", "p01": "-2", "p0*p0": "1", "p0*p01": "4", "p01*p01": "2"],
+            ["p01": "1", "p0*p01": "-1", "p01*p01": "-1"],
+        ])
+        XCTAssertEqual((object["l2"] as? [String: Any])?["supported"] as? Bool, false)
     }
 }
