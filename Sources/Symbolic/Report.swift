@@ -194,10 +194,14 @@ extension SymbolicLandscape {
         if let disc = s.discriminant { lines.append("discriminant: \(n.expression(disc, order: symbols))") }
         let formulas = rootFormulas(s, n)
         var minimum = "minimum: t* = " + formulas.joined(separator: " = ")
-        if let c = s.linearMinimum {
-            minimum += ", " + conditionText(c, n, lead: "a minimum")
-        } else if degree == 1, let b = try? s.coefficients[1] * Rational(Int128(s.rootSign)) {
-            minimum += ", a minimum where \(n.expression(b, order: symbols)) > 0"
+        switch s.linearMinimum {
+        case .always?: minimum += ", always a minimum"
+        case .never?: minimum += ", never a minimum (a maximum)"
+        case .iff?: minimum += ", a minimum \(conditionText(s.linearMinimum!, n, lead: nil))"
+        case nil:
+            if degree == 1, let b = try? s.coefficients[1] * Rational(Int128(s.rootSign)) {
+                minimum += ", a minimum where \(n.expression(b, order: symbols)) > 0"
+            }
         }
         lines.append(minimum)
         return lines

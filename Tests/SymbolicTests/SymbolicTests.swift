@@ -412,4 +412,32 @@ final class SymbolicTests: XCTestCase {
         ])
         XCTAssertEqual((object["l2"] as? [String: Any])?["supported"] as? Bool, false)
     }
+
+    // MARK: The package's case files
+
+    /// Every case in cases/ (when there are any) derives, or names the unsupported field,
+    /// and its JSON has the documented shape.
+    func testEveryCaseFileHasTheJSONShape() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent("cases")
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        if files.isEmpty { throw XCTSkip("no case files in \(folder.path)") }
+        for file in files {
+            let c = try Case.load(contentsOf: folder.appendingPathComponent(file).path)
+            let json: String
+            do {
+                json = try SymbolicLandscape(c).json()
+            } catch let error as CaseError {
+                XCTAssertEqual(error.field, "penalty.coefficient", file)
+                continue
+            }
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], file)
+            let pieces = try XCTUnwrap((object["stationarity"] as? [String: Any])?["pieces"] as? [[String: Any]], file)
+            XCTAssertFalse(pieces.isEmpty, file)
+            for piece in pieces {
+                XCTAssertEqual((piece["t_range"] as? [Double])?.count, 2, file)
+                XCTAssertEqual((piece["coefficients"] as? [[String: String]])?.count, 3, file)
+            }
+        }
+    }
 }
