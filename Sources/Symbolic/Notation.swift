@@ -171,11 +171,10 @@ public struct Notation: Sendable, Hashable {
     /// An inequality in its solved form (`p01 < p0/sqrt(2)`), or `form > 0` when no
     /// symbol can be isolated.
     public func inequality(_ i: Inequality, order: [String]) -> String {
-        let less = isLaTeX ? "<" : "<", greater = isLaTeX ? ">" : ">"
         if let s = try? i.solved(order: order) {
-            return "\(symbol(s.symbol)) \(s.isLess ? less : greater) \(form(s.rhs, order: order))"
+            return "\(symbol(s.symbol)) \(s.isLess ? "<" : ">") \(form(s.rhs, order: order))"
         }
-        return "\(form(i.form, order: order)) \(greater) 0"
+        return "\(form(i.form, order: order)) > 0"
     }
 
     /// `always`, `never`, or the inequalities joined by `and`.
