@@ -26,14 +26,8 @@ struct ValidateCommand: ParsableCommand {
         var sources: [Case] = []
         var skipped: [String] = []
         if caseFiles.isEmpty {
-            let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: cases)
-            } catch {
-                throw CaseError(field: "--cases", value: cases, reason: "is not a readable folder")
-            }
-            for name in names.sorted() where name.hasSuffix(".json") {
-                let c = try Case.load(contentsOf: (cases as NSString).appendingPathComponent(name))
+            for file in try caseFiles(in: cases) {
+                let c = try Case.load(contentsOf: file)
                 if c.training == nil { skipped.append(c.name) } else { sources.append(c) }
             }
             if sources.isEmpty {
