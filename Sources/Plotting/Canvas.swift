@@ -13,7 +13,7 @@ import _CPLplot
 struct Canvas {
   /// The figure size.
   let size: PlotSize
-  /// This figure's size relative to 1200x800 (the smaller of the two ratios).
+  /// How much text, lines and dots grow relative to 1200x800.
   let scale: Double
   /// The base character height in mm (PLplot's unit for text).
   let characterHeight: Double
@@ -27,7 +27,10 @@ struct Canvas {
 
   init(size: PlotSize) {
     self.size = size
-    scale = min(Double(size.width) / 1200, Double(size.height) / 800)
+    // Bigger figures keep the look of 1200x800; smaller ones shrink their text and lines
+    // less than their area so that they stay readable.
+    let ratio = min(Double(size.width) / 1200, Double(size.height) / 800)
+    scale = ratio >= 1 ? ratio : pow(ratio, 0.6)
     var xmin = 0.0, xmax = 0.0, ymin = 0.0, ymax = 0.0
     c_plgspa(&xmin, &xmax, &ymin, &ymax)
     let widthMM = xmax - xmin
@@ -54,13 +57,17 @@ struct Canvas {
   /// Sets the current colour to one of the fixed ones.
   func use(_ fixed: ColorTable.Fixed) { c_plcol0(fixed.rawValue) }
 
-  /// Sets the viewport from pixel margins (left, right, top, bottom) and returns them as edges.
+  /// Sets the viewport from pixel margins (left, right, top, bottom) and returns its edges.
+  ///
+  /// Edges are snapped to pixel centres so that a one-pixel frame line is crisp.
   func viewport(left: Double, right: Double, top: Double, bottom: Double) -> (
     left: Double, right: Double, top: Double, bottom: Double
   ) {
     let w = Double(size.width), h = Double(size.height)
-    c_plvpor(left / w, 1 - right / w, bottom / h, 1 - top / h)
-    return (left, w - right, top, h - bottom)
+    func snap(_ v: Double) -> Double { v.rounded(.down) + 0.5 }
+    let l = snap(left), r = snap(w - right), t = snap(top), b = snap(h - bottom)
+    c_plvpor(l / w, r / w, 1 - b / h, 1 - t / h)
+    return (l, r, t, b)
   }
 
   /// Draws a polyline in world coordinates.
@@ -163,12 +170,20 @@ struct Ticks {
     let span = range.upperBound - range.lowerBound
     let raw = span / Double(max(1, target))
     let magnitude = pow(10, (log10(raw)).rounded(.down))
-    var mantissa = 10.0
-    for m in [1.0, 2.0, 2.5, 5.0, 10.0] where m * magnitude >= raw * 0.999 {
-      mantissa = m
-      break
+    // Among the nice steps near `raw`, the one whose tick count is closest to `target`
+    // (the larger step on ties).
+    func count(_ step: Double) -> Int {
+      Int((range.upperBound / step + 1e-9).rounded(.down) - (range.lowerBound / step - 1e-9).rounded(.up)) + 1
     }
-    step = mantissa * magnitude
+    var best = (mantissa: 10.0, step: 10 * magnitude)
+    for m in [10.0, 5.0, 2.5, 2.0, 1.0, 0.5] {
+      let candidate = m * magnitude
+      if abs(count(candidate) - target) < abs(count(best.step) - target) {
+        best = (m == 0.5 ? 5 : m, candidate)
+      }
+    }
+    let mantissa = best.mantissa
+    step = best.step
     let first = (range.lowerBound / step - 1e-9).rounded(.up)
     let last = (range.upperBound / step + 1e-9).rounded(.down)
     var values: [Double] = []

@@ -425,7 +425,7 @@ extension LineChart {
 
     // Frame, ticks and tick labels.
     canvas.use(.ink)
-    canvas.lineWidth(1.3)
+    c_plwidth(max(1.0, 1.3 * canvas.scale))
     canvas.dash(.solid)
     window(.left)
     c_plbox("bcti", xTicks.step, 0, hasRight ? "bti" : "bcti", leftTicks.step, 0)
@@ -607,7 +607,7 @@ extension HeatMap {
 
     // Frame and labels.
     canvas.use(.ink)
-    canvas.lineWidth(1.3)
+    c_plwidth(max(1.0, 1.3 * canvas.scale))
     c_plbox("bcti", xTicks.step, 0, "bcti", yTicks.step, 0)
     canvas.drawTickLabels(xTicks, range: x, side: "b", metrics: m)
     canvas.drawTickLabels(yTicks, range: y, side: "l", metrics: m)
@@ -653,7 +653,7 @@ extension HeatMap {
       canvas.polygon([0, 1, 1, 0], [z0, z0, z1, z1])
     }
     canvas.use(.ink)
-    canvas.lineWidth(1.3)
+    c_plwidth(max(1.0, 1.3 * canvas.scale))
     c_plbox("bc", 0, 0, "bcti", zTicks.step, 0)
     canvas.drawTickLabels(zTicks, range: zRange, side: "r", metrics: m)
     canvas.use(.ink)

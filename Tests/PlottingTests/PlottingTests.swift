@@ -16,7 +16,7 @@ private func isNear(_ c: PlotColor, _ d: PlotColor, tolerance: Int = 12) -> Bool
 /// A dark neutral grey: the axis colour, possibly blended with white by antialiasing.
 private func isDark(_ c: PlotColor) -> Bool {
   let values = [Int(c.red), Int(c.green), Int(c.blue)]
-  return values.max()! < 125 && values.max()! - values.min()! < 12
+  return values.max()! < 150 && values.max()! - values.min()! < 12
 }
 
 /// The edges of the drawn frame, found from the pixels alone (independently of
@@ -112,19 +112,29 @@ final class RasterGeometryTests: XCTestCase {
   }
 
   func testGuideIsAVerticalLineAtItsColumn() throws {
-    for guide in [0.15, 0.7] {
-      let r = try Plotter.rasterize(parabolaChart(guideAt: guide), size: PlotSize(width: 900, height: 600))
+    for (guide, size) in [(0.15, PlotSize(width: 900, height: 600)), (0.7, PlotSize.standard)] {
+      let r = try Plotter.rasterize(parabolaChart(guideAt: guide), size: size)
       let d = detectedFrame(r)
-      let grey = PlotColor(hex: 0x8C8C8C)
-      var counts: [Int: Int] = [:]
-      for (column, row) in pixels(of: grey, in: r, tolerance: 20)
-      where Double(row) > d.top && Double(row) < d.bottom {
-        counts[column, default: 0] += 1
+      // Ink of neutral grey (the guide, blended by antialiasing) per column inside the frame,
+      // away from its edges; light grid lines (>= 225) do not count.
+      let rows = Int(d.top + 40)..<Int(d.bottom - 3)
+      var ink: [Int: Double] = [:]
+      var hits: [Int: Int] = [:]
+      for column in Int(d.left + 3)..<Int(d.right - 3) {
+        for row in rows {
+          let c = r.color(column: column, row: row)
+          let values = [Int(c.red), Int(c.green), Int(c.blue)]
+          guard values.max()! - values.min()! < 6, values.max()! < 225 else { continue }
+          ink[column, default: 0] += Double(255 - values.max()!)
+          hits[column, default: 0] += 1
+        }
       }
-      let best = counts.max { $0.value < $1.value }!
-      // Dashed, so about half of the frame height is grey.
-      XCTAssertGreaterThan(Double(best.value), 0.3 * (d.bottom - d.top))
-      XCTAssertEqual(Double(best.key) + 0.5, d.left + guide * (d.right - d.left), accuracy: 2)
+      let best = ink.max { $0.value < $1.value }!.key
+      // Dashed, so roughly half of the rows carry ink.
+      XCTAssertGreaterThan(Double(hits[best]!), 0.3 * Double(rows.count))
+      let near = (best - 2...best + 2).map { (Double($0) + 0.5, ink[$0] ?? 0) }
+      let centre = near.map { $0.0 * $0.1 }.reduce(0, +) / near.map(\.1).reduce(0, +)
+      XCTAssertEqual(centre, d.left + guide * (d.right - d.left), accuracy: 1.5)
     }
   }
 
