@@ -90,8 +90,23 @@ struct Canvas {
     }
   }
 
-  /// Sets a dash pattern.
-  func dash(_ d: LineDash) { c_pllsty(d.plplotStyle) }
+  /// Sets a dash pattern whose dashes grow with the figure like its lines do.
+  func dash(_ d: LineDash) {
+    // On/off lengths in pixels at 1200x800 (after matplotlib's patterns for 2.5 px lines).
+    let pattern: [Double]
+    switch d {
+    case .solid:
+      c_pllsty(1)
+      return
+    case .dashed: pattern = [9, 4.5]
+    case .dotted: pattern = [2.2, 3.6]
+    case .dashDot: pattern = [9, 3.6, 2.2, 3.6]
+    }
+    let micrometres = pattern.map { PLINT(max(1, ($0 * scale / pixelsPerMM * 1000).rounded())) }
+    var marks = stride(from: 0, to: micrometres.count, by: 2).map { micrometres[$0] }
+    var spaces = stride(from: 1, to: micrometres.count, by: 2).map { micrometres[$0] }
+    c_plstyl(PLINT(marks.count), &marks, &spaces)
+  }
 
   /// A rough width of `text` in em, for layout decisions only (DejaVu Sans metrics).
   static func estimatedWidth(_ text: String) -> Double {
@@ -105,19 +120,8 @@ struct Canvas {
       default: w += 0.6
       }
     }
-    return w
-  }
-}
-
-extension LineDash {
-  /// The PLplot `pllsty` number: 1 solid, 3 long dashes, 2 short dashes, 5 dash-dot.
-  var plplotStyle: PLINT {
-    switch self {
-    case .solid: 1
-    case .dashed: 3
-    case .dotted: 2
-    case .dashDot: 5
-    }
+    // The table runs about 5% short of DejaVu Sans as measured; err on the wide side.
+    return 1.08 * w
   }
 }
 
