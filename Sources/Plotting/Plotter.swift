@@ -11,6 +11,10 @@ import _CPLplot
 ///
 /// PLplot keeps global state and is not thread-safe, so every call is serialised
 /// behind one lock and sets device, file name and page size before `plinit`.
+/// `plinit` and `plend1` run under a guard in the C shim that turns PLplot's fatal
+/// `plexit` (which would end the process) into `PlotError.plplot`; PLplot's non-fatal
+/// errors are collected with `plsError` and thrown the same way. The device is checked
+/// against PLplot's list first, so PLplot never prompts on stdin for another one.
 /// Figures are validated before PLplot sees them; files are written atomically
 /// (drawn into a hidden temporary file next to the target, then renamed over it),
 /// so a failure leaves no new file and an existing target untouched.
@@ -100,6 +104,10 @@ private struct Session: @unchecked Sendable {
   static let capacity = 2048
 
   init() {
+    // Swift emits only the shim's inline functions it references itself: touch the two
+    // that hold the plexit guard's state so the guards can link against them.
+    _ = hl_plplot_jump()
+    _ = hl_plplot_exit_message()
     code = .allocate(capacity: 1)
     code.initialize(to: 0)
     message = .allocate(capacity: Session.capacity)
@@ -120,7 +128,10 @@ private struct Session: @unchecked Sendable {
 
 extension Plotter {
   /// Runs one PLplot session: sets every option, `plinit`, `draw`, `plend1`.
-  private static func session<T: Sendable>(
+  ///
+  /// `plinit` and `plend1` run under a C guard that turns PLplot's fatal `plexit` into
+  /// a thrown error instead of an exit of the process.
+  static func runSession<T: Sendable>(
     device: String, file: String?, memory: UnsafeMutableRawPointer?, size: PlotSize,
     draw: (Canvas) throws(PlotError) -> T
   ) throws(PlotError) -> T {
@@ -136,24 +147,33 @@ extension Plotter {
       c_plsori(0)
       c_plscolbg(255, 255, 255)
       c_plscmap0n(256)
-      c_plinit()
+      if hl_plinit_guarded() != 0 {
+        let message = exitMessage()
+        _ = hl_plend1_guarded()
+        throw .plplot(message)
+      }
       // plinit may have reset the stream: hand PLplot the buffers again.
       plsError(state.code, state.message)
       if let failure = state.failure() {
-        c_plend1()
+        _ = hl_plend1_guarded()
         throw failure
       }
       let result: T
       do throws(PlotError) {
         result = try draw(Canvas(size: size))
       } catch {
-        c_plend1()
+        _ = hl_plend1_guarded()
         throw error
       }
-      c_plend1()
+      if hl_plend1_guarded() != 0 { throw .plplot(exitMessage()) }
       if let failure = state.failure() { throw failure }
       return result
     }
+  }
+
+  private static func exitMessage() -> String {
+    let text = String(cString: hl_plplot_exit_text())
+    return text.isEmpty ? "fatal error" : text
   }
 
   /// True if PLplot lists `device` (checked so PLplot never prompts for another).
@@ -186,7 +206,7 @@ extension Plotter {
     defer { buffer.deallocate() }
     // Opaque white, in case the device leaves pixels alone.
     buffer.initializeMemory(as: UInt8.self, repeating: 255, count: count)
-    let frame = try session(device: "memcairo", file: nil, memory: buffer, size: size, draw: draw)
+    let frame = try runSession(device: "memcairo", file: nil, memory: buffer, size: size, draw: draw)
     let pixels = [UInt8](UnsafeRawBufferPointer(start: buffer, count: count))
     return Raster(width: size.width, height: size.height, pixels: pixels, frame: frame)
   }
@@ -199,7 +219,7 @@ extension Plotter {
     let target = try TargetFile(path: path)
     let temporary = try target.makeTemporary()
     do throws(PlotError) {
-      try session(device: device, file: temporary, memory: nil, size: size, draw: draw)
+      try runSession(device: device, file: temporary, memory: nil, size: size, draw: draw)
       try target.replace(with: temporary)
     } catch {
       unlink(temporary)

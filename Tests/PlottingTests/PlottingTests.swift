@@ -447,3 +447,28 @@ final class TickTests: XCTestCase {
     XCTAssertEqual(Ticks.fixed(42, decimals: 0), "42")
   }
 }
+
+final class PLplotFailureTests: XCTestCase {
+  /// memcairo without plsmem makes plinit call plexit, which would end the process
+  /// without the shim's guard.
+  func testFatalPLplotErrorIsThrownAndTheNextFigureStillDraws() throws {
+    XCTAssertThrowsError(
+      try Plotter.runSession(device: "memcairo", file: nil, memory: nil, size: .standard) { _ in 0 }
+    ) { error in
+      guard case .plplot(let message) = error as? PlotError else {
+        return XCTFail("unexpected \(error)")
+      }
+      XCTAssertTrue(message.contains("plsmem"), message)
+    }
+    let r = try Plotter.rasterize(parabolaChart(), size: PlotSize(width: 300, height: 200))
+    XCTAssertTrue(pixels(of: magenta, in: r).count > 50)
+  }
+
+  func testMissingDeviceIsReportedWithoutPrompting() {
+    XCTAssertThrowsError(
+      try Plotter.runSession(device: "no-such-device", file: nil, memory: nil, size: .standard) { _ in 0 }
+    ) { error in
+      XCTAssertEqual(error as? PlotError, .deviceUnavailable("no-such-device"))
+    }
+  }
+}
