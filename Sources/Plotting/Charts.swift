@@ -44,7 +44,7 @@ extension LineChart {
     let leftTickWidth = leftTicks.values.map { m.textWidth(leftTicks.label($0)) }.max() ?? m.em
     let rightTickWidth =
       rightTicks.map { t in t.values.map { m.textWidth(t.label($0)) }.max() ?? m.em } ?? 0
-    let axisLabel = 1.3 * m.em
+    let axisLabel = 1.6 * m.em
     let marginLeft = m.pad + axisLabel + m.gap + leftTickWidth + m.gap + m.tick
     let lastX = xTicks.values.last.map { m.textWidth(xTicks.label($0)) / 2 } ?? 0
     let marginRight =
@@ -313,7 +313,7 @@ extension LineChart {
     canvas.use(.ink)
     c_plmtex("b", (m.tick + m.gap + m.font + m.gap + 0.85 * m.font) / m.em, 0.5, 0.5, xLabel)
     c_plmtex(
-      "l", (m.tick + m.gap + lay.leftTickWidth + m.gap + 0.35 * m.font) / m.em, 0.5, 0.5, leftLabel)
+      "l", (m.tick + m.gap + lay.leftTickWidth + m.gap + 0.6 * m.font) / m.em, 0.5, 0.5, leftLabel)
     if let rightLabel {
       c_plmtex(
         "r", (m.tick + m.gap + lay.rightTickWidth + m.gap + 0.95 * m.font) / m.em, 0.5, 0.5,
@@ -382,7 +382,7 @@ extension HeatMap {
 
     let yTickWidth = yTicks.values.map { m.textWidth(yTicks.label($0)) }.max() ?? m.em
     let zTickWidth = zTicks.values.map { m.textWidth(zTicks.label($0)) }.max() ?? m.em
-    let axisLabel = 1.3 * m.em
+    let axisLabel = 1.6 * m.em
     let barWidth = 1.3 * m.em
     let barGap = 1.6 * m.em
     let w = Double(canvas.size.width), h = Double(canvas.size.height)
@@ -458,7 +458,7 @@ extension HeatMap {
     canvas.drawTickLabels(yTicks, range: y, side: "l", metrics: m)
     canvas.use(.ink)
     c_plmtex("b", (m.tick + m.gap + m.font + m.gap + 0.85 * m.font) / m.em, 0.5, 0.5, xLabel)
-    c_plmtex("l", (m.tick + m.gap + yTickWidth + m.gap + 0.35 * m.font) / m.em, 0.5, 0.5, yLabel)
+    c_plmtex("l", (m.tick + m.gap + yTickWidth + m.gap + 0.6 * m.font) / m.em, 0.5, 0.5, yLabel)
     canvas.drawTitle(title, width: titleRoom, metrics: m)
 
     // Legend for the overlays.
