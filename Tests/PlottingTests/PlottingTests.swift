@@ -472,3 +472,118 @@ final class PLplotFailureTests: XCTestCase {
     }
   }
 }
+
+/// The paper's first case: MSE and L2 along the parent-child path for p0 = 0.3, p01 = 0.1.
+private func lossChart() -> LineChart {
+  let ts = (0...400).map { Double($0) / 400 }
+  func mse(_ t: Double) -> Double {
+    (0.3 * t * t + 0.1 * (1 - 2 * t) * (1 - 2 * t)) / (2 * t * t - 2 * t + 1)
+  }
+  func l2(_ t: Double) -> Double {
+    (0.3 * t + 0.1 * abs(1 - 2 * t)) / (2 * t * t - 2 * t + 1).squareRoot()
+  }
+  return LineChart(
+    title: "Tied single-latent SAE: loss along the parent-child path\np0 = 0.3, p01 = 0.1",
+    xLabel: "t (0 = parent, 1/2 = merged, 1 = child)", leftLabel: "MSE loss",
+    rightLabel: "L2 loss",
+    series: [
+      Series(name: "MSE", xs: ts, ys: ts.map(mse), style: .cycle(0)),
+      Series(name: "L2", xs: ts, ys: ts.map(l2), axis: .right, style: .cycle(1)),
+    ],
+    markers: [
+      Marker(x: 0.232408, y: 0.069722, label: "t=0.232", color: .darkBlue),
+      Marker(x: 0, y: 0.1, axis: .right, label: "t=0", color: .orange),
+      Marker(x: 0.5, y: l2(0.5), axis: .right, label: "t=0.5", isEmphasized: false, color: .orange),
+    ],
+    guides: [Guide(x: 0, label: "parent"), Guide(x: 0.5, label: "merged")])
+}
+
+final class LayoutTests: XCTestCase {
+  func testNothingIsClippedAtTheImageBorder() throws {
+    var chart = lossChart()
+    chart.title = "A rather long title that has to fit: MSE and L2 losses of a tied SAE\nsecond line"
+    for size in [
+      PlotSize(width: 600, height: 400), .standard, PlotSize(width: 800, height: 800),
+      PlotSize(width: 2000, height: 900),
+    ] {
+      let r = try Plotter.rasterize(chart, size: size)
+      var touching: [(Int, Int)] = []
+      for column in 0..<r.width {
+        for row in [0, 1, r.height - 2, r.height - 1]
+        where r.color(column: column, row: row) != .white {
+          touching.append((column, row))
+        }
+      }
+      for row in 0..<r.height {
+        for column in [0, 1, r.width - 2, r.width - 1]
+        where r.color(column: column, row: row) != .white {
+          touching.append((column, row))
+        }
+      }
+      XCTAssertTrue(touching.isEmpty, "\(size): ink at the border, e.g. \(touching.prefix(3))")
+    }
+  }
+
+  func testAutomaticLegendCoversNoCurve() throws {
+    for size in [PlotSize.standard, PlotSize(width: 600, height: 400)] {
+      let chart = lossChart()
+      let r = try Plotter.rasterize(chart, size: size)
+      // The legend's bounding box: the long horizontal and vertical runs of light grey
+      // (#B0B0B0, possibly lightened by antialiasing) that nothing else draws.
+      func isBorder(_ c: PlotColor) -> Bool {
+        let v = [Int(c.red), Int(c.green), Int(c.blue)]
+        return v.max()! - v.min()! < 6 && (150...228).contains(v.max()!)
+      }
+      /// The longest run of border pixels along a line: (first index, last index).
+      func longestRun(_ n: Int, _ pixel: (Int) -> PlotColor) -> (Int, Int)? {
+        var best: (Int, Int)? = nil, start = -1
+        for i in 0...n {
+          if i < n && isBorder(pixel(i)) {
+            if start < 0 { start = i }
+          } else if start >= 0 {
+            if best == nil || i - 1 - start > best!.1 - best!.0 { best = (start, i - 1) }
+            start = -1
+          }
+        }
+        return best
+      }
+      let d = detectedFrame(r)
+      let minimum = Int(0.08 * (d.right - d.left))
+      // Vertical edges: columns inside the frame with a long vertical run.
+      let edges = (Int(d.left) + 3..<Int(d.right) - 3).compactMap { column -> (Int, Int, Int)? in
+        guard let run = longestRun(r.height, { r.color(column: column, row: $0) }),
+          run.1 - run.0 >= minimum / 2
+        else { return nil }
+        return (column, run.0, run.1)
+      }
+      XCTAssertFalse(edges.isEmpty, "\(size): no legend box found")
+      guard !edges.isEmpty else { continue }
+      let left = Double(edges.map(\.0).min()!), right = Double(edges.map(\.0).max()!)
+      let top = Double(edges.map(\.1).min()!), bottom = Double(edges.map(\.2).max()!)
+      XCTAssertGreaterThan(bottom - top, 30, "\(size)")
+      XCTAssertGreaterThan(right - left, 60, "\(size)")
+      // Where the data points land, from the detected frame and the chart's ranges.
+      for s in chart.series {
+        let yr = (s.axis == .right ? r.frame.rightRange : nil) ?? r.frame.leftRange
+        for (x, y) in zip(s.xs, s.ys) {
+          let column = d.left + (x - r.frame.xRange.lowerBound)
+            / (r.frame.xRange.upperBound - r.frame.xRange.lowerBound) * (d.right - d.left)
+          let row = d.bottom - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * (d.bottom - d.top)
+          let inside = column > left - 2 && column < right + 2 && row > top - 2 && row < bottom + 2
+          XCTAssertFalse(inside, "\(size): \(s.name) at t=\(x) lies under the legend")
+        }
+      }
+    }
+  }
+
+  func testDefaultStylesDifferInGreyscaleAndDash() {
+    func grey(_ c: PlotColor) -> Double {
+      0.299 * Double(c.red) + 0.587 * Double(c.green) + 0.114 * Double(c.blue)
+    }
+    let first = SeriesStyle.cycle(0), second = SeriesStyle.cycle(1)
+    XCTAssertGreaterThan(abs(grey(first.color) - grey(second.color)), 60)
+    XCTAssertNotEqual(first.stroke, second.stroke)
+    XCTAssertEqual(SeriesStyle.cycle(5), SeriesStyle.cycle(0))
+    XCTAssertEqual(SeriesStyle.cycle(-1), SeriesStyle.cycle(4))
+  }
+}
