@@ -34,15 +34,15 @@ struct CurveCommand: ParsableCommand {
 
     func run() throws {
         let plotSize = try PlotSize.parse(size, field: "--size")
-        if let plot { _ = try Plotter.device(for: plot) }
+        if let plot { try Figures.check(plot) }
         if let csv { try OutputFile.check(csv, field: "--csv") }
         if !overlay.isEmpty {
             let cases = try [source.resolve()] + overlay.map { try Case.load(contentsOf: $0) }
-            try Plotter.render(Figures.overlayChart(cases), to: plot!, size: plotSize)
+            try Figures.write(Figures.overlayChart(cases), to: plot!, size: plotSize)
             return
         }
         let c = try source.resolve()
-        if let plot { try Plotter.render(Figures.lossChart(c), to: plot, size: plotSize) }
+        if let plot { try Figures.write(Figures.lossChart(c), to: plot, size: plotSize) }
         guard csv != nil || plot == nil else { return }
         var text = CSVText(capacity: points * 60)
         text.append(contentsOf: "t,mse,l2\n")

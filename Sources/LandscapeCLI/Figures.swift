@@ -177,3 +177,21 @@ extension PlotSize {
         return PlotSize(width: w, height: h)
     }
 }
+
+extension Figures {
+    /// Draws a chart to a file, naming the flag in any error.
+    static func write(_ chart: LineChart, to path: String, size: PlotSize = .standard, field: String = "--plot") throws {
+        do { try Plotter.render(chart, to: path, size: size) } catch { throw CaseError(field: field, value: "", reason: error.description) }
+    }
+
+    /// Draws a heat map to a file, naming the flag in any error.
+    static func write(_ map: HeatMap, to path: String, size: PlotSize = .standard, field: String = "--plot") throws {
+        do { try Plotter.render(map, to: path, size: size) } catch { throw CaseError(field: field, value: "", reason: error.description) }
+    }
+
+    /// Checks that a figure can be written at `path` (known extension), naming the flag.
+    static func check(_ path: String, field: String = "--plot") throws {
+        do { _ = try Plotter.device(for: path) } catch { throw CaseError(field: field, value: "", reason: error.description) }
+        try OutputFile.check(path, field: field)
+    }
+}

@@ -13,7 +13,7 @@ struct LandscapeCommand: ParsableCommand {
             """,
         subcommands: [
             CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self, TrainCommand.self,
-            ValidateCommand.self,
+            ValidateCommand.self, ReproduceCommand.self,
         ])
 
     /// Runs the command line; errors are one line on stderr, exit 1 (2 for usage errors).

@@ -37,17 +37,19 @@ struct ReproduceCommand: ParsableCommand {
         }
         var summary = "case                    loss  minima (t: loss, * global)\n"
         for c in loaded {
+            // A trained case is drawn over the landscape its training is checked against
+            // (with a learned decoder bias: the optimal-bias landscape).
+            var shown = c
             var trajectory: [TrajectoryPoint] = []
-            var trained: String? = nil
             if let plan = c.training {
                 var options = try TrainingOptions(for: c)
                 options.trajectoryInterval = max(1, plan.steps / 60)
+                shown = try TrainingTarget(for: c, options: options).analyticCase
                 trajectory = try Trainer(c, options: options).run().trajectory
-                trained = plan.loss.rawValue
             }
             let path = (out as NSString).appendingPathComponent("\(c.name).png")
-            try Plotter.render(Figures.lossChart(c, trajectory: trajectory, trainedLoss: trained), to: path)
-            let landscape = LossLandscape(c)
+            try Figures.write(Figures.lossChart(shown, trajectory: trajectory, trainedLoss: c.training?.loss.rawValue), to: path)
+            let landscape = LossLandscape(shown)
             for kind in LossKind.allCases {
                 let minima = landscape.minima(kind).map { "\(Figures.short($0.t)): \(Figures.short($0.loss))\($0.isGlobal ? "*" : "")" }
                 summary += pad(kind == .mse ? c.name : "", 24) + pad(kind.rawValue, 6) + minima.joined(separator: ", ") + "\n"
@@ -62,13 +64,13 @@ struct ReproduceCommand: ParsableCommand {
         var map = try Figures.phaseDiagram(phase, rows: rows, column: "mse_t")
         map.title = "Two-feature hierarchy: where MSE hedges and where L2 can undo it\nMSE-optimal t (colour) and the L2 regimes found by the sweep (lines)"
         let phasePath = (out as NSString).appendingPathComponent("phase-hierarchy.png")
-        try Plotter.render(map, to: phasePath)
+        try Figures.write(map, to: phasePath)
         print("rendered \(phasePath)")
 
         let pair = ["single-latent-toy", "single-latent-toy-l1"].compactMap { name in loaded.first { $0.name == name } }
         if pair.count == 2 {
             let overlayPath = (out as NSString).appendingPathComponent("overlay-l1.png")
-            try Plotter.render(
+            try Figures.write(
                 Figures.overlayChart(pair, title: "The seed's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),
                 to: overlayPath)
             print("rendered \(overlayPath)")

@@ -121,7 +121,7 @@ struct SweepCommand: ParsableCommand {
             throw CaseError(field: "grid", value: "\(sweep.count) points", reason: "is above 100000000")
         }
         if let csv { try OutputFile.check(csv, field: "--csv") }
-        if let plot { try OutputFile.check(plot, field: "--plot") }
+        if let plot { try Figures.check(plot) }
 
         var range = 0..<sweep.count
         var header = true

@@ -8,6 +8,6 @@ enum SweepFigure {
             throw CaseError(field: "--plot", value: path, reason: "needs the whole grid (drop --shard)")
         }
         let map = try Figures.phaseDiagram(sweep, rows: rows, column: column)
-        try Plotter.render(map, to: path)
+        try Figures.write(map, to: path)
     }
 }

@@ -26,7 +26,7 @@ struct ValidateCommand: ParsableCommand {
         var sources: [Case] = []
         var skipped: [String] = []
         if caseFiles.isEmpty {
-            for file in try caseFiles(in: cases) {
+            for file in try LandscapeCLI.caseFiles(in: cases) {
                 let c = try Case.load(contentsOf: file)
                 if c.training == nil { skipped.append(c.name) } else { sources.append(c) }
             }
