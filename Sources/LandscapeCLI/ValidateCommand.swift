@@ -45,9 +45,9 @@ struct ValidateCommand: ParsableCommand {
 
         var checks: [(Case, TrainingCheck)] = []
         for c in sources {
-            let meter = ProgressMeter(label: "training \(c.name)")
-            let check = try TrainingCheck(c, progress: meter.map { m in { m.show($0) } })
-            meter?.finish()
+            let bar = ProgressBar(total: c.training?.steps ?? 1, label: "training \(c.name)")
+            let check = try TrainingCheck(c, progress: bar.map { bar in { bar.update($0.step) } })
+            bar?.finish()
             checks.append((c, check))
         }
         print(Self.table(checks), terminator: "")
