@@ -32,23 +32,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Case file: NAME=A:B:N varies pattern NAME's probability (once or twice).")
     var vary: [String] = []
 
-    @Option(help: "Hierarchy: the parent's magnitude.")
-    var parentMagnitude: Double = 1
-
-    @Option(help: "Hierarchy: the child's magnitude.")
-    var childMagnitude: Double = 1
-
-    @Option(help: "L1 penalty coefficient lambda (p = 1).")
-    var l1: Double?
-
-    @Option(help: "Decoder bias: none or optimal.")
-    var bias: String?
-
-    @Option(parsing: .unconditional, help: "Start of the t range.")
-    var tMin: Double?
-
-    @Option(parsing: .unconditional, help: "End of the t range.")
-    var tMax: Double?
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Write the CSV here (atomically); default: standard output.")
     var csv: String?
@@ -84,7 +68,6 @@ struct SweepCommand: ParsableCommand {
         if !Self.colorColumns.contains(color) {
             throw ValidationError("--color: \"\(color)\" is not one of \(Self.colorColumns.joined(separator: ", ")).")
         }
-        if let bias, DecoderBias(rawValue: bias) == nil { throw ValidationError("--bias: \"\(bias)\" is not one of none, optimal.") }
         if let shard { _ = try Self.parseShard(shard) }
     }
 
@@ -165,11 +148,7 @@ struct SweepCommand: ParsableCommand {
     /// The case and axes the options describe.
     func resolve() throws -> (Case, [SweepAxis]) {
         if let caseFile {
-            var c = try Case.load(contentsOf: caseFile)
-            if let bias { c.bias = DecoderBias(rawValue: bias)! }
-            if let l1 { c.penalty = Penalty(coefficient: l1, exponent: 1) }
-            if let tMin { c.path.tMin = tMin }
-            if let tMax { c.path.tMax = tMax }
+            let c = try model.applied(to: Case.load(contentsOf: caseFile), checked: false)
             var axes: [SweepAxis] = []
             for v in vary {
                 let parts = v.split(separator: "=", maxSplits: 1)
@@ -199,10 +178,8 @@ struct SweepCommand: ParsableCommand {
             if let axis = spec.axis { axes.append(axis) }
         }
         if axes.isEmpty { throw ValidationError("Give a grid A:B:N to --p0, --p01 or --p1.") }
-        let c = try Case.hierarchy(
-            p0: fixed["--p0"] ?? 0, p01: fixed["--p01"] ?? 0, p1: p1 == nil ? nil : (fixed["--p1"] ?? 0),
-            parentMagnitude: parentMagnitude, childMagnitude: childMagnitude, l1: l1 ?? 0,
-            bias: bias.flatMap(DecoderBias.init(rawValue:)) ?? .none, tMin: tMin ?? 0, tMax: tMax ?? 1)
+        let c = try model.hierarchy(
+            p0: fixed["--p0"] ?? 0, p01: fixed["--p01"] ?? 0, p1: p1 == nil ? nil : (fixed["--p1"] ?? 0))
         return (c, axes)
     }
 

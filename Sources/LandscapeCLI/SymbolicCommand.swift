@@ -51,8 +51,8 @@ struct SymbolicCommand: ParsableCommand {
 
     /// The flag that set a field, when a flag did.
     private func flagName(_ field: String) -> String {
-        if field == "bias" && (source.bias != nil || source.caseFile == nil) { return "--bias" }
-        if field == "penalty.coefficient" && (source.l1 != nil || source.caseFile == nil) { return "--l1" }
+        if field == "bias" && (source.model.bias != nil || source.caseFile == nil) { return "--bias" }
+        if field == "penalty.coefficient" && (source.model.l1 != nil || source.caseFile == nil) { return "--l1" }
         return field
     }
 }
