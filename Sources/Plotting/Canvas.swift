@@ -40,8 +40,6 @@ struct Canvas {
     c_plschr(characterHeight, 1.0)
     c_plsmaj(0.5 * characterHeight, 1.0)
     c_plsmin(0.25 * characterHeight, 1.0)
-    c_plfontld(1)
-    c_plfont(1)
     colors.install()
   }
 

@@ -225,12 +225,10 @@ extension LineChart {
         canvas.polyline(s.xs, s.ys)
         canvas.dash(.solid)
       case .points(let radius):
-        for (px, py) in zip(s.xs, s.ys) {
-          canvas.circle(
-            column: frame.column(x: px), row: frame.row(y: py, axis: s.axis),
-            radius: radius * canvas.scale, fill: s.style.color, outline: s.style.color,
-            outlineWidth: 0.5)
-        }
+        canvas.circles(
+          zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1, axis: s.axis)) },
+          radius: radius * canvas.scale, fill: s.style.color, outline: s.style.color,
+          outlineWidth: 0.5)
       }
     }
 
@@ -441,12 +439,10 @@ extension HeatMap {
         canvas.polyline(s.xs, s.ys)
         canvas.dash(.solid)
       case .points(let radius):
-        for p in pts {
-          obstacles.addRect(centre: p, width: 2 * radius, height: 2 * radius, weight: 1)
-          canvas.circle(
-            column: p.0, row: p.1, radius: radius * canvas.scale, fill: s.style.color,
-            outline: s.style.color, outlineWidth: 0.5)
-        }
+        let r = radius * canvas.scale
+        for p in pts { obstacles.addRect(centre: p, width: 2 * r, height: 2 * r, weight: 1) }
+        canvas.circles(
+          pts, radius: r, fill: s.style.color, outline: s.style.color, outlineWidth: 0.5)
       }
     }
 

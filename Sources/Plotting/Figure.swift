@@ -234,7 +234,13 @@ public enum LegendPosition: Sendable, Hashable, CaseIterable {
 /// A line chart with one or two y-axes, markers and vertical guides.
 ///
 /// Series on `.right` need a `rightLabel`; the right axis then gets its own scale.
-/// Axis ranges default to the data (plus 2% of x padding and 6% of y padding).
+/// Axis ranges default to the data (plus 2% of x padding and 6% of y padding); with an
+/// automatic legend and automatic y ranges, the y ranges grow upwards when the legend
+/// would otherwise cover a curve.
+///
+/// Text is UTF-8 and may use PLplot's escapes: `#u`/`#d` start a superscript/subscript
+/// (`p#d01#u` is p with subscript 01), `#g` and a letter give a Greek letter (`#gh` is
+/// theta), and `##` is a literal `#`.
 public struct LineChart: Sendable, Hashable {
   /// The title; a newline splits it into a title and a smaller subtitle line.
   public var title: String
@@ -296,7 +302,9 @@ public struct LineChart: Sendable, Hashable {
 /// A colour-coded grid of values with a colour bar and optional overlay lines.
 ///
 /// Cell (i, j) is centred on (xs[i], ys[j]) and holds `values[j * xs.count + i]`
-/// (row-major, one row per y). NaN marks a missing point, drawn in light grey.
+/// (row-major, one row per y). NaN marks a missing point, drawn in light grey. Colours
+/// follow viridis (dark purple to yellow), which stays monotone in greyscale. Text may
+/// use PLplot's escapes as in `LineChart`.
 public struct HeatMap: Sendable, Hashable {
   /// The title; a newline splits it into a title and a smaller subtitle line.
   public var title: String

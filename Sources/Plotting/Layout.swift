@@ -99,23 +99,34 @@ extension Canvas {
     column: Double, row: Double, radius r: Double, fill: PlotColor?, outline: PlotColor,
     outlineWidth: Double
   ) {
+    circles(
+      [(column, row)], radius: r, fill: fill, outline: outline, outlineWidth: outlineWidth)
+  }
+
+  /// Draws circles of radius `r` pixels centred on the given pixels, clipped to the frame.
+  func circles(
+    _ centres: [(Double, Double)], radius r: Double, fill: PlotColor?, outline: PlotColor,
+    outlineWidth: Double
+  ) {
+    let n = max(12, min(48, Int(4 * r)))
+    let unit = (0...n).map { k in
+      let a = 2 * Double.pi * Double(k) / Double(n)
+      return (cos(a), sin(a))
+    }
+    let h = Double(size.height)
     pageCoordinates {
-      let n = 48
-      var xs: [Double] = [], ys: [Double] = []
-      let h = Double(size.height)
-      for k in 0...n {
-        let a = 2 * Double.pi * Double(k) / Double(n)
-        xs.append(column + r * cos(a))
-        ys.append(h - (row + r * sin(a)))
+      for (column, row) in centres {
+        let xs = unit.map { column + r * $0.0 }
+        let ys = unit.map { h - (row + r * $0.1) }
+        if let fill {
+          color(fill)
+          polygon(xs, ys)
+        }
+        color(outline)
+        dash(.solid)
+        c_plwidth(max(0.5, outlineWidth))
+        polyline(xs, ys)
       }
-      if let fill {
-        color(fill)
-        polygon(xs, ys)
-      }
-      color(outline)
-      dash(.solid)
-      c_plwidth(max(0.5, outlineWidth))
-      polyline(xs, ys)
     }
   }
 

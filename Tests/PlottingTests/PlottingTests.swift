@@ -210,6 +210,18 @@ final class RasterGeometryTests: XCTestCase {
     let d = detectedFrame(r)
     XCTAssertEqual(d.left, f.left, accuracy: 2)
     XCTAssertEqual(d.bottom, f.bottom, accuracy: 2)
+    // The colour bar right of the frame runs from viridis(0) at the bottom to viridis(1)
+    // at the top, over the frame's height.
+    let bottomRow = Int(d.bottom) - 4, topRow = Int(d.top) + 4
+    let barColumns = (Int(d.right) + 5..<r.width).filter { column in
+      isNear(r.color(column: column, row: bottomRow), PlotColor(hex: 0x440154), tolerance: 8)
+        && isNear(r.color(column: column, row: topRow), PlotColor(hex: 0xFDE725), tolerance: 8)
+    }
+    XCTAssertGreaterThan(barColumns.count, 10, "no colour bar found")
+    if let column = barColumns.first {
+      let middle = r.color(column: column, row: Int((d.top + d.bottom) / 2))
+      XCTAssertTrue(isNear(middle, PlotColor(hex: 0x21918C), tolerance: 20), "\(middle)")
+    }
   }
 
   func testConcurrentCallsAreSerialisedAndDeterministic() throws {
