@@ -117,20 +117,20 @@ public struct Sweep: Sendable {
         for p in probabilities { sum += p }
         if sum > 1 + 1e-12 { return nil }
         landscape.reweight(probabilities)
-        let mse = landscape.minima(.mse)
-        let l2 = landscape.minima(.l2)
-        guard let bestMSE = mse.first(where: \.isGlobal), let bestL2 = l2.first(where: \.isGlobal) else { return nil }
+        let mse = landscape.withMinima(.mse) { $0.first(where: \.isGlobal) }
+        let l2 = landscape.withMinima(.l2) { minima in
+            (
+                best: minima.first(where: \.isGlobal), count: minima.count,
+                parent: minima.contains { abs($0.t) <= 1e-12 }, merged: minima.contains { abs($0.t - 0.5) <= 1e-12 }
+            )
+        }
+        guard let bestMSE = mse, let bestL2 = l2.best else { return nil }
         let u = base.path.from, v = base.path.to, t = bestMSE.t
         let parent = u[0] + t * (v[0] - u[0])
         let child = u.count > 1 ? u[1] + t * (v[1] - u[1]) : .nan
-        var parentLocal = false, mergedLocal = false
-        for m in l2 {
-            if abs(m.t) <= 1e-12 { parentLocal = true }
-            if abs(m.t - 0.5) <= 1e-12 { mergedLocal = true }
-        }
         return SweepRow(
             first: first, second: second, mseT: bestMSE.t, mseLoss: bestMSE.loss, l2T: bestL2.t,
-            l2Loss: bestL2.loss, l2Minima: l2.count, parentL2Local: parentLocal, mergedL2Local: mergedLocal,
+            l2Loss: bestL2.loss, l2Minima: l2.count, parentL2Local: l2.parent, mergedL2Local: l2.merged,
             hedging: parent != 0 ? child / parent : .nan)
     }
 

@@ -44,7 +44,7 @@ struct CurveCommand: ParsableCommand {
         let c = try source.resolve()
         if let plot { try Figures.write(Figures.lossChart(c), to: plot, size: plotSize) }
         guard csv != nil || plot == nil else { return }
-        var text = CSVText(capacity: points * 60)
+        let text = CSVText(capacity: points * 60)
         text.append(contentsOf: "t,mse,l2\n")
         for p in LossLandscape(c).curve(points: points) {
             text.append(p.t)

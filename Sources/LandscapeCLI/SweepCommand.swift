@@ -126,7 +126,7 @@ struct SweepCommand: ParsableCommand {
         if skipped > 0 {
             FileHandle.standardError.write(Data("landscape: skipped \(skipped) of \(rows.count) points whose probabilities sum past 1\n".utf8))
         }
-        let text = Self.csv(rows, names: axes.map(\.name), header: header, jobs: jobs)
+        let text = Self.csv(rows, sweep: sweep, range: range, header: header, jobs: jobs)
         let formatted = clock.now - start
         if let csv {
             try OutputFile.write(text, to: csv, field: "--csv")
@@ -184,19 +184,30 @@ struct SweepCommand: ParsableCommand {
     }
 
     /// The CSV bytes, formatted on `jobs` threads (the bytes do not depend on `jobs`).
-    static func csv(_ rows: [SweepRow?], names: [String], header: Bool, jobs: Int) -> [[UInt8]] {
+    static func csv(_ rows: [SweepRow?], sweep: Sweep, range: Range<Int>, header: Bool, jobs: Int) -> [[UInt8]] {
         let chunk = 16_384
         let chunks = (rows.count + chunk - 1) / chunk
         let parts = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: max(chunks, 1))
         parts.initialize(repeating: [])
         defer { parts.deallocate() }
         let shared = UnsafeSendable(parts)
+        // Each axis value is formatted once, then copied into every row that has it.
+        let axisText = sweep.axes.map { axis in
+            axis.values.map { v -> [UInt8] in
+                let text = CSVText()
+                text.append(v)
+                text.comma()
+                return text.bytes
+            }
+        }
+        let inner = sweep.axes.count == 2 ? sweep.axes[1].values.count : 1
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            var text = CSVText(capacity: chunk * 120)
-            for row in rows[(c * chunk)..<min(rows.count, (c + 1) * chunk)] {
-                guard let row else { continue }
-                text.append(row.first); text.comma()
-                if let second = row.second { text.append(second); text.comma() }
+            let text = CSVText(capacity: chunk * 140)
+            for k in (c * chunk)..<min(rows.count, (c + 1) * chunk) {
+                guard let row = rows[k] else { continue }
+                let i = range.lowerBound + k
+                text.append(bytes: axisText[0][i / inner])
+                if axisText.count == 2 { text.append(bytes: axisText[1][i % inner]) }
                 text.append(row.mseT); text.comma()
                 text.append(row.mseLoss); text.comma()
                 text.append(row.l2T); text.comma()
@@ -208,6 +219,7 @@ struct SweepCommand: ParsableCommand {
             }
             shared.value[c] = text.bytes
         }
+        let names = sweep.axes.map(\.name)
         var out: [[UInt8]] = []
         if header {
             let columns = names + ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "parent_l2_local", "merged_l2_local", "hedging"]
