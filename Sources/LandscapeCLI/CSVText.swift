@@ -33,9 +33,9 @@ final class CSVText {
     }
 
     /// Appends x with 16 significant digits, trailing zeros dropped (0.25, 0.3,
-    /// 0.2324081207560018, 1.5e-07): at most about 2 ulp from x, so exact to 1e-15
-    /// relative, and several times faster than `Double.description`'s shortest
-    /// round-trip digits. Non-finite values print as `nan`, `inf`, `-inf`.
+    /// 0.2324081207560018, 1.5e-7): within 1e-15 relative of x (half a unit in the 16th
+    /// digit plus the scaling's rounding), and several times faster than
+    /// `Double.description`'s shortest round-trip digits. Non-finite values print as `nan`, `inf`, `-inf`.
     ///
     /// Positional notation for 1e-5 <= |x| < 1e16, scientific otherwise.
     func append(_ x: Double) {
