@@ -61,7 +61,10 @@ extension LossLandscape {
     /// held in temporary storage: no allocation when the minima need no root search.
     public func withMinima<R>(_ kind: LossKind, _ body: (UnsafeBufferPointer<Minimum>) throws -> R) rethrows -> R {
         let points = kind == .mse ? msePoints : l2Points
-        let capacity = points.count * (Self.samples / 2 + 2) + 2 * pieces.count
+        let closedForm = kind == .mse && source.penalty.coefficient == 0
+        let searchesRoots = !closedForm && !(kind == .l2 && concaveBetweenKinks)
+        // Every candidate point, two quadratic roots per piece, or a root per sign change.
+        let capacity = points.count + 2 * pieces.count + (searchesRoots ? points.count * Self.samples / 2 : 0)
         return try withUnsafeTemporaryAllocation(of: Minimum.self, capacity: capacity) { storage in
             var result = MinimaBuffer(storage: storage)
             // Non-smooth points and ends: one-sided slopes.
@@ -77,14 +80,14 @@ extension LossLandscape {
                 let loss = value(kind, at: t, piece: pieces[pieceIndex(t)])
                 result.insert(Minimum(t: t, loss: loss, isGlobal: false, kind: .stationary))
             }
-            if kind == .mse && source.penalty.coefficient == 0 {
+            if closedForm {
                 for piece in pieces {
                     let p = Quadratic.quotientSlopeNumerator(piece.numerator, norm)
                     let roots = GSL.quadraticRoots(p.c2, p.c1, p.c0)
                     if roots.count > 0, roots.r0 > piece.lo, roots.r0 < piece.hi, p.slope(roots.r0) > 0 { add(roots.r0) }
                     if roots.count > 1, roots.r1 > piece.lo, roots.r1 < piece.hi, p.slope(roots.r1) > 0 { add(roots.r1) }
                 }
-            } else if !(kind == .l2 && concaveBetweenKinks) {
+            } else if searchesRoots {
                 for k in 0..<(points.count - 1) {
                     let a = points[k].t, b = points[k + 1].t
                     let piece = pieces[pieceIndex(0.5 * (a + b))]

@@ -144,13 +144,32 @@ public struct Sweep: Sendable {
     public func rows(
         in range: Range<Int>, jobs: Int, progress: (@Sendable (Int) -> Void)? = nil
     ) -> [SweepRow?] {
+        mapChunks(in: range, jobs: jobs, progress: progress) { _, rows in Array(rows) }.flatMap { $0 }
+    }
+
+    /// Computes the rows in `range` chunk by chunk on `jobs` threads and hands each chunk
+    /// to `transform` on the thread that computed it (so a chunk can be formatted while it
+    /// is in cache); returns the transforms' results in chunk order, independent of `jobs`.
+    ///
+    /// - Parameters:
+    ///   - range: a sub-range of 0..<count.
+    ///   - jobs: threads, at least 1.
+    ///   - chunkSize: rows per chunk, at least 1.
+    ///   - progress: called now and then with the number of rows done (from any thread).
+    ///   - transform: the chunk's first flat index and its rows (nil: skipped).
+    public func mapChunks<T>(
+        in range: Range<Int>, jobs: Int, chunkSize: Int = 4096, progress: (@Sendable (Int) -> Void)? = nil,
+        _ transform: @Sendable (_ first: Int, _ rows: UnsafeBufferPointer<SweepRow?>) -> T
+    ) -> [T] {
         let total = range.count
         guard total > 0 else { return [] }
-        let chunk = 4096
-        let chunks = (total + chunk - 1) / chunk
-        let results = UnsafeMutableBufferPointer<SweepRow?>.allocate(capacity: total)
+        let chunks = (total + chunkSize - 1) / chunkSize
+        let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: chunks)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
         let shared = SendableBuffer(results)
         let next = Counter()
         let done = Counter()
@@ -158,18 +177,21 @@ public struct Sweep: Sendable {
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, chunks))) { _ in
             var landscape = template
             var scratch = base.patterns.map(\.probability)
+            var rows = [SweepRow?](repeating: nil, count: chunkSize)
             while true {
                 let c = next.increment() - 1
                 if c >= chunks { break }
-                let start = c * chunk, end = min(total, start + chunk)
+                let start = range.lowerBound + c * chunkSize, end = min(range.upperBound, start + chunkSize)
                 for i in start..<end {
-                    shared.buffer[i] = row(at: range.lowerBound + i, reusing: &landscape, scratch: &scratch)
+                    rows[i - start] = row(at: i, reusing: &landscape, scratch: &scratch)
                 }
-                let finished = done.add(end - start)
-                progress?(finished)
+                shared.buffer[c] = rows.withUnsafeBufferPointer {
+                    transform(start, UnsafeBufferPointer(rebasing: $0[0..<(end - start)]))
+                }
+                progress?(done.add(end - start))
             }
         }
-        return Array(results)
+        return results.map { $0! }
     }
 }
 

@@ -51,47 +51,93 @@ final class CSVText {
             e += 1
             m = (v * power(15 - e)).rounded()
         }
-        let digits = UInt64(m)
         let out = reserve(48)
         let d = out + 32  // the sixteen digits, most significant first
-        var hi = UInt32(truncatingIfNeeded: digits / 100_000_000)
-        var lo = UInt32(truncatingIfNeeded: digits % 100_000_000)
-        for i in stride(from: 7, through: 0, by: -1) {
-            d[i] = UInt8(truncatingIfNeeded: hi % 10) &+ 48
-            d[i + 8] = UInt8(truncatingIfNeeded: lo % 10) &+ 48
-            hi /= 10
-            lo /= 10
-        }
+        CSVText.sixteenDigits(UInt64(m), into: d)
         var n = 16
-        while n > 1 && d[n - 1] == 48 { n -= 1 }
-        var k = 0
-        func put(_ b: UInt8) {
-            out[k] = b
-            k += 1
+        while n > 1 && d[n &- 1] == 48 { n &-= 1 }
+        var p = out
+        if x < 0 {
+            p.pointee = UInt8(ascii: "-")
+            p += 1
         }
-        if x < 0 { put(UInt8(ascii: "-")) }
         if e >= 16 || e < -5 {
-            put(d[0])
-            put(UInt8(ascii: "."))
-            if n > 1 { for i in 1..<n { put(d[i]) } } else { put(48) }
-            put(UInt8(ascii: "e"))
-            if e < 0 { put(UInt8(ascii: "-")) }
+            p[0] = d[0]
+            p[1] = UInt8(ascii: ".")
+            p += 2
+            if n > 1 {
+                p.update(from: d + 1, count: n &- 1)
+                p += n &- 1
+            } else {
+                p.pointee = 48
+                p += 1
+            }
+            p.pointee = UInt8(ascii: "e")
+            p += 1
+            if e < 0 {
+                p.pointee = UInt8(ascii: "-")
+                p += 1
+            }
             let a = abs(e)
-            if a >= 100 { put(UInt8(truncatingIfNeeded: a / 100) + 48) }
-            if a >= 10 { put(UInt8(truncatingIfNeeded: a / 10 % 10) + 48) }
-            put(UInt8(truncatingIfNeeded: a % 10) + 48)
+            if a >= 100 {
+                p.pointee = UInt8(truncatingIfNeeded: a / 100) &+ 48
+                p += 1
+            }
+            if a >= 10 {
+                p.pointee = UInt8(truncatingIfNeeded: a / 10 % 10) &+ 48
+                p += 1
+            }
+            p.pointee = UInt8(truncatingIfNeeded: a % 10) &+ 48
+            p += 1
         } else if e >= 0 {
-            let whole = e + 1
-            for i in 0..<whole { put(i < n ? d[i] : 48) }
-            put(UInt8(ascii: "."))
-            if n > whole { for i in whole..<n { put(d[i]) } } else { put(48) }
+            let whole = e &+ 1
+            if n >= whole {
+                p.update(from: d, count: whole)
+                p += whole
+            } else {
+                p.update(from: d, count: n)
+                p.advanced(by: n).update(repeating: 48, count: whole &- n)
+                p += whole
+            }
+            p.pointee = UInt8(ascii: ".")
+            p += 1
+            if n > whole {
+                p.update(from: d + whole, count: n &- whole)
+                p += n &- whole
+            } else {
+                p.pointee = 48
+                p += 1
+            }
         } else {
-            put(48)
-            put(UInt8(ascii: "."))
-            for _ in 0..<(-e - 1) { put(48) }
-            for i in 0..<n { put(d[i]) }
+            p[0] = 48
+            p[1] = UInt8(ascii: ".")
+            p += 2
+            p.update(repeating: 48, count: -e &- 1)
+            p += -e &- 1
+            p.update(from: d, count: n)
+            p += n
         }
-        count += k
+        count &+= p - out
+    }
+
+    /// Writes v (< 10^16) as exactly sixteen decimal digits, two at a time from a table.
+    @inline(__always)
+    private static func sixteenDigits(_ v: UInt64, into d: UnsafeMutablePointer<UInt8>) {
+        let pairs: StaticString = """
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        let table = pairs.utf8Start
+        var v = v
+        var i = 14
+        while i >= 0 {
+            let pair = Int(truncatingIfNeeded: v % 100) &* 2
+            v /= 100
+            d[i] = table[pair]
+            d[i &+ 1] = table[pair &+ 1]
+            i &-= 2
+        }
     }
 
     /// 10^k (0 or infinity beyond the table).
@@ -138,7 +184,7 @@ final class CSVText {
         count += 1
     }
 
-    func comma() { append(byte: UInt8(ascii: ",")) }
+    @inline(__always) func comma() { append(byte: UInt8(ascii: ",")) }
 
-    func newline() { append(byte: UInt8(ascii: "\n")) }
+    @inline(__always) func newline() { append(byte: UInt8(ascii: "\n")) }
 }
