@@ -105,8 +105,15 @@ enum Figures {
             let b = boundary(flag)
             if b.xs.count >= 2 { overlays.append(Series(name: name, xs: b.xs, ys: b.ys, style: style)) }
         }
+        // The title names what is held fixed; the varied probabilities are the axes.
+        let base = sweep.base
+        let varied = Set(sweep.axes.map(\.name))
+        var fixed = base.patterns.filter { !varied.contains($0.name) }.map { "\($0.name) = \(short($0.probability))" }
+        if base.bias == .optimal { fixed.append("optimal decoder bias") }
+        if base.penalty.coefficient > 0 { fixed.append(penaltyText(base.penalty)) }
+        let name = base.name == "hierarchy" ? "Two-feature hierarchy" : base.title
         return HeatMap(
-            title: "\(sweep.base.title)\n\(columnTitle(column)) over \(sweep.axes[0].name) and \(sweep.axes[1].name)",
+            title: ([name] + fixed).joined(separator: ", ") + "\n\(columnTitle(column)) over \(sweep.axes[0].name) and \(sweep.axes[1].name)",
             xLabel: "\(sweep.axes[0].name)", yLabel: "\(sweep.axes[1].name)", xs: xs, ys: ys, values: values,
             colorBarLabel: columnTitle(column), overlays: overlays, legend: .upperLeft)
     }

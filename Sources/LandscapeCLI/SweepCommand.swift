@@ -43,7 +43,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "The column the heat map colours: mse_t, mse_loss, l2_t, l2_loss, l2_minima or hedging.")
     var color = "mse_t"
 
-    @Option(help: "Worker threads (default: every core).")
+    @Option(help: "Worker threads (the default is every core).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Compute only slice I of N (1-based), for a batch scheduler; concatenated slices make the whole CSV (only slice 1 writes the header).")

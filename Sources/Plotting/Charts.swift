@@ -408,21 +408,33 @@ extension HeatMap {
       [y.lowerBound, y.lowerBound, y.upperBound, y.upperBound])
 
     // Cells, each overlapping its upper and right neighbours by half a pixel so
-    // antialiasing leaves no seams.
+    // antialiasing leaves no seams. Neighbours in a row that get the same colour are
+    // one rectangle (a fine grid has long runs of them).
     let overlapX = 0.6 * (x.upperBound - x.lowerBound) / frameWidth
     let overlapY = 0.6 * (y.upperBound - y.lowerBound) / frameHeight
     let span = zRange.upperBound - zRange.lowerBound
     let n = xs.count
     for j in 0..<ys.count {
-      for i in 0..<n {
+      var i = 0
+      while i < n {
         let v = values[j * n + i]
-        guard v.isFinite else { continue }
-        canvas.colors.set(
-          ColorTable.Fixed.scratch.rawValue, Viridis.color((v - zRange.lowerBound) / span))
+        guard v.isFinite else {
+          i += 1
+          continue
+        }
+        let color = Viridis.color((v - zRange.lowerBound) / span)
+        var end = i + 1
+        while end < n, values[j * n + end].isFinite,
+          Viridis.color((values[j * n + end] - zRange.lowerBound) / span) == color
+        {
+          end += 1
+        }
+        canvas.colors.set(ColorTable.Fixed.scratch.rawValue, color)
         canvas.use(.scratch)
-        let x0 = xEdges[i], x1 = min(xEdges[i + 1] + overlapX, x.upperBound)
+        let x0 = xEdges[i], x1 = min(xEdges[end] + overlapX, x.upperBound)
         let y0 = yEdges[j], y1 = min(yEdges[j + 1] + overlapY, y.upperBound)
         canvas.polygon([x0, x1, x1, x0], [y0, y0, y1, y1])
+        i = end
       }
     }
 
