@@ -24,6 +24,7 @@ build: deps
 # Renders every case in cases/ into figures/ and validates it.
 reproduce: build
 	$(LANDSCAPE) reproduce --cases cases --out figures
+	$(LANDSCAPE) validate --cases cases
 
 test: deps
 	$(SWIFT) test

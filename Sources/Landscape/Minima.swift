@@ -54,69 +54,85 @@ extension LossLandscape {
     /// is <= 0 and its right slope >= 0.
     /// - Parameter kind: the loss.
     public func minima(_ kind: LossKind) -> [Minimum] {
-        let points = kind == .mse ? msePoints : l2Points
-        var result: [Minimum] = []
-        result.reserveCapacity(4)
-        func add(_ t: Double, _ kind: MinimumKind, loss: Double = .nan) {
-            insert(Minimum(t: t, loss: loss, isGlobal: false, kind: kind), into: &result)
-        }
-        // Non-smooth points and ends: one-sided slopes.
-        var lowest = (t: Double.nan, loss: Double.infinity, kind: MinimumKind.boundary)
-        for i in points.indices {
-            let t = points[i].t
-            let f = value(kind, at: t, piece: pieces[pieceIndex(t)])
-            if f < lowest.loss { lowest = (t, f, points[i].kind) }
-            if i > 0 && descends(kind, from: t, value: f, toward: points[i - 1].t) { continue }
-            if i < points.count - 1 && descends(kind, from: t, value: f, toward: points[i + 1].t) { continue }
-            add(t, points[i].kind, loss: f)
-        }
-        // Smooth stationary points.
-        if kind == .mse && source.penalty.coefficient == 0 {
-            for piece in pieces {
-                let p = Quadratic.quotientSlopeNumerator(piece.numerator, norm)
-                let roots = GSL.quadraticRoots(p.c2, p.c1, p.c0)
-                if roots.count > 0, Self.strictlyInside(roots.r0, piece.lo, piece.hi), p.slope(roots.r0) > 0 { add(roots.r0, .stationary) }
-                if roots.count > 1, Self.strictlyInside(roots.r1, piece.lo, piece.hi), p.slope(roots.r1) > 0 { add(roots.r1, .stationary) }
-            }
-        } else if !(kind == .l2 && concaveBetweenKinks) {
-            for k in 0..<(points.count - 1) {
-                let a = points[k].t, b = points[k + 1].t
-                let piece = pieces[pieceIndex(0.5 * (a + b))]
-                for r in stationaryMinima(kind, in: a, b, piece: piece) { add(r, .stationary) }
-            }
-        }
-        var best = Double.infinity
-        for i in result.indices {
-            if result[i].loss.isNaN {
-                result[i].loss = value(kind, at: result[i].t, piece: pieces[pieceIndex(result[i].t)])
-            }
-            best = min(best, result[i].loss)
-        }
-        // The global minimum is at most the lowest end or kink. On badly conditioned cases
-        // rounding can make every candidate look like a descent; keep that point then, so
-        // there is always a global minimum.
-        if lowest.loss < best {
-            add(lowest.t, lowest.kind, loss: lowest.loss)
-            best = lowest.loss
-        }
-        for i in result.indices where result[i].loss <= best + 1e-12 * abs(best) + 1e-300 {
-            result[i].isGlobal = true
-        }
-        return result
+        withMinima(kind) { Array($0) }
     }
 
-    /// Inserts `m` in t order; a point within 1e-12 of one already there merges with it,
-    /// keeping the t and kind of the higher-priority kind.
-    func insert(_ m: Minimum, into list: inout [Minimum]) {
-        var i = 0
-        while i < list.count && list[i].t < m.t { i += 1 }
-        for j in (i - 1)...i where j >= 0 && j < list.count {
-            if abs(list[j].t - m.t) <= 1e-12 * max(1, abs(m.t)) {
-                if m.kind.priority > list[j].kind.priority { list[j] = m }
+    /// Calls `body` with every local minimum of a loss (as `minima(_:)` returns them),
+    /// held in temporary storage: no allocation when the minima need no root search.
+    public func withMinima<R>(_ kind: LossKind, _ body: (UnsafeBufferPointer<Minimum>) throws -> R) rethrows -> R {
+        let points = kind == .mse ? msePoints : l2Points
+        let closedForm = kind == .mse && source.penalty.coefficient == 0
+        let searchesRoots = !closedForm && !(kind == .l2 && concaveBetweenKinks)
+        // Every candidate point, two quadratic roots per piece, or a root per sign change.
+        let capacity = points.count + 2 * pieces.count + (searchesRoots ? points.count * Self.samples / 2 : 0)
+        return try withUnsafeTemporaryAllocation(of: Minimum.self, capacity: capacity) { storage in
+            var result = MinimaBuffer(storage: storage)
+            // Non-smooth points and ends: one-sided slopes.
+            var lowest = (t: Double.nan, loss: Double.infinity, kind: MinimumKind.boundary)
+            for i in points.indices {
+                let t = points[i].t
+                let f = value(kind, at: t, piece: pieces[pieceIndex(t)])
+                if f < lowest.loss { lowest = (t, f, points[i].kind) }
+                if i > 0 && descends(kind, from: t, value: f, toward: points[i - 1].t) { continue }
+                if i < points.count - 1 && descends(kind, from: t, value: f, toward: points[i + 1].t) { continue }
+                result.insert(Minimum(t: t, loss: f, isGlobal: false, kind: points[i].kind))
+            }
+            // Smooth stationary points.
+            func add(_ t: Double) {
+                let loss = value(kind, at: t, piece: pieces[pieceIndex(t)])
+                result.insert(Minimum(t: t, loss: loss, isGlobal: false, kind: .stationary))
+            }
+            if closedForm {
+                for piece in pieces {
+                    let p = Quadratic.quotientSlopeNumerator(piece.numerator, norm)
+                    let roots = GSL.quadraticRoots(p.c2, p.c1, p.c0)
+                    if roots.count > 0, Self.strictlyInside(roots.r0, piece.lo, piece.hi), p.slope(roots.r0) > 0 { add(roots.r0) }
+                    if roots.count > 1, Self.strictlyInside(roots.r1, piece.lo, piece.hi), p.slope(roots.r1) > 0 { add(roots.r1) }
+                }
+            } else if searchesRoots {
+                for k in 0..<(points.count - 1) {
+                    let a = points[k].t, b = points[k + 1].t
+                    let piece = pieces[pieceIndex(0.5 * (a + b))]
+                    for r in stationaryMinima(kind, in: a, b, piece: piece) { add(r) }
+                }
+            }
+            var best = Double.infinity
+            for i in 0..<result.count { best = min(best, storage[i].loss) }
+            // The global minimum is at most the lowest end or kink. On badly conditioned cases
+            // rounding can make every candidate look like a descent; keep that point then, so
+            // there is always a global minimum.
+            if lowest.loss < best {
+                result.insert(Minimum(t: lowest.t, loss: lowest.loss, isGlobal: false, kind: lowest.kind))
+                best = lowest.loss
+            }
+            let found = UnsafeMutableBufferPointer(rebasing: storage[0..<result.count])
+            for i in found.indices where found[i].loss <= best + 1e-12 * abs(best) + 1e-300 {
+                found[i].isGlobal = true
+            }
+            return try body(UnsafeBufferPointer(found))
+        }
+    }
+
+    /// Minima in t order in fixed storage; a point within 1e-12 of one already there
+    /// merges with it, keeping the t and kind of the higher-priority kind.
+    struct MinimaBuffer {
+        let storage: UnsafeMutableBufferPointer<Minimum>
+        var count = 0
+
+        mutating func insert(_ m: Minimum) {
+            for j in 0..<count where abs(storage[j].t - m.t) <= 1e-12 * max(1, abs(m.t)) {
+                if m.kind.priority > storage[j].kind.priority { storage[j] = m }
                 return
             }
+            precondition(count < storage.count, "more minima than candidates")
+            storage.initializeElement(at: count, to: m)
+            count += 1
+            var j = count - 1
+            while j > 0 && storage[j - 1].t > storage[j].t {
+                storage.swapAt(j - 1, j)
+                j -= 1
+            }
         }
-        list.insert(m, at: i)
     }
 
     /// Whether the loss decreases when leaving t toward `next` (a neighbouring candidate
@@ -163,8 +179,11 @@ extension LossLandscape {
     /// Interior local minima of a loss on (a, b), where it is smooth: the derivative is
     /// sampled (with the one-sided slopes at the ends) and each sign change from - to +
     /// is refined by Brent's method.
+    /// Derivative samples per smooth sub-interval in the root search.
+    static let samples = 32
+
     func stationaryMinima(_ kind: LossKind, in a: Double, _ b: Double, piece: Piece) -> [Double] {
-        let samples = 32
+        let samples = Self.samples
         var ts: [Double] = [a]
         for i in 1..<samples {
             // Chebyshev-like spacing, denser near the ends where kinks bend the curve.

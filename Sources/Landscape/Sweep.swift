@@ -117,20 +117,20 @@ public struct Sweep: Sendable {
         for p in probabilities { sum += p }
         if sum > 1 + 1e-12 { return nil }
         landscape.reweight(probabilities)
-        let mse = landscape.minima(.mse)
-        let l2 = landscape.minima(.l2)
-        guard let bestMSE = mse.first(where: \.isGlobal), let bestL2 = l2.first(where: \.isGlobal) else { return nil }
+        let mse = landscape.withMinima(.mse) { $0.first(where: \.isGlobal) }
+        let l2 = landscape.withMinima(.l2) { minima in
+            (
+                best: minima.first(where: \.isGlobal), count: minima.count,
+                parent: minima.contains { abs($0.t) <= 1e-12 }, merged: minima.contains { abs($0.t - 0.5) <= 1e-12 }
+            )
+        }
+        guard let bestMSE = mse, let bestL2 = l2.best else { return nil }
         let u = base.path.from, v = base.path.to, t = bestMSE.t
         let parent = u[0] + t * (v[0] - u[0])
         let child = u.count > 1 ? u[1] + t * (v[1] - u[1]) : .nan
-        var parentLocal = false, mergedLocal = false
-        for m in l2 {
-            if abs(m.t) <= 1e-12 { parentLocal = true }
-            if abs(m.t - 0.5) <= 1e-12 { mergedLocal = true }
-        }
         return SweepRow(
             first: first, second: second, mseT: bestMSE.t, mseLoss: bestMSE.loss, l2T: bestL2.t,
-            l2Loss: bestL2.loss, l2Minima: l2.count, parentL2Local: parentLocal, mergedL2Local: mergedLocal,
+            l2Loss: bestL2.loss, l2Minima: l2.count, parentL2Local: l2.parent, mergedL2Local: l2.merged,
             hedging: parent != 0 ? child / parent : .nan)
     }
 
@@ -144,13 +144,32 @@ public struct Sweep: Sendable {
     public func rows(
         in range: Range<Int>, jobs: Int, progress: (@Sendable (Int) -> Void)? = nil
     ) -> [SweepRow?] {
+        mapChunks(in: range, jobs: jobs, progress: progress) { _, rows in Array(rows) }.flatMap { $0 }
+    }
+
+    /// Computes the rows in `range` chunk by chunk on `jobs` threads and hands each chunk
+    /// to `transform` on the thread that computed it (so a chunk can be formatted while it
+    /// is in cache); returns the transforms' results in chunk order, independent of `jobs`.
+    ///
+    /// - Parameters:
+    ///   - range: a sub-range of 0..<count.
+    ///   - jobs: threads, at least 1.
+    ///   - chunkSize: rows per chunk, at least 1.
+    ///   - progress: called now and then with the number of rows done (from any thread).
+    ///   - transform: the chunk's first flat index and its rows (nil: skipped).
+    public func mapChunks<T>(
+        in range: Range<Int>, jobs: Int, chunkSize: Int = 4096, progress: (@Sendable (Int) -> Void)? = nil,
+        _ transform: @Sendable (_ first: Int, _ rows: UnsafeBufferPointer<SweepRow?>) -> T
+    ) -> [T] {
         let total = range.count
         guard total > 0 else { return [] }
-        let chunk = 4096
-        let chunks = (total + chunk - 1) / chunk
-        let results = UnsafeMutableBufferPointer<SweepRow?>.allocate(capacity: total)
+        let chunks = (total + chunkSize - 1) / chunkSize
+        let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: chunks)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
         let shared = SendableBuffer(results)
         let next = Counter()
         let done = Counter()
@@ -158,18 +177,21 @@ public struct Sweep: Sendable {
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, chunks))) { _ in
             var landscape = template
             var scratch = base.patterns.map(\.probability)
+            var rows = [SweepRow?](repeating: nil, count: chunkSize)
             while true {
                 let c = next.increment() - 1
                 if c >= chunks { break }
-                let start = c * chunk, end = min(total, start + chunk)
+                let start = range.lowerBound + c * chunkSize, end = min(range.upperBound, start + chunkSize)
                 for i in start..<end {
-                    shared.buffer[i] = row(at: range.lowerBound + i, reusing: &landscape, scratch: &scratch)
+                    rows[i - start] = row(at: i, reusing: &landscape, scratch: &scratch)
                 }
-                let finished = done.add(end - start)
-                progress?(finished)
+                shared.buffer[c] = rows.withUnsafeBufferPointer {
+                    transform(start, UnsafeBufferPointer(rebasing: $0[0..<(end - start)]))
+                }
+                progress?(done.add(end - start))
             }
         }
-        return Array(results)
+        return results.map { $0! }
     }
 }
 

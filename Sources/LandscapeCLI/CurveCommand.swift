@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Landscape
+import Plotting
 
 struct CurveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,22 +17,47 @@ struct CurveCommand: ParsableCommand {
     @Option(help: "Write the CSV to this file (atomically) instead of standard output.")
     var csv: String?
 
+    @Option(help: "Draw MSE and L2 over t, minima marked, to this file (.png, .svg or .pdf).")
+    var plot: String?
+
+    @Option(help: "The figure's size, WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf).")
+    var size = "1200x800"
+
+    @Option(parsing: .upToNextOption, help: "With --plot: draw the MSE curves of the case and of these case files on one chart.")
+    var overlay: [String] = []
+
     func validate() throws {
+        if !overlay.isEmpty && plot == nil { throw ValidationError("--overlay draws a figure: give --plot FILE.") }
         if points < 2 { throw ValidationError("--points: \(points) is below 2.") }
         if points > 100_000_000 { throw ValidationError("--points: \(points) is above 100000000.") }
     }
 
     func run() throws {
-        let c = try source.resolve()
+        let plotSize = try PlotSize.parse(size, field: "--size")
+        if let plot { try Figures.check(plot) }
         if let csv { try OutputFile.check(csv, field: "--csv") }
-        let curve = LossLandscape(c).curve(points: points)
-        var text = "t,mse,l2\n"
-        text.reserveCapacity(points * 60)
-        for p in curve { text += "\(p.t),\(p.mse),\(p.l2)\n" }
+        if !overlay.isEmpty {
+            let cases = try [source.resolve()] + overlay.map { try Case.load(contentsOf: $0) }
+            try Figures.write(Figures.overlayChart(cases), to: plot!, size: plotSize)
+            return
+        }
+        let c = try source.resolve()
+        if let plot { try Figures.write(Figures.lossChart(c), to: plot, size: plotSize) }
+        guard csv != nil || plot == nil else { return }
+        let text = CSVText(capacity: points * 60)
+        text.append(contentsOf: "t,mse,l2\n")
+        for p in LossLandscape(c).curve(points: points) {
+            text.append(p.t)
+            text.comma()
+            text.append(p.mse)
+            text.comma()
+            text.append(p.l2)
+            text.newline()
+        }
         if let csv {
-            try OutputFile.write(Data(text.utf8), to: csv, field: "--csv")
+            try OutputFile.write([text.bytes], to: csv, field: "--csv")
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            FileHandle.standardOutput.write(Data(text.bytes))
         }
     }
 }

@@ -12,7 +12,8 @@ struct LandscapeCommand: ParsableCommand {
             given by flags: --p0 P (parent alone) --p01 P (parent and child) [--p1 P (child alone)].
             """,
         subcommands: [
-            CurveCommand.self, MinimaCommand.self, SweepCommand.self, TrainCommand.self, ValidateCommand.self,
+            CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self, TrainCommand.self,
+            ValidateCommand.self, ReproduceCommand.self,
         ])
 
     /// Runs the command line; errors are one line on stderr, exit 1 (2 for usage errors).

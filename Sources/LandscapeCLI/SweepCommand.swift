@@ -32,23 +32,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Case file: NAME=A:B:N varies pattern NAME's probability (once or twice).")
     var vary: [String] = []
 
-    @Option(parsing: .unconditional, help: "Hierarchy: the parent's magnitude.")
-    var parentMagnitude: Double = 1
-
-    @Option(parsing: .unconditional, help: "Hierarchy: the child's magnitude.")
-    var childMagnitude: Double = 1
-
-    @Option(parsing: .unconditional, help: "L1 penalty coefficient lambda (p = 1).")
-    var l1: Double?
-
-    @Option(help: "Decoder bias: none or optimal.")
-    var bias: String?
-
-    @Option(parsing: .unconditional, help: "Start of the t range.")
-    var tMin: Double?
-
-    @Option(parsing: .unconditional, help: "End of the t range.")
-    var tMax: Double?
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Write the CSV here (atomically); default: standard output.")
     var csv: String?
@@ -59,7 +43,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "The column the heat map colours: mse_t, mse_loss, l2_t, l2_loss, l2_minima or hedging.")
     var color = "mse_t"
 
-    @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
+    @Option(parsing: .unconditional, help: "Worker threads (the default is every core).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Compute only slice I of N (1-based), for a batch scheduler; concatenated slices make the whole CSV (only slice 1 writes the header).")
@@ -67,6 +51,9 @@ struct SweepCommand: ParsableCommand {
 
     @Flag(help: "Print the compute time on standard error.")
     var timing = false
+
+    @Flag(help: "Compute the sweep but write no CSV (with --timing: a benchmark of the minima alone).")
+    var discard = false
 
     static let colorColumns = ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "hedging"]
 
@@ -84,7 +71,6 @@ struct SweepCommand: ParsableCommand {
         if !Self.colorColumns.contains(color) {
             throw ValidationError("--color: \"\(color)\" is not one of \(Self.colorColumns.joined(separator: ", ")).")
         }
-        if let bias, DecoderBias(rawValue: bias) == nil { throw ValidationError("--bias: \"\(bias)\" is not one of none, optimal.") }
         if let shard { _ = try Self.parseShard(shard) }
     }
 
@@ -121,7 +107,7 @@ struct SweepCommand: ParsableCommand {
             throw CaseError(field: "grid", value: "\(sweep.count) points", reason: "is above 100000000")
         }
         if let csv { try OutputFile.check(csv, field: "--csv") }
-        if let plot { try OutputFile.check(plot, field: "--plot") }
+        if let plot { try Figures.check(plot) }
 
         var range = 0..<sweep.count
         var header = true
@@ -131,30 +117,52 @@ struct SweepCommand: ParsableCommand {
             header = i == 1
         }
         let bar = ProgressBar(total: range.count, label: "sweep")
-        let clock = ContinuousClock()
-        let start = clock.now
         var progress: (@Sendable (Int) -> Void)? = nil
         if let bar { progress = { bar.update($0) } }
-        let rows = sweep.rows(in: range, jobs: jobs, progress: progress)
+        let clock = ContinuousClock()
+        let start = clock.now
+        // Each chunk is formatted as soon as it is computed, on the thread that computed it.
+        let writeText = !discard
+        let keepRows = plot != nil
+        let axisText = Self.axisText(sweep)
+        let chunks = sweep.mapChunks(in: range, jobs: jobs, progress: progress) { first, rows in
+            SweepChunk(
+                text: writeText ? Self.csv(rows, first: first, sweep: sweep, axisText: axisText) : nil,
+                skipped: rows.reduce(0) { $0 + ($1 == nil ? 1 : 0) },
+                rows: keepRows ? Array(rows) : [])
+        }
         let computed = clock.now - start
         bar?.finish()
 
-        let skipped = rows.lazy.filter { $0 == nil }.count
+        let skipped = chunks.reduce(0) { $0 + $1.skipped }
         if skipped > 0 {
-            FileHandle.standardError.write(Data("landscape: skipped \(skipped) of \(rows.count) points whose probabilities sum past 1\n".utf8))
+            FileHandle.standardError.write(Data("landscape: skipped \(skipped) of \(range.count) points whose probabilities sum past 1\n".utf8))
         }
-        let text = Self.csv(rows, names: axes.map(\.name), header: header, jobs: jobs)
-        let formatted = clock.now - start
-        if let csv {
-            try OutputFile.write(text, to: csv, field: "--csv")
-        } else if plot == nil {
-            for part in text { FileHandle.standardOutput.write(Data(part)) }
+        if writeText {
+            var parts: [[UInt8]] = header ? [Array((Self.columns(sweep).joined(separator: ",") + "\n").utf8)] : []
+            parts += chunks.map { $0.text!.bytes }
+            if let csv {
+                try OutputFile.write(parts, to: csv, field: "--csv")
+            } else if plot == nil {
+                for part in parts { FileHandle.standardOutput.write(Data(part)) }
+            }
         }
-        if let plot { try SweepFigure.render(sweep: sweep, rows: rows, range: range, column: color, to: plot) }
+        if let plot {
+            try SweepFigure.render(sweep: sweep, rows: chunks.flatMap(\.rows), range: range, column: color, to: plot)
+        }
         if timing {
             let total = clock.now - start
-            FileHandle.standardError.write(Data("landscape: \(range.count) points computed in \(Self.seconds(computed)) s, formatted by \(Self.seconds(formatted)) s, \(Self.seconds(total)) s with output\n".utf8))
+            let what = writeText ? "computed and formatted" : "computed"
+            FileHandle.standardError.write(Data("landscape: \(range.count) points \(what) in \(Self.seconds(computed)) s, \(Self.seconds(total)) s with output\n".utf8))
         }
+    }
+
+    /// One computed chunk: its CSV text, how many of its points were skipped, and its rows
+    /// when a figure needs them.
+    struct SweepChunk: @unchecked Sendable {
+        var text: CSVText?
+        var skipped: Int
+        var rows: [SweepRow?]
     }
 
     static func seconds(_ d: Duration) -> String {
@@ -165,11 +173,7 @@ struct SweepCommand: ParsableCommand {
     /// The case and axes the options describe.
     func resolve() throws -> (Case, [SweepAxis]) {
         if let caseFile {
-            var c = try Case.load(contentsOf: caseFile)
-            if let bias { c.bias = DecoderBias(rawValue: bias)! }
-            if let l1 { c.penalty = Penalty(coefficient: l1, exponent: 1) }
-            if let tMin { c.path.tMin = tMin }
-            if let tMax { c.path.tMax = tMax }
+            let c = try model.applied(to: Case.load(contentsOf: caseFile), checked: false)
             var axes: [SweepAxis] = []
             for v in vary {
                 let parts = v.split(separator: "=", maxSplits: 1)
@@ -199,49 +203,54 @@ struct SweepCommand: ParsableCommand {
             if let axis = spec.axis { axes.append(axis) }
         }
         if axes.isEmpty { throw ValidationError("Give a grid A:B:N to --p0, --p01 or --p1.") }
-        let c = try Case.hierarchy(
-            p0: fixed["--p0"] ?? 0, p01: fixed["--p01"] ?? 0, p1: p1 == nil ? nil : (fixed["--p1"] ?? 0),
-            parentMagnitude: parentMagnitude, childMagnitude: childMagnitude, l1: l1 ?? 0,
-            bias: bias.flatMap(DecoderBias.init(rawValue:)) ?? .none, tMin: tMin ?? 0, tMax: tMax ?? 1)
+        let c = try model.hierarchy(
+            p0: fixed["--p0"] ?? 0, p01: fixed["--p01"] ?? 0, p1: p1 == nil ? nil : (fixed["--p1"] ?? 0))
         return (c, axes)
     }
 
-    /// The CSV bytes, formatted on `jobs` threads (the bytes do not depend on `jobs`).
-    static func csv(_ rows: [SweepRow?], names: [String], header: Bool, jobs: Int) -> [[UInt8]] {
-        let chunk = 16_384
-        let chunks = (rows.count + chunk - 1) / chunk
-        let parts = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: max(chunks, 1))
-        parts.initialize(repeating: [])
-        defer { parts.deallocate() }
-        let shared = UnsafeSendable(parts)
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            var text = CSVText(capacity: chunk * 120)
-            for row in rows[(c * chunk)..<min(rows.count, (c + 1) * chunk)] {
-                guard let row else { continue }
-                text.append(row.first); text.comma()
-                if let second = row.second { text.append(second); text.comma() }
-                text.append(row.mseT); text.comma()
-                text.append(row.mseLoss); text.comma()
-                text.append(row.l2T); text.comma()
-                text.append(row.l2Loss); text.comma()
-                text.append(row.l2Minima); text.comma()
-                text.append(row.parentL2Local); text.comma()
-                text.append(row.mergedL2Local); text.comma()
-                text.append(row.hedging); text.newline()
-            }
-            shared.value[c] = text.bytes
-        }
-        var out: [[UInt8]] = []
-        if header {
-            let columns = names + ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "parent_l2_local", "merged_l2_local", "hedging"]
-            out.append(Array((columns.joined(separator: ",") + "\n").utf8))
-        }
-        out.append(contentsOf: parts)
-        return out
+    /// The CSV header: the varied probabilities, then the minima's columns.
+    static func columns(_ sweep: Sweep) -> [String] {
+        sweep.axes.map(\.name) + ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "parent_l2_local", "merged_l2_local", "hedging"]
     }
-}
 
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+    /// Each axis value formatted once ("0.25,"), to be copied into every row that has it.
+    static func axisText(_ sweep: Sweep) -> [[[UInt8]]] {
+        sweep.axes.map { axis in
+            axis.values.map { v in
+                let text = CSVText()
+                text.append(v)
+                text.comma()
+                return text.bytes
+            }
+        }
+    }
+
+    /// The CSV rows of one chunk (skipped points leave no row).
+    static func csv(_ rows: UnsafeBufferPointer<SweepRow?>, first: Int, sweep: Sweep, axisText: [[[UInt8]]]) -> CSVText {
+        let text = CSVText(capacity: rows.count * 140)
+        let inner = sweep.axes.count == 2 ? sweep.axes[1].values.count : 1
+        for (k, row) in rows.enumerated() {
+            guard let row else { continue }
+            let i = first + k
+            text.append(bytes: axisText[0][i / inner])
+            if axisText.count == 2 { text.append(bytes: axisText[1][i % inner]) }
+            text.append(row.mseT)
+            text.comma()
+            text.append(row.mseLoss)
+            text.comma()
+            text.append(row.l2T)
+            text.comma()
+            text.append(row.l2Loss)
+            text.comma()
+            text.append(row.l2Minima)
+            text.comma()
+            text.append(row.parentL2Local)
+            text.comma()
+            text.append(row.mergedL2Local)
+            text.comma()
+            text.append(row.hedging)
+            text.newline()
+        }
+        return text
+    }
 }

@@ -138,9 +138,9 @@ struct TrainCommand: ParsableCommand {
         } catch let e as CaseError {
             throw CaseError(field: flagName(e.field), value: e.value, reason: e.reason)
         }
-        let meter = ProgressMeter(label: "training \(c.name)")
-        let result = trainer.run(progress: meter.map { m in { m.show($0) } })
-        meter?.finish()
+        let bar = ProgressBar(total: trainer.options.steps, label: "training \(c.name)")
+        let result = trainer.run(progress: bar.map { bar in { bar.update($0.step) } })
+        bar?.finish()
         if let trajectory {
             var text = "step,t,loss,kind\n"
             for p in result.trajectory { text += "\(p.step),\(p.t),\(p.loss),\(p.kind.rawValue)\n" }
@@ -205,35 +205,5 @@ struct TrainCommand: ParsableCommand {
         }
         out += "samples/second: \(String(format: "%.4g", r.samplesPerSecond)) (\(String(format: "%.3g", r.seconds)) s)\n"
         return out
-    }
-}
-
-/// A one-line progress display on stderr, shown only when stderr is a terminal and the
-/// run has taken more than half a second (short runs print nothing).
-final class ProgressMeter {
-    let label: String
-    let start = ContinuousClock.now
-    var lastPercent = -1
-    var shown = false
-
-    /// nil when stderr is not a terminal.
-    init?(label: String) {
-        guard isatty(STDERR_FILENO) != 0 else { return nil }
-        self.label = label
-    }
-
-    func show(_ p: TrainingProgress) {
-        let percent = p.step * 100 / max(p.steps, 1)
-        guard percent != lastPercent, ContinuousClock.now - start > .milliseconds(500) else { return }
-        lastPercent = percent
-        shown = true
-        FileHandle.standardError.write(Data("\r\(label): \(percent)% (step \(p.step)/\(p.steps))".utf8))
-    }
-
-    /// Clears the line, if anything was shown.
-    func finish() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        shown = false
-        lastPercent = -1
     }
 }

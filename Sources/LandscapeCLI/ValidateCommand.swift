@@ -26,14 +26,8 @@ struct ValidateCommand: ParsableCommand {
         var sources: [Case] = []
         var skipped: [String] = []
         if caseFiles.isEmpty {
-            let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: cases)
-            } catch {
-                throw CaseError(field: "--cases", value: cases, reason: "is not a readable folder")
-            }
-            for name in names.sorted() where name.hasSuffix(".json") {
-                let c = try Case.load(contentsOf: (cases as NSString).appendingPathComponent(name))
+            for file in try LandscapeCLI.caseFiles(in: cases) {
+                let c = try Case.load(contentsOf: file)
                 if c.training == nil { skipped.append(c.name) } else { sources.append(c) }
             }
             if sources.isEmpty {
@@ -51,9 +45,9 @@ struct ValidateCommand: ParsableCommand {
 
         var checks: [(Case, TrainingCheck)] = []
         for c in sources {
-            let meter = ProgressMeter(label: "training \(c.name)")
-            let check = try TrainingCheck(c, progress: meter.map { m in { m.show($0) } })
-            meter?.finish()
+            let bar = ProgressBar(total: c.training?.steps ?? 1, label: "training \(c.name)")
+            let check = try TrainingCheck(c, progress: bar.map { bar in { bar.update($0.step) } })
+            bar?.finish()
             checks.append((c, check))
         }
         print(Self.table(checks), terminator: "")

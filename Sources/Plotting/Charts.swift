@@ -1,0 +1,502 @@
+import _CPLplot
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+// The layout and drawing of each figure kind. Every call here runs inside a Plotter session.
+
+/// Marker radii in pixels at 1200x800.
+private let emphasizedRadius = 7.5
+private let plainRadius = 6.0
+
+// MARK: - Line chart
+
+extension LineChart {
+  /// The axis ranges and the frame they are drawn in.
+  private struct Layout {
+    var x: ClosedRange<Double>
+    var left: ClosedRange<Double>
+    var right: ClosedRange<Double>?
+    var xTicks: Ticks
+    var leftTicks: Ticks
+    var rightTicks: Ticks?
+    var leftTickWidth: Double
+    var rightTickWidth: Double
+    var frame: PlotFrame
+  }
+
+  private func data(_ axis: YAxis) -> [Double] {
+    series.filter { $0.axis == axis }.flatMap(\.ys) + markers.filter { $0.axis == axis }.map(\.y)
+  }
+
+  /// Ranges, ticks and margins for the given y ranges.
+  private func layout(
+    left: ClosedRange<Double>, right: ClosedRange<Double>?, canvas: Canvas, metrics m: Metrics
+  ) -> Layout {
+    let allX = series.flatMap(\.xs) + markers.map(\.x) + guides.map(\.x)
+    let x = xRange ?? paddedRange(allX, fraction: 0.02)
+    let xTicks = Ticks(x, target: 7)
+    let leftTicks = Ticks(left, target: 6)
+    let rightTicks = right.map { Ticks($0, target: 6) }
+    let leftTickWidth = leftTicks.values.map { m.textWidth(leftTicks.label($0)) }.max() ?? m.em
+    let rightTickWidth =
+      rightTicks.map { t in t.values.map { m.textWidth(t.label($0)) }.max() ?? m.em } ?? 0
+    let axisLabel = 1.6 * m.em
+    let marginLeft = m.pad + axisLabel + m.gap + leftTickWidth + m.gap + m.tick
+    let lastX = xTicks.values.last.map { m.textWidth(xTicks.label($0)) / 2 } ?? 0
+    let marginRight =
+      right != nil
+      ? m.pad + axisLabel + m.gap + rightTickWidth + m.gap + m.tick
+      : max(1.5 * m.em, lastX + m.pad)
+    let w = Double(canvas.size.width), h = Double(canvas.size.height)
+    let titleRoom = canvas.titleWidth(left: marginLeft, right: w - marginRight, metrics: m)
+    let marginTop = m.titleHeight(title, width: titleRoom)
+    let marginBottom = m.pad + axisLabel + m.gap + m.font + m.gap + m.tick
+    func snap(_ v: Double) -> Double { v.rounded(.down) + 0.5 }
+    let frame = PlotFrame(
+      left: snap(marginLeft), right: snap(w - marginRight), top: snap(marginTop),
+      bottom: snap(h - marginBottom), xRange: x, leftRange: left, rightRange: right)
+    return Layout(
+      x: x, left: left, right: right, xTicks: xTicks, leftTicks: leftTicks,
+      rightTicks: rightTicks, leftTickWidth: leftTickWidth, rightTickWidth: rightTickWidth,
+      frame: frame)
+  }
+
+  /// The curves, markers, guides and guide labels as pixel obstacles in `frame`.
+  private func dataObstacles(_ frame: PlotFrame, scale: Double, metrics m: Metrics) -> Obstacles {
+    var o = Obstacles()
+    for g in guides where frame.xRange.contains(g.x) {
+      let column = frame.column(x: g.x)
+      o.addPolyline([(column, frame.top), (column, frame.bottom)], weight: 0.5)
+      guard !g.label.isEmpty else { continue }
+      let labelWidth = m.textWidth(g.label, scale: 0.85)
+      let onLeft = column + 0.4 * m.em + labelWidth > frame.right - 0.3 * m.em
+      let cx = onLeft ? column - 0.4 * m.em - labelWidth / 2 : column + 0.4 * m.em + labelWidth / 2
+      o.addRect(centre: (cx, frame.top + 1.2 * m.em), width: labelWidth, height: 0.85 * m.font, weight: 2)
+    }
+    for s in series {
+      let pts = zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1, axis: s.axis)) }
+      switch s.style.stroke {
+      case .line: o.addPolyline(pts)
+      case .points(let r):
+        for p in pts { o.addRect(centre: p, width: 2 * r * scale, height: 2 * r * scale, weight: 1) }
+      }
+    }
+    for mark in markers {
+      let r = (mark.isEmphasized ? emphasizedRadius : plainRadius) * scale
+      o.addRect(
+        centre: (frame.column(x: mark.x), frame.row(y: mark.y, axis: mark.axis)),
+        width: 2 * r, height: 2 * r, weight: 5)
+    }
+    return o
+  }
+
+  private var legendEntries: [LegendEntry] {
+    var entries = series.filter { !$0.name.isEmpty }.map(LegendEntry.init)
+    if markers.contains(where: \.isEmphasized) {
+      entries.append(
+        LegendEntry(text: "global minimum", sample: .symbol(.ink, glyph: "●", scale: 1.0, count: 1)))
+    }
+    if markers.contains(where: { !$0.isEmphasized }) {
+      entries.append(
+        LegendEntry(text: "local minimum", sample: .symbol(.ink, glyph: "○", scale: 1.0, count: 1)))
+    }
+    return legend == .hidden ? [] : entries
+  }
+
+  /// Draws the chart on an initialised stream and returns where its plot area is.
+  func draw(on canvas: Canvas) throws(PlotError) -> PlotFrame {
+    let m = Metrics(em: canvas.em)
+    let leftData = data(.left)
+    let autoLeft = paddedRange(leftData.isEmpty ? data(.right) : leftData, fraction: 0.06)
+    let autoRight: ClosedRange<Double>? =
+      rightLabel != nil ? paddedRange(data(.right), fraction: 0.06) : nil
+    var lay = layout(
+      left: leftRange ?? autoLeft, right: rightLabel != nil ? (rightRange ?? autoRight) : nil,
+      canvas: canvas, metrics: m)
+
+    // The legend: the emptiest corner; if every corner covers data and the y ranges are
+    // automatic, make room above the data for it.
+    let entries = legendEntries
+    var plan = LegendPlan(
+      entries, position: legend, frame: lay.frame,
+      obstacles: dataObstacles(lay.frame, scale: canvas.scale, metrics: m), metrics: m, page: canvas.size)
+    let canGrow = leftRange == nil && (rightLabel == nil || rightRange == nil)
+    if !entries.isEmpty && legend == .automatic && canGrow
+      && plan.cost(dataObstacles(lay.frame, scale: canvas.scale, metrics: m)) > 0
+    {
+      let size = LegendPlan.size(entries, metrics: m, page: canvas.size)
+      let frameHeight = lay.frame.bottom - lay.frame.top
+      let room = 1 - (size.height + 0.8 * m.em) / frameHeight - LegendPlan.inset.y
+      if room > 0.4 {
+        func grown(_ r: ClosedRange<Double>, _ values: [Double]) -> ClosedRange<Double> {
+          guard let top = values.max() else { return r }
+          let lo = r.lowerBound
+          return lo...max(r.upperBound, lo + (top - lo) / room)
+        }
+        let left = grown(autoLeft, leftData.isEmpty ? data(.right) : leftData)
+        let right = autoRight.map { grown($0, data(.right)) }
+        lay = layout(left: left, right: right, canvas: canvas, metrics: m)
+        plan = LegendPlan(
+          entries, position: legend, frame: lay.frame,
+          obstacles: dataObstacles(lay.frame, scale: canvas.scale, metrics: m), metrics: m, page: canvas.size)
+      }
+    }
+
+    let frame = lay.frame
+    let x = lay.x
+    let frameWidth = frame.right - frame.left
+    let frameHeight = frame.bottom - frame.top
+    c_pladv(0)
+    _ = canvas.viewport(
+      left: frame.left, right: Double(canvas.size.width) - frame.right, top: frame.top,
+      bottom: Double(canvas.size.height) - frame.bottom)
+
+    func window(_ axis: YAxis) {
+      let y = (axis == .right ? lay.right : nil) ?? lay.left
+      c_plwind(x.lowerBound, x.upperBound, y.lowerBound, y.upperBound)
+    }
+    func world(_ column: Double, _ row: Double, _ axis: YAxis) -> (Double, Double) {
+      let yr = (axis == .right ? lay.right : nil) ?? lay.left
+      return (
+        x.lowerBound + (column - frame.left) / frameWidth * (x.upperBound - x.lowerBound),
+        yr.lowerBound + (frame.bottom - row) / frameHeight * (yr.upperBound - yr.lowerBound)
+      )
+    }
+
+    // Guides are added as they are drawn, their labels possibly moved below the legend.
+    var obstacles = LineChart(
+      title: title, xLabel: xLabel, leftLabel: leftLabel, rightLabel: rightLabel,
+      series: series, markers: markers, guides: []
+    ).dataObstacles(frame, scale: canvas.scale, metrics: m)
+    if !entries.isEmpty {
+      obstacles.addRect(
+        centre: ((plan.left + plan.right) / 2, (plan.top + plan.bottom) / 2),
+        width: plan.right - plan.left + 8, height: plan.bottom - plan.top + 8, weight: 50)
+    }
+
+    // Grid.
+    window(.left)
+    canvas.use(.grid)
+    canvas.lineWidth(1)
+    canvas.dash(.solid)
+    c_plbox("g", lay.xTicks.step, 0, "g", lay.leftTicks.step, 0)
+
+    // Guides, below the data; labels at the top, or under the legend if it is in the way.
+    for g in guides where x.contains(g.x) {
+      canvas.use(.guide)
+      canvas.lineWidth(1.6)
+      canvas.dash(.dashed)
+      canvas.polyline([g.x, g.x], [lay.left.lowerBound, lay.left.upperBound])
+      canvas.dash(.solid)
+      let column = frame.column(x: g.x)
+      obstacles.addPolyline([(column, frame.top), (column, frame.bottom)], weight: 0.5)
+      guard !g.label.isEmpty else { continue }
+      let labelWidth = m.textWidth(g.label, scale: 0.85)
+      let labelHeight = 0.85 * m.font
+      let onLeft = column + 0.4 * m.em + labelWidth > frame.right - 0.3 * m.em
+      let cx = onLeft ? column - 0.4 * m.em - labelWidth / 2 : column + 0.4 * m.em + labelWidth / 2
+      var cy = frame.top + 1.2 * m.em
+      let hitsLegend =
+        !entries.isEmpty && cx + labelWidth / 2 >= plan.left && cx - labelWidth / 2 <= plan.right
+        && cy - labelHeight / 2 <= plan.bottom && cy + labelHeight / 2 >= plan.top
+      if hitsLegend && plan.top < frame.top + frameHeight / 2 {
+        cy = plan.bottom + 0.6 * m.em + labelHeight / 2
+      }
+      obstacles.addRect(centre: (cx, cy), width: labelWidth, height: labelHeight, weight: 5)
+      let anchor = world(onLeft ? column - 0.4 * m.em : column + 0.4 * m.em, cy, .left)
+      canvas.use(.muted)
+      canvas.textScale(0.85)
+      c_plptex(anchor.0, anchor.1, 1, 0, onLeft ? 1 : 0, g.label)
+      canvas.textScale(1)
+    }
+
+    // Series, clipped to the frame.
+    for s in series {
+      window(s.axis)
+      switch s.style.stroke {
+      case .line(let d, let width):
+        canvas.color(s.style.color)
+        canvas.lineWidth(width)
+        canvas.dash(d)
+        canvas.polyline(s.xs, s.ys)
+        canvas.dash(.solid)
+      case .points(let radius):
+        canvas.circles(
+          zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1, axis: s.axis)) },
+          radius: radius * canvas.scale, fill: s.style.color, outline: s.style.color,
+          outlineWidth: 0.5)
+      }
+    }
+
+    // Markers: global minima as large filled dots, local minima as hollow ones, each
+    // with its label where it covers the least ink.
+    for mark in markers {
+      let column = frame.column(x: mark.x)
+      let row = frame.row(y: mark.y, axis: mark.axis)
+      let inside =
+        column >= frame.left - 0.5 && column <= frame.right + 0.5 && row >= frame.top - 0.5
+        && row <= frame.bottom + 0.5
+      guard inside else { continue }
+      let radius = (mark.isEmphasized ? emphasizedRadius : plainRadius) * canvas.scale
+      if mark.isEmphasized {
+        canvas.circle(
+          column: column, row: row, radius: radius, fill: mark.color, outline: .ink,
+          outlineWidth: 1.5 * canvas.scale)
+      } else {
+        canvas.circle(
+          column: column, row: row, radius: radius, fill: .white, outline: mark.color,
+          outlineWidth: 2.5 * canvas.scale)
+      }
+      guard !mark.label.isEmpty else { continue }
+      let w = m.textWidth(mark.label, scale: 0.9)
+      let h = 0.9 * m.font
+      var best: (Double, Double)? = nil
+      var bestCost = Double.infinity
+      for distance in [1.0, 2.0] {
+        let away = radius + 0.35 * m.em * distance
+        let diagonal = away * 0.8
+        let candidates = [
+          (column, row - away - h / 2), (column, row + away + h / 2),
+          (column + away + w / 2, row), (column - away - w / 2, row),
+          (column - diagonal - w / 2, row - diagonal - h / 2),
+          (column + diagonal + w / 2, row - diagonal - h / 2),
+          (column - diagonal - w / 2, row + diagonal + h / 2),
+          (column + diagonal + w / 2, row + diagonal + h / 2),
+        ]
+        for (index, (cx0, cy)) in candidates.enumerated() {
+          let lo = frame.left + w / 2 + 0.3 * m.em, hi = frame.right - w / 2 - 0.3 * m.em
+          let cx = lo <= hi ? min(max(cx0, lo), hi) : cx0
+          guard cy - h / 2 >= frame.top + 0.2 * m.em, cy + h / 2 <= frame.bottom - 0.2 * m.em
+          else { continue }
+          // Prefer the first candidates and the near ring when costs tie.
+          let cost =
+            obstacles.cost(left: cx - w / 2, right: cx + w / 2, top: cy - h / 2, bottom: cy + h / 2)
+            + 0.01 * Double(index) + (distance > 1 ? 3 : 0)
+          if cost < bestCost {
+            bestCost = cost
+            best = (cx, cy)
+          }
+        }
+      }
+      guard let centre = best else { continue }
+      obstacles.addRect(centre: centre, width: w, height: h, weight: 20)
+      window(mark.axis)
+      let anchor = world(centre.0, centre.1, mark.axis)
+      canvas.use(.ink)
+      canvas.textScale(0.9)
+      c_plptex(anchor.0, anchor.1, 1, 0, 0.5, mark.label)
+      canvas.textScale(1)
+    }
+
+    // Frame, ticks and tick labels.
+    canvas.use(.ink)
+    c_plwidth(max(1.0, 1.3 * canvas.scale))
+    canvas.dash(.solid)
+    window(.left)
+    c_plbox("bcti", lay.xTicks.step, 0, lay.right != nil ? "bti" : "bcti", lay.leftTicks.step, 0)
+    canvas.drawTickLabels(lay.xTicks, range: x, side: "b", metrics: m)
+    canvas.drawTickLabels(lay.leftTicks, range: lay.left, side: "l", metrics: m)
+    if let right = lay.right, let rightTicks = lay.rightTicks {
+      window(.right)
+      canvas.use(.ink)
+      c_plbox("", 0, 0, "cti", rightTicks.step, 0)
+      canvas.drawTickLabels(rightTicks, range: right, side: "r", metrics: m)
+    }
+
+    // Axis labels and title.
+    canvas.use(.ink)
+    c_plmtex("b", (m.tick + m.gap + m.font + m.gap + 0.85 * m.font) / m.em, 0.5, 0.5, xLabel)
+    c_plmtex(
+      "l", (m.tick + m.gap + lay.leftTickWidth + m.gap + 0.6 * m.font) / m.em, 0.5, 0.5, leftLabel)
+    if let rightLabel {
+      c_plmtex(
+        "r", (m.tick + m.gap + lay.rightTickWidth + m.gap + 0.95 * m.font) / m.em, 0.5, 0.5,
+        rightLabel)
+    }
+    canvas.drawTitle(
+      title, width: canvas.titleWidth(left: frame.left, right: frame.right, metrics: m), metrics: m)
+
+    window(.left)
+    canvas.drawLegend(plan, frame: frame, metrics: m)
+    return frame
+  }
+}
+
+// MARK: - Heat map
+
+/// A perceptually uniform map from dark purple to yellow (viridis anchor colours).
+enum Viridis {
+  static let anchors: [PlotColor] = [
+    PlotColor(hex: 0x440154), PlotColor(hex: 0x482878), PlotColor(hex: 0x3E4A89),
+    PlotColor(hex: 0x31688E), PlotColor(hex: 0x26828E), PlotColor(hex: 0x1F9E89),
+    PlotColor(hex: 0x35B779), PlotColor(hex: 0x6DCD59), PlotColor(hex: 0xB4DE2C),
+    PlotColor(hex: 0xFDE725),
+  ]
+
+  /// The colour at `f`, clamped to 0...1.
+  static func color(_ f: Double) -> PlotColor {
+    let t = min(1, max(0, f.isNaN ? 0 : f)) * Double(anchors.count - 1)
+    let i = min(anchors.count - 2, Int(t))
+    let u = t - Double(i)
+    let a = anchors[i], b = anchors[i + 1]
+    func mix(_ p: UInt8, _ q: UInt8) -> UInt8 {
+      UInt8((Double(p) + (Double(q) - Double(p)) * u).rounded())
+    }
+    return PlotColor(red: mix(a.red, b.red), green: mix(a.green, b.green), blue: mix(a.blue, b.blue))
+  }
+}
+
+/// Cell edges around strictly increasing centres: midpoints inside, half-steps outside.
+func cellEdges(_ centres: [Double]) -> [Double] {
+  guard centres.count > 1 else {
+    let c = centres.first ?? 0
+    let half = c == 0 ? 0.5 : abs(c) * 0.05
+    return [c - half, c + half]
+  }
+  var edges = [centres[0] - (centres[1] - centres[0]) / 2]
+  for i in 1..<centres.count { edges.append((centres[i - 1] + centres[i]) / 2) }
+  let n = centres.count
+  edges.append(centres[n - 1] + (centres[n - 1] - centres[n - 2]) / 2)
+  return edges
+}
+
+extension HeatMap {
+  /// Draws the map on an initialised stream and returns where its plot area is.
+  func draw(on canvas: Canvas) throws(PlotError) -> PlotFrame {
+    let m = Metrics(em: canvas.em)
+    let xEdges = cellEdges(xs)
+    let yEdges = cellEdges(ys)
+    let x = xEdges[0]...xEdges[xEdges.count - 1]
+    let y = yEdges[0]...yEdges[yEdges.count - 1]
+    let finite = values.filter(\.isFinite)
+    let zRange = valueRange ?? paddedRange(finite, fraction: 0)
+    let xTicks = Ticks(x, target: 7)
+    let yTicks = Ticks(y, target: 6)
+    let zTicks = Ticks(zRange, target: 6)
+
+    let yTickWidth = yTicks.values.map { m.textWidth(yTicks.label($0)) }.max() ?? m.em
+    let zTickWidth = zTicks.values.map { m.textWidth(zTicks.label($0)) }.max() ?? m.em
+    let axisLabel = 1.6 * m.em
+    let barWidth = 1.3 * m.em
+    let barGap = 1.6 * m.em
+    let w = Double(canvas.size.width), h = Double(canvas.size.height)
+    let marginLeft = m.pad + axisLabel + m.gap + yTickWidth + m.gap + m.tick
+    let marginRight =
+      barGap + barWidth + m.tick + m.gap + zTickWidth + m.gap + axisLabel + m.pad
+    let titleRoom = canvas.titleWidth(left: marginLeft, right: w - marginRight, metrics: m)
+    let marginTop = m.titleHeight(title, width: titleRoom)
+    let marginBottom = m.pad + axisLabel + m.gap + m.font + m.gap + m.tick
+
+    c_pladv(0)
+    let edges = canvas.viewport(
+      left: marginLeft, right: marginRight, top: marginTop, bottom: marginBottom)
+    let frame = PlotFrame(
+      left: edges.left, right: edges.right, top: edges.top, bottom: edges.bottom,
+      xRange: x, leftRange: y, rightRange: nil)
+    let frameWidth = frame.right - frame.left
+    let frameHeight = frame.bottom - frame.top
+    c_plwind(x.lowerBound, x.upperBound, y.lowerBound, y.upperBound)
+
+    // Missing points show the grey background.
+    canvas.use(.missing)
+    canvas.polygon(
+      [x.lowerBound, x.upperBound, x.upperBound, x.lowerBound],
+      [y.lowerBound, y.lowerBound, y.upperBound, y.upperBound])
+
+    // Cells, each overlapping its upper and right neighbours by half a pixel so
+    // antialiasing leaves no seams. Neighbours in a row that get the same colour are
+    // one rectangle (a fine grid has long runs of them).
+    let overlapX = 0.6 * (x.upperBound - x.lowerBound) / frameWidth
+    let overlapY = 0.6 * (y.upperBound - y.lowerBound) / frameHeight
+    let span = zRange.upperBound - zRange.lowerBound
+    let n = xs.count
+    for j in 0..<ys.count {
+      var i = 0
+      while i < n {
+        let v = values[j * n + i]
+        guard v.isFinite else {
+          i += 1
+          continue
+        }
+        let color = Viridis.color((v - zRange.lowerBound) / span)
+        var end = i + 1
+        while end < n, values[j * n + end].isFinite,
+          Viridis.color((values[j * n + end] - zRange.lowerBound) / span) == color
+        {
+          end += 1
+        }
+        canvas.colors.set(ColorTable.Fixed.scratch.rawValue, color)
+        canvas.use(.scratch)
+        let x0 = xEdges[i], x1 = min(xEdges[end] + overlapX, x.upperBound)
+        let y0 = yEdges[j], y1 = min(yEdges[j + 1] + overlapY, y.upperBound)
+        canvas.polygon([x0, x1, x1, x0], [y0, y0, y1, y1])
+        i = end
+      }
+    }
+
+    // Overlay lines.
+    var obstacles = Obstacles()
+    for s in overlays {
+      let pts = zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1)) }
+      switch s.style.stroke {
+      case .line(let d, let width):
+        obstacles.addPolyline(pts)
+        canvas.color(s.style.color)
+        canvas.lineWidth(width)
+        canvas.dash(d)
+        canvas.polyline(s.xs, s.ys)
+        canvas.dash(.solid)
+      case .points(let radius):
+        let r = radius * canvas.scale
+        for p in pts { obstacles.addRect(centre: p, width: 2 * r, height: 2 * r, weight: 1) }
+        canvas.circles(
+          pts, radius: r, fill: s.style.color, outline: s.style.color, outlineWidth: 0.5)
+      }
+    }
+
+    // Frame and labels.
+    canvas.use(.ink)
+    c_plwidth(max(1.0, 1.3 * canvas.scale))
+    c_plbox("bcti", xTicks.step, 0, "bcti", yTicks.step, 0)
+    canvas.drawTickLabels(xTicks, range: x, side: "b", metrics: m)
+    canvas.drawTickLabels(yTicks, range: y, side: "l", metrics: m)
+    canvas.use(.ink)
+    c_plmtex("b", (m.tick + m.gap + m.font + m.gap + 0.85 * m.font) / m.em, 0.5, 0.5, xLabel)
+    c_plmtex("l", (m.tick + m.gap + yTickWidth + m.gap + 0.6 * m.font) / m.em, 0.5, 0.5, yLabel)
+    canvas.drawTitle(title, width: titleRoom, metrics: m)
+
+    // Legend for the overlays.
+    let entries = legend == .hidden ? [] : overlays.filter { !$0.name.isEmpty }.map(LegendEntry.init)
+    let plan = LegendPlan(
+      entries, position: legend, frame: frame, obstacles: obstacles, metrics: m, page: canvas.size)
+    canvas.drawLegend(plan, frame: frame, metrics: m)
+
+    // Colour bar: its own viewport to the right of the frame.
+    let barLeft = (frame.right + barGap).rounded(.down) + 0.5
+    let barRight = (barLeft + barWidth).rounded(.down) + 0.5
+    c_plvpor(barLeft / w, barRight / w, 1 - frame.bottom / h, 1 - frame.top / h)
+    c_plwind(0, 1, zRange.lowerBound, zRange.upperBound)
+    let steps = 256
+    let dz = span / Double(steps)
+    for k in 0..<steps {
+      let z0 = zRange.lowerBound + Double(k) * dz
+      let z1 = min(z0 + dz * 1.6, zRange.upperBound)
+      canvas.colors.set(
+        ColorTable.Fixed.scratch.rawValue, Viridis.color((Double(k) + 0.5) / Double(steps)))
+      canvas.use(.scratch)
+      canvas.polygon([0, 1, 1, 0], [z0, z0, z1, z1])
+    }
+    canvas.use(.ink)
+    c_plwidth(max(1.0, 1.3 * canvas.scale))
+    c_plbox("bc", 0, 0, "bcti", zTicks.step, 0)
+    canvas.drawTickLabels(zTicks, range: zRange, side: "r", metrics: m)
+    canvas.use(.ink)
+    c_plmtex(
+      "r", (m.tick + m.gap + zTickWidth + m.gap + 0.95 * m.font) / m.em, 0.5, 0.5, colorBarLabel)
+    return frame
+  }
+}

@@ -1,0 +1,381 @@
+// Value types that describe a figure. They hold data only: `Plotter` draws them.
+
+/// An opaque 8-bit sRGB colour.
+public struct PlotColor: Sendable, Hashable {
+  /// The red component, 0...255.
+  public var red: UInt8
+  /// The green component, 0...255.
+  public var green: UInt8
+  /// The blue component, 0...255.
+  public var blue: UInt8
+
+  /// Creates a colour from its 8-bit sRGB components.
+  public init(red: UInt8, green: UInt8, blue: UInt8) {
+    self.red = red
+    self.green = green
+    self.blue = blue
+  }
+
+  /// Creates a colour from a 24-bit `0xRRGGBB` value.
+  ///
+  /// - Parameter hex: the colour as `0xRRGGBB`; bits above 24 are ignored.
+  public init(hex: UInt32) {
+    self.init(
+      red: UInt8((hex >> 16) & 0xFF), green: UInt8((hex >> 8) & 0xFF),
+      blue: UInt8(hex & 0xFF))
+  }
+
+  /// Dark blue (`#1F4E99`): dark in greyscale.
+  public static let darkBlue = PlotColor(hex: 0x1F4E99)
+  /// Orange (`#E07B14`): light in greyscale.
+  public static let orange = PlotColor(hex: 0xE07B14)
+  /// Green (`#2A9D3A`): mid grey in greyscale.
+  public static let green = PlotColor(hex: 0x2A9D3A)
+  /// Crimson (`#B8283A`).
+  public static let crimson = PlotColor(hex: 0xB8283A)
+  /// Purple (`#7B4EA3`).
+  public static let purple = PlotColor(hex: 0x7B4EA3)
+  /// Near black (`#222222`): the colour of text and axes.
+  public static let ink = PlotColor(hex: 0x222222)
+  /// Mid grey (`#7F7F7F`): the colour of guides.
+  public static let grey = PlotColor(hex: 0x7F7F7F)
+  /// White.
+  public static let white = PlotColor(hex: 0xFFFFFF)
+}
+
+/// How a line is stroked.
+public enum LineDash: Sendable, Hashable, CaseIterable {
+  /// A continuous line.
+  case solid
+  /// Long dashes.
+  case dashed
+  /// Short dashes, nearly dots.
+  case dotted
+  /// Alternating long and short dashes.
+  case dashDot
+}
+
+/// How a series is drawn: a coloured line with a dash pattern, or isolated points.
+public struct SeriesStyle: Sendable, Hashable {
+  /// The shape a series takes.
+  public enum Stroke: Sendable, Hashable {
+    /// A polyline through the points.
+    ///
+    /// - Parameters:
+    ///   - dash: the dash pattern.
+    ///   - width: the line width in pixels at the default size 1200x800, in 0.25...20.
+    case line(LineDash, width: Double)
+    /// A dot at each point and no line (e.g. a training trajectory).
+    ///
+    /// - Parameter radius: the dot radius in pixels at the default size, in 0.5...30.
+    case points(radius: Double)
+  }
+
+  /// The colour of the line or dots.
+  public var color: PlotColor
+  /// Line or points, with their dimensions.
+  public var stroke: Stroke
+
+  /// Creates a style.
+  public init(color: PlotColor, stroke: Stroke) {
+    self.color = color
+    self.stroke = stroke
+  }
+
+  /// A solid or dashed line of the given colour.
+  ///
+  /// - Parameters:
+  ///   - color: the line colour.
+  ///   - dash: the dash pattern; solid by default.
+  ///   - width: the width in pixels at the default size, in 0.25...20; 2.5 by default.
+  public static func line(_ color: PlotColor, _ dash: LineDash = .solid, width: Double = 2.5)
+    -> SeriesStyle
+  {
+    SeriesStyle(color: color, stroke: .line(dash, width: width))
+  }
+
+  /// Dots of the given colour at each point, without a connecting line.
+  ///
+  /// - Parameters:
+  ///   - color: the dot colour.
+  ///   - radius: the radius in pixels at the default size, in 0.5...30; 3 by default.
+  public static func points(_ color: PlotColor, radius: Double = 3) -> SeriesStyle {
+    SeriesStyle(color: color, stroke: .points(radius: radius))
+  }
+
+  /// The `index`-th style of a palette that stays distinguishable in greyscale.
+  ///
+  /// Colour and dash pattern both change from one index to the next: dark blue solid,
+  /// orange dashed, green dash-dot, crimson dotted, purple solid, then around again.
+  ///
+  /// - Parameter index: any integer; negative values wrap around too.
+  public static func cycle(_ index: Int) -> SeriesStyle {
+    let styles: [SeriesStyle] = [
+      .line(.darkBlue, .solid), .line(.orange, .dashed), .line(.green, .dashDot),
+      .line(.crimson, .dotted), .line(.purple, .solid),
+    ]
+    let n = styles.count
+    return styles[((index % n) + n) % n]
+  }
+}
+
+/// Which y-axis a series or marker is measured against.
+public enum YAxis: Sendable, Hashable {
+  /// The left axis (e.g. MSE).
+  case left
+  /// The right axis (e.g. L2); a chart has one only if it has a right-axis label.
+  case right
+}
+
+/// One named curve: points (xs[i], ys[i]) drawn in one style against one axis.
+public struct Series: Sendable, Hashable {
+  /// The legend entry; an empty name keeps the series out of the legend.
+  public var name: String
+  /// The abscissae; finite, as many as `ys`, at least one.
+  public var xs: [Double]
+  /// The ordinates; finite, as many as `xs`.
+  public var ys: [Double]
+  /// The axis the ordinates are measured against.
+  public var axis: YAxis
+  /// Colour and stroke.
+  public var style: SeriesStyle
+
+  /// Creates a series.
+  ///
+  /// - Parameters:
+  ///   - name: the legend entry; empty for none.
+  ///   - xs: finite abscissae, at least one.
+  ///   - ys: finite ordinates, as many as `xs`.
+  ///   - axis: the y-axis; left by default.
+  ///   - style: colour and stroke; a dark blue solid line by default.
+  public init(
+    name: String, xs: [Double], ys: [Double], axis: YAxis = .left,
+    style: SeriesStyle = .line(.darkBlue)
+  ) {
+    self.name = name
+    self.xs = xs
+    self.ys = ys
+    self.axis = axis
+    self.style = style
+  }
+}
+
+/// A labelled dot marking a point of interest, such as a minimum.
+public struct Marker: Sendable, Hashable {
+  /// The abscissa; finite.
+  public var x: Double
+  /// The ordinate on `axis`; finite.
+  public var y: Double
+  /// The axis `y` is measured against.
+  public var axis: YAxis
+  /// A short text drawn next to the dot (e.g. "t=0.232"); may be empty.
+  public var label: String
+  /// True for a global minimum (large filled dot), false for a local one (hollow dot).
+  public var isEmphasized: Bool
+  /// The dot colour, usually that of the series it marks.
+  public var color: PlotColor
+
+  /// Creates a marker.
+  ///
+  /// - Parameters:
+  ///   - x: finite abscissa.
+  ///   - y: finite ordinate on `axis`.
+  ///   - axis: the y-axis; left by default.
+  ///   - label: text next to the dot; may be empty.
+  ///   - isEmphasized: filled large dot (true, the default) or hollow smaller dot.
+  ///   - color: dot colour; dark blue by default.
+  public init(
+    x: Double, y: Double, axis: YAxis = .left, label: String = "",
+    isEmphasized: Bool = true, color: PlotColor = .darkBlue
+  ) {
+    self.x = x
+    self.y = y
+    self.axis = axis
+    self.label = label
+    self.isEmphasized = isEmphasized
+    self.color = color
+  }
+}
+
+/// A thin vertical reference line at `x` with a short label, e.g. "parent" at t = 0.
+public struct Guide: Sendable, Hashable {
+  /// The abscissa of the line; finite.
+  public var x: Double
+  /// A short label drawn at the top of the line; may be empty.
+  public var label: String
+
+  /// Creates a guide.
+  ///
+  /// - Parameters:
+  ///   - x: finite abscissa.
+  ///   - label: short text at the top of the line; may be empty.
+  public init(x: Double, label: String = "") {
+    self.x = x
+    self.label = label
+  }
+}
+
+/// Where the legend goes inside the plot frame.
+public enum LegendPosition: Sendable, Hashable, CaseIterable {
+  /// The corner that covers the fewest drawn points (upper right on ties).
+  case automatic
+  /// The upper-left corner.
+  case upperLeft
+  /// The upper-right corner.
+  case upperRight
+  /// The lower-left corner.
+  case lowerLeft
+  /// The lower-right corner.
+  case lowerRight
+  /// No legend.
+  case hidden
+}
+
+/// A line chart with one or two y-axes, markers and vertical guides.
+///
+/// Series on `.right` need a `rightLabel`; the right axis then gets its own scale.
+/// Axis ranges default to the data (plus 2% of x padding and 6% of y padding); with an
+/// automatic legend and automatic y ranges, the y ranges grow upwards when the legend
+/// would otherwise cover a curve.
+///
+/// Text is UTF-8 and may use PLplot's escapes: `#u`/`#d` start a superscript/subscript
+/// (`p#d01#u` is p with subscript 01), `#g` and a letter give a Greek letter (`#gh` is
+/// theta), and `##` is a literal `#`.
+public struct LineChart: Sendable, Hashable {
+  /// The title; a newline splits it into a title and a smaller subtitle line.
+  public var title: String
+  /// The x-axis label.
+  public var xLabel: String
+  /// The left y-axis label.
+  public var leftLabel: String
+  /// The right y-axis label; nil for a single-axis chart.
+  public var rightLabel: String?
+  /// The curves, drawn in order (later ones on top); at least one.
+  public var series: [Series]
+  /// Labelled dots, drawn above the curves.
+  public var markers: [Marker]
+  /// Vertical reference lines, drawn below the curves.
+  public var guides: [Guide]
+  /// Where the legend goes.
+  public var legend: LegendPosition
+  /// The x range; nil for the data range. Finite, lower < upper.
+  public var xRange: ClosedRange<Double>?
+  /// The left y range; nil for the data range. Finite, lower < upper.
+  public var leftRange: ClosedRange<Double>?
+  /// The right y range; nil for the data range. Finite, lower < upper.
+  public var rightRange: ClosedRange<Double>?
+
+  /// Creates a line chart.
+  ///
+  /// - Parameters:
+  ///   - title: one line, or two separated by a newline.
+  ///   - xLabel: the x-axis label.
+  ///   - leftLabel: the left y-axis label.
+  ///   - rightLabel: the right y-axis label, or nil for a single axis.
+  ///   - series: at least one series.
+  ///   - markers: labelled dots.
+  ///   - guides: vertical reference lines.
+  ///   - legend: legend placement; automatic by default.
+  ///   - xRange: explicit x range, or nil.
+  ///   - leftRange: explicit left y range, or nil.
+  ///   - rightRange: explicit right y range, or nil.
+  public init(
+    title: String, xLabel: String, leftLabel: String, rightLabel: String? = nil,
+    series: [Series], markers: [Marker] = [], guides: [Guide] = [],
+    legend: LegendPosition = .automatic, xRange: ClosedRange<Double>? = nil,
+    leftRange: ClosedRange<Double>? = nil, rightRange: ClosedRange<Double>? = nil
+  ) {
+    self.title = title
+    self.xLabel = xLabel
+    self.leftLabel = leftLabel
+    self.rightLabel = rightLabel
+    self.series = series
+    self.markers = markers
+    self.guides = guides
+    self.legend = legend
+    self.xRange = xRange
+    self.leftRange = leftRange
+    self.rightRange = rightRange
+  }
+}
+
+/// A colour-coded grid of values with a colour bar and optional overlay lines.
+///
+/// Cell (i, j) is centred on (xs[i], ys[j]) and holds `values[j * xs.count + i]`
+/// (row-major, one row per y). NaN marks a missing point, drawn in light grey. Colours
+/// follow viridis (dark purple to yellow), which stays monotone in greyscale. Text may
+/// use PLplot's escapes as in `LineChart`.
+public struct HeatMap: Sendable, Hashable {
+  /// The title; a newline splits it into a title and a smaller subtitle line.
+  public var title: String
+  /// The x-axis label.
+  public var xLabel: String
+  /// The y-axis label.
+  public var yLabel: String
+  /// Cell centres along x: finite, strictly increasing, at least one.
+  public var xs: [Double]
+  /// Cell centres along y: finite, strictly increasing, at least one.
+  public var ys: [Double]
+  /// Row-major values, `ys.count * xs.count` of them; NaN for missing, never infinite.
+  public var values: [Double]
+  /// The colour-bar label.
+  public var colorBarLabel: String
+  /// The values mapped to the ends of the colour map (clamped beyond); nil for the data range.
+  public var valueRange: ClosedRange<Double>?
+  /// Lines drawn over the map (e.g. region boundaries), with legend entries.
+  public var overlays: [Series]
+  /// Where the overlay legend goes.
+  public var legend: LegendPosition
+
+  /// Creates a heat map.
+  ///
+  /// - Parameters:
+  ///   - title: one line, or two separated by a newline.
+  ///   - xLabel: the x-axis label.
+  ///   - yLabel: the y-axis label.
+  ///   - xs: strictly increasing cell centres along x, at least one.
+  ///   - ys: strictly increasing cell centres along y, at least one.
+  ///   - values: `ys.count * xs.count` row-major values; NaN for a missing point.
+  ///   - colorBarLabel: the colour-bar label.
+  ///   - valueRange: explicit colour range, or nil for the data range.
+  ///   - overlays: lines over the map; their y values use the map's y axis.
+  ///   - legend: overlay legend placement; automatic by default.
+  public init(
+    title: String, xLabel: String, yLabel: String, xs: [Double], ys: [Double],
+    values: [Double], colorBarLabel: String, valueRange: ClosedRange<Double>? = nil,
+    overlays: [Series] = [], legend: LegendPosition = .automatic
+  ) {
+    self.title = title
+    self.xLabel = xLabel
+    self.yLabel = yLabel
+    self.xs = xs
+    self.ys = ys
+    self.values = values
+    self.colorBarLabel = colorBarLabel
+    self.valueRange = valueRange
+    self.overlays = overlays
+    self.legend = legend
+  }
+}
+
+/// The pixel size of a figure (in points for .svg and .pdf).
+public struct PlotSize: Sendable, Hashable, CustomStringConvertible {
+  /// The width, in `allowed`.
+  public var width: Int
+  /// The height, in `allowed`.
+  public var height: Int
+
+  /// Creates a size; `Plotter` rejects a side outside `PlotSize.allowed`.
+  public init(width: Int, height: Int) {
+    self.width = width
+    self.height = height
+  }
+
+  /// 1200x800: readable at 100% on a laptop screen.
+  public static let standard = PlotSize(width: 1200, height: 800)
+  /// The accepted range for either side.
+  public static let allowed: ClosedRange<Int> = 100...8000
+
+  /// "WIDTHxHEIGHT", e.g. "1200x800".
+  public var description: String { "\(width)x\(height)" }
+}

@@ -1,0 +1,297 @@
+import Synchronization
+import _CPLplot
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The one entry point that draws figures; it owns every PLplot call.
+///
+/// PLplot keeps global state and is not thread-safe, so every call is serialised
+/// behind one lock and sets device, file name and page size before `plinit`.
+/// `plinit` and `plend1` run under a guard in the C shim that turns PLplot's fatal
+/// `plexit` (which would end the process) into `PlotError.plplot`; PLplot's non-fatal
+/// errors are collected with `plsError` and thrown the same way. The device is checked
+/// against PLplot's list first, so PLplot never prompts on stdin for another one.
+/// Figures are validated before PLplot sees them; files are written atomically
+/// (drawn into a hidden temporary file next to the target, then renamed over it),
+/// so a failure leaves no new file and an existing target untouched.
+public enum Plotter {
+  /// The lock that serialises PLplot, with the error buffers PLplot writes into.
+  private static let session = Mutex(Session())
+
+  /// Draws `chart` into the file at `path`, replacing it atomically.
+  ///
+  /// - Parameters:
+  ///   - chart: the figure.
+  ///   - path: the output file; its extension (.png, .svg or .pdf) picks the format.
+  ///     Its directory must exist and be writable.
+  ///   - size: pixels for .png, points for .svg and .pdf; each side in 100...8000.
+  /// - Throws: `PlotError`, with nothing written.
+  public static func render(
+    _ chart: LineChart, to path: String, size: PlotSize = .standard
+  ) throws(PlotError) {
+    try chart.validate()
+    try write(to: path, size: size) { canvas throws(PlotError) in _ = try chart.draw(on: canvas) }
+  }
+
+  /// Draws `map` into the file at `path`, replacing it atomically.
+  ///
+  /// - Parameters:
+  ///   - map: the figure.
+  ///   - path: the output file; its extension (.png, .svg or .pdf) picks the format.
+  ///     Its directory must exist and be writable.
+  ///   - size: pixels for .png, points for .svg and .pdf; each side in 100...8000.
+  /// - Throws: `PlotError`, with nothing written.
+  public static func render(
+    _ map: HeatMap, to path: String, size: PlotSize = .standard
+  ) throws(PlotError) {
+    try map.validate()
+    try write(to: path, size: size) { canvas throws(PlotError) in _ = try map.draw(on: canvas) }
+  }
+
+  /// Draws `chart` into memory exactly as `render` would draw a .png.
+  ///
+  /// - Parameters:
+  ///   - chart: the figure.
+  ///   - size: each side in 100...8000.
+  /// - Returns: the pixels and the position of the plot area.
+  public static func rasterize(_ chart: LineChart, size: PlotSize = .standard) throws(PlotError)
+    -> Raster
+  {
+    try chart.validate()
+    return try drawInMemory(size: size) { canvas throws(PlotError) in try chart.draw(on: canvas) }
+  }
+
+  /// Draws `map` into memory exactly as `render` would draw a .png.
+  ///
+  /// - Parameters:
+  ///   - map: the figure.
+  ///   - size: each side in 100...8000.
+  /// - Returns: the pixels and the position of the plot area.
+  public static func rasterize(_ map: HeatMap, size: PlotSize = .standard) throws(PlotError)
+    -> Raster
+  {
+    try map.validate()
+    return try drawInMemory(size: size) { canvas throws(PlotError) in try map.draw(on: canvas) }
+  }
+
+  /// The PLplot device that writes files with the extension of `path`.
+  ///
+  /// - Parameter path: a file path; the extension is matched case-insensitively.
+  /// - Returns: "pngcairo", "svgcairo" or "pdfcairo".
+  /// - Throws: `PlotError.unknownExtension` for anything else.
+  public static func device(for path: String) throws(PlotError) -> String {
+    let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+    let ext = name.lastIndex(of: ".").map { String(name[$0...]) } ?? ""
+    switch ext.lowercased() {
+    case ".png": return "pngcairo"
+    case ".svg": return "svgcairo"
+    case ".pdf": return "pdfcairo"
+    default: throw .unknownExtension(path: path, extension: ext)
+    }
+  }
+}
+
+// MARK: - PLplot sessions
+
+/// Error buffers handed to PLplot (`plsError`); allocated once, never freed.
+private struct Session: @unchecked Sendable {
+  let code: UnsafeMutablePointer<PLINT>
+  let message: UnsafeMutablePointer<CChar>
+  static let capacity = 2048
+
+  init() {
+    // Swift emits only the shim's inline functions it references itself: touch the two
+    // that hold the plexit guard's state so the guards can link against them.
+    _ = hl_plplot_jump()
+    _ = hl_plplot_exit_message()
+    code = .allocate(capacity: 1)
+    code.initialize(to: 0)
+    message = .allocate(capacity: Session.capacity)
+    message.initialize(repeating: 0, count: Session.capacity)
+  }
+
+  func reset() {
+    code.pointee = 0
+    message.update(repeating: 0, count: Session.capacity)
+  }
+
+  func failure() -> PlotError? {
+    guard code.pointee != 0 else { return nil }
+    message[Session.capacity - 1] = 0
+    return .plplot(String(cString: message))
+  }
+}
+
+extension Plotter {
+  /// Runs one PLplot session: sets every option, `plinit`, `draw`, `plend1`.
+  ///
+  /// `plinit` and `plend1` run under a C guard that turns PLplot's fatal `plexit` into
+  /// a thrown error instead of an exit of the process.
+  static func runSession<T: Sendable>(
+    device: String, file: String?, memory: UnsafeMutableRawPointer?, size: PlotSize,
+    draw: (Canvas) throws(PlotError) -> T
+  ) throws(PlotError) -> T {
+    try session.withLock { (state: inout Session) throws(PlotError) -> T in
+      guard deviceIsInstalled(device) else { throw .deviceUnavailable(device) }
+      state.reset()
+      plsError(state.code, state.message)
+      c_plsdev(device)
+      if let file { c_plsfnam(file) }
+      c_plspage(0, 0, PLINT(size.width), PLINT(size.height), 0, 0)
+      if let memory { c_plsmema(PLINT(size.width), PLINT(size.height), memory) }
+      c_plspause(0)
+      c_plsori(0)
+      c_plscolbg(255, 255, 255)
+      c_plscmap0n(256)
+      if hl_plinit_guarded() != 0 {
+        let message = exitMessage()
+        _ = hl_plend1_guarded()
+        throw .plplot(message)
+      }
+      // plinit may have reset the stream: hand PLplot the buffers again.
+      plsError(state.code, state.message)
+      if let failure = state.failure() {
+        _ = hl_plend1_guarded()
+        throw failure
+      }
+      let result: T
+      do throws(PlotError) {
+        result = try draw(Canvas(size: size))
+      } catch {
+        _ = hl_plend1_guarded()
+        throw error
+      }
+      if hl_plend1_guarded() != 0 { throw .plplot(exitMessage()) }
+      if let failure = state.failure() { throw failure }
+      return result
+    }
+  }
+
+  private static func exitMessage() -> String {
+    let text = String(cString: hl_plplot_exit_text())
+    return text.isEmpty ? "fatal error" : text
+  }
+
+  /// True if PLplot lists `device` (checked so PLplot never prompts for another).
+  private static func deviceIsInstalled(_ device: String) -> Bool {
+    let capacity = 128
+    var menus: UnsafeMutablePointer<PLCHAR_VECTOR?>? = .allocate(capacity: capacity)
+    var names: UnsafeMutablePointer<PLCHAR_VECTOR?>? = .allocate(capacity: capacity)
+    defer {
+      menus?.deallocate()
+      names?.deallocate()
+    }
+    menus?.initialize(repeating: nil, count: capacity)
+    names?.initialize(repeating: nil, count: capacity)
+    let buffers = (menus, names)
+    var count = Int32(capacity)
+    plgDevs(&menus, &names, &count)
+    (menus, names) = buffers
+    guard let names else { return false }
+    return (0..<Int(max(0, min(count, Int32(capacity))))).contains {
+      names[$0].map { String(cString: $0) } == device
+    }
+  }
+
+  private static func drawInMemory(
+    size: PlotSize, draw: (Canvas) throws(PlotError) -> PlotFrame
+  ) throws(PlotError) -> Raster {
+    try size.validate()
+    let count = 4 * size.width * size.height
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
+    defer { buffer.deallocate() }
+    // Opaque white, in case the device leaves pixels alone.
+    buffer.initializeMemory(as: UInt8.self, repeating: 255, count: count)
+    let frame = try runSession(device: "memcairo", file: nil, memory: buffer, size: size, draw: draw)
+    let pixels = [UInt8](UnsafeRawBufferPointer(start: buffer, count: count))
+    return Raster(width: size.width, height: size.height, pixels: pixels, frame: frame)
+  }
+
+  private static func write(
+    to path: String, size: PlotSize, draw: (Canvas) throws(PlotError) -> Void
+  ) throws(PlotError) {
+    let device = try device(for: path)
+    try size.validate()
+    let target = try TargetFile(path: path)
+    let temporary = try target.makeTemporary()
+    do throws(PlotError) {
+      try runSession(device: device, file: temporary, memory: nil, size: size, draw: draw)
+      try target.replace(with: temporary)
+    } catch {
+      unlink(temporary)
+      throw error
+    }
+  }
+}
+
+// MARK: - Atomic file replacement
+
+/// A checked output path: its directory exists and is writable, and it is no directory.
+private struct TargetFile {
+  let path: String
+  let directory: String
+  let name: String
+  /// The permission bits for the result: those of the existing target, else rw-r--r--.
+  let mode: mode_t
+
+  init(path: String) throws(PlotError) {
+    self.path = path
+    if let slash = path.lastIndex(of: "/") {
+      let dir = String(path[..<slash])
+      directory = dir.isEmpty ? "/" : dir
+      name = String(path[path.index(after: slash)...])
+    } else {
+      directory = "."
+      name = path
+    }
+    var info = stat()
+    if stat(path, &info) == 0 {
+      if (info.st_mode & S_IFMT) == S_IFDIR { throw .targetIsDirectory(path: path) }
+      mode = info.st_mode & 0o777
+    } else {
+      mode = 0o644
+    }
+    guard !name.isEmpty else { throw .targetIsDirectory(path: path) }
+    var dirInfo = stat()
+    guard stat(directory, &dirInfo) == 0 else {
+      let code = errno
+      if code == ENOENT { throw .missingDirectory(path: directory) }
+      throw .notWritable(path: directory, reason: systemMessage(code))
+    }
+    guard (dirInfo.st_mode & S_IFMT) == S_IFDIR else {
+      throw .notWritable(path: directory, reason: "not a directory")
+    }
+    guard access(directory, W_OK | X_OK) == 0 else {
+      throw .notWritable(path: directory, reason: systemMessage(errno))
+    }
+  }
+
+  /// Creates an empty hidden file next to the target and returns its path.
+  func makeTemporary() throws(PlotError) -> String {
+    var template = Array("\(directory)/.\(name).XXXXXX.tmp".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
+    guard fd >= 0 else { throw .notWritable(path: path, reason: systemMessage(errno)) }
+    fchmod(fd, mode)
+    close(fd)
+    return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+  }
+
+  /// Renames the finished temporary file over the target.
+  func replace(with temporary: String) throws(PlotError) {
+    var info = stat()
+    guard stat(temporary, &info) == 0, info.st_size > 0 else {
+      throw .plplot("no output was written for \"\(path)\"")
+    }
+    guard rename(temporary, path) == 0 else {
+      throw .notWritable(path: path, reason: systemMessage(errno))
+    }
+  }
+}
+
+private func systemMessage(_ code: Int32) -> String {
+  String(cString: strerror(code))
+}

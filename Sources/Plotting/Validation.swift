@@ -1,0 +1,124 @@
+// Checks run before any PLplot call, so PLplot never sees data it could choke on.
+
+extension PlotSize {
+  func validate() throws(PlotError) {
+    guard PlotSize.allowed.contains(width), PlotSize.allowed.contains(height) else {
+      throw .invalidSize(self)
+    }
+  }
+}
+
+private func invalid(_ field: String, _ problem: String) -> PlotError {
+  .invalidData(field: field, problem: problem)
+}
+
+private func checkFinite(_ values: [Double], _ field: String) throws(PlotError) {
+  if let i = values.firstIndex(where: { !$0.isFinite }) {
+    throw invalid("\(field)[\(i)]", "\(values[i]) is not finite")
+  }
+}
+
+private func checkRange(_ range: ClosedRange<Double>?, _ field: String) throws(PlotError) {
+  guard let r = range else { return }
+  guard r.lowerBound.isFinite, r.upperBound.isFinite, r.lowerBound < r.upperBound else {
+    throw invalid(field, "\(r.lowerBound)...\(r.upperBound) is not a finite range of positive width")
+  }
+}
+
+private func checkText(_ text: String, _ field: String) throws(PlotError) {
+  if text.utf8.contains(0) { throw invalid(field, "contains a NUL character") }
+  if text.utf8.count > 500 { throw invalid(field, "is longer than 500 bytes") }
+}
+
+extension SeriesStyle {
+  func validate(_ field: String) throws(PlotError) {
+    switch stroke {
+    case .line(_, let width):
+      guard width.isFinite, (0.25...20).contains(width) else {
+        throw invalid("\(field).width", "\(width) is not within 0.25...20")
+      }
+    case .points(let radius):
+      guard radius.isFinite, (0.5...30).contains(radius) else {
+        throw invalid("\(field).radius", "\(radius) is not within 0.5...30")
+      }
+    }
+  }
+}
+
+extension Series {
+  func validate(_ field: String, allowRight: Bool) throws(PlotError) {
+    let label = name.isEmpty ? field : "\(field) \"\(name)\""
+    try checkText(name, "\(label).name")
+    guard !xs.isEmpty else { throw invalid(label, "has no points") }
+    guard xs.count == ys.count else {
+      throw invalid(label, "xs has \(xs.count) values but ys has \(ys.count)")
+    }
+    try checkFinite(xs, "\(label).xs")
+    try checkFinite(ys, "\(label).ys")
+    if axis == .right && !allowRight {
+      throw invalid("\(label).axis", "right axis used but the chart has no rightLabel")
+    }
+    try style.validate("\(label).style")
+  }
+}
+
+extension LineChart {
+  func validate() throws(PlotError) {
+    try checkText(title, "title")
+    try checkText(xLabel, "xLabel")
+    try checkText(leftLabel, "leftLabel")
+    if let r = rightLabel { try checkText(r, "rightLabel") }
+    guard !series.isEmpty else { throw invalid("series", "is empty") }
+    for (i, s) in series.enumerated() {
+      try s.validate("series[\(i)]", allowRight: rightLabel != nil)
+    }
+    for (i, m) in markers.enumerated() {
+      let field = "markers[\(i)]"
+      guard m.x.isFinite else { throw invalid("\(field).x", "\(m.x) is not finite") }
+      guard m.y.isFinite else { throw invalid("\(field).y", "\(m.y) is not finite") }
+      try checkText(m.label, "\(field).label")
+      if m.axis == .right && rightLabel == nil {
+        throw invalid("\(field).axis", "right axis used but the chart has no rightLabel")
+      }
+    }
+    for (i, g) in guides.enumerated() {
+      guard g.x.isFinite else { throw invalid("guides[\(i)].x", "\(g.x) is not finite") }
+      try checkText(g.label, "guides[\(i)].label")
+    }
+    try checkRange(xRange, "xRange")
+    try checkRange(leftRange, "leftRange")
+    try checkRange(rightRange, "rightRange")
+    if rightRange != nil && rightLabel == nil {
+      throw invalid("rightRange", "set but the chart has no rightLabel")
+    }
+  }
+}
+
+extension HeatMap {
+  func validate() throws(PlotError) {
+    try checkText(title, "title")
+    try checkText(xLabel, "xLabel")
+    try checkText(yLabel, "yLabel")
+    try checkText(colorBarLabel, "colorBarLabel")
+    guard !xs.isEmpty else { throw invalid("xs", "is empty") }
+    guard !ys.isEmpty else { throw invalid("ys", "is empty") }
+    try checkFinite(xs, "xs")
+    try checkFinite(ys, "ys")
+    for (name, axis) in [("xs", xs), ("ys", ys)] {
+      if let i = axis.indices.dropFirst().first(where: { axis[$0] <= axis[$0 - 1] }) {
+        throw invalid("\(name)[\(i)]", "\(axis[i]) does not exceed \(axis[i - 1]) (must increase)")
+      }
+    }
+    guard values.count == xs.count * ys.count else {
+      throw invalid(
+        "values", "has \(values.count) entries but ys.count * xs.count = \(ys.count * xs.count)")
+    }
+    if let i = values.firstIndex(where: { $0.isInfinite }) {
+      throw invalid("values[\(i)]", "\(values[i]) is infinite (use NaN for a missing point)")
+    }
+    try checkRange(valueRange, "valueRange")
+    for (i, s) in overlays.enumerated() {
+      try s.validate("overlays[\(i)]", allowRight: false)
+    }
+  }
+}
