@@ -95,12 +95,13 @@ func scale(_ c: Case, _ kind: LossKind) -> Double {
 }
 
 /// How closely the piecewise forms reproduce the definition (or a mirrored or scaled case):
-/// MSE to rounding (of N / D: ~1e-16 of the magnitudes' scale s); L2 to 1e-7 of s only. A
+/// MSE to rounding (N / D cancels to ~1e-13 of the magnitudes' scale s where a pattern is
+/// reconstructed exactly); L2 to 1e-7 of s only. A
 /// term whose Q_j nearly touches zero is taken for an exact cusp when its floor is below
 /// 1e-14 of its coefficients, dropping up to sqrt(1e-14) of the term: a known limit of
 /// the quadratic form, not tightened here.
 func tolerance(_ kind: LossKind, _ value: Double, _ s: Double) -> Double {
-    kind == .mse ? 1e-11 * abs(value) + 1e-13 * s : 1e-7 * s
+    kind == .mse ? 1e-11 * abs(value) + 1e-12 * s : 1e-7 * s
 }
 
 func value(_ c: Case, _ kind: LossKind, at t: Double) -> Double {
