@@ -218,8 +218,12 @@ struct JSONObject {
     func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let x = try number(key) else { return nil }
         // Int(exactly:), not a comparison with Double(range.upperBound): Double(Int.max)
-        // rounds up to 2^63, which passes the comparison and traps in Int(_:).
-        guard let n = Int(exactly: x), range.contains(n) else {
+        // rounds up to 2^63, which passes the comparison and traps in Int(_:). A JSON
+        // integer is read as one, so that 9223372036854775807 is not taken for 2^63.
+        let whole = (values[key] as? NSNumber).flatMap { n in
+            ["q", "l", "i", "s"].contains(String(cString: n.objCType)) ? Int(exactly: n.int64Value) : nil
+        }
+        guard let n = whole ?? Int(exactly: x), range.contains(n) else {
             throw CaseError(field: path(key), value: JSONObject.render(values[key]!), reason: "is not a whole number in \(range.lowerBound)...\(range.upperBound)")
         }
         return n
