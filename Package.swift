@@ -33,7 +33,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "LandscapeTests", dependencies: ["Landscape"]),
+        .testTarget(name: "LandscapeTests", dependencies: ["Landscape"], exclude: ["Corpus"]),
         .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),

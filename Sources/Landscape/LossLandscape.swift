@@ -41,6 +41,8 @@ public struct LossLandscape: Sendable {
     let l2Points: [Candidate]
     /// See `concaveBetweenKinks(_:_:)`.
     let concaveBetweenKinks: Bool
+    /// max_j |x_j|^2: the scale of the rounding in the slopes.
+    let largestSquaredMagnitude: Double
 
     /// A point where a minimum may sit without the derivative vanishing.
     struct Candidate: Sendable {
@@ -63,21 +65,75 @@ public struct LossLandscape: Sendable {
         /// The pattern's index in the case (-1: "nothing fires", a term only with the bias).
         var pattern: Int
         var probability: Double
-        /// Q_j on this piece.
+        /// Q_j on this piece, expanded (its weighted sum is the MSE's numerator).
         var q: Quadratic
-        /// Where Q_j = c2 (t - t_c)^2 has its double root, if it has one (the L2 cusp).
+        /// Q_j in vertex form, Q_j = curvature (t - vertex)^2 + floor, every part computed
+        /// without cancellation (see `SquareSum`).
+        var curvature: Double
+        var vertex: Double
+        var floor: Double
+        /// The vertex when the floor vanishes: the L2 cusp.
         var cusp: Double?
-        /// sqrt(c2), the one-sided slope of sqrt(Q_j) at the cusp.
-        var cuspSlope: Double
         /// s_j(t) = sa + sb t.
         var sa: Double
         var sb: Double
         var active: Bool
 
-        /// sqrt(Q_j(t)), exact at and near the cusp.
+        /// sqrt(Q_j(t)), accurate near the vertex and exact at a cusp.
         @inline(__always) func root(_ t: Double) -> Double {
-            if let c = cusp { return cuspSlope * abs(t - c) }
-            return max(q(t), 0).squareRoot()
+            let d = t - vertex
+            return (curvature * d * d + floor).squareRoot()
+        }
+
+        /// The derivative of sqrt(Q_j) at t; at a cusp, the one-sided one on `side`.
+        @inline(__always) func rootSlope(_ t: Double, side: Double) -> Double {
+            if let c = cusp, abs(t - c) <= 1e-12 * max(1, abs(c)) {
+                // Cusps of parallel patterns differ by rounding: within the tolerance that
+                // merges candidates, t is at the cusp.
+                return (side < 0 ? -1 : 1) * curvature.squareRoot()
+            }
+            let r = root(t)
+            return r > 0 ? curvature * (t - vertex) / r : 0
+        }
+    }
+
+    /// A sum of squared linear forms, sum_m (alpha_m + beta_m t)^2, in vertex form.
+    ///
+    ///     curvature = sum beta^2,  vertex = -sum(alpha beta) / curvature,
+    ///     floor = sum_{m<n} (alpha_m beta_n - alpha_n beta_m)^2 / curvature
+    ///
+    /// (Lagrange's identity), so the floor is a sum of squares and never the difference
+    /// of two nearly equal numbers. Q_j is such a sum: |w x c|^2 over the pairs of
+    /// coordinates of w(t) and c = x_j - b-part, plus s_j^2 when the relu clips x_j.
+    struct SquareSum {
+        var expanded: Quadratic
+        var curvature: Double
+        var vertex: Double
+        var floor: Double
+
+        init(_ forms: [(alpha: Double, beta: Double)]) {
+            var c0 = 0.0, c1 = 0.0, c2 = 0.0
+            for f in forms {
+                c0 += f.alpha * f.alpha
+                c1 += 2 * f.alpha * f.beta
+                c2 += f.beta * f.beta
+            }
+            expanded = Quadratic(c0, c1, c2)
+            curvature = c2
+            guard c2 > 0 else {
+                vertex = 0
+                floor = c0
+                return
+            }
+            vertex = -0.5 * c1 / c2
+            var cross = 0.0
+            for m in forms.indices {
+                for n in forms.indices where n > m {
+                    let k = forms[m].alpha * forms[n].beta - forms[n].alpha * forms[m].beta
+                    cross += k * k
+                }
+            }
+            floor = cross / c2
         }
     }
 
@@ -128,32 +184,24 @@ public struct LossLandscape: Sendable {
             var numerator = Quadratic.zero
             for line in lines {
                 let active = line.canFire && line.a + line.b * mid > 0
-                var q: Quadratic
-                if source.bias == .optimal {
-                    // |c|^2 D - (w . c)^2 (+ s_j^2 when clipped), c = x_j - mu: the Q_j above
-                    // without the cancellation that loses it when x_j is close to mu.
-                    let c = zip(line.x, mu).map { $0 - $1 }
-                    let ca = dot(u, c), cb = dot(dir, c)
-                    q = dot(c, c) * norm - Quadratic.product(ca, cb, ca, cb)
-                    if !active { q = q + Quadratic.product(line.a, line.b, line.a, line.b) }
-                } else {
-                    q = dot(line.x, line.x) * norm
-                    if active { q = q - Quadratic.product(line.a, line.b, line.a, line.b) }
-                }
-                numerator = numerator + line.probability * q
-                let scale = max(abs(q.c0), abs(q.c1), abs(q.c2))
-                if scale == 0 { continue }  // the pattern is reconstructed exactly everywhere here
-                var cusp: Double? = nil
-                var cuspSlope = 0.0
-                if q.c2 > 0 {
-                    let tc = -q.c1 / (2 * q.c2)
-                    let floor = q.c0 - q.c1 * q.c1 / (4 * q.c2)
-                    if floor <= 1e-14 * scale {
-                        cusp = tc + 0  // never -0.0
-                        cuspSlope = q.c2.squareRoot()
+                // |w x c|^2 (+ s_j^2 when clipped): c = x_j without a bias, x_j - mu with
+                // the optimal one (then Q_j = |c|^2 D - (w . c)^2 + [clipped] s_j^2).
+                let c = zip(line.x, mu).map { $0 - $1 }
+                var forms: [(alpha: Double, beta: Double)] = []
+                for i in c.indices {
+                    for k in c.indices where k > i {
+                        forms.append((u[i] * c[k] - u[k] * c[i], dir[i] * c[k] - dir[k] * c[i]))
                     }
                 }
-                allTerms.append(Term(pattern: line.pattern, probability: line.probability, q: q, cusp: cusp, cuspSlope: cuspSlope, sa: line.a, sb: line.b, active: active))
+                if !active { forms.append((line.a, line.b)) }
+                let q = SquareSum(forms)
+                numerator = numerator + line.probability * q.expanded
+                let scale = q.expanded.c0 + q.curvature
+                if scale == 0 { continue }  // the pattern is reconstructed exactly everywhere here
+                let cusp: Double? = q.curvature > 0 && q.floor <= 1e-24 * scale ? q.vertex + 0 : nil  // + 0: never -0.0
+                allTerms.append(Term(
+                    pattern: line.pattern, probability: line.probability, q: q.expanded, curvature: q.curvature,
+                    vertex: q.vertex, floor: cusp == nil ? q.floor : 0, cusp: cusp, sa: line.a, sb: line.b, active: active))
             }
             pieces.append(Piece(lo: a, hi: b, termRange: first..<allTerms.count, numerator: numerator))
         }
@@ -161,15 +209,20 @@ public struct LossLandscape: Sendable {
         self.terms = allTerms
         let ends = [Candidate(t: lo, kind: .boundary), Candidate(t: hi, kind: .boundary)]
         let kinks = cuts.map { Candidate(t: $0, kind: .breakpoint) }
+        // Where a term's error is least: a cusp, or (a pattern off the path's plane) the
+        // bottom of a valley that may be narrower than the root search's samples. A clipped
+        // term without a bias is |x_j|^2 D, constant in the loss: its vertex means nothing.
         var cusps: [Candidate] = []
         for piece in pieces {
-            for term in allTerms[piece.termRange] {
-                if let c = term.cusp, c >= piece.lo, c <= piece.hi { cusps.append(Candidate(t: c, kind: .cusp)) }
+            for term in allTerms[piece.termRange] where term.curvature > 0 && (term.active || source.bias == .optimal) {
+                let t = term.vertex
+                if t >= piece.lo, t <= piece.hi { cusps.append(Candidate(t: t, kind: term.cusp != nil ? .cusp : .stationary)) }
             }
         }
         self.msePoints = Self.merged(ends + kinks)
         self.l2Points = Self.merged(ends + kinks + cusps)
         self.concaveBetweenKinks = Self.concaveBetweenKinks(source, allTerms)
+        self.largestSquaredMagnitude = source.patterns.reduce(0) { max($0, dot($1.magnitudes, $1.magnitudes)) }
     }
 
     /// The same landscape with the pattern probabilities replaced (in pattern order).
@@ -262,17 +315,7 @@ public struct LossLandscape: Sendable {
             var sum = 0.0
             for i in piece.termRange {
                 let term = terms[i]
-                let r = term.root(t)
-                let dr: Double
-                if let c = term.cusp {
-                    // Cusps of parallel patterns differ by rounding: within 1e-12 of t (the
-                    // tolerance that merged them into one candidate) t is at the cusp.
-                    let at = abs(t - c) <= 1e-12 * max(1, abs(c))
-                    let sign: Double = at ? (side < 0 ? -1 : 1) : (t > c ? 1 : -1)
-                    dr = term.cuspSlope * sign
-                } else {
-                    dr = term.q.slope(t) / (2 * r)
-                }
+                let r = term.root(t), dr = term.rootSlope(t, side: side)
                 sum += term.probability * (dr / sd - r * dd / (2 * d * sd))
             }
             total = sum

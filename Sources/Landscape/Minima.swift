@@ -85,6 +85,9 @@ extension LossLandscape {
             if closedForm {
                 for piece in pieces {
                     let p = Quadratic.quotientSlopeNumerator(piece.numerator, norm)
+                    // A piece where every pattern is clipped is flat: N'D - N D' is rounding.
+                    let n = piece.numerator, size = max(abs(n.c0), abs(n.c1), abs(n.c2)) * max(abs(norm.c0), abs(norm.c1), abs(norm.c2))
+                    if max(abs(p.c0), abs(p.c1), abs(p.c2)) <= 1e-13 * size { continue }
                     let roots = GSL.quadraticRoots(p.c2, p.c1, p.c0)
                     if roots.count > 0, Self.strictlyInside(roots.r0, piece.lo, piece.hi), p.slope(roots.r0) > 0 { add(roots.r0) }
                     if roots.count > 1, Self.strictlyInside(roots.r1, piece.lo, piece.hi), p.slope(roots.r1) > 0 { add(roots.r1) }
@@ -147,10 +150,7 @@ extension LossLandscape {
         // The rounding in g scales with the magnitudes, not with f: where the model
         // reconstructs (almost) exactly, f is near 0 and a vanishing slope's rounding
         // would pass for a descent.
-        var size = 0.0
-        for p in source.patterns { size = max(size, dot(p.magnitudes, p.magnitudes)) }
-        let natural = (kind == .mse ? size : size.squareRoot()) + source.penalty.coefficient * size.squareRoot()
-        let scale = max(abs(f), natural, 1e-300)
+        let scale = max(abs(f), slopeScale(kind), 1e-300)
         // Rounding in g grows as D(t) shrinks (a path passing near the origin): ~1e-11 of
         // the scale has been seen; the probe below settles anything that small.
         if g < -1e-8 * scale { return true }
@@ -194,16 +194,28 @@ extension LossLandscape {
         func f(_ t: Double) -> Double {
             slope(kind, at: t, piece: piece, side: t <= a ? 1 : (t >= b ? -1 : 1))
         }
+        // Slopes within rounding of zero (a stretch where every pattern is clipped is flat)
+        // change no sign.
+        let noise = 1e-12 * slopeScale(kind)
         var roots: [Double] = []
         var previous = (t: ts[0], slope: f(ts[0]))
         for t in ts.dropFirst() {
             let current = f(t)
-            if previous.slope < 0 && current > 0, let r = GSL.bracketedRoot(in: previous.t, t, f), Self.strictlyInside(r, a, b) {
+            if previous.slope < -noise && current > noise, let r = GSL.bracketedRoot(in: previous.t, t, f),
+                Self.strictlyInside(r, a, b)
+            {
                 roots.append(r)
             }
-            if current != 0 { previous = (t, current) }
+            if abs(current) > noise { previous = (t, current) }
         }
         return roots
+    }
+
+    /// The size of a loss's slopes for this case's magnitudes, which sets the size of
+    /// their rounding: max |x_j|^2 for MSE, max |x_j| for L2, plus the penalty's share.
+    func slopeScale(_ kind: LossKind) -> Double {
+        let size = largestSquaredMagnitude
+        return (kind == .mse ? size : size.squareRoot()) + source.penalty.coefficient * size.squareRoot()
     }
 
     /// Whether r lies in (a, b) by more than 1e-9 (relative).
