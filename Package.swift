@@ -2,41 +2,41 @@
 import PackageDescription
 
 let package = Package(
-    name: "hedging-landscape",
-    products: [
-        .executable(name: "landscape", targets: ["LandscapeCLI"]),
-        .library(name: "Landscape", targets: ["Landscape"]),
-    ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
-    targets: [
-        // Private C shims over the system libraries (Debian: libgsl-dev, libplplot-dev).
-        .systemLibrary(name: "_CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
-        .systemLibrary(
-            name: "_CPLplot", pkgConfig: "plplot",
-            providers: [.apt(["libplplot-dev", "plplot-driver-cairo"])]),
+  name: "hedging-landscape",
+  products: [
+    .executable(name: "landscape", targets: ["LandscapeCLI"]),
+    .library(name: "Landscape", targets: ["Landscape"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // Private C shims over the system libraries (Debian: libgsl-dev, libplplot-dev).
+    .systemLibrary(name: "_CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
+    .systemLibrary(
+      name: "_CPLplot", pkgConfig: "plplot",
+      providers: [.apt(["libplplot-dev", "plplot-driver-cairo"])]),
 
-        // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
-        .target(name: "Landscape", dependencies: ["_CGSL"]),
-        // Exact rational derivations of the loss and its minima.
-        .target(name: "Symbolic", dependencies: ["Landscape"]),
-        // The gradient trainer that cross-checks the analytic minima.
-        .target(name: "Training", dependencies: ["Landscape", "_CGSL"]),
-        // Every PLplot call, behind one serialised entry point.
-        .target(name: "Plotting", dependencies: ["_CPLplot"]),
-        // The `landscape` command line.
-        .executableTarget(
-            name: "LandscapeCLI",
-            dependencies: [
-                "Landscape", "Symbolic", "Training", "Plotting",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+    // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
+    .target(name: "Landscape", dependencies: ["_CGSL"]),
+    // Exact rational derivations of the loss and its minima.
+    .target(name: "Symbolic", dependencies: ["Landscape"]),
+    // The gradient trainer that cross-checks the analytic minima.
+    .target(name: "Training", dependencies: ["Landscape", "_CGSL"]),
+    // Every PLplot call, behind one serialised entry point.
+    .target(name: "Plotting", dependencies: ["_CPLplot"]),
+    // The `landscape` command line.
+    .executableTarget(
+      name: "LandscapeCLI",
+      dependencies: [
+        "Landscape", "Symbolic", "Training", "Plotting",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
 
-        .testTarget(name: "LandscapeTests", dependencies: ["Landscape"], exclude: ["Corpus"]),
-        .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI"]),
-    ]
+    .testTarget(name: "LandscapeTests", dependencies: ["Landscape"], exclude: ["Corpus"]),
+    .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape"]),
+    .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+    .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI"]),
+  ]
 )

@@ -5,159 +5,159 @@
 /// 1 - sum_j pi_j is "nothing fires" (x = 0). The SAE's latent runs along the path
 /// w(t) = (1 - t) u + t v, l(t) = w(t) / |w(t)|, for t in [`path.tMin`, `path.tMax`].
 public struct Case: Sendable, Hashable {
-    /// Short identifier, used for file names (`skew-parent`).
-    public var name: String
-    /// One-line description, used as the figure title.
-    public var title: String
-    /// Feature names, in coordinate order. At least one, all distinct.
-    public var features: [String]
-    /// The firing patterns. Probabilities in [0, 1], summing to at most 1.
-    public var patterns: [Pattern]
-    /// The latent path and its t range.
-    public var path: LatentPath
-    /// The decoder bias of the SAE.
-    public var bias: DecoderBias
-    /// The sparsity penalty lambda * E[h^p] added to both losses.
-    public var penalty: Penalty
-    /// How `landscape validate` trains this case, when the case says.
-    public var training: TrainingPlan?
+  /// Short identifier, used for file names (`skew-parent`).
+  public var name: String
+  /// One-line description, used as the figure title.
+  public var title: String
+  /// Feature names, in coordinate order. At least one, all distinct.
+  public var features: [String]
+  /// The firing patterns. Probabilities in [0, 1], summing to at most 1.
+  public var patterns: [Pattern]
+  /// The latent path and its t range.
+  public var path: LatentPath
+  /// The decoder bias of the SAE.
+  public var bias: DecoderBias
+  /// The sparsity penalty lambda * E[h^p] added to both losses.
+  public var penalty: Penalty
+  /// How `landscape validate` trains this case, when the case says.
+  public var training: TrainingPlan?
 
-    public init(
-        name: String, title: String, features: [String], patterns: [Pattern],
-        path: LatentPath, bias: DecoderBias = .none, penalty: Penalty = .none,
-        training: TrainingPlan? = nil
-    ) {
-        self.name = name
-        self.title = title
-        self.features = features
-        self.patterns = patterns
-        self.path = path
-        self.bias = bias
-        self.penalty = penalty
-        self.training = training
-    }
+  public init(
+    name: String, title: String, features: [String], patterns: [Pattern],
+    path: LatentPath, bias: DecoderBias = .none, penalty: Penalty = .none,
+    training: TrainingPlan? = nil
+  ) {
+    self.name = name
+    self.title = title
+    self.features = features
+    self.patterns = patterns
+    self.path = path
+    self.bias = bias
+    self.penalty = penalty
+    self.training = training
+  }
 
-    /// The probability that no pattern fires: 1 - sum_j pi_j (never negative).
-    public var nothingProbability: Double {
-        max(0, 1 - patterns.reduce(0) { $0 + $1.probability })
-    }
+  /// The probability that no pattern fires: 1 - sum_j pi_j (never negative).
+  public var nothingProbability: Double {
+    max(0, 1 - patterns.reduce(0) { $0 + $1.probability })
+  }
 
-    /// The mean activation mu = E[x] = sum_j pi_j x_j.
-    public var meanActivation: [Double] {
-        var mu = [Double](repeating: 0, count: features.count)
-        for pattern in patterns {
-            for i in mu.indices { mu[i] += pattern.probability * pattern.magnitudes[i] }
-        }
-        return mu
+  /// The mean activation mu = E[x] = sum_j pi_j x_j.
+  public var meanActivation: [Double] {
+    var mu = [Double](repeating: 0, count: features.count)
+    for pattern in patterns {
+      for i in mu.indices { mu[i] += pattern.probability * pattern.magnitudes[i] }
     }
+    return mu
+  }
 
-    /// The same case with the probabilities replaced, in pattern order.
-    public func with(probabilities: [Double]) -> Case {
-        precondition(probabilities.count == patterns.count)
-        var copy = self
-        for j in copy.patterns.indices { copy.patterns[j].probability = probabilities[j] }
-        return copy
-    }
+  /// The same case with the probabilities replaced, in pattern order.
+  public func with(probabilities: [Double]) -> Case {
+    precondition(probabilities.count == patterns.count)
+    var copy = self
+    for j in copy.patterns.indices { copy.patterns[j].probability = probabilities[j] }
+    return copy
+  }
 }
 
 /// One firing pattern: a named event with a probability and the activation it produces.
 public struct Pattern: Sendable, Hashable {
-    /// The probability's symbol (`p0`, `p01`, ...).
-    public var name: String
-    /// pi_j, in [0, 1].
-    public var probability: Double
-    /// m_j: one magnitude per feature, in the case's feature order. Finite.
-    public var magnitudes: [Double]
+  /// The probability's symbol (`p0`, `p01`, ...).
+  public var name: String
+  /// pi_j, in [0, 1].
+  public var probability: Double
+  /// m_j: one magnitude per feature, in the case's feature order. Finite.
+  public var magnitudes: [Double]
 
-    public init(name: String, probability: Double, magnitudes: [Double]) {
-        self.name = name
-        self.probability = probability
-        self.magnitudes = magnitudes
-    }
+  public init(name: String, probability: Double, magnitudes: [Double]) {
+    self.name = name
+    self.probability = probability
+    self.magnitudes = magnitudes
+  }
 }
 
 /// The straight path w(t) = (1 - t) u + t v between two latents, normalised to l(t).
 public struct LatentPath: Sendable, Hashable {
-    /// u, the latent at t = 0, in feature coordinates.
-    public var from: [Double]
-    /// v, the latent at t = 1, in feature coordinates.
-    public var to: [Double]
-    /// The lower end of the t range studied; t may lie outside [0, 1].
-    public var tMin: Double
-    /// The upper end of the t range studied, above `tMin`.
-    public var tMax: Double
+  /// u, the latent at t = 0, in feature coordinates.
+  public var from: [Double]
+  /// v, the latent at t = 1, in feature coordinates.
+  public var to: [Double]
+  /// The lower end of the t range studied; t may lie outside [0, 1].
+  public var tMin: Double
+  /// The upper end of the t range studied, above `tMin`.
+  public var tMax: Double
 
-    public init(from: [Double], to: [Double], tMin: Double = 0, tMax: Double = 1) {
-        self.from = from
-        self.to = to
-        self.tMin = tMin
-        self.tMax = tMax
-    }
+  public init(from: [Double], to: [Double], tMin: Double = 0, tMax: Double = 1) {
+    self.from = from
+    self.to = to
+    self.tMin = tMin
+    self.tMax = tMax
+  }
 
-    /// w(t) = (1 - t) u + t v.
-    public func direction(at t: Double) -> [Double] {
-        zip(from, to).map { u, v in u + t * (v - u) }
-    }
+  /// w(t) = (1 - t) u + t v.
+  public func direction(at t: Double) -> [Double] {
+    zip(from, to).map { u, v in u + t * (v - u) }
+  }
 
-    /// l(t) = w(t) / |w(t)|.
-    public func latent(at t: Double) -> [Double] {
-        let w = direction(at: t)
-        let norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return w.map { $0 / norm }
-    }
+  /// l(t) = w(t) / |w(t)|.
+  public func latent(at t: Double) -> [Double] {
+    let w = direction(at: t)
+    let norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return w.map { $0 / norm }
+  }
 }
 
 /// The SAE's decoder bias b.
 public enum DecoderBias: String, Sendable, Hashable, CaseIterable {
-    /// b = 0: the paper's analysis.
-    case none
-    /// b = mu - (l . mu) l, optimal when the relu clips no pattern; l . b = 0.
-    case optimal
+  /// b = 0: the paper's analysis.
+  case none
+  /// b = mu - (l . mu) l, optimal when the relu clips no pattern; l . b = 0.
+  case optimal
 }
 
 /// The sparsity penalty lambda * E[h^p], h = relu(l . (x - b)).
 public struct Penalty: Sendable, Hashable {
-    /// lambda >= 0; zero means no penalty.
-    public var coefficient: Double
-    /// p > 0 (1 for L1).
-    public var exponent: Double
+  /// lambda >= 0; zero means no penalty.
+  public var coefficient: Double
+  /// p > 0 (1 for L1).
+  public var exponent: Double
 
-    public init(coefficient: Double, exponent: Double = 1) {
-        self.coefficient = coefficient
-        self.exponent = exponent
-    }
+  public init(coefficient: Double, exponent: Double = 1) {
+    self.coefficient = coefficient
+    self.exponent = exponent
+  }
 
-    /// No penalty.
-    public static let none = Penalty(coefficient: 0, exponent: 1)
+  /// No penalty.
+  public static let none = Penalty(coefficient: 0, exponent: 1)
 }
 
 /// How a case is trained by `landscape validate`: the `train` block of a case file.
 public struct TrainingPlan: Sendable, Hashable {
-    /// The reconstruction loss trained on.
-    public enum Loss: String, Sendable, Hashable, CaseIterable { case mse, l2, snap }
-    /// Which biases the trained SAE has.
-    public enum Biases: String, Sendable, Hashable, CaseIterable { case none, decoder, both }
+  /// The reconstruction loss trained on.
+  public enum Loss: String, Sendable, Hashable, CaseIterable { case mse, l2, snap }
+  /// Which biases the trained SAE has.
+  public enum Biases: String, Sendable, Hashable, CaseIterable { case none, decoder, both }
 
-    public var loss: Loss = .mse
-    public var steps: Int = 3000
-    public var batch: Int = 4096
-    public var learningRate: Double = 0.01
-    public var beta1: Double = 0.9
-    public var beta2: Double = 0.999
-    public var seed: UInt64 = 1
-    /// The starting point on the path, t.
-    public var initialT: Double = 0.5
-    /// Standard deviation of Gaussian noise added to the initial latent.
-    public var initialNoise: Double = 0
-    /// The step at which snap loss switches from MSE to L2 (default: half the steps).
-    public var snapAt: Int? = nil
-    public var biases: Biases = .none
-    /// Embedding dimension d >= number of features (default: the number of features).
-    public var dimension: Int? = nil
-    /// Allowed |trained t - analytic t|.
-    public var tolerance: Double = 0.01
-    /// What the seed reports for this run, in words (printed by validate).
-    public var expectation: String? = nil
+  public var loss: Loss = .mse
+  public var steps: Int = 3000
+  public var batch: Int = 4096
+  public var learningRate: Double = 0.01
+  public var beta1: Double = 0.9
+  public var beta2: Double = 0.999
+  public var seed: UInt64 = 1
+  /// The starting point on the path, t.
+  public var initialT: Double = 0.5
+  /// Standard deviation of Gaussian noise added to the initial latent.
+  public var initialNoise: Double = 0
+  /// The step at which snap loss switches from MSE to L2 (default: half the steps).
+  public var snapAt: Int? = nil
+  public var biases: Biases = .none
+  /// Embedding dimension d >= number of features (default: the number of features).
+  public var dimension: Int? = nil
+  /// Allowed |trained t - analytic t|.
+  public var tolerance: Double = 0.01
+  /// What the seed reports for this run, in words (printed by validate).
+  public var expectation: String? = nil
 
-    public init() {}
+  public init() {}
 }

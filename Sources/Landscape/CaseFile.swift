@@ -1,300 +1,330 @@
 import Foundation
 
 extension Case {
-    /// Reads and validates a case file (JSON; see README for the schema).
-    ///
-    /// - Parameter path: the file's path. Its base name is the default case name.
-    /// - Throws: `CaseError` naming the file and the bad field.
-    public static func load(contentsOf path: String) throws -> Case {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw CaseError(
-                field: "case file", value: escapedForMessage(path, limit: 1000),
-                reason: exists ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist")
-        }
-        let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        do {
-            return try Case(json: data, defaultName: stem)
-        } catch let error as CaseError {
-            throw CaseError(field: "\(escapedForMessage(path, limit: 1000)): \(error.field)", value: error.value, reason: error.reason)
-        }
+  /// Reads and validates a case file (JSON; see README for the schema).
+  ///
+  /// - Parameter path: the file's path. Its base name is the default case name.
+  /// - Throws: `CaseError` naming the file and the bad field.
+  public static func load(contentsOf path: String) throws -> Case {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      var isDirectory: ObjCBool = false
+      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+      throw CaseError(
+        field: "case file", value: escapedForMessage(path, limit: 1000),
+        reason: exists
+          ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist")
+    }
+    let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    do {
+      return try Case(json: data, defaultName: stem)
+    } catch let error as CaseError {
+      throw CaseError(
+        field: "\(escapedForMessage(path, limit: 1000)): \(error.field)", value: error.value,
+        reason: error.reason)
+    }
+  }
+
+  /// Parses and validates a case from JSON.
+  ///
+  /// Required: `features` (names) and `patterns` (each `name`, `probability`, `fires`:
+  /// feature name to magnitude). Optional: `name`, `title`, `path` (`from`, `to`: feature
+  /// name to component; `t`: [t_min, t_max]; default parent to child over [0, 1]), `bias`
+  /// (`none` or `optimal`), `penalty` (`coefficient`, `p`), `train` (see `TrainingPlan`).
+  /// - Throws: `CaseError` naming the bad field.
+  public init(json data: Data, defaultName: String = "case") throws {
+    let root: Any
+    do {
+      root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    } catch {
+      throw CaseError(
+        field: "json", value: "", reason: "is not valid JSON (\(Self.firstLine(of: error)))")
+    }
+    let object = try JSONObject(root, field: "case")
+    try object.allow(["name", "title", "features", "patterns", "path", "bias", "penalty", "train"])
+
+    let name = try object.string("name") ?? defaultName
+    let title = try object.string("title") ?? name
+    guard let featureList = try object.array("features") else {
+      throw CaseError(field: "features", value: "", reason: "is required")
+    }
+    let features = try featureList.enumerated().map { i, item in
+      guard let s = item as? String else {
+        throw CaseError(
+          field: "features[\(i)]", value: JSONObject.render(item), reason: "is not a string")
+      }
+      return s
+    }
+    let index = Dictionary(features.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+
+    guard let patternList = try object.array("patterns") else {
+      throw CaseError(field: "patterns", value: "", reason: "is required")
+    }
+    var patterns: [Pattern] = []
+    for (j, item) in patternList.enumerated() {
+      let field = "patterns[\(j)]"
+      let p = try JSONObject(item, field: field)
+      try p.allow(["name", "probability", "fires"])
+      let probability =
+        try p.number("probability")
+        ?? {
+          throw CaseError(field: "\(field).probability", value: "", reason: "is required")
+        }()
+      guard let fires = try p.object("fires") else {
+        throw CaseError(field: "\(field).fires", value: "", reason: "is required")
+      }
+      let magnitudes = try fires.vector(over: features, index: index)
+      patterns.append(
+        Pattern(
+          name: try p.string("name") ?? "p\(j)", probability: probability, magnitudes: magnitudes))
     }
 
-    /// Parses and validates a case from JSON.
-    ///
-    /// Required: `features` (names) and `patterns` (each `name`, `probability`, `fires`:
-    /// feature name to magnitude). Optional: `name`, `title`, `path` (`from`, `to`: feature
-    /// name to component; `t`: [t_min, t_max]; default parent to child over [0, 1]), `bias`
-    /// (`none` or `optimal`), `penalty` (`coefficient`, `p`), `train` (see `TrainingPlan`).
-    /// - Throws: `CaseError` naming the bad field.
-    public init(json data: Data, defaultName: String = "case") throws {
-        let root: Any
-        do {
-            root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw CaseError(field: "json", value: "", reason: "is not valid JSON (\(Self.firstLine(of: error)))")
+    var path = LatentPath(
+      from: Self.unit(0, features.count), to: Self.unit(1, features.count))
+    if let p = try object.object("path") {
+      try p.allow(["from", "to", "t"])
+      if let from = try p.object("from") {
+        path.from = try from.vector(over: features, index: index)
+      }
+      if let to = try p.object("to") { path.to = try to.vector(over: features, index: index) }
+      if let t = try p.array("t") {
+        guard t.count == 2, let lo = JSONObject.numberValue(t[0]),
+          let hi = JSONObject.numberValue(t[1])
+        else {
+          throw CaseError(
+            field: "path.t", value: JSONObject.render(t),
+            reason: "is not a pair [t_min, t_max] of numbers")
         }
-        let object = try JSONObject(root, field: "case")
-        try object.allow(["name", "title", "features", "patterns", "path", "bias", "penalty", "train"])
-
-        let name = try object.string("name") ?? defaultName
-        let title = try object.string("title") ?? name
-        guard let featureList = try object.array("features") else {
-            throw CaseError(field: "features", value: "", reason: "is required")
-        }
-        let features = try featureList.enumerated().map { i, item in
-            guard let s = item as? String else {
-                throw CaseError(field: "features[\(i)]", value: JSONObject.render(item), reason: "is not a string")
-            }
-            return s
-        }
-        let index = Dictionary(features.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-
-        guard let patternList = try object.array("patterns") else {
-            throw CaseError(field: "patterns", value: "", reason: "is required")
-        }
-        var patterns: [Pattern] = []
-        for (j, item) in patternList.enumerated() {
-            let field = "patterns[\(j)]"
-            let p = try JSONObject(item, field: field)
-            try p.allow(["name", "probability", "fires"])
-            let probability = try p.number("probability") ?? {
-                throw CaseError(field: "\(field).probability", value: "", reason: "is required")
-            }()
-            guard let fires = try p.object("fires") else {
-                throw CaseError(field: "\(field).fires", value: "", reason: "is required")
-            }
-            let magnitudes = try fires.vector(over: features, index: index)
-            patterns.append(Pattern(name: try p.string("name") ?? "p\(j)", probability: probability, magnitudes: magnitudes))
-        }
-
-        var path = LatentPath(
-            from: Self.unit(0, features.count), to: Self.unit(1, features.count))
-        if let p = try object.object("path") {
-            try p.allow(["from", "to", "t"])
-            if let from = try p.object("from") { path.from = try from.vector(over: features, index: index) }
-            if let to = try p.object("to") { path.to = try to.vector(over: features, index: index) }
-            if let t = try p.array("t") {
-                guard t.count == 2, let lo = JSONObject.numberValue(t[0]), let hi = JSONObject.numberValue(t[1]) else {
-                    throw CaseError(field: "path.t", value: JSONObject.render(t), reason: "is not a pair [t_min, t_max] of numbers")
-                }
-                path.tMin = lo
-                path.tMax = hi
-            }
-        } else if features.count < 2 {
-            throw CaseError(field: "path", value: "", reason: "is required when there are fewer than two features")
-        }
-
-        var bias = DecoderBias.none
-        if let b = try object.string("bias") {
-            guard let parsed = DecoderBias(rawValue: b) else {
-                throw CaseError(field: "bias", value: JSONObject.render(b), reason: "is not one of none, optimal")
-            }
-            bias = parsed
-        }
-        var penalty = Penalty.none
-        if let p = try object.object("penalty") {
-            try p.allow(["coefficient", "p"])
-            penalty = Penalty(coefficient: try p.number("coefficient") ?? 0, exponent: try p.number("p") ?? 1)
-        }
-        var training: TrainingPlan? = nil
-        if let t = try object.object("train") {
-            training = try TrainingPlan(t)
-        }
-        self.init(
-            name: name, title: title, features: features, patterns: patterns, path: path,
-            bias: bias, penalty: penalty, training: training)
-        try validate()
+        path.tMin = lo
+        path.tMax = hi
+      }
+    } else if features.count < 2 {
+      throw CaseError(
+        field: "path", value: "", reason: "is required when there are fewer than two features")
     }
 
-    static func unit(_ i: Int, _ n: Int) -> [Double] {
-        (0..<n).map { $0 == i ? 1 : 0 }
+    var bias = DecoderBias.none
+    if let b = try object.string("bias") {
+      guard let parsed = DecoderBias(rawValue: b) else {
+        throw CaseError(
+          field: "bias", value: JSONObject.render(b), reason: "is not one of none, optimal")
+      }
+      bias = parsed
     }
+    var penalty = Penalty.none
+    if let p = try object.object("penalty") {
+      try p.allow(["coefficient", "p"])
+      penalty = Penalty(
+        coefficient: try p.number("coefficient") ?? 0, exponent: try p.number("p") ?? 1)
+    }
+    var training: TrainingPlan? = nil
+    if let t = try object.object("train") {
+      training = try TrainingPlan(t)
+    }
+    self.init(
+      name: name, title: title, features: features, patterns: patterns, path: path,
+      bias: bias, penalty: penalty, training: training)
+    try validate()
+  }
 
-    static func firstLine(of error: Error) -> String {
-        let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-        return text.split(separator: "\n").first.map(String.init) ?? text
-    }
+  static func unit(_ i: Int, _ n: Int) -> [Double] {
+    (0..<n).map { $0 == i ? 1 : 0 }
+  }
+
+  static func firstLine(of error: Error) -> String {
+    let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+    return text.split(separator: "\n").first.map(String.init) ?? text
+  }
 }
 
 extension TrainingPlan {
-    init(_ t: JSONObject) throws {
-        try t.allow([
-            "loss", "steps", "batch", "lr", "beta1", "beta2", "seed", "init", "init_noise", "snap_at",
-            "bias", "dim", "tolerance", "expect",
-        ])
-        self.init()
-        if let s = try t.string("loss") {
-            guard let loss = Loss(rawValue: s) else {
-                throw CaseError(field: "train.loss", value: JSONObject.render(s), reason: "is not one of mse, l2, snap")
-            }
-            self.loss = loss
-        }
-        if let s = try t.string("bias") {
-            guard let b = Biases(rawValue: s) else {
-                throw CaseError(field: "train.bias", value: JSONObject.render(s), reason: "is not one of none, decoder, both")
-            }
-            self.biases = b
-        }
-        if let v = try t.integer("steps", in: 1...100_000_000) { steps = v }
-        if let v = try t.integer("batch", in: 1...1_000_000_000) { batch = v }
-        if let v = try t.number("lr", in: 0...10, open: true) { learningRate = v }
-        if let v = try t.number("beta1", in: 0...1) { beta1 = v }
-        if let v = try t.number("beta2", in: 0...1) { beta2 = v }
-        if let v = try t.integer("seed", in: 0...Int.max) { seed = UInt64(v) }
-        if let v = try t.number("init", in: -1e6...1e6) { initialT = v }
-        if let v = try t.number("init_noise", in: 0...1e6) { initialNoise = v }
-        if let v = try t.integer("snap_at", in: 0...100_000_000) { snapAt = v }
-        if let v = try t.integer("dim", in: 1...100_000) { dimension = v }
-        if let v = try t.number("tolerance", in: 0...1e6, open: true) { tolerance = v }
-        expectation = try t.string("expect")
+  init(_ t: JSONObject) throws {
+    try t.allow([
+      "loss", "steps", "batch", "lr", "beta1", "beta2", "seed", "init", "init_noise", "snap_at",
+      "bias", "dim", "tolerance", "expect",
+    ])
+    self.init()
+    if let s = try t.string("loss") {
+      guard let loss = Loss(rawValue: s) else {
+        throw CaseError(
+          field: "train.loss", value: JSONObject.render(s), reason: "is not one of mse, l2, snap")
+      }
+      self.loss = loss
     }
+    if let s = try t.string("bias") {
+      guard let b = Biases(rawValue: s) else {
+        throw CaseError(
+          field: "train.bias", value: JSONObject.render(s),
+          reason: "is not one of none, decoder, both")
+      }
+      self.biases = b
+    }
+    if let v = try t.integer("steps", in: 1...100_000_000) { steps = v }
+    if let v = try t.integer("batch", in: 1...1_000_000_000) { batch = v }
+    if let v = try t.number("lr", in: 0...10, open: true) { learningRate = v }
+    if let v = try t.number("beta1", in: 0...1) { beta1 = v }
+    if let v = try t.number("beta2", in: 0...1) { beta2 = v }
+    if let v = try t.integer("seed", in: 0...Int.max) { seed = UInt64(v) }
+    if let v = try t.number("init", in: -1e6...1e6) { initialT = v }
+    if let v = try t.number("init_noise", in: 0...1e6) { initialNoise = v }
+    if let v = try t.integer("snap_at", in: 0...100_000_000) { snapAt = v }
+    if let v = try t.integer("dim", in: 1...100_000) { dimension = v }
+    if let v = try t.number("tolerance", in: 0...1e6, open: true) { tolerance = v }
+    expectation = try t.string("expect")
+  }
 }
 
 /// A JSON object with field-naming accessors.
 struct JSONObject {
-    let values: [String: Any]
-    let field: String
+  let values: [String: Any]
+  let field: String
 
-    init(_ any: Any, field: String) throws {
-        guard let dict = any as? [String: Any] else {
-            throw CaseError(field: field, value: JSONObject.render(any), reason: "is not a JSON object")
-        }
-        self.values = dict
-        self.field = field
+  init(_ any: Any, field: String) throws {
+    guard let dict = any as? [String: Any] else {
+      throw CaseError(field: field, value: JSONObject.render(any), reason: "is not a JSON object")
     }
+    self.values = dict
+    self.field = field
+  }
 
-    private func path(_ key: String) -> String {
-        let key = key.isEmpty ? "\"\"" : escapedForMessage(key)
-        return field == "case" ? key : "\(field).\(key)"
-    }
+  private func path(_ key: String) -> String {
+    let key = key.isEmpty ? "\"\"" : escapedForMessage(key)
+    return field == "case" ? key : "\(field).\(key)"
+  }
 
-    func allow(_ keys: Set<String>) throws {
-        for key in values.keys.sorted() where !keys.contains(key) {
-            throw CaseError(
-                field: path(key), value: "", reason: "is not a known field (known: \(keys.sorted().joined(separator: ", ")))")
-        }
+  func allow(_ keys: Set<String>) throws {
+    for key in values.keys.sorted() where !keys.contains(key) {
+      throw CaseError(
+        field: path(key), value: "",
+        reason: "is not a known field (known: \(keys.sorted().joined(separator: ", ")))")
     }
+  }
 
-    func string(_ key: String) throws -> String? {
-        guard let v = values[key], !(v is NSNull) else { return nil }
-        guard let s = v as? String else {
-            throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not a string")
-        }
-        return s
+  func string(_ key: String) throws -> String? {
+    guard let v = values[key], !(v is NSNull) else { return nil }
+    guard let s = v as? String else {
+      throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not a string")
     }
+    return s
+  }
 
-    func array(_ key: String) throws -> [Any]? {
-        guard let v = values[key], !(v is NSNull) else { return nil }
-        guard let a = v as? [Any] else {
-            throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not an array")
-        }
-        return a
+  func array(_ key: String) throws -> [Any]? {
+    guard let v = values[key], !(v is NSNull) else { return nil }
+    guard let a = v as? [Any] else {
+      throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not an array")
     }
+    return a
+  }
 
-    func object(_ key: String) throws -> JSONObject? {
-        guard let v = values[key], !(v is NSNull) else { return nil }
-        return try JSONObject(v, field: path(key))
-    }
+  func object(_ key: String) throws -> JSONObject? {
+    guard let v = values[key], !(v is NSNull) else { return nil }
+    return try JSONObject(v, field: path(key))
+  }
 
-    func number(_ key: String) throws -> Double? {
-        guard let v = values[key], !(v is NSNull) else { return nil }
-        guard let x = JSONObject.numberValue(v) else {
-            throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not a number")
-        }
-        return x
+  func number(_ key: String) throws -> Double? {
+    guard let v = values[key], !(v is NSNull) else { return nil }
+    guard let x = JSONObject.numberValue(v) else {
+      throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not a number")
     }
+    return x
+  }
 
-    func number(_ key: String, in range: ClosedRange<Double>, open: Bool = false) throws -> Double? {
-        guard let x = try number(key) else { return nil }
-        if !x.isFinite || !range.contains(x) || (open && x == range.lowerBound) {
-            let lower = open ? "(\(range.lowerBound)" : "[\(range.lowerBound)"
-            throw CaseError(field: path(key), value: "\(x)", reason: "is not in \(lower), \(range.upperBound)]")
-        }
-        return x
+  func number(_ key: String, in range: ClosedRange<Double>, open: Bool = false) throws -> Double? {
+    guard let x = try number(key) else { return nil }
+    if !x.isFinite || !range.contains(x) || (open && x == range.lowerBound) {
+      let lower = open ? "(\(range.lowerBound)" : "[\(range.lowerBound)"
+      throw CaseError(
+        field: path(key), value: "\(x)", reason: "is not in \(lower), \(range.upperBound)]")
     }
+    return x
+  }
 
-    func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let x = try number(key) else { return nil }
-        // Int(exactly:), not a comparison with Double(range.upperBound): Double(Int.max)
-        // rounds up to 2^63, which passes the comparison and traps in Int(_:). A JSON
-        // integer is read as one, so that 9223372036854775807 is not taken for 2^63.
-        let whole = (values[key] as? NSNumber).flatMap { n in
-            ["q", "l", "i", "s"].contains(String(cString: n.objCType)) ? Int(exactly: n.int64Value) : nil
-        }
-        guard let n = whole ?? Int(exactly: x), range.contains(n) else {
-            throw CaseError(field: path(key), value: JSONObject.render(values[key]!), reason: "is not a whole number in \(range.lowerBound)...\(range.upperBound)")
-        }
-        return n
+  func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+    guard let x = try number(key) else { return nil }
+    // Int(exactly:), not a comparison with Double(range.upperBound): Double(Int.max)
+    // rounds up to 2^63, which passes the comparison and traps in Int(_:). A JSON
+    // integer is read as one, so that 9223372036854775807 is not taken for 2^63.
+    let whole = (values[key] as? NSNumber).flatMap { n in
+      ["q", "l", "i", "s"].contains(String(cString: n.objCType)) ? Int(exactly: n.int64Value) : nil
     }
+    guard let n = whole ?? Int(exactly: x), range.contains(n) else {
+      throw CaseError(
+        field: path(key), value: JSONObject.render(values[key]!),
+        reason: "is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+    }
+    return n
+  }
 
-    /// A map from feature name to number, as a dense vector in feature order.
-    func vector(over features: [String], index: [String: Int]) throws -> [Double] {
-        var vector = [Double](repeating: 0, count: features.count)
-        for key in values.keys.sorted() {
-            guard let i = index[key] else {
-                throw CaseError(
-                    field: path(key), value: "",
-                    reason: "is not a feature (features: \(listForMessage(features)))")
-            }
-            guard let x = JSONObject.numberValue(values[key]!) else {
-                throw CaseError(field: path(key), value: JSONObject.render(values[key]!), reason: "is not a number")
-            }
-            vector[i] = x
-        }
-        return vector
+  /// A map from feature name to number, as a dense vector in feature order.
+  func vector(over features: [String], index: [String: Int]) throws -> [Double] {
+    var vector = [Double](repeating: 0, count: features.count)
+    for key in values.keys.sorted() {
+      guard let i = index[key] else {
+        throw CaseError(
+          field: path(key), value: "",
+          reason: "is not a feature (features: \(listForMessage(features)))")
+      }
+      guard let x = JSONObject.numberValue(values[key]!) else {
+        throw CaseError(
+          field: path(key), value: JSONObject.render(values[key]!), reason: "is not a number")
+      }
+      vector[i] = x
     }
+    return vector
+  }
 
-    /// A JSON number as a Double; nil for booleans, strings and the rest.
-    static func numberValue(_ v: Any) -> Double? {
-        guard let n = v as? NSNumber else { return nil }
-        // Foundation boxes JSON booleans as NSNumber of C type char ("c").
-        if String(cString: n.objCType) == "c" { return nil }
-        return n.doubleValue
-    }
+  /// A JSON number as a Double; nil for booleans, strings and the rest.
+  static func numberValue(_ v: Any) -> Double? {
+    guard let n = v as? NSNumber else { return nil }
+    // Foundation boxes JSON booleans as NSNumber of C type char ("c").
+    if String(cString: n.objCType) == "c" { return nil }
+    return n.doubleValue
+  }
 
-    /// A JSON value as it reads in a one-line message: escaped, at most 60 characters.
-    static func render(_ v: Any) -> String {
-        let text: String
-        if let s = v as? String {
-            text = "\"\(s)\""
-        } else if v is NSNull {
-            text = "null"
-        } else if let data = try? JSONSerialization.data(withJSONObject: v, options: [.fragmentsAllowed, .sortedKeys]),
-            let s = String(data: data, encoding: .utf8)
-        {
-            text = s
-        } else {
-            text = "\(v)"
-        }
-        let line = escapedForMessage(text)
-        return line.count > 60 ? String(line.prefix(57)) + "..." : line
+  /// A JSON value as it reads in a one-line message: escaped, at most 60 characters.
+  static func render(_ v: Any) -> String {
+    let text: String
+    if let s = v as? String {
+      text = "\"\(s)\""
+    } else if v is NSNull {
+      text = "null"
+    } else if let data = try? JSONSerialization.data(
+      withJSONObject: v, options: [.fragmentsAllowed, .sortedKeys]),
+      let s = String(data: data, encoding: .utf8)
+    {
+      text = s
+    } else {
+      text = "\(v)"
     }
+    let line = escapedForMessage(text)
+    return line.count > 60 ? String(line.prefix(57)) + "..." : line
+  }
 }
 
 /// `s` with line breaks and other control characters written as escapes (`\n`,
 /// `\u{7F}`), so that a message quoting it stays on one line; cut to `limit` characters.
 func escapedForMessage(_ s: String, limit: Int = 80) -> String {
-    var out = ""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            // Cc (C0, DEL, C1) and the Unicode line and paragraph separators.
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
+  var out = ""
+  for scalar in s.unicodeScalars {
+    switch scalar {
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    default:
+      // Cc (C0, DEL, C1) and the Unicode line and paragraph separators.
+      if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028
+        || scalar.value == 0x2029
+      {
+        out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
     }
-    return out.count > limit ? String(out.prefix(limit - 3)) + "..." : out
+  }
+  return out.count > limit ? String(out.prefix(limit - 3)) + "..." : out
 }
 
 /// Names for a one-line message: the first eight, each cut to 24 characters.
 func listForMessage(_ names: [String]) -> String {
-    names.prefix(8).map { escapedForMessage($0, limit: 24) }.joined(separator: ", ") + (names.count > 8 ? ", ..." : "")
+  names.prefix(8).map { escapedForMessage($0, limit: 24) }.joined(separator: ", ")
+    + (names.count > 8 ? ", ..." : "")
 }

@@ -1,30 +1,31 @@
 /// One row of a loss curve.
 public struct CurvePoint: Sendable, Hashable {
-    public var t: Double
-    public var mse: Double
-    public var l2: Double
+  public var t: Double
+  public var mse: Double
+  public var l2: Double
 }
 
 extension LossLandscape {
-    /// The losses at `points` evenly spaced t over the range, ends included.
-    ///
-    /// t_i = tMin + i (tMax - tMin) / (points - 1).
-    /// - Parameter points: at least 2.
-    public func curve(points: Int) -> [CurvePoint] {
-        precondition(points >= 2, "a curve needs at least two points")
-        let lo = source.path.tMin, hi = source.path.tMax
-        return (0..<points).map { i in
-            let t = i == points - 1 ? hi : lo + Double(i) * (hi - lo) / Double(points - 1)
-            return CurvePoint(t: t, mse: loss(.mse, at: t), l2: loss(.l2, at: t))
-        }
+  /// The losses at `points` evenly spaced t over the range, ends included.
+  ///
+  /// t_i = tMin + i (tMax - tMin) / (points - 1).
+  /// - Parameter points: at least 2.
+  public func curve(points: Int) -> [CurvePoint] {
+    precondition(points >= 2, "a curve needs at least two points")
+    let lo = source.path.tMin
+    let hi = source.path.tMax
+    return (0..<points).map { i in
+      let t = i == points - 1 ? hi : lo + Double(i) * (hi - lo) / Double(points - 1)
+      return CurvePoint(t: t, mse: loss(.mse, at: t), l2: loss(.l2, at: t))
     }
+  }
 
-    /// The latent's hedging at t: the ratio of its second feature's component to its
-    /// first (child / parent), or nil when the first component is zero or there is one
-    /// feature.
-    public func hedging(at t: Double) -> Double? {
-        let l = source.path.direction(at: t)
-        guard l.count >= 2, l[0] != 0 else { return nil }
-        return l[1] / l[0]
-    }
+  /// The latent's hedging at t: the ratio of its second feature's component to its
+  /// first (child / parent), or nil when the first component is zero or there is one
+  /// feature.
+  public func hedging(at t: Double) -> Double? {
+    let l = source.path.direction(at: t)
+    guard l.count >= 2, l[0] != 0 else { return nil }
+    return l[1] / l[0]
+  }
 }

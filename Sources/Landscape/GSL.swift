@@ -5,73 +5,77 @@ import _CGSL
 /// GSL's default error handler aborts the process; it is switched off once, before the
 /// first call, and every return code is checked instead.
 enum GSL {
-    private static let handlerOff: Void = { _ = gsl_set_error_handler_off() }()
+  private static let handlerOff: Void = { _ = gsl_set_error_handler_off() }()
 
-    /// Makes sure GSL reports errors by return code instead of aborting.
-    static func prepare() { _ = handlerOff }
+  /// Makes sure GSL reports errors by return code instead of aborting.
+  static func prepare() { _ = handlerOff }
 
-    /// The real roots of a t^2 + b t + c = 0 (a linear or constant equation when a = 0).
-    ///
-    /// Uses `gsl_poly_solve_quadratic`, which returns the roots in ascending order and
-    /// counts a double root twice. Only the first `count` of (r0, r1) are roots.
-    @inline(__always)
-    static func quadraticRoots(_ a: Double, _ b: Double, _ c: Double) -> (count: Int, r0: Double, r1: Double) {
-        prepare()
-        var r0 = 0.0, r1 = 0.0
-        let n = gsl_poly_solve_quadratic(a, b, c, &r0, &r1)
-        return (Int(n), r0, r1)
+  /// The real roots of a t^2 + b t + c = 0 (a linear or constant equation when a = 0).
+  ///
+  /// Uses `gsl_poly_solve_quadratic`, which returns the roots in ascending order and
+  /// counts a double root twice. Only the first `count` of (r0, r1) are roots.
+  @inline(__always)
+  static func quadraticRoots(_ a: Double, _ b: Double, _ c: Double) -> (
+    count: Int, r0: Double, r1: Double
+  ) {
+    prepare()
+    var r0 = 0.0
+    var r1 = 0.0
+    let n = gsl_poly_solve_quadratic(a, b, c, &r0, &r1)
+    return (Int(n), r0, r1)
+  }
+
+  /// A root of `f` in [lo, hi], where f(lo) and f(hi) have opposite signs, by Brent's
+  /// method (`gsl_root_fsolver_brent`), to an absolute tolerance of about 1e-15 in t.
+  ///
+  /// Returns nil when GSL reports an error (the bracket does not straddle a root).
+  static func bracketedRoot(in lo: Double, _ hi: Double, _ f: (Double) -> Double) -> Double? {
+    prepare()
+    return withoutActuallyEscaping(f) { f in
+      let box = Box(f)
+      let params = Unmanaged.passUnretained(box).toOpaque()
+      var function = gsl_function(
+        function: { x, p in Unmanaged<Box>.fromOpaque(p!).takeUnretainedValue().f(x) },
+        params: params)
+      guard let solver = gsl_root_fsolver_alloc(hl_root_fsolver_brent()) else { return nil }
+      defer { gsl_root_fsolver_free(solver) }
+      guard gsl_root_fsolver_set(solver, &function, lo, hi) == GSL_SUCCESS else { return nil }
+      var root = 0.5 * (lo + hi)
+      for _ in 0..<200 {
+        guard gsl_root_fsolver_iterate(solver) == GSL_SUCCESS else { return nil }
+        root = gsl_root_fsolver_root(solver)
+        let a = gsl_root_fsolver_x_lower(solver)
+        let b = gsl_root_fsolver_x_upper(solver)
+        if gsl_root_test_interval(a, b, 1e-15, 1e-15) == GSL_SUCCESS { break }
+      }
+      _ = box
+      return root
     }
+  }
 
-    /// A root of `f` in [lo, hi], where f(lo) and f(hi) have opposite signs, by Brent's
-    /// method (`gsl_root_fsolver_brent`), to an absolute tolerance of about 1e-15 in t.
-    ///
-    /// Returns nil when GSL reports an error (the bracket does not straddle a root).
-    static func bracketedRoot(in lo: Double, _ hi: Double, _ f: (Double) -> Double) -> Double? {
-        prepare()
-        return withoutActuallyEscaping(f) { f in
-            let box = Box(f)
-            let params = Unmanaged.passUnretained(box).toOpaque()
-            var function = gsl_function(
-                function: { x, p in Unmanaged<Box>.fromOpaque(p!).takeUnretainedValue().f(x) },
-                params: params)
-            guard let solver = gsl_root_fsolver_alloc(hl_root_fsolver_brent()) else { return nil }
-            defer { gsl_root_fsolver_free(solver) }
-            guard gsl_root_fsolver_set(solver, &function, lo, hi) == GSL_SUCCESS else { return nil }
-            var root = 0.5 * (lo + hi)
-            for _ in 0..<200 {
-                guard gsl_root_fsolver_iterate(solver) == GSL_SUCCESS else { return nil }
-                root = gsl_root_fsolver_root(solver)
-                let a = gsl_root_fsolver_x_lower(solver), b = gsl_root_fsolver_x_upper(solver)
-                if gsl_root_test_interval(a, b, 1e-15, 1e-15) == GSL_SUCCESS { break }
-            }
-            _ = box
-            return root
-        }
-    }
+  private final class Box {
+    let f: (Double) -> Double
+    init(_ f: @escaping (Double) -> Double) { self.f = f }
+  }
 
-    private final class Box {
-        let f: (Double) -> Double
-        init(_ f: @escaping (Double) -> Double) { self.f = f }
+  /// The eigenvector of the symmetric matrix `m` (row-major, n x n) with the largest
+  /// eigenvalue, and that eigenvalue, by `gsl_eigen_symmv`.
+  static func topEigenvector(of m: [Double], n: Int) -> (value: Double, vector: [Double])? {
+    prepare()
+    guard n > 0, m.count == n * n, m.allSatisfy(\.isFinite) else { return nil }
+    guard let a = gsl_matrix_alloc(n, n), let vectors = gsl_matrix_alloc(n, n),
+      let values = gsl_vector_alloc(n), let work = gsl_eigen_symmv_alloc(n)
+    else { return nil }
+    defer {
+      gsl_matrix_free(a)
+      gsl_matrix_free(vectors)
+      gsl_vector_free(values)
+      gsl_eigen_symmv_free(work)
     }
-
-    /// The eigenvector of the symmetric matrix `m` (row-major, n x n) with the largest
-    /// eigenvalue, and that eigenvalue, by `gsl_eigen_symmv`.
-    static func topEigenvector(of m: [Double], n: Int) -> (value: Double, vector: [Double])? {
-        prepare()
-        guard n > 0, m.count == n * n, m.allSatisfy(\.isFinite) else { return nil }
-        guard let a = gsl_matrix_alloc(n, n), let vectors = gsl_matrix_alloc(n, n),
-            let values = gsl_vector_alloc(n), let work = gsl_eigen_symmv_alloc(n)
-        else { return nil }
-        defer {
-            gsl_matrix_free(a)
-            gsl_matrix_free(vectors)
-            gsl_vector_free(values)
-            gsl_eigen_symmv_free(work)
-        }
-        for i in 0..<n { for j in 0..<n { gsl_matrix_set(a, i, j, m[i * n + j]) } }
-        guard gsl_eigen_symmv(a, values, vectors, work) == GSL_SUCCESS,
-            gsl_eigen_symmv_sort(values, vectors, GSL_EIGEN_SORT_VAL_DESC) == GSL_SUCCESS
-        else { return nil }
-        return (gsl_vector_get(values, 0), (0..<n).map { gsl_matrix_get(vectors, $0, 0) })
-    }
+    for i in 0..<n { for j in 0..<n { gsl_matrix_set(a, i, j, m[i * n + j]) } }
+    guard gsl_eigen_symmv(a, values, vectors, work) == GSL_SUCCESS,
+      gsl_eigen_symmv_sort(values, vectors, GSL_EIGEN_SORT_VAL_DESC) == GSL_SUCCESS
+    else { return nil }
+    return (gsl_vector_get(values, 0), (0..<n).map { gsl_matrix_get(vectors, $0, 0) })
+  }
 }

@@ -1,52 +1,55 @@
 extension Case {
-    /// The two-feature hierarchy of the seeds: parent alone (p0), parent and child (p01),
-    /// and optionally child alone (p1), over the path parent -> child.
-    ///
-    /// - Parameters:
-    ///   - p0: P(parent fires alone), in [0, 1].
-    ///   - p01: P(parent and child fire together), in [0, 1].
-    ///   - p1: P(child fires alone), in [0, 1], or nil for no such pattern.
-    ///   - parentMagnitude: the parent's magnitude when it fires (finite).
-    ///   - childMagnitude: the child's magnitude when it fires (finite).
-    ///   - l1: the L1 penalty coefficient (p = 1), >= 0.
-    ///   - bias: the decoder bias.
-    ///   - tMin: the start of the t range.
-    ///   - tMax: the end of the t range, above `tMin`.
-    /// - Throws: `CaseError` naming the bad argument by its flag.
-    public static func hierarchy(
-        p0: Double, p01: Double, p1: Double? = nil, parentMagnitude: Double = 1,
-        childMagnitude: Double = 1, l1: Double = 0, bias: DecoderBias = .none,
-        tMin: Double = 0, tMax: Double = 1
-    ) throws -> Case {
-        var patterns = [
-            Pattern(name: "p0", probability: p0, magnitudes: [parentMagnitude, 0]),
-            Pattern(name: "p01", probability: p01, magnitudes: [parentMagnitude, childMagnitude]),
-        ]
-        if let p1 { patterns.append(Pattern(name: "p1", probability: p1, magnitudes: [0, childMagnitude])) }
-        var title = "p0 = \(p0), p01 = \(p01)"
-        if let p1 { title += ", p1 = \(p1)" }
-        if l1 > 0 { title += ", L1 = \(l1)" }
-        if bias == .optimal { title += ", optimal bias" }
-        let c = Case(
-            name: "hierarchy", title: title, features: ["parent", "child"], patterns: patterns,
-            path: LatentPath(from: [1, 0], to: [0, 1], tMin: tMin, tMax: tMax), bias: bias,
-            penalty: Penalty(coefficient: l1, exponent: 1))
-        do {
-            try c.validate()
-        } catch let error as CaseError {
-            throw CaseError(field: flagName(error.field), value: error.value, reason: error.reason)
-        }
-        return c
+  /// The two-feature hierarchy of the seeds: parent alone (p0), parent and child (p01),
+  /// and optionally child alone (p1), over the path parent -> child.
+  ///
+  /// - Parameters:
+  ///   - p0: P(parent fires alone), in [0, 1].
+  ///   - p01: P(parent and child fire together), in [0, 1].
+  ///   - p1: P(child fires alone), in [0, 1], or nil for no such pattern.
+  ///   - parentMagnitude: the parent's magnitude when it fires (finite).
+  ///   - childMagnitude: the child's magnitude when it fires (finite).
+  ///   - l1: the L1 penalty coefficient (p = 1), >= 0.
+  ///   - bias: the decoder bias.
+  ///   - tMin: the start of the t range.
+  ///   - tMax: the end of the t range, above `tMin`.
+  /// - Throws: `CaseError` naming the bad argument by its flag.
+  public static func hierarchy(
+    p0: Double, p01: Double, p1: Double? = nil, parentMagnitude: Double = 1,
+    childMagnitude: Double = 1, l1: Double = 0, bias: DecoderBias = .none,
+    tMin: Double = 0, tMax: Double = 1
+  ) throws -> Case {
+    var patterns = [
+      Pattern(name: "p0", probability: p0, magnitudes: [parentMagnitude, 0]),
+      Pattern(name: "p01", probability: p01, magnitudes: [parentMagnitude, childMagnitude]),
+    ]
+    if let p1 {
+      patterns.append(Pattern(name: "p1", probability: p1, magnitudes: [0, childMagnitude]))
     }
+    var title = "p0 = \(p0), p01 = \(p01)"
+    if let p1 { title += ", p1 = \(p1)" }
+    if l1 > 0 { title += ", L1 = \(l1)" }
+    if bias == .optimal { title += ", optimal bias" }
+    let c = Case(
+      name: "hierarchy", title: title, features: ["parent", "child"], patterns: patterns,
+      path: LatentPath(from: [1, 0], to: [0, 1], tMin: tMin, tMax: tMax), bias: bias,
+      penalty: Penalty(coefficient: l1, exponent: 1))
+    do {
+      try c.validate()
+    } catch let error as CaseError {
+      throw CaseError(field: flagName(error.field), value: error.value, reason: error.reason)
+    }
+    return c
+  }
 
-    private static func flagName(_ field: String) -> String {
-        let names = [
-            "patterns[0].probability": "--p0", "patterns[1].probability": "--p01",
-            "patterns[2].probability": "--p1", "patterns[0].fires.parent": "--parent-magnitude",
-            "patterns[1].fires.parent": "--parent-magnitude", "patterns[1].fires.child": "--child-magnitude",
-            "patterns[2].fires.child": "--child-magnitude", "path.t": "--t-min/--t-max",
-            "penalty.coefficient": "--l1", "patterns": "--p0 + --p01 + --p1",
-        ]
-        return names[field] ?? field
-    }
+  private static func flagName(_ field: String) -> String {
+    let names = [
+      "patterns[0].probability": "--p0", "patterns[1].probability": "--p01",
+      "patterns[2].probability": "--p1", "patterns[0].fires.parent": "--parent-magnitude",
+      "patterns[1].fires.parent": "--parent-magnitude",
+      "patterns[1].fires.child": "--child-magnitude",
+      "patterns[2].fires.child": "--child-magnitude", "path.t": "--t-min/--t-max",
+      "penalty.coefficient": "--l1", "patterns": "--p0 + --p01 + --p1",
+    ]
+    return names[field] ?? field
+  }
 }

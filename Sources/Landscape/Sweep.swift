@@ -2,214 +2,226 @@ import Foundation
 
 /// One varied probability of a sweep: a pattern's name and the values it takes.
 public struct SweepAxis: Sendable, Hashable {
-    /// The pattern whose probability varies (`p01`).
-    public var name: String
-    /// The values, in order.
-    public var values: [Double]
+  /// The pattern whose probability varies (`p01`).
+  public var name: String
+  /// The values, in order.
+  public var values: [Double]
 
-    public init(name: String, values: [Double]) {
-        self.name = name
-        self.values = values
-    }
+  public init(name: String, values: [Double]) {
+    self.name = name
+    self.values = values
+  }
 
-    /// `count` evenly spaced values from `from` to `to`, ends included (one value: `from`).
-    ///
-    /// v_i = from + i (to - from) / (count - 1).
-    /// - Parameters:
-    ///   - count: at least 1.
-    public init(name: String, from: Double, to: Double, count: Int) {
-        precondition(count >= 1)
-        self.name = name
-        self.values = (0..<count).map { i in
-            count == 1 ? from : (i == count - 1 ? to : from + Double(i) * (to - from) / Double(count - 1))
-        }
+  /// `count` evenly spaced values from `from` to `to`, ends included (one value: `from`).
+  ///
+  /// v_i = from + i (to - from) / (count - 1).
+  /// - Parameters:
+  ///   - count: at least 1.
+  public init(name: String, from: Double, to: Double, count: Int) {
+    precondition(count >= 1)
+    self.name = name
+    self.values = (0..<count).map { i in
+      count == 1 ? from : (i == count - 1 ? to : from + Double(i) * (to - from) / Double(count - 1))
     }
+  }
 }
 
 /// What a sweep records at one point of the probability grid.
 public struct SweepRow: Sendable, Hashable {
-    /// The first axis's probability.
-    public var first: Double
-    /// The second axis's probability, if there is a second axis.
-    public var second: Double?
-    /// The global MSE minimum (the lowest t on ties).
-    public var mseT: Double
-    public var mseLoss: Double
-    /// The global L2 minimum (the lowest t on ties).
-    public var l2T: Double
-    public var l2Loss: Double
-    /// How many local minima L2 has on the range.
-    public var l2Minima: Int
-    /// Whether the parent solution (t = 0) is a local minimum of L2.
-    public var parentL2Local: Bool
-    /// Whether the merged solution (t = 1/2) is a local minimum of L2.
-    public var mergedL2Local: Bool
-    /// The child/parent ratio of the latent's components at the MSE minimum (NaN when
-    /// the parent component is zero).
-    public var hedging: Double
+  /// The first axis's probability.
+  public var first: Double
+  /// The second axis's probability, if there is a second axis.
+  public var second: Double?
+  /// The global MSE minimum (the lowest t on ties).
+  public var mseT: Double
+  public var mseLoss: Double
+  /// The global L2 minimum (the lowest t on ties).
+  public var l2T: Double
+  public var l2Loss: Double
+  /// How many local minima L2 has on the range.
+  public var l2Minima: Int
+  /// Whether the parent solution (t = 0) is a local minimum of L2.
+  public var parentL2Local: Bool
+  /// Whether the merged solution (t = 1/2) is a local minimum of L2.
+  public var mergedL2Local: Bool
+  /// The child/parent ratio of the latent's components at the MSE minimum (NaN when
+  /// the parent component is zero).
+  public var hedging: Double
 }
 
 /// A grid of firing probabilities over one case: one or two varied axes, the other
 /// probabilities held at the case's values.
 public struct Sweep: Sendable {
-    /// The case whose probabilities vary. Must be valid apart from its probability sum.
-    public let base: Case
-    /// One or two axes; the first varies slowest.
-    public let axes: [SweepAxis]
-    let indices: [Int]
+  /// The case whose probabilities vary. Must be valid apart from its probability sum.
+  public let base: Case
+  /// One or two axes; the first varies slowest.
+  public let axes: [SweepAxis]
+  let indices: [Int]
 
-    /// - Throws: `CaseError` when an axis names no pattern of the case, or there are not
-    ///   one or two axes, or an axis value is not a probability.
-    public init(base: Case, axes: [SweepAxis]) throws {
-        guard (1...2).contains(axes.count) else {
-            throw CaseError(field: "--vary", value: "\(axes.count) axes", reason: "must be one or two")
-        }
-        var indices: [Int] = []
-        for axis in axes {
-            guard let j = base.patterns.firstIndex(where: { $0.name == axis.name }) else {
-                throw CaseError(
-                    field: "--vary", value: axis.name,
-                    reason: "is not a pattern of the case (patterns: \(base.patterns.map(\.name).joined(separator: ", ")))")
-            }
-            if indices.contains(j) { throw CaseError(field: "--vary", value: axis.name, reason: "is varied twice") }
-            for v in axis.values where !v.isFinite || v < 0 || v > 1 {
-                throw CaseError(field: axis.name, value: "\(v)", reason: "is not a probability in [0, 1]")
-            }
-            indices.append(j)
-        }
-        self.base = base
-        self.axes = axes
-        self.indices = indices
+  /// - Throws: `CaseError` when an axis names no pattern of the case, or there are not
+  ///   one or two axes, or an axis value is not a probability.
+  public init(base: Case, axes: [SweepAxis]) throws {
+    guard (1...2).contains(axes.count) else {
+      throw CaseError(field: "--vary", value: "\(axes.count) axes", reason: "must be one or two")
     }
-
-    /// The number of grid points (rows, counting skipped ones).
-    public var count: Int { axes.reduce(1) { $0 * $1.values.count } }
-
-    /// The varied values at flat index `i` (the first axis varies slowest).
-    public func varied(at i: Int) -> [Double] {
-        if axes.count == 1 { return [axes[0].values[i]] }
-        let n = axes[1].values.count
-        return [axes[0].values[i / n], axes[1].values[i % n]]
+    var indices: [Int] = []
+    for axis in axes {
+      guard let j = base.patterns.firstIndex(where: { $0.name == axis.name }) else {
+        throw CaseError(
+          field: "--vary", value: axis.name,
+          reason:
+            "is not a pattern of the case (patterns: \(base.patterns.map(\.name).joined(separator: ", ")))"
+        )
+      }
+      if indices.contains(j) {
+        throw CaseError(field: "--vary", value: axis.name, reason: "is varied twice")
+      }
+      for v in axis.values where !v.isFinite || v < 0 || v > 1 {
+        throw CaseError(field: axis.name, value: "\(v)", reason: "is not a probability in [0, 1]")
+      }
+      indices.append(j)
     }
+    self.base = base
+    self.axes = axes
+    self.indices = indices
+  }
 
-    /// The row at flat index `i`, or nil when its probabilities sum past 1.
-    ///
-    /// - Parameter landscape: a landscape of `base`, reweighted in place (reuse one per
-    ///   thread: without a bias that makes a point cost well under a microsecond).
-    public func row(at i: Int, reusing landscape: inout LossLandscape) -> SweepRow? {
-        var scratch = base.patterns.map(\.probability)
-        return row(at: i, reusing: &landscape, scratch: &scratch)
+  /// The number of grid points (rows, counting skipped ones).
+  public var count: Int { axes.reduce(1) { $0 * $1.values.count } }
+
+  /// The varied values at flat index `i` (the first axis varies slowest).
+  public func varied(at i: Int) -> [Double] {
+    if axes.count == 1 { return [axes[0].values[i]] }
+    let n = axes[1].values.count
+    return [axes[0].values[i / n], axes[1].values[i % n]]
+  }
+
+  /// The row at flat index `i`, or nil when its probabilities sum past 1.
+  ///
+  /// - Parameter landscape: a landscape of `base`, reweighted in place (reuse one per
+  ///   thread: without a bias that makes a point cost well under a microsecond).
+  public func row(at i: Int, reusing landscape: inout LossLandscape) -> SweepRow? {
+    var scratch = base.patterns.map(\.probability)
+    return row(at: i, reusing: &landscape, scratch: &scratch)
+  }
+
+  func row(at i: Int, reusing landscape: inout LossLandscape, scratch probabilities: inout [Double])
+    -> SweepRow?
+  {
+    let first: Double
+    let second: Double?
+    if axes.count == 1 {
+      first = axes[0].values[i]
+      second = nil
+    } else {
+      let n = axes[1].values.count
+      first = axes[0].values[i / n]
+      second = axes[1].values[i % n]
     }
+    probabilities[indices[0]] = first
+    if let second { probabilities[indices[1]] = second }
+    var sum = 0.0
+    for p in probabilities { sum += p }
+    if sum > 1 + 1e-12 { return nil }
+    landscape.reweight(probabilities)
+    let mse = landscape.withMinima(.mse) { $0.first(where: \.isGlobal) }
+    let l2 = landscape.withMinima(.l2) { minima in
+      (
+        best: minima.first(where: \.isGlobal), count: minima.count,
+        parent: minima.contains { abs($0.t) <= 1e-12 },
+        merged: minima.contains { abs($0.t - 0.5) <= 1e-12 }
+      )
+    }
+    guard let bestMSE = mse, let bestL2 = l2.best else { return nil }
+    let u = base.path.from
+    let v = base.path.to
+    let t = bestMSE.t
+    let parent = u[0] + t * (v[0] - u[0])
+    let child = u.count > 1 ? u[1] + t * (v[1] - u[1]) : .nan
+    return SweepRow(
+      first: first, second: second, mseT: bestMSE.t, mseLoss: bestMSE.loss, l2T: bestL2.t,
+      l2Loss: bestL2.loss, l2Minima: l2.count, parentL2Local: l2.parent, mergedL2Local: l2.merged,
+      hedging: parent != 0 ? child / parent : .nan)
+  }
 
-    func row(at i: Int, reusing landscape: inout LossLandscape, scratch probabilities: inout [Double]) -> SweepRow? {
-        let first: Double, second: Double?
-        if axes.count == 1 {
-            first = axes[0].values[i]
-            second = nil
-        } else {
-            let n = axes[1].values.count
-            first = axes[0].values[i / n]
-            second = axes[1].values[i % n]
+  /// The rows with flat indices in `range`, computed on `jobs` threads; nil for points
+  /// whose probabilities sum past 1. The result does not depend on `jobs`.
+  ///
+  /// - Parameters:
+  ///   - range: a sub-range of 0..<count.
+  ///   - jobs: threads, at least 1.
+  ///   - progress: called now and then with the number of rows done (from any thread).
+  public func rows(
+    in range: Range<Int>, jobs: Int, progress: (@Sendable (Int) -> Void)? = nil
+  ) -> [SweepRow?] {
+    mapChunks(in: range, jobs: jobs, progress: progress) { _, rows in Array(rows) }.flatMap { $0 }
+  }
+
+  /// Computes the rows in `range` chunk by chunk on `jobs` threads and hands each chunk
+  /// to `transform` on the thread that computed it (so a chunk can be formatted while it
+  /// is in cache); returns the transforms' results in chunk order, independent of `jobs`.
+  ///
+  /// - Parameters:
+  ///   - range: a sub-range of 0..<count.
+  ///   - jobs: threads, at least 1.
+  ///   - chunkSize: rows per chunk, at least 1.
+  ///   - progress: called now and then with the number of rows done (from any thread).
+  ///   - transform: the chunk's first flat index and its rows (nil: skipped).
+  public func mapChunks<T>(
+    in range: Range<Int>, jobs: Int, chunkSize: Int = 4096,
+    progress: (@Sendable (Int) -> Void)? = nil,
+    _ transform: @Sendable (_ first: Int, _ rows: UnsafeBufferPointer<SweepRow?>) -> T
+  ) -> [T] {
+    let total = range.count
+    guard total > 0 else { return [] }
+    let chunks = (total + chunkSize - 1) / chunkSize
+    let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: chunks)
+    results.initialize(repeating: nil)
+    defer {
+      results.deinitialize()
+      results.deallocate()
+    }
+    let shared = SendableBuffer(results)
+    let next = Counter()
+    let done = Counter()
+    let template = LossLandscape(base)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, chunks))) { _ in
+      var landscape = template
+      var scratch = base.patterns.map(\.probability)
+      var rows = [SweepRow?](repeating: nil, count: chunkSize)
+      while true {
+        let c = next.increment() - 1
+        if c >= chunks { break }
+        let start = range.lowerBound + c * chunkSize
+        let end = min(range.upperBound, start + chunkSize)
+        for i in start..<end {
+          rows[i - start] = row(at: i, reusing: &landscape, scratch: &scratch)
         }
-        probabilities[indices[0]] = first
-        if let second { probabilities[indices[1]] = second }
-        var sum = 0.0
-        for p in probabilities { sum += p }
-        if sum > 1 + 1e-12 { return nil }
-        landscape.reweight(probabilities)
-        let mse = landscape.withMinima(.mse) { $0.first(where: \.isGlobal) }
-        let l2 = landscape.withMinima(.l2) { minima in
-            (
-                best: minima.first(where: \.isGlobal), count: minima.count,
-                parent: minima.contains { abs($0.t) <= 1e-12 }, merged: minima.contains { abs($0.t - 0.5) <= 1e-12 }
-            )
+        shared.buffer[c] = rows.withUnsafeBufferPointer {
+          transform(start, UnsafeBufferPointer(rebasing: $0[0..<(end - start)]))
         }
-        guard let bestMSE = mse, let bestL2 = l2.best else { return nil }
-        let u = base.path.from, v = base.path.to, t = bestMSE.t
-        let parent = u[0] + t * (v[0] - u[0])
-        let child = u.count > 1 ? u[1] + t * (v[1] - u[1]) : .nan
-        return SweepRow(
-            first: first, second: second, mseT: bestMSE.t, mseLoss: bestMSE.loss, l2T: bestL2.t,
-            l2Loss: bestL2.loss, l2Minima: l2.count, parentL2Local: l2.parent, mergedL2Local: l2.merged,
-            hedging: parent != 0 ? child / parent : .nan)
+        progress?(done.add(end - start))
+      }
     }
-
-    /// The rows with flat indices in `range`, computed on `jobs` threads; nil for points
-    /// whose probabilities sum past 1. The result does not depend on `jobs`.
-    ///
-    /// - Parameters:
-    ///   - range: a sub-range of 0..<count.
-    ///   - jobs: threads, at least 1.
-    ///   - progress: called now and then with the number of rows done (from any thread).
-    public func rows(
-        in range: Range<Int>, jobs: Int, progress: (@Sendable (Int) -> Void)? = nil
-    ) -> [SweepRow?] {
-        mapChunks(in: range, jobs: jobs, progress: progress) { _, rows in Array(rows) }.flatMap { $0 }
-    }
-
-    /// Computes the rows in `range` chunk by chunk on `jobs` threads and hands each chunk
-    /// to `transform` on the thread that computed it (so a chunk can be formatted while it
-    /// is in cache); returns the transforms' results in chunk order, independent of `jobs`.
-    ///
-    /// - Parameters:
-    ///   - range: a sub-range of 0..<count.
-    ///   - jobs: threads, at least 1.
-    ///   - chunkSize: rows per chunk, at least 1.
-    ///   - progress: called now and then with the number of rows done (from any thread).
-    ///   - transform: the chunk's first flat index and its rows (nil: skipped).
-    public func mapChunks<T>(
-        in range: Range<Int>, jobs: Int, chunkSize: Int = 4096, progress: (@Sendable (Int) -> Void)? = nil,
-        _ transform: @Sendable (_ first: Int, _ rows: UnsafeBufferPointer<SweepRow?>) -> T
-    ) -> [T] {
-        let total = range.count
-        guard total > 0 else { return [] }
-        let chunks = (total + chunkSize - 1) / chunkSize
-        let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: chunks)
-        results.initialize(repeating: nil)
-        defer {
-            results.deinitialize()
-            results.deallocate()
-        }
-        let shared = SendableBuffer(results)
-        let next = Counter()
-        let done = Counter()
-        let template = LossLandscape(base)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, chunks))) { _ in
-            var landscape = template
-            var scratch = base.patterns.map(\.probability)
-            var rows = [SweepRow?](repeating: nil, count: chunkSize)
-            while true {
-                let c = next.increment() - 1
-                if c >= chunks { break }
-                let start = range.lowerBound + c * chunkSize, end = min(range.upperBound, start + chunkSize)
-                for i in start..<end {
-                    rows[i - start] = row(at: i, reusing: &landscape, scratch: &scratch)
-                }
-                shared.buffer[c] = rows.withUnsafeBufferPointer {
-                    transform(start, UnsafeBufferPointer(rebasing: $0[0..<(end - start)]))
-                }
-                progress?(done.add(end - start))
-            }
-        }
-        return results.map { $0! }
-    }
+    return results.map { $0! }
+  }
 }
 
 /// A buffer shared by threads that write disjoint elements.
 private struct SendableBuffer<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+  let buffer: UnsafeMutableBufferPointer<T>
+  init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
 }
 
 /// A thread-safe counter.
 private final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func increment() -> Int { add(1) }
-    func add(_ n: Int) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += n
-        return value
-    }
+  private var value = 0
+  private let lock = NSLock()
+  func increment() -> Int { add(1) }
+  func add(_ n: Int) -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    value += n
+    return value
+  }
 }

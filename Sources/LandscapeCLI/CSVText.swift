@@ -2,189 +2,192 @@ import Foundation
 
 /// CSV text written straight into a growing byte buffer, with a fast decimal formatter.
 final class CSVText {
-    private var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    private var count = 0
-    /// 10^k for k in -340...340, correctly rounded (parsed from "1ek").
-    private let powers: [Double]
+  private var base: UnsafeMutablePointer<UInt8>
+  private var capacity: Int
+  private var count = 0
+  /// 10^k for k in -340...340, correctly rounded (parsed from "1ek").
+  private let powers: [Double]
 
-    init(capacity: Int = 256) {
-        self.capacity = max(capacity, 256)
-        base = .allocate(capacity: self.capacity)
-        powers = CSVText.powerTable
+  init(capacity: Int = 256) {
+    self.capacity = max(capacity, 256)
+    base = .allocate(capacity: self.capacity)
+    powers = CSVText.powerTable
+  }
+
+  deinit { base.deallocate() }
+
+  /// The text so far.
+  var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+  /// Makes room for `n` more bytes and returns where they go.
+  @inline(__always)
+  private func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+    if count + n > capacity {
+      capacity = max(capacity * 2, count + n)
+      let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+      grown.update(from: base, count: count)
+      base.deallocate()
+      base = grown
     }
+    return base + count
+  }
 
-    deinit { base.deallocate() }
-
-    /// The text so far.
-    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
-
-    /// Makes room for `n` more bytes and returns where they go.
-    @inline(__always)
-    private func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
-        if count + n > capacity {
-            capacity = max(capacity * 2, count + n)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            grown.update(from: base, count: count)
-            base.deallocate()
-            base = grown
-        }
-        return base + count
+  /// Appends x with 16 significant digits, trailing zeros dropped (0.25, 0.3,
+  /// 0.2324081207560018, 1.5e-7): within 1e-15 relative of x (half a unit in the 16th
+  /// digit plus the scaling's rounding), and several times faster than
+  /// `Double.description`'s shortest round-trip digits. Non-finite values print as `nan`, `inf`, `-inf`.
+  ///
+  /// Positional notation for 1e-5 <= |x| < 1e16, scientific otherwise.
+  func append(_ x: Double) {
+    if x.isNaN { return append(contentsOf: "nan") }
+    if x.isInfinite { return append(contentsOf: x < 0 ? "-inf" : "inf") }
+    if x == 0 { return append(contentsOf: "0.0") }
+    let v = abs(x)
+    // Decimal exponent e with 10^e <= v < 10^(e+1), then 16 digits m = round(v 10^(15-e)).
+    var e = Int((Double(v.exponent) * 0.30102999566398120).rounded(.down))
+    if v >= power(e + 1) { e += 1 } else if v < power(e) { e -= 1 }
+    var m = (v * power(15 - e)).rounded()
+    if m >= 1e16 {
+      e += 1
+      m = (v * power(15 - e)).rounded()
     }
-
-    /// Appends x with 16 significant digits, trailing zeros dropped (0.25, 0.3,
-    /// 0.2324081207560018, 1.5e-7): within 1e-15 relative of x (half a unit in the 16th
-    /// digit plus the scaling's rounding), and several times faster than
-    /// `Double.description`'s shortest round-trip digits. Non-finite values print as `nan`, `inf`, `-inf`.
-    ///
-    /// Positional notation for 1e-5 <= |x| < 1e16, scientific otherwise.
-    func append(_ x: Double) {
-        if x.isNaN { return append(contentsOf: "nan") }
-        if x.isInfinite { return append(contentsOf: x < 0 ? "-inf" : "inf") }
-        if x == 0 { return append(contentsOf: "0.0") }
-        let v = abs(x)
-        // Decimal exponent e with 10^e <= v < 10^(e+1), then 16 digits m = round(v 10^(15-e)).
-        var e = Int((Double(v.exponent) * 0.30102999566398120).rounded(.down))
-        if v >= power(e + 1) { e += 1 } else if v < power(e) { e -= 1 }
-        var m = (v * power(15 - e)).rounded()
-        if m >= 1e16 {
-            e += 1
-            m = (v * power(15 - e)).rounded()
-        }
-        let out = reserve(48)
-        let d = out + 32  // the sixteen digits, most significant first
-        CSVText.sixteenDigits(UInt64(m), into: d)
-        var n = 16
-        while n > 1 && d[n &- 1] == 48 { n &-= 1 }
-        var p = out
-        if x < 0 {
-            p.pointee = UInt8(ascii: "-")
-            p += 1
-        }
-        if e >= 16 || e < -5 {
-            p[0] = d[0]
-            p[1] = UInt8(ascii: ".")
-            p += 2
-            if n > 1 {
-                p.update(from: d + 1, count: n &- 1)
-                p += n &- 1
-            } else {
-                p.pointee = 48
-                p += 1
-            }
-            p.pointee = UInt8(ascii: "e")
-            p += 1
-            if e < 0 {
-                p.pointee = UInt8(ascii: "-")
-                p += 1
-            }
-            let a = abs(e)
-            if a >= 100 {
-                p.pointee = UInt8(truncatingIfNeeded: a / 100) &+ 48
-                p += 1
-            }
-            if a >= 10 {
-                p.pointee = UInt8(truncatingIfNeeded: a / 10 % 10) &+ 48
-                p += 1
-            }
-            p.pointee = UInt8(truncatingIfNeeded: a % 10) &+ 48
-            p += 1
-        } else if e >= 0 {
-            let whole = e &+ 1
-            if n >= whole {
-                p.update(from: d, count: whole)
-                p += whole
-            } else {
-                p.update(from: d, count: n)
-                p.advanced(by: n).update(repeating: 48, count: whole &- n)
-                p += whole
-            }
-            p.pointee = UInt8(ascii: ".")
-            p += 1
-            if n > whole {
-                p.update(from: d + whole, count: n &- whole)
-                p += n &- whole
-            } else {
-                p.pointee = 48
-                p += 1
-            }
-        } else {
-            p[0] = 48
-            p[1] = UInt8(ascii: ".")
-            p += 2
-            p.update(repeating: 48, count: -e &- 1)
-            p += -e &- 1
-            p.update(from: d, count: n)
-            p += n
-        }
-        count &+= p - out
+    let out = reserve(48)
+    let d = out + 32  // the sixteen digits, most significant first
+    CSVText.sixteenDigits(UInt64(m), into: d)
+    var n = 16
+    while n > 1 && d[n &- 1] == 48 { n &-= 1 }
+    var p = out
+    if x < 0 {
+      p.pointee = UInt8(ascii: "-")
+      p += 1
     }
-
-    /// Writes v (< 10^16) as exactly sixteen decimal digits, two at a time from a table.
-    @inline(__always)
-    private static func sixteenDigits(_ v: UInt64, into d: UnsafeMutablePointer<UInt8>) {
-        let pairs: StaticString = """
-            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
-            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
-            8081828384858687888990919293949596979899
-            """
-        let table = pairs.utf8Start
-        var v = v
-        var i = 14
-        while i >= 0 {
-            let pair = Int(truncatingIfNeeded: v % 100) &* 2
-            v /= 100
-            d[i] = table[pair]
-            d[i &+ 1] = table[pair &+ 1]
-            i &-= 2
-        }
+    if e >= 16 || e < -5 {
+      p[0] = d[0]
+      p[1] = UInt8(ascii: ".")
+      p += 2
+      if n > 1 {
+        p.update(from: d + 1, count: n &- 1)
+        p += n &- 1
+      } else {
+        p.pointee = 48
+        p += 1
+      }
+      p.pointee = UInt8(ascii: "e")
+      p += 1
+      if e < 0 {
+        p.pointee = UInt8(ascii: "-")
+        p += 1
+      }
+      let a = abs(e)
+      if a >= 100 {
+        p.pointee = UInt8(truncatingIfNeeded: a / 100) &+ 48
+        p += 1
+      }
+      if a >= 10 {
+        p.pointee = UInt8(truncatingIfNeeded: a / 10 % 10) &+ 48
+        p += 1
+      }
+      p.pointee = UInt8(truncatingIfNeeded: a % 10) &+ 48
+      p += 1
+    } else if e >= 0 {
+      let whole = e &+ 1
+      if n >= whole {
+        p.update(from: d, count: whole)
+        p += whole
+      } else {
+        p.update(from: d, count: n)
+        p.advanced(by: n).update(repeating: 48, count: whole &- n)
+        p += whole
+      }
+      p.pointee = UInt8(ascii: ".")
+      p += 1
+      if n > whole {
+        p.update(from: d + whole, count: n &- whole)
+        p += n &- whole
+      } else {
+        p.pointee = 48
+        p += 1
+      }
+    } else {
+      p[0] = 48
+      p[1] = UInt8(ascii: ".")
+      p += 2
+      p.update(repeating: 48, count: -e &- 1)
+      p += -e &- 1
+      p.update(from: d, count: n)
+      p += n
     }
+    count &+= p - out
+  }
 
-    /// 10^k (0 or infinity beyond the table).
-    @inline(__always)
-    private func power(_ k: Int) -> Double {
-        if k >= -340 && k <= 340 { return powers[k + 340] }
-        return k > 0 ? .infinity : 0
+  /// Writes v (< 10^16) as exactly sixteen decimal digits, two at a time from a table.
+  @inline(__always)
+  private static func sixteenDigits(_ v: UInt64, into d: UnsafeMutablePointer<UInt8>) {
+    let pairs: StaticString = """
+      00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+      40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+      8081828384858687888990919293949596979899
+      """
+    let table = pairs.utf8Start
+    var v = v
+    var i = 14
+    while i >= 0 {
+      let pair = Int(truncatingIfNeeded: v % 100) &* 2
+      v /= 100
+      d[i] = table[pair]
+      d[i &+ 1] = table[pair &+ 1]
+      i &-= 2
     }
+  }
 
-    private static let powerTable: [Double] = (-340...340).map { Double("1e\($0)")! }
+  /// 10^k (0 or infinity beyond the table).
+  @inline(__always)
+  private func power(_ k: Int) -> Double {
+    if k >= -340 && k <= 340 { return powers[k + 340] }
+    return k > 0 ? .infinity : 0
+  }
 
-    func append(_ n: Int) {
-        if n < 0 { append(byte: UInt8(ascii: "-")) }
-        let out = reserve(20)
-        var m = n.magnitude, k = 0
-        repeat {
-            out[k] = UInt8(truncatingIfNeeded: m % 10) &+ 48
-            m /= 10
-            k += 1
-        } while m > 0
-        var digits = UnsafeMutableBufferPointer(start: out, count: k)
-        digits.reverse()
-        count += k
+  private static let powerTable: [Double] = (-340...340).map { Double("1e\($0)")! }
+
+  func append(_ n: Int) {
+    if n < 0 { append(byte: UInt8(ascii: "-")) }
+    let out = reserve(20)
+    var m = n.magnitude
+    var k = 0
+    repeat {
+      out[k] = UInt8(truncatingIfNeeded: m % 10) &+ 48
+      m /= 10
+      k += 1
+    } while m > 0
+    var digits = UnsafeMutableBufferPointer(start: out, count: k)
+    digits.reverse()
+    count += k
+  }
+
+  func append(_ b: Bool) { append(contentsOf: b ? "true" : "false") }
+
+  func append(contentsOf s: StaticString) {
+    let n = s.utf8CodeUnitCount
+    reserve(n).update(from: s.utf8Start, count: n)
+    count += n
+  }
+
+  func append(contentsOf s: String) { append(bytes: Array(s.utf8)) }
+
+  /// Appends bytes formatted earlier (a column value shared by many rows).
+  func append(bytes text: [UInt8]) {
+    text.withUnsafeBufferPointer {
+      reserve($0.count).update(from: $0.baseAddress!, count: $0.count)
     }
+    count += text.count
+  }
 
-    func append(_ b: Bool) { append(contentsOf: b ? "true" : "false") }
+  @inline(__always) func append(byte: UInt8) {
+    reserve(1).pointee = byte
+    count += 1
+  }
 
-    func append(contentsOf s: StaticString) {
-        let n = s.utf8CodeUnitCount
-        reserve(n).update(from: s.utf8Start, count: n)
-        count += n
-    }
+  @inline(__always) func comma() { append(byte: UInt8(ascii: ",")) }
 
-    func append(contentsOf s: String) { append(bytes: Array(s.utf8)) }
-
-    /// Appends bytes formatted earlier (a column value shared by many rows).
-    func append(bytes text: [UInt8]) {
-        text.withUnsafeBufferPointer { reserve($0.count).update(from: $0.baseAddress!, count: $0.count) }
-        count += text.count
-    }
-
-    @inline(__always) func append(byte: UInt8) {
-        reserve(1).pointee = byte
-        count += 1
-    }
-
-    @inline(__always) func comma() { append(byte: UInt8(ascii: ",")) }
-
-    @inline(__always) func newline() { append(byte: UInt8(ascii: "\n")) }
+  @inline(__always) func newline() { append(byte: UInt8(ascii: "\n")) }
 }

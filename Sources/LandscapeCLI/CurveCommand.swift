@@ -4,60 +4,66 @@ import Landscape
 import Plotting
 
 struct CurveCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "curve",
-        abstract: "MSE and L2 (each with the penalty, if any) at evenly spaced t, as CSV.",
-        discussion: "The exact expected losses of the model, relu applied; no sampling. Columns: t,mse,l2.")
+  static let configuration = CommandConfiguration(
+    commandName: "curve",
+    abstract: "MSE and L2 (each with the penalty, if any) at evenly spaced t, as CSV.",
+    discussion:
+      "The exact expected losses of the model, relu applied; no sampling. Columns: t,mse,l2.")
 
-    @OptionGroup var source: CaseOptions
+  @OptionGroup var source: CaseOptions
 
-    @Option(parsing: .unconditional, help: "Number of evenly spaced t values, ends included (at least 2).")
-    var points = 201
+  @Option(
+    parsing: .unconditional, help: "Number of evenly spaced t values, ends included (at least 2).")
+  var points = 201
 
-    @Option(help: "Write the CSV to this file (atomically) instead of standard output.")
-    var csv: String?
+  @Option(help: "Write the CSV to this file (atomically) instead of standard output.")
+  var csv: String?
 
-    @Option(help: "Draw MSE and L2 over t, minima marked, to this file (.png, .svg or .pdf).")
-    var plot: String?
+  @Option(help: "Draw MSE and L2 over t, minima marked, to this file (.png, .svg or .pdf).")
+  var plot: String?
 
-    @Option(help: "The figure's size, WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf).")
-    var size = "1200x800"
+  @Option(help: "The figure's size, WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf).")
+  var size = "1200x800"
 
-    @Option(parsing: .upToNextOption, help: "With --plot: draw the MSE curves of the case and of these case files on one chart.")
-    var overlay: [String] = []
+  @Option(
+    parsing: .upToNextOption,
+    help: "With --plot: draw the MSE curves of the case and of these case files on one chart.")
+  var overlay: [String] = []
 
-    func validate() throws {
-        if !overlay.isEmpty && plot == nil { throw ValidationError("--overlay draws a figure: give --plot FILE.") }
-        if points < 2 { throw ValidationError("--points: \(points) is below 2.") }
-        if points > 100_000_000 { throw ValidationError("--points: \(points) is above 100000000.") }
+  func validate() throws {
+    if !overlay.isEmpty && plot == nil {
+      throw ValidationError("--overlay draws a figure: give --plot FILE.")
     }
+    if points < 2 { throw ValidationError("--points: \(points) is below 2.") }
+    if points > 100_000_000 { throw ValidationError("--points: \(points) is above 100000000.") }
+  }
 
-    func run() throws {
-        let plotSize = try PlotSize.parse(size, field: "--size")
-        if let plot { try Figures.check(plot) }
-        if let csv { try OutputFile.check(csv, field: "--csv") }
-        if !overlay.isEmpty {
-            let cases = try [source.resolve()] + overlay.map { try Case.load(contentsOf: $0) }
-            try Figures.write(Figures.overlayChart(cases), to: plot!, size: plotSize)
-            return
-        }
-        let c = try source.resolve()
-        if let plot { try Figures.write(Figures.lossChart(c), to: plot, size: plotSize) }
-        guard csv != nil || plot == nil else { return }
-        let text = CSVText(capacity: points * 60)
-        text.append(contentsOf: "t,mse,l2\n")
-        for p in LossLandscape(c).curve(points: points) {
-            text.append(p.t)
-            text.comma()
-            text.append(p.mse)
-            text.comma()
-            text.append(p.l2)
-            text.newline()
-        }
-        if let csv {
-            try OutputFile.write([text.bytes], to: csv, field: "--csv")
-        } else {
-            FileHandle.standardOutput.write(Data(text.bytes))
-        }
+  func run() throws {
+    let plotSize = try PlotSize.parse(size, field: "--size")
+    if let plot { try Figures.check(plot) }
+    if let csv { try OutputFile.check(csv, field: "--csv") }
+    if !overlay.isEmpty {
+      let cases = try [source.resolve()] + overlay.map { try Case.load(contentsOf: $0) }
+      try Figures.write(Figures.overlayChart(cases), to: plot!, size: plotSize)
+      return
     }
+    let c = try source.resolve()
+    if let plot { try Figures.write(Figures.lossChart(c), to: plot, size: plotSize) }
+    guard csv != nil || plot == nil else { return }
+    let text = CSVText(capacity: points * 60)
+    text.append(contentsOf: "t,mse,l2\n")
+    for p in LossLandscape(c).curve(points: points) {
+      text.append(p.t)
+      text.comma()
+      text.append(p.mse)
+      text.comma()
+      text.append(p.l2)
+      text.newline()
+    }
+    if let csv {
+      try OutputFile.write([text.bytes], to: csv, field: "--csv")
+    } else {
+      FileHandle.standardOutput.write(Data(text.bytes))
+    }
+  }
 }

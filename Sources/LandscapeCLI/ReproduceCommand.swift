@@ -5,88 +5,112 @@ import Plotting
 import Training
 
 struct ReproduceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "reproduce",
-        abstract: "Render every case into figures and print a summary of their minima.",
-        discussion: """
-            For each case file in --cases: <out>/<name>.png, its MSE and L2 curves with every \
-            minimum marked (and, for a case with a train block, the trained trajectory drawn on \
-            the curve). Also the hierarchy's phase diagram (phase-hierarchy.png) and the paper's \
-            L1 overlay (overlay-l1.png) when single-latent-toy and single-latent-toy-l1 exist.
-            """)
+  static let configuration = CommandConfiguration(
+    commandName: "reproduce",
+    abstract: "Render every case into figures and print a summary of their minima.",
+    discussion: """
+      For each case file in --cases: <out>/<name>.png, its MSE and L2 curves with every \
+      minimum marked (and, for a case with a train block, the trained trajectory drawn on \
+      the curve). Also the hierarchy's phase diagram (phase-hierarchy.png) and the paper's \
+      L1 overlay (overlay-l1.png) when single-latent-toy and single-latent-toy-l1 exist.
+      """)
 
-    @Option(help: "The folder of case files.")
-    var cases = "cases"
+  @Option(help: "The folder of case files.")
+  var cases = "cases"
 
-    @Option(help: "The folder the figures go to (it must exist).")
-    var out = "figures"
+  @Option(help: "The folder the figures go to (it must exist).")
+  var out = "figures"
 
-    @Option(help: "Grid points per axis of the phase diagram.")
-    var phasePoints = 401
+  @Option(help: "Grid points per axis of the phase diagram.")
+  var phasePoints = 401
 
-    func validate() throws {
-        if phasePoints < 2 || phasePoints > 4000 { throw ValidationError("--phase-points: \(phasePoints) is not in 2...4000.") }
+  func validate() throws {
+    if phasePoints < 2 || phasePoints > 4000 {
+      throw ValidationError("--phase-points: \(phasePoints) is not in 2...4000.")
+    }
+  }
+
+  func run() throws {
+    let files = try caseFiles(in: cases)
+    let loaded = try files.map { try Case.load(contentsOf: $0) }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
+      throw CaseError(field: "--out", value: out, reason: "is not an existing folder")
+    }
+    var summary = "case                    loss  minima (t: loss, * global)\n"
+    for c in loaded {
+      // A trained case is drawn over the landscape its training is checked against
+      // (with a learned decoder bias: the optimal-bias landscape).
+      var shown = c
+      var trajectory: [TrajectoryPoint] = []
+      if let plan = c.training {
+        var options = try TrainingOptions(for: c)
+        options.trajectoryInterval = max(1, plan.steps / 60)
+        shown = try TrainingTarget(for: c, options: options).analyticCase
+        trajectory = try Trainer(c, options: options).run().trajectory
+      }
+      let path = (out as NSString).appendingPathComponent("\(c.name).png")
+      try Figures.write(
+        Figures.lossChart(shown, trajectory: trajectory, trainedLoss: c.training?.loss.rawValue),
+        to: path)
+      let landscape = LossLandscape(shown)
+      for kind in LossKind.allCases {
+        let minima = landscape.minima(kind).map {
+          "\(Figures.short($0.t)): \(Figures.short($0.loss))\($0.isGlobal ? "*" : "")"
+        }
+        summary +=
+          pad(kind == .mse ? c.name : "", 24) + pad(kind.rawValue, 6)
+          + minima.joined(separator: ", ") + "\n"
+      }
+      print("rendered \(path)")
     }
 
-    func run() throws {
-        let files = try caseFiles(in: cases)
-        let loaded = try files.map { try Case.load(contentsOf: $0) }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CaseError(field: "--out", value: out, reason: "is not an existing folder")
-        }
-        var summary = "case                    loss  minima (t: loss, * global)\n"
-        for c in loaded {
-            // A trained case is drawn over the landscape its training is checked against
-            // (with a learned decoder bias: the optimal-bias landscape).
-            var shown = c
-            var trajectory: [TrajectoryPoint] = []
-            if let plan = c.training {
-                var options = try TrainingOptions(for: c)
-                options.trajectoryInterval = max(1, plan.steps / 60)
-                shown = try TrainingTarget(for: c, options: options).analyticCase
-                trajectory = try Trainer(c, options: options).run().trajectory
-            }
-            let path = (out as NSString).appendingPathComponent("\(c.name).png")
-            try Figures.write(Figures.lossChart(shown, trajectory: trajectory, trainedLoss: c.training?.loss.rawValue), to: path)
-            let landscape = LossLandscape(shown)
-            for kind in LossKind.allCases {
-                let minima = landscape.minima(kind).map { "\(Figures.short($0.t)): \(Figures.short($0.loss))\($0.isGlobal ? "*" : "")" }
-                summary += pad(kind == .mse ? c.name : "", 24) + pad(kind.rawValue, 6) + minima.joined(separator: ", ") + "\n"
-            }
-            print("rendered \(path)")
-        }
+    let phase = try Sweep(
+      base: try Case.hierarchy(p0: 0, p01: 0),
+      axes: [
+        SweepAxis(name: "p0", from: 0, to: 0.5, count: phasePoints),
+        SweepAxis(name: "p01", from: 0, to: 0.5, count: phasePoints),
+      ])
+    let rows = phase.rows(in: 0..<phase.count, jobs: ProcessInfo.processInfo.activeProcessorCount)
+    var map = try Figures.phaseDiagram(phase, rows: rows, column: "mse_t")
+    map.title =
+      "Two-feature hierarchy: where MSE hedges and where L2 can undo it\nMSE-optimal t (colour) and the L2 regimes found by the sweep (lines)"
+    let phasePath = (out as NSString).appendingPathComponent("phase-hierarchy.png")
+    try Figures.write(map, to: phasePath)
+    print("rendered \(phasePath)")
 
-        let phase = try Sweep(
-            base: try Case.hierarchy(p0: 0, p01: 0),
-            axes: [SweepAxis(name: "p0", from: 0, to: 0.5, count: phasePoints), SweepAxis(name: "p01", from: 0, to: 0.5, count: phasePoints)])
-        let rows = phase.rows(in: 0..<phase.count, jobs: ProcessInfo.processInfo.activeProcessorCount)
-        var map = try Figures.phaseDiagram(phase, rows: rows, column: "mse_t")
-        map.title = "Two-feature hierarchy: where MSE hedges and where L2 can undo it\nMSE-optimal t (colour) and the L2 regimes found by the sweep (lines)"
-        let phasePath = (out as NSString).appendingPathComponent("phase-hierarchy.png")
-        try Figures.write(map, to: phasePath)
-        print("rendered \(phasePath)")
-
-        let pair = ["single-latent-toy", "single-latent-toy-l1"].compactMap { name in loaded.first { $0.name == name } }
-        if pair.count == 2 {
-            let overlayPath = (out as NSString).appendingPathComponent("overlay-l1.png")
-            try Figures.write(
-                Figures.overlayChart(pair, title: "The seed's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),
-                to: overlayPath)
-            print("rendered \(overlayPath)")
-        }
-        print()
-        print(summary, terminator: "")
+    let pair = ["single-latent-toy", "single-latent-toy-l1"].compactMap { name in
+      loaded.first { $0.name == name }
     }
+    if pair.count == 2 {
+      let overlayPath = (out as NSString).appendingPathComponent("overlay-l1.png")
+      try Figures.write(
+        Figures.overlayChart(
+          pair,
+          title: "The seed's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),
+        to: overlayPath)
+      print("rendered \(overlayPath)")
+    }
+    print()
+    print(summary, terminator: "")
+  }
 }
 
 /// The *.json files in a folder, sorted.
 func caseFiles(in folder: String) throws -> [String] {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw CaseError(field: "--cases", value: folder, reason: "is not an existing folder")
-    }
-    let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted()
-    if names.isEmpty { throw CaseError(field: "--cases", value: folder, reason: "holds no .json case files") }
-    return names.map { (folder as NSString).appendingPathComponent($0) }
+  var isDirectory: ObjCBool = false
+  guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory),
+    isDirectory.boolValue
+  else {
+    throw CaseError(field: "--cases", value: folder, reason: "is not an existing folder")
+  }
+  let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+    $0.hasSuffix(".json")
+  }.sorted()
+  if names.isEmpty {
+    throw CaseError(field: "--cases", value: folder, reason: "holds no .json case files")
+  }
+  return names.map { (folder as NSString).appendingPathComponent($0) }
 }

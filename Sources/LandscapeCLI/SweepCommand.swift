@@ -3,254 +3,288 @@ import Foundation
 import Landscape
 
 struct SweepCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sweep",
-        abstract: "Exact minima over a grid of firing probabilities (a phase diagram).",
-        discussion: """
-            Vary one or two probabilities: with the hierarchy shorthand, --p0 A:B:N --p01 A:B:N \
-            (N evenly spaced values from A to B; a plain number holds it fixed); with a case \
-            file, --vary NAME=A:B:N for any pattern name. Each grid point gives the MSE and L2 \
-            global minima, the number of L2 local minima, whether the parent (t = 0) and merged \
-            (t = 1/2) solutions are L2 local minima, and the hedging (child/parent) at the MSE \
-            minimum. Points whose probabilities sum past 1 are skipped. The first axis varies \
-            slowest. CSV columns: the varied names, then \
-            mse_t,mse_loss,l2_t,l2_loss,l2_minima,parent_l2_local,merged_l2_local,hedging.
-            """)
+  static let configuration = CommandConfiguration(
+    commandName: "sweep",
+    abstract: "Exact minima over a grid of firing probabilities (a phase diagram).",
+    discussion: """
+      Vary one or two probabilities: with the hierarchy shorthand, --p0 A:B:N --p01 A:B:N \
+      (N evenly spaced values from A to B; a plain number holds it fixed); with a case \
+      file, --vary NAME=A:B:N for any pattern name. Each grid point gives the MSE and L2 \
+      global minima, the number of L2 local minima, whether the parent (t = 0) and merged \
+      (t = 1/2) solutions are L2 local minima, and the hedging (child/parent) at the MSE \
+      minimum. Points whose probabilities sum past 1 are skipped. The first axis varies \
+      slowest. CSV columns: the varied names, then \
+      mse_t,mse_loss,l2_t,l2_loss,l2_minima,parent_l2_local,merged_l2_local,hedging.
+      """)
 
-    @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")
-    var caseFile: String?
+  @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")
+  var caseFile: String?
 
-    @Option(parsing: .unconditional, help: "Hierarchy: P(parent alone), a number or a grid A:B:N.")
-    var p0: String?
+  @Option(parsing: .unconditional, help: "Hierarchy: P(parent alone), a number or a grid A:B:N.")
+  var p0: String?
 
-    @Option(parsing: .unconditional, help: "Hierarchy: P(parent and child), a number or a grid A:B:N.")
-    var p01: String?
+  @Option(
+    parsing: .unconditional, help: "Hierarchy: P(parent and child), a number or a grid A:B:N.")
+  var p01: String?
 
-    @Option(parsing: .unconditional, help: "Hierarchy: P(child alone), a number or a grid A:B:N (default: no such pattern).")
-    var p1: String?
+  @Option(
+    parsing: .unconditional,
+    help: "Hierarchy: P(child alone), a number or a grid A:B:N (default: no such pattern).")
+  var p1: String?
 
-    @Option(help: "Case file: NAME=A:B:N varies pattern NAME's probability (once or twice).")
-    var vary: [String] = []
+  @Option(help: "Case file: NAME=A:B:N varies pattern NAME's probability (once or twice).")
+  var vary: [String] = []
 
-    @OptionGroup var model: ModelOptions
+  @OptionGroup var model: ModelOptions
 
-    @Option(help: "Write the CSV here (atomically); default: standard output.")
-    var csv: String?
+  @Option(help: "Write the CSV here (atomically); default: standard output.")
+  var csv: String?
 
-    @Option(help: "Draw a heat map of one column to this file (.png, .svg or .pdf).")
-    var plot: String?
+  @Option(help: "Draw a heat map of one column to this file (.png, .svg or .pdf).")
+  var plot: String?
 
-    @Option(help: "The column the heat map colours: mse_t, mse_loss, l2_t, l2_loss, l2_minima or hedging.")
-    var color = "mse_t"
+  @Option(
+    help: "The column the heat map colours: mse_t, mse_loss, l2_t, l2_loss, l2_minima or hedging.")
+  var color = "mse_t"
 
-    @Option(parsing: .unconditional, help: "Worker threads (the default is every core).")
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+  @Option(parsing: .unconditional, help: "Worker threads (the default is every core).")
+  var jobs = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Compute only slice I of N (1-based), for a batch scheduler; concatenated slices make the whole CSV (only slice 1 writes the header).")
-    var shard: String?
+  @Option(
+    help:
+      "Compute only slice I of N (1-based), for a batch scheduler; concatenated slices make the whole CSV (only slice 1 writes the header)."
+  )
+  var shard: String?
 
-    @Flag(help: "Print the compute time on standard error.")
-    var timing = false
+  @Flag(help: "Print the compute time on standard error.")
+  var timing = false
 
-    @Flag(help: "Compute the sweep but write no CSV (with --timing: a benchmark of the minima alone).")
-    var discard = false
+  @Flag(
+    help: "Compute the sweep but write no CSV (with --timing: a benchmark of the minima alone).")
+  var discard = false
 
-    static let colorColumns = ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "hedging"]
+  static let colorColumns = ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "hedging"]
 
-    func validate() throws {
-        if caseFile == nil {
-            guard p0 != nil, p01 != nil else {
-                throw ValidationError("Give a case file with --vary, or the hierarchy shorthand --p0 SPEC --p01 SPEC.")
-            }
-            if !vary.isEmpty { throw ValidationError("--vary goes with a case file; with the shorthand give --p0 A:B:N.") }
-        } else {
-            if p0 != nil || p01 != nil || p1 != nil { throw ValidationError("Give a case file or --p0/--p01/--p1, not both.") }
-            if vary.isEmpty { throw ValidationError("--vary: a case file sweep needs --vary NAME=A:B:N.") }
-        }
-        if jobs < 1 || jobs > 1024 { throw ValidationError("--jobs: \(jobs) is not in 1...1024.") }
-        if !Self.colorColumns.contains(color) {
-            throw ValidationError("--color: \"\(color)\" is not one of \(Self.colorColumns.joined(separator: ", ")).")
-        }
-        if let shard { _ = try Self.parseShard(shard) }
+  func validate() throws {
+    if caseFile == nil {
+      guard p0 != nil, p01 != nil else {
+        throw ValidationError(
+          "Give a case file with --vary, or the hierarchy shorthand --p0 SPEC --p01 SPEC.")
+      }
+      if !vary.isEmpty {
+        throw ValidationError("--vary goes with a case file; with the shorthand give --p0 A:B:N.")
+      }
+    } else {
+      if p0 != nil || p01 != nil || p1 != nil {
+        throw ValidationError("Give a case file or --p0/--p01/--p1, not both.")
+      }
+      if vary.isEmpty {
+        throw ValidationError("--vary: a case file sweep needs --vary NAME=A:B:N.")
+      }
     }
-
-    /// "I/N" with 1 <= I <= N.
-    static func parseShard(_ s: String) throws -> (index: Int, of: Int) {
-        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else {
-            throw ValidationError("--shard: \"\(s)\" is not I/N with 1 <= I <= N.")
-        }
-        return (i, n)
+    if jobs < 1 || jobs > 1024 { throw ValidationError("--jobs: \(jobs) is not in 1...1024.") }
+    if !Self.colorColumns.contains(color) {
+      throw ValidationError(
+        "--color: \"\(color)\" is not one of \(Self.colorColumns.joined(separator: ", ")).")
     }
+    if let shard { _ = try Self.parseShard(shard) }
+  }
 
-    /// A number (a fixed value) or a grid "A:B:N".
-    static func parseSpec(_ s: String, field: String) throws -> (fixed: Double?, axis: SweepAxis?) {
-        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count == 1, let x = Double(s) { return (x, nil) }
-        guard parts.count == 3, let a = Double(parts[0]), let b = Double(parts[1]), let n = Int(parts[2]) else {
-            throw CaseError(field: field, value: "\"\(s)\"", reason: "is not a number or a grid A:B:N")
-        }
-        guard a.isFinite, b.isFinite, (0...1).contains(a), (0...1).contains(b) else {
-            throw CaseError(field: field, value: "\"\(s)\"", reason: "has ends outside [0, 1]")
-        }
-        guard n >= 1, n <= 1_000_000 else {
-            throw CaseError(field: field, value: "\"\(s)\"", reason: "has a count outside 1...1000000")
-        }
-        let name = field.hasPrefix("--") ? String(field.dropFirst(2)) : field
-        return (nil, SweepAxis(name: name, from: a, to: b, count: n))
+  /// "I/N" with 1 <= I <= N.
+  static func parseShard(_ s: String) throws -> (index: Int, of: Int) {
+    let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n
+    else {
+      throw ValidationError("--shard: \"\(s)\" is not I/N with 1 <= I <= N.")
     }
+    return (i, n)
+  }
 
-    func run() throws {
-        let (base, axes) = try resolve()
-        let sweep = try Sweep(base: base, axes: axes)
-        if sweep.count > 100_000_000 {
-            throw CaseError(field: "grid", value: "\(sweep.count) points", reason: "is above 100000000")
-        }
-        if let csv { try OutputFile.check(csv, field: "--csv") }
-        if let plot { try Figures.check(plot) }
-
-        var range = 0..<sweep.count
-        var header = true
-        if let shard {
-            let (i, n) = try Self.parseShard(shard)
-            range = (sweep.count * (i - 1) / n)..<(sweep.count * i / n)
-            header = i == 1
-        }
-        let bar = ProgressBar(total: range.count, label: "sweep")
-        var progress: (@Sendable (Int) -> Void)? = nil
-        if let bar { progress = { bar.update($0) } }
-        let clock = ContinuousClock()
-        let start = clock.now
-        // Each chunk is formatted as soon as it is computed, on the thread that computed it.
-        let writeText = !discard
-        let keepRows = plot != nil
-        let axisText = Self.axisText(sweep)
-        let chunks = sweep.mapChunks(in: range, jobs: jobs, progress: progress) { first, rows in
-            SweepChunk(
-                text: writeText ? Self.csv(rows, first: first, sweep: sweep, axisText: axisText) : nil,
-                skipped: rows.reduce(0) { $0 + ($1 == nil ? 1 : 0) },
-                rows: keepRows ? Array(rows) : [])
-        }
-        let computed = clock.now - start
-        bar?.finish()
-
-        let skipped = chunks.reduce(0) { $0 + $1.skipped }
-        if skipped > 0 {
-            FileHandle.standardError.write(Data("landscape: skipped \(skipped) of \(range.count) points whose probabilities sum past 1\n".utf8))
-        }
-        if writeText {
-            var parts: [[UInt8]] = header ? [Array((Self.columns(sweep).joined(separator: ",") + "\n").utf8)] : []
-            parts += chunks.map { $0.text!.bytes }
-            if let csv {
-                try OutputFile.write(parts, to: csv, field: "--csv")
-            } else if plot == nil {
-                for part in parts { FileHandle.standardOutput.write(Data(part)) }
-            }
-        }
-        if let plot {
-            try SweepFigure.render(sweep: sweep, rows: chunks.flatMap(\.rows), range: range, column: color, to: plot)
-        }
-        if timing {
-            let total = clock.now - start
-            let what = writeText ? "computed and formatted" : "computed"
-            FileHandle.standardError.write(Data("landscape: \(range.count) points \(what) in \(Self.seconds(computed)) s, \(Self.seconds(total)) s with output\n".utf8))
-        }
+  /// A number (a fixed value) or a grid "A:B:N".
+  static func parseSpec(_ s: String, field: String) throws -> (fixed: Double?, axis: SweepAxis?) {
+    let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+    if parts.count == 1, let x = Double(s) { return (x, nil) }
+    guard parts.count == 3, let a = Double(parts[0]), let b = Double(parts[1]),
+      let n = Int(parts[2])
+    else {
+      throw CaseError(field: field, value: "\"\(s)\"", reason: "is not a number or a grid A:B:N")
     }
-
-    /// One computed chunk: its CSV text, how many of its points were skipped, and its rows
-    /// when a figure needs them.
-    struct SweepChunk: @unchecked Sendable {
-        var text: CSVText?
-        var skipped: Int
-        var rows: [SweepRow?]
+    guard a.isFinite, b.isFinite, (0...1).contains(a), (0...1).contains(b) else {
+      throw CaseError(field: field, value: "\"\(s)\"", reason: "has ends outside [0, 1]")
     }
-
-    static func seconds(_ d: Duration) -> String {
-        let (s, atto) = d.components
-        return String(format: "%.4f", Double(s) + Double(atto) * 1e-18)
+    guard n >= 1, n <= 1_000_000 else {
+      throw CaseError(field: field, value: "\"\(s)\"", reason: "has a count outside 1...1000000")
     }
+    let name = field.hasPrefix("--") ? String(field.dropFirst(2)) : field
+    return (nil, SweepAxis(name: name, from: a, to: b, count: n))
+  }
 
-    /// The case and axes the options describe.
-    func resolve() throws -> (Case, [SweepAxis]) {
-        if let caseFile {
-            let c = try model.applied(to: Case.load(contentsOf: caseFile), checked: false)
-            var axes: [SweepAxis] = []
-            for v in vary {
-                let parts = v.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else {
-                    throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
-                }
-                let spec = try Self.parseSpec(String(parts[1]), field: String(parts[0]))
-                guard let axis = spec.axis else {
-                    throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
-                }
-                axes.append(axis)
-            }
-            // Validate with the varied probabilities at zero (their sum is checked per point).
-            var probe = c
-            for axis in axes {
-                if let j = probe.patterns.firstIndex(where: { $0.name == axis.name }) { probe.patterns[j].probability = 0 }
-            }
-            try probe.validate()
-            return (c, axes)
+  func run() throws {
+    let (base, axes) = try resolve()
+    let sweep = try Sweep(base: base, axes: axes)
+    if sweep.count > 100_000_000 {
+      throw CaseError(field: "grid", value: "\(sweep.count) points", reason: "is above 100000000")
+    }
+    if let csv { try OutputFile.check(csv, field: "--csv") }
+    if let plot { try Figures.check(plot) }
+
+    var range = 0..<sweep.count
+    var header = true
+    if let shard {
+      let (i, n) = try Self.parseShard(shard)
+      range = (sweep.count * (i - 1) / n)..<(sweep.count * i / n)
+      header = i == 1
+    }
+    let bar = ProgressBar(total: range.count, label: "sweep")
+    var progress: (@Sendable (Int) -> Void)? = nil
+    if let bar { progress = { bar.update($0) } }
+    let clock = ContinuousClock()
+    let start = clock.now
+    // Each chunk is formatted as soon as it is computed, on the thread that computed it.
+    let writeText = !discard
+    let keepRows = plot != nil
+    let axisText = Self.axisText(sweep)
+    let chunks = sweep.mapChunks(in: range, jobs: jobs, progress: progress) { first, rows in
+      SweepChunk(
+        text: writeText ? Self.csv(rows, first: first, sweep: sweep, axisText: axisText) : nil,
+        skipped: rows.reduce(0) { $0 + ($1 == nil ? 1 : 0) },
+        rows: keepRows ? Array(rows) : [])
+    }
+    let computed = clock.now - start
+    bar?.finish()
+
+    let skipped = chunks.reduce(0) { $0 + $1.skipped }
+    if skipped > 0 {
+      FileHandle.standardError.write(
+        Data(
+          "landscape: skipped \(skipped) of \(range.count) points whose probabilities sum past 1\n"
+            .utf8))
+    }
+    if writeText {
+      var parts: [[UInt8]] =
+        header ? [Array((Self.columns(sweep).joined(separator: ",") + "\n").utf8)] : []
+      parts += chunks.map { $0.text!.bytes }
+      if let csv {
+        try OutputFile.write(parts, to: csv, field: "--csv")
+      } else if plot == nil {
+        for part in parts { FileHandle.standardOutput.write(Data(part)) }
+      }
+    }
+    if let plot {
+      try SweepFigure.render(
+        sweep: sweep, rows: chunks.flatMap(\.rows), range: range, column: color, to: plot)
+    }
+    if timing {
+      let total = clock.now - start
+      let what = writeText ? "computed and formatted" : "computed"
+      FileHandle.standardError.write(
+        Data(
+          "landscape: \(range.count) points \(what) in \(Self.seconds(computed)) s, \(Self.seconds(total)) s with output\n"
+            .utf8))
+    }
+  }
+
+  /// One computed chunk: its CSV text, how many of its points were skipped, and its rows
+  /// when a figure needs them.
+  struct SweepChunk: @unchecked Sendable {
+    var text: CSVText?
+    var skipped: Int
+    var rows: [SweepRow?]
+  }
+
+  static func seconds(_ d: Duration) -> String {
+    let (s, atto) = d.components
+    return String(format: "%.4f", Double(s) + Double(atto) * 1e-18)
+  }
+
+  /// The case and axes the options describe.
+  func resolve() throws -> (Case, [SweepAxis]) {
+    if let caseFile {
+      let c = try model.applied(to: Case.load(contentsOf: caseFile), checked: false)
+      var axes: [SweepAxis] = []
+      for v in vary {
+        let parts = v.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2 else {
+          throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
         }
-        var fixed: [String: Double] = [:]
-        var axes: [SweepAxis] = []
-        for (flag, value) in [("--p0", p0), ("--p01", p01), ("--p1", p1)] {
-            guard let value else { continue }
-            let spec = try Self.parseSpec(value, field: flag)
-            if let x = spec.fixed { fixed[flag] = x }
-            if let axis = spec.axis { axes.append(axis) }
+        let spec = try Self.parseSpec(String(parts[1]), field: String(parts[0]))
+        guard let axis = spec.axis else {
+          throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
         }
-        if axes.isEmpty { throw ValidationError("Give a grid A:B:N to --p0, --p01 or --p1.") }
-        let c = try model.hierarchy(
-            p0: fixed["--p0"] ?? 0, p01: fixed["--p01"] ?? 0, p1: p1 == nil ? nil : (fixed["--p1"] ?? 0))
-        return (c, axes)
-    }
-
-    /// The CSV header: the varied probabilities, then the minima's columns.
-    static func columns(_ sweep: Sweep) -> [String] {
-        sweep.axes.map(\.name) + ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "parent_l2_local", "merged_l2_local", "hedging"]
-    }
-
-    /// Each axis value formatted once ("0.25,"), to be copied into every row that has it.
-    static func axisText(_ sweep: Sweep) -> [[[UInt8]]] {
-        sweep.axes.map { axis in
-            axis.values.map { v in
-                let text = CSVText()
-                text.append(v)
-                text.comma()
-                return text.bytes
-            }
+        axes.append(axis)
+      }
+      // Validate with the varied probabilities at zero (their sum is checked per point).
+      var probe = c
+      for axis in axes {
+        if let j = probe.patterns.firstIndex(where: { $0.name == axis.name }) {
+          probe.patterns[j].probability = 0
         }
+      }
+      try probe.validate()
+      return (c, axes)
     }
+    var fixed: [String: Double] = [:]
+    var axes: [SweepAxis] = []
+    for (flag, value) in [("--p0", p0), ("--p01", p01), ("--p1", p1)] {
+      guard let value else { continue }
+      let spec = try Self.parseSpec(value, field: flag)
+      if let x = spec.fixed { fixed[flag] = x }
+      if let axis = spec.axis { axes.append(axis) }
+    }
+    if axes.isEmpty { throw ValidationError("Give a grid A:B:N to --p0, --p01 or --p1.") }
+    let c = try model.hierarchy(
+      p0: fixed["--p0"] ?? 0, p01: fixed["--p01"] ?? 0, p1: p1 == nil ? nil : (fixed["--p1"] ?? 0))
+    return (c, axes)
+  }
 
-    /// The CSV rows of one chunk (skipped points leave no row).
-    static func csv(_ rows: UnsafeBufferPointer<SweepRow?>, first: Int, sweep: Sweep, axisText: [[[UInt8]]]) -> CSVText {
-        let text = CSVText(capacity: rows.count * 140)
-        let inner = sweep.axes.count == 2 ? sweep.axes[1].values.count : 1
-        for (k, row) in rows.enumerated() {
-            guard let row else { continue }
-            let i = first + k
-            text.append(bytes: axisText[0][i / inner])
-            if axisText.count == 2 { text.append(bytes: axisText[1][i % inner]) }
-            text.append(row.mseT)
-            text.comma()
-            text.append(row.mseLoss)
-            text.comma()
-            text.append(row.l2T)
-            text.comma()
-            text.append(row.l2Loss)
-            text.comma()
-            text.append(row.l2Minima)
-            text.comma()
-            text.append(row.parentL2Local)
-            text.comma()
-            text.append(row.mergedL2Local)
-            text.comma()
-            text.append(row.hedging)
-            text.newline()
-        }
-        return text
+  /// The CSV header: the varied probabilities, then the minima's columns.
+  static func columns(_ sweep: Sweep) -> [String] {
+    sweep.axes.map(\.name) + [
+      "mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "parent_l2_local", "merged_l2_local",
+      "hedging",
+    ]
+  }
+
+  /// Each axis value formatted once ("0.25,"), to be copied into every row that has it.
+  static func axisText(_ sweep: Sweep) -> [[[UInt8]]] {
+    sweep.axes.map { axis in
+      axis.values.map { v in
+        let text = CSVText()
+        text.append(v)
+        text.comma()
+        return text.bytes
+      }
     }
+  }
+
+  /// The CSV rows of one chunk (skipped points leave no row).
+  static func csv(
+    _ rows: UnsafeBufferPointer<SweepRow?>, first: Int, sweep: Sweep, axisText: [[[UInt8]]]
+  ) -> CSVText {
+    let text = CSVText(capacity: rows.count * 140)
+    let inner = sweep.axes.count == 2 ? sweep.axes[1].values.count : 1
+    for (k, row) in rows.enumerated() {
+      guard let row else { continue }
+      let i = first + k
+      text.append(bytes: axisText[0][i / inner])
+      if axisText.count == 2 { text.append(bytes: axisText[1][i % inner]) }
+      text.append(row.mseT)
+      text.comma()
+      text.append(row.mseLoss)
+      text.comma()
+      text.append(row.l2T)
+      text.comma()
+      text.append(row.l2Loss)
+      text.comma()
+      text.append(row.l2Minima)
+      text.comma()
+      text.append(row.parentL2Local)
+      text.comma()
+      text.append(row.mergedL2Local)
+      text.comma()
+      text.append(row.hedging)
+      text.newline()
+    }
+    return text
+  }
 }

@@ -4,206 +4,240 @@ import Landscape
 import Training
 
 struct TrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "train",
-        abstract: "Train a tied single-latent SAE with Adam on samples of a case; report where it lands.",
-        discussion: """
-            Samples activations from the case (GSL's MT19937, seeded; a batch's pattern \
-            counts drawn from one multinomial), embeds the features in d dimensions through \
-            a seeded random orthonormal basis, and trains with Adam on MSE, L2 or snap loss \
-            (MSE, then L2 from --snap-at). Defaults come from the case file's train block, \
-            else from the built-in plan; the L1 penalty is the case's (--l1). Reports the \
-            learned latent in feature coordinates, the closest t on the path, the decoder \
-            bias, the exact expected loss of the learned latent with the case's bias \
-            setting (MSE for MSE training, L2 for L2 and snap; sae_loss: the trained SAE's \
-            own, its learned biases included) and the samples per second of the step loop.
-            """)
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract:
+      "Train a tied single-latent SAE with Adam on samples of a case; report where it lands.",
+    discussion: """
+      Samples activations from the case (GSL's MT19937, seeded; a batch's pattern \
+      counts drawn from one multinomial), embeds the features in d dimensions through \
+      a seeded random orthonormal basis, and trains with Adam on MSE, L2 or snap loss \
+      (MSE, then L2 from --snap-at). Defaults come from the case file's train block, \
+      else from the built-in plan; the L1 penalty is the case's (--l1). Reports the \
+      learned latent in feature coordinates, the closest t on the path, the decoder \
+      bias, the exact expected loss of the learned latent with the case's bias \
+      setting (MSE for MSE training, L2 for L2 and snap; sae_loss: the trained SAE's \
+      own, its learned biases included) and the samples per second of the step loop.
+      """)
 
-    @OptionGroup var source: CaseOptions
+  @OptionGroup var source: CaseOptions
 
-    @Option(help: "The loss: mse, l2 or snap (MSE, then L2 from --snap-at).")
-    var loss: String?
+  @Option(help: "The loss: mse, l2 or snap (MSE, then L2 from --snap-at).")
+  var loss: String?
 
-    @Option(parsing: .unconditional, help: "Adam steps.")
-    var steps: Int?
+  @Option(parsing: .unconditional, help: "Adam steps.")
+  var steps: Int?
 
-    @Option(parsing: .unconditional, help: "Samples per batch.")
-    var batch: Int?
+  @Option(parsing: .unconditional, help: "Samples per batch.")
+  var batch: Int?
 
-    @Option(parsing: .unconditional, help: "Adam's learning rate.")
-    var lr: Double?
+  @Option(parsing: .unconditional, help: "Adam's learning rate.")
+  var lr: Double?
 
-    @Option(parsing: .unconditional, help: "Adam's beta1, in [0, 1).")
-    var beta1: Double?
+  @Option(parsing: .unconditional, help: "Adam's beta1, in [0, 1).")
+  var beta1: Double?
 
-    @Option(parsing: .unconditional, help: "Adam's beta2, in [0, 1).")
-    var beta2: Double?
+  @Option(parsing: .unconditional, help: "Adam's beta2, in [0, 1).")
+  var beta2: Double?
 
-    @Option(parsing: .unconditional, help: "The random seed, in 0...4294967295.")
-    var seed: Int?
+  @Option(parsing: .unconditional, help: "The random seed, in 0...4294967295.")
+  var seed: Int?
 
-    @Option(parsing: .unconditional, help: "Embedding dimension d (at least the number of features; default the number of features).")
-    var dim: Int?
+  @Option(
+    parsing: .unconditional,
+    help: "Embedding dimension d (at least the number of features; default the number of features)."
+  )
+  var dim: Int?
 
-    @Option(name: .customLong("init"), parsing: .unconditional, help: "Start on the path at this t.")
-    var initialT: Double?
+  @Option(name: .customLong("init"), parsing: .unconditional, help: "Start on the path at this t.")
+  var initialT: Double?
 
-    @Option(parsing: .unconditional, help: "Standard deviation of Gaussian noise added to the initial weights.")
-    var initNoise: Double?
+  @Option(
+    parsing: .unconditional,
+    help: "Standard deviation of Gaussian noise added to the initial weights.")
+  var initNoise: Double?
 
-    @Option(parsing: .unconditional, help: "Snap loss: the step that switches MSE to L2 (default: half the steps).")
-    var snapAt: Int?
+  @Option(
+    parsing: .unconditional,
+    help: "Snap loss: the step that switches MSE to L2 (default: half the steps).")
+  var snapAt: Int?
 
-    @Option(help: "The SAE's learned biases: none, decoder (b_dec) or both (b_dec and b_enc).")
-    var biases: String?
+  @Option(help: "The SAE's learned biases: none, decoder (b_dec) or both (b_dec and b_enc).")
+  var biases: String?
 
-    @Option(help: "How a batch is drawn: counts (one multinomial of the pattern counts) or samples (every sample: slow, the reference).")
-    var sampling: String?
+  @Option(
+    help:
+      "How a batch is drawn: counts (one multinomial of the pattern counts) or samples (every sample: slow, the reference)."
+  )
+  var sampling: String?
 
-    @Flag(help: "Print JSON: t, latent, bias, loss, samples_per_second and more.")
-    var json = false
+  @Flag(help: "Print JSON: t, latent, bias, loss, samples_per_second and more.")
+  var json = false
 
-    @Option(help: "Write the trajectory (step,t,loss,kind) to this CSV file (atomically).")
-    var trajectory: String?
+  @Option(help: "Write the trajectory (step,t,loss,kind) to this CSV file (atomically).")
+  var trajectory: String?
 
-    @Option(parsing: .unconditional, help: "Trajectory: record every this many steps (default: steps / 1000, at least 1).")
-    var trajectoryEvery: Int?
+  @Option(
+    parsing: .unconditional,
+    help: "Trajectory: record every this many steps (default: steps / 1000, at least 1).")
+  var trajectoryEvery: Int?
 
-    func validate() throws {
-        if let loss, TrainingPlan.Loss(rawValue: loss) == nil {
-            throw ValidationError("--loss: \"\(loss)\" is not one of mse, l2, snap")
-        }
-        if let sampling, TrainingOptions.Sampling(rawValue: sampling) == nil {
-            throw ValidationError("--sampling: \"\(sampling)\" is not one of counts, samples")
-        }
-        if let biases, TrainingPlan.Biases(rawValue: biases) == nil {
-            throw ValidationError("--biases: \"\(biases)\" is not one of none, decoder, both")
-        }
-        try positive("--steps", steps, limit: 100_000_000)
-        try positive("--batch", batch, limit: Int(UInt32.max))
-        try positive("--dim", dim, limit: 100_000)
-        try positive("--trajectory-every", trajectoryEvery, limit: Int.max)
-        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr: \(lr) is not a finite number > 0") }
-        for (flag, beta) in [("--beta1", beta1), ("--beta2", beta2)] {
-            if let beta, !(beta >= 0 && beta < 1) { throw ValidationError("\(flag): \(beta) is not in [0, 1)") }
-        }
-        if let seed, !(0...Int(UInt32.max)).contains(seed) {
-            throw ValidationError("--seed: \(seed) is not in 0...4294967295")
-        }
-        if let initialT, !initialT.isFinite { throw ValidationError("--init: \(initialT) is not finite") }
-        if let initNoise, !(initNoise.isFinite && initNoise >= 0) {
-            throw ValidationError("--init-noise: \(initNoise) is not a finite number >= 0")
-        }
-        if let snapAt {
-            if snapAt < 0 { throw ValidationError("--snap-at: \(snapAt) is not a whole number >= 0") }
-            if let steps, snapAt > steps { throw ValidationError("--snap-at: \(snapAt) is above --steps \(steps)") }
-        }
-        if trajectoryEvery != nil && trajectory == nil {
-            throw ValidationError("--trajectory-every: needs --trajectory FILE.csv")
-        }
+  func validate() throws {
+    if let loss, TrainingPlan.Loss(rawValue: loss) == nil {
+      throw ValidationError("--loss: \"\(loss)\" is not one of mse, l2, snap")
     }
-
-    private func positive(_ flag: String, _ value: Int?, limit: Int) throws {
-        guard let value else { return }
-        if value < 1 { throw ValidationError("\(flag): \(value) is not a positive whole number") }
-        if value > limit { throw ValidationError("\(flag): \(value) is above \(limit)") }
+    if let sampling, TrainingOptions.Sampling(rawValue: sampling) == nil {
+      throw ValidationError("--sampling: \"\(sampling)\" is not one of counts, samples")
     }
-
-    /// The options: the case's train block (or the defaults), overridden by the flags.
-    func options(for c: Case) throws -> TrainingOptions {
-        var o = try TrainingOptions(for: c)
-        if let loss { o.loss = TrainingPlan.Loss(rawValue: loss)! }
-        if let steps { o.steps = steps }
-        if let batch { o.batch = batch }
-        if let lr { o.learningRate = lr }
-        if let beta1 { o.beta1 = beta1 }
-        if let beta2 { o.beta2 = beta2 }
-        if let seed { o.seed = UInt64(seed) }
-        if let dim { o.dimension = dim }
-        if let initialT { o.initialT = initialT }
-        if let initNoise { o.initialNoise = initNoise }
-        if let snapAt { o.snapAt = snapAt }
-        if let biases { o.biases = TrainingPlan.Biases(rawValue: biases)! }
-        if let sampling { o.sampling = TrainingOptions.Sampling(rawValue: sampling)! }
-        if trajectory != nil { o.trajectoryInterval = trajectoryEvery ?? max(1, o.steps / 1000) }
-        return o
+    if let biases, TrainingPlan.Biases(rawValue: biases) == nil {
+      throw ValidationError("--biases: \"\(biases)\" is not one of none, decoder, both")
     }
-
-    func run() throws {
-        let c = try source.resolve()
-        if let trajectory { try OutputFile.check(trajectory, field: "--trajectory") }
-        let trainer: Trainer
-        do {
-            trainer = try Trainer(c, options: try options(for: c))
-        } catch let e as CaseError {
-            throw CaseError(field: flagName(e.field), value: e.value, reason: e.reason)
-        }
-        let bar = ProgressBar(total: trainer.options.steps, label: "training \(c.name)")
-        let result = trainer.run(progress: bar.map { bar in { bar.update($0.step) } })
-        bar?.finish()
-        if let trajectory {
-            var text = "step,t,loss,kind\n"
-            for p in result.trajectory { text += "\(p.step),\(p.t),\(p.loss),\(p.kind.rawValue)\n" }
-            try OutputFile.write(Data(text.utf8), to: trajectory, field: "--trajectory")
-        }
-        print(json ? Self.json(c, trainer.options, result) : Self.text(c, trainer.options, result), terminator: "")
+    try positive("--steps", steps, limit: 100_000_000)
+    try positive("--batch", batch, limit: Int(UInt32.max))
+    try positive("--dim", dim, limit: 100_000)
+    try positive("--trajectory-every", trajectoryEvery, limit: Int.max)
+    if let lr, !(lr.isFinite && lr > 0) {
+      throw ValidationError("--lr: \(lr) is not a finite number > 0")
     }
-
-    /// The flag for a `train.*` field the flags set, else the field.
-    private func flagName(_ field: String) -> String {
-        let flags: [String: (String, Bool)] = [
-            "train.steps": ("--steps", steps != nil), "train.batch": ("--batch", batch != nil),
-            "train.lr": ("--lr", lr != nil), "train.beta1": ("--beta1", beta1 != nil),
-            "train.beta2": ("--beta2", beta2 != nil), "train.seed": ("--seed", seed != nil),
-            "train.dim": ("--dim", dim != nil), "train.init": ("--init", initialT != nil),
-            "train.init_noise": ("--init-noise", initNoise != nil),
-            "train.snap_at": ("--snap-at", snapAt != nil), "train.l1": ("--l1", true),
-        ]
-        if let (flag, given) = flags[field], given { return flag }
-        return field
+    for (flag, beta) in [("--beta1", beta1), ("--beta2", beta2)] {
+      if let beta, !(beta >= 0 && beta < 1) {
+        throw ValidationError("\(flag): \(beta) is not in [0, 1)")
+      }
     }
-
-    static func json(_ c: Case, _ o: TrainingOptions, _ r: TrainingResult) -> String {
-        func object(_ v: [Double]) -> String {
-            "{" + zip(c.features, v).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ") + "}"
-        }
-        var out = "{\"case\": \(jsonString(c.name)),\n"
-        out += " \"t\": \(jsonNumber(r.t)),\n"
-        out += " \"latent\": \(object(r.latent)),\n"
-        out += " \"bias\": \(r.decoderBias.map(object) ?? "null"),\n"
-        out += " \"loss\": \(jsonNumber(r.loss)),\n"
-        out += " \"samples_per_second\": \(jsonNumber(r.samplesPerSecond)),\n"
-        out += " \"loss_kind\": \"\(r.lossKind.rawValue)\", \"case_bias\": \"\(c.bias.rawValue)\",\n"
-        out += " \"sae_loss\": \(jsonNumber(r.saeLoss)), \"cosine\": \(jsonNumber(r.cosine)),"
-        out += " \"encoder_bias\": \(r.encoderBias.map(jsonNumber) ?? "null"),\n"
-        out += " \"training\": {\"loss\": \"\(o.loss.rawValue)\", \"steps\": \(o.steps), \"batch\": \(o.batch),"
-        out += " \"lr\": \(jsonNumber(o.learningRate)), \"beta1\": \(jsonNumber(o.beta1)), \"beta2\": \(jsonNumber(o.beta2)),"
-        out += " \"seed\": \(o.seed), \"dim\": \(r.embedding.dimension), \"init\": \(jsonNumber(o.initialT)),"
-        out += " \"init_noise\": \(jsonNumber(o.initialNoise)), \"snap_at\": \(o.loss == .snap ? "\(o.switchStep)" : "null"),"
-        out += " \"bias\": \"\(o.biases.rawValue)\", \"l1\": \(jsonNumber(o.l1)),"
-        out += " \"sampling\": \"\(o.sampling.rawValue)\", \"seconds\": \(jsonNumber(r.seconds))}}\n"
-        return out
+    if let seed, !(0...Int(UInt32.max)).contains(seed) {
+      throw ValidationError("--seed: \(seed) is not in 0...4294967295")
     }
-
-    static func text(_ c: Case, _ o: TrainingOptions, _ r: TrainingResult) -> String {
-        func list(_ v: [Double]) -> String { zip(c.features, v).map { "\($0) \($1)" }.joined(separator: ", ") }
-        var out = "\(c.name): \(c.title)\n"
-        var how = "\(o.loss.rawValue.uppercased()) training"
-        if o.loss == .snap { how += " (L2 from step \(o.switchStep))" }
-        how += ", \(o.steps) steps of \(o.batch), lr \(o.learningRate), seed \(o.seed), d = \(r.embedding.dimension)"
-        if o.biases != .none { how += ", biases \(o.biases.rawValue)" }
-        if o.l1 > 0 { how += ", L1 \(o.l1)" }
-        if o.sampling == .samples { how += ", every sample drawn" }
-        out += how + "\n"
-        out += "latent:         \(list(r.latent))\n"
-        out += "t:              \(r.t) (cosine \(r.cosine))\n"
-        out += "decoder bias:   \(r.decoderBias.map(list) ?? "none")\n"
-        if let b = r.encoderBias { out += "encoder bias:   \(b)\n" }
-        out += "loss:           \(r.loss) (exact \(r.lossKind.rawValue.uppercased()) of the latent, case bias \(c.bias.rawValue))\n"
-        if o.biases != .none {
-            out += "SAE loss:       \(r.saeLoss) (exact, with the learned biases)\n"
-        }
-        out += "samples/second: \(String(format: "%.4g", r.samplesPerSecond)) (\(String(format: "%.3g", r.seconds)) s)\n"
-        return out
+    if let initialT, !initialT.isFinite {
+      throw ValidationError("--init: \(initialT) is not finite")
     }
+    if let initNoise, !(initNoise.isFinite && initNoise >= 0) {
+      throw ValidationError("--init-noise: \(initNoise) is not a finite number >= 0")
+    }
+    if let snapAt {
+      if snapAt < 0 { throw ValidationError("--snap-at: \(snapAt) is not a whole number >= 0") }
+      if let steps, snapAt > steps {
+        throw ValidationError("--snap-at: \(snapAt) is above --steps \(steps)")
+      }
+    }
+    if trajectoryEvery != nil && trajectory == nil {
+      throw ValidationError("--trajectory-every: needs --trajectory FILE.csv")
+    }
+  }
+
+  private func positive(_ flag: String, _ value: Int?, limit: Int) throws {
+    guard let value else { return }
+    if value < 1 { throw ValidationError("\(flag): \(value) is not a positive whole number") }
+    if value > limit { throw ValidationError("\(flag): \(value) is above \(limit)") }
+  }
+
+  /// The options: the case's train block (or the defaults), overridden by the flags.
+  func options(for c: Case) throws -> TrainingOptions {
+    var o = try TrainingOptions(for: c)
+    if let loss { o.loss = TrainingPlan.Loss(rawValue: loss)! }
+    if let steps { o.steps = steps }
+    if let batch { o.batch = batch }
+    if let lr { o.learningRate = lr }
+    if let beta1 { o.beta1 = beta1 }
+    if let beta2 { o.beta2 = beta2 }
+    if let seed { o.seed = UInt64(seed) }
+    if let dim { o.dimension = dim }
+    if let initialT { o.initialT = initialT }
+    if let initNoise { o.initialNoise = initNoise }
+    if let snapAt { o.snapAt = snapAt }
+    if let biases { o.biases = TrainingPlan.Biases(rawValue: biases)! }
+    if let sampling { o.sampling = TrainingOptions.Sampling(rawValue: sampling)! }
+    if trajectory != nil { o.trajectoryInterval = trajectoryEvery ?? max(1, o.steps / 1000) }
+    return o
+  }
+
+  func run() throws {
+    let c = try source.resolve()
+    if let trajectory { try OutputFile.check(trajectory, field: "--trajectory") }
+    let trainer: Trainer
+    do {
+      trainer = try Trainer(c, options: try options(for: c))
+    } catch let e as CaseError {
+      throw CaseError(field: flagName(e.field), value: e.value, reason: e.reason)
+    }
+    let bar = ProgressBar(total: trainer.options.steps, label: "training \(c.name)")
+    let result = trainer.run(progress: bar.map { bar in { bar.update($0.step) } })
+    bar?.finish()
+    if let trajectory {
+      var text = "step,t,loss,kind\n"
+      for p in result.trajectory { text += "\(p.step),\(p.t),\(p.loss),\(p.kind.rawValue)\n" }
+      try OutputFile.write(Data(text.utf8), to: trajectory, field: "--trajectory")
+    }
+    print(
+      json ? Self.json(c, trainer.options, result) : Self.text(c, trainer.options, result),
+      terminator: "")
+  }
+
+  /// The flag for a `train.*` field the flags set, else the field.
+  private func flagName(_ field: String) -> String {
+    let flags: [String: (String, Bool)] = [
+      "train.steps": ("--steps", steps != nil), "train.batch": ("--batch", batch != nil),
+      "train.lr": ("--lr", lr != nil), "train.beta1": ("--beta1", beta1 != nil),
+      "train.beta2": ("--beta2", beta2 != nil), "train.seed": ("--seed", seed != nil),
+      "train.dim": ("--dim", dim != nil), "train.init": ("--init", initialT != nil),
+      "train.init_noise": ("--init-noise", initNoise != nil),
+      "train.snap_at": ("--snap-at", snapAt != nil), "train.l1": ("--l1", true),
+    ]
+    if let (flag, given) = flags[field], given { return flag }
+    return field
+  }
+
+  static func json(_ c: Case, _ o: TrainingOptions, _ r: TrainingResult) -> String {
+    func object(_ v: [Double]) -> String {
+      "{"
+        + zip(c.features, v).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
+        + "}"
+    }
+    var out = "{\"case\": \(jsonString(c.name)),\n"
+    out += " \"t\": \(jsonNumber(r.t)),\n"
+    out += " \"latent\": \(object(r.latent)),\n"
+    out += " \"bias\": \(r.decoderBias.map(object) ?? "null"),\n"
+    out += " \"loss\": \(jsonNumber(r.loss)),\n"
+    out += " \"samples_per_second\": \(jsonNumber(r.samplesPerSecond)),\n"
+    out += " \"loss_kind\": \"\(r.lossKind.rawValue)\", \"case_bias\": \"\(c.bias.rawValue)\",\n"
+    out += " \"sae_loss\": \(jsonNumber(r.saeLoss)), \"cosine\": \(jsonNumber(r.cosine)),"
+    out += " \"encoder_bias\": \(r.encoderBias.map(jsonNumber) ?? "null"),\n"
+    out +=
+      " \"training\": {\"loss\": \"\(o.loss.rawValue)\", \"steps\": \(o.steps), \"batch\": \(o.batch),"
+    out +=
+      " \"lr\": \(jsonNumber(o.learningRate)), \"beta1\": \(jsonNumber(o.beta1)), \"beta2\": \(jsonNumber(o.beta2)),"
+    out +=
+      " \"seed\": \(o.seed), \"dim\": \(r.embedding.dimension), \"init\": \(jsonNumber(o.initialT)),"
+    out +=
+      " \"init_noise\": \(jsonNumber(o.initialNoise)), \"snap_at\": \(o.loss == .snap ? "\(o.switchStep)" : "null"),"
+    out += " \"bias\": \"\(o.biases.rawValue)\", \"l1\": \(jsonNumber(o.l1)),"
+    out += " \"sampling\": \"\(o.sampling.rawValue)\", \"seconds\": \(jsonNumber(r.seconds))}}\n"
+    return out
+  }
+
+  static func text(_ c: Case, _ o: TrainingOptions, _ r: TrainingResult) -> String {
+    func list(_ v: [Double]) -> String {
+      zip(c.features, v).map { "\($0) \($1)" }.joined(separator: ", ")
+    }
+    var out = "\(c.name): \(c.title)\n"
+    var how = "\(o.loss.rawValue.uppercased()) training"
+    if o.loss == .snap { how += " (L2 from step \(o.switchStep))" }
+    how +=
+      ", \(o.steps) steps of \(o.batch), lr \(o.learningRate), seed \(o.seed), d = \(r.embedding.dimension)"
+    if o.biases != .none { how += ", biases \(o.biases.rawValue)" }
+    if o.l1 > 0 { how += ", L1 \(o.l1)" }
+    if o.sampling == .samples { how += ", every sample drawn" }
+    out += how + "\n"
+    out += "latent:         \(list(r.latent))\n"
+    out += "t:              \(r.t) (cosine \(r.cosine))\n"
+    out += "decoder bias:   \(r.decoderBias.map(list) ?? "none")\n"
+    if let b = r.encoderBias { out += "encoder bias:   \(b)\n" }
+    out +=
+      "loss:           \(r.loss) (exact \(r.lossKind.rawValue.uppercased()) of the latent, case bias \(c.bias.rawValue))\n"
+    if o.biases != .none {
+      out += "SAE loss:       \(r.saeLoss) (exact, with the learned biases)\n"
+    }
+    out +=
+      "samples/second: \(String(format: "%.4g", r.samplesPerSecond)) (\(String(format: "%.3g", r.seconds)) s)\n"
+    return out
+  }
 }

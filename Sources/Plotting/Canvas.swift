@@ -31,7 +31,10 @@ struct Canvas {
     // less than their area so that they stay readable.
     let ratio = min(Double(size.width) / 1200, Double(size.height) / 800)
     scale = ratio >= 1 ? ratio : pow(ratio, 0.6)
-    var xmin = 0.0, xmax = 0.0, ymin = 0.0, ymax = 0.0
+    var xmin = 0.0
+    var xmax = 0.0
+    var ymin = 0.0
+    var ymax = 0.0
     c_plgspa(&xmin, &xmax, &ymin, &ymax)
     let widthMM = xmax - xmin
     pixelsPerMM = widthMM > 0 ? Double(size.width) / widthMM : 72 / 25.4
@@ -61,9 +64,13 @@ struct Canvas {
   func viewport(left: Double, right: Double, top: Double, bottom: Double) -> (
     left: Double, right: Double, top: Double, bottom: Double
   ) {
-    let w = Double(size.width), h = Double(size.height)
+    let w = Double(size.width)
+    let h = Double(size.height)
     func snap(_ v: Double) -> Double { v.rounded(.down) + 0.5 }
-    let l = snap(left), r = snap(w - right), t = snap(top), b = snap(h - bottom)
+    let l = snap(left)
+    let r = snap(w - right)
+    let t = snap(top)
+    let b = snap(h - bottom)
     c_plvpor(l / w, r / w, 1 - b / h, 1 - t / h)
     return (l, r, t, b)
   }
@@ -127,7 +134,13 @@ struct Canvas {
 final class ColorTable {
   /// Colours with a fixed index.
   enum Fixed: PLINT {
-    case background = 0, ink = 1, grid = 2, guide = 3, border = 4, scratch = 5, missing = 6
+    case background = 0
+    case ink = 1
+    case grid = 2
+    case guide = 3
+    case border = 4
+    case scratch = 5
+    case missing = 6
     case muted = 7
   }
 
@@ -175,7 +188,9 @@ struct Ticks {
     // Among the nice steps near `raw`, the one whose tick count is closest to `target`
     // (the larger step on ties).
     func count(_ step: Double) -> Int {
-      Int((range.upperBound / step + 1e-9).rounded(.down) - (range.lowerBound / step - 1e-9).rounded(.up)) + 1
+      Int(
+        (range.upperBound / step + 1e-9).rounded(.down)
+          - (range.lowerBound / step - 1e-9).rounded(.up)) + 1
     }
     var best = (mantissa: 10.0, step: 10 * magnitude)
     for m in [10.0, 5.0, 2.5, 2.0, 1.0, 0.5] {

@@ -51,7 +51,8 @@ extension LineChart {
       right != nil
       ? m.pad + axisLabel + m.gap + rightTickWidth + m.gap + m.tick
       : max(1.5 * m.em, lastX + m.pad)
-    let w = Double(canvas.size.width), h = Double(canvas.size.height)
+    let w = Double(canvas.size.width)
+    let h = Double(canvas.size.height)
     let titleRoom = canvas.titleWidth(left: marginLeft, right: w - marginRight, metrics: m)
     let marginTop = m.titleHeight(title, width: titleRoom)
     let marginBottom = m.pad + axisLabel + m.gap + m.font + m.gap + m.tick
@@ -75,14 +76,17 @@ extension LineChart {
       let labelWidth = m.textWidth(g.label, scale: 0.85)
       let onLeft = column + 0.4 * m.em + labelWidth > frame.right - 0.3 * m.em
       let cx = onLeft ? column - 0.4 * m.em - labelWidth / 2 : column + 0.4 * m.em + labelWidth / 2
-      o.addRect(centre: (cx, frame.top + 1.2 * m.em), width: labelWidth, height: 0.85 * m.font, weight: 2)
+      o.addRect(
+        centre: (cx, frame.top + 1.2 * m.em), width: labelWidth, height: 0.85 * m.font, weight: 2)
     }
     for s in series {
       let pts = zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1, axis: s.axis)) }
       switch s.style.stroke {
       case .line: o.addPolyline(pts)
       case .points(let r):
-        for p in pts { o.addRect(centre: p, width: 2 * r * scale, height: 2 * r * scale, weight: 1) }
+        for p in pts {
+          o.addRect(centre: p, width: 2 * r * scale, height: 2 * r * scale, weight: 1)
+        }
       }
     }
     for mark in markers {
@@ -98,7 +102,8 @@ extension LineChart {
     var entries = series.filter { !$0.name.isEmpty }.map(LegendEntry.init)
     if markers.contains(where: \.isEmphasized) {
       entries.append(
-        LegendEntry(text: "global minimum", sample: .symbol(.ink, glyph: "●", scale: 1.0, count: 1)))
+        LegendEntry(text: "global minimum", sample: .symbol(.ink, glyph: "●", scale: 1.0, count: 1))
+      )
     }
     if markers.contains(where: { !$0.isEmphasized }) {
       entries.append(
@@ -123,7 +128,8 @@ extension LineChart {
     let entries = legendEntries
     var plan = LegendPlan(
       entries, position: legend, frame: lay.frame,
-      obstacles: dataObstacles(lay.frame, scale: canvas.scale, metrics: m), metrics: m, page: canvas.size)
+      obstacles: dataObstacles(lay.frame, scale: canvas.scale, metrics: m), metrics: m,
+      page: canvas.size)
     let canGrow = leftRange == nil && (rightLabel == nil || rightRange == nil)
     if !entries.isEmpty && legend == .automatic && canGrow
       && plan.cost(dataObstacles(lay.frame, scale: canvas.scale, metrics: m)) > 0
@@ -142,7 +148,8 @@ extension LineChart {
         lay = layout(left: left, right: right, canvas: canvas, metrics: m)
         plan = LegendPlan(
           entries, position: legend, frame: lay.frame,
-          obstacles: dataObstacles(lay.frame, scale: canvas.scale, metrics: m), metrics: m, page: canvas.size)
+          obstacles: dataObstacles(lay.frame, scale: canvas.scale, metrics: m), metrics: m,
+          page: canvas.size)
       }
     }
 
@@ -268,7 +275,8 @@ extension LineChart {
           (column + diagonal + w / 2, row + diagonal + h / 2),
         ]
         for (index, (cx0, cy)) in candidates.enumerated() {
-          let lo = frame.left + w / 2 + 0.3 * m.em, hi = frame.right - w / 2 - 0.3 * m.em
+          let lo = frame.left + w / 2 + 0.3 * m.em
+          let hi = frame.right - w / 2 - 0.3 * m.em
           let cx = lo <= hi ? min(max(cx0, lo), hi) : cx0
           guard cy - h / 2 >= frame.top + 0.2 * m.em, cy + h / 2 <= frame.bottom - 0.2 * m.em
           else { continue }
@@ -342,11 +350,13 @@ enum Viridis {
     let t = min(1, max(0, f.isNaN ? 0 : f)) * Double(anchors.count - 1)
     let i = min(anchors.count - 2, Int(t))
     let u = t - Double(i)
-    let a = anchors[i], b = anchors[i + 1]
+    let a = anchors[i]
+    let b = anchors[i + 1]
     func mix(_ p: UInt8, _ q: UInt8) -> UInt8 {
       UInt8((Double(p) + (Double(q) - Double(p)) * u).rounded())
     }
-    return PlotColor(red: mix(a.red, b.red), green: mix(a.green, b.green), blue: mix(a.blue, b.blue))
+    return PlotColor(
+      red: mix(a.red, b.red), green: mix(a.green, b.green), blue: mix(a.blue, b.blue))
   }
 }
 
@@ -383,7 +393,8 @@ extension HeatMap {
     let axisLabel = 1.6 * m.em
     let barWidth = 1.3 * m.em
     let barGap = 1.6 * m.em
-    let w = Double(canvas.size.width), h = Double(canvas.size.height)
+    let w = Double(canvas.size.width)
+    let h = Double(canvas.size.height)
     let marginLeft = m.pad + axisLabel + m.gap + yTickWidth + m.gap + m.tick
     let marginRight =
       barGap + barWidth + m.tick + m.gap + zTickWidth + m.gap + axisLabel + m.pad
@@ -431,8 +442,10 @@ extension HeatMap {
         }
         canvas.colors.set(ColorTable.Fixed.scratch.rawValue, color)
         canvas.use(.scratch)
-        let x0 = xEdges[i], x1 = min(xEdges[end] + overlapX, x.upperBound)
-        let y0 = yEdges[j], y1 = min(yEdges[j + 1] + overlapY, y.upperBound)
+        let x0 = xEdges[i]
+        let x1 = min(xEdges[end] + overlapX, x.upperBound)
+        let y0 = yEdges[j]
+        let y1 = min(yEdges[j + 1] + overlapY, y.upperBound)
         canvas.polygon([x0, x1, x1, x0], [y0, y0, y1, y1])
         i = end
       }
@@ -470,7 +483,8 @@ extension HeatMap {
     canvas.drawTitle(title, width: titleRoom, metrics: m)
 
     // Legend for the overlays.
-    let entries = legend == .hidden ? [] : overlays.filter { !$0.name.isEmpty }.map(LegendEntry.init)
+    let entries =
+      legend == .hidden ? [] : overlays.filter { !$0.name.isEmpty }.map(LegendEntry.init)
     let plan = LegendPlan(
       entries, position: legend, frame: frame, obstacles: obstacles, metrics: m, page: canvas.size)
     canvas.drawLegend(plan, frame: frame, metrics: m)

@@ -41,7 +41,9 @@ struct Metrics {
 
   /// For each title line from the bottom one up: the line, its text scale (shrunk to fit
   /// `width` pixels) and the distance of its centre above the frame in pixels.
-  func titlePlacement(_ title: String, width: Double) -> [(line: String, scale: Double, centre: Double)] {
+  func titlePlacement(_ title: String, width: Double) -> [(
+    line: String, scale: Double, centre: Double
+  )] {
     let lines = title.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       .filter { !$0.isEmpty }
     var y = 0.8 * em
@@ -78,7 +80,8 @@ extension Canvas {
   }
 
   /// Draws tick labels along one side ("b", "l" or "r") of the current viewport.
-  func drawTickLabels(_ ticks: Ticks, range: ClosedRange<Double>, side: String, metrics m: Metrics) {
+  func drawTickLabels(_ ticks: Ticks, range: ClosedRange<Double>, side: String, metrics m: Metrics)
+  {
     use(.ink)
     let span = range.upperBound - range.lowerBound
     let disp = (m.tick + m.gap) / m.em
@@ -135,11 +138,18 @@ extension Canvas {
   func pageCoordinates(
     clip: (left: Double, right: Double, top: Double, bottom: Double)? = nil, _ body: () -> Void
   ) {
-    var vx0 = 0.0, vx1 = 0.0, vy0 = 0.0, vy1 = 0.0
-    var wx0 = 0.0, wx1 = 0.0, wy0 = 0.0, wy1 = 0.0
+    var vx0 = 0.0
+    var vx1 = 0.0
+    var vy0 = 0.0
+    var vy1 = 0.0
+    var wx0 = 0.0
+    var wx1 = 0.0
+    var wy0 = 0.0
+    var wy1 = 0.0
     c_plgvpd(&vx0, &vx1, &vy0, &vy1)
     c_plgvpw(&wx0, &wx1, &wy0, &wy1)
-    let w = Double(size.width), h = Double(size.height)
+    let w = Double(size.width)
+    let h = Double(size.height)
     let c = clip ?? (vx0 * w, vx1 * w, (1 - vy1) * h, (1 - vy0) * h)
     c_plvpor(c.left / w, c.right / w, 1 - c.bottom / h, 1 - c.top / h)
     c_plwind(c.left, c.right, h - c.bottom, h - c.top)
@@ -170,18 +180,22 @@ struct Obstacles {
 
   /// Adds a filled rectangle centred on `centre`, sampled every 4 pixels.
   mutating func addRect(centre: (Double, Double), width: Double, height: Double, weight: Double) {
-    let nx = max(1, Int(width / 4)), ny = max(1, Int(height / 4))
+    let nx = max(1, Int(width / 4))
+    let ny = max(1, Int(height / 4))
     for i in 0...nx {
       for j in 0...ny {
         points.append(
-          (centre.0 - width / 2 + width * Double(i) / Double(nx),
-            centre.1 - height / 2 + height * Double(j) / Double(ny), weight))
+          (
+            centre.0 - width / 2 + width * Double(i) / Double(nx),
+            centre.1 - height / 2 + height * Double(j) / Double(ny), weight
+          ))
       }
     }
   }
 
   /// The total weight inside the rectangle (pixel edges), grown by `margin` on each side.
-  func cost(left: Double, right: Double, top: Double, bottom: Double, margin: Double = 2) -> Double {
+  func cost(left: Double, right: Double, top: Double, bottom: Double, margin: Double = 2) -> Double
+  {
     var sum = 0.0
     for p in points
     where p.x >= left - margin && p.x <= right + margin && p.y >= top - margin
@@ -249,7 +263,8 @@ struct LegendPlan {
   static func box(
     corner: LegendPosition, size: (width: Double, height: Double), frame: PlotFrame
   ) -> (left: Double, right: Double, top: Double, bottom: Double) {
-    let fw = frame.right - frame.left, fh = frame.bottom - frame.top
+    let fw = frame.right - frame.left
+    let fh = frame.bottom - frame.top
     let isLeft = corner == .upperLeft || corner == .lowerLeft
     let isTop = corner == .upperLeft || corner == .upperRight || corner == .automatic
     let left = isLeft ? frame.left + inset.x * fw : frame.right - inset.x * fw - size.width
@@ -290,7 +305,8 @@ extension Canvas {
   func drawLegend(_ plan: LegendPlan, frame: PlotFrame, metrics m: Metrics) {
     let entries = plan.entries
     guard !entries.isEmpty, plan.corner != .hidden else { return }
-    let frameWidth = frame.right - frame.left, frameHeight = frame.bottom - frame.top
+    let frameWidth = frame.right - frame.left
+    let frameHeight = frame.bottom - frame.top
 
     // Light samples (e.g. white lines over a heat map) get a dark legend box.
     func isLight(_ c: PlotColor) -> Bool {
@@ -337,7 +353,8 @@ extension Canvas {
       }
     }
     let sampleWidth = LegendPlan.sampleWidth(m)
-    var width: PLFLT = 0, height: PLFLT = 0
+    var width: PLFLT = 0
+    var height: PLFLT = 0
     textScale(1)
     c_plwidth(max(0.5, scale))
     dash(.solid)

@@ -27,7 +27,8 @@ public enum PlotError: Error, Sendable, Hashable, CustomStringConvertible {
       let shown = ext.isEmpty ? "no extension" : "unknown extension \"\(ext)\""
       return "\(shown) in \"\(path)\" (use .png, .svg or .pdf)"
     case .invalidSize(let size):
-      return "size: \(size) is not within \(PlotSize.allowed.lowerBound)...\(PlotSize.allowed.upperBound)"
+      return
+        "size: \(size) is not within \(PlotSize.allowed.lowerBound)...\(PlotSize.allowed.upperBound)"
     case .invalidData(let field, let problem):
       return "\(field): \(problem)"
     case .missingDirectory(let path):

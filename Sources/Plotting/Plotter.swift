@@ -84,7 +84,8 @@ public enum Plotter {
   /// - Returns: "pngcairo", "svgcairo" or "pdfcairo".
   /// - Throws: `PlotError.unknownExtension` for anything else.
   public static func device(for path: String) throws(PlotError) -> String {
-    let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+    let name =
+      path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
     let ext = name.lastIndex(of: ".").map { String(name[$0...]) } ?? ""
     switch ext.lowercased() {
     case ".png": return "pngcairo"
@@ -206,7 +207,8 @@ extension Plotter {
     defer { buffer.deallocate() }
     // Opaque white, in case the device leaves pixels alone.
     buffer.initializeMemory(as: UInt8.self, repeating: 255, count: count)
-    let frame = try runSession(device: "memcairo", file: nil, memory: buffer, size: size, draw: draw)
+    let frame = try runSession(
+      device: "memcairo", file: nil, memory: buffer, size: size, draw: draw)
     let pixels = [UInt8](UnsafeRawBufferPointer(start: buffer, count: count))
     return Raster(width: size.width, height: size.height, pixels: pixels, frame: frame)
   }

@@ -21,7 +21,8 @@ private func checkFinite(_ values: [Double], _ field: String) throws(PlotError) 
 private func checkRange(_ range: ClosedRange<Double>?, _ field: String) throws(PlotError) {
   guard let r = range else { return }
   guard r.lowerBound.isFinite, r.upperBound.isFinite, r.lowerBound < r.upperBound else {
-    throw invalid(field, "\(r.lowerBound)...\(r.upperBound) is not a finite range of positive width")
+    throw invalid(
+      field, "\(r.lowerBound)...\(r.upperBound) is not a finite range of positive width")
   }
 }
 

@@ -16,298 +16,312 @@ import _CGSL
 /// a fixed order (basis, initial noise, one multinomial per step), so a run is
 /// reproducible bit for bit from its seed.
 public struct Trainer: Sendable {
-    /// The case whose activations are sampled.
-    public let source: Case
-    /// How to train.
-    public let options: TrainingOptions
+  /// The case whose activations are sampled.
+  public let source: Case
+  /// How to train.
+  public let options: TrainingOptions
 
-    /// - Parameters:
-    ///   - source: the case (validated again here).
-    ///   - options: the settings (validated here).
-    /// - Throws: `CaseError` naming the first bad case field or option.
-    public init(_ source: Case, options: TrainingOptions) throws {
-        try source.validate()
-        try options.validate(featureCount: source.features.count)
-        self.source = source
-        self.options = options
+  /// - Parameters:
+  ///   - source: the case (validated again here).
+  ///   - options: the settings (validated here).
+  /// - Throws: `CaseError` naming the first bad case field or option.
+  public init(_ source: Case, options: TrainingOptions) throws {
+    try source.validate()
+    try options.validate(featureCount: source.features.count)
+    self.source = source
+    self.options = options
+  }
+
+  /// A trainer with the case's own `train` block (or the defaults) and L1 penalty.
+  public init(_ source: Case) throws {
+    try self.init(source, options: TrainingOptions(for: source))
+  }
+
+  /// Runs the training.
+  ///
+  /// - Parameter progress: called every steps / 100 steps (at least every step) with
+  ///   how far the run is; it must not be used to stop the run.
+  /// - Returns: the learned SAE and what it means on the case's path.
+  public func run(progress: ((TrainingProgress) -> Void)? = nil) -> TrainingResult {
+    let k = source.features.count
+    let d = options.dimension ?? k
+    let random = RandomSource(seed: options.seed)
+    let embedding = FeatureEmbedding(featureCount: k, dimension: d, random: random)
+
+    // The categories: the case's patterns, then "nothing fires".
+    let categories = source.patterns.count + 1
+    let activations = UnsafeMutableBufferPointer<Double>.allocate(capacity: categories * d)
+    let probabilities = UnsafeMutableBufferPointer<Double>.allocate(capacity: categories)
+    let counts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: categories)
+    defer {
+      activations.deallocate()
+      probabilities.deallocate()
+      counts.deallocate()
+    }
+    activations.initialize(repeating: 0)
+    counts.initialize(repeating: 0)
+    for (j, pattern) in source.patterns.enumerated() {
+      let x = embedding.embed(pattern.magnitudes)
+      for i in 0..<d { activations[j * d + i] = x[i] }
+      probabilities[j] = pattern.probability
+    }
+    probabilities[categories - 1] = source.nothingProbability
+
+    var w = embedding.embed(source.path.direction(at: options.initialT))
+    if options.initialNoise > 0 {
+      for i in 0..<d { w[i] += options.initialNoise * random.gaussian() }
+    }
+    let hasDecoder = options.biases != .none
+    let hasEncoder = options.biases == .both
+    var state = KernelState(dimension: d)
+    state.load(
+      TiedSAE(
+        weights: w, decoderBias: hasDecoder ? [Double](repeating: 0, count: d) : nil,
+        encoderBias: hasEncoder ? 0 : nil))
+
+    // The per-sample reference sampler's table (probabilities validated: >= 0, not all 0).
+    let table =
+      options.sampling == .samples
+      ? gsl_ran_discrete_preproc(categories, probabilities.baseAddress) : nil
+    if options.sampling == .samples && table == nil {
+      fatalError("gsl_ran_discrete_preproc failed")
+    }
+    defer { if let table { gsl_ran_discrete_free(table) } }
+
+    var adam = Adam(dimension: d, options: options)
+    defer { adam.deallocate() }
+
+    let steps = options.steps
+    let batch = UInt32(options.batch)
+    let inverseBatch = 1 / Double(options.batch)
+    let l1 = options.l1
+    let switchStep = options.loss == .snap ? options.switchStep : (options.loss == .mse ? steps : 0)
+    let progressEvery = max(1, steps / 100)
+    let trajectoryEvery = options.trajectoryInterval ?? 0
+    var trajectory: [TrajectoryPoint] = []
+    if trajectoryEvery > 0 { trajectory.reserveCapacity(steps / trajectoryEvery + 2) }
+
+    func record(step: Int) {
+      let kind = options.lossKind(atStep: min(step, steps - 1))
+      let sae = state.sae()
+      let nearest = source.path.nearestT(to: embedding.project(sae.latent))
+      trajectory.append(
+        TrajectoryPoint(
+          step: step, t: nearest.t, loss: expectedLoss(sae, kind, activations, probabilities, d),
+          kind: kind))
     }
 
-    /// A trainer with the case's own `train` block (or the defaults) and L1 penalty.
-    public init(_ source: Case) throws {
-        try self.init(source, options: TrainingOptions(for: source))
+    let clock = ContinuousClock()
+    let start = clock.now
+    for step in 0..<steps {
+      if trajectoryEvery > 0 && step % trajectoryEvery == 0 { record(step: step) }
+      let kind: LossKind = step < switchStep ? .mse : .l2
+      state.normalise()
+      var batchLoss = 0.0
+      if let table {
+        for _ in 0..<options.batch {
+          let j = random.discrete(table)
+          batchLoss += state.accumulate(
+            x: activations.baseAddress! + j * d, weight: inverseBatch, kind: kind, l1: l1)
+        }
+      } else {
+        random.multinomial(
+          batch, probabilities: probabilities.baseAddress!, counts: counts.baseAddress!,
+          categories: categories)
+        for j in 0..<categories where counts[j] > 0 {
+          batchLoss += state.accumulate(
+            x: activations.baseAddress! + j * d, weight: Double(counts[j]) * inverseBatch,
+            kind: kind, l1: l1)
+        }
+      }
+      state.finishGradient()
+      adam.update(&state)
+      if let progress, (step + 1) % progressEvery == 0 || step + 1 == steps {
+        progress(TrainingProgress(step: step + 1, steps: steps, kind: kind, batchLoss: batchLoss))
+      }
     }
+    let elapsed = clock.now - start
+    state.normalise()
+    if trajectoryEvery > 0 { record(step: steps) }
 
-    /// Runs the training.
-    ///
-    /// - Parameter progress: called every steps / 100 steps (at least every step) with
-    ///   how far the run is; it must not be used to stop the run.
-    /// - Returns: the learned SAE and what it means on the case's path.
-    public func run(progress: ((TrainingProgress) -> Void)? = nil) -> TrainingResult {
-        let k = source.features.count
-        let d = options.dimension ?? k
-        let random = RandomSource(seed: options.seed)
-        let embedding = FeatureEmbedding(featureCount: k, dimension: d, random: random)
+    let sae = state.sae()
+    let projected = embedding.project(sae.latent)
+    let inPlane = projected.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    let unit = projected.map { $0 / inPlane }
+    let nearest = source.path.nearestT(to: projected)
+    let kind = options.finalLossKind
+    let exact = source.losses(atLatent: unit)
+    let seconds =
+      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    return TrainingResult(
+      sae: sae, embedding: embedding, latent: projected, t: nearest.t, cosine: nearest.cosine,
+      decoderBias: sae.decoderBias.map(embedding.project), encoderBias: sae.encoderBias,
+      lossKind: kind, loss: kind == .mse ? exact.mse : exact.l2,
+      saeLoss: expectedLoss(sae, kind, activations, probabilities, d),
+      seconds: seconds,
+      samplesPerSecond: Double(steps) * Double(options.batch) / max(seconds, 1e-12),
+      trajectory: trajectory)
+  }
 
-        // The categories: the case's patterns, then "nothing fires".
-        let categories = source.patterns.count + 1
-        let activations = UnsafeMutableBufferPointer<Double>.allocate(capacity: categories * d)
-        let probabilities = UnsafeMutableBufferPointer<Double>.allocate(capacity: categories)
-        let counts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: categories)
-        defer {
-            activations.deallocate()
-            probabilities.deallocate()
-            counts.deallocate()
-        }
-        activations.initialize(repeating: 0)
-        counts.initialize(repeating: 0)
-        for (j, pattern) in source.patterns.enumerated() {
-            let x = embedding.embed(pattern.magnitudes)
-            for i in 0..<d { activations[j * d + i] = x[i] }
-            probabilities[j] = pattern.probability
-        }
-        probabilities[categories - 1] = source.nothingProbability
-
-        var w = embedding.embed(source.path.direction(at: options.initialT))
-        if options.initialNoise > 0 {
-            for i in 0..<d { w[i] += options.initialNoise * random.gaussian() }
-        }
-        let hasDecoder = options.biases != .none
-        let hasEncoder = options.biases == .both
-        var state = KernelState(dimension: d)
-        state.load(
-            TiedSAE(
-                weights: w, decoderBias: hasDecoder ? [Double](repeating: 0, count: d) : nil,
-                encoderBias: hasEncoder ? 0 : nil))
-
-        // The per-sample reference sampler's table (probabilities validated: >= 0, not all 0).
-        let table = options.sampling == .samples
-            ? gsl_ran_discrete_preproc(categories, probabilities.baseAddress) : nil
-        if options.sampling == .samples && table == nil { fatalError("gsl_ran_discrete_preproc failed") }
-        defer { if let table { gsl_ran_discrete_free(table) } }
-
-        var adam = Adam(dimension: d, options: options)
-        defer { adam.deallocate() }
-
-        let steps = options.steps
-        let batch = UInt32(options.batch)
-        let inverseBatch = 1 / Double(options.batch)
-        let l1 = options.l1
-        let switchStep = options.loss == .snap ? options.switchStep : (options.loss == .mse ? steps : 0)
-        let progressEvery = max(1, steps / 100)
-        let trajectoryEvery = options.trajectoryInterval ?? 0
-        var trajectory: [TrajectoryPoint] = []
-        if trajectoryEvery > 0 { trajectory.reserveCapacity(steps / trajectoryEvery + 2) }
-
-        func record(step: Int) {
-            let kind = options.lossKind(atStep: min(step, steps - 1))
-            let sae = state.sae()
-            let nearest = source.path.nearestT(to: embedding.project(sae.latent))
-            trajectory.append(
-                TrajectoryPoint(step: step, t: nearest.t, loss: expectedLoss(sae, kind, activations, probabilities, d), kind: kind))
-        }
-
-        let clock = ContinuousClock()
-        let start = clock.now
-        for step in 0..<steps {
-            if trajectoryEvery > 0 && step % trajectoryEvery == 0 { record(step: step) }
-            let kind: LossKind = step < switchStep ? .mse : .l2
-            state.normalise()
-            var batchLoss = 0.0
-            if let table {
-                for _ in 0..<options.batch {
-                    let j = random.discrete(table)
-                    batchLoss += state.accumulate(
-                        x: activations.baseAddress! + j * d, weight: inverseBatch, kind: kind, l1: l1)
-                }
-            } else {
-                random.multinomial(
-                    batch, probabilities: probabilities.baseAddress!, counts: counts.baseAddress!, categories: categories)
-                for j in 0..<categories where counts[j] > 0 {
-                    batchLoss += state.accumulate(
-                        x: activations.baseAddress! + j * d, weight: Double(counts[j]) * inverseBatch, kind: kind, l1: l1)
-                }
-            }
-            state.finishGradient()
-            adam.update(&state)
-            if let progress, (step + 1) % progressEvery == 0 || step + 1 == steps {
-                progress(TrainingProgress(step: step + 1, steps: steps, kind: kind, batchLoss: batchLoss))
-            }
-        }
-        let elapsed = clock.now - start
-        state.normalise()
-        if trajectoryEvery > 0 { record(step: steps) }
-
-        let sae = state.sae()
-        let projected = embedding.project(sae.latent)
-        let inPlane = projected.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let unit = projected.map { $0 / inPlane }
-        let nearest = source.path.nearestT(to: projected)
-        let kind = options.finalLossKind
-        let exact = source.losses(atLatent: unit)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return TrainingResult(
-            sae: sae, embedding: embedding, latent: projected, t: nearest.t, cosine: nearest.cosine,
-            decoderBias: sae.decoderBias.map(embedding.project), encoderBias: sae.encoderBias,
-            lossKind: kind, loss: kind == .mse ? exact.mse : exact.l2,
-            saeLoss: expectedLoss(sae, kind, activations, probabilities, d),
-            seconds: seconds,
-            samplesPerSecond: Double(steps) * Double(options.batch) / max(seconds, 1e-12),
-            trajectory: trajectory)
+  /// The exact expected loss of an SAE over the case's patterns (nothing included).
+  private func expectedLoss(
+    _ sae: TiedSAE, _ kind: LossKind, _ activations: UnsafeMutableBufferPointer<Double>,
+    _ probabilities: UnsafeMutableBufferPointer<Double>, _ d: Int
+  ) -> Double {
+    var state = KernelState(dimension: d)
+    state.load(sae)
+    var total = 0.0
+    for j in 0..<probabilities.count where probabilities[j] > 0 {
+      total += state.accumulate(
+        x: activations.baseAddress! + j * d, weight: probabilities[j], kind: kind, l1: options.l1)
     }
-
-    /// The exact expected loss of an SAE over the case's patterns (nothing included).
-    private func expectedLoss(
-        _ sae: TiedSAE, _ kind: LossKind, _ activations: UnsafeMutableBufferPointer<Double>,
-        _ probabilities: UnsafeMutableBufferPointer<Double>, _ d: Int
-    ) -> Double {
-        var state = KernelState(dimension: d)
-        state.load(sae)
-        var total = 0.0
-        for j in 0..<probabilities.count where probabilities[j] > 0 {
-            total += state.accumulate(x: activations.baseAddress! + j * d, weight: probabilities[j], kind: kind, l1: options.l1)
-        }
-        return total
-    }
+    return total
+  }
 }
 
 /// Adam's moment estimates for w, b_dec and b_enc, preallocated.
 struct Adam {
-    let d: Int
-    let learningRate, beta1, beta2, epsilon: Double
-    let m: UnsafeMutableBufferPointer<Double>
-    let v: UnsafeMutableBufferPointer<Double>
-    var mEncoder = 0.0, vEncoder = 0.0
-    /// beta1^t and beta2^t.
-    var power1 = 1.0, power2 = 1.0
+  let d: Int
+  let learningRate, beta1, beta2, epsilon: Double
+  let m: UnsafeMutableBufferPointer<Double>
+  let v: UnsafeMutableBufferPointer<Double>
+  var mEncoder = 0.0, vEncoder = 0.0
+  /// beta1^t and beta2^t.
+  var power1 = 1.0, power2 = 1.0
 
-    /// Buffers of 2 d moments each (w, then b_dec), zeroed.
-    init(dimension d: Int, options: TrainingOptions) {
-        self.d = d
-        learningRate = options.learningRate
-        beta1 = options.beta1
-        beta2 = options.beta2
-        epsilon = options.epsilon
-        m = .allocate(capacity: 2 * max(d, 1))
-        v = .allocate(capacity: 2 * max(d, 1))
-        m.initialize(repeating: 0)
-        v.initialize(repeating: 0)
-    }
+  /// Buffers of 2 d moments each (w, then b_dec), zeroed.
+  init(dimension d: Int, options: TrainingOptions) {
+    self.d = d
+    learningRate = options.learningRate
+    beta1 = options.beta1
+    beta2 = options.beta2
+    epsilon = options.epsilon
+    m = .allocate(capacity: 2 * max(d, 1))
+    v = .allocate(capacity: 2 * max(d, 1))
+    m.initialize(repeating: 0)
+    v.initialize(repeating: 0)
+  }
 
-    func deallocate() {
-        m.deallocate()
-        v.deallocate()
-    }
+  func deallocate() {
+    m.deallocate()
+    v.deallocate()
+  }
 
-    /// One Adam step on the parameters from the gradient the kernel holds:
-    ///
-    ///     m = beta1 m + (1 - beta1) g,  v = beta2 v + (1 - beta2) g^2
-    ///     theta -= lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
-    @inline(__always) mutating func update(_ state: inout KernelState) {
-        power1 *= beta1
-        power2 *= beta2
-        let stepSize = learningRate / (1 - power1)
-        let correction2 = 1 / (1 - power2)
-        let b1 = beta1, b2 = beta2, c1 = 1 - beta1, c2 = 1 - beta2, eps = epsilon
-        @inline(__always) func move(_ g: Double, _ m: inout Double, _ v: inout Double) -> Double {
-            m = b1 * m + c1 * g
-            v = b2 * v + c2 * g * g
-            return stepSize * m / ((v * correction2).squareRoot() + eps)
-        }
-        for i in 0..<d { state.w[i] -= move(state.gradW[i], &m[i], &v[i]) }
-        if state.hasDecoder {
-            for i in 0..<d { state.decoder[i] -= move(state.gradDecoder[i], &m[d + i], &v[d + i]) }
-        }
-        if state.hasEncoder { state.encoder -= move(state.gradEncoder, &mEncoder, &vEncoder) }
+  /// One Adam step on the parameters from the gradient the kernel holds:
+  ///
+  ///     m = beta1 m + (1 - beta1) g,  v = beta2 v + (1 - beta2) g^2
+  ///     theta -= lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
+  @inline(__always) mutating func update(_ state: inout KernelState) {
+    power1 *= beta1
+    power2 *= beta2
+    let stepSize = learningRate / (1 - power1)
+    let correction2 = 1 / (1 - power2)
+    let b1 = beta1
+    let b2 = beta2
+    let c1 = 1 - beta1
+    let c2 = 1 - beta2
+    let eps = epsilon
+    @inline(__always) func move(_ g: Double, _ m: inout Double, _ v: inout Double) -> Double {
+      m = b1 * m + c1 * g
+      v = b2 * v + c2 * g * g
+      return stepSize * m / ((v * correction2).squareRoot() + eps)
     }
+    for i in 0..<d { state.w[i] -= move(state.gradW[i], &m[i], &v[i]) }
+    if state.hasDecoder {
+      for i in 0..<d { state.decoder[i] -= move(state.gradDecoder[i], &m[d + i], &v[d + i]) }
+    }
+    if state.hasEncoder { state.encoder -= move(state.gradEncoder, &mEncoder, &vEncoder) }
+  }
 }
 
 /// How far a run is, for a progress display.
 public struct TrainingProgress: Sendable, Hashable {
-    /// Steps done, in 1...steps.
-    public var step: Int
-    /// The run's total steps.
-    public var steps: Int
-    /// The loss of the step just done.
-    public var kind: LossKind
-    /// That step's batch mean loss.
-    public var batchLoss: Double
+  /// Steps done, in 1...steps.
+  public var step: Int
+  /// The run's total steps.
+  public var steps: Int
+  /// The loss of the step just done.
+  public var kind: LossKind
+  /// That step's batch mean loss.
+  public var batchLoss: Double
 }
 
 /// One point of a run's trajectory.
 public struct TrajectoryPoint: Sendable, Hashable {
-    /// Steps done before this point (0: the initial SAE).
-    public var step: Int
-    /// The path's t closest to the latent.
-    public var t: Double
-    /// The exact expected loss (`kind`) of the SAE as it stands, its learned biases
-    /// included.
-    public var loss: Double
-    /// The loss the next step trains on (for the final point, the last phase's).
-    public var kind: LossKind
+  /// Steps done before this point (0: the initial SAE).
+  public var step: Int
+  /// The path's t closest to the latent.
+  public var t: Double
+  /// The exact expected loss (`kind`) of the SAE as it stands, its learned biases
+  /// included.
+  public var loss: Double
+  /// The loss the next step trains on (for the final point, the last phase's).
+  public var kind: LossKind
 }
 
 /// What a run learned.
 public struct TrainingResult: Sendable, Hashable {
-    /// The trained SAE, in R^d.
-    public var sae: TiedSAE
-    /// The embedding the run used.
-    public var embedding: FeatureEmbedding
-    /// The unit latent l in feature coordinates (e_f . l); its norm is below 1 when l has
-    /// a part outside the features' span.
-    public var latent: [Double]
-    /// The t on the case's path whose latent is closest to l, in [tMin, tMax].
-    public var t: Double
-    /// The cosine between l and l(t).
-    public var cosine: Double
-    /// b_dec in feature coordinates, or nil without a decoder bias.
-    public var decoderBias: [Double]?
-    /// b_enc, or nil without an encoder bias.
-    public var encoderBias: Double?
-    /// The loss reported: MSE for MSE training, L2 for L2 and snap.
-    public var lossKind: LossKind
-    /// The exact expected loss (`lossKind`) of the learned latent (normalised within the
-    /// features' span) with the case's own decoder-bias setting: `Case.losses(atLatent:)`.
-    public var loss: Double
-    /// The exact expected loss (`lossKind`) of the trained SAE itself, its learned
-    /// biases included.
-    public var saeLoss: Double
-    /// Wall-clock seconds of the step loop.
-    public var seconds: Double
-    /// steps * batch / seconds.
-    public var samplesPerSecond: Double
-    /// (step, t, loss) every `trajectoryInterval` steps and at the end; empty when not asked.
-    public var trajectory: [TrajectoryPoint]
+  /// The trained SAE, in R^d.
+  public var sae: TiedSAE
+  /// The embedding the run used.
+  public var embedding: FeatureEmbedding
+  /// The unit latent l in feature coordinates (e_f . l); its norm is below 1 when l has
+  /// a part outside the features' span.
+  public var latent: [Double]
+  /// The t on the case's path whose latent is closest to l, in [tMin, tMax].
+  public var t: Double
+  /// The cosine between l and l(t).
+  public var cosine: Double
+  /// b_dec in feature coordinates, or nil without a decoder bias.
+  public var decoderBias: [Double]?
+  /// b_enc, or nil without an encoder bias.
+  public var encoderBias: Double?
+  /// The loss reported: MSE for MSE training, L2 for L2 and snap.
+  public var lossKind: LossKind
+  /// The exact expected loss (`lossKind`) of the learned latent (normalised within the
+  /// features' span) with the case's own decoder-bias setting: `Case.losses(atLatent:)`.
+  public var loss: Double
+  /// The exact expected loss (`lossKind`) of the trained SAE itself, its learned
+  /// biases included.
+  public var saeLoss: Double
+  /// Wall-clock seconds of the step loop.
+  public var seconds: Double
+  /// steps * batch / seconds.
+  public var samplesPerSecond: Double
+  /// (step, t, loss) every `trajectoryInterval` steps and at the end; empty when not asked.
+  public var trajectory: [TrajectoryPoint]
 }
 
 extension Trainer {
-    /// The speed of the step loop: samples per second (steps * batch / seconds) over
-    /// `repetitions` identical runs, for `landscape bench`.
-    ///
-    /// - Parameter repetitions: runs, >= 1 (the first also warms the caches).
-    public func benchmark(repetitions: Int = 5) -> TrainingBenchmark {
-        precondition(repetitions >= 1, "at least one run")
-        var o = options
-        o.trajectoryInterval = nil
-        let trainer = Trainer(unchecked: source, options: o)
-        return TrainingBenchmark(samplesPerSecond: (0..<repetitions).map { _ in trainer.run().samplesPerSecond })
-    }
+  /// The speed of the step loop: samples per second (steps * batch / seconds) over
+  /// `repetitions` identical runs, for `landscape bench`.
+  ///
+  /// - Parameter repetitions: runs, >= 1 (the first also warms the caches).
+  public func benchmark(repetitions: Int = 5) -> TrainingBenchmark {
+    precondition(repetitions >= 1, "at least one run")
+    var o = options
+    o.trajectoryInterval = nil
+    let trainer = Trainer(unchecked: source, options: o)
+    return TrainingBenchmark(
+      samplesPerSecond: (0..<repetitions).map { _ in trainer.run().samplesPerSecond })
+  }
 
-    private init(unchecked source: Case, options: TrainingOptions) {
-        self.source = source
-        self.options = options
-    }
+  private init(unchecked source: Case, options: TrainingOptions) {
+    self.source = source
+    self.options = options
+  }
 }
 
 /// Samples per second of repeated identical runs.
 public struct TrainingBenchmark: Sendable, Hashable {
-    /// One value per run, in run order.
-    public var samplesPerSecond: [Double]
-    /// The fastest run.
-    public var best: Double { samplesPerSecond.max() ?? 0 }
-    /// The median run (the mean of the middle two for an even count).
-    public var median: Double {
-        let s = samplesPerSecond.sorted()
-        guard !s.isEmpty else { return 0 }
-        return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
-    }
+  /// One value per run, in run order.
+  public var samplesPerSecond: [Double]
+  /// The fastest run.
+  public var best: Double { samplesPerSecond.max() ?? 0 }
+  /// The median run (the mean of the middle two for an even count).
+  public var median: Double {
+    let s = samplesPerSecond.sorted()
+    guard !s.isEmpty else { return 0 }
+    return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
+  }
 }

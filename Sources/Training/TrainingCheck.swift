@@ -1,31 +1,31 @@
 import Landscape
 
 extension LossLandscape {
-    /// The local minimum that descending `kind` along the path from `t` reaches.
-    ///
-    /// Moving downhill from t, the first turning point met is a local minimum, so the
-    /// answer is the nearest local minimum in the downhill direction (the one-sided slopes
-    /// at t decide it); t itself when neither side descends. t is clamped to the range.
-    /// - Parameters:
-    ///   - kind: the loss descended.
-    ///   - t: the starting point.
-    /// - Returns: nil only if the landscape has no minimum (never, for a valid case).
-    public func descend(_ kind: LossKind, from t: Double) -> Minimum? {
-        let t = min(max(t, source.path.tMin), source.path.tMax)
-        let all = minima(kind)
-        let right = slope(kind, at: t, side: 1)
-        let left = slope(kind, at: t, side: -1)
-        let scale = 1e-12 * max(abs(loss(kind, at: t)), 1e-300)
-        let atMinimum = all.min { abs($0.t - t) < abs($1.t - t) }
-        if let m = atMinimum, abs(m.t - t) <= 1e-9 * max(1, abs(t)) { return m }
-        if right < -scale, t < source.path.tMax {
-            return all.filter { $0.t > t }.min { $0.t < $1.t } ?? atMinimum
-        }
-        if left > scale, t > source.path.tMin {
-            return all.filter { $0.t < t }.max { $0.t < $1.t } ?? atMinimum
-        }
-        return atMinimum
+  /// The local minimum that descending `kind` along the path from `t` reaches.
+  ///
+  /// Moving downhill from t, the first turning point met is a local minimum, so the
+  /// answer is the nearest local minimum in the downhill direction (the one-sided slopes
+  /// at t decide it); t itself when neither side descends. t is clamped to the range.
+  /// - Parameters:
+  ///   - kind: the loss descended.
+  ///   - t: the starting point.
+  /// - Returns: nil only if the landscape has no minimum (never, for a valid case).
+  public func descend(_ kind: LossKind, from t: Double) -> Minimum? {
+    let t = min(max(t, source.path.tMin), source.path.tMax)
+    let all = minima(kind)
+    let right = slope(kind, at: t, side: 1)
+    let left = slope(kind, at: t, side: -1)
+    let scale = 1e-12 * max(abs(loss(kind, at: t)), 1e-300)
+    let atMinimum = all.min { abs($0.t - t) < abs($1.t - t) }
+    if let m = atMinimum, abs(m.t - t) <= 1e-9 * max(1, abs(t)) { return m }
+    if right < -scale, t < source.path.tMax {
+      return all.filter { $0.t > t }.min { $0.t < $1.t } ?? atMinimum
     }
+    if left > scale, t > source.path.tMin {
+      return all.filter { $0.t < t }.max { $0.t < $1.t } ?? atMinimum
+    }
+    return atMinimum
+  }
 }
 
 /// The analytic minimum a training should reach.
@@ -36,82 +36,87 @@ extension LossLandscape {
 /// decoder bias b = mu - (l . mu) l (an encoder bias has no analytic counterpart: it is
 /// compared with the same case).
 public struct TrainingTarget: Sendable {
-    /// The case the minimum belongs to: the trained case, its `bias` set to `optimal`
-    /// when the SAE learns biases and to `none` otherwise.
-    public var analyticCase: Case
-    /// The loss whose minimum it is.
-    public var kind: LossKind
-    /// The minimum.
-    public var minimum: Minimum
-    /// Why this minimum, in words ("global MSE minimum", ...).
-    public var reason: String
+  /// The case the minimum belongs to: the trained case, its `bias` set to `optimal`
+  /// when the SAE learns biases and to `none` otherwise.
+  public var analyticCase: Case
+  /// The loss whose minimum it is.
+  public var kind: LossKind
+  /// The minimum.
+  public var minimum: Minimum
+  /// Why this minimum, in words ("global MSE minimum", ...).
+  public var reason: String
 
-    /// - Parameters:
-    ///   - source: the trained case (valid).
-    ///   - options: how it is trained.
-    /// - Throws: `CaseError` when the landscape has no minimum to compare with.
-    public init(for source: Case, options: TrainingOptions) throws {
-        var analytic = source
-        analytic.bias = options.biases == .none ? .none : .optimal
-        let landscape = LossLandscape(analytic)
-        let mseMinima = landscape.globalMinima(.mse)
-        guard let mse = mseMinima.min(by: { abs($0.t - options.initialT) < abs($1.t - options.initialT) }) else {
-            throw CaseError(field: "case", value: source.name, reason: "has no MSE minimum on its path")
-        }
-        let biasNote = analytic.bias == .optimal ? " (optimal bias)" : ""
-        analyticCase = analytic
-        switch options.loss {
-        case .mse:
-            kind = .mse
-            minimum = mse
-            reason = "global MSE minimum" + biasNote
-        case .l2, .snap:
-            kind = .l2
-            let start = options.loss == .l2 ? options.initialT : mse.t
-            guard let m = landscape.descend(.l2, from: start) else {
-                throw CaseError(field: "case", value: source.name, reason: "has no L2 minimum on its path")
-            }
-            minimum = m
-            reason = options.loss == .l2
-                ? "L2 minimum descended from the initial t = \(start)" + biasNote
-                : "L2 minimum descended from the MSE minimum t = \(shortNumber(start))" + biasNote
-        }
+  /// - Parameters:
+  ///   - source: the trained case (valid).
+  ///   - options: how it is trained.
+  /// - Throws: `CaseError` when the landscape has no minimum to compare with.
+  public init(for source: Case, options: TrainingOptions) throws {
+    var analytic = source
+    analytic.bias = options.biases == .none ? .none : .optimal
+    let landscape = LossLandscape(analytic)
+    let mseMinima = landscape.globalMinima(.mse)
+    guard
+      let mse = mseMinima.min(by: { abs($0.t - options.initialT) < abs($1.t - options.initialT) })
+    else {
+      throw CaseError(field: "case", value: source.name, reason: "has no MSE minimum on its path")
     }
+    let biasNote = analytic.bias == .optimal ? " (optimal bias)" : ""
+    analyticCase = analytic
+    switch options.loss {
+    case .mse:
+      kind = .mse
+      minimum = mse
+      reason = "global MSE minimum" + biasNote
+    case .l2, .snap:
+      kind = .l2
+      let start = options.loss == .l2 ? options.initialT : mse.t
+      guard let m = landscape.descend(.l2, from: start) else {
+        throw CaseError(field: "case", value: source.name, reason: "has no L2 minimum on its path")
+      }
+      minimum = m
+      reason =
+        options.loss == .l2
+        ? "L2 minimum descended from the initial t = \(start)" + biasNote
+        : "L2 minimum descended from the MSE minimum t = \(shortNumber(start))" + biasNote
+    }
+  }
 }
 
 /// A training compared with its analytic minimum: what `landscape validate` reports.
 public struct TrainingCheck: Sendable {
-    /// The minimum the training should reach.
-    public var target: TrainingTarget
-    /// The training, run on `target.analyticCase`.
-    public var result: TrainingResult
-    /// The allowed |trained t - analytic t| (the plan's `tolerance`).
-    public var tolerance: Double
+  /// The minimum the training should reach.
+  public var target: TrainingTarget
+  /// The training, run on `target.analyticCase`.
+  public var result: TrainingResult
+  /// The allowed |trained t - analytic t| (the plan's `tolerance`).
+  public var tolerance: Double
 
-    /// |trained t - analytic t|.
-    public var difference: Double { abs(result.t - target.minimum.t) }
-    /// Whether the difference is within the tolerance.
-    public var passed: Bool { difference <= tolerance }
+  /// |trained t - analytic t|.
+  public var difference: Double { abs(result.t - target.minimum.t) }
+  /// Whether the difference is within the tolerance.
+  public var passed: Bool { difference <= tolerance }
 
-    /// Trains a case as its `train` block says and finds its analytic minimum.
-    ///
-    /// - Parameters:
-    ///   - source: a valid case with a `train` block.
-    ///   - progress: passed to `Trainer.run`.
-    /// - Throws: `CaseError` when the case has no `train` block, or its settings are bad.
-    public init(_ source: Case, progress: ((TrainingProgress) -> Void)? = nil) throws {
-        guard let plan = source.training else {
-            throw CaseError(field: "train", value: "", reason: "is required to check a training (the case has no train block)")
-        }
-        let options = try TrainingOptions(for: source)
-        target = try TrainingTarget(for: source, options: options)
-        result = try Trainer(target.analyticCase, options: options).run(progress: progress)
-        tolerance = plan.tolerance
+  /// Trains a case as its `train` block says and finds its analytic minimum.
+  ///
+  /// - Parameters:
+  ///   - source: a valid case with a `train` block.
+  ///   - progress: passed to `Trainer.run`.
+  /// - Throws: `CaseError` when the case has no `train` block, or its settings are bad.
+  public init(_ source: Case, progress: ((TrainingProgress) -> Void)? = nil) throws {
+    guard let plan = source.training else {
+      throw CaseError(
+        field: "train", value: "",
+        reason: "is required to check a training (the case has no train block)")
     }
+    let options = try TrainingOptions(for: source)
+    target = try TrainingTarget(for: source, options: options)
+    result = try Trainer(target.analyticCase, options: options).run(progress: progress)
+    tolerance = plan.tolerance
+  }
 }
 
 /// A number rounded to 6 decimals, for messages.
 func shortNumber(_ x: Double) -> String {
-    let rounded = (x * 1e6).rounded() / 1e6
-    return "\(rounded)"
+  let rounded = (x * 1e6).rounded() / 1e6
+  return "\(rounded)"
 }

@@ -6,128 +6,139 @@ import Landscape
 /// Built from a case file's `train` block (`TrainingPlan`); every field can be changed
 /// afterwards. `validate(featureCount:)` states the valid ranges.
 public struct TrainingOptions: Sendable, Hashable {
-    /// The loss trained on: MSE, L2, or snap (MSE before `switchStep`, L2 from it on).
-    public var loss: TrainingPlan.Loss
-    /// Adam steps, in 1...100_000_000.
-    public var steps: Int
-    /// Samples per batch B, in 1...4_294_967_295 (GSL counts in 32 bits).
-    public var batch: Int
-    /// Adam's learning rate, finite and > 0.
-    public var learningRate: Double
-    /// Adam's first-moment decay beta1, in [0, 1).
-    public var beta1: Double
-    /// Adam's second-moment decay beta2, in [0, 1).
-    public var beta2: Double
-    /// Adam's epsilon, finite and > 0.
-    public var epsilon: Double = 1e-8
-    /// The seed of GSL's MT19937 generator, in 0...4_294_967_295 (GSL maps 0 to its
-    /// default seed 4357).
-    public var seed: UInt64
-    /// The embedding dimension d, at least the number of features; nil: the number of
-    /// features.
-    public var dimension: Int?
-    /// The starting point t on the case's path: w = (1 - t) u + t v, embedded. Finite.
-    public var initialT: Double
-    /// The standard deviation of Gaussian noise added to each of w's d components, >= 0.
-    public var initialNoise: Double
-    /// Snap loss's switch step, in 0...steps; nil: steps / 2.
-    public var snapAt: Int?
-    /// Which biases the SAE learns (none, b_dec, or b_dec and b_enc). They start at zero.
-    public var biases: TrainingPlan.Biases
-    /// The L1 penalty coefficient lambda on h, finite and >= 0.
-    public var l1: Double
-    /// Record the trajectory every this many steps (>= 1); nil: no trajectory.
-    public var trajectoryInterval: Int?
-    /// How a batch is drawn: its pattern counts at once (the default), or every sample.
-    public var sampling: Sampling = .counts
+  /// The loss trained on: MSE, L2, or snap (MSE before `switchStep`, L2 from it on).
+  public var loss: TrainingPlan.Loss
+  /// Adam steps, in 1...100_000_000.
+  public var steps: Int
+  /// Samples per batch B, in 1...4_294_967_295 (GSL counts in 32 bits).
+  public var batch: Int
+  /// Adam's learning rate, finite and > 0.
+  public var learningRate: Double
+  /// Adam's first-moment decay beta1, in [0, 1).
+  public var beta1: Double
+  /// Adam's second-moment decay beta2, in [0, 1).
+  public var beta2: Double
+  /// Adam's epsilon, finite and > 0.
+  public var epsilon: Double = 1e-8
+  /// The seed of GSL's MT19937 generator, in 0...4_294_967_295 (GSL maps 0 to its
+  /// default seed 4357).
+  public var seed: UInt64
+  /// The embedding dimension d, at least the number of features; nil: the number of
+  /// features.
+  public var dimension: Int?
+  /// The starting point t on the case's path: w = (1 - t) u + t v, embedded. Finite.
+  public var initialT: Double
+  /// The standard deviation of Gaussian noise added to each of w's d components, >= 0.
+  public var initialNoise: Double
+  /// Snap loss's switch step, in 0...steps; nil: steps / 2.
+  public var snapAt: Int?
+  /// Which biases the SAE learns (none, b_dec, or b_dec and b_enc). They start at zero.
+  public var biases: TrainingPlan.Biases
+  /// The L1 penalty coefficient lambda on h, finite and >= 0.
+  public var l1: Double
+  /// Record the trajectory every this many steps (>= 1); nil: no trajectory.
+  public var trajectoryInterval: Int?
+  /// How a batch is drawn: its pattern counts at once (the default), or every sample.
+  public var sampling: Sampling = .counts
 
-    /// How a batch is drawn. Both give the same distribution of batch gradients.
-    public enum Sampling: String, Sendable, Hashable, CaseIterable {
-        /// One multinomial draw of the B samples' pattern counts (`gsl_ran_multinomial`),
-        /// then one gradient per pattern, times its count: O(patterns * d) per step.
-        case counts
-        /// B pattern draws (`gsl_ran_discrete`), one gradient per sample: O(B d) per step.
-        /// The reference the counts are checked against; slow.
-        case samples
+  /// How a batch is drawn. Both give the same distribution of batch gradients.
+  public enum Sampling: String, Sendable, Hashable, CaseIterable {
+    /// One multinomial draw of the B samples' pattern counts (`gsl_ran_multinomial`),
+    /// then one gradient per pattern, times its count: O(patterns * d) per step.
+    case counts
+    /// B pattern draws (`gsl_ran_discrete`), one gradient per sample: O(B d) per step.
+    /// The reference the counts are checked against; slow.
+    case samples
+  }
+
+  /// Options from a `train` block, with an L1 penalty lambda.
+  ///
+  /// - Parameters:
+  ///   - plan: the block (defaults: `TrainingPlan()`).
+  ///   - l1: lambda >= 0.
+  public init(_ plan: TrainingPlan = TrainingPlan(), l1: Double = 0) {
+    loss = plan.loss
+    steps = plan.steps
+    batch = plan.batch
+    learningRate = plan.learningRate
+    beta1 = plan.beta1
+    beta2 = plan.beta2
+    seed = plan.seed
+    dimension = plan.dimension
+    initialT = plan.initialT
+    initialNoise = plan.initialNoise
+    snapAt = plan.snapAt
+    biases = plan.biases
+    self.l1 = l1
+    trajectoryInterval = nil
+  }
+
+  /// Options from a case's `train` block (or the defaults), with the case's L1 penalty.
+  ///
+  /// - Throws: `CaseError` when the case's penalty is not L1 (p != 1 with lambda > 0):
+  ///   the trainer penalises h only.
+  public init(for source: Case) throws {
+    let penalty = source.penalty
+    if penalty.coefficient > 0 && penalty.exponent != 1 {
+      throw CaseError(
+        field: "penalty.p", value: "\(penalty.exponent)",
+        reason: "is not 1: the trainer supports only the L1 penalty")
     }
+    self.init(source.training ?? TrainingPlan(), l1: penalty.coefficient)
+  }
 
-    /// Options from a `train` block, with an L1 penalty lambda.
-    ///
-    /// - Parameters:
-    ///   - plan: the block (defaults: `TrainingPlan()`).
-    ///   - l1: lambda >= 0.
-    public init(_ plan: TrainingPlan = TrainingPlan(), l1: Double = 0) {
-        loss = plan.loss
-        steps = plan.steps
-        batch = plan.batch
-        learningRate = plan.learningRate
-        beta1 = plan.beta1
-        beta2 = plan.beta2
-        seed = plan.seed
-        dimension = plan.dimension
-        initialT = plan.initialT
-        initialNoise = plan.initialNoise
-        snapAt = plan.snapAt
-        biases = plan.biases
-        self.l1 = l1
-        trajectoryInterval = nil
+  /// The step at which snap loss switches from MSE to L2.
+  public var switchStep: Int { snapAt ?? steps / 2 }
+
+  /// The loss of step `step` (0-based).
+  public func lossKind(atStep step: Int) -> LossKind {
+    switch loss {
+    case .mse: .mse
+    case .l2: .l2
+    case .snap: step < switchStep ? .mse : .l2
     }
+  }
 
-    /// Options from a case's `train` block (or the defaults), with the case's L1 penalty.
-    ///
-    /// - Throws: `CaseError` when the case's penalty is not L1 (p != 1 with lambda > 0):
-    ///   the trainer penalises h only.
-    public init(for source: Case) throws {
-        let penalty = source.penalty
-        if penalty.coefficient > 0 && penalty.exponent != 1 {
-            throw CaseError(
-                field: "penalty.p", value: "\(penalty.exponent)",
-                reason: "is not 1: the trainer supports only the L1 penalty")
-        }
-        self.init(source.training ?? TrainingPlan(), l1: penalty.coefficient)
+  /// The loss of the last phase: MSE for MSE training, L2 for L2 and snap.
+  public var finalLossKind: LossKind { loss == .mse ? .mse : .l2 }
+
+  /// Checks every field against its range (see the fields' documentation).
+  ///
+  /// - Parameter featureCount: the case's number of features k (d must be >= k).
+  /// - Throws: `CaseError` naming the field as in a case file's `train` block.
+  public func validate(featureCount: Int) throws {
+    func fail(_ field: String, _ value: String, _ reason: String) -> CaseError {
+      CaseError(field: "train.\(field)", value: value, reason: reason)
     }
-
-    /// The step at which snap loss switches from MSE to L2.
-    public var switchStep: Int { snapAt ?? steps / 2 }
-
-    /// The loss of step `step` (0-based).
-    public func lossKind(atStep step: Int) -> LossKind {
-        switch loss {
-        case .mse: .mse
-        case .l2: .l2
-        case .snap: step < switchStep ? .mse : .l2
-        }
+    if !(1...100_000_000).contains(steps) {
+      throw fail("steps", "\(steps)", "is not in 1...100000000")
     }
-
-    /// The loss of the last phase: MSE for MSE training, L2 for L2 and snap.
-    public var finalLossKind: LossKind { loss == .mse ? .mse : .l2 }
-
-    /// Checks every field against its range (see the fields' documentation).
-    ///
-    /// - Parameter featureCount: the case's number of features k (d must be >= k).
-    /// - Throws: `CaseError` naming the field as in a case file's `train` block.
-    public func validate(featureCount: Int) throws {
-        func fail(_ field: String, _ value: String, _ reason: String) -> CaseError {
-            CaseError(field: "train.\(field)", value: value, reason: reason)
-        }
-        if !(1...100_000_000).contains(steps) { throw fail("steps", "\(steps)", "is not in 1...100000000") }
-        if !(1...Int(UInt32.max)).contains(batch) { throw fail("batch", "\(batch)", "is not in 1...4294967295") }
-        if !(learningRate.isFinite && learningRate > 0) {
-            throw fail("lr", "\(learningRate)", "is not a finite number > 0")
-        }
-        if !(beta1 >= 0 && beta1 < 1) { throw fail("beta1", "\(beta1)", "is not in [0, 1)") }
-        if !(beta2 >= 0 && beta2 < 1) { throw fail("beta2", "\(beta2)", "is not in [0, 1)") }
-        if !(epsilon.isFinite && epsilon > 0) { throw fail("epsilon", "\(epsilon)", "is not a finite number > 0") }
-        if seed > UInt64(UInt32.max) { throw fail("seed", "\(seed)", "is not in 0...4294967295") }
-        if let d = dimension, !(featureCount...100_000).contains(d) {
-            throw fail("dim", "\(d)", "is not in \(featureCount)...100000 (at least the \(featureCount) features)")
-        }
-        if !initialT.isFinite { throw fail("init", "\(initialT)", "is not finite") }
-        if !(initialNoise.isFinite && initialNoise >= 0) {
-            throw fail("init_noise", "\(initialNoise)", "is not a finite number >= 0")
-        }
-        if let s = snapAt, !(0...steps).contains(s) { throw fail("snap_at", "\(s)", "is not in 0...\(steps) (the steps)") }
-        if !(l1.isFinite && l1 >= 0) { throw fail("l1", "\(l1)", "is not a finite number >= 0") }
-        if let k = trajectoryInterval, k < 1 { throw fail("trajectory", "\(k)", "is not a positive whole number") }
+    if !(1...Int(UInt32.max)).contains(batch) {
+      throw fail("batch", "\(batch)", "is not in 1...4294967295")
     }
+    if !(learningRate.isFinite && learningRate > 0) {
+      throw fail("lr", "\(learningRate)", "is not a finite number > 0")
+    }
+    if !(beta1 >= 0 && beta1 < 1) { throw fail("beta1", "\(beta1)", "is not in [0, 1)") }
+    if !(beta2 >= 0 && beta2 < 1) { throw fail("beta2", "\(beta2)", "is not in [0, 1)") }
+    if !(epsilon.isFinite && epsilon > 0) {
+      throw fail("epsilon", "\(epsilon)", "is not a finite number > 0")
+    }
+    if seed > UInt64(UInt32.max) { throw fail("seed", "\(seed)", "is not in 0...4294967295") }
+    if let d = dimension, !(featureCount...100_000).contains(d) {
+      throw fail(
+        "dim", "\(d)", "is not in \(featureCount)...100000 (at least the \(featureCount) features)")
+    }
+    if !initialT.isFinite { throw fail("init", "\(initialT)", "is not finite") }
+    if !(initialNoise.isFinite && initialNoise >= 0) {
+      throw fail("init_noise", "\(initialNoise)", "is not a finite number >= 0")
+    }
+    if let s = snapAt, !(0...steps).contains(s) {
+      throw fail("snap_at", "\(s)", "is not in 0...\(steps) (the steps)")
+    }
+    if !(l1.isFinite && l1 >= 0) { throw fail("l1", "\(l1)", "is not a finite number >= 0") }
+    if let k = trajectoryInterval, k < 1 {
+      throw fail("trajectory", "\(k)", "is not a positive whole number")
+    }
+  }
 }

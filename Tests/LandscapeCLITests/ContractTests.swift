@@ -3,92 +3,106 @@ import XCTest
 
 /// The command line's outputs that other tools read: exact values derived by hand.
 final class ContractTests: XCTestCase {
-    private func landscape(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        // The binary is built beside the test bundle (.build/<triple>/debug/).
-        let bundle = Bundle(for: Self.self).bundleURL
-        let binary = try XCTUnwrap(
-            [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("landscape") }
-                .first { FileManager.default.isExecutableFile(atPath: $0.path) })
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
+  private func landscape(_ arguments: [String]) throws -> (
+    status: Int32, stdout: String, stderr: String
+  ) {
+    // The binary is built beside the test bundle (.build/<triple>/debug/).
+    let bundle = Bundle(for: Self.self).bundleURL
+    let binary = try XCTUnwrap(
+      [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("landscape") }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) })
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (
+      process.terminationStatus, String(decoding: stdout, as: UTF8.self),
+      String(decoding: stderr, as: UTF8.self)
+    )
+  }
 
-    func testMinimaJSONOfTheIssueExample() throws {
-        let run = try landscape(["minima", "--p0", "0.3", "--p01", "0.1", "--json"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-        let mse = try XCTUnwrap((json["mse"] as? [String: Any])?["minima"] as? [[String: Any]])
-        let l2 = try XCTUnwrap((json["l2"] as? [String: Any])?["minima"] as? [[String: Any]])
-        // The root of 0.3 t^2 - 0.5 t + 0.1 = 0 in [0, 1/2]; MSE(t*) = p0 t*.
-        let t = (0.5 - 0.13.squareRoot()) / 0.6
-        XCTAssertEqual(mse.count, 1)
-        XCTAssertEqual(try XCTUnwrap(mse[0]["t"] as? Double), t, accuracy: 1e-10)
-        XCTAssertEqual(try XCTUnwrap(mse[0]["loss"] as? Double), 0.3 * t, accuracy: 1e-12 * 0.3 * t)
-        XCTAssertEqual(mse[0]["global"] as? Bool, true)
-        XCTAssertEqual(mse[0]["kind"] as? String, "stationary")
-        XCTAssertEqual(l2.count, 1)
-        XCTAssertEqual(l2[0]["t"] as? Double, 0)
-        XCTAssertEqual(try XCTUnwrap(l2[0]["loss"] as? Double), 0.1, accuracy: 1e-13)
-        XCTAssertEqual(l2[0]["kind"] as? String, "boundary")
-        // The sphere optimum: tan(2 theta) = 2 p01 / p0.
-        let latent = try XCTUnwrap((json["sphere"] as? [String: Any])?["latent"] as? [String: Double])
-        let theta = 0.5 * atan2(0.2, 0.3)
-        XCTAssertEqual(try XCTUnwrap(latent["parent"]), cos(theta), accuracy: 1e-12)
-        XCTAssertEqual(try XCTUnwrap(latent["child"]), sin(theta), accuracy: 1e-12)
-    }
+  func testMinimaJSONOfTheIssueExample() throws {
+    let run = try landscape(["minima", "--p0", "0.3", "--p01", "0.1", "--json"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let json = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    let mse = try XCTUnwrap((json["mse"] as? [String: Any])?["minima"] as? [[String: Any]])
+    let l2 = try XCTUnwrap((json["l2"] as? [String: Any])?["minima"] as? [[String: Any]])
+    // The root of 0.3 t^2 - 0.5 t + 0.1 = 0 in [0, 1/2]; MSE(t*) = p0 t*.
+    let t = (0.5 - 0.13.squareRoot()) / 0.6
+    XCTAssertEqual(mse.count, 1)
+    XCTAssertEqual(try XCTUnwrap(mse[0]["t"] as? Double), t, accuracy: 1e-10)
+    XCTAssertEqual(try XCTUnwrap(mse[0]["loss"] as? Double), 0.3 * t, accuracy: 1e-12 * 0.3 * t)
+    XCTAssertEqual(mse[0]["global"] as? Bool, true)
+    XCTAssertEqual(mse[0]["kind"] as? String, "stationary")
+    XCTAssertEqual(l2.count, 1)
+    XCTAssertEqual(l2[0]["t"] as? Double, 0)
+    XCTAssertEqual(try XCTUnwrap(l2[0]["loss"] as? Double), 0.1, accuracy: 1e-13)
+    XCTAssertEqual(l2[0]["kind"] as? String, "boundary")
+    // The sphere optimum: tan(2 theta) = 2 p01 / p0.
+    let latent = try XCTUnwrap((json["sphere"] as? [String: Any])?["latent"] as? [String: Double])
+    let theta = 0.5 * atan2(0.2, 0.3)
+    XCTAssertEqual(try XCTUnwrap(latent["parent"]), cos(theta), accuracy: 1e-12)
+    XCTAssertEqual(try XCTUnwrap(latent["child"]), sin(theta), accuracy: 1e-12)
+  }
 
-    func testCurveCSVMatchesTheClosedForm() throws {
-        let run = try landscape(["curve", "--p0", "0.3", "--p01", "0.1", "--points", "5"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        let lines = run.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first, "t,mse,l2")
-        XCTAssertEqual(lines.count, 6)
-        for (i, line) in lines.dropFirst().enumerated() {
-            let v = line.split(separator: ",").map { Double($0)! }
-            let t = Double(i) / 4, d = 2 * t * t - 2 * t + 1
-            XCTAssertEqual(v[0], t)
-            XCTAssertEqual(v[1], (0.3 * t * t + 0.1 * (1 - 2 * t) * (1 - 2 * t)) / d, accuracy: 1e-15)
-            XCTAssertEqual(v[2], (0.3 * t + 0.1 * abs(1 - 2 * t)) / d.squareRoot(), accuracy: 1e-15)
-        }
+  func testCurveCSVMatchesTheClosedForm() throws {
+    let run = try landscape(["curve", "--p0", "0.3", "--p01", "0.1", "--points", "5"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let lines = run.stdout.split(separator: "\n")
+    XCTAssertEqual(lines.first, "t,mse,l2")
+    XCTAssertEqual(lines.count, 6)
+    for (i, line) in lines.dropFirst().enumerated() {
+      let v = line.split(separator: ",").map { Double($0)! }
+      let t = Double(i) / 4
+      let d = 2 * t * t - 2 * t + 1
+      XCTAssertEqual(v[0], t)
+      XCTAssertEqual(v[1], (0.3 * t * t + 0.1 * (1 - 2 * t) * (1 - 2 * t)) / d, accuracy: 1e-15)
+      XCTAssertEqual(v[2], (0.3 * t + 0.1 * abs(1 - 2 * t)) / d.squareRoot(), accuracy: 1e-15)
     }
+  }
 
-    func testSweepCSVColumnsAndRegimes() throws {
-        let run = try landscape(["sweep", "--p0", "0.2", "--p01", "0.05:0.25:5", "--jobs", "2"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        let lines = run.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.first, "p01,mse_t,mse_loss,l2_t,l2_loss,l2_minima,parent_l2_local,merged_l2_local,hedging")
-        XCTAssertEqual(lines.count, 6)
-        // p0 = 0.2: the merged solution is an L2 minimum iff p01 > 0.1, the parent iff p01 < 0.2.
-        let expected = [(0.05, "true", "false"), (0.1, "true", "false"), (0.15, "true", "true"), (0.2, "false", "true"), (0.25, "false", "true")]
-        for (line, (p01, parent, merged)) in zip(lines.dropFirst(), expected) {
-            let f = line.split(separator: ",").map(String.init)
-            XCTAssertEqual(Double(f[0])!, p01, accuracy: 1e-15)
-            let t = 2 * p01 / ((0.2 + 2 * p01) + (0.04 + 4 * p01 * p01).squareRoot())
-            XCTAssertEqual(Double(f[1])!, t, accuracy: 1e-14)
-            XCTAssertEqual(Double(f[8])!, t / (1 - t), accuracy: 1e-13)
-            XCTAssertEqual(f[6], parent, line)
-            XCTAssertEqual(f[7], merged, line)
-        }
+  func testSweepCSVColumnsAndRegimes() throws {
+    let run = try landscape(["sweep", "--p0", "0.2", "--p01", "0.05:0.25:5", "--jobs", "2"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let lines = run.stdout.split(separator: "\n").map(String.init)
+    XCTAssertEqual(
+      lines.first,
+      "p01,mse_t,mse_loss,l2_t,l2_loss,l2_minima,parent_l2_local,merged_l2_local,hedging")
+    XCTAssertEqual(lines.count, 6)
+    // p0 = 0.2: the merged solution is an L2 minimum iff p01 > 0.1, the parent iff p01 < 0.2.
+    let expected = [
+      (0.05, "true", "false"), (0.1, "true", "false"), (0.15, "true", "true"),
+      (0.2, "false", "true"), (0.25, "false", "true"),
+    ]
+    for (line, (p01, parent, merged)) in zip(lines.dropFirst(), expected) {
+      let f = line.split(separator: ",").map(String.init)
+      XCTAssertEqual(Double(f[0])!, p01, accuracy: 1e-15)
+      let t = 2 * p01 / ((0.2 + 2 * p01) + (0.04 + 4 * p01 * p01).squareRoot())
+      XCTAssertEqual(Double(f[1])!, t, accuracy: 1e-14)
+      XCTAssertEqual(Double(f[8])!, t / (1 - t), accuracy: 1e-13)
+      XCTAssertEqual(f[6], parent, line)
+      XCTAssertEqual(f[7], merged, line)
     }
+  }
 
-    func testSymbolicPrintsTheHierarchysQuadraticAndRegimes() throws {
-        let run = try landscape(["symbolic", "--p0", "0.3", "--p01", "0.1"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        for expected in [
-            "p0 t^2 - (p0 + 2 p01) t + p01 = 0", "local minimum iff p01 < p0", "local minimum iff p01 > p0/2",
-            "L2(0) < L2(1/2) iff p01 < p0/sqrt(2)",
-        ] {
-            XCTAssertTrue(run.stdout.contains(expected), "missing \(expected) in\n\(run.stdout)")
-        }
+  func testSymbolicPrintsTheHierarchysQuadraticAndRegimes() throws {
+    let run = try landscape(["symbolic", "--p0", "0.3", "--p01", "0.1"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    for expected in [
+      "p0 t^2 - (p0 + 2 p01) t + p01 = 0", "local minimum iff p01 < p0",
+      "local minimum iff p01 > p0/2",
+      "L2(0) < L2(1/2) iff p01 < p0/sqrt(2)",
+    ] {
+      XCTAssertTrue(run.stdout.contains(expected), "missing \(expected) in\n\(run.stdout)")
     }
+  }
 }

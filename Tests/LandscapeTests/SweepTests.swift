@@ -3,77 +3,93 @@ import XCTest
 @testable import Landscape
 
 final class SweepTests: XCTestCase {
-    func testRowsMatchSinglePointMinima() throws {
-        for (p1, l1, bias) in [(nil, 0.0, DecoderBias.none), (0.05, 0.05, .none), (0.1, 0.0, .optimal)] as [(Double?, Double, DecoderBias)] {
-            let base = try Case.hierarchy(p0: 0, p01: 0, p1: p1, l1: l1, bias: bias)
-            let sweep = try Sweep(base: base, axes: [
-                SweepAxis(name: "p0", from: 0, to: 0.6, count: 13), SweepAxis(name: "p01", from: 0, to: 0.6, count: 11),
-            ])
-            let rows = sweep.rows(in: 0..<sweep.count, jobs: 2)
-            XCTAssertEqual(rows.count, 143)
-            for (i, row) in rows.enumerated() {
-                let p0 = sweep.axes[0].values[i / 11], p01 = sweep.axes[1].values[i % 11]
-                if p0 + p01 + (p1 ?? 0) > 1 + 1e-12 {
-                    XCTAssertNil(row)
-                    continue
-                }
-                let row = try XCTUnwrap(row)
-                XCTAssertEqual(row.first, p0)
-                XCTAssertEqual(row.second, p01)
-                let single = LossLandscape(try Case.hierarchy(p0: p0, p01: p01, p1: p1, l1: l1, bias: bias))
-                let mse = single.minima(.mse), l2 = single.minima(.l2)
-                let bestMSE = try XCTUnwrap(mse.first(where: \.isGlobal)), bestL2 = try XCTUnwrap(l2.first(where: \.isGlobal))
-                XCTAssertEqual(row.mseT, bestMSE.t, "p0 \(p0) p01 \(p01)")
-                XCTAssertEqual(row.mseLoss, bestMSE.loss)
-                XCTAssertEqual(row.l2T, bestL2.t)
-                XCTAssertEqual(row.l2Loss, bestL2.loss)
-                XCTAssertEqual(row.l2Minima, l2.count)
-                XCTAssertEqual(row.parentL2Local, l2.contains { abs($0.t) <= 1e-12 })
-                XCTAssertEqual(row.mergedL2Local, l2.contains { abs($0.t - 0.5) <= 1e-12 })
-                if bestMSE.t < 1 { XCTAssertEqual(row.hedging, bestMSE.t / (1 - bestMSE.t), accuracy: 1e-15) }
-            }
-        }
-    }
-
-    /// The L2 regimes of the two-feature hierarchy (DESIGN.md): the parent is a local
-    /// minimum iff p01 < p0, the merged solution iff p01 > p0/2, and the parent is the
-    /// global minimum iff p01 < p0/sqrt(2). Points within 1e-9 of a boundary are skipped.
-    func testRegimeBoundariesOfTheHierarchy() throws {
-        let sweep = try Sweep(base: try Case.hierarchy(p0: 0, p01: 0), axes: [
-            SweepAxis(name: "p0", from: 0.001, to: 0.5, count: 61), SweepAxis(name: "p01", from: 0.001, to: 0.5, count: 67),
+  func testRowsMatchSinglePointMinima() throws {
+    for (p1, l1, bias) in [(nil, 0.0, DecoderBias.none), (0.05, 0.05, .none), (0.1, 0.0, .optimal)]
+      as [(Double?, Double, DecoderBias)]
+    {
+      let base = try Case.hierarchy(p0: 0, p01: 0, p1: p1, l1: l1, bias: bias)
+      let sweep = try Sweep(
+        base: base,
+        axes: [
+          SweepAxis(name: "p0", from: 0, to: 0.6, count: 13),
+          SweepAxis(name: "p01", from: 0, to: 0.6, count: 11),
         ])
-        var checked = 0
-        for case let row? in sweep.rows(in: 0..<sweep.count, jobs: 2) {
-            let p0 = row.first, p01 = row.second!
-            let near = [p01 - p0, p01 - p0 / 2, p01 - p0 / 2.0.squareRoot()].contains { abs($0) < 1e-9 }
-            if near { continue }
-            XCTAssertEqual(row.parentL2Local, p01 < p0, "p0 \(p0) p01 \(p01)")
-            XCTAssertEqual(row.mergedL2Local, p01 > p0 / 2, "p0 \(p0) p01 \(p01)")
-            XCTAssertEqual(row.l2T == 0, p01 < p0 / 2.0.squareRoot(), "p0 \(p0) p01 \(p01)")
-            XCTAssertEqual(row.l2Minima, (p01 < p0 ? 1 : 0) + (p01 > p0 / 2 ? 1 : 0))
-            checked += 1
+      let rows = sweep.rows(in: 0..<sweep.count, jobs: 2)
+      XCTAssertEqual(rows.count, 143)
+      for (i, row) in rows.enumerated() {
+        let p0 = sweep.axes[0].values[i / 11]
+        let p01 = sweep.axes[1].values[i % 11]
+        if p0 + p01 + (p1 ?? 0) > 1 + 1e-12 {
+          XCTAssertNil(row)
+          continue
         }
-        XCTAssertGreaterThan(checked, 3000)
+        let row = try XCTUnwrap(row)
+        XCTAssertEqual(row.first, p0)
+        XCTAssertEqual(row.second, p01)
+        let single = LossLandscape(try Case.hierarchy(p0: p0, p01: p01, p1: p1, l1: l1, bias: bias))
+        let mse = single.minima(.mse)
+        let l2 = single.minima(.l2)
+        let bestMSE = try XCTUnwrap(mse.first(where: \.isGlobal))
+        let bestL2 = try XCTUnwrap(l2.first(where: \.isGlobal))
+        XCTAssertEqual(row.mseT, bestMSE.t, "p0 \(p0) p01 \(p01)")
+        XCTAssertEqual(row.mseLoss, bestMSE.loss)
+        XCTAssertEqual(row.l2T, bestL2.t)
+        XCTAssertEqual(row.l2Loss, bestL2.loss)
+        XCTAssertEqual(row.l2Minima, l2.count)
+        XCTAssertEqual(row.parentL2Local, l2.contains { abs($0.t) <= 1e-12 })
+        XCTAssertEqual(row.mergedL2Local, l2.contains { abs($0.t - 0.5) <= 1e-12 })
+        if bestMSE.t < 1 {
+          XCTAssertEqual(row.hedging, bestMSE.t / (1 - bestMSE.t), accuracy: 1e-15)
+        }
+      }
     }
+  }
 
-    func testRowsDoNotDependOnJobsOrRange() throws {
-        let sweep = try Sweep(base: try Case.hierarchy(p0: 0.2, p01: 0, p1: 0.05, l1: 0.02), axes: [
-            SweepAxis(name: "p01", from: 0, to: 0.7, count: 997),
-        ])
-        let one = sweep.rows(in: 0..<sweep.count, jobs: 1)
-        let two = sweep.rows(in: 0..<sweep.count, jobs: 2)
-        XCTAssertEqual(one, two)
-        let shards = sweep.rows(in: 0..<400, jobs: 2) + sweep.rows(in: 400..<997, jobs: 2)
-        XCTAssertEqual(one, shards)
+  /// The L2 regimes of the two-feature hierarchy (DESIGN.md): the parent is a local
+  /// minimum iff p01 < p0, the merged solution iff p01 > p0/2, and the parent is the
+  /// global minimum iff p01 < p0/sqrt(2). Points within 1e-9 of a boundary are skipped.
+  func testRegimeBoundariesOfTheHierarchy() throws {
+    let sweep = try Sweep(
+      base: try Case.hierarchy(p0: 0, p01: 0),
+      axes: [
+        SweepAxis(name: "p0", from: 0.001, to: 0.5, count: 61),
+        SweepAxis(name: "p01", from: 0.001, to: 0.5, count: 67),
+      ])
+    var checked = 0
+    for case let row? in sweep.rows(in: 0..<sweep.count, jobs: 2) {
+      let p0 = row.first
+      let p01 = row.second!
+      let near = [p01 - p0, p01 - p0 / 2, p01 - p0 / 2.0.squareRoot()].contains { abs($0) < 1e-9 }
+      if near { continue }
+      XCTAssertEqual(row.parentL2Local, p01 < p0, "p0 \(p0) p01 \(p01)")
+      XCTAssertEqual(row.mergedL2Local, p01 > p0 / 2, "p0 \(p0) p01 \(p01)")
+      XCTAssertEqual(row.l2T == 0, p01 < p0 / 2.0.squareRoot(), "p0 \(p0) p01 \(p01)")
+      XCTAssertEqual(row.l2Minima, (p01 < p0 ? 1 : 0) + (p01 > p0 / 2 ? 1 : 0))
+      checked += 1
     }
+    XCTAssertGreaterThan(checked, 3000)
+  }
 
-    func testBadAxesAreNamed() throws {
-        let base = try Case.hierarchy(p0: 0.2, p01: 0.1)
-        XCTAssertThrowsError(try Sweep(base: base, axes: [SweepAxis(name: "p9", values: [0.1])])) {
-            XCTAssertEqual(($0 as? CaseError)?.field, "--vary")
-        }
-        XCTAssertThrowsError(try Sweep(base: base, axes: [SweepAxis(name: "p0", values: [1.5])])) {
-            XCTAssertEqual(($0 as? CaseError)?.field, "p0")
-        }
+  func testRowsDoNotDependOnJobsOrRange() throws {
+    let sweep = try Sweep(
+      base: try Case.hierarchy(p0: 0.2, p01: 0, p1: 0.05, l1: 0.02),
+      axes: [
+        SweepAxis(name: "p01", from: 0, to: 0.7, count: 997)
+      ])
+    let one = sweep.rows(in: 0..<sweep.count, jobs: 1)
+    let two = sweep.rows(in: 0..<sweep.count, jobs: 2)
+    XCTAssertEqual(one, two)
+    let shards = sweep.rows(in: 0..<400, jobs: 2) + sweep.rows(in: 400..<997, jobs: 2)
+    XCTAssertEqual(one, shards)
+  }
+
+  func testBadAxesAreNamed() throws {
+    let base = try Case.hierarchy(p0: 0.2, p01: 0.1)
+    XCTAssertThrowsError(try Sweep(base: base, axes: [SweepAxis(name: "p9", values: [0.1])])) {
+      XCTAssertEqual(($0 as? CaseError)?.field, "--vary")
     }
+    XCTAssertThrowsError(try Sweep(base: base, axes: [SweepAxis(name: "p0", values: [1.5])])) {
+      XCTAssertEqual(($0 as? CaseError)?.field, "p0")
+    }
+  }
 }

@@ -23,11 +23,17 @@ private func isDark(_ c: PlotColor) -> Bool {
 /// `Raster.frame`): the frame lines are the columns (rows) with the most axis-coloured
 /// pixels across the middle half of the image; the innermost such line on each side wins
 /// (a heat map's colour bar has long edges too).
-private func detectedFrame(_ r: Raster) -> (left: Double, right: Double, top: Double, bottom: Double) {
+private func detectedFrame(_ r: Raster) -> (
+  left: Double, right: Double, top: Double, bottom: Double
+) {
   let middleRows = Array(r.height / 4..<3 * r.height / 4)
   let middleColumns = Array(r.width / 4..<3 * r.width / 4)
-  func columnCount(_ c: Int) -> Int { middleRows.filter { isDark(r.color(column: c, row: $0)) }.count }
-  func rowCount(_ row: Int) -> Int { middleColumns.filter { isDark(r.color(column: $0, row: row)) }.count }
+  func columnCount(_ c: Int) -> Int {
+    middleRows.filter { isDark(r.color(column: c, row: $0)) }.count
+  }
+  func rowCount(_ row: Int) -> Int {
+    middleColumns.filter { isDark(r.color(column: $0, row: row)) }.count
+  }
   /// Scans `order` (from the centre outwards) for the first line at 80% of the longest,
   /// then returns the count-weighted centre of its contiguous run, in pixel coordinates.
   func edge(_ order: [Int], _ count: (Int) -> Int) -> Double {
@@ -35,7 +41,8 @@ private func detectedFrame(_ r: Raster) -> (left: Double, right: Double, top: Do
     let longest = counts.max() ?? 0
     guard longest > 0, let first = counts.firstIndex(where: { Double($0) >= 0.8 * Double(longest) })
     else { return .nan }
-    var lo = first, hi = first
+    var lo = first
+    var hi = first
     while lo > 0 && Double(counts[lo - 1]) >= 0.3 * Double(longest) { lo -= 1 }
     while hi + 1 < counts.count && Double(counts[hi + 1]) >= 0.3 * Double(longest) { hi += 1 }
     let weight = (lo...hi).map { Double(counts[$0]) }.reduce(0, +)
@@ -54,7 +61,8 @@ private func detectedFrame(_ r: Raster) -> (left: Double, right: Double, top: Do
 private func pixels(of color: PlotColor, in r: Raster, tolerance: Int = 12) -> [(Int, Int)] {
   var out: [(Int, Int)] = []
   for row in 0..<r.height {
-    for column in 0..<r.width where isNear(r.color(column: column, row: row), color, tolerance: tolerance) {
+    for column in 0..<r.width
+    where isNear(r.color(column: column, row: row), color, tolerance: tolerance) {
       out.append((column, row))
     }
   }
@@ -68,7 +76,8 @@ private func parabolaChart(guideAt guide: Double = 0.7) -> LineChart {
   LineChart(
     title: "Parabola", xLabel: "x", leftLabel: "y",
     series: [
-      Series(name: "(x - 0.3)^2", xs: xs, ys: xs.map { ($0 - 0.3) * ($0 - 0.3) },
+      Series(
+        name: "(x - 0.3)^2", xs: xs, ys: xs.map { ($0 - 0.3) * ($0 - 0.3) },
         style: .line(magenta, .solid, width: 3))
     ],
     guides: [Guide(x: guide, label: "guide")], legend: .hidden,
@@ -143,7 +152,8 @@ final class RasterGeometryTests: XCTestCase {
       title: "Two axes", xLabel: "x", leftLabel: "left", rightLabel: "right",
       series: [
         Series(name: "left", xs: xs, ys: xs.map { 10 + $0 }, style: .line(magenta)),
-        Series(name: "right", xs: xs, ys: xs.map { abs($0 - 0.6) }, axis: .right,
+        Series(
+          name: "right", xs: xs, ys: xs.map { abs($0 - 0.6) }, axis: .right,
           style: .line(teal, .solid, width: 3)),
       ],
       legend: .hidden, xRange: 0...1, leftRange: 9...12, rightRange: -0.1...0.9)
@@ -161,7 +171,8 @@ final class RasterGeometryTests: XCTestCase {
     let row = leftPixels.map { Double($0.1) + 0.5 }.reduce(0, +) / Double(leftPixels.count)
     XCTAssertEqual(row, d.bottom - (1.0 / 3.0) * (d.bottom - d.top), accuracy: 3)
     // The reported mapping agrees.
-    XCTAssertEqual(r.frame.row(y: 0, axis: .right), d.bottom - 0.1 * (d.bottom - d.top), accuracy: 2)
+    XCTAssertEqual(
+      r.frame.row(y: 0, axis: .right), d.bottom - 0.1 * (d.bottom - d.top), accuracy: 2)
   }
 
   func testEmphasisedMarkerIsAFilledDotCentredOnItsPoint() throws {
@@ -212,7 +223,8 @@ final class RasterGeometryTests: XCTestCase {
     XCTAssertEqual(d.bottom, f.bottom, accuracy: 2)
     // The colour bar right of the frame runs from viridis(0) at the bottom to viridis(1)
     // at the top, over the frame's height.
-    let bottomRow = Int(d.bottom) - 4, topRow = Int(d.top) + 4
+    let bottomRow = Int(d.bottom) - 4
+    let topRow = Int(d.top) + 4
     let barColumns = (Int(d.right) + 5..<r.width).filter { column in
       isNear(r.color(column: column, row: bottomRow), PlotColor(hex: 0x440154), tolerance: 8)
         && isNear(r.color(column: column, row: topRow), PlotColor(hex: 0xFDE725), tolerance: 8)
@@ -369,7 +381,8 @@ final class FileOutputTests: XCTestCase {
     ) { error in
       XCTAssertEqual("\(error)", "size: 0x800 is not within 100...8000")
     }
-    XCTAssertThrowsError(try Plotter.rasterize(parabolaChart(), size: PlotSize(width: 800, height: 9000)))
+    XCTAssertThrowsError(
+      try Plotter.rasterize(parabolaChart(), size: PlotSize(width: 800, height: 9000)))
     XCTAssertEqual(try contents(), [])
   }
 }
@@ -442,7 +455,8 @@ final class TickTests: XCTestCase {
     XCTAssertEqual(t.step, 0.1, accuracy: 1e-12)
     XCTAssertEqual(t.values.map(t.label), ["0.1", "0.2", "0.3", "0.4"])
     let s = Ticks(0.05...0.2)
-    XCTAssertEqual(s.values.map(s.label), ["0.050", "0.075", "0.100", "0.125", "0.150", "0.175", "0.200"])
+    XCTAssertEqual(
+      s.values.map(s.label), ["0.050", "0.075", "0.100", "0.125", "0.150", "0.175", "0.200"])
     let u = Ticks(-0.02...1.02)
     XCTAssertEqual(u.values.map(u.label), ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
     let v = Ticks(-1...1)
@@ -478,7 +492,9 @@ final class PLplotFailureTests: XCTestCase {
 
   func testMissingDeviceIsReportedWithoutPrompting() {
     XCTAssertThrowsError(
-      try Plotter.runSession(device: "no-such-device", file: nil, memory: nil, size: .standard) { _ in 0 }
+      try Plotter.runSession(device: "no-such-device", file: nil, memory: nil, size: .standard) {
+        _ in 0
+      }
     ) { error in
       XCTAssertEqual(error as? PlotError, .deviceUnavailable("no-such-device"))
     }
@@ -513,7 +529,8 @@ private func lossChart() -> LineChart {
 final class LayoutTests: XCTestCase {
   func testNothingIsClippedAtTheImageBorder() throws {
     var chart = lossChart()
-    chart.title = "A rather long title that has to fit: MSE and L2 losses of a tied SAE\nsecond line"
+    chart.title =
+      "A rather long title that has to fit: MSE and L2 losses of a tied SAE\nsecond line"
     for size in [
       PlotSize(width: 600, height: 400), .standard, PlotSize(width: 800, height: 800),
       PlotSize(width: 2000, height: 900),
@@ -548,7 +565,8 @@ final class LayoutTests: XCTestCase {
       }
       /// The longest run of border pixels along a line: (first index, last index).
       func longestRun(_ n: Int, _ pixel: (Int) -> PlotColor) -> (Int, Int)? {
-        var best: (Int, Int)? = nil, start = -1
+        var best: (Int, Int)? = nil
+        var start = -1
         for i in 0...n {
           if i < n && isBorder(pixel(i)) {
             if start < 0 { start = i }
@@ -570,17 +588,21 @@ final class LayoutTests: XCTestCase {
       }
       XCTAssertFalse(edges.isEmpty, "\(size): no legend box found")
       guard !edges.isEmpty else { continue }
-      let left = Double(edges.map(\.0).min()!), right = Double(edges.map(\.0).max()!)
-      let top = Double(edges.map(\.1).min()!), bottom = Double(edges.map(\.2).max()!)
+      let left = Double(edges.map(\.0).min()!)
+      let right = Double(edges.map(\.0).max()!)
+      let top = Double(edges.map(\.1).min()!)
+      let bottom = Double(edges.map(\.2).max()!)
       XCTAssertGreaterThan(bottom - top, 30, "\(size)")
       XCTAssertGreaterThan(right - left, 60, "\(size)")
       // Where the data points land, from the detected frame and the chart's ranges.
       for s in chart.series {
         let yr = (s.axis == .right ? r.frame.rightRange : nil) ?? r.frame.leftRange
         for (x, y) in zip(s.xs, s.ys) {
-          let column = d.left + (x - r.frame.xRange.lowerBound)
+          let column =
+            d.left + (x - r.frame.xRange.lowerBound)
             / (r.frame.xRange.upperBound - r.frame.xRange.lowerBound) * (d.right - d.left)
-          let row = d.bottom - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * (d.bottom - d.top)
+          let row =
+            d.bottom - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * (d.bottom - d.top)
           let inside = column > left - 2 && column < right + 2 && row > top - 2 && row < bottom + 2
           XCTAssertFalse(inside, "\(size): \(s.name) at t=\(x) lies under the legend")
         }
@@ -592,7 +614,8 @@ final class LayoutTests: XCTestCase {
     func grey(_ c: PlotColor) -> Double {
       0.299 * Double(c.red) + 0.587 * Double(c.green) + 0.114 * Double(c.blue)
     }
-    let first = SeriesStyle.cycle(0), second = SeriesStyle.cycle(1)
+    let first = SeriesStyle.cycle(0)
+    let second = SeriesStyle.cycle(1)
     XCTAssertGreaterThan(abs(grey(first.color) - grey(second.color)), 60)
     XCTAssertNotEqual(first.stroke, second.stroke)
     XCTAssertEqual(SeriesStyle.cycle(5), SeriesStyle.cycle(0))
