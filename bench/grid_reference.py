@@ -42,25 +42,35 @@ def main():
     e_both = np.sqrt(np.maximum(2 - h_both**2, 0))
     e_child = np.sqrt(np.maximum(1 - h_child**2, 0))
 
+    # Everything that depends on t alone is computed once; per p0 the work is a few
+    # (p01 x t) array operations.
+    e2 = {"parent": e_parent**2, "both": e_both**2, "child": e_child**2}
+    h = {"parent": h_parent, "both": h_both, "child": h_child}
+    e = {"parent": e_parent, "both": e_both, "child": e_child}
+    p01 = p01s[:, None]
+    half = np.argmin(np.abs(t - 0.5))
+    k = np.arange(len(p01s))
     start = time.perf_counter()
     rows = []
     for p0 in p0s:
-        p01 = p01s[:, None]
-        mse = p0 * e_parent**2 + p01 * e_both**2 + args.p1 * e_child**2
-        l2 = p0 * e_parent + p01 * e_both + args.p1 * e_child
+        fixed_mse = p0 * e2["parent"] + args.p1 * e2["child"]
+        fixed_l2 = p0 * e["parent"] + args.p1 * e["child"]
+        per_p01_mse, per_p01_l2 = e2["both"], e["both"]
         if args.l1:
-            penalty = args.l1 * (p0 * h_parent + p01 * h_both + args.p1 * h_child)
-            mse = mse + penalty
-            l2 = l2 + penalty
+            fixed_pen = args.l1 * (p0 * h["parent"] + args.p1 * h["child"])
+            fixed_mse = fixed_mse + fixed_pen
+            fixed_l2 = fixed_l2 + fixed_pen
+            per_p01_mse = per_p01_mse + args.l1 * h["both"]
+            per_p01_l2 = per_p01_l2 + args.l1 * h["both"]
+        mse = fixed_mse + p01 * per_p01_mse
+        l2 = fixed_l2 + p01 * per_p01_l2
         i = np.argmin(mse, axis=1)
         j = np.argmin(l2, axis=1)
-        k = np.arange(len(p01s))
         # Local minima of L2 on the grid, and whether t = 0 and t = 1/2 are among them.
         local = np.empty(l2.shape, dtype=bool)
         local[:, 1:-1] = (l2[:, 1:-1] <= l2[:, :-2]) & (l2[:, 1:-1] <= l2[:, 2:])
         local[:, 0] = l2[:, 0] <= l2[:, 1]
         local[:, -1] = l2[:, -1] <= l2[:, -2]
-        half = np.argmin(np.abs(t - 0.5))
         ts = t[i]
         rows.append(np.column_stack([
             np.full(len(p01s), p0), p01s, ts, mse[k, i], t[j], l2[k, j], local.sum(axis=1),
