@@ -6,27 +6,8 @@ final class ContractTests: XCTestCase {
   private func landscape(_ arguments: [String]) throws -> (
     status: Int32, stdout: String, stderr: String
   ) {
-    // The binary is built beside the test bundle (.build/<triple>/debug/).
-    let bundle = Bundle(for: Self.self).bundleURL
-    let binary = try XCTUnwrap(
-      [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("landscape") }
-        .first { FileManager.default.isExecutableFile(atPath: $0.path) })
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-      process.terminationStatus, String(decoding: stdout, as: UTF8.self),
-      String(decoding: stderr, as: UTF8.self)
-    )
+    let run = try runLandscape(arguments, in: FileManager.default.temporaryDirectory)
+    return (run.status, String(decoding: run.stdout, as: UTF8.self), run.stderr)
   }
 
   func testMinimaJSONOfTheIssueExample() throws {

@@ -8,6 +8,48 @@ struct Run {
   var stderr: String
 }
 
+/// Runs the built `landscape` binary in `folder` with stdin from /dev/null; a run longer
+/// than `timeout` seconds is killed and fails the test.
+func runLandscape(
+  _ arguments: [String], in folder: URL, timeout: Double = 60, file: StaticString = #filePath,
+  line: UInt = #line
+) throws -> Run {
+  let binary = try XCTUnwrap(
+    LandscapeCLITests.binary, "the landscape binary is not built next to the tests")
+  let process = Process()
+  process.executableURL = binary
+  process.arguments = arguments
+  process.currentDirectoryURL = folder
+  process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+  let out = folder.appendingPathComponent(".stdout-\(UUID().uuidString)")
+  let err = folder.appendingPathComponent(".stderr-\(UUID().uuidString)")
+  FileManager.default.createFile(atPath: out.path, contents: nil)
+  FileManager.default.createFile(atPath: err.path, contents: nil)
+  let outHandle = try FileHandle(forWritingTo: out)
+  let errHandle = try FileHandle(forWritingTo: err)
+  process.standardOutput = outHandle
+  process.standardError = errHandle
+  try process.run()
+  let deadline = Date().addingTimeInterval(timeout)
+  while process.isRunning && Date() < deadline { usleep(10_000) }
+  if process.isRunning {
+    process.terminate()
+    process.waitUntilExit()
+    XCTFail(
+      "landscape \(arguments.joined(separator: " ")) ran past \(timeout) s", file: file, line: line)
+  }
+  process.waitUntilExit()
+  try outHandle.close()
+  try errHandle.close()
+  defer {
+    try? FileManager.default.removeItem(at: out)
+    try? FileManager.default.removeItem(at: err)
+  }
+  return Run(
+    status: process.terminationStatus, stdout: try Data(contentsOf: out),
+    stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+}
+
 /// Runs the built `landscape` binary on bad input and checks that it fails the way the
 /// tool promises: one line on stderr naming the field and the value, exit 1 (2 for usage
 /// errors), nothing on stdout, no output file written.
@@ -48,44 +90,11 @@ final class LandscapeCLITests: XCTestCase {
     }
   }
 
-  /// Runs the binary in the test's folder with stdin from /dev/null; a run longer than
-  /// `timeout` seconds is killed and fails the test.
+  /// Runs the binary in the test's folder (see `runLandscape`).
   func run(
     _ arguments: [String], timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line
   ) throws -> Run {
-    let process = Process()
-    process.executableURL = Self.binary!
-    process.arguments = arguments
-    process.currentDirectoryURL = folder
-    process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-    let out = folder.appendingPathComponent(".stdout-\(UUID().uuidString)")
-    let err = folder.appendingPathComponent(".stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
-    let outHandle = try FileHandle(forWritingTo: out)
-    let errHandle = try FileHandle(forWritingTo: err)
-    process.standardOutput = outHandle
-    process.standardError = errHandle
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning {
-      process.terminate()
-      process.waitUntilExit()
-      XCTFail(
-        "landscape \(arguments.joined(separator: " ")) ran past \(timeout) s", file: file,
-        line: line)
-    }
-    process.waitUntilExit()
-    try outHandle.close()
-    try errHandle.close()
-    defer {
-      try? FileManager.default.removeItem(at: out)
-      try? FileManager.default.removeItem(at: err)
-    }
-    return Run(
-      status: process.terminationStatus, stdout: try Data(contentsOf: out),
-      stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    try runLandscape(arguments, in: folder, timeout: timeout, file: file, line: line)
   }
 
   /// Writes a case file into the test's folder.
