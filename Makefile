@@ -26,8 +26,9 @@ reproduce: build
 	$(LANDSCAPE) reproduce --cases cases --out figures
 	$(LANDSCAPE) validate --cases cases
 
+# Every test is XCTest; without Swift Testing's empty run the summary is the last line.
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing
 
 bench: build
 	@$(PYTHON) -c 'import numpy' 2>/dev/null || $(PYTHON) -m pip install --quiet numpy
