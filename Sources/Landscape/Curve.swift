@@ -21,11 +21,13 @@ extension LossLandscape {
   }
 
   /// The latent's hedging at t: the ratio of its second feature's component to its
-  /// first (child / parent), or nil when the first component is zero or there is one
-  /// feature.
-  public func hedging(at t: Double) -> Double? {
-    let l = source.path.direction(at: t)
-    guard l.count >= 2, l[0] != 0 else { return nil }
-    return l[1] / l[0]
+  /// first (child / parent), w_1(t) / w_0(t); NaN when the first component is zero or
+  /// there is one feature.
+  public func hedging(at t: Double) -> Double {
+    let u = source.path.from
+    let v = source.path.to
+    guard u.count >= 2 else { return .nan }
+    let parent = u[0] + t * (v[0] - u[0])
+    return parent != 0 ? (u[1] + t * (v[1] - u[1])) / parent : .nan
   }
 }

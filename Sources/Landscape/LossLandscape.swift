@@ -174,7 +174,7 @@ public struct LossLandscape: Sendable {
           canFire: false))
     }
 
-    // Every pattern's breakpoint cuts, whatever its probability, so that `reweighted`
+    // Every pattern's breakpoint cuts, whatever its probability, so that `reweight`
     // keeps the pieces.
     var cuts: [Double] = []
     for line in lines where line.canFire && line.b != 0 {
@@ -251,19 +251,12 @@ public struct LossLandscape: Sendable {
     }
   }
 
-  /// The same landscape with the pattern probabilities replaced (in pattern order).
+  /// Replaces the pattern probabilities in place (in pattern order).
   ///
   /// Without a bias only the weights change, so this is cheap: the pieces, the Q_j and
   /// the cusps depend on the path and the magnitudes alone. With the optimal bias mu
   /// moves, and the landscape is built anew.
   /// - Parameter probabilities: one per pattern, each in [0, 1], summing to at most 1.
-  public func reweighted(_ probabilities: [Double]) -> LossLandscape {
-    var copy = self
-    copy.reweight(probabilities)
-    return copy
-  }
-
-  /// Replaces the pattern probabilities in place (see `reweighted(_:)`).
   public mutating func reweight(_ probabilities: [Double]) {
     precondition(probabilities.count == source.patterns.count)
     for j in probabilities.indices { source.patterns[j].probability = probabilities[j] }

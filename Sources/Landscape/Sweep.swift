@@ -133,15 +133,10 @@ public struct Sweep: Sendable {
       )
     }
     guard let bestMSE = mse, let bestL2 = l2.best else { return nil }
-    let u = base.path.from
-    let v = base.path.to
-    let t = bestMSE.t
-    let parent = u[0] + t * (v[0] - u[0])
-    let child = u.count > 1 ? u[1] + t * (v[1] - u[1]) : .nan
     return SweepRow(
       first: first, second: second, mseT: bestMSE.t, mseLoss: bestMSE.loss, l2T: bestL2.t,
       l2Loss: bestL2.loss, l2Minima: l2.count, parentL2Local: l2.parent, mergedL2Local: l2.merged,
-      hedging: parent != 0 ? child / parent : .nan)
+      hedging: landscape.hedging(at: bestMSE.t))
   }
 
   /// The rows with flat indices in `range`, computed on `jobs` threads; nil for points
