@@ -141,7 +141,7 @@ public struct TrainingPlan: Sendable, Hashable {
   public var loss: Loss = .mse
   public var steps: Int = 3000
   public var batch: Int = 4096
-  public var learningRate: Double = 0.01
+  public var learningRate: Double = 0.003
   public var beta1: Double = 0.9
   public var beta2: Double = 0.999
   public var seed: UInt64 = 1
