@@ -19,6 +19,11 @@ final class CSVText {
   /// The text so far.
   var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
+  /// Hands the text so far to `sink`, without copying it.
+  func write(to sink: ByteSink) throws {
+    try sink.write(UnsafeRawBufferPointer(start: base, count: count))
+  }
+
   /// Makes room for `n` more bytes and returns where they go.
   @inline(__always)
   private func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {

@@ -61,9 +61,9 @@ struct CurveCommand: ParsableCommand {
       text.newline()
     }
     if let csv {
-      try OutputFile.write([text.bytes], to: csv, field: "--csv")
+      try OutputFile.write(to: csv, field: "--csv") { try text.write(to: $0) }
     } else {
-      FileHandle.standardOutput.write(Data(text.bytes))
+      try text.write(to: .standardOutput)
     }
   }
 }

@@ -26,11 +26,13 @@ enum OutputFile {
   /// Writes `data` to a temporary file beside `path`, then renames it over `path`; on
   /// failure no file is left and an existing `path` is untouched.
   static func write(_ data: Data, to path: String, field: String) throws {
-    try write([Array(data)], to: path, field: field)
+    try write(to: path, field: field) { sink in try data.withUnsafeBytes { try sink.write($0) } }
   }
 
-  /// Writes the concatenation of `parts` atomically (see `write(_:to:field:)`).
-  static func write(_ parts: [[UInt8]], to path: String, field: String) throws {
+  /// Writes whatever `produce` hands the sink, atomically (see `write(_:to:field:)`).
+  static func write(
+    to path: String, field: String, _ produce: (ByteSink) throws -> Void
+  ) throws {
     try check(path, field: field)
     let url = URL(fileURLWithPath: path)
     let temporary = url.deletingLastPathComponent()
@@ -42,22 +44,34 @@ enum OutputFile {
     }
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     if fd < 0 { throw fail("open") }
-    for part in parts {
-      let ok = part.withUnsafeBytes { raw -> Bool in
-        var offset = 0
-        while offset < raw.count {
-          let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-          if n <= 0 { return false }
-          offset += n
-        }
-        return true
-      }
-      if !ok {
-        close(fd)
-        throw fail("write")
-      }
+    do {
+      try produce(ByteSink(descriptor: fd))
+    } catch {
+      close(fd)
+      throw fail("write")
     }
     if close(fd) != 0 { throw fail("close") }
     if rename(temporary, path) != 0 { throw fail("rename") }
+  }
+}
+
+/// Bytes going to a file descriptor, written whole.
+struct ByteSink {
+  let descriptor: Int32
+
+  /// Standard output.
+  static let standardOutput = ByteSink(descriptor: STDOUT_FILENO)
+
+  /// Writes all of `bytes`, or throws.
+  func write(_ bytes: UnsafeRawBufferPointer) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let n = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+      if n <= 0 {
+        if n < 0 && errno == EINTR { continue }
+        throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+      }
+      offset += n
+    }
   }
 }

@@ -161,13 +161,16 @@ struct SweepCommand: ParsableCommand {
             .utf8))
     }
     if writeText {
-      var parts: [[UInt8]] =
-        header ? [Array((Self.columns(sweep).joined(separator: ",") + "\n").utf8)] : []
-      parts += chunks.map { $0.text!.bytes }
+      let headerLine = header ? Self.columns(sweep).joined(separator: ",") + "\n" : ""
+      func emit(_ sink: ByteSink) throws {
+        var line = headerLine
+        try line.withUTF8 { try sink.write(UnsafeRawBufferPointer($0)) }
+        for chunk in chunks { try chunk.text!.write(to: sink) }
+      }
       if let csv {
-        try OutputFile.write(parts, to: csv, field: "--csv")
+        try OutputFile.write(to: csv, field: "--csv", emit)
       } else if plot == nil {
-        for part in parts { FileHandle.standardOutput.write(Data(part)) }
+        try emit(.standardOutput)
       }
     }
     if let plot {
