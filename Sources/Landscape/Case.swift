@@ -1,3 +1,5 @@
+import Foundation
+
 /// A toy model of correlated features and the tied single-latent SAE studied on it.
 ///
 /// Features are orthonormal directions e_1..e_k. Each firing pattern j fires with
@@ -107,12 +109,69 @@ public struct LatentPath: Sendable, Hashable {
   }
 }
 
-/// The SAE's decoder bias b.
-public enum DecoderBias: String, Sendable, Hashable, CaseIterable {
+/// The SAE's decoder bias b, split along the latent as b = beta l + b_perp.
+///
+/// With s = l . x the encoder is h = relu(s - beta) and the error splits in two
+/// orthogonal parts, e^2 = |P_perp x - b_perp|^2 + relu(beta - s)^2: beta is the relu's
+/// threshold and b_perp recentres what the latent cannot see.
+public enum DecoderBias: Sendable, Hashable {
   /// b = 0: the paper's analysis.
   case none
-  /// b = mu - (l . mu) l, optimal when the relu clips no pattern; l . b = 0.
+  /// The bias that minimises the loss at each latent, for each loss separately (the MSE
+  /// landscape uses the MSE-optimal bias, the L2 landscape the L2-optimal one, each with
+  /// the penalty when there is one). See `OptimalBias`.
   case optimal
+  /// b = mu - (l . mu) l (beta = 0): optimal only while the relu clips no pattern.
+  case centered
+  /// A given vector, in feature coordinates (finite, one component per feature).
+  case fixed([Double])
+
+  /// The kinds of bias: what a case file or flag names (`fixed` is given as a vector).
+  public enum Kind: String, Sendable, Hashable, CaseIterable {
+    case none, optimal, centered, fixed
+  }
+
+  /// The bias's kind.
+  public var kind: Kind {
+    switch self {
+    case .none: return .none
+    case .optimal: return .optimal
+    case .centered: return .centered
+    case .fixed: return .fixed
+    }
+  }
+
+  /// The kinds named by a word in a case file or on the command line.
+  public static let namedKinds: [Kind] = [.none, .optimal, .centered]
+
+  /// The bias named by a word (`none`, `optimal`, `centered`), or nil.
+  public init?(name: String) {
+    switch name {
+    case "none": self = .none
+    case "optimal": self = .optimal
+    case "centered": self = .centered
+    default: return nil
+    }
+  }
+
+  /// Words for titles and messages ("optimal decoder bias", ...); nil for no bias.
+  public func describe(features: [String]) -> String? {
+    switch self {
+    case .none: return nil
+    case .optimal: return "optimal decoder bias"
+    case .centered: return "centered decoder bias"
+    case .fixed(let b):
+      var parts: [String] = []
+      for (name, value) in zip(features, b) { parts.append(name + " " + shortDecimal(value)) }
+      return "decoder bias (" + parts.joined(separator: ", ") + ")"
+    }
+  }
+}
+
+/// A number with at most 6 significant decimals, for titles and messages.
+func shortDecimal(_ x: Double) -> String {
+  let rounded = Double(String(format: "%.6g", x)) ?? x
+  return rounded == 0 ? "0" : "\(rounded)"
 }
 
 /// The sparsity penalty lambda * E[h^p], h = relu(l . (x - b)).

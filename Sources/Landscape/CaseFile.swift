@@ -29,7 +29,7 @@ extension Case {
   /// Required: `features` (names) and `patterns` (each `name`, `probability`, `fires`:
   /// feature name to magnitude). Optional: `name`, `title`, `path` (`from`, `to`: feature
   /// name to component; `t`: [t_min, t_max]; default parent to child over [0, 1]), `bias`
-  /// (`none` or `optimal`), `penalty` (`coefficient`, `p`), `train` (see `TrainingPlan`).
+  /// (`none`, `optimal`, `centered`, or an object of feature name to component), `penalty` (`coefficient`, `p`), `train` (see `TrainingPlan`).
   /// - Throws: `CaseError` naming the bad field.
   public init(json data: Data, defaultName: String = "case") throws {
     let root: Any
@@ -103,10 +103,15 @@ extension Case {
     }
 
     var bias = DecoderBias.none
-    if let b = try object.string("bias") {
-      guard let parsed = DecoderBias(rawValue: b) else {
+    if object.values["bias"] is [String: Any], let b = try object.object("bias") {
+      bias = .fixed(try b.vector(over: features, index: index))
+    } else if let b = try object.string("bias") {
+      guard let parsed = DecoderBias(name: b) else {
         throw CaseError(
-          field: "bias", value: JSONObject.render(b), reason: "is not one of none, optimal")
+          field: "bias", value: JSONObject.render(b),
+          reason:
+            "is not one of \(DecoderBias.namedKinds.map(\.rawValue).joined(separator: ", ")) or an object of feature magnitudes"
+        )
       }
       bias = parsed
     }

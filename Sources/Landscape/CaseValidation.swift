@@ -60,6 +60,18 @@ extension Case {
         field: "patterns", value: "probabilities summing to \(total)", reason: "exceed 1")
     }
     try path.validate(featureCount: features.count, features: features)
+    if case .fixed(let b) = bias {
+      if b.count != features.count {
+        throw CaseError(
+          field: "bias", value: "\(b.count) components",
+          reason: "does not match the \(features.count) features")
+      }
+      for (i, x) in b.enumerated() where !x.isFinite || abs(x) > Case.magnitudeLimit {
+        throw CaseError(
+          field: "bias.\(escapedForMessage(features[i]))", value: "\(x)",
+          reason: "is not a finite component of size at most \(Case.magnitudeLimit)")
+      }
+    }
     let lambda = penalty.coefficient
     if !lambda.isFinite || lambda < 0 {
       throw CaseError(

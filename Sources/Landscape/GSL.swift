@@ -53,6 +53,72 @@ enum GSL {
     }
   }
 
+  /// A local minimum of `f` over R^n from `start`, by the Nelder-Mead simplex
+  /// (`gsl_multimin_fminimizer_nmsimplex2`), stopped when the simplex's size falls below
+  /// `tolerance` or after `iterations` steps.
+  ///
+  /// - Parameters:
+  ///   - start: the first point (n >= 1, finite).
+  ///   - step: the initial simplex's size in every coordinate (> 0).
+  /// - Returns: the best point and its value, or nil when GSL reports an error.
+  static func simplexMinimum(
+    from start: [Double], step: Double, tolerance: Double, iterations: Int = 20_000,
+    _ f: ([Double]) -> Double
+  ) -> (x: [Double], value: Double)? {
+    prepare()
+    let n = start.count
+    guard n > 0, start.allSatisfy(\.isFinite), step > 0 else { return nil }
+    return withoutActuallyEscaping(f) { f in
+      let box = VectorBox(f, n: n)
+      let params = Unmanaged.passUnretained(box).toOpaque()
+      var function = gsl_multimin_function(
+        f: { x, p in
+          let box = Unmanaged<VectorBox>.fromOpaque(p!).takeUnretainedValue()
+          for i in 0..<box.n { box.scratch[i] = gsl_vector_get(x, i) }
+          let v = box.f(box.scratch)
+          return v.isFinite ? v : Double.greatestFiniteMagnitude
+        }, n: n, params: params)
+      guard let x = gsl_vector_alloc(n), let steps = gsl_vector_alloc(n),
+        let minimizer = gsl_multimin_fminimizer_alloc(hl_multimin_nmsimplex2(), n)
+      else { return nil }
+      defer {
+        gsl_vector_free(x)
+        gsl_vector_free(steps)
+        gsl_multimin_fminimizer_free(minimizer)
+      }
+      for i in 0..<n {
+        gsl_vector_set(x, i, start[i])
+        gsl_vector_set(steps, i, step)
+      }
+      guard gsl_multimin_fminimizer_set(minimizer, &function, x, steps) == GSL_SUCCESS else {
+        return nil
+      }
+      for _ in 0..<iterations {
+        guard gsl_multimin_fminimizer_iterate(minimizer) == GSL_SUCCESS else { break }
+        if gsl_multimin_test_size(gsl_multimin_fminimizer_size(minimizer), tolerance)
+          == GSL_SUCCESS
+        {
+          break
+        }
+      }
+      let best = gsl_multimin_fminimizer_x(minimizer)!
+      let point = (0..<n).map { gsl_vector_get(best, $0) }
+      _ = box
+      return (point, gsl_multimin_fminimizer_minimum(minimizer))
+    }
+  }
+
+  private final class VectorBox {
+    let f: ([Double]) -> Double
+    let n: Int
+    var scratch: [Double]
+    init(_ f: @escaping ([Double]) -> Double, n: Int) {
+      self.f = f
+      self.n = n
+      scratch = [Double](repeating: 0, count: n)
+    }
+  }
+
   private final class Box {
     let f: (Double) -> Double
     init(_ f: @escaping (Double) -> Double) { self.f = f }

@@ -28,7 +28,7 @@ extension Case {
     var title = "p0 = \(p0), p01 = \(p01)"
     if let p1 { title += ", p1 = \(p1)" }
     if l1 > 0 { title += ", L1 = \(l1)" }
-    if bias == .optimal { title += ", optimal bias" }
+    if let words = bias.describe(features: ["parent", "child"]) { title += ", " + words }
     let c = Case(
       name: "hierarchy", title: title, features: ["parent", "child"], patterns: patterns,
       path: LatentPath(from: [1, 0], to: [0, 1], tMin: tMin, tMax: tMax), bias: bias,
@@ -48,7 +48,8 @@ extension Case {
       "patterns[1].fires.parent": "--parent-magnitude",
       "patterns[1].fires.child": "--child-magnitude",
       "patterns[2].fires.child": "--child-magnitude", "path.t": "--t-min/--t-max",
-      "penalty.coefficient": "--l1", "patterns": "--p0 + --p01 + --p1",
+      "penalty.coefficient": "--l1", "patterns": "--p0 + --p01 + --p1", "bias": "--bias",
+      "bias.parent": "--bias", "bias.child": "--bias",
     ]
     return names[field] ?? field
   }

@@ -2,29 +2,61 @@ import Foundation
 
 extension Case {
   /// The exact expected losses of the tied SAE whose latent is the unit vector `latent`
-  /// (feature coordinates), computed pattern by pattern from the model's definition.
+  /// (feature coordinates), computed event by event from the model's definition.
   ///
   ///     h = relu(l . (x - b)),  xhat = h l + b,  e = |x - xhat|
   ///     MSE = E[e^2] + lambda E[h^p],  L2 = E[e] + lambda E[h^p]
   ///
-  /// with b = 0 or b = mu - (l . mu) l. This is the definition, independent of the
-  /// piecewise forms of `LossLandscape`; both must agree.
+  /// with b = 0, a fixed b, the centered b = mu - (l . mu) l, or the optimal bias (for
+  /// each loss its own minimiser, `OptimalBias`). This is the definition, independent of
+  /// the piecewise forms of `LossLandscape`; both must agree.
   /// - Parameter latent: a unit vector with one component per feature.
   /// - Returns: (mse, l2).
   public func losses(atLatent latent: [Double]) -> (mse: Double, l2: Double) {
-    let k = features.count
-    var b = [Double](repeating: 0, count: k)
     if bias == .optimal {
+      let events = self.events
+      return (
+        OptimalBias.solve(.mse, latent: latent, events: events, penalty: penalty).loss,
+        OptimalBias.solve(.l2, latent: latent, events: events, penalty: penalty).loss
+      )
+    }
+    let b = decoderBias(atLatent: latent)
+    return (loss(.mse, latent: latent, bias: b), loss(.l2, latent: latent, bias: b))
+  }
+
+  /// The losses at t on the path, from the definition (see `losses(atLatent:)`).
+  public func losses(at t: Double) -> (mse: Double, l2: Double) {
+    losses(atLatent: path.latent(at: t))
+  }
+
+  /// The decoder bias at a latent for the biases that do not depend on the loss: zero,
+  /// the fixed vector, or mu - (l . mu) l; the MSE-optimal bias for `optimal`.
+  public func decoderBias(atLatent latent: [Double]) -> [Double] {
+    let k = features.count
+    switch bias {
+    case .none: return [Double](repeating: 0, count: k)
+    case .fixed(let b): return b
+    case .centered:
       let mu = meanActivation
       let lm = dot(latent, mu)
-      for i in 0..<k { b[i] = mu[i] - lm * latent[i] }
+      return (0..<k).map { mu[$0] - lm * latent[$0] }
+    case .optimal:
+      return OptimalBias.solve(.mse, latent: latent, events: events, penalty: penalty).bias
     }
-    var mse = 0.0
-    var l2 = 0.0
+  }
+
+  /// A loss at a latent with a given decoder bias b, from the definition.
+  ///
+  /// - Parameters:
+  ///   - kind: MSE or L2, both with the case's penalty.
+  ///   - latent: a unit vector.
+  ///   - bias: b, in feature coordinates.
+  public func loss(_ kind: LossKind, latent: [Double], bias b: [Double]) -> Double {
+    let k = features.count
+    var total = 0.0
     var penaltySum = 0.0
-    var events = patterns.map { ($0.probability, $0.magnitudes) }
-    events.append((nothingProbability, [Double](repeating: 0, count: k)))
-    for (probability, x) in events where probability > 0 {
+    for event in events {
+      let x = event.activation
       var centred = x
       for i in 0..<k { centred[i] -= b[i] }
       let h = max(dot(latent, centred), 0)
@@ -33,64 +65,125 @@ extension Case {
         let r = x[i] - (h * latent[i] + b[i])
         e2 += r * r
       }
-      mse += probability * e2
-      l2 += probability * e2.squareRoot()
-      penaltySum += probability * pow(h, penalty.exponent)
+      total += event.probability * (kind == .mse ? e2 : e2.squareRoot())
+      penaltySum += event.probability * pow(h, penalty.exponent)
     }
-    let extra = penalty.coefficient > 0 ? penalty.coefficient * penaltySum : 0
-    return (mse + extra, l2 + extra)
-  }
-
-  /// The losses at t on the path, from the definition (see `losses(atLatent:)`).
-  public func losses(at t: Double) -> (mse: Double, l2: Double) {
-    losses(atLatent: path.latent(at: t))
+    return total + (penalty.coefficient > 0 ? penalty.coefficient * penaltySum : 0)
   }
 }
 
-/// The MSE-optimal unit latent over the whole sphere, when the relu clips nothing.
+/// The MSE-optimal unit latent over the whole sphere.
 public struct SphereOptimum: Sendable, Hashable {
   /// The latent, a unit vector in feature coordinates.
   public var latent: [Double]
   /// The exact expected MSE (with the case's bias and penalty) at `latent`.
   public var loss: Double
-  /// Whether the relu clips some firing pattern at `latent` (l . (x_j - b) < 0): then the
-  /// eigenvector is not guaranteed optimal.
+  /// The decoder bias there (zero without a bias).
+  public var bias: [Double]
+  /// Whether the relu clips some firing pattern at `latent` (l . (x_j - b) < 0).
   public var clipsPattern: Bool
+  /// Whether the latent is proven the global optimum: the top eigenvector with no
+  /// penalty and either the optimal bias (always) or no pattern clipped. Otherwise it is
+  /// the best of local searches, never worse than the starting points given.
+  public var isProvenOptimal: Bool
 }
 
 extension Case {
-  /// The top eigenvector of M = E[x x^T] (no bias) or of the covariance
-  /// E[(x - mu)(x - mu)^T] (optimal bias), by `gsl_eigen_symmv`.
+  /// The MSE-optimal latent over the whole sphere.
   ///
-  /// With no pattern clipped, MSE(l) = E|x|^2 - l^T M l (or the centred analogue), so the
-  /// top eigenvector minimises it over the sphere. The sign is the one with the lower
-  /// exact loss (the relu makes the two differ); ties take a positive first nonzero
-  /// component.
+  /// Without a penalty it starts from the top eigenvector of M = E[(x - c)(x - c)^T]
+  /// (`gsl_eigen_symmv`), with c = 0 (no bias), the fixed bias, or mu (centered and
+  /// optimal: the covariance). With no pattern clipped, MSE(l) = E|x - c|^2 - l^T M l, so
+  /// the eigenvector is the optimum; with the optimal bias nothing is ever clipped and it
+  /// always is (the SAE is PCA). Otherwise (a penalty, or the relu clips) the MSE is
+  /// minimised locally on the sphere from the eigenvector, its opposite and every latent
+  /// in `starts` (GSL's simplex over the k - 1 angles of hyperspherical coordinates), and
+  /// the best point found is reported: never worse than any start.
+  /// - Parameter starts: further unit latents to start from (e.g. the on-path minima).
   /// - Returns: nil when GSL cannot decompose the matrix.
-  public func sphereOptimum() -> SphereOptimum? {
+  public func sphereOptimum(startingFrom starts: [[Double]] = []) -> SphereOptimum? {
     let k = features.count
-    let mu = bias == .optimal ? meanActivation : [Double](repeating: 0, count: k)
+    let centre: [Double]
+    switch bias {
+    case .none: centre = [Double](repeating: 0, count: k)
+    case .fixed(let b): centre = b
+    case .centered, .optimal: centre = meanActivation
+    }
     var m = [Double](repeating: 0, count: k * k)
-    var events = patterns.map { ($0.probability, $0.magnitudes) }
-    events.append((nothingProbability, [Double](repeating: 0, count: k)))
-    for (probability, x) in events where probability > 0 {
+    for event in events {
+      let x = event.activation
       for i in 0..<k {
-        for j in 0..<k { m[i * k + j] += probability * (x[i] - mu[i]) * (x[j] - mu[j]) }
+        for j in 0..<k { m[i * k + j] += event.probability * (x[i] - centre[i]) * (x[j] - centre[j]) }
       }
     }
     guard let top = GSL.topEigenvector(of: m, n: k) else { return nil }
     var v = top.vector
     if let first = v.first(where: { abs($0) > 1e-15 }), first < 0 { v = v.map { -$0 } }
+    func mse(_ l: [Double]) -> Double {
+      bias == .optimal
+        ? OptimalBias.solve(.mse, latent: l, events: events, penalty: penalty).loss
+        : loss(.mse, latent: l, bias: decoderBias(atLatent: l))
+    }
     let flipped = v.map { -$0 }
-    let a = losses(atLatent: v).mse
-    let b = losses(atLatent: flipped).mse
-    let latent = b < a - 1e-15 * abs(a) ? flipped : v
-    let bias = self.bias == .optimal ? zip(mu, latent).map { $0 - dot(latent, mu) * $1 } : mu
-    let clips = patterns.contains { p in
+    let a = mse(v)
+    let b = mse(flipped)
+    var best = b < a - 1e-15 * abs(a) ? (latent: flipped, loss: b) : (latent: v, loss: a)
+    let clipsAtEigenvector = clips(at: best.latent)
+    let proven = penalty.coefficient == 0 && (bias == .optimal || !clipsAtEigenvector)
+    if !proven {
+      for start in [v, flipped] + starts {
+        let found = Self.sphereSearch(from: start, mse)
+        if found.loss < best.loss { best = found }
+      }
+    }
+    return SphereOptimum(
+      latent: best.latent, loss: best.loss, bias: decoderBias(atLatent: best.latent),
+      clipsPattern: clips(at: best.latent), isProvenOptimal: proven)
+  }
+
+  /// Whether the relu clips a firing pattern at the latent with the case's (MSE) bias.
+  func clips(at latent: [Double]) -> Bool {
+    let b = decoderBias(atLatent: latent)
+    return patterns.contains { p in
       guard p.probability > 0 else { return false }
-      let centred = zip(p.magnitudes, bias).map { $0 - $1 }
+      let centred = zip(p.magnitudes, b).map { $0 - $1 }
       return dot(latent, centred) < -1e-12 * max(1, dot(centred, centred).squareRoot())
     }
-    return SphereOptimum(latent: latent, loss: min(a, b), clipsPattern: clips)
+  }
+
+  /// A local minimum of f on the unit sphere from `start`, by the simplex over the
+  /// angles phi_1..phi_{k-1} of l = (cos phi_1, sin phi_1 cos phi_2, ...,
+  /// sin phi_1 ... sin phi_{k-1}); the start itself when nothing lower is found.
+  static func sphereSearch(from start: [Double], _ f: ([Double]) -> Double) -> (
+    latent: [Double], loss: Double
+  ) {
+    let k = start.count
+    func point(_ angles: [Double]) -> [Double] {
+      var l = [Double](repeating: 0, count: k)
+      var sine = 1.0
+      for i in 0..<(k - 1) {
+        l[i] = sine * cos(angles[i])
+        sine *= sin(angles[i])
+      }
+      l[k - 1] = sine
+      return l
+    }
+    var angles = [Double](repeating: 0, count: k - 1)
+    for i in 0..<(k - 1) {
+      var tail = 0.0
+      for j in (i + 1)..<k { tail += start[j] * start[j] }
+      angles[i] = i == k - 2 ? atan2(start[k - 1], start[k - 2]) : atan2(tail.squareRoot(), start[i])
+    }
+    var best = (latent: start, loss: f(start))
+    for step in [0.1, 1e-3, 1e-6] {
+      guard
+        let found = GSL.simplexMinimum(from: angles, step: step, tolerance: 1e-13, { f(point($0)) })
+      else { break }
+      angles = found.x
+      let l = point(angles)
+      let v = f(l)
+      if v < best.loss { best = (l, v) }
+    }
+    return best
   }
 }

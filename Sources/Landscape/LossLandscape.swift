@@ -14,16 +14,26 @@ public enum LossKind: String, Sendable, Hashable, CaseIterable {
 /// relu breakpoints (roots of s_j) each pattern's squared error is Q_j(t) / D(t) with Q_j
 /// quadratic:
 ///
-///     no bias:      Q_j = |x_j|^2 D - [s_j > 0] s_j^2
-///     optimal bias: Q_j = |x_j - mu|^2 D + 2 m s_j - m^2 - [s_j > 0] s_j^2,  m = w . mu
+///     Q_j = |w x c_j|^2 + [s_j <= 0] s_j^2
 ///
-/// (with the optimal bias the "nothing fires" pattern x = 0 is a term too). Then
+/// with c_j = x_j - b and s_j = w . (x_j - b) for no bias (b = 0) and a fixed bias b;
+/// c_j = x_j - mu and s_j = w . x_j for the centered bias b = mu - (l . mu) l; and
+/// c_j = x_j - mu with nothing ever clipped for the MSE-optimal bias without a penalty
+/// (then MSE = tr(Sigma) - l^T Sigma l). With a bias the "nothing fires" event x = 0 is a
+/// term too. Then
 ///
 ///     MSE(t) = sum_j pi_j Q_j / D + lambda sum_j pi_j (relu(s_j) / sqrt D)^p
 ///     L2(t)  = sum_j pi_j sqrt(Q_j / D) + lambda sum_j pi_j (relu(s_j) / sqrt D)^p
 ///
 /// Q_j >= 0; where it touches zero (the latent is parallel to the pattern) L2 has a cusp,
 /// and Q_j = c2 (t - t_c)^2 is kept factored so the cusp is exact.
+///
+/// The losses whose optimal bias has no such form (L2, and MSE with a penalty) are
+/// evaluated latent by latent with `OptimalBias`; their slopes are central differences.
+///
+/// Without a bias, t does not depend on a common scale of the probabilities: the
+/// weights are normalised to sum to 1 and the losses scaled back, so that probabilities
+/// of any size (down to 1e-300) give the same minima.
 public struct LossLandscape: Sendable {
   /// The case this landscape belongs to.
   public private(set) var source: Case
@@ -43,6 +53,13 @@ public struct LossLandscape: Sendable {
   let concaveBetweenKinks: Bool
   /// max_j |x_j|^2: the scale of the rounding in the slopes.
   let largestSquaredMagnitude: Double
+  /// The sum of the probabilities the terms' weights were divided by (1 with a bias).
+  private(set) var weightScale: Double
+  /// The events (with their probabilities), for the losses solved latent by latent.
+  private(set) var events: [FiringEvent]
+  /// Where the latent is parallel to the pattern that fires the first two features
+  /// together (the merged solution; t = 1/2 for the paper's hierarchy), if on the range.
+  public private(set) var mergedT: Double?
 
   /// A point where a minimum may sit without the derivative vanishing.
   struct Candidate: Sendable {
@@ -151,27 +168,54 @@ public struct LossLandscape: Sendable {
     self.norm = norm
     let lo = source.path.tMin
     let hi = source.path.tMax
+    let scale = Self.weightScale(source)
+    self.weightScale = scale
+    self.events = source.events
 
     struct Line {
       var pattern: Int
       var probability: Double
-      var x: [Double]
+      /// c_j: what the bias leaves of x_j.
+      var c: [Double]
+      /// s_j = a + b t, the relu's argument (times |w|).
       var a: Double
       var b: Double
       var canFire: Bool
+      var canClip: Bool
     }
-    var lines = source.patterns.enumerated().map { j, p in
-      Line(
-        pattern: j, probability: p.probability, x: p.magnitudes, a: dot(u, p.magnitudes),
-        b: dot(dir, p.magnitudes), canFire: true)
-    }
-    var mu = [Double](repeating: 0, count: source.features.count)
-    if source.bias == .optimal {
-      mu = source.meanActivation
-      lines.append(
-        Line(
-          pattern: -1, probability: source.nothingProbability, x: mu.map { _ in 0 }, a: 0, b: 0,
-          canFire: false))
+    let k = source.features.count
+    let zero = [Double](repeating: 0, count: k)
+    let mu = source.meanActivation
+    var lines: [Line] = []
+    var indexed: [(Int, Pattern)] = source.patterns.enumerated().map { ($0.offset, $0.element) }
+    indexed.append((-1, Pattern(name: "nothing", probability: 0, magnitudes: zero)))
+    for (j, p) in indexed {
+      let probability = j >= 0 ? p.probability / scale : source.nothingProbability
+      let x = p.magnitudes
+      switch source.bias {
+      case .none:
+        if j < 0 { continue }
+        lines.append(
+          Line(
+            pattern: j, probability: probability, c: x, a: dot(u, x), b: dot(dir, x),
+            canFire: true, canClip: true))
+      case .fixed(let bias):
+        let c = zip(x, bias).map { $0 - $1 }
+        lines.append(
+          Line(
+            pattern: j, probability: probability, c: c, a: dot(u, c), b: dot(dir, c),
+            canFire: true, canClip: true))
+      case .centered:
+        lines.append(
+          Line(
+            pattern: j, probability: probability, c: zip(x, mu).map { $0 - $1 }, a: dot(u, x),
+            b: dot(dir, x), canFire: j >= 0, canClip: true))
+      case .optimal:
+        lines.append(
+          Line(
+            pattern: j, probability: probability, c: zip(x, mu).map { $0 - $1 }, a: 0, b: 0,
+            canFire: false, canClip: false))
+      }
     }
 
     // Every pattern's breakpoint cuts, whatever its probability, so that `reweight`
@@ -201,10 +245,9 @@ public struct LossLandscape: Sendable {
       let first = allTerms.count
       var numerator = Quadratic.zero
       for line in lines {
-        let active = line.canFire && line.a + line.b * mid > 0
-        // |w x c|^2 (+ s_j^2 when clipped): c = x_j without a bias, x_j - mu with
-        // the optimal one (then Q_j = |c|^2 D - (w . c)^2 + [clipped] s_j^2).
-        let c = zip(line.x, mu).map { $0 - $1 }
+        let active = !line.canClip || (line.canFire && line.a + line.b * mid > 0)
+        // Q_j = |w x c|^2 (+ s_j^2 when clipped).
+        let c = line.c
         var forms: [(alpha: Double, beta: Double)] = []
         for i in c.indices {
           for k in c.indices where k > i {
@@ -222,7 +265,7 @@ public struct LossLandscape: Sendable {
             pattern: line.pattern, probability: line.probability, q: q.expanded,
             curvature: q.curvature,
             vertex: q.vertex, floor: cusp == nil ? q.floor : 0, cusp: cusp, sa: line.a, sb: line.b,
-            active: active))
+            active: active && line.canFire))
       }
       pieces.append(Piece(lo: a, hi: b, termRange: first..<allTerms.count, numerator: numerator))
     }
@@ -232,11 +275,13 @@ public struct LossLandscape: Sendable {
     let kinks = cuts.map { Candidate(t: $0, kind: .breakpoint) }
     // Where a term's error is least: a cusp, or (a pattern off the path's plane) the
     // bottom of a valley that may be narrower than the root search's samples. A clipped
-    // term without a bias is |x_j|^2 D, constant in the loss: its vertex means nothing.
+    // term without a bias or with a fixed one is |c_j|^2 D, constant in the loss: its
+    // vertex means nothing.
+    let clippedIsConstant = source.bias.kind == .none || source.bias.kind == .fixed
     var cusps: [Candidate] = []
     for piece in pieces {
       for term in allTerms[piece.termRange]
-      where term.curvature > 0 && (term.active || source.bias == .optimal) {
+      where term.curvature > 0 && (term.active || !clippedIsConstant) {
         let t = term.vertex
         if t >= piece.lo, t <= piece.hi {
           cusps.append(Candidate(t: t, kind: term.cusp != nil ? .cusp : .stationary))
@@ -244,11 +289,75 @@ public struct LossLandscape: Sendable {
       }
     }
     self.msePoints = Self.merged(ends + kinks)
-    self.l2Points = Self.merged(ends + kinks + cusps)
+    if source.bias == .optimal {
+      // The L2-optimal bias follows the weighted median of the projected events, whose
+      // order changes where the latent is parallel to the difference of two events.
+      self.l2Points = Self.merged(ends + Self.differenceCusps(source, in: lo, hi))
+    } else {
+      self.l2Points = Self.merged(ends + kinks + cusps)
+    }
     self.concaveBetweenKinks = Self.concaveBetweenKinks(source, allTerms)
     self.largestSquaredMagnitude = source.patterns.reduce(0) {
       max($0, dot($1.magnitudes, $1.magnitudes))
     }
+    self.mergedT = Self.mergedCusp(source)
+  }
+
+  /// The divisor of the probabilities: their sum without a bias (t then does not depend
+  /// on their common scale), 1 with a bias (the "nothing fires" event's weight is
+  /// 1 - sum_j pi_j) or when every probability is 0.
+  static func weightScale(_ source: Case) -> Double {
+    guard source.bias == .none else { return 1 }
+    let sum = source.patterns.reduce(0) { $0 + $1.probability }
+    return sum > 0 ? sum : 1
+  }
+
+  /// The t strictly inside (lo, hi) where w(t) is parallel to x_i - x_j for two events
+  /// of positive probability (two features only; elsewhere none are needed).
+  static func differenceCusps(_ source: Case, in lo: Double, _ hi: Double) -> [Candidate] {
+    guard source.features.count == 2 else { return [] }
+    let u = source.path.from
+    let v = source.path.to
+    let points = source.events.map(\.activation)
+    var out: [Candidate] = []
+    for i in points.indices {
+      for j in points.indices where j > i {
+        let d = [points[i][0] - points[j][0], points[i][1] - points[j][1]]
+        // w(t) x d = (u x d) + t ((v - u) x d) = 0.
+        let a = u[0] * d[1] - u[1] * d[0]
+        let b = (v[0] - u[0]) * d[1] - (v[1] - u[1]) * d[0]
+        guard b != 0 else { continue }
+        let t = -a / b + 0
+        if t - lo > 1e-12 * max(1, abs(lo)) && hi - t > 1e-12 * max(1, abs(hi)) {
+          out.append(Candidate(t: t, kind: .cusp))
+        }
+      }
+    }
+    return out
+  }
+
+  /// The t in the range where the latent is parallel to the first pattern that fires
+  /// both of the first two features (the merged solution), if there is one.
+  static func mergedCusp(_ source: Case) -> Double? {
+    guard source.features.count >= 2,
+      let merged = source.patterns.first(where: { $0.magnitudes[0] != 0 && $0.magnitudes[1] != 0 })
+    else { return nil }
+    let u = source.path.from
+    let dir = zip(u, source.path.to).map { $1 - $0 }
+    let x = merged.magnitudes
+    var forms: [(alpha: Double, beta: Double)] = []
+    for i in x.indices {
+      for k in x.indices where k > i {
+        forms.append((u[i] * x[k] - u[k] * x[i], dir[i] * x[k] - dir[k] * x[i]))
+      }
+    }
+    let q = SquareSum(forms)
+    let size = q.expanded.c0 + q.curvature
+    guard q.curvature > 0, q.floor <= 1e-24 * size else { return nil }
+    let t = q.vertex + 0
+    let lo = source.path.tMin
+    let hi = source.path.tMax
+    return t >= lo - 1e-12 * max(1, abs(lo)) && t <= hi + 1e-12 * max(1, abs(hi)) ? t : nil
   }
 
   /// Replaces the pattern probabilities in place (in pattern order).
@@ -264,14 +373,41 @@ public struct LossLandscape: Sendable {
       self = LossLandscape(source)
       return
     }
+    let scale = Self.weightScale(source)
+    weightScale = scale
     for k in pieces.indices {
       var numerator = Quadratic.zero
       for i in pieces[k].termRange {
-        let p = probabilities[terms[i].pattern]
+        let p = probabilities[terms[i].pattern] / scale
         terms[i].probability = p
         numerator = numerator + p * terms[i].q
       }
       pieces[k].numerator = numerator
+    }
+  }
+
+  /// Whether a loss is solved latent by latent (the optimal bias for L2, or for MSE with
+  /// a penalty) instead of by the piecewise forms.
+  func solvesBias(_ kind: LossKind) -> Bool {
+    source.bias == .optimal && (kind == .l2 || source.penalty.coefficient > 0)
+  }
+
+  /// The decoder bias the loss uses at t, in feature coordinates (zero without a bias).
+  ///
+  /// - Parameters:
+  ///   - kind: with the optimal bias, the loss it minimises.
+  ///   - t: the path parameter.
+  public func bias(_ kind: LossKind, at t: Double) -> [Double] {
+    let l = source.path.latent(at: t)
+    switch source.bias {
+    case .none: return l.map { _ in 0 }
+    case .fixed(let b): return b
+    case .centered:
+      let mu = source.meanActivation
+      let m = dot(l, mu)
+      return zip(mu, l).map { $0 - m * $1 + 0 }
+    case .optimal:
+      return OptimalBias.solve(kind, latent: l, events: events, penalty: source.penalty).bias
     }
   }
 
@@ -293,10 +429,16 @@ public struct LossLandscape: Sendable {
   ///   - kind: MSE or L2; both include the penalty when the case has one.
   ///   - t: the path parameter.
   public func loss(_ kind: LossKind, at t: Double) -> Double {
-    value(kind, at: t, piece: pieces[pieceIndex(t)])
+    weightScale * value(kind, at: t, piece: pieces[pieceIndex(t)])
   }
 
+  /// The loss at t divided by `weightScale`.
   func value(_ kind: LossKind, at t: Double, piece: Piece) -> Double {
+    if solvesBias(kind) {
+      return OptimalBias.solve(
+        kind, latent: source.path.latent(at: t), events: events, penalty: source.penalty
+      ).loss
+    }
     let d = norm(t)
     var total: Double
     switch kind {
@@ -324,6 +466,7 @@ public struct LossLandscape: Sendable {
   /// The derivative of the loss at t within `piece`; at a cusp, the one-sided
   /// derivative on `side` (negative: from the left).
   func slope(_ kind: LossKind, at t: Double, piece: Piece, side: Double) -> Double {
+    if solvesBias(kind) { return differenceSlope(kind, at: t, side: side) }
     let d = norm(t)
     let dd = norm.slope(t)
     let sd = d.squareRoot()
@@ -365,7 +508,27 @@ public struct LossLandscape: Sendable {
 
   /// The one-sided derivative of the loss at t from `side` (negative: the left).
   public func slope(_ kind: LossKind, at t: Double, side: Double) -> Double {
-    slope(kind, at: t, piece: pieces[pieceIndex(t, side: side)], side: side)
+    weightScale * slope(kind, at: t, piece: pieces[pieceIndex(t, side: side)], side: side)
+  }
+
+  /// The derivative of a loss solved latent by latent: a central difference with step
+  /// h = 1e-6 max(1, |t|) (truncation ~h^2, rounding ~1e-16 / h, both ~1e-10 of the
+  /// scale); at a candidate point (a kink or an end) the second-order one-sided
+  /// difference on `side`, (-3 f(t) + 4 f(t + h) - f(t + 2h)) / (2h).
+  func differenceSlope(_ kind: LossKind, at t: Double, side: Double) -> Double {
+    let points = kind == .mse ? msePoints : l2Points
+    let h = 1e-6 * max(1, abs(t))
+    let f = { (t: Double) in
+      OptimalBias.solve(
+        kind, latent: self.source.path.latent(at: t), events: self.events,
+        penalty: self.source.penalty
+      ).loss
+    }
+    if points.contains(where: { abs($0.t - t) <= 1e-12 * max(1, abs(t)) }) {
+      let step = side < 0 ? -h : h
+      return (-3 * f(t) + 4 * f(t + step) - f(t + 2 * step)) / (2 * step)
+    }
+    return (f(t + h) - f(t - h)) / (2 * h)
   }
 }
 

@@ -128,6 +128,9 @@ extension LossLandscape {
       for i in found.indices where found[i].loss <= best + 1e-12 * abs(best) + 1e-300 {
         found[i].isGlobal = true
       }
+      if weightScale != 1 {
+        for i in found.indices { found[i].loss *= weightScale }
+      }
       return try body(UnsafeBufferPointer(found))
     }
   }
@@ -186,10 +189,21 @@ extension LossLandscape {
   /// Holds with no bias and every firing pattern in the plane of the path (each active
   /// error |x_j| |sin(phi - phi_j)| is concave between its zeros; clipped errors are
   /// constant), with no penalty or an L1 penalty (|x_j| cos(phi - phi_j) is concave).
+  ///
+  /// With the L2-optimal bias and two features (no penalty), the loss is
+  /// sum_j pi_j |n . (x_j - x_m)| with n orthogonal to the latent and x_m the weighted
+  /// median: each term is |x_j - x_m| |sin(phi - phi_jm)|, concave between the cusps
+  /// where the median's order changes (`differenceCusps`).
   static func concaveBetweenKinks(_ source: Case, _ terms: [Term]) -> Bool {
-    guard source.bias == .none else { return false }
     if source.penalty.coefficient > 0 && source.penalty.exponent != 1 { return false }
-    return terms.allSatisfy { !$0.active || $0.cusp != nil }
+    switch source.bias {
+    case .none, .fixed:
+      return terms.allSatisfy { !$0.active || $0.cusp != nil }
+    case .optimal:
+      return source.features.count == 2 && source.penalty.coefficient == 0
+    case .centered:
+      return false
+    }
   }
 
   /// Interior local minima of a loss on (a, b), where it is smooth: the derivative is
@@ -212,7 +226,8 @@ extension LossLandscape {
     }
     // Slopes within rounding of zero (a stretch where every pattern is clipped is flat)
     // change no sign.
-    let noise = 1e-12 * slopeScale(kind)
+    // Central differences carry ~1e-10 of the scale.
+    let noise = (solvesBias(kind) ? 1e-8 : 1e-12) * slopeScale(kind)
     var roots: [Double] = []
     var previous = (t: ts[0], slope: f(ts[0]))
     for t in ts.dropFirst() {

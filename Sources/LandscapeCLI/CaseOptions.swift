@@ -48,8 +48,11 @@ struct ModelOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "L1 penalty coefficient lambda (p = 1).")
   var l1: Double?
 
-  @Option(help: "Decoder bias: none or optimal.")
-  var bias: String?
+  @Option(
+    help: ArgumentHelp(
+      "Decoder bias: none, optimal (the minimiser of each loss at each latent), centered (mu - (l . mu) l), or a fixed vector.",
+      valueName: "none|optimal|centered|FEATURE=B,..."))
+  var bias: BiasOption?
 
   @Option(parsing: .unconditional, help: "Start of the t range (default 0, or the case file's).")
   var tMin: Double?
@@ -57,17 +60,12 @@ struct ModelOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "End of the t range (default 1, or the case file's).")
   var tMax: Double?
 
-  func validate() throws {
-    if let bias, DecoderBias(rawValue: bias) == nil {
-      throw ValidationError("--bias: \"\(bias)\" is not one of none, optimal.")
-    }
-  }
 
   /// The hierarchy shorthand's case, validated (errors name the flags).
   func hierarchy(p0: Double, p01: Double, p1: Double?) throws -> Case {
     try Case.hierarchy(
       p0: p0, p01: p01, p1: p1, parentMagnitude: parentMagnitude, childMagnitude: childMagnitude,
-      l1: l1 ?? 0, bias: bias.flatMap(DecoderBias.init(rawValue:)) ?? .none,
+      l1: l1 ?? 0, bias: try bias?.resolve(features: ["parent", "child"]) ?? .none,
       tMin: tMin ?? 0, tMax: tMax ?? 1)
   }
 
@@ -76,7 +74,7 @@ struct ModelOptions: ParsableArguments {
   /// - Parameter checked: false to skip validation (a sweep validates per point).
   func applied(to loaded: Case, checked: Bool = true) throws -> Case {
     var c = loaded
-    if let bias = bias.flatMap(DecoderBias.init(rawValue:)) { c.bias = bias }
+    if let bias { c.bias = try bias.resolve(features: c.features) }
     if let l1 { c.penalty = Penalty(coefficient: l1, exponent: 1) }
     if let tMin { c.path.tMin = tMin }
     if let tMax { c.path.tMax = tMax }
@@ -90,5 +88,63 @@ struct ModelOptions: ParsableArguments {
       throw CaseError(field: field, value: e.value, reason: e.reason)
     }
     return c
+  }
+}
+
+/// The `--bias` option: a bias named by a word, or a fixed vector `FEATURE=B,...`.
+enum BiasOption: ExpressibleByArgument, Equatable {
+  case named(DecoderBias)
+  case fixed([(feature: String, value: Double)])
+
+  init?(argument: String) {
+    if let named = DecoderBias(name: argument) {
+      self = .named(named)
+      return
+    }
+    var components: [(feature: String, value: Double)] = []
+    for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
+      let pair = part.split(separator: "=", maxSplits: 1)
+      guard pair.count == 2, !pair[0].isEmpty, let value = Double(pair[1]), value.isFinite
+      else { return nil }
+      components.append((String(pair[0]), value))
+    }
+    guard !components.isEmpty else { return nil }
+    self = .fixed(components)
+  }
+
+  static var allValueStrings: [String] {
+    DecoderBias.namedKinds.map(\.rawValue) + ["parent=0.1,child=0.2"]
+  }
+
+  static func == (a: BiasOption, b: BiasOption) -> Bool {
+    switch (a, b) {
+    case (.named(let x), .named(let y)): x == y
+    case (.fixed(let x), .fixed(let y)):
+      x.count == y.count && zip(x, y).allSatisfy { $0.feature == $1.feature && $0.value == $1.value }
+    default: false
+    }
+  }
+
+  /// The bias for a case with these features; unnamed features get 0.
+  /// - Throws: `CaseError` naming `--bias` when a feature is unknown or given twice.
+  func resolve(features: [String]) throws -> DecoderBias {
+    switch self {
+    case .named(let bias): return bias
+    case .fixed(let components):
+      var vector = [Double](repeating: 0, count: features.count)
+      var seen = Set<String>()
+      for (feature, value) in components {
+        guard let i = features.firstIndex(of: feature) else {
+          throw CaseError(
+            field: "--bias", value: feature,
+            reason: "is not a feature (features: \(features.joined(separator: ", ")))")
+        }
+        guard seen.insert(feature).inserted else {
+          throw CaseError(field: "--bias", value: feature, reason: "is given twice")
+        }
+        vector[i] = value
+      }
+      return .fixed(vector)
+    }
   }
 }

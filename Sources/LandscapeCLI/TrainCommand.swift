@@ -198,7 +198,7 @@ struct TrainCommand: ParsableCommand {
     out += " \"bias\": \(r.decoderBias.map(object) ?? "null"),\n"
     out += " \"loss\": \(jsonNumber(r.loss)),\n"
     out += " \"samples_per_second\": \(jsonNumber(r.samplesPerSecond)),\n"
-    out += " \"loss_kind\": \"\(r.lossKind.rawValue)\", \"case_bias\": \"\(c.bias.rawValue)\",\n"
+    out += " \"loss_kind\": \"\(r.lossKind.rawValue)\", \"case_bias\": \"\(c.bias.kind.rawValue)\",\n"
     out += " \"sae_loss\": \(jsonNumber(r.saeLoss)), \"cosine\": \(jsonNumber(r.cosine)),"
     out += " \"encoder_bias\": \(r.encoderBias.map(jsonNumber) ?? "null"),\n"
     out +=
@@ -232,7 +232,7 @@ struct TrainCommand: ParsableCommand {
     out += "decoder bias:   \(r.decoderBias.map(list) ?? "none")\n"
     if let b = r.encoderBias { out += "encoder bias:   \(b)\n" }
     out +=
-      "loss:           \(r.loss) (exact \(r.lossKind.rawValue.uppercased()) of the latent, case bias \(c.bias.rawValue))\n"
+      "loss:           \(r.loss) (exact \(r.lossKind.rawValue.uppercased()) of the latent, case bias \(c.bias.kind.rawValue))\n"
     if o.biases != .none {
       out += "SAE loss:       \(r.saeLoss) (exact, with the learned biases)\n"
     }

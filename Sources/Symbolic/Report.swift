@@ -20,7 +20,7 @@ extension SymbolicLandscape {
       out += stationarityText(piece.stationarity, n).map { "  \($0)\n" }.joined()
     }
     guard let l2 else {
-      return out + "L2: not derived with the optimal bias (L2 is not linear in the probabilities)\n"
+      return out + "L2: not derived with the \(bias.kind.rawValue) bias (L2 is not linear in the probabilities)\n"
     }
     out += "L2 = sum_j p_j sqrt(Q_j/D): candidates (cusps and range ends)\n"
     for c in l2.candidates {
@@ -78,7 +78,7 @@ extension SymbolicLandscape {
     var out =
       "% \(name)" + (title.map { ": \($0)" } ?? "") + " (pattern probabilities are symbols)\n"
     if l2 == nil {
-      out += "% L2 is not derived with the optimal bias (it is not linear in the probabilities)\n"
+      out += "% L2 is not derived with the \(bias.kind.rawValue) bias (it is not linear in the probabilities)\n"
     } else if l2?.complete == false {
       out +=
         "% L2 may also have minima between the listed candidates (a firing pattern lies outside the path's plane)\n"
@@ -104,7 +104,7 @@ extension SymbolicLandscape {
       "\"t_range\": [\(jsonNumber(lo)), \(jsonNumber(hi))], \"t_range_exact\": [\"\(lo)\", \"\(hi)\"]"
     }
     var out =
-      "{\"case\": \(jsonString(name)), \"supported\": true, \"bias\": \"\(bias.rawValue)\",\n"
+      "{\"case\": \(jsonString(name)), \"supported\": true, \"bias\": \"\(bias.kind.rawValue)\",\n"
     out += " \"symbols\": [" + symbols.map(jsonString).joined(separator: ", ") + "],\n"
     out += " " + range(tMin, tMax) + ",\n"
     out +=
@@ -141,7 +141,7 @@ extension SymbolicLandscape {
       }.joined(separator: ",\n") + "]},\n"
     guard let l2 else {
       return out
-        + " \"l2\": {\"supported\": false, \"reason\": \"not derived with the optimal bias: L2 is not linear in the probabilities\"}}\n"
+        + " \"l2\": {\"supported\": false, \"reason\": \"not derived with the \(bias.kind.rawValue) bias: L2 is not linear in the probabilities\"}}\n"
     }
     out += " \"l2\": {\"supported\": true, \"complete\": \(l2.complete), \"candidates\": [\n"
     out +=

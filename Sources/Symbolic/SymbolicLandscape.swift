@@ -13,13 +13,16 @@ import Landscape
 ///     L2 = sum_j p_j sqrt(Q_j / D).
 ///
 /// With no decoder bias the coefficients of N and P are linear forms in the probabilities
-/// with rational weights. With the optimal bias b = mu - (l . mu) l, summing over the
+/// with rational weights. With the centered bias b = mu - (l . mu) l, summing over the
 /// patterns and "nothing fires" (probability 1 - sum_j p_j, which cancels the cubic terms)
 /// gives
 ///
 ///     N = sum_j p_j Q_j - (|mu|^2 D - m^2),   mu = sum_j p_j x_j,   m = w . mu = sum_j p_j s_j,
 ///
-/// with coefficients linear plus quadratic in the probabilities; the L2 loss is then no
+/// with coefficients linear plus quadratic in the probabilities. The MSE-optimal bias
+/// (no penalty) is the same with nothing clipped: one piece, MSE = tr(Sigma) - l^T Sigma l
+/// with Sigma the covariance, whose coefficients are quadratic in the probabilities.
+/// With either bias the L2 loss is no
 /// longer linear in them and its regimes are not derived (`l2` is nil). A penalty is out
 /// of scope: the MSE is then no ratio of quadratics.
 public struct SymbolicLandscape: Sendable {
@@ -73,7 +76,8 @@ public struct SymbolicLandscape: Sendable {
 
     // The optimal bias: N loses |mu|^2 D - m^2, m = m0 + m1 t.
     var correction = [Polynomial](repeating: .zero, count: 3)
-    if source.bias == .optimal {
+    let centred = source.bias == .optimal || source.bias == .centered
+    if centred {
       var mu = [Polynomial](repeating: .zero, count: source.features.count)
       var m0 = Polynomial.zero
       var m1 = Polynomial.zero
@@ -91,8 +95,10 @@ public struct SymbolicLandscape: Sendable {
       ]
     }
 
+    // The MSE-optimal bias (no penalty) clips nothing: one piece, every pattern active.
+    let clips = source.bias != .optimal
     var cuts: [Rational] = []
-    for line in lines where !line.b.isZero {
+    for line in lines where clips && !line.b.isZero {
       let t = try -line.a / line.b
       if tMin < t && t < tMax && !cuts.contains(t) { cuts.append(t) }
     }
@@ -110,7 +116,7 @@ public struct SymbolicLandscape: Sendable {
       var n = try correction.map { try -$0 }
       for line in lines {
         var q = try d.map { try line.q * $0 }
-        if try (line.a + line.b * mid).sign > 0 {
+        if try !clips || (line.a + line.b * mid).sign > 0 {
           active.append(line.name)
           q[0] = try q[0] - line.a * line.a
           q[1] = try q[1] - Rational(2) * line.a * line.b
@@ -139,6 +145,13 @@ public struct SymbolicLandscape: Sendable {
   ///
   /// - Throws: `CaseError` naming `penalty.coefficient` (> 0).
   public static func checkSupported(_ source: Case) throws {
+    if case .fixed = source.bias {
+      throw CaseError(
+        field: "bias", value: "fixed",
+        reason:
+          "is not supported by the symbolic derivation, which covers no bias, the optimal and the centered bias"
+      )
+    }
     if source.penalty.coefficient != 0 {
       throw CaseError(
         field: "penalty.coefficient", value: "\(source.penalty.coefficient)",

@@ -33,8 +33,9 @@ extension LossLandscape {
 /// MSE training: the global MSE minimum (on a tie, the one nearest the initial t). L2
 /// training: the L2 minimum whose basin holds the initial t. Snap training: the L2 minimum whose basin holds the global MSE minimum
 /// (where the L2 phase starts). With learned biases the analytic case has the optimal
-/// decoder bias b = mu - (l . mu) l (an encoder bias has no analytic counterpart: it is
-/// compared with the same case).
+/// decoder bias (an encoder bias has no analytic counterpart: it is
+/// compared with the same case). The optimal bias is the true minimiser at each latent
+/// (`OptimalBias`), so a learned decoder bias can never beat it.
 public struct TrainingTarget: Sendable {
   /// The case the minimum belongs to: the trained case, its `bias` set to `optimal`
   /// when the SAE learns biases and to `none` otherwise.
@@ -91,8 +92,17 @@ public struct TrainingCheck: Sendable {
   /// The allowed |trained t - analytic t| (the plan's `tolerance`).
   public var tolerance: Double
 
-  /// |trained t - analytic t|.
-  public var difference: Double { abs(result.t - target.minimum.t) }
+  /// |trained t - analytic t|. With the optimal bias the MSE of l and -l is the same
+  /// (it is tr(Sigma) - l^T Sigma l), so the learned latent is compared up to sign: the
+  /// smaller difference of the path's t nearest to l and to -l.
+  public var difference: Double {
+    let direct = abs(result.t - target.minimum.t)
+    guard target.analyticCase.bias == .optimal, target.kind == .mse,
+      target.analyticCase.penalty.coefficient == 0
+    else { return direct }
+    let flipped = target.analyticCase.path.nearestT(to: result.latent.map { -$0 })
+    return min(direct, abs(flipped.t - target.minimum.t))
+  }
   /// Whether the difference is within the tolerance.
   public var passed: Bool { difference <= tolerance }
 

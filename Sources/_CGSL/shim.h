@@ -10,9 +10,11 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_multimin.h>
 
 // GSL's type descriptors are mutable globals; Swift 6 rejects them as
 // not concurrency-safe, so hand them out through functions.
 static inline const gsl_root_fsolver_type *hl_root_fsolver_brent(void) { return gsl_root_fsolver_brent; }
 static inline const gsl_rng_type *hl_rng_mt19937(void) { return gsl_rng_mt19937; }
+static inline const gsl_multimin_fminimizer_type *hl_multimin_nmsimplex2(void) { return gsl_multimin_fminimizer_nmsimplex2; }
 #endif

@@ -27,7 +27,7 @@ struct SplitMix64: RandomNumberGenerator {
 
 /// What a random case may contain.
 struct CaseShape {
-  var bias: [DecoderBias] = [.none, .optimal]
+  var bias: [DecoderBias] = [.none, .optimal, .centered]
   var penalty = true
   var nonNegative = false
 }
@@ -339,7 +339,7 @@ final class PropertyTests: XCTestCase {
       XCTAssert(c.patterns.allSatisfy { $0.magnitudes.allSatisfy { abs($0) <= 2 } })
       sawThree = sawThree || c.features.count == 3
       sawFour = sawFour || c.patterns.count == 4
-      sawBias = sawBias || c.bias == .optimal
+      sawBias = sawBias || c.bias != .none
       sawPenalty = sawPenalty || c.penalty.coefficient > 0
       sawNegativeT = sawNegativeT || c.path.tMin < 0
     }
