@@ -358,23 +358,45 @@ public struct HeatMap: Sendable, Hashable {
   }
 }
 
-/// The pixel size of a figure (in points for .svg and .pdf).
+/// The size of a figure in device units: pixels for PNG, points for SVG and PDF.
 public struct PlotSize: Sendable, Hashable, CustomStringConvertible {
   /// The width, in `allowed`.
   public var width: Int
   /// The height, in `allowed`.
   public var height: Int
+  /// Device units per layout unit, in 0.25...20: 1 for sizes given in pixels or points,
+  /// dpi / 72 for a PNG whose size was given in inches (its text, lines and dots then
+  /// have the physical sizes of the same figure as SVG or PDF).
+  public var density: Double
 
   /// Creates a size; `Plotter` rejects a side outside `PlotSize.allowed`.
-  public init(width: Int, height: Int) {
+  public init(width: Int, height: Int, density: Double = 1) {
     self.width = width
     self.height = height
+    self.density = density
   }
 
   /// 1200x800: readable at 100% on a laptop screen.
   public static let standard = PlotSize(width: 1200, height: 800)
+  /// 6.5 x 4.33 inches in points (468x312): the default for SVG and PDF.
+  public static let page = PlotSize(width: 468, height: 312)
   /// The accepted range for either side.
   public static let allowed: ClosedRange<Int> = 100...8000
+  /// The resolution of a PNG whose size is given in inches or points.
+  public static let printDPI = 300.0
+
+  /// The size of a figure `width` x `height` points (1/72 inch) in `format`: the points
+  /// themselves for SVG and PDF, `printDPI` pixels per inch for PNG.
+  ///
+  /// - Parameters:
+  ///   - width: finite, positive.
+  ///   - height: finite, positive.
+  public static func physical(width: Double, height: Double, format: ImageFormat) -> PlotSize {
+    let density = format.isVector ? 1 : printDPI / 72
+    return PlotSize(
+      width: Int((width * density).rounded()), height: Int((height * density).rounded()),
+      density: density)
+  }
 
   /// "WIDTHxHEIGHT", e.g. "1200x800".
   public var description: String { "\(width)x\(height)" }

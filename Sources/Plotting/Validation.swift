@@ -2,7 +2,9 @@
 
 extension PlotSize {
   func validate() throws(PlotError) {
-    guard PlotSize.allowed.contains(width), PlotSize.allowed.contains(height) else {
+    guard PlotSize.allowed.contains(width), PlotSize.allowed.contains(height),
+      density.isFinite, (0.25...20).contains(density)
+    else {
       throw .invalidSize(self)
     }
   }

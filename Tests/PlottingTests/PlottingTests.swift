@@ -310,6 +310,38 @@ final class FileOutputTests: XCTestCase {
     XCTAssertEqual(try contents(), ["chart.pdf", "chart.svg"])
   }
 
+  func testBytesInMemoryAreTheFileBytes() throws {
+    for format in ImageFormat.allCases {
+      let bytes = try Plotter.data(parabolaChart(), format: format)
+      let signature: [UInt8] =
+        switch format {
+        case .png: [0x89, 0x50, 0x4E, 0x47]
+        case .svg: Array("<?xml".utf8)
+        case .pdf: Array("%PDF-".utf8)
+        }
+      XCTAssertEqual(Array(bytes.prefix(signature.count)), signature, "\(format)")
+      XCTAssertGreaterThan(bytes.count, 1000, "\(format)")
+    }
+    // A PNG carries no date or serial number: the file holds exactly the bytes drawn in
+    // memory (cairo numbers an SVG's glyph definitions per process).
+    let target = path("chart.png")
+    try Plotter.render(parabolaChart(), to: target)
+    let file = try Data(contentsOf: URL(fileURLWithPath: target))
+    XCTAssert([UInt8](file) == (try Plotter.data(parabolaChart(), format: .png)))
+    let map = HeatMap(
+      title: "Map", xLabel: "x", yLabel: "y", xs: [0, 1], ys: [0, 1], values: [0, 1, 2, 3],
+      colorBarLabel: "v")
+    XCTAssertEqual(Array(try Plotter.data(map, format: .png).prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+    XCTAssertEqual(try contents(), ["chart.png"])
+  }
+
+  func testVectorFormatsDefaultToAPrintableSize() throws {
+    XCTAssertEqual(ImageFormat.svg.defaultSize, PlotSize(width: 468, height: 312))
+    XCTAssertEqual(ImageFormat.png.defaultSize, .standard)
+    let svg = String(decoding: try Plotter.data(parabolaChart(), format: .svg), as: UTF8.self)
+    XCTAssertTrue(svg.contains("width=\"468pt\" height=\"312pt\""), String(svg.prefix(300)))
+  }
+
   func testExistingTargetIsReplaced() throws {
     let target = path("chart.png")
     try Data("old".utf8).write(to: URL(fileURLWithPath: target))
