@@ -80,9 +80,11 @@ extension Canvas {
   }
 
   /// Draws tick labels along one side ("b", "l" or "r") of the current viewport.
-  func drawTickLabels(_ ticks: Ticks, range: ClosedRange<Double>, side: String, metrics m: Metrics)
-  {
-    use(.ink)
+  func drawTickLabels(
+    _ ticks: Ticks, range: ClosedRange<Double>, side: String, color tickColor: PlotColor = .ink,
+    metrics m: Metrics
+  ) {
+    color(tickColor)
     let span = range.upperBound - range.lowerBound
     let disp = (m.tick + m.gap) / m.em
     for v in ticks.values {
@@ -214,6 +216,8 @@ struct LegendEntry {
   enum Sample {
     case line(PlotColor, LineDash, width: Double)
     case symbol(PlotColor, glyph: String, scale: Double, count: Int)
+    /// A filled swatch (a shaded band, a heat map category).
+    case box(PlotColor)
   }
   let text: String
   let sample: Sample
@@ -315,6 +319,7 @@ extension Canvas {
     let dark = entries.contains { entry in
       switch entry.sample {
       case .line(let c, _, _), .symbol(let c, _, _, _): isLight(c)
+      case .box: false
       }
     }
     let textColor = dark ? colors.index(of: .white) : ColorTable.Fixed.ink.rawValue
@@ -335,6 +340,10 @@ extension Canvas {
     var symbolColors = [PLINT](repeating: 1, count: n)
     var symbolScales = [PLFLT](repeating: 1, count: n)
     var symbolNumbers = [PLINT](repeating: 1, count: n)
+    var boxColors = [PLINT](repeating: 0, count: n)
+    var boxPatterns = [PLINT](repeating: 0, count: n)
+    var boxScales = [PLFLT](repeating: 0.9, count: n)
+    var boxLineWidths = [PLFLT](repeating: 1, count: n)
     let texts: [UnsafeMutablePointer<CChar>?] = entries.map { strdup($0.text) }
     let glyphs: [UnsafeMutablePointer<CChar>?] = entries.map { entry in
       if case .symbol(_, let glyph, _, _) = entry.sample { return strdup(glyph) }
@@ -350,6 +359,10 @@ extension Canvas {
         symbolColors[i] = colors.index(of: c)
         symbolScales[i] = s
         symbolNumbers[i] = PLINT(count)
+      }
+      if case .box(let c) = entry.sample {
+        options[i] = PLINT(PL_LEGEND_COLOR_BOX)
+        boxColors[i] = colors.index(of: c)
       }
     }
     let sampleWidth = LegendPlan.sampleWidth(m)
@@ -370,7 +383,7 @@ extension Canvas {
               0, 0, PLINT(n), &options,
               1.0, LegendPlan.textScale, LegendPlan.spacing, 0.0,
               &textColors, t.baseAddress,
-              nil, nil, nil, nil,
+              &boxColors, &boxPatterns, &boxScales, &boxLineWidths,
               nil, nil, nil,
               &symbolColors, &symbolScales, &symbolNumbers, g.baseAddress)
           }

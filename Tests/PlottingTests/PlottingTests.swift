@@ -158,8 +158,13 @@ final class RasterGeometryTests: XCTestCase {
       ],
       legend: .hidden, xRange: 0...1, leftRange: 9...12, rightRange: -0.1...0.9)
     let r = try Plotter.rasterize(chart)
-    let d = detectedFrame(r)
-    let drawn = pixels(of: teal, in: r)
+    // The right edge is drawn in the right axis's colour (teal): take it from the report.
+    var d = detectedFrame(r)
+    d.right = r.frame.right
+    // Inside the frame (its right axis and tick labels are teal too).
+    let drawn = pixels(of: teal, in: r).filter {
+      Double($0.0) > d.left + 2 && Double($0.0) < d.right - 3 && Double($0.1) < d.bottom - 2
+    }
     let lowest = drawn.map(\.1).max()!
     let bottomColumns = drawn.filter { $0.1 == lowest }.map { Double($0.0) + 0.5 }
     let vertex = bottomColumns.reduce(0, +) / Double(bottomColumns.count)
@@ -173,6 +178,31 @@ final class RasterGeometryTests: XCTestCase {
     // The reported mapping agrees.
     XCTAssertEqual(
       r.frame.row(y: 0, axis: .right), d.bottom - 0.1 * (d.bottom - d.top), accuracy: 2)
+  }
+
+  func testRightAxisTakesTheColourOfItsCurve() throws {
+    let chart = LineChart(
+      title: "Two axes", xLabel: "x", leftLabel: "left", rightLabel: "right",
+      series: [
+        Series(name: "", xs: xs, ys: xs.map { 10 + $0 }, style: .line(magenta)),
+        Series(name: "", xs: xs, ys: xs, axis: .right, style: .line(teal, .dashed)),
+      ],
+      legend: .hidden, xRange: 0...1, leftRange: 9...12, rightRange: -0.1...1.1)
+    let r = try Plotter.rasterize(chart)
+    let f = r.frame
+    // The right edge of the frame, away from the curves' ends: teal, not ink.
+    let edge = Int(f.right)
+    let middle = Int((f.top + f.bottom) / 2)
+    let edgeColumn = (edge - 1...edge + 1).map { r.color(column: $0, row: middle) }
+    XCTAssertTrue(edgeColumn.contains { isNear($0, teal, tolerance: 40) }, "\(edgeColumn)")
+    // Its tick labels and label: teal ink right of the frame, none on the left.
+    let rightText = pixels(of: teal, in: r, tolerance: 40).filter { Double($0.0) > f.right + 4 }
+    XCTAssertGreaterThan(rightText.count, 200)
+    let leftText = pixels(of: teal, in: r, tolerance: 40).filter { Double($0.0) < f.left - 4 }
+    XCTAssertEqual(leftText.count, 0)
+    // The left axis stays ink.
+    let leftEdge = (Int(f.left) - 1...Int(f.left) + 1).map { r.color(column: $0, row: middle) }
+    XCTAssertTrue(leftEdge.contains(where: isDark), "\(leftEdge)")
   }
 
   func testEmphasisedMarkerIsAFilledDotCentredOnItsPoint() throws {
@@ -609,7 +639,9 @@ final class LayoutTests: XCTestCase {
         }
         return best
       }
-      let d = detectedFrame(r)
+      // The right edge is drawn in the L2 axis's colour: take it from the report.
+      var d = detectedFrame(r)
+      d.right = r.frame.right
       let minimum = Int(0.08 * (d.right - d.left))
       // Vertical edges: columns inside the frame with a long vertical run.
       let edges = (Int(d.left) + 3..<Int(d.right) - 3).compactMap { column -> (Int, Int, Int)? in
