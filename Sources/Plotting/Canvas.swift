@@ -33,9 +33,7 @@ struct Canvas {
     // Bigger figures keep the look of 1200x800; smaller ones shrink their text and lines
     // less than their area so that they stay readable (a 3.25 inch column figure gets
     // 7 pt tick labels). Sizes are measured in layout units (device units / density).
-    let ratio = min(
-      Double(size.width) / size.density / 1200, Double(size.height) / size.density / 800)
-    scale = (ratio >= 1 ? ratio : pow(ratio, 0.7)) * size.density
+    scale = Canvas.layoutScale(size) * size.density
     var xmin = 0.0
     var xmax = 0.0
     var ymin = 0.0
@@ -49,6 +47,14 @@ struct Canvas {
     c_plsmaj(0.5 * characterHeight, 1.0)
     c_plsmin(0.25 * characterHeight, 1.0)
     colors.install()
+  }
+
+  /// How much text, lines and dots grow relative to 1200x800, in layout units: in
+  /// proportion to a bigger figure, as size^0.7 for a smaller one.
+  static func layoutScale(_ size: PlotSize) -> Double {
+    let ratio = min(
+      Double(size.width) / size.density / 1200, Double(size.height) / size.density / 800)
+    return ratio >= 1 ? ratio : pow(ratio, 0.7)
   }
 
   /// Sets the text size to `factor` times the base character height.
@@ -147,6 +153,7 @@ final class ColorTable {
     case scratch = 5
     case missing = 6
     case muted = 7
+    case legend = 8
   }
 
   private var indices: [PlotColor: PLINT] = [:]
@@ -175,8 +182,8 @@ final class ColorTable {
     return i
   }
 
-  func set(_ index: PLINT, _ c: PlotColor) {
-    c_plscol0a(index, PLINT(c.red), PLINT(c.green), PLINT(c.blue), 1.0)
+  func set(_ index: PLINT, _ c: PlotColor, alpha: Double = 1) {
+    c_plscol0a(index, PLINT(c.red), PLINT(c.green), PLINT(c.blue), alpha)
   }
 }
 

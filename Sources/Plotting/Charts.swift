@@ -181,13 +181,14 @@ extension LineChart {
     }
     var chosen = plan(lay)
     let canGrow = leftRange == nil && (rightLabel == nil || rightRange == nil)
-    guard !entries.isEmpty && legend == .automatic && canGrow
+    guard !entries.isEmpty && legend == .automatic
       && chosen.cost(dataObstacles(lay.frame, scale: canvas.scale, metrics: m)) > 0
     else { return (lay, chosen) }
     let size = LegendPlan.size(entries, metrics: m, page: canvas.size)
     let frameHeight = lay.frame.bottom - lay.frame.top
     let room = 1 - (size.height + 0.8 * m.em) / frameHeight - LegendPlan.inset.y
-    guard room >= LineChart.minimumDataHeight else { return (lay, chosen) }
+    // Else the legend stays in the emptiest corner, its background translucent.
+    guard canGrow && room >= LineChart.minimumDataHeight else { return (lay, chosen) }
     func grown(_ r: ClosedRange<Double>, _ values: [Double]) -> ClosedRange<Double> {
       guard let top = values.max() else { return r }
       let lo = r.lowerBound
@@ -332,9 +333,9 @@ extension LineChart {
     return best
   }
 
-  /// The colour of the right axis: that of its curves when they share one, else ink.
+  /// The colour of the right axis: that of its lines when they share one, else ink.
   var rightAxisColor: PlotColor {
-    let colors = Set(series.filter { $0.axis == .right }.map(\.style.color))
+    let colors = Set(series.filter { $0.axis == .right && !$0.style.isPoints }.map(\.style.color))
     return colors.count == 1 ? colors.first! : .ink
   }
 
@@ -394,6 +395,15 @@ extension SeriesStyle {
 }
 
 extension Canvas {
+  /// Sets the viewport to the pixel edges of `frame` and the window to 0...1 both ways.
+  func viewport(of frame: PlotFrame) {
+    let w = Double(size.width)
+    let h = Double(size.height)
+    c_plvpor(
+      max(0, frame.left / w), min(1, frame.right / w), 1 - frame.bottom / h, 1 - frame.top / h)
+    c_plwind(0, 1, 0, 1)
+  }
+
   /// Strokes a series in the current window: a dashed or solid line, or dots with a thin
   /// white rim (so that dots on a marker of a similar colour still show).
   func stroke(_ s: Series, frame: PlotFrame) {
@@ -667,10 +677,7 @@ extension HeatMap {
     let outer = PlotFrame(
       left: left, right: left + size.width / (1 - 2 * LegendPlan.inset.x), top: frame.top,
       bottom: frame.bottom, xRange: 0...1, leftRange: 0...1, rightRange: nil)
-    let w = Double(canvas.size.width)
-    let h = Double(canvas.size.height)
-    c_plvpor(outer.left / w, min(1, outer.right / w), 1 - outer.bottom / h, 1 - outer.top / h)
-    c_plwind(0, 1, 0, 1)
+    canvas.viewport(of: outer)
     canvas.use(.ink)
     canvas.textScale(0.9)
     c_plmtex("t", 0.6, 0, 0, colorBarLabel)

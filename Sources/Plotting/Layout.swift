@@ -323,8 +323,9 @@ extension Canvas {
       }
     }
     let textColor = dark ? colors.index(of: .white) : ColorTable.Fixed.ink.rawValue
-    let background =
-      dark ? colors.index(of: PlotColor(hex: 0x3A3A3A)) : ColorTable.Fixed.background.rawValue
+    // Translucent, so that a curve under a legend that found no empty corner still shows.
+    let background = ColorTable.Fixed.legend.rawValue
+    colors.set(background, dark ? PlotColor(hex: 0x3A3A3A) : .white, alpha: 0.8)
 
     var position = PLINT(PL_POSITION_INSIDE | PL_POSITION_VIEWPORT)
     switch plan.corner {
