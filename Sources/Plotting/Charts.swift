@@ -535,7 +535,10 @@ extension HeatMap {
       key.isEmpty
       ? HeatMap.barGap(m) + HeatMap.barWidth(m) + m.tick + m.gap + zTickWidth + m.gap + axisLabel
         + m.pad
-      : HeatMap.barGap(m) + LegendPlan.size(key, metrics: m, page: canvas.size).width + m.pad
+      : HeatMap.barGap(m)
+        + max(
+          LegendPlan.size(key, metrics: m, page: canvas.size).width,
+          m.textWidth(colorBarLabel, scale: 0.9)) + m.pad
     let titleRoom = canvas.titleWidth(left: marginLeft, right: w - marginRight, metrics: m)
     let marginTop = m.titleHeight(title, width: titleRoom)
     let marginBottom = m.pad + axisLabel + m.gap + m.font + m.gap + m.tick
@@ -679,7 +682,9 @@ extension HeatMap {
       bottom: frame.bottom, xRange: 0...1, leftRange: 0...1, rightRange: nil)
     canvas.viewport(of: outer)
     canvas.use(.ink)
-    canvas.textScale(0.9)
+    let room = Double(canvas.size.width) - m.pad - left
+    let natural = m.textWidth(colorBarLabel, scale: 0.9)
+    canvas.textScale(natural > room ? max(0.6, 0.9 * room / natural) : 0.9)
     c_plmtex("t", 0.6, 0, 0, colorBarLabel)
     canvas.textScale(1)
     let plan = LegendPlan(
