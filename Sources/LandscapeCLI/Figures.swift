@@ -201,7 +201,9 @@ enum Figures {
           name: name, xs: points.map(\.0), ys: points.map(\.1),
           style: SeriesStyle.cycle(series.count)))
     }
-    let bands = lines.count == 1 ? regimeBands(x.values, rows: x.values.indices.map { row(line: 0, point: $0) }) : []
+    let bands =
+      lines.count == 1
+      ? regimeBands(x.values, rows: x.values.indices.map { row(line: 0, point: $0) }) : []
     var fixed = sweep.base.patterns.filter { p in !sweep.axes.contains { $0.name == p.name } }.map {
       "\($0.name) = \(short($0.probability))"
     }

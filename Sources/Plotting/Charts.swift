@@ -181,8 +181,9 @@ extension LineChart {
     }
     var chosen = plan(lay)
     let canGrow = leftRange == nil && (rightLabel == nil || rightRange == nil)
-    guard !entries.isEmpty && legend == .automatic
-      && chosen.cost(dataObstacles(lay.frame, scale: canvas.scale, metrics: m)) > 0
+    guard
+      !entries.isEmpty && legend == .automatic
+        && chosen.cost(dataObstacles(lay.frame, scale: canvas.scale, metrics: m)) > 0
     else { return (lay, chosen) }
     let size = LegendPlan.size(entries, metrics: m, page: canvas.size)
     let frameHeight = lay.frame.bottom - lay.frame.top
@@ -673,8 +674,9 @@ extension HeatMap {
   }
 
   /// The discrete key: a legend of swatches right of the frame, under the bar's label.
-  private func drawKey(_ key: [LegendEntry], on canvas: Canvas, frame: PlotFrame, metrics m: Metrics)
-  {
+  private func drawKey(
+    _ key: [LegendEntry], on canvas: Canvas, frame: PlotFrame, metrics m: Metrics
+  ) {
     let size = LegendPlan.size(key, metrics: m, page: canvas.size)
     let left = frame.right + HeatMap.barGap(m)
     let outer = PlotFrame(

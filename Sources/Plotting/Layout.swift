@@ -311,8 +311,31 @@ extension Canvas {
     guard !entries.isEmpty, plan.corner != .hidden else { return }
     let frameWidth = frame.right - frame.left
     let frameHeight = frame.bottom - frame.top
+    let (width, height) = drawLegendBox(plan, frameWidth: frameWidth, metrics: m)
+    // The actual box, from the size pllegend reports; rows are evenly spaced in it.
+    let box = LegendPlan.box(
+      corner: plan.corner, size: (width * frameWidth, height * frameHeight), frame: frame)
+    let border = 0.4 * m.em * Double(size.width) / Double(size.height)
+    let rowHeight = height * frameHeight / Double(entries.count)
+    let sampleWidth = LegendPlan.sampleWidth(m)
+    pageCoordinates(clip: (0, Double(size.width), 0, Double(size.height))) {
+      let h = Double(size.height)
+      for (i, entry) in entries.enumerated() {
+        guard case .line(let c, let d, let w) = entry.sample else { continue }
+        let row = box.top + (Double(i) + 0.5) * rowHeight
+        color(c)
+        lineWidth(w)
+        dash(d)
+        polyline([box.left + border, box.left + border + sampleWidth], [h - row, h - row])
+      }
+      dash(.solid)
+    }
+  }
 
-    // Light samples (e.g. white lines over a heat map) get a dark legend box.
+  /// The background and text colours of a legend: light samples (e.g. white lines over a
+  /// heat map) get a dark box. The box is translucent, so that a curve under a legend that
+  /// found no empty corner still shows.
+  private func legendColors(_ entries: [LegendEntry]) -> (text: PLINT, background: PLINT) {
     func isLight(_ c: PlotColor) -> Bool {
       0.299 * Double(c.red) + 0.587 * Double(c.green) + 0.114 * Double(c.blue) > 200
     }
@@ -322,11 +345,18 @@ extension Canvas {
       case .box: false
       }
     }
-    let textColor = dark ? colors.index(of: .white) : ColorTable.Fixed.ink.rawValue
-    // Translucent, so that a curve under a legend that found no empty corner still shows.
     let background = ColorTable.Fixed.legend.rawValue
     colors.set(background, dark ? PlotColor(hex: 0x3A3A3A) : .white, alpha: 0.8)
+    return (dark ? colors.index(of: .white) : ColorTable.Fixed.ink.rawValue, background)
+  }
 
+  /// Draws the box, texts, symbols and swatches of a legend with pllegend and returns the
+  /// box's size as fractions of the frame.
+  private func drawLegendBox(_ plan: LegendPlan, frameWidth: Double, metrics m: Metrics)
+    -> (width: Double, height: Double)
+  {
+    let entries = plan.entries
+    let (textColor, background) = legendColors(entries)
     var position = PLINT(PL_POSITION_INSIDE | PL_POSITION_VIEWPORT)
     switch plan.corner {
     case .upperLeft: position |= PLINT(PL_POSITION_TOP | PL_POSITION_LEFT)
@@ -334,7 +364,6 @@ extension Canvas {
     case .lowerRight: position |= PLINT(PL_POSITION_BOTTOM | PL_POSITION_RIGHT)
     default: position |= PLINT(PL_POSITION_TOP | PL_POSITION_RIGHT)
     }
-
     let n = entries.count
     var options = [PLINT](repeating: PLINT(PL_LEGEND_NONE), count: n)
     var textColors = [PLINT](repeating: textColor, count: n)
@@ -366,7 +395,6 @@ extension Canvas {
         boxColors[i] = colors.index(of: c)
       }
     }
-    let sampleWidth = LegendPlan.sampleWidth(m)
     var width: PLFLT = 0
     var height: PLFLT = 0
     textScale(1)
@@ -379,7 +407,7 @@ extension Canvas {
             c_pllegend(
               &width, &height,
               PLINT(PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX), position,
-              LegendPlan.inset.x, LegendPlan.inset.y, sampleWidth / frameWidth,
+              LegendPlan.inset.x, LegendPlan.inset.y, LegendPlan.sampleWidth(m) / frameWidth,
               background, ColorTable.Fixed.border.rawValue, 1,
               0, 0, PLINT(n), &options,
               1.0, LegendPlan.textScale, LegendPlan.spacing, 0.0,
@@ -391,22 +419,6 @@ extension Canvas {
         }
       }
     }
-    // The actual box, from the size pllegend reports; rows are evenly spaced in it.
-    let box = LegendPlan.box(
-      corner: plan.corner, size: (width * frameWidth, height * frameHeight), frame: frame)
-    let border = 0.4 * m.em * Double(size.width) / Double(size.height)
-    let rowHeight = height * frameHeight / Double(n)
-    pageCoordinates(clip: (0, Double(size.width), 0, Double(size.height))) {
-      let h = Double(size.height)
-      for (i, entry) in entries.enumerated() {
-        guard case .line(let c, let d, let w) = entry.sample else { continue }
-        let row = box.top + (Double(i) + 0.5) * rowHeight
-        color(c)
-        lineWidth(w)
-        dash(d)
-        polyline([box.left + border, box.left + border + sampleWidth], [h - row, h - row])
-      }
-      dash(.solid)
-    }
+    return (width, height)
   }
 }

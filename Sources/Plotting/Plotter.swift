@@ -68,7 +68,8 @@ public enum Plotter {
     _ chart: LineChart, format: ImageFormat, size: PlotSize? = nil
   ) throws(PlotError) -> [UInt8] {
     try chart.validate()
-    return try drawToBytes(format: format, size: size ?? format.defaultSize) { canvas throws(PlotError) in
+    return try drawToBytes(format: format, size: size ?? format.defaultSize) {
+      canvas throws(PlotError) in
       _ = try chart.draw(on: canvas)
     }
   }
@@ -85,7 +86,8 @@ public enum Plotter {
     _ map: HeatMap, format: ImageFormat, size: PlotSize? = nil
   ) throws(PlotError) -> [UInt8] {
     try map.validate()
-    return try drawToBytes(format: format, size: size ?? format.defaultSize) { canvas throws(PlotError) in
+    return try drawToBytes(format: format, size: size ?? format.defaultSize) {
+      canvas throws(PlotError) in
       _ = try map.draw(on: canvas)
     }
   }

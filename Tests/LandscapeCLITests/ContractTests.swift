@@ -143,7 +143,8 @@ final class FigureCommandTests: XCTestCase {
     XCTAssertEqual(run.status, 0, run.stderr)
     let data = try Data(contentsOf: out.appendingPathComponent("run.png"))
     XCTAssertEqual(pngSize(data), [975, 660])
-    let bad = try runLandscape(["train", "--p0", "0.3", "--p01", "0.1", "--plot", "x.gif"], in: out)
+    let bad = try runLandscape(
+      ["train", "--p0", "0.3", "--p01", "0.1", "--plot", "x.gif"], in: out)
     XCTAssertNotEqual(bad.status, 0)
     XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("x.gif").path))
   }
@@ -171,8 +172,9 @@ final class FigureCommandTests: XCTestCase {
         "1200x800", "--discard",
       ], in: out, timeout: 120)
     XCTAssertEqual(run.status, 0, run.stderr)
-    let size = try FileManager.default.attributesOfItem(
-      atPath: out.appendingPathComponent("phase.svg").path)[.size] as! Int
+    let size =
+      try FileManager.default.attributesOfItem(
+        atPath: out.appendingPathComponent("phase.svg").path)[.size] as! Int
     XCTAssertLessThan(size, 5_000_000)
   }
 }
