@@ -641,8 +641,9 @@ extension HeatMap {
     if rasterize { pl_cmd(PLESC_END_RASTERIZE, nil) }
   }
 
-  /// Above this many cells an SVG or PDF embeds the cells as an image.
-  static let vectorCellLimit = 10_000
+  /// Above this many cells an SVG or PDF embeds the cells as an image (cairo writes about
+  /// 400 bytes per cell path: 4096 cells of noise take under 2 MB).
+  static let vectorCellLimit = 4096
 
   /// The colour bar: its own viewport to the right of the frame, with a coloured scale.
   private func drawColorBar(

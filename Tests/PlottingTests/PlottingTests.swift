@@ -763,8 +763,7 @@ final class PublicationTests: XCTestCase {
     }
   }
 
-  private func largeMap(categories: [HeatMap.Category]? = nil) -> HeatMap {
-    let n = 401
+  private func largeMap(categories: [HeatMap.Category]? = nil, n: Int = 401) -> HeatMap {
     let grid = (0..<n).map { Double($0) / Double(n - 1) * 0.5 }
     var values: [Double] = []
     var state: UInt64 = 7
@@ -792,6 +791,10 @@ final class PublicationTests: XCTestCase {
         XCTAssertLessThan(bytes.count, 5_000_000, "\(format) \(String(describing: size))")
       }
     }
+    // At the largest grid still drawn as paths (64 x 64), no two neighbours alike.
+    let paths = try Plotter.data(largeMap(n: 64), format: .svg, size: .standard)
+    XCTAssertLessThan(paths.count, 5_000_000)
+    XCTAssertFalse(String(decoding: paths, as: UTF8.self).contains("<image"))
     // The overlay stays a vector path over the embedded cells.
     let svg = String(decoding: try Plotter.data(largeMap(), format: .svg), as: UTF8.self)
     XCTAssertTrue(svg.contains("<image"))
