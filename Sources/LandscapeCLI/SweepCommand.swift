@@ -24,19 +24,25 @@ struct SweepCommand: ParsableCommand {
   @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")
   var caseFile: String?
 
-  @Option(parsing: .unconditional, help: "Hierarchy: P(parent alone), a number or a grid A:B:N.")
+  @Option(
+    parsing: .unconditional,
+    help: "Hierarchy: P(parent alone), a number, a grid A:B:N or a list A,B,C.")
   var p0: String?
 
   @Option(
-    parsing: .unconditional, help: "Hierarchy: P(parent and child), a number or a grid A:B:N.")
+    parsing: .unconditional,
+    help: "Hierarchy: P(parent and child), a number, a grid A:B:N or a list A,B,C.")
   var p01: String?
 
   @Option(
     parsing: .unconditional,
-    help: "Hierarchy: P(child alone), a number or a grid A:B:N (default: no such pattern).")
+    help:
+      "Hierarchy: P(child alone), a number, a grid A:B:N or a list A,B,C (default: no such pattern)."
+  )
   var p1: String?
 
-  @Option(help: "Case file: NAME=A:B:N varies pattern NAME's probability (once or twice).")
+  @Option(
+    help: "Case file: NAME=A:B:N or NAME=A,B,C varies pattern NAME's probability (once or twice).")
   var vary: [String] = []
 
   @OptionGroup var model: ModelOptions

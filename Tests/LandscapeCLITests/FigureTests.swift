@@ -101,6 +101,11 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(t, expected, accuracy: 1e-9, "p0 = \(p0), p01 = \(p01)")
       }
     }
+    // The same lines when the list is the second axis (the grid varies slowest).
+    let swapped = try Sweep(base: sweep.base, axes: [sweep.axes[1], sweep.axes[0]])
+    let again = Figures.sweepChart(
+      swapped, rows: swapped.rows(in: 0..<swapped.count, jobs: 2), column: "mse_t")
+    XCTAssertEqual(again.series, chart.series)
     let raster = try Plotter.rasterize(chart)
     for style in (0..<3).map(SeriesStyle.cycle) {
       XCTAssertNotNil(lowestColumn(of: style.color, in: raster), "\(style.color)")
