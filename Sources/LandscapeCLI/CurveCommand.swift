@@ -22,8 +22,11 @@ struct CurveCommand: ParsableCommand {
   @Option(help: "Draw MSE and L2 over t, minima marked, to this file (.png, .svg or .pdf).")
   var plot: String?
 
-  @Option(help: "The figure's size, WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf).")
-  var size = "1200x800"
+  @Option(
+    help:
+      "The figure's size: WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf), lengths such as 3.25inx2.2in, or column, page, slide (default: 1200x800 pixels, 6.5x4.33in for .svg and .pdf)."
+  )
+  var size: String?
 
   @Option(
     parsing: .upToNextOption,
@@ -39,7 +42,7 @@ struct CurveCommand: ParsableCommand {
   }
 
   func run() throws {
-    let plotSize = try PlotSize.parse(size, field: "--size")
+    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
     if let plot { try Figures.check(plot) }
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if !overlay.isEmpty {

@@ -49,10 +49,26 @@ enum Figures {
       }
     }
     return LineChart(
-      title: "\(c.title)\n\(probabilitiesText(c))",
-      xLabel: "t   (0 = parent, 1/2 = merged, 1 = child)",
+      title: title(c), xLabel: "t   (0 = parent, 1/2 = merged, 1 = child)",
       leftLabel: "expected MSE\(suffix)", rightLabel: "expected L2\(suffix)",
       series: series, markers: markers, guides: guides(c))
+  }
+
+  /// The case's title over the model's parameters, without repeating what the title says
+  /// (a case made from flags is titled by its parameters: it becomes "Two-feature hierarchy").
+  static func title(_ c: Case) -> String {
+    let heading = c.name == "hierarchy" ? "Two-feature hierarchy" : c.title
+    let parts = probabilitiesParts(c).filter { !heading.contains($0) }
+    return parts.isEmpty ? heading : heading + "\n" + parts.joined(separator: ", ")
+  }
+
+  /// The trained case's chart: its trajectory over the landscape its training is checked
+  /// against (with a learned decoder bias: the optimal-bias landscape).
+  static func trainedChart(_ c: Case, options: TrainingOptions, result: TrainingResult) throws
+    -> LineChart
+  {
+    let shown = try TrainingTarget(for: c, options: options).analyticCase
+    return lossChart(shown, trajectory: result.trajectory, trainedLoss: options.loss.rawValue)
   }
 
   /// The MSE curves of several cases on one chart (e.g. several penalty coefficients).
@@ -136,12 +152,93 @@ enum Figures {
     if base.bias == .optimal { fixed.append("optimal decoder bias") }
     if base.penalty.coefficient > 0 { fixed.append(penaltyText(base.penalty)) }
     let name = base.name == "hierarchy" ? "Two-feature hierarchy" : base.title
+    // Counts of minima are categories: a key of swatches, not a continuous bar.
+    let categories: [HeatMap.Category]? =
+      column == "l2_minima"
+      ? Set(values.filter(\.isFinite)).sorted().map {
+        HeatMap.Category(value: $0, label: "\(Int($0))")
+      } : nil
     return HeatMap(
       title: ([name] + fixed).joined(separator: ", ")
         + "\n\(columnTitle(column)) over \(sweep.axes[0].name) and \(sweep.axes[1].name)",
       xLabel: "\(sweep.axes[0].name)", yLabel: "\(sweep.axes[1].name)", xs: xs, ys: ys,
       values: values,
-      colorBarLabel: columnTitle(column), overlays: overlays, legend: .upperLeft)
+      colorBarLabel: columnTitle(column), overlays: overlays, legend: .upperLeft,
+      categories: categories?.isEmpty == false ? categories : nil)
+  }
+
+  /// The longest list of values a sweep draws as separate lines.
+  static let maximumLines = 8
+
+  /// True when a sweep is drawn as a line chart: one varied probability, or a second one
+  /// with at most `maximumLines` values (one line each).
+  static func isLineSweep(_ sweep: Sweep) -> Bool {
+    sweep.axes.count == 1 || sweep.axes.map(\.values.count).min()! <= maximumLines
+  }
+
+  /// One sweep column against the varied probability (the axis with more values), one line
+  /// per value of the other axis; with a single line, the x intervals where L2's local
+  /// minima differ (parent, merged, both) are shaded.
+  static func sweepChart(_ sweep: Sweep, rows: [SweepRow?], column: String) -> LineChart {
+    let twoAxes = sweep.axes.count == 2
+    let along = twoAxes && sweep.axes[0].values.count > sweep.axes[1].values.count ? 0 : 1
+    let x = twoAxes ? sweep.axes[along] : sweep.axes[0]
+    let lines = twoAxes ? sweep.axes[1 - along].values : [Double.nan]
+    let inner = twoAxes ? sweep.axes[1].values.count : 1
+    func row(line l: Int, point i: Int) -> SweepRow? {
+      guard twoAxes else { return rows[i] }
+      return along == 1 ? rows[l * inner + i] : rows[i * inner + l]
+    }
+    var series: [Series] = []
+    for (l, value) in lines.enumerated() {
+      let points = x.values.indices.compactMap { i in
+        row(line: l, point: i).map { (x.values[i], Figures.value(of: $0, column)) }
+      }.filter { $0.1.isFinite }
+      guard !points.isEmpty else { continue }
+      let name = twoAxes ? "\(sweep.axes[1 - along].name) = \(short(value))" : ""
+      series.append(
+        Series(
+          name: name, xs: points.map(\.0), ys: points.map(\.1),
+          style: SeriesStyle.cycle(series.count)))
+    }
+    let bands =
+      lines.count == 1
+      ? regimeBands(x.values, rows: x.values.indices.map { row(line: 0, point: $0) }) : []
+    var fixed = sweep.base.patterns.filter { p in !sweep.axes.contains { $0.name == p.name } }.map {
+      "\($0.name) = \(short($0.probability))"
+    }
+    if sweep.base.bias == .optimal { fixed.append("optimal decoder bias") }
+    if sweep.base.penalty.coefficient > 0 { fixed.append(penaltyText(sweep.base.penalty)) }
+    let name = sweep.base.name == "hierarchy" ? "Two-feature hierarchy" : sweep.base.title
+    return LineChart(
+      title: ([name] + fixed).joined(separator: ", ") + "\n\(columnTitle(column)) over \(x.name)",
+      xLabel: x.name, leftLabel: columnTitle(column),
+      series: series.isEmpty ? [Series(name: "", xs: [x.values[0]], ys: [0])] : series,
+      bands: bands)
+  }
+
+  /// Shaded x intervals of equal L2 regime (which of parent and merged are L2 minima),
+  /// split halfway between neighbouring points.
+  static func regimeBands(_ xs: [Double], rows: [SweepRow?]) -> [Band] {
+    func regime(_ r: SweepRow) -> Int { (r.parentL2Local ? 1 : 0) + (r.mergedL2Local ? 2 : 0) }
+    let styles: [Int: (PlotColor, String)] = [
+      0: (PlotColor(hex: 0xEEEEEE), "L2 minima elsewhere"),
+      1: (PlotColor(hex: 0xDCE8F5), "L2 minimum: parent"),
+      2: (PlotColor(hex: 0xF7E2CC), "L2 minimum: merged"),
+      3: (PlotColor(hex: 0xE3F1DA), "L2 minima: parent and merged"),
+    ]
+    let known = xs.indices.compactMap { i in rows[i].map { (xs[i], regime($0)) } }
+    guard known.count > 1 else { return [] }
+    var bands: [Band] = []
+    var start = known[0].0
+    for k in 1...known.count {
+      guard k == known.count || known[k].1 != known[k - 1].1 else { continue }
+      let end = k == known.count ? known[k - 1].0 : (known[k - 1].0 + known[k].0) / 2
+      let (color, label) = styles[known[k - 1].1]!
+      if end > start { bands.append(Band(range: start...end, color: color, label: label)) }
+      if k < known.count { start = end }
+    }
+    return bands
   }
 
   static func value(of row: SweepRow, _ column: String) -> Double {
@@ -160,7 +257,7 @@ enum Figures {
     case "mse_loss": "minimum MSE"
     case "l2_t": "L2-optimal t"
     case "l2_loss": "minimum L2"
-    case "l2_minima": "number of L2 local minima"
+    case "l2_minima": "L2 local minima"
     case "hedging": "hedging (child/parent) at the MSE minimum"
     default: "MSE-optimal t (hedging)"
     }
@@ -172,11 +269,11 @@ enum Figures {
     }
   }
 
-  static func probabilitiesText(_ c: Case) -> String {
+  static func probabilitiesParts(_ c: Case) -> [String] {
     var parts = c.patterns.map { "\($0.name) = \(short($0.probability))" }
     if c.bias == .optimal { parts.append("optimal decoder bias") }
     if c.penalty.coefficient > 0 { parts.append(penaltyText(c.penalty)) }
-    return parts.joined(separator: ", ")
+    return parts
   }
 
   static func penaltyText(_ p: Penalty) -> String {
@@ -198,26 +295,61 @@ enum Figures {
 }
 
 extension PlotSize {
-  /// Parses "WIDTHxHEIGHT".
-  static func parse(_ s: String, field: String) throws -> PlotSize {
-    let parts = s.lowercased().split(separator: "x")
-    guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]),
-      PlotSize.allowed.contains(w), PlotSize.allowed.contains(h)
-    else {
-      throw CaseError(
+  /// The named sizes `--size` accepts, in points.
+  static let presets: [(name: String, width: Double, height: Double)] = [
+    ("column", 3.25 * 72, 2.2 * 72), ("page", 6.5 * 72, 4.33 * 72), ("slide", 10 * 72, 5.625 * 72),
+  ]
+
+  /// Parses a `--size` value for a figure written to `path`: "WIDTHxHEIGHT" in device
+  /// units (pixels for .png, points for .svg and .pdf), lengths with units ("3.25inx2.2in",
+  /// "234ptx158pt": inches or points, drawn at 300 dpi in a .png), or a preset (column,
+  /// page, slide). Nil gives the format's default (1200x800 pixels, or 6.5 x 4.33 in).
+  static func parse(_ s: String?, field: String, for path: String) throws -> PlotSize? {
+    guard let s else { return nil }
+    let format = (try? ImageFormat(path: path)) ?? .png
+    func invalid() -> CaseError {
+      CaseError(
         field: field, value: "\"\(s)\"",
         reason:
-          "is not WIDTHxHEIGHT with each side in \(PlotSize.allowed.lowerBound)...\(PlotSize.allowed.upperBound)"
-      )
+          "is not WIDTHxHEIGHT (pixels for .png, points for .svg/.pdf), lengths such as "
+          + "3.25inx2.2in or 234ptx158pt, or one of column, page, slide, with each side in "
+          + "\(PlotSize.allowed.lowerBound)...\(PlotSize.allowed.upperBound) pixels or points")
     }
-    return PlotSize(width: w, height: h)
+    let size: PlotSize
+    if let preset = presets.first(where: { $0.name == s.lowercased() }) {
+      size = .physical(width: preset.width, height: preset.height, format: format)
+    } else {
+      let parts = s.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+      guard parts.count == 2 else { throw invalid() }
+      if let w = Int(parts[0]), let h = Int(parts[1]) {
+        size = PlotSize(width: w, height: h)
+      } else {
+        guard let w = points(parts[0]), let h = points(parts[1]) else { throw invalid() }
+        size = .physical(width: w, height: h, format: format)
+      }
+    }
+    guard PlotSize.allowed.contains(size.width), PlotSize.allowed.contains(size.height) else {
+      throw invalid()
+    }
+    return size
+  }
+
+  /// A length with its unit ("3.25in", "72pt") in points; nil for anything else.
+  private static func points(_ text: Substring) -> Double? {
+    for (unit, factor) in [("in", 72.0), ("pt", 1.0)] where text.hasSuffix(unit) {
+      guard let value = Double(text.dropLast(unit.count)), value.isFinite, value > 0 else {
+        return nil
+      }
+      return value * factor
+    }
+    return nil
   }
 }
 
 extension Figures {
   /// Draws a chart to a file, naming the flag in any error.
   static func write(
-    _ chart: LineChart, to path: String, size: PlotSize = .standard, field: String = "--plot"
+    _ chart: LineChart, to path: String, size: PlotSize? = nil, field: String = "--plot"
   ) throws {
     do { try Plotter.render(chart, to: path, size: size) } catch {
       throw CaseError(field: field, value: "", reason: error.description)
@@ -226,7 +358,7 @@ extension Figures {
 
   /// Draws a heat map to a file, naming the flag in any error.
   static func write(
-    _ map: HeatMap, to path: String, size: PlotSize = .standard, field: String = "--plot"
+    _ map: HeatMap, to path: String, size: PlotSize? = nil, field: String = "--plot"
   ) throws {
     do { try Plotter.render(map, to: path, size: size) } catch {
       throw CaseError(field: field, value: "", reason: error.description)

@@ -44,17 +44,16 @@ struct ReproduceCommand: ParsableCommand {
       // A trained case is drawn over the landscape its training is checked against
       // (with a learned decoder bias: the optimal-bias landscape).
       var shown = c
-      var trajectory: [TrajectoryPoint] = []
+      var chart = Figures.lossChart(c)
       if let plan = c.training {
         var options = try TrainingOptions(for: c)
         options.trajectoryInterval = max(1, plan.steps / 60)
         shown = try TrainingTarget(for: c, options: options).analyticCase
-        trajectory = try Trainer(c, options: options).run().trajectory
+        let result = try Trainer(c, options: options).run()
+        chart = try Figures.trainedChart(c, options: options, result: result)
       }
       let path = (out as NSString).appendingPathComponent("\(c.name).png")
-      try Figures.write(
-        Figures.lossChart(shown, trajectory: trajectory, trainedLoss: c.training?.loss.rawValue),
-        to: path)
+      try Figures.write(chart, to: path)
       let landscape = LossLandscape(shown)
       for kind in LossKind.allCases {
         let minima = landscape.minima(kind).map {
@@ -89,7 +88,7 @@ struct ReproduceCommand: ParsableCommand {
       try Figures.write(
         Figures.overlayChart(
           pair,
-          title: "The seed's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),
+          title: "The paper's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),
         to: overlayPath)
       print("rendered \(overlayPath)")
     }

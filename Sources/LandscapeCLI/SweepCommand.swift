@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Landscape
+import Plotting
 
 struct SweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -8,8 +9,11 @@ struct SweepCommand: ParsableCommand {
     abstract: "Exact minima over a grid of firing probabilities (a phase diagram).",
     discussion: """
       Vary one or two probabilities: with the hierarchy shorthand, --p0 A:B:N --p01 A:B:N \
-      (N evenly spaced values from A to B; a plain number holds it fixed); with a case \
-      file, --vary NAME=A:B:N for any pattern name. Each grid point gives the MSE and L2 \
+      (N evenly spaced values from A to B, or a list A,B,C; a plain number holds it \
+      fixed); with a case file, --vary NAME=A:B:N (or NAME=A,B,C) for any pattern name. \
+      --plot draws a heat map over two grids, and a line chart of the --color column \
+      against one varied probability, one line per value of a second one given as a short \
+      list (e.g. --p0 0.1,0.2,0.3 --p01 0:0.4:81), the L2 minima's regimes shaded. Each grid point gives the MSE and L2 \
       global minima, the number of L2 local minima, whether the parent (t = 0) and merged \
       (t = 1/2) solutions are L2 local minima, and the hedging (child/parent) at the MSE \
       minimum. Points whose probabilities sum past 1 are skipped. The first axis varies \
@@ -20,19 +24,25 @@ struct SweepCommand: ParsableCommand {
   @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")
   var caseFile: String?
 
-  @Option(parsing: .unconditional, help: "Hierarchy: P(parent alone), a number or a grid A:B:N.")
+  @Option(
+    parsing: .unconditional,
+    help: "Hierarchy: P(parent alone), a number, a grid A:B:N or a list A,B,C.")
   var p0: String?
 
   @Option(
-    parsing: .unconditional, help: "Hierarchy: P(parent and child), a number or a grid A:B:N.")
+    parsing: .unconditional,
+    help: "Hierarchy: P(parent and child), a number, a grid A:B:N or a list A,B,C.")
   var p01: String?
 
   @Option(
     parsing: .unconditional,
-    help: "Hierarchy: P(child alone), a number or a grid A:B:N (default: no such pattern).")
+    help:
+      "Hierarchy: P(child alone), a number, a grid A:B:N or a list A,B,C (default: no such pattern)."
+  )
   var p1: String?
 
-  @Option(help: "Case file: NAME=A:B:N varies pattern NAME's probability (once or twice).")
+  @Option(
+    help: "Case file: NAME=A:B:N or NAME=A,B,C varies pattern NAME's probability (once or twice).")
   var vary: [String] = []
 
   @OptionGroup var model: ModelOptions
@@ -40,12 +50,22 @@ struct SweepCommand: ParsableCommand {
   @Option(help: "Write the CSV here (atomically); default: standard output.")
   var csv: String?
 
-  @Option(help: "Draw a heat map of one column to this file (.png, .svg or .pdf).")
+  @Option(
+    help:
+      "Draw one column to this file (.png, .svg or .pdf): a heat map over two grids, else a line chart."
+  )
   var plot: String?
 
   @Option(
-    help: "The column the heat map colours: mse_t, mse_loss, l2_t, l2_loss, l2_minima or hedging.")
+    help:
+      "The column the figure shows: mse_t, mse_loss, l2_t, l2_loss, l2_minima or hedging.")
   var color = "mse_t"
+
+  @Option(
+    help:
+      "The figure's size: WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf), lengths such as 3.25inx2.2in, or column, page, slide."
+  )
+  var size: String?
 
   @Option(parsing: .unconditional, help: "Worker threads (the default is every core).")
   var jobs = ProcessInfo.processInfo.activeProcessorCount
@@ -100,14 +120,28 @@ struct SweepCommand: ParsableCommand {
     return (i, n)
   }
 
-  /// A number (a fixed value) or a grid "A:B:N".
+  /// A number (a fixed value), a grid "A:B:N" or a list of values "A,B,C".
   static func parseSpec(_ s: String, field: String) throws -> (fixed: Double?, axis: SweepAxis?) {
     let parts = s.split(separator: ":", omittingEmptySubsequences: false)
     if parts.count == 1, let x = Double(s) { return (x, nil) }
+    let name = field.hasPrefix("--") ? String(field.dropFirst(2)) : field
+    if parts.count == 1 && s.contains(",") {
+      let values = s.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+      guard values.allSatisfy({ $0 != nil }), values.count <= 1_000_000 else {
+        throw CaseError(
+          field: field, value: "\"\(s)\"", reason: "is not a number, a grid A:B:N or a list A,B,C")
+      }
+      let list = values.map { $0! }
+      guard list.allSatisfy({ $0.isFinite && (0...1).contains($0) }) else {
+        throw CaseError(field: field, value: "\"\(s)\"", reason: "has values outside [0, 1]")
+      }
+      return (nil, SweepAxis(name: name, values: list))
+    }
     guard parts.count == 3, let a = Double(parts[0]), let b = Double(parts[1]),
       let n = Int(parts[2])
     else {
-      throw CaseError(field: field, value: "\"\(s)\"", reason: "is not a number or a grid A:B:N")
+      throw CaseError(
+        field: field, value: "\"\(s)\"", reason: "is not a number, a grid A:B:N or a list A,B,C")
     }
     guard a.isFinite, b.isFinite, (0...1).contains(a), (0...1).contains(b) else {
       throw CaseError(field: field, value: "\"\(s)\"", reason: "has ends outside [0, 1]")
@@ -115,7 +149,6 @@ struct SweepCommand: ParsableCommand {
     guard n >= 1, n <= 1_000_000 else {
       throw CaseError(field: field, value: "\"\(s)\"", reason: "has a count outside 1...1000000")
     }
-    let name = field.hasPrefix("--") ? String(field.dropFirst(2)) : field
     return (nil, SweepAxis(name: name, from: a, to: b, count: n))
   }
 
@@ -127,6 +160,7 @@ struct SweepCommand: ParsableCommand {
     }
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if let plot { try Figures.check(plot) }
+    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
 
     var range = 0..<sweep.count
     var header = true
@@ -175,7 +209,8 @@ struct SweepCommand: ParsableCommand {
     }
     if let plot {
       try SweepFigure.render(
-        sweep: sweep, rows: chunks.flatMap(\.rows), range: range, column: color, to: plot)
+        sweep: sweep, rows: chunks.flatMap(\.rows), range: range, column: color, to: plot,
+        size: plotSize)
     }
     if timing {
       let total = clock.now - start
@@ -208,7 +243,8 @@ struct SweepCommand: ParsableCommand {
       for v in vary {
         let parts = v.split(separator: "=", maxSplits: 1)
         guard parts.count == 2 else {
-          throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
+          throw CaseError(
+            field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N or NAME=A,B,C")
         }
         let spec = try Self.parseSpec(String(parts[1]), field: String(parts[0]))
         guard let axis = spec.axis else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Landscape
+import Plotting
 import Training
 
 struct TrainCommand: ParsableCommand {
@@ -82,6 +83,18 @@ struct TrainCommand: ParsableCommand {
     help: "Trajectory: record every this many steps (default: steps / 1000, at least 1).")
   var trajectoryEvery: Int?
 
+  @Option(
+    help:
+      "Draw the trajectory over the landscape it is checked against to this file (.png, .svg or .pdf)."
+  )
+  var plot: String?
+
+  @Option(
+    help:
+      "The figure's size: WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf), lengths such as 3.25inx2.2in, or column, page, slide."
+  )
+  var size: String?
+
   func validate() throws {
     if let loss, TrainingPlan.Loss(rawValue: loss) == nil {
       throw ValidationError("--loss: \"\(loss)\" is not one of mse, l2, snap")
@@ -147,12 +160,16 @@ struct TrainCommand: ParsableCommand {
     if let biases { o.biases = TrainingPlan.Biases(rawValue: biases)! }
     if let sampling { o.sampling = TrainingOptions.Sampling(rawValue: sampling)! }
     if trajectory != nil { o.trajectoryInterval = trajectoryEvery ?? max(1, o.steps / 1000) }
+    // A figure shows about 60 points of the trajectory, as `reproduce` draws them.
+    if plot != nil && trajectory == nil { o.trajectoryInterval = max(1, o.steps / 60) }
     return o
   }
 
   func run() throws {
     let c = try source.resolve()
     if let trajectory { try OutputFile.check(trajectory, field: "--trajectory") }
+    if let plot { try Figures.check(plot) }
+    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
     let trainer: Trainer
     do {
       trainer = try Trainer(c, options: try options(for: c))
@@ -166,6 +183,10 @@ struct TrainCommand: ParsableCommand {
       var text = "step,t,loss,kind\n"
       for p in result.trajectory { text += "\(p.step),\(p.t),\(p.loss),\(p.kind.rawValue)\n" }
       try OutputFile.write(Data(text.utf8), to: trajectory, field: "--trajectory")
+    }
+    if let plot {
+      let chart = try Figures.trainedChart(c, options: trainer.options, result: result)
+      try Figures.write(chart, to: plot, size: plotSize)
     }
     print(
       json ? Self.json(c, trainer.options, result) : Self.text(c, trainer.options, result),

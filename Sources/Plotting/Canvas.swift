@@ -21,16 +21,19 @@ struct Canvas {
   let pixelsPerMM: Double
   /// The colour table.
   let colors = ColorTable()
+  /// True for SVG and PDF: large areas of cells are then embedded as one image.
+  let isVector: Bool
 
   /// The base character height in pixels.
   var em: Double { characterHeight * pixelsPerMM }
 
-  init(size: PlotSize) {
+  init(size: PlotSize, isVector: Bool = false) {
     self.size = size
+    self.isVector = isVector
     // Bigger figures keep the look of 1200x800; smaller ones shrink their text and lines
-    // less than their area so that they stay readable.
-    let ratio = min(Double(size.width) / 1200, Double(size.height) / 800)
-    scale = ratio >= 1 ? ratio : pow(ratio, 0.6)
+    // less than their area so that they stay readable (a 3.25 inch column figure gets
+    // 7 pt tick labels). Sizes are measured in layout units (device units / density).
+    scale = Canvas.layoutScale(size) * size.density
     var xmin = 0.0
     var xmax = 0.0
     var ymin = 0.0
@@ -39,11 +42,19 @@ struct Canvas {
     let widthMM = xmax - xmin
     pixelsPerMM = widthMM > 0 ? Double(size.width) / widthMM : 72 / 25.4
     // 17 px at 1200x800: tick labels about 13 px high, like an 11 pt matplotlib font at 110 dpi.
-    characterHeight = max(6.0, 17.0 * scale) / pixelsPerMM
+    characterHeight = max(5.0 * size.density, 17.0 * scale) / pixelsPerMM
     c_plschr(characterHeight, 1.0)
     c_plsmaj(0.5 * characterHeight, 1.0)
     c_plsmin(0.25 * characterHeight, 1.0)
     colors.install()
+  }
+
+  /// How much text, lines and dots grow relative to 1200x800, in layout units: in
+  /// proportion to a bigger figure, as size^0.7 for a smaller one.
+  static func layoutScale(_ size: PlotSize) -> Double {
+    let ratio = min(
+      Double(size.width) / size.density / 1200, Double(size.height) / size.density / 800)
+    return ratio >= 1 ? ratio : pow(ratio, 0.7)
   }
 
   /// Sets the text size to `factor` times the base character height.
@@ -142,6 +153,7 @@ final class ColorTable {
     case scratch = 5
     case missing = 6
     case muted = 7
+    case legend = 8
   }
 
   private var indices: [PlotColor: PLINT] = [:]
@@ -170,8 +182,8 @@ final class ColorTable {
     return i
   }
 
-  func set(_ index: PLINT, _ c: PlotColor) {
-    c_plscol0a(index, PLINT(c.red), PLINT(c.green), PLINT(c.blue), 1.0)
+  func set(_ index: PLINT, _ c: PlotColor, alpha: Double = 1) {
+    c_plscol0a(index, PLINT(c.red), PLINT(c.green), PLINT(c.blue), alpha)
   }
 }
 

@@ -100,6 +100,10 @@ extension LineChart {
 
   private var legendEntries: [LegendEntry] {
     var entries = series.filter { !$0.name.isEmpty }.map(LegendEntry.init)
+    var labels: Set<String> = []
+    for band in bands where !band.label.isEmpty && labels.insert(band.label).inserted {
+      entries.append(LegendEntry(text: band.label, sample: .box(band.color)))
+    }
     if markers.contains(where: \.isEmphasized) {
       entries.append(
         LegendEntry(text: "global minimum", sample: .symbol(.ink, glyph: "●", scale: 1.0, count: 1))
@@ -115,6 +119,52 @@ extension LineChart {
   /// Draws the chart on an initialised stream and returns where its plot area is.
   func draw(on canvas: Canvas) throws(PlotError) -> PlotFrame {
     let m = Metrics(em: canvas.em)
+    let (lay, plan) = arrange(canvas: canvas, metrics: m)
+    let frame = lay.frame
+    c_pladv(0)
+    _ = canvas.viewport(
+      left: frame.left, right: Double(canvas.size.width) - frame.right, top: frame.top,
+      bottom: Double(canvas.size.height) - frame.bottom)
+    let axes = Axes(frame: frame, left: lay.left, right: lay.right)
+
+    // Guides are added as they are drawn, their labels possibly moved below the legend.
+    var obstacles = LineChart(
+      title: title, xLabel: xLabel, leftLabel: leftLabel, rightLabel: rightLabel,
+      series: series, markers: markers, guides: []
+    ).dataObstacles(frame, scale: canvas.scale, metrics: m)
+    if !plan.entries.isEmpty {
+      obstacles.addRect(
+        centre: ((plan.left + plan.right) / 2, (plan.top + plan.bottom) / 2),
+        width: plan.right - plan.left + 8, height: plan.bottom - plan.top + 8, weight: 50)
+    }
+
+    axes.window(.left)
+    drawBands(on: canvas, axes: axes)
+    canvas.use(.grid)
+    canvas.lineWidth(1)
+    canvas.dash(.solid)
+    c_plbox("g", lay.xTicks.step, 0, "g", lay.leftTicks.step, 0)
+    drawGuides(on: canvas, axes: axes, legend: plan, obstacles: &obstacles, metrics: m)
+    // Lines below the markers, dots (trajectories) above them, so that none hides.
+    for s in series where !s.style.isPoints {
+      axes.window(s.axis)
+      canvas.stroke(s, frame: frame)
+    }
+    drawMarkers(on: canvas, axes: axes, obstacles: &obstacles, metrics: m)
+    for s in series where s.style.isPoints {
+      axes.window(s.axis)
+      canvas.stroke(s, frame: frame)
+    }
+    drawAxes(on: canvas, layout: lay, metrics: m)
+    axes.window(.left)
+    canvas.drawLegend(plan, frame: frame, metrics: m)
+    return frame
+  }
+
+  /// The layout and the legend: the legend goes in the emptiest corner; if every corner
+  /// covers data and the y ranges are automatic, the ranges grow to make room above the
+  /// data, but never so far that the data keep less than 60% of the frame's height.
+  private func arrange(canvas: Canvas, metrics m: Metrics) -> (Layout, LegendPlan) {
     let leftData = data(.left)
     let autoLeft = paddedRange(leftData.isEmpty ? data(.right) : leftData, fraction: 0.06)
     let autoRight: ClosedRange<Double>? =
@@ -122,82 +172,62 @@ extension LineChart {
     var lay = layout(
       left: leftRange ?? autoLeft, right: rightLabel != nil ? (rightRange ?? autoRight) : nil,
       canvas: canvas, metrics: m)
-
-    // The legend: the emptiest corner; if every corner covers data and the y ranges are
-    // automatic, make room above the data for it.
     let entries = legendEntries
-    var plan = LegendPlan(
-      entries, position: legend, frame: lay.frame,
-      obstacles: dataObstacles(lay.frame, scale: canvas.scale, metrics: m), metrics: m,
-      page: canvas.size)
+    func plan(_ lay: Layout) -> LegendPlan {
+      LegendPlan(
+        entries, position: legend, frame: lay.frame,
+        obstacles: dataObstacles(lay.frame, scale: canvas.scale, metrics: m), metrics: m,
+        page: canvas.size)
+    }
+    var chosen = plan(lay)
     let canGrow = leftRange == nil && (rightLabel == nil || rightRange == nil)
-    if !entries.isEmpty && legend == .automatic && canGrow
-      && plan.cost(dataObstacles(lay.frame, scale: canvas.scale, metrics: m)) > 0
-    {
-      let size = LegendPlan.size(entries, metrics: m, page: canvas.size)
-      let frameHeight = lay.frame.bottom - lay.frame.top
-      let room = 1 - (size.height + 0.8 * m.em) / frameHeight - LegendPlan.inset.y
-      if room > 0.4 {
-        func grown(_ r: ClosedRange<Double>, _ values: [Double]) -> ClosedRange<Double> {
-          guard let top = values.max() else { return r }
-          let lo = r.lowerBound
-          return lo...max(r.upperBound, lo + (top - lo) / room)
-        }
-        let left = grown(autoLeft, leftData.isEmpty ? data(.right) : leftData)
-        let right = autoRight.map { grown($0, data(.right)) }
-        lay = layout(left: left, right: right, canvas: canvas, metrics: m)
-        plan = LegendPlan(
-          entries, position: legend, frame: lay.frame,
-          obstacles: dataObstacles(lay.frame, scale: canvas.scale, metrics: m), metrics: m,
-          page: canvas.size)
-      }
+    guard
+      !entries.isEmpty && legend == .automatic
+        && chosen.cost(dataObstacles(lay.frame, scale: canvas.scale, metrics: m)) > 0
+    else { return (lay, chosen) }
+    let size = LegendPlan.size(entries, metrics: m, page: canvas.size)
+    let frameHeight = lay.frame.bottom - lay.frame.top
+    let room = 1 - (size.height + 0.8 * m.em) / frameHeight - LegendPlan.inset.y
+    // Else the legend stays in the emptiest corner, its background translucent.
+    guard canGrow && room >= LineChart.minimumDataHeight else { return (lay, chosen) }
+    func grown(_ r: ClosedRange<Double>, _ values: [Double]) -> ClosedRange<Double> {
+      guard let top = values.max() else { return r }
+      let lo = r.lowerBound
+      return lo...max(r.upperBound, lo + (top - lo) / room)
     }
+    let left = grown(autoLeft, leftData.isEmpty ? data(.right) : leftData)
+    let right = autoRight.map { grown($0, data(.right)) }
+    lay = layout(left: left, right: right, canvas: canvas, metrics: m)
+    chosen = plan(lay)
+    return (lay, chosen)
+  }
 
-    let frame = lay.frame
-    let x = lay.x
-    let frameWidth = frame.right - frame.left
-    let frameHeight = frame.bottom - frame.top
-    c_pladv(0)
-    _ = canvas.viewport(
-      left: frame.left, right: Double(canvas.size.width) - frame.right, top: frame.top,
-      bottom: Double(canvas.size.height) - frame.bottom)
+  /// The least fraction of the frame's height the data keep when the legend makes room.
+  static let minimumDataHeight = 0.6
 
-    func window(_ axis: YAxis) {
-      let y = (axis == .right ? lay.right : nil) ?? lay.left
-      c_plwind(x.lowerBound, x.upperBound, y.lowerBound, y.upperBound)
+  /// Shaded x intervals behind everything else.
+  private func drawBands(on canvas: Canvas, axes: Axes) {
+    let y = axes.left
+    for band in bands {
+      let lo = max(band.range.lowerBound, axes.frame.xRange.lowerBound)
+      let hi = min(band.range.upperBound, axes.frame.xRange.upperBound)
+      guard lo < hi else { continue }
+      canvas.color(band.color)
+      canvas.polygon([lo, hi, hi, lo], [y.lowerBound, y.lowerBound, y.upperBound, y.upperBound])
     }
-    func world(_ column: Double, _ row: Double, _ axis: YAxis) -> (Double, Double) {
-      let yr = (axis == .right ? lay.right : nil) ?? lay.left
-      return (
-        x.lowerBound + (column - frame.left) / frameWidth * (x.upperBound - x.lowerBound),
-        yr.lowerBound + (frame.bottom - row) / frameHeight * (yr.upperBound - yr.lowerBound)
-      )
-    }
+  }
 
-    // Guides are added as they are drawn, their labels possibly moved below the legend.
-    var obstacles = LineChart(
-      title: title, xLabel: xLabel, leftLabel: leftLabel, rightLabel: rightLabel,
-      series: series, markers: markers, guides: []
-    ).dataObstacles(frame, scale: canvas.scale, metrics: m)
-    if !entries.isEmpty {
-      obstacles.addRect(
-        centre: ((plan.left + plan.right) / 2, (plan.top + plan.bottom) / 2),
-        width: plan.right - plan.left + 8, height: plan.bottom - plan.top + 8, weight: 50)
-    }
-
-    // Grid.
-    window(.left)
-    canvas.use(.grid)
-    canvas.lineWidth(1)
-    canvas.dash(.solid)
-    c_plbox("g", lay.xTicks.step, 0, "g", lay.leftTicks.step, 0)
-
-    // Guides, below the data; labels at the top, or under the legend if it is in the way.
-    for g in guides where x.contains(g.x) {
+  /// Guides, below the data; labels at the top, or under the legend if it is in the way.
+  private func drawGuides(
+    on canvas: Canvas, axes: Axes, legend plan: LegendPlan, obstacles: inout Obstacles,
+    metrics m: Metrics
+  ) {
+    let frame = axes.frame
+    for g in guides where frame.xRange.contains(g.x) {
       canvas.use(.guide)
       canvas.lineWidth(1.6)
       canvas.dash(.dashed)
-      canvas.polyline([g.x, g.x], [lay.left.lowerBound, lay.left.upperBound])
+      canvas.polyline([g.x, g.x], [axes.left.lowerBound, axes.left.upperBound])
       canvas.dash(.solid)
       let column = frame.column(x: g.x)
       obstacles.addPolyline([(column, frame.top), (column, frame.bottom)], weight: 0.5)
@@ -208,39 +238,27 @@ extension LineChart {
       let cx = onLeft ? column - 0.4 * m.em - labelWidth / 2 : column + 0.4 * m.em + labelWidth / 2
       var cy = frame.top + 1.2 * m.em
       let hitsLegend =
-        !entries.isEmpty && cx + labelWidth / 2 >= plan.left && cx - labelWidth / 2 <= plan.right
-        && cy - labelHeight / 2 <= plan.bottom && cy + labelHeight / 2 >= plan.top
-      if hitsLegend && plan.top < frame.top + frameHeight / 2 {
+        !plan.entries.isEmpty && cx + labelWidth / 2 >= plan.left
+        && cx - labelWidth / 2 <= plan.right && cy - labelHeight / 2 <= plan.bottom
+        && cy + labelHeight / 2 >= plan.top
+      if hitsLegend && plan.top < frame.top + (frame.bottom - frame.top) / 2 {
         cy = plan.bottom + 0.6 * m.em + labelHeight / 2
       }
       obstacles.addRect(centre: (cx, cy), width: labelWidth, height: labelHeight, weight: 5)
-      let anchor = world(onLeft ? column - 0.4 * m.em : column + 0.4 * m.em, cy, .left)
+      let anchor = axes.world(onLeft ? column - 0.4 * m.em : column + 0.4 * m.em, cy, .left)
       canvas.use(.muted)
       canvas.textScale(0.85)
       c_plptex(anchor.0, anchor.1, 1, 0, onLeft ? 1 : 0, g.label)
       canvas.textScale(1)
     }
+  }
 
-    // Series, clipped to the frame.
-    for s in series {
-      window(s.axis)
-      switch s.style.stroke {
-      case .line(let d, let width):
-        canvas.color(s.style.color)
-        canvas.lineWidth(width)
-        canvas.dash(d)
-        canvas.polyline(s.xs, s.ys)
-        canvas.dash(.solid)
-      case .points(let radius):
-        canvas.circles(
-          zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1, axis: s.axis)) },
-          radius: radius * canvas.scale, fill: s.style.color, outline: s.style.color,
-          outlineWidth: 0.5)
-      }
-    }
-
-    // Markers: global minima as large filled dots, local minima as hollow ones, each
-    // with its label where it covers the least ink.
+  /// Markers: global minima as large filled dots, local minima as hollow ones, each
+  /// with its label where it covers the least ink.
+  private func drawMarkers(
+    on canvas: Canvas, axes: Axes, obstacles: inout Obstacles, metrics m: Metrics
+  ) {
+    let frame = axes.frame
     for mark in markers {
       let column = frame.column(x: mark.x)
       let row = frame.row(y: mark.y, axis: mark.axis)
@@ -258,79 +276,186 @@ extension LineChart {
           column: column, row: row, radius: radius, fill: .white, outline: mark.color,
           outlineWidth: 2.5 * canvas.scale)
       }
-      guard !mark.label.isEmpty else { continue }
-      let w = m.textWidth(mark.label, scale: 0.9)
-      let h = 0.9 * m.font
-      var best: (Double, Double)? = nil
-      var bestCost = Double.infinity
-      for distance in [1.0, 2.0] {
-        let away = radius + 0.35 * m.em * distance
-        let diagonal = away * 0.8
-        let candidates = [
-          (column, row - away - h / 2), (column, row + away + h / 2),
-          (column + away + w / 2, row), (column - away - w / 2, row),
-          (column - diagonal - w / 2, row - diagonal - h / 2),
-          (column + diagonal + w / 2, row - diagonal - h / 2),
-          (column - diagonal - w / 2, row + diagonal + h / 2),
-          (column + diagonal + w / 2, row + diagonal + h / 2),
-        ]
-        for (index, (cx0, cy)) in candidates.enumerated() {
-          let lo = frame.left + w / 2 + 0.3 * m.em
-          let hi = frame.right - w / 2 - 0.3 * m.em
-          let cx = lo <= hi ? min(max(cx0, lo), hi) : cx0
-          guard cy - h / 2 >= frame.top + 0.2 * m.em, cy + h / 2 <= frame.bottom - 0.2 * m.em
-          else { continue }
-          // Prefer the first candidates and the near ring when costs tie.
-          let cost =
-            obstacles.cost(left: cx - w / 2, right: cx + w / 2, top: cy - h / 2, bottom: cy + h / 2)
-            + 0.01 * Double(index) + (distance > 1 ? 3 : 0)
-          if cost < bestCost {
-            bestCost = cost
-            best = (cx, cy)
-          }
-        }
-      }
-      guard let centre = best else { continue }
-      obstacles.addRect(centre: centre, width: w, height: h, weight: 20)
-      window(mark.axis)
-      let anchor = world(centre.0, centre.1, mark.axis)
+      guard !mark.label.isEmpty,
+        let centre = labelPlace(
+          mark.label, around: (column, row), radius: radius, frame: frame, obstacles: obstacles,
+          metrics: m)
+      else { continue }
+      obstacles.addRect(
+        centre: centre, width: m.textWidth(mark.label, scale: 0.9), height: 0.9 * m.font,
+        weight: 20)
+      axes.window(mark.axis)
+      let anchor = axes.world(centre.0, centre.1, mark.axis)
       canvas.use(.ink)
       canvas.textScale(0.9)
       c_plptex(anchor.0, anchor.1, 1, 0, 0.5, mark.label)
       canvas.textScale(1)
     }
+  }
 
-    // Frame, ticks and tick labels.
-    canvas.use(.ink)
-    c_plwidth(max(1.0, 1.3 * canvas.scale))
-    canvas.dash(.solid)
-    window(.left)
-    c_plbox("bcti", lay.xTicks.step, 0, lay.right != nil ? "bti" : "bcti", lay.leftTicks.step, 0)
-    canvas.drawTickLabels(lay.xTicks, range: x, side: "b", metrics: m)
-    canvas.drawTickLabels(lay.leftTicks, range: lay.left, side: "l", metrics: m)
-    if let right = lay.right, let rightTicks = lay.rightTicks {
-      window(.right)
-      canvas.use(.ink)
-      c_plbox("", 0, 0, "cti", rightTicks.step, 0)
-      canvas.drawTickLabels(rightTicks, range: right, side: "r", metrics: m)
+  /// The centre of a marker label near the dot at `point`, inside the frame, where it
+  /// covers the least ink (nil when no place fits).
+  private func labelPlace(
+    _ label: String, around point: (Double, Double), radius: Double, frame: PlotFrame,
+    obstacles: Obstacles, metrics m: Metrics
+  ) -> (Double, Double)? {
+    let (column, row) = point
+    let w = m.textWidth(label, scale: 0.9)
+    let h = 0.9 * m.font
+    var best: (Double, Double)? = nil
+    var bestCost = Double.infinity
+    for distance in [1.0, 2.0] {
+      let away = radius + 0.35 * m.em * distance
+      let diagonal = away * 0.8
+      let candidates = [
+        (column, row - away - h / 2), (column, row + away + h / 2),
+        (column + away + w / 2, row), (column - away - w / 2, row),
+        (column - diagonal - w / 2, row - diagonal - h / 2),
+        (column + diagonal + w / 2, row - diagonal - h / 2),
+        (column - diagonal - w / 2, row + diagonal + h / 2),
+        (column + diagonal + w / 2, row + diagonal + h / 2),
+      ]
+      for (index, (cx0, cy)) in candidates.enumerated() {
+        let lo = frame.left + w / 2 + 0.3 * m.em
+        let hi = frame.right - w / 2 - 0.3 * m.em
+        let cx = lo <= hi ? min(max(cx0, lo), hi) : cx0
+        guard cy - h / 2 >= frame.top + 0.2 * m.em, cy + h / 2 <= frame.bottom - 0.2 * m.em
+        else { continue }
+        // Prefer the first candidates and the near ring when costs tie.
+        let cost =
+          obstacles.cost(left: cx - w / 2, right: cx + w / 2, top: cy - h / 2, bottom: cy + h / 2)
+          + 0.01 * Double(index) + (distance > 1 ? 3 : 0)
+        if cost < bestCost {
+          bestCost = cost
+          best = (cx, cy)
+        }
+      }
     }
+    return best
+  }
 
-    // Axis labels and title.
-    canvas.use(.ink)
-    c_plmtex("b", (m.tick + m.gap + m.font + m.gap + 0.85 * m.font) / m.em, 0.5, 0.5, xLabel)
-    c_plmtex(
-      "l", (m.tick + m.gap + lay.leftTickWidth + m.gap + 0.6 * m.font) / m.em, 0.5, 0.5, leftLabel)
-    if let rightLabel {
-      c_plmtex(
-        "r", (m.tick + m.gap + lay.rightTickWidth + m.gap + 0.95 * m.font) / m.em, 0.5, 0.5,
-        rightLabel)
+  /// The colour of the right axis: that of its lines when they share one, else ink.
+  var rightAxisColor: PlotColor {
+    let colors = Set(series.filter { $0.axis == .right && !$0.style.isPoints }.map(\.style.color))
+    return colors.count == 1 ? colors.first! : .ink
+  }
+
+  /// Frame, ticks, tick labels, axis labels and title.
+  private func drawAxes(on canvas: Canvas, layout lay: Layout, metrics m: Metrics) {
+    let frame = lay.frame
+    let axes = Axes(frame: frame, left: lay.left, right: lay.right)
+    axes.window(.left)
+    canvas.drawAxes(
+      x: lay.xTicks, y: lay.leftTicks, frame: frame, yRange: lay.left,
+      closed: lay.right == nil, metrics: m)
+    canvas.drawAxisLabels(
+      x: xLabel, y: leftLabel, yTickWidth: lay.leftTickWidth, metrics: m)
+    if let right = lay.right, let rightTicks = lay.rightTicks {
+      axes.window(.right)
+      canvas.drawRightAxis(
+        rightTicks, range: right, label: rightLabel ?? "", tickWidth: lay.rightTickWidth,
+        color: rightAxisColor, metrics: m)
     }
     canvas.drawTitle(
       title, width: canvas.titleWidth(left: frame.left, right: frame.right, metrics: m), metrics: m)
+  }
+}
 
-    window(.left)
-    canvas.drawLegend(plan, frame: frame, metrics: m)
-    return frame
+/// The world coordinates of a line chart's frame, for either y axis.
+private struct Axes {
+  let frame: PlotFrame
+  let left: ClosedRange<Double>
+  let right: ClosedRange<Double>?
+
+  func range(_ axis: YAxis) -> ClosedRange<Double> { (axis == .right ? right : nil) ?? left }
+
+  /// Sets PLplot's window to the x range and the y range of `axis`.
+  func window(_ axis: YAxis) {
+    let y = range(axis)
+    c_plwind(frame.xRange.lowerBound, frame.xRange.upperBound, y.lowerBound, y.upperBound)
+  }
+
+  /// The world coordinates of the pixel (`column`, `row`) against `axis`.
+  func world(_ column: Double, _ row: Double, _ axis: YAxis) -> (Double, Double) {
+    let x = frame.xRange
+    let y = range(axis)
+    return (
+      x.lowerBound + (column - frame.left) / (frame.right - frame.left)
+        * (x.upperBound - x.lowerBound),
+      y.lowerBound + (frame.bottom - row) / (frame.bottom - frame.top)
+        * (y.upperBound - y.lowerBound)
+    )
+  }
+}
+
+extension SeriesStyle {
+  var isPoints: Bool {
+    if case .points = stroke { return true }
+    return false
+  }
+}
+
+extension Canvas {
+  /// Sets the viewport to the pixel edges of `frame` and the window to 0...1 both ways.
+  func viewport(of frame: PlotFrame) {
+    let w = Double(size.width)
+    let h = Double(size.height)
+    c_plvpor(
+      max(0, frame.left / w), min(1, frame.right / w), 1 - frame.bottom / h, 1 - frame.top / h)
+    c_plwind(0, 1, 0, 1)
+  }
+
+  /// Strokes a series in the current window: a dashed or solid line, or dots with a thin
+  /// white rim (so that dots on a marker of a similar colour still show).
+  func stroke(_ s: Series, frame: PlotFrame) {
+    switch s.style.stroke {
+    case .line(let d, let width):
+      color(s.style.color)
+      lineWidth(width)
+      dash(d)
+      polyline(s.xs, s.ys)
+      dash(.solid)
+    case .points(let radius):
+      circles(
+        zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1, axis: s.axis)) },
+        radius: radius * scale, fill: s.style.color, outline: .white, outlineWidth: 0.8 * scale)
+    }
+  }
+
+  /// The frame box with ticks (closed: ticks on the right too) and the bottom and left
+  /// tick labels, in ink.
+  func drawAxes(
+    x: Ticks, y: Ticks, frame: PlotFrame, yRange: ClosedRange<Double>, closed: Bool,
+    metrics m: Metrics
+  ) {
+    use(.ink)
+    c_plwidth(max(1.0, 1.3 * scale))
+    dash(.solid)
+    c_plbox("bcti", x.step, 0, closed ? "bcti" : "bti", y.step, 0)
+    drawTickLabels(x, range: frame.xRange, side: "b", metrics: m)
+    drawTickLabels(y, range: yRange, side: "l", metrics: m)
+  }
+
+  /// The x label under the tick labels and the y label left of them.
+  func drawAxisLabels(x: String, y: String, yTickWidth: Double, metrics m: Metrics) {
+    use(.ink)
+    c_plmtex("b", (m.tick + m.gap + m.font + m.gap + 0.85 * m.font) / m.em, 0.5, 0.5, x)
+    c_plmtex("l", (m.tick + m.gap + yTickWidth + m.gap + 0.6 * m.font) / m.em, 0.5, 0.5, y)
+  }
+
+  /// A right axis in `color`: its edge, ticks, tick labels and label (a colour bar's too).
+  func drawRightAxis(
+    _ ticks: Ticks, range: ClosedRange<Double>, label: String, tickWidth: Double,
+    color axisColor: PlotColor, metrics m: Metrics
+  ) {
+    color(axisColor)
+    c_plwidth(max(1.0, 1.3 * scale))
+    dash(.solid)
+    c_plbox("", 0, 0, "cti", ticks.step, 0)
+    drawTickLabels(ticks, range: range, side: "r", color: axisColor, metrics: m)
+    color(axisColor)
+    c_plmtex("r", (m.tick + m.gap + tickWidth + m.gap + 0.95 * m.font) / m.em, 0.5, 0.5, label)
+    use(.ink)
   }
 }
 
@@ -375,6 +500,20 @@ func cellEdges(_ centres: [Double]) -> [Double] {
 }
 
 extension HeatMap {
+  /// The colour of `value`: its category's, or the colour map's over `range`.
+  func color(of value: Double, range: ClosedRange<Double>) -> PlotColor {
+    if let categories {
+      let i = categories.firstIndex { $0.value == value } ?? 0
+      return HeatMap.categoryColor(i, of: categories.count)
+    }
+    return Viridis.color((value - range.lowerBound) / (range.upperBound - range.lowerBound))
+  }
+
+  /// The colour of category `i` of `n`: evenly spaced along viridis.
+  static func categoryColor(_ i: Int, of n: Int) -> PlotColor {
+    Viridis.color(n > 1 ? Double(i) / Double(n - 1) : 0.5)
+  }
+
   /// Draws the map on an initialised stream and returns where its plot area is.
   func draw(on canvas: Canvas) throws(PlotError) -> PlotFrame {
     let m = Metrics(em: canvas.em)
@@ -382,22 +521,25 @@ extension HeatMap {
     let yEdges = cellEdges(ys)
     let x = xEdges[0]...xEdges[xEdges.count - 1]
     let y = yEdges[0]...yEdges[yEdges.count - 1]
-    let finite = values.filter(\.isFinite)
-    let zRange = valueRange ?? paddedRange(finite, fraction: 0)
+    let zRange = valueRange ?? paddedRange(values.filter(\.isFinite), fraction: 0)
     let xTicks = Ticks(x, target: 7)
     let yTicks = Ticks(y, target: 6)
     let zTicks = Ticks(zRange, target: 6)
+    let key = keyEntries()
 
     let yTickWidth = yTicks.values.map { m.textWidth(yTicks.label($0)) }.max() ?? m.em
     let zTickWidth = zTicks.values.map { m.textWidth(zTicks.label($0)) }.max() ?? m.em
     let axisLabel = 1.6 * m.em
-    let barWidth = 1.3 * m.em
-    let barGap = 1.6 * m.em
     let w = Double(canvas.size.width)
-    let h = Double(canvas.size.height)
     let marginLeft = m.pad + axisLabel + m.gap + yTickWidth + m.gap + m.tick
     let marginRight =
-      barGap + barWidth + m.tick + m.gap + zTickWidth + m.gap + axisLabel + m.pad
+      key.isEmpty
+      ? HeatMap.barGap(m) + HeatMap.barWidth(m) + m.tick + m.gap + zTickWidth + m.gap + axisLabel
+        + m.pad
+      : HeatMap.barGap(m)
+        + max(
+          LegendPlan.size(key, metrics: m, page: canvas.size).width,
+          m.textWidth(colorBarLabel, scale: 0.9)) + m.pad
     let titleRoom = canvas.titleWidth(left: marginLeft, right: w - marginRight, metrics: m)
     let marginTop = m.titleHeight(title, width: titleRoom)
     let marginBottom = m.pad + axisLabel + m.gap + m.font + m.gap + m.tick
@@ -408,22 +550,68 @@ extension HeatMap {
     let frame = PlotFrame(
       left: edges.left, right: edges.right, top: edges.top, bottom: edges.bottom,
       xRange: x, leftRange: y, rightRange: nil)
-    let frameWidth = frame.right - frame.left
-    let frameHeight = frame.bottom - frame.top
     c_plwind(x.lowerBound, x.upperBound, y.lowerBound, y.upperBound)
+    drawCells(on: canvas, frame: frame, xEdges: xEdges, yEdges: yEdges, zRange: zRange)
 
+    var obstacles = Obstacles()
+    for s in overlays {
+      let pts = zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1)) }
+      if s.style.isPoints {
+        for p in pts { obstacles.addRect(centre: p, width: 6, height: 6, weight: 1) }
+      } else {
+        obstacles.addPolyline(pts)
+      }
+      canvas.stroke(s, frame: frame)
+    }
+    c_plwind(x.lowerBound, x.upperBound, y.lowerBound, y.upperBound)
+    canvas.drawAxes(x: xTicks, y: yTicks, frame: frame, yRange: y, closed: true, metrics: m)
+    canvas.drawAxisLabels(x: xLabel, y: yLabel, yTickWidth: yTickWidth, metrics: m)
+    canvas.drawTitle(title, width: titleRoom, metrics: m)
+
+    let entries =
+      legend == .hidden ? [] : overlays.filter { !$0.name.isEmpty }.map(LegendEntry.init)
+    let plan = LegendPlan(
+      entries, position: legend, frame: frame, obstacles: obstacles, metrics: m, page: canvas.size)
+    canvas.drawLegend(plan, frame: frame, metrics: m)
+    if key.isEmpty {
+      drawColorBar(on: canvas, frame: frame, range: zRange, ticks: zTicks, tickWidth: zTickWidth)
+    } else {
+      drawKey(key, on: canvas, frame: frame, metrics: m)
+    }
+    return frame
+  }
+
+  static func barWidth(_ m: Metrics) -> Double { 1.3 * m.em }
+  static func barGap(_ m: Metrics) -> Double { 1.6 * m.em }
+
+  /// The discrete key of a categorical map: one swatch per category (empty without).
+  private func keyEntries() -> [LegendEntry] {
+    guard let categories else { return [] }
+    return categories.enumerated().map { i, c in
+      LegendEntry(
+        text: c.label, sample: .box(HeatMap.categoryColor(i, of: categories.count)))
+    }
+  }
+
+  /// The cells, each overlapping its upper and right neighbours by half a pixel so
+  /// antialiasing leaves no seams; neighbours in a row that get the same colour are one
+  /// rectangle. In SVG and PDF a large map is embedded as one image (PLplot's rasterized
+  /// mode), not as a path per cell: 401 x 401 cells would take 39 MB of paths.
+  private func drawCells(
+    on canvas: Canvas, frame: PlotFrame, xEdges: [Double], yEdges: [Double],
+    zRange: ClosedRange<Double>
+  ) {
+    let x = frame.xRange
+    let y = frame.leftRange
     // Missing points show the grey background.
     canvas.use(.missing)
     canvas.polygon(
       [x.lowerBound, x.upperBound, x.upperBound, x.lowerBound],
       [y.lowerBound, y.lowerBound, y.upperBound, y.upperBound])
-
-    // Cells, each overlapping its upper and right neighbours by half a pixel so
-    // antialiasing leaves no seams. Neighbours in a row that get the same colour are
-    // one rectangle (a fine grid has long runs of them).
-    let overlapX = 0.6 * (x.upperBound - x.lowerBound) / frameWidth
-    let overlapY = 0.6 * (y.upperBound - y.lowerBound) / frameHeight
-    let span = zRange.upperBound - zRange.lowerBound
+    let rasterize = canvas.isVector && values.count > HeatMap.vectorCellLimit
+    if rasterize { pl_cmd(PLESC_START_RASTERIZE, nil) }
+    let overlapX = 0.6 * (x.upperBound - x.lowerBound) / (frame.right - frame.left)
+    let overlapY = 0.6 * (y.upperBound - y.lowerBound) / (frame.bottom - frame.top)
     let n = xs.count
     for j in 0..<ys.count {
       var i = 0
@@ -433,10 +621,10 @@ extension HeatMap {
           i += 1
           continue
         }
-        let color = Viridis.color((v - zRange.lowerBound) / span)
+        let color = color(of: v, range: zRange)
         var end = i + 1
         while end < n, values[j * n + end].isFinite,
-          Viridis.color((values[j * n + end] - zRange.lowerBound) / span) == color
+          self.color(of: values[j * n + end], range: zRange) == color
         {
           end += 1
         }
@@ -450,52 +638,27 @@ extension HeatMap {
         i = end
       }
     }
+    if rasterize { pl_cmd(PLESC_END_RASTERIZE, nil) }
+  }
 
-    // Overlay lines.
-    var obstacles = Obstacles()
-    for s in overlays {
-      let pts = zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1)) }
-      switch s.style.stroke {
-      case .line(let d, let width):
-        obstacles.addPolyline(pts)
-        canvas.color(s.style.color)
-        canvas.lineWidth(width)
-        canvas.dash(d)
-        canvas.polyline(s.xs, s.ys)
-        canvas.dash(.solid)
-      case .points(let radius):
-        let r = radius * canvas.scale
-        for p in pts { obstacles.addRect(centre: p, width: 2 * r, height: 2 * r, weight: 1) }
-        canvas.circles(
-          pts, radius: r, fill: s.style.color, outline: s.style.color, outlineWidth: 0.5)
-      }
-    }
+  /// Above this many cells an SVG or PDF embeds the cells as an image (cairo writes about
+  /// 400 bytes per cell path: 4096 cells of noise take under 2 MB).
+  static let vectorCellLimit = 4096
 
-    // Frame and labels.
-    canvas.use(.ink)
-    c_plwidth(max(1.0, 1.3 * canvas.scale))
-    c_plbox("bcti", xTicks.step, 0, "bcti", yTicks.step, 0)
-    canvas.drawTickLabels(xTicks, range: x, side: "b", metrics: m)
-    canvas.drawTickLabels(yTicks, range: y, side: "l", metrics: m)
-    canvas.use(.ink)
-    c_plmtex("b", (m.tick + m.gap + m.font + m.gap + 0.85 * m.font) / m.em, 0.5, 0.5, xLabel)
-    c_plmtex("l", (m.tick + m.gap + yTickWidth + m.gap + 0.6 * m.font) / m.em, 0.5, 0.5, yLabel)
-    canvas.drawTitle(title, width: titleRoom, metrics: m)
-
-    // Legend for the overlays.
-    let entries =
-      legend == .hidden ? [] : overlays.filter { !$0.name.isEmpty }.map(LegendEntry.init)
-    let plan = LegendPlan(
-      entries, position: legend, frame: frame, obstacles: obstacles, metrics: m, page: canvas.size)
-    canvas.drawLegend(plan, frame: frame, metrics: m)
-
-    // Colour bar: its own viewport to the right of the frame.
-    let barLeft = (frame.right + barGap).rounded(.down) + 0.5
-    let barRight = (barLeft + barWidth).rounded(.down) + 0.5
+  /// The colour bar: its own viewport to the right of the frame, with a coloured scale.
+  private func drawColorBar(
+    on canvas: Canvas, frame: PlotFrame, range zRange: ClosedRange<Double>, ticks: Ticks,
+    tickWidth: Double
+  ) {
+    let m = Metrics(em: canvas.em)
+    let w = Double(canvas.size.width)
+    let h = Double(canvas.size.height)
+    let barLeft = (frame.right + HeatMap.barGap(m)).rounded(.down) + 0.5
+    let barRight = (barLeft + HeatMap.barWidth(m)).rounded(.down) + 0.5
     c_plvpor(barLeft / w, barRight / w, 1 - frame.bottom / h, 1 - frame.top / h)
     c_plwind(0, 1, zRange.lowerBound, zRange.upperBound)
     let steps = 256
-    let dz = span / Double(steps)
+    let dz = (zRange.upperBound - zRange.lowerBound) / Double(steps)
     for k in 0..<steps {
       let z0 = zRange.lowerBound + Double(k) * dz
       let z1 = min(z0 + dz * 1.6, zRange.upperBound)
@@ -506,11 +669,30 @@ extension HeatMap {
     }
     canvas.use(.ink)
     c_plwidth(max(1.0, 1.3 * canvas.scale))
-    c_plbox("bc", 0, 0, "bcti", zTicks.step, 0)
-    canvas.drawTickLabels(zTicks, range: zRange, side: "r", metrics: m)
+    c_plbox("bc", 0, 0, "b", 0, 0)
+    canvas.drawRightAxis(
+      ticks, range: zRange, label: colorBarLabel, tickWidth: tickWidth, color: .ink, metrics: m)
+  }
+
+  /// The discrete key: a legend of swatches right of the frame, under the bar's label.
+  private func drawKey(
+    _ key: [LegendEntry], on canvas: Canvas, frame: PlotFrame, metrics m: Metrics
+  ) {
+    let size = LegendPlan.size(key, metrics: m, page: canvas.size)
+    let left = frame.right + HeatMap.barGap(m)
+    let outer = PlotFrame(
+      left: left, right: left + size.width / (1 - 2 * LegendPlan.inset.x), top: frame.top,
+      bottom: frame.bottom, xRange: 0...1, leftRange: 0...1, rightRange: nil)
+    canvas.viewport(of: outer)
     canvas.use(.ink)
-    c_plmtex(
-      "r", (m.tick + m.gap + zTickWidth + m.gap + 0.95 * m.font) / m.em, 0.5, 0.5, colorBarLabel)
-    return frame
+    let room = Double(canvas.size.width) - m.pad - left
+    let natural = m.textWidth(colorBarLabel, scale: 0.9)
+    canvas.textScale(natural > room ? max(0.6, 0.9 * room / natural) : 0.9)
+    c_plmtex("t", 0.6, 0, 0, colorBarLabel)
+    canvas.textScale(1)
+    let plan = LegendPlan(
+      key, position: .upperLeft, frame: outer, obstacles: Obstacles(), metrics: m,
+      page: canvas.size)
+    canvas.drawLegend(plan, frame: outer, metrics: m)
   }
 }

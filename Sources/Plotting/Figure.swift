@@ -215,6 +215,28 @@ public struct Guide: Sendable, Hashable {
   }
 }
 
+/// A shaded interval of x behind a line chart's curves (e.g. a regime of minima).
+public struct Band: Sendable, Hashable {
+  /// The shaded x interval; finite.
+  public var range: ClosedRange<Double>
+  /// The fill colour; light colours keep the curves readable.
+  public var color: PlotColor
+  /// The legend entry; bands of one label share one entry, an empty label has none.
+  public var label: String
+
+  /// Creates a band.
+  ///
+  /// - Parameters:
+  ///   - range: finite x interval.
+  ///   - color: fill colour.
+  ///   - label: legend text; may be empty.
+  public init(range: ClosedRange<Double>, color: PlotColor, label: String = "") {
+    self.range = range
+    self.color = color
+    self.label = label
+  }
+}
+
 /// Where the legend goes inside the plot frame.
 public enum LegendPosition: Sendable, Hashable, CaseIterable {
   /// The corner that covers the fewest drawn points (upper right on ties).
@@ -256,6 +278,8 @@ public struct LineChart: Sendable, Hashable {
   public var markers: [Marker]
   /// Vertical reference lines, drawn below the curves.
   public var guides: [Guide]
+  /// Shaded x intervals, drawn below everything else.
+  public var bands: [Band]
   /// Where the legend goes.
   public var legend: LegendPosition
   /// The x range; nil for the data range. Finite, lower < upper.
@@ -275,13 +299,14 @@ public struct LineChart: Sendable, Hashable {
   ///   - series: at least one series.
   ///   - markers: labelled dots.
   ///   - guides: vertical reference lines.
+  ///   - bands: shaded x intervals.
   ///   - legend: legend placement; automatic by default.
   ///   - xRange: explicit x range, or nil.
   ///   - leftRange: explicit left y range, or nil.
   ///   - rightRange: explicit right y range, or nil.
   public init(
     title: String, xLabel: String, leftLabel: String, rightLabel: String? = nil,
-    series: [Series], markers: [Marker] = [], guides: [Guide] = [],
+    series: [Series], markers: [Marker] = [], guides: [Guide] = [], bands: [Band] = [],
     legend: LegendPosition = .automatic, xRange: ClosedRange<Double>? = nil,
     leftRange: ClosedRange<Double>? = nil, rightRange: ClosedRange<Double>? = nil
   ) {
@@ -292,6 +317,7 @@ public struct LineChart: Sendable, Hashable {
     self.series = series
     self.markers = markers
     self.guides = guides
+    self.bands = bands
     self.legend = legend
     self.xRange = xRange
     self.leftRange = leftRange
@@ -326,6 +352,23 @@ public struct HeatMap: Sendable, Hashable {
   public var overlays: [Series]
   /// Where the overlay legend goes.
   public var legend: LegendPosition
+  /// Discrete values with names (e.g. counts of minima): when set, every finite value is
+  /// one of them, each gets its own colour and a key replaces the continuous colour bar.
+  public var categories: [Category]?
+
+  /// A value of a categorical map and its name in the key.
+  public struct Category: Sendable, Hashable {
+    /// The value; finite.
+    public var value: Double
+    /// The text in the key.
+    public var label: String
+
+    /// Creates a category.
+    public init(value: Double, label: String) {
+      self.value = value
+      self.label = label
+    }
+  }
 
   /// Creates a heat map.
   ///
@@ -340,10 +383,11 @@ public struct HeatMap: Sendable, Hashable {
   ///   - valueRange: explicit colour range, or nil for the data range.
   ///   - overlays: lines over the map; their y values use the map's y axis.
   ///   - legend: overlay legend placement; automatic by default.
+  ///   - categories: the discrete values and their names, or nil for a continuous map.
   public init(
     title: String, xLabel: String, yLabel: String, xs: [Double], ys: [Double],
     values: [Double], colorBarLabel: String, valueRange: ClosedRange<Double>? = nil,
-    overlays: [Series] = [], legend: LegendPosition = .automatic
+    overlays: [Series] = [], legend: LegendPosition = .automatic, categories: [Category]? = nil
   ) {
     self.title = title
     self.xLabel = xLabel
@@ -355,26 +399,49 @@ public struct HeatMap: Sendable, Hashable {
     self.valueRange = valueRange
     self.overlays = overlays
     self.legend = legend
+    self.categories = categories
   }
 }
 
-/// The pixel size of a figure (in points for .svg and .pdf).
+/// The size of a figure in device units: pixels for PNG, points for SVG and PDF.
 public struct PlotSize: Sendable, Hashable, CustomStringConvertible {
   /// The width, in `allowed`.
   public var width: Int
   /// The height, in `allowed`.
   public var height: Int
+  /// Device units per layout unit, in 0.25...20: 1 for sizes given in pixels or points,
+  /// dpi / 72 for a PNG whose size was given in inches (its text, lines and dots then
+  /// have the physical sizes of the same figure as SVG or PDF).
+  public var density: Double
 
   /// Creates a size; `Plotter` rejects a side outside `PlotSize.allowed`.
-  public init(width: Int, height: Int) {
+  public init(width: Int, height: Int, density: Double = 1) {
     self.width = width
     self.height = height
+    self.density = density
   }
 
   /// 1200x800: readable at 100% on a laptop screen.
   public static let standard = PlotSize(width: 1200, height: 800)
+  /// 6.5 x 4.33 inches in points (468x312): the default for SVG and PDF.
+  public static let page = PlotSize(width: 468, height: 312)
   /// The accepted range for either side.
   public static let allowed: ClosedRange<Int> = 100...8000
+  /// The resolution of a PNG whose size is given in inches or points.
+  public static let printDPI = 300.0
+
+  /// The size of a figure `width` x `height` points (1/72 inch) in `format`: the points
+  /// themselves for SVG and PDF, `printDPI` pixels per inch for PNG.
+  ///
+  /// - Parameters:
+  ///   - width: finite, positive.
+  ///   - height: finite, positive.
+  public static func physical(width: Double, height: Double, format: ImageFormat) -> PlotSize {
+    let density = format.isVector ? 1 : printDPI / 72
+    return PlotSize(
+      width: Int((width * density).rounded()), height: Int((height * density).rounded()),
+      density: density)
+  }
 
   /// "WIDTHxHEIGHT", e.g. "1200x800".
   public var description: String { "\(width)x\(height)" }

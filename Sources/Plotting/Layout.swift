@@ -80,9 +80,11 @@ extension Canvas {
   }
 
   /// Draws tick labels along one side ("b", "l" or "r") of the current viewport.
-  func drawTickLabels(_ ticks: Ticks, range: ClosedRange<Double>, side: String, metrics m: Metrics)
-  {
-    use(.ink)
+  func drawTickLabels(
+    _ ticks: Ticks, range: ClosedRange<Double>, side: String, color tickColor: PlotColor = .ink,
+    metrics m: Metrics
+  ) {
+    color(tickColor)
     let span = range.upperBound - range.lowerBound
     let disp = (m.tick + m.gap) / m.em
     for v in ticks.values {
@@ -214,6 +216,8 @@ struct LegendEntry {
   enum Sample {
     case line(PlotColor, LineDash, width: Double)
     case symbol(PlotColor, glyph: String, scale: Double, count: Int)
+    /// A filled swatch (a shaded band, a heat map category).
+    case box(PlotColor)
   }
   let text: String
   let sample: Sample
@@ -307,20 +311,52 @@ extension Canvas {
     guard !entries.isEmpty, plan.corner != .hidden else { return }
     let frameWidth = frame.right - frame.left
     let frameHeight = frame.bottom - frame.top
+    let (width, height) = drawLegendBox(plan, frameWidth: frameWidth, metrics: m)
+    // The actual box, from the size pllegend reports; rows are evenly spaced in it.
+    let box = LegendPlan.box(
+      corner: plan.corner, size: (width * frameWidth, height * frameHeight), frame: frame)
+    let border = 0.4 * m.em * Double(size.width) / Double(size.height)
+    let rowHeight = height * frameHeight / Double(entries.count)
+    let sampleWidth = LegendPlan.sampleWidth(m)
+    pageCoordinates(clip: (0, Double(size.width), 0, Double(size.height))) {
+      let h = Double(size.height)
+      for (i, entry) in entries.enumerated() {
+        guard case .line(let c, let d, let w) = entry.sample else { continue }
+        let row = box.top + (Double(i) + 0.5) * rowHeight
+        color(c)
+        lineWidth(w)
+        dash(d)
+        polyline([box.left + border, box.left + border + sampleWidth], [h - row, h - row])
+      }
+      dash(.solid)
+    }
+  }
 
-    // Light samples (e.g. white lines over a heat map) get a dark legend box.
+  /// The background and text colours of a legend: light samples (e.g. white lines over a
+  /// heat map) get a dark box. The box is translucent, so that a curve under a legend that
+  /// found no empty corner still shows.
+  private func legendColors(_ entries: [LegendEntry]) -> (text: PLINT, background: PLINT) {
     func isLight(_ c: PlotColor) -> Bool {
       0.299 * Double(c.red) + 0.587 * Double(c.green) + 0.114 * Double(c.blue) > 200
     }
     let dark = entries.contains { entry in
       switch entry.sample {
       case .line(let c, _, _), .symbol(let c, _, _, _): isLight(c)
+      case .box: false
       }
     }
-    let textColor = dark ? colors.index(of: .white) : ColorTable.Fixed.ink.rawValue
-    let background =
-      dark ? colors.index(of: PlotColor(hex: 0x3A3A3A)) : ColorTable.Fixed.background.rawValue
+    let background = ColorTable.Fixed.legend.rawValue
+    colors.set(background, dark ? PlotColor(hex: 0x3A3A3A) : .white, alpha: 0.8)
+    return (dark ? colors.index(of: .white) : ColorTable.Fixed.ink.rawValue, background)
+  }
 
+  /// Draws the box, texts, symbols and swatches of a legend with pllegend and returns the
+  /// box's size as fractions of the frame.
+  private func drawLegendBox(_ plan: LegendPlan, frameWidth: Double, metrics m: Metrics)
+    -> (width: Double, height: Double)
+  {
+    let entries = plan.entries
+    let (textColor, background) = legendColors(entries)
     var position = PLINT(PL_POSITION_INSIDE | PL_POSITION_VIEWPORT)
     switch plan.corner {
     case .upperLeft: position |= PLINT(PL_POSITION_TOP | PL_POSITION_LEFT)
@@ -328,13 +364,16 @@ extension Canvas {
     case .lowerRight: position |= PLINT(PL_POSITION_BOTTOM | PL_POSITION_RIGHT)
     default: position |= PLINT(PL_POSITION_TOP | PL_POSITION_RIGHT)
     }
-
     let n = entries.count
     var options = [PLINT](repeating: PLINT(PL_LEGEND_NONE), count: n)
     var textColors = [PLINT](repeating: textColor, count: n)
     var symbolColors = [PLINT](repeating: 1, count: n)
     var symbolScales = [PLFLT](repeating: 1, count: n)
     var symbolNumbers = [PLINT](repeating: 1, count: n)
+    var boxColors = [PLINT](repeating: 0, count: n)
+    var boxPatterns = [PLINT](repeating: 0, count: n)
+    var boxScales = [PLFLT](repeating: 0.9, count: n)
+    var boxLineWidths = [PLFLT](repeating: 1, count: n)
     let texts: [UnsafeMutablePointer<CChar>?] = entries.map { strdup($0.text) }
     let glyphs: [UnsafeMutablePointer<CChar>?] = entries.map { entry in
       if case .symbol(_, let glyph, _, _) = entry.sample { return strdup(glyph) }
@@ -351,8 +390,11 @@ extension Canvas {
         symbolScales[i] = s
         symbolNumbers[i] = PLINT(count)
       }
+      if case .box(let c) = entry.sample {
+        options[i] = PLINT(PL_LEGEND_COLOR_BOX)
+        boxColors[i] = colors.index(of: c)
+      }
     }
-    let sampleWidth = LegendPlan.sampleWidth(m)
     var width: PLFLT = 0
     var height: PLFLT = 0
     textScale(1)
@@ -365,34 +407,18 @@ extension Canvas {
             c_pllegend(
               &width, &height,
               PLINT(PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX), position,
-              LegendPlan.inset.x, LegendPlan.inset.y, sampleWidth / frameWidth,
+              LegendPlan.inset.x, LegendPlan.inset.y, LegendPlan.sampleWidth(m) / frameWidth,
               background, ColorTable.Fixed.border.rawValue, 1,
               0, 0, PLINT(n), &options,
               1.0, LegendPlan.textScale, LegendPlan.spacing, 0.0,
               &textColors, t.baseAddress,
-              nil, nil, nil, nil,
+              &boxColors, &boxPatterns, &boxScales, &boxLineWidths,
               nil, nil, nil,
               &symbolColors, &symbolScales, &symbolNumbers, g.baseAddress)
           }
         }
       }
     }
-    // The actual box, from the size pllegend reports; rows are evenly spaced in it.
-    let box = LegendPlan.box(
-      corner: plan.corner, size: (width * frameWidth, height * frameHeight), frame: frame)
-    let border = 0.4 * m.em * Double(size.width) / Double(size.height)
-    let rowHeight = height * frameHeight / Double(n)
-    pageCoordinates(clip: (0, Double(size.width), 0, Double(size.height))) {
-      let h = Double(size.height)
-      for (i, entry) in entries.enumerated() {
-        guard case .line(let c, let d, let w) = entry.sample else { continue }
-        let row = box.top + (Double(i) + 0.5) * rowHeight
-        color(c)
-        lineWidth(w)
-        dash(d)
-        polyline([box.left + border, box.left + border + sampleWidth], [h - row, h - row])
-      }
-      dash(.solid)
-    }
+    return (width, height)
   }
 }

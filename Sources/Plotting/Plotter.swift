@@ -28,13 +28,15 @@ public enum Plotter {
   ///   - chart: the figure.
   ///   - path: the output file; its extension (.png, .svg or .pdf) picks the format.
   ///     Its directory must exist and be writable.
-  ///   - size: pixels for .png, points for .svg and .pdf; each side in 100...8000.
+  ///   - size: pixels for .png, points for .svg and .pdf, each side in 100...8000; by
+  ///     default `format.defaultSize` (1200x800 pixels, or a printable 6.5 x 4.33 inches).
   /// - Throws: `PlotError`, with nothing written.
   public static func render(
-    _ chart: LineChart, to path: String, size: PlotSize = .standard
+    _ chart: LineChart, to path: String, size: PlotSize? = nil
   ) throws(PlotError) {
-    try chart.validate()
-    try write(to: path, size: size) { canvas throws(PlotError) in _ = try chart.draw(on: canvas) }
+    let format = try ImageFormat(path: path)
+    let target = try TargetFile(path: path)
+    try target.write(try data(chart, format: format, size: size))
   }
 
   /// Draws `map` into the file at `path`, replacing it atomically.
@@ -43,13 +45,51 @@ public enum Plotter {
   ///   - map: the figure.
   ///   - path: the output file; its extension (.png, .svg or .pdf) picks the format.
   ///     Its directory must exist and be writable.
-  ///   - size: pixels for .png, points for .svg and .pdf; each side in 100...8000.
+  ///   - size: pixels for .png, points for .svg and .pdf, each side in 100...8000; by
+  ///     default `format.defaultSize` (1200x800 pixels, or a printable 6.5 x 4.33 inches).
   /// - Throws: `PlotError`, with nothing written.
   public static func render(
-    _ map: HeatMap, to path: String, size: PlotSize = .standard
+    _ map: HeatMap, to path: String, size: PlotSize? = nil
   ) throws(PlotError) {
+    let format = try ImageFormat(path: path)
+    let target = try TargetFile(path: path)
+    try target.write(try data(map, format: format, size: size))
+  }
+
+  /// Draws `chart` into memory as the bytes of a .png, .svg or .pdf file.
+  ///
+  /// - Parameters:
+  ///   - chart: the figure.
+  ///   - format: the file format.
+  ///   - size: pixels for PNG, points for SVG and PDF, each side in 100...8000; by default
+  ///     `format.defaultSize`.
+  /// - Returns: the file's bytes, the same as `render` writes.
+  public static func data(
+    _ chart: LineChart, format: ImageFormat, size: PlotSize? = nil
+  ) throws(PlotError) -> [UInt8] {
+    try chart.validate()
+    return try drawToBytes(format: format, size: size ?? format.defaultSize) {
+      canvas throws(PlotError) in
+      _ = try chart.draw(on: canvas)
+    }
+  }
+
+  /// Draws `map` into memory as the bytes of a .png, .svg or .pdf file.
+  ///
+  /// - Parameters:
+  ///   - map: the figure.
+  ///   - format: the file format.
+  ///   - size: pixels for PNG, points for SVG and PDF, each side in 100...8000; by default
+  ///     `format.defaultSize`.
+  /// - Returns: the file's bytes, the same as `render` writes.
+  public static func data(
+    _ map: HeatMap, format: ImageFormat, size: PlotSize? = nil
+  ) throws(PlotError) -> [UInt8] {
     try map.validate()
-    try write(to: path, size: size) { canvas throws(PlotError) in _ = try map.draw(on: canvas) }
+    return try drawToBytes(format: format, size: size ?? format.defaultSize) {
+      canvas throws(PlotError) in
+      _ = try map.draw(on: canvas)
+    }
   }
 
   /// Draws `chart` into memory exactly as `render` would draw a .png.
@@ -84,16 +124,40 @@ public enum Plotter {
   /// - Returns: "pngcairo", "svgcairo" or "pdfcairo".
   /// - Throws: `PlotError.unknownExtension` for anything else.
   public static func device(for path: String) throws(PlotError) -> String {
+    try ImageFormat(path: path).device
+  }
+}
+
+/// The file formats `Plotter` writes.
+public enum ImageFormat: String, Sendable, Hashable, CaseIterable {
+  /// A PNG raster (sizes in pixels).
+  case png
+  /// An SVG vector file (sizes in points).
+  case svg
+  /// A PDF vector file (sizes in points).
+  case pdf
+
+  /// The format named by the extension of `path` (.png, .svg or .pdf, any case).
+  ///
+  /// - Throws: `PlotError.unknownExtension` for anything else.
+  public init(path: String) throws(PlotError) {
     let name =
       path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
     let ext = name.lastIndex(of: ".").map { String(name[$0...]) } ?? ""
-    switch ext.lowercased() {
-    case ".png": return "pngcairo"
-    case ".svg": return "svgcairo"
-    case ".pdf": return "pdfcairo"
-    default: throw .unknownExtension(path: path, extension: ext)
-    }
+    guard let format = ImageFormat(rawValue: String(ext.lowercased().dropFirst())), ext.count > 1
+    else { throw .unknownExtension(path: path, extension: ext) }
+    self = format
   }
+
+  /// True for SVG and PDF, whose sizes are in points.
+  public var isVector: Bool { self != .png }
+
+  /// The size a figure gets when none is asked for: 1200x800 pixels for PNG, and
+  /// `PlotSize.page` (6.5 x 4.33 inches, a printable page width) for SVG and PDF.
+  public var defaultSize: PlotSize { isVector ? .page : .standard }
+
+  /// The PLplot device that writes the format.
+  var device: String { "\(rawValue)cairo" }
 }
 
 // MARK: - PLplot sessions
@@ -133,15 +197,15 @@ extension Plotter {
   /// `plinit` and `plend1` run under a C guard that turns PLplot's fatal `plexit` into
   /// a thrown error instead of an exit of the process.
   static func runSession<T: Sendable>(
-    device: String, file: String?, memory: UnsafeMutableRawPointer?, size: PlotSize,
-    draw: (Canvas) throws(PlotError) -> T
+    device: String, file: UnsafeMutablePointer<FILE>?, memory: UnsafeMutableRawPointer?,
+    size: PlotSize, isVector: Bool = false, draw: (Canvas) throws(PlotError) -> T
   ) throws(PlotError) -> T {
     try session.withLock { (state: inout Session) throws(PlotError) -> T in
       guard deviceIsInstalled(device) else { throw .deviceUnavailable(device) }
       state.reset()
       plsError(state.code, state.message)
       c_plsdev(device)
-      if let file { c_plsfnam(file) }
+      if let file { plsfile(file) }
       c_plspage(0, 0, PLINT(size.width), PLINT(size.height), 0, 0)
       if let memory { c_plsmema(PLINT(size.width), PLINT(size.height), memory) }
       c_plspause(0)
@@ -161,7 +225,7 @@ extension Plotter {
       }
       let result: T
       do throws(PlotError) {
-        result = try draw(Canvas(size: size))
+        result = try draw(Canvas(size: size, isVector: isVector))
       } catch {
         _ = hl_plend1_guarded()
         throw error
@@ -213,20 +277,26 @@ extension Plotter {
     return Raster(width: size.width, height: size.height, pixels: pixels, frame: frame)
   }
 
-  private static func write(
-    to path: String, size: PlotSize, draw: (Canvas) throws(PlotError) -> Void
-  ) throws(PlotError) {
-    let device = try device(for: path)
+  /// Runs a session whose device writes into a memory stream and returns its bytes.
+  ///
+  /// PLplot closes the stream in `plend1`, which completes the buffer.
+  private static func drawToBytes(
+    format: ImageFormat, size: PlotSize, draw: (Canvas) throws(PlotError) -> Void
+  ) throws(PlotError) -> [UInt8] {
     try size.validate()
-    let target = try TargetFile(path: path)
-    let temporary = try target.makeTemporary()
-    do throws(PlotError) {
-      try runSession(device: device, file: temporary, memory: nil, size: size, draw: draw)
-      try target.replace(with: temporary)
-    } catch {
-      unlink(temporary)
-      throw error
+    var buffer: UnsafeMutablePointer<CChar>? = nil
+    var length = 0
+    guard let stream = open_memstream(&buffer, &length) else {
+      throw .plplot("cannot open a memory stream (\(systemMessage(errno)))")
     }
+    // After a failed session the stream may be open still: leave it (and its buffer) be
+    // rather than risk closing it twice.
+    try runSession(
+      device: format.device, file: stream, memory: nil, size: size, isVector: format.isVector,
+      draw: draw)
+    defer { free(buffer) }
+    guard let buffer, length > 0 else { throw .plplot("no output was written") }
+    return [UInt8](UnsafeRawBufferPointer(start: buffer, count: length))
   }
 }
 
@@ -272,26 +342,41 @@ private struct TargetFile {
     }
   }
 
-  /// Creates an empty hidden file next to the target and returns its path.
-  func makeTemporary() throws(PlotError) -> String {
+  /// Writes `bytes` into a hidden file next to the target, then renames it over the target.
+  func write(_ bytes: [UInt8]) throws(PlotError) {
     var template = Array("\(directory)/.\(name).XXXXXX.tmp".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
     guard fd >= 0 else { throw .notWritable(path: path, reason: systemMessage(errno)) }
+    let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     fchmod(fd, mode)
-    close(fd)
-    return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    var written = 0
+    var failure: Int32 = 0
+    bytes.withUnsafeBytes { raw in
+      while written < raw.count {
+        let n = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
+        if n < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        written += n
+      }
+    }
+    if failure == 0 && close(fd) != 0 { failure = errno } else if failure != 0 { close(fd) }
+    guard failure == 0, rename(temporary, path) == 0 else {
+      let code = failure != 0 ? failure : errno
+      unlink(temporary)
+      throw .notWritable(path: path, reason: systemMessage(code))
+    }
   }
+}
 
-  /// Renames the finished temporary file over the target.
-  func replace(with temporary: String) throws(PlotError) {
-    var info = stat()
-    guard stat(temporary, &info) == 0, info.st_size > 0 else {
-      throw .plplot("no output was written for \"\(path)\"")
-    }
-    guard rename(temporary, path) == 0 else {
-      throw .notWritable(path: path, reason: systemMessage(errno))
-    }
-  }
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+  #if canImport(Glibc)
+    Glibc.write(fd, bytes, count)
+  #else
+    Darwin.write(fd, bytes, count)
+  #endif
 }
 
 private func systemMessage(_ code: Int32) -> String {

@@ -2,7 +2,9 @@
 
 extension PlotSize {
   func validate() throws(PlotError) {
-    guard PlotSize.allowed.contains(width), PlotSize.allowed.contains(height) else {
+    guard PlotSize.allowed.contains(width), PlotSize.allowed.contains(height),
+      density.isFinite, (0.25...20).contains(density)
+    else {
       throw .invalidSize(self)
     }
   }
@@ -86,6 +88,10 @@ extension LineChart {
       guard g.x.isFinite else { throw invalid("guides[\(i)].x", "\(g.x) is not finite") }
       try checkText(g.label, "guides[\(i)].label")
     }
+    for (i, b) in bands.enumerated() {
+      try checkRange(b.range, "bands[\(i)].range")
+      try checkText(b.label, "bands[\(i)].label")
+    }
     try checkRange(xRange, "xRange")
     try checkRange(leftRange, "leftRange")
     try checkRange(rightRange, "rightRange")
@@ -118,6 +124,17 @@ extension HeatMap {
       throw invalid("values[\(i)]", "\(values[i]) is infinite (use NaN for a missing point)")
     }
     try checkRange(valueRange, "valueRange")
+    if let categories {
+      guard !categories.isEmpty else { throw invalid("categories", "is empty") }
+      for (i, c) in categories.enumerated() {
+        guard c.value.isFinite else { throw invalid("categories[\(i)].value", "is not finite") }
+        try checkText(c.label, "categories[\(i)].label")
+      }
+      let known = Set(categories.map(\.value))
+      if let i = values.firstIndex(where: { $0.isFinite && !known.contains($0) }) {
+        throw invalid("values[\(i)]", "\(values[i]) is not one of the categories")
+      }
+    }
     for (i, s) in overlays.enumerated() {
       try s.validate("overlays[\(i)]", allowRight: false)
     }

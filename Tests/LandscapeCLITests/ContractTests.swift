@@ -116,3 +116,65 @@ final class ReproduceTests: XCTestCase {
     for name in names { XCTAssertTrue(summary.contains(name), name) }
   }
 }
+
+/// The figures `train --plot` and `sweep --plot` draw.
+final class FigureCommandTests: XCTestCase {
+  /// A fresh folder, removed after the test.
+  private func scratch() throws -> URL {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "figures-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    addTeardownBlock { try? FileManager.default.removeItem(at: out) }
+    return out
+  }
+
+  /// Width and height from a PNG's IHDR.
+  private func pngSize(_ data: Data) -> [Int] {
+    [data[16..<20].reduce(0) { $0 << 8 | Int($1) }, data[20..<24].reduce(0) { $0 << 8 | Int($1) }]
+  }
+
+  func testTrainPlotsItsTrajectoryOverTheLandscape() throws {
+    let out = try scratch()
+    let run = try runLandscape(
+      [
+        "train", LandscapeCLITests.cases.appendingPathComponent("train-snap-merges.json").path,
+        "--plot", "run.png", "--size", "column",
+      ], in: out)
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let data = try Data(contentsOf: out.appendingPathComponent("run.png"))
+    XCTAssertEqual(pngSize(data), [975, 660])
+    let bad = try runLandscape(
+      ["train", "--p0", "0.3", "--p01", "0.1", "--plot", "x.gif"], in: out)
+    XCTAssertNotEqual(bad.status, 0)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("x.gif").path))
+  }
+
+  func testSweepPlotsOneAxisAndListsAsLineCharts() throws {
+    let out = try scratch()
+    for arguments in [
+      ["--p0", "0.1,0.2,0.3", "--p01", "0:0.4:81"], ["--p0", "0.2", "--p01", "0:0.4:81"],
+    ] {
+      let run = try runLandscape(
+        ["sweep"] + arguments + ["--plot", "t.png", "--csv", "t.csv"], in: out)
+      XCTAssertEqual(run.status, 0, run.stderr)
+      let data = try Data(contentsOf: out.appendingPathComponent("t.png"))
+      XCTAssertEqual(pngSize(data), [1200, 800])
+      let csv = try String(contentsOf: out.appendingPathComponent("t.csv"), encoding: .utf8)
+      XCTAssertEqual(csv.split(separator: "\n").count, 1 + 81 * (arguments[1].count > 3 ? 3 : 1))
+    }
+  }
+
+  func testPhaseDiagramAsSVGStaysSmall() throws {
+    let out = try scratch()
+    let run = try runLandscape(
+      [
+        "sweep", "--p0", "0:0.5:401", "--p01", "0:0.5:401", "--plot", "phase.svg", "--size",
+        "1200x800", "--discard",
+      ], in: out, timeout: 120)
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let size =
+      try FileManager.default.attributesOfItem(
+        atPath: out.appendingPathComponent("phase.svg").path)[.size] as! Int
+    XCTAssertLessThan(size, 5_000_000)
+  }
+}

@@ -59,4 +59,106 @@ final class FigureTests: XCTestCase {
       }
     }
   }
+
+  func testFlagMadeTitlesDoNotRepeatThemselves() throws {
+    let flags = Figures.lossChart(try Case.hierarchy(p0: 0.3, p01: 0.1)).title
+    XCTAssertEqual(flags, "Two-feature hierarchy\np0 = 0.3, p01 = 0.1")
+    var c = try Case.hierarchy(p0: 0.2, p01: 0.15)
+    c.name = "train-snap-merges"
+    c.title = "Snap loss merges: p0 = 0.2, p01 = 0.15"
+    XCTAssertEqual(Figures.lossChart(c).title, "Snap loss merges: p0 = 0.2, p01 = 0.15")
+    c.title = "Snap loss merges: p0 = 0.2"
+    XCTAssertEqual(Figures.lossChart(c).title, "Snap loss merges: p0 = 0.2\np01 = 0.15")
+  }
+
+  func testSweepAxesTakeAListOfValues() throws {
+    let spec = try SweepCommand.parseSpec("0.1,0.2,0.3", field: "--p0")
+    XCTAssertNil(spec.fixed)
+    XCTAssertEqual(spec.axis, SweepAxis(name: "p0", values: [0.1, 0.2, 0.3]))
+    for bad in ["0.1,x", "0.1,1.5", "0.1,,0.2"] {
+      XCTAssertThrowsError(try SweepCommand.parseSpec(bad, field: "--p0"), bad)
+    }
+  }
+
+  func testOneAxisSweepIsALineChartOfTheExactMinimumPerListedValue() throws {
+    let sweep = try Sweep(
+      base: try Case.hierarchy(p0: 0, p01: 0),
+      axes: [
+        SweepAxis(name: "p0", values: [0.1, 0.2, 0.3]),
+        SweepAxis(name: "p01", from: 0, to: 0.4, count: 81),
+      ])
+    XCTAssertTrue(Figures.isLineSweep(sweep))
+    let chart = Figures.sweepChart(
+      sweep, rows: sweep.rows(in: 0..<sweep.count, jobs: 2), column: "mse_t")
+    XCTAssertEqual(chart.series.map(\.name), ["p0 = 0.1", "p0 = 0.2", "p0 = 0.3"])
+    XCTAssertEqual(chart.xLabel, "p01")
+    XCTAssertTrue(chart.bands.isEmpty, "several lines: no shading")
+    for (series, p0) in zip(chart.series, [0.1, 0.2, 0.3]) {
+      XCTAssertEqual(series.xs.count, 81)
+      for (p01, t) in zip(series.xs, series.ys) {
+        // By hand: the stable root of p0 t^2 - (p0 + 2 p01) t + p01 = 0.
+        let expected = 2 * p01 / ((p0 + 2 * p01) + (p0 * p0 + 4 * p01 * p01).squareRoot())
+        XCTAssertEqual(t, expected, accuracy: 1e-9, "p0 = \(p0), p01 = \(p01)")
+      }
+    }
+    // The same lines when the list is the second axis (the grid varies slowest).
+    let swapped = try Sweep(base: sweep.base, axes: [sweep.axes[1], sweep.axes[0]])
+    let again = Figures.sweepChart(
+      swapped, rows: swapped.rows(in: 0..<swapped.count, jobs: 2), column: "mse_t")
+    XCTAssertEqual(again.series, chart.series)
+    let raster = try Plotter.rasterize(chart)
+    for style in (0..<3).map(SeriesStyle.cycle) {
+      XCTAssertNotNil(lowestColumn(of: style.color, in: raster), "\(style.color)")
+    }
+  }
+
+  func testSingleLineSweepShadesTheL2Regimes() throws {
+    let sweep = try Sweep(
+      base: try Case.hierarchy(p0: 0.2, p01: 0),
+      axes: [SweepAxis(name: "p01", from: 0.001, to: 0.4, count: 400)])
+    let chart = Figures.sweepChart(
+      sweep, rows: sweep.rows(in: 0..<sweep.count, jobs: 2), column: "l2_t")
+    XCTAssertEqual(chart.series.count, 1)
+    // By hand: the merged solution is an L2 minimum from p01 = p0/2 = 0.1, the parent stops
+    // being one at p01 = p0 = 0.2.
+    XCTAssertEqual(
+      chart.bands.map(\.label),
+      ["L2 minimum: parent", "L2 minima: parent and merged", "L2 minimum: merged"])
+    let step = 0.399 / 399
+    XCTAssertEqual(chart.bands[0].range.upperBound, 0.1, accuracy: step)
+    XCTAssertEqual(chart.bands[1].range.upperBound, 0.2, accuracy: step)
+    XCTAssertEqual(chart.bands[2].range.upperBound, 0.4, accuracy: 1e-12)
+  }
+
+  func testMinimaCountsAreCategories() throws {
+    let sweep = try Sweep(
+      base: try Case.hierarchy(p0: 0, p01: 0),
+      axes: [
+        SweepAxis(name: "p0", from: 0.05, to: 0.5, count: 40),
+        SweepAxis(name: "p01", from: 0.05, to: 0.5, count: 40),
+      ])
+    let rows = sweep.rows(in: 0..<sweep.count, jobs: 2)
+    let map = try Figures.phaseDiagram(sweep, rows: rows, column: "l2_minima")
+    XCTAssertEqual(map.categories?.map(\.value), [1, 2])
+    XCTAssertNil(try Figures.phaseDiagram(sweep, rows: rows, column: "mse_t").categories)
+  }
+
+  func testSizesInInchesPointsAndPresets() throws {
+    func parse(_ s: String, _ path: String) throws -> PlotSize? {
+      try PlotSize.parse(s, field: "--size", for: path)
+    }
+    XCTAssertEqual(try parse("3.25inx2.2in", "f.svg"), PlotSize(width: 234, height: 158))
+    XCTAssertEqual(try parse("column", "f.pdf"), PlotSize(width: 234, height: 158))
+    XCTAssertEqual(try parse("234ptx158pt", "f.svg"), PlotSize(width: 234, height: 158))
+    XCTAssertEqual(
+      try parse("3.25inx2.2in", "f.png"), PlotSize(width: 975, height: 660, density: 300 / 72))
+    XCTAssertEqual(try parse("slide", "f.svg"), PlotSize(width: 720, height: 405))
+    XCTAssertEqual(try parse("1200x800", "f.svg"), PlotSize(width: 1200, height: 800))
+    XCTAssertNil(try PlotSize.parse(nil, field: "--size", for: "f.svg"))
+    for bad in ["3inx2", "3cmx2cm", "50x50", "column2", "-3inx2in", "3in"] {
+      XCTAssertThrowsError(try parse(bad, "f.svg"), bad) { error in
+        XCTAssertTrue("\(error)".contains("--size"), "\(error)")
+      }
+    }
+  }
 }

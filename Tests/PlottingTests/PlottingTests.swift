@@ -158,8 +158,13 @@ final class RasterGeometryTests: XCTestCase {
       ],
       legend: .hidden, xRange: 0...1, leftRange: 9...12, rightRange: -0.1...0.9)
     let r = try Plotter.rasterize(chart)
-    let d = detectedFrame(r)
-    let drawn = pixels(of: teal, in: r)
+    // The right edge is drawn in the right axis's colour (teal): take it from the report.
+    var d = detectedFrame(r)
+    d.right = r.frame.right
+    // Inside the frame (its right axis and tick labels are teal too).
+    let drawn = pixels(of: teal, in: r).filter {
+      Double($0.0) > d.left + 2 && Double($0.0) < d.right - 3 && Double($0.1) < d.bottom - 2
+    }
     let lowest = drawn.map(\.1).max()!
     let bottomColumns = drawn.filter { $0.1 == lowest }.map { Double($0.0) + 0.5 }
     let vertex = bottomColumns.reduce(0, +) / Double(bottomColumns.count)
@@ -173,6 +178,31 @@ final class RasterGeometryTests: XCTestCase {
     // The reported mapping agrees.
     XCTAssertEqual(
       r.frame.row(y: 0, axis: .right), d.bottom - 0.1 * (d.bottom - d.top), accuracy: 2)
+  }
+
+  func testRightAxisTakesTheColourOfItsCurve() throws {
+    let chart = LineChart(
+      title: "Two axes", xLabel: "x", leftLabel: "left", rightLabel: "right",
+      series: [
+        Series(name: "", xs: xs, ys: xs.map { 10 + $0 }, style: .line(magenta)),
+        Series(name: "", xs: xs, ys: xs, axis: .right, style: .line(teal, .dashed)),
+      ],
+      legend: .hidden, xRange: 0...1, leftRange: 9...12, rightRange: -0.1...1.1)
+    let r = try Plotter.rasterize(chart)
+    let f = r.frame
+    // The right edge of the frame, away from the curves' ends: teal, not ink.
+    let edge = Int(f.right)
+    let middle = Int((f.top + f.bottom) / 2)
+    let edgeColumn = (edge - 1...edge + 1).map { r.color(column: $0, row: middle) }
+    XCTAssertTrue(edgeColumn.contains { isNear($0, teal, tolerance: 40) }, "\(edgeColumn)")
+    // Its tick labels and label: teal ink right of the frame, none on the left.
+    let rightText = pixels(of: teal, in: r, tolerance: 40).filter { Double($0.0) > f.right + 4 }
+    XCTAssertGreaterThan(rightText.count, 200)
+    let leftText = pixels(of: teal, in: r, tolerance: 40).filter { Double($0.0) < f.left - 4 }
+    XCTAssertEqual(leftText.count, 0)
+    // The left axis stays ink.
+    let leftEdge = (Int(f.left) - 1...Int(f.left) + 1).map { r.color(column: $0, row: middle) }
+    XCTAssertTrue(leftEdge.contains(where: isDark), "\(leftEdge)")
   }
 
   func testEmphasisedMarkerIsAFilledDotCentredOnItsPoint() throws {
@@ -308,6 +338,38 @@ final class FileOutputTests: XCTestCase {
     let pdf = try Data(contentsOf: URL(fileURLWithPath: path("chart.pdf")))
     XCTAssertEqual(String(decoding: pdf.prefix(5), as: UTF8.self), "%PDF-")
     XCTAssertEqual(try contents(), ["chart.pdf", "chart.svg"])
+  }
+
+  func testBytesInMemoryAreTheFileBytes() throws {
+    for format in ImageFormat.allCases {
+      let bytes = try Plotter.data(parabolaChart(), format: format)
+      let signature: [UInt8] =
+        switch format {
+        case .png: [0x89, 0x50, 0x4E, 0x47]
+        case .svg: Array("<?xml".utf8)
+        case .pdf: Array("%PDF-".utf8)
+        }
+      XCTAssertEqual(Array(bytes.prefix(signature.count)), signature, "\(format)")
+      XCTAssertGreaterThan(bytes.count, 1000, "\(format)")
+    }
+    // A PNG carries no date or serial number: the file holds exactly the bytes drawn in
+    // memory (cairo numbers an SVG's glyph definitions per process).
+    let target = path("chart.png")
+    try Plotter.render(parabolaChart(), to: target)
+    let file = try Data(contentsOf: URL(fileURLWithPath: target))
+    XCTAssert([UInt8](file) == (try Plotter.data(parabolaChart(), format: .png)))
+    let map = HeatMap(
+      title: "Map", xLabel: "x", yLabel: "y", xs: [0, 1], ys: [0, 1], values: [0, 1, 2, 3],
+      colorBarLabel: "v")
+    XCTAssertEqual(Array(try Plotter.data(map, format: .png).prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+    XCTAssertEqual(try contents(), ["chart.png"])
+  }
+
+  func testVectorFormatsDefaultToAPrintableSize() throws {
+    XCTAssertEqual(ImageFormat.svg.defaultSize, PlotSize(width: 468, height: 312))
+    XCTAssertEqual(ImageFormat.png.defaultSize, .standard)
+    let svg = String(decoding: try Plotter.data(parabolaChart(), format: .svg), as: UTF8.self)
+    XCTAssertTrue(svg.contains("width=\"468pt\" height=\"312pt\""), String(svg.prefix(300)))
   }
 
   func testExistingTargetIsReplaced() throws {
@@ -577,7 +639,9 @@ final class LayoutTests: XCTestCase {
         }
         return best
       }
-      let d = detectedFrame(r)
+      // The right edge is drawn in the L2 axis's colour: take it from the report.
+      var d = detectedFrame(r)
+      d.right = r.frame.right
       let minimum = Int(0.08 * (d.right - d.left))
       // Vertical edges: columns inside the frame with a long vertical run.
       let edges = (Int(d.left) + 3..<Int(d.right) - 3).compactMap { column -> (Int, Int, Int)? in
@@ -620,5 +684,166 @@ final class LayoutTests: XCTestCase {
     XCTAssertNotEqual(first.stroke, second.stroke)
     XCTAssertEqual(SeriesStyle.cycle(5), SeriesStyle.cycle(0))
     XCTAssertEqual(SeriesStyle.cycle(-1), SeriesStyle.cycle(4))
+  }
+}
+
+/// The paper-column figure, the trajectory's visibility, and heat maps in vector files.
+final class PublicationTests: XCTestCase {
+  /// L2 at t = 1/2 for p0 = 0.3, p01 = 0.1 (where `lossChart()` marks a local minimum).
+  static let l2AtMerged = 0.15 / 0.5.squareRoot()
+
+  /// `lossChart()` with a two-phase training trajectory: six legend entries.
+  private func trainedChart() -> LineChart {
+    var chart = lossChart()
+    chart.series.append(
+      Series(
+        name: "trained (snap, MSE phase)", xs: [0.5, 0.4, 0.3, 0.25, 0.232408],
+        ys: [0.1, 0.08, 0.072, 0.07, 0.069722], style: .points(lime, radius: 3.5)))
+    chart.series.append(
+      Series(
+        name: "trained (snap, L2 phase)", xs: [0.5, 0.5, 0.5],
+        ys: [
+          PublicationTests.l2AtMerged, PublicationTests.l2AtMerged, PublicationTests.l2AtMerged,
+        ],
+        axis: .right, style: .points(magenta, radius: 3.5)))
+    return chart
+  }
+
+  func testColumnFigureKeepsTheFrameAndTheCurvesTall() throws {
+    // 3.25 x 2.2 inches: in points for SVG and PDF, at 300 dpi for PNG.
+    for size in [
+      PlotSize.physical(width: 234, height: 158.4, format: .svg),
+      PlotSize.physical(width: 234, height: 158.4, format: .png),
+    ] {
+      for chart in [lossChart(), trainedChart()] {
+        let r = try Plotter.rasterize(chart, size: size)
+        if let dir = ProcessInfo.processInfo.environment["PLOT_DEBUG_DIR"] {
+          try Plotter.render(chart, to: "\(dir)/column-\(size.width).png", size: size)
+        }
+        let f = r.frame
+        let height = Double(r.height)
+        XCTAssertGreaterThanOrEqual((f.bottom - f.top) / height, 0.6, "\(size): frame height")
+        XCTAssertGreaterThanOrEqual((f.right - f.left) / Double(r.width), 0.6, "\(size): width")
+        // The legend does not squeeze the curves: the data span at least 60% of the frame.
+        for axis in [YAxis.left, .right] {
+          let ys = chart.series.filter { $0.axis == axis }.flatMap(\.ys)
+          let rows = ys.map { f.row(y: $0, axis: axis) }
+          let span = (rows.max()! - rows.min()!) / (f.bottom - f.top)
+          XCTAssertGreaterThanOrEqual(span, 0.6, "\(size): \(axis) data span")
+        }
+      }
+    }
+  }
+
+  func testFontsScaleWithThePhysicalSize() {
+    // Tick labels of a 3.25 inch column figure are about 7 pt, whatever the format.
+    let svg = Canvas.layoutScale(PlotSize.physical(width: 234, height: 158.4, format: .svg))
+    let png = Canvas.layoutScale(PlotSize.physical(width: 234, height: 158.4, format: .png))
+    XCTAssertEqual(svg, png, accuracy: 0.01)
+    XCTAssertEqual(17 * svg * 1.3, 7, accuracy: 0.5)
+    XCTAssertEqual(Canvas.layoutScale(.standard), 1)
+  }
+
+  func testEveryPhaseOfATrajectoryShowsOverTheMinimaMarkers() throws {
+    var chart = trainedChart()
+    // The L2 phase sits exactly on the L2 marker at t = 1/2, as in train-snap-merges.
+    chart.markers[2].isEmphasized = true
+    let r = try Plotter.rasterize(chart)
+    let f = r.frame
+    for (color, at) in [
+      (magenta, (0.5, PublicationTests.l2AtMerged, YAxis.right)),
+      (lime, (0.232408, 0.069722, .left)),
+    ] {
+      let column = f.column(x: at.0)
+      let row = f.row(y: at.1, axis: at.2)
+      let near = pixels(of: color, in: r, tolerance: 30).filter {
+        abs(Double($0.0) - column) < 6 && abs(Double($0.1) - row) < 6
+      }
+      XCTAssertGreaterThan(near.count, 12, "\(color) at \(at)")
+    }
+  }
+
+  private func largeMap(categories: [HeatMap.Category]? = nil, n: Int = 401) -> HeatMap {
+    let grid = (0..<n).map { Double($0) / Double(n - 1) * 0.5 }
+    var values: [Double] = []
+    var state: UInt64 = 7
+    for j in 0..<n {
+      for i in 0..<n {
+        // A smooth field plus noise, so that no two neighbours share a colour.
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        let noise = Double(state >> 40) / Double(1 << 24)
+        values.append(
+          categories == nil
+            ? grid[i] * grid[j] + 0.01 * noise : Double(1 + (i + j + Int(noise * 3)) % 3))
+      }
+    }
+    return HeatMap(
+      title: "Phase diagram", xLabel: "p0", yLabel: "p01", xs: grid, ys: grid, values: values,
+      colorBarLabel: "value",
+      overlays: [Series(name: "line", xs: [0, 0.5], ys: [0, 0.5], style: .line(.white))],
+      categories: categories)
+  }
+
+  func testLargeHeatMapVectorFilesStayUnderFiveMegabytes() throws {
+    for format in [ImageFormat.svg, .pdf] {
+      for size in [nil, PlotSize.standard] {
+        let bytes = try Plotter.data(largeMap(), format: format, size: size)
+        XCTAssertLessThan(bytes.count, 5_000_000, "\(format) \(String(describing: size))")
+      }
+    }
+    // At the largest grid still drawn as paths (64 x 64), no two neighbours alike.
+    let paths = try Plotter.data(largeMap(n: 64), format: .svg, size: .standard)
+    XCTAssertLessThan(paths.count, 5_000_000)
+    XCTAssertFalse(String(decoding: paths, as: UTF8.self).contains("<image"))
+    // The overlay stays a vector path over the embedded cells.
+    let svg = String(decoding: try Plotter.data(largeMap(), format: .svg), as: UTF8.self)
+    XCTAssertTrue(svg.contains("<image"))
+  }
+
+  func testCategoricalMapHasADiscreteKeyNotAColourBar() throws {
+    let categories = [
+      HeatMap.Category(value: 1, label: "one L2 minimum"),
+      HeatMap.Category(value: 2, label: "two L2 minima"),
+      HeatMap.Category(value: 3, label: "three"),
+    ]
+    let r = try Plotter.rasterize(largeMap(categories: categories))
+    let f = r.frame
+    // Right of the frame: the three swatch colours, and no continuum of viridis shades.
+    var seen: Set<PlotColor> = []
+    for row in Int(f.top)..<Int(f.bottom) {
+      for column in Int(f.right) + 3..<r.width {
+        let c = r.color(column: column, row: row)
+        let v = [Int(c.red), Int(c.green), Int(c.blue)]
+        if v.max()! - v.min()! > 40 { seen.insert(c) }
+      }
+    }
+    for i in 0..<3 {
+      let swatch = HeatMap.categoryColor(i, of: 3)
+      XCTAssertTrue(seen.contains { isNear($0, swatch, tolerance: 4) }, "category \(i)")
+    }
+    // A colour bar holds about 256 shades; a key only its swatches (and antialiased edges).
+    XCTAssertLessThan(seen.count, 40)
+    XCTAssertThrowsError(
+      try Plotter.rasterize(
+        HeatMap(
+          title: "t", xLabel: "x", yLabel: "y", xs: [0, 1], ys: [0], values: [1, 5],
+          colorBarLabel: "v", categories: categories))
+    ) { error in XCTAssertTrue("\(error)".contains("values[1]"), "\(error)") }
+  }
+
+  func testBandsShadeTheirIntervalAndHaveOneLegendEntry() throws {
+    let band = PlotColor(hex: 0xDDEEFF)
+    var chart = parabolaChart()
+    chart.bands = [
+      Band(range: 0.1...0.3, color: band, label: "regime"),
+      Band(range: 0.6...0.8, color: band, label: "regime"),
+    ]
+    let r = try Plotter.rasterize(chart)
+    let f = r.frame
+    let row = Int(f.top + 0.9 * (f.bottom - f.top))
+    for (x, shaded) in [(0.2, true), (0.45, false), (0.7, true), (0.9, false)] {
+      let c = r.color(column: Int(f.column(x: x)) + 3, row: row)
+      XCTAssertEqual(isNear(c, band, tolerance: 3), shaded, "x = \(x): \(c)")
+    }
   }
 }
