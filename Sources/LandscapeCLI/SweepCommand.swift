@@ -121,10 +121,16 @@ struct SweepCommand: ParsableCommand {
 
   func run() throws {
     let (base, axes) = try resolve()
+    let flags = gridFlags
+    if axes.count > 2 {
+      throw CaseError(
+        field: flags, value: "\(axes.count) grids", reason: "vary more than two probabilities")
+    }
     let sweep = try Sweep(base: base, axes: axes)
     if sweep.count > 100_000_000 {
-      throw CaseError(field: "grid", value: "\(sweep.count) points", reason: "is above 100000000")
+      throw CaseError(field: flags, value: "\(sweep.count) points", reason: "is above 100000000")
     }
+    try Self.checkPlot(plot, axes: axes.count)
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if let plot { try Figures.check(plot) }
 
@@ -167,11 +173,7 @@ struct SweepCommand: ParsableCommand {
         try line.withUTF8 { try sink.write(UnsafeRawBufferPointer($0)) }
         for chunk in chunks { try chunk.text!.write(to: sink) }
       }
-      if let csv {
-        try OutputFile.write(to: csv, field: "--csv", emit)
-      } else if plot == nil {
-        try emit(.standardOutput)
-      }
+      if csv != nil || plot == nil { try OutputFile.write(to: csv ?? "-", field: "--csv", emit) }
     }
     if let plot {
       try SweepFigure.render(
@@ -200,6 +202,22 @@ struct SweepCommand: ParsableCommand {
     return String(format: "%.4f", Double(s) + Double(atto) * 1e-18)
   }
 
+  /// The flags that give the grids, for errors about the grid as a whole.
+  var gridFlags: String {
+    if caseFile != nil { return "--vary" }
+    return [("--p0", p0), ("--p01", p01), ("--p1", p1)]
+      .filter { $0.1.map { $0.contains(":") } ?? false }.map(\.0).joined(separator: " ")
+  }
+
+  /// What `--plot` can draw, checked before any work: a heat map needs two axes.
+  /// (The one place to lift when one-axis sweeps draw line charts.)
+  static func checkPlot(_ plot: String?, axes: Int) throws {
+    guard plot != nil, axes != 2 else { return }
+    throw CaseError(
+      field: "--plot", value: "a \(axes)-axis sweep",
+      reason: "cannot be drawn yet: the heat map needs two varied probabilities")
+  }
+
   /// The case and axes the options describe.
   func resolve() throws -> (Case, [SweepAxis]) {
     if let caseFile {
@@ -210,7 +228,12 @@ struct SweepCommand: ParsableCommand {
         guard parts.count == 2 else {
           throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
         }
-        let spec = try Self.parseSpec(String(parts[1]), field: String(parts[0]))
+        let spec: (fixed: Double?, axis: SweepAxis?)
+        do {
+          spec = try Self.parseSpec(String(parts[1]), field: String(parts[0]))
+        } catch let e as CaseError {
+          throw CaseError(field: "--vary", value: "\"\(v)\"", reason: e.reason)
+        }
         guard let axis = spec.axis else {
           throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
         }
@@ -253,7 +276,7 @@ struct SweepCommand: ParsableCommand {
     sweep.axes.map { axis in
       axis.values.map { v in
         let text = CSVText()
-        text.append(v)
+        text.appendShortest(v)
         text.comma()
         return text.bytes
       }

@@ -1,0 +1,216 @@
+import Foundation
+import XCTest
+
+/// Issue 12: output paths that are not regular files, signals, standard output errors,
+/// usage errors, and the options checked before any work.
+final class OutputPathTests: XCTestCase {
+  var folder: URL!
+
+  override func setUpWithError() throws {
+    guard LandscapeCLITests.binary != nil else { throw XCTSkip("the binary is not built") }
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "landscape-out-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    if let folder { try? FileManager.default.removeItem(at: folder) }
+  }
+
+  func run(_ arguments: [String], timeout: Double = 60) throws -> Run {
+    try runLandscape(arguments, in: folder, timeout: timeout)
+  }
+
+  func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+  func contents(_ name: String) -> String {
+    String(decoding: FileManager.default.contents(atPath: path(name)) ?? Data(), as: UTF8.self)
+  }
+
+  /// What is in the folder besides the runner's own files.
+  func listing() throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: folder.path)
+      .filter { !$0.hasPrefix(".stdout-") && !$0.hasPrefix(".stderr-") }.sorted()
+  }
+
+  let curve = ["curve", "--p0", "0.3", "--p01", "0.1", "--points", "3"]
+  let expected = "t,mse,l2\n0.0,0.1,0.1\n"
+
+  /// Item 1: a symlink is followed; its target is replaced atomically, the link stays.
+  func testSymlinkIsFollowed() throws {
+    FileManager.default.createFile(atPath: path("real.csv"), contents: Data("old\n".utf8))
+    XCTAssertEqual(symlink("real.csv", path("link.csv")), 0)
+    let r = try run(curve + ["--csv", "link.csv"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(
+      try FileManager.default.destinationOfSymbolicLink(atPath: path("link.csv")), "real.csv")
+    XCTAssertTrue(contents("real.csv").hasPrefix(expected))
+    XCTAssertEqual(try listing(), ["link.csv", "real.csv"])
+  }
+
+  /// Item 1: a dangling symlink creates its target.
+  func testDanglingSymlinkCreatesTarget() throws {
+    XCTAssertEqual(symlink("new.csv", path("link.csv")), 0)
+    let r = try run(curve + ["--csv", "link.csv"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(contents("new.csv").hasPrefix(expected))
+  }
+
+  /// Item 1: a FIFO is written as a stream and stays a FIFO.
+  func testFIFOIsStreamed() throws {
+    XCTAssertEqual(mkfifo(path("pipe"), 0o644), 0)
+    let reader = Process()
+    reader.executableURL = URL(fileURLWithPath: "/bin/sh")
+    reader.arguments = ["-c", "exec cat pipe > read.txt"]
+    reader.currentDirectoryURL = folder
+    try reader.run()
+    let r = try run(curve + ["--csv", "pipe"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let deadline = Date().addingTimeInterval(10)
+    while reader.isRunning && Date() < deadline { usleep(10_000) }
+    if reader.isRunning {
+      reader.terminate()  // the FIFO was replaced, so nothing will ever reach the reader
+      reader.waitUntilExit()
+    }
+    XCTAssertTrue(contents("read.txt").hasPrefix(expected))
+    var info = stat()
+    XCTAssertEqual(lstat(path("pipe"), &info), 0)
+    XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO)
+  }
+
+  /// Item 1: a private character device (/dev/null's numbers, 1:3) is written in place and
+  /// never replaced; a private /dev/full (1:7) gives one line naming the flag, exit 1.
+  func testCharacterDevicesAreStreamed() throws {
+    XCTAssertEqual(mknod(path("null"), S_IFCHR | 0o666, dev_t(1 << 8 | 3)), 0, "mknod needs root")
+    XCTAssertEqual(mknod(path("full"), S_IFCHR | 0o666, dev_t(1 << 8 | 7)), 0)
+    let r = try run(curve + ["--csv", "null"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    var info = stat()
+    XCTAssertEqual(lstat(path("null"), &info), 0)
+    XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR)
+    let full = try run(curve + ["--csv", "full"])
+    XCTAssertEqual(full.status, 1)
+    XCTAssertTrue(full.stderr.contains("--csv"), full.stderr)
+    XCTAssertTrue(full.stderr.contains("No space left on device"), full.stderr)
+    XCTAssertEqual(full.stderr.split(separator: "\n").count, 1, full.stderr)
+    XCTAssertEqual(lstat(path("full"), &info), 0)
+    XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR)
+    XCTAssertEqual(try listing(), ["full", "null"])
+
+  }
+
+  /// Item 1: `-` and a (private) link to /proc/self/fd/1, as /dev/stdout is, are standard
+  /// output, for --csv and --trajectory; the link stays.
+  func testDashAndDescriptorLinkAreStandardOutput() throws {
+    XCTAssertEqual(symlink("/proc/self/fd/1", path("stdout")), 0)
+    for target in ["-", "stdout"] {
+      let r = try run(curve + ["--csv", target])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      XCTAssertTrue(String(decoding: r.stdout, as: UTF8.self).hasPrefix(expected))
+      let t = try run([
+        "train", "--p0", "0.3", "--p01", "0.1", "--steps", "20", "--trajectory", target,
+      ])
+      XCTAssertEqual(t.status, 0, t.stderr)
+      XCTAssertTrue(String(decoding: t.stdout, as: UTF8.self).contains("step"), t.stderr)
+    }
+    XCTAssertEqual(try listing(), ["stdout"])
+    XCTAssertEqual(
+      try FileManager.default.destinationOfSymbolicLink(atPath: path("stdout")), "/proc/self/fd/1")
+  }
+
+  /// Item 3: a full standard output is one line and exit 1 for every subcommand.
+  func testFullStandardOutputFails() throws {
+    XCTAssertEqual(mknod(path("full"), S_IFCHR | 0o666, dev_t(1 << 8 | 7)), 0, "mknod needs root")
+    let commands: [[String]] = [
+      ["minima", "--p0", ".3", "--p01", ".1"], ["symbolic", "--p0", ".3", "--p01", ".1"],
+      curve, ["sweep", "--p0", "0:0.5:3", "--p01", "0.1"],
+      ["train", "--p0", ".3", "--p01", ".1", "--steps", "20"],
+    ]
+    for arguments in commands {
+      let process = Process()
+      process.executableURL = LandscapeCLITests.binary
+      process.arguments = arguments
+      process.standardOutput = FileHandle(forWritingAtPath: path("full"))
+      let errors = Pipe()
+      process.standardError = errors
+      try process.run()
+      process.waitUntilExit()
+      let text = String(
+        decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      XCTAssertEqual(process.terminationStatus, 1, "\(arguments): \(text)")
+      XCTAssertEqual(text, "landscape: standard output: No space left on device\n", "\(arguments)")
+    }
+  }
+
+  /// Item 2: SIGINT and SIGTERM during a long curve's write leave no temporary file and the target
+  /// untouched, with exit status 130 and 143.
+  func testSignalsRemoveTemporaryFiles() throws {
+    for (signal, status) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+      FileManager.default.createFile(atPath: path("p.csv"), contents: Data("old\n".utf8))
+      let process = Process()
+      process.executableURL = LandscapeCLITests.binary
+      process.arguments = [
+        "curve", "--p0", "0.3", "--p01", "0.1", "--points", "90000000", "--csv", "p.csv",
+      ]
+      process.currentDirectoryURL = folder
+      process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+      process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+      try process.run()
+      // Wait until the temporary file exists, then signal.
+      let deadline = Date().addingTimeInterval(30)
+      while try listing().count < 2 && Date() < deadline && process.isRunning { usleep(5_000) }
+      XCTAssertTrue(process.isRunning, "the sweep ended before the signal")
+      kill(process.processIdentifier, signal)
+      process.waitUntilExit()
+      XCTAssertEqual(process.terminationReason, .exit)
+      XCTAssertEqual(process.terminationStatus, status)
+      XCTAssertEqual(try listing(), ["p.csv"])
+      XCTAssertEqual(contents("p.csv"), "old\n")
+    }
+  }
+
+  /// Item 8: a one-axis sweep with --plot fails before writing anything, exit 2.
+  func testOneAxisSweepPlotFailsUpFront() throws {
+    let r = try run(["sweep", "--p0", "0:0.5:3", "--p01", "0.1", "--csv", "s.csv", "--plot", "s.png"])
+    XCTAssertEqual(r.status, 2, r.stderr)
+    XCTAssertTrue(r.stderr.hasPrefix("landscape: --plot: "), r.stderr)
+    XCTAssertEqual(try listing(), [])
+  }
+
+  /// Item 10: our own option checks are usage errors naming the subcommand's help, and a
+  /// third grid names the grid flags.
+  func testOptionErrorsAreUsageErrors() throws {
+    let cases: [([String], String)] = [
+      (curve + ["--size", "foo"], "--size"),
+      (["sweep", "--p0", "0:2:3", "--p01", "0.1"], "--p0"),
+      (["sweep", "--p0", "0:0.5:3", "--p01", "0:0.5:3", "--p1", "0:0.5:2"], "--p0 --p01 --p1"),
+      (["minima", "--p0", "1.5", "--p01", "0.1"], "--p0"),
+    ]
+    for (arguments, flag) in cases {
+      let r = try run(arguments)
+      XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)")
+      XCTAssertTrue(r.stderr.hasPrefix("landscape: \(flag)"), r.stderr)
+      XCTAssertTrue(r.stderr.hasSuffix("(see 'landscape \(arguments[0]) --help')\n"), r.stderr)
+      XCTAssertFalse(r.stderr.contains("--vary"), r.stderr)
+    }
+  }
+
+  /// Item 9: grid values come back as the spec's decimals.
+  func testGridValuesKeepTheirDecimals() throws {
+    let r = try run(["sweep", "--p0", "0:0.5:101", "--p01", "0.1"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let firsts = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").dropFirst()
+      .map { $0.split(separator: ",")[0] }
+    XCTAssertEqual(firsts[6], "0.03")
+    XCTAssertEqual(firsts[7], "0.035")
+    let c = try run(["curve", "--p0", "0.3", "--p01", "0.1", "--points", "101"])
+    XCTAssertTrue(String(decoding: c.stdout, as: UTF8.self).contains("\n0.07,"))
+  }
+
+  /// Item 16: --version prints the version.
+  func testVersion() throws {
+    let r = try run(["--version"])
+    XCTAssertEqual(r.status, 0)
+    XCTAssertEqual(String(decoding: r.stdout, as: UTF8.self), "0.1.0\n")
+  }
+}
