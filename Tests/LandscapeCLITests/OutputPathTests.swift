@@ -213,4 +213,61 @@ final class OutputPathTests: XCTestCase {
     XCTAssertEqual(r.status, 0)
     XCTAssertEqual(String(decoding: r.stdout, as: UTF8.self), "0.1.0\n")
   }
+
+  func write(_ name: String, _ json: String) -> String {
+    FileManager.default.createFile(atPath: path(name), contents: Data(json.utf8))
+    return path(name)
+  }
+
+  let patterns =
+    #""patterns": [{"name": "p0", "probability": 0.3, "fires": {"parent": 1}}, {"name": "p01", "probability": 0.1, "fires": {"parent": 1, "child": 1}}]"#
+
+  /// Item 4: a case name that is no file name, or a pattern name that is no identifier, is
+  /// refused where the case is read; reproduce writes nothing outside --out.
+  func testNamesAreChecked() throws {
+    try FileManager.default.createDirectory(
+      atPath: path("cases"), withIntermediateDirectories: false)
+    _ = write(
+      "cases/bad.json", #"{"name": "../../escaped", "features": ["parent", "child"], "# + patterns + "}")
+    let r = try run(["reproduce", "--cases", "cases", "--out", "figs"])
+    XCTAssertEqual(r.status, 1, r.stderr)
+    XCTAssertTrue(r.stderr.contains("name: \"../../escaped\""), r.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: path("../escaped.png")))
+    let bad = write(
+      "p.json",
+      #"{"features": ["parent", "child"], "patterns": [{"name": "p}0", "probability": 0.3, "fires": {"parent": 1}}]}"#)
+    let p = try run(["minima", bad])
+    XCTAssertEqual(p.status, 1)
+    XCTAssertTrue(p.stderr.contains("patterns[0].name: \"p}0\" is not an identifier"), p.stderr)
+  }
+
+  /// Item 4: a title cannot leave the LaTeX comment it is printed in.
+  func testLatexTitleStaysInItsComment() throws {
+    let file = write(
+      "t.json",
+      #"{"title": "x\n\\end{align}\\input{secret}", "features": ["parent", "child"], "#
+        + patterns + "}")
+    let r = try run(["symbolic", file, "--latex"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let lines = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n")
+    XCTAssertTrue(lines[0].hasPrefix("% t: x \\end{align}"), String(lines[0]))
+    XCTAssertFalse(lines.dropFirst().contains { $0.contains("input{secret}") })
+  }
+
+  /// Item 5: a key given twice is an error naming it.
+  func testDuplicateKeysAreRefused() throws {
+    let top = write(
+      "b.json",
+      #"{"features": ["parent", "child"], "bias": "none", "bias": "optimal", "# + patterns + "}")
+    let r = try run(["minima", top])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertTrue(r.stderr.contains("bias: is given twice"), r.stderr)
+    let nested = write(
+      "n.json",
+      #"{"features": ["parent", "child"], "train": {"loss": "mse", "loss": "l2"}, "# + patterns
+        + "}")
+    let n = try run(["minima", nested])
+    XCTAssertEqual(n.status, 1)
+    XCTAssertTrue(n.stderr.contains("train.loss: is given twice"), n.stderr)
+  }
 }
