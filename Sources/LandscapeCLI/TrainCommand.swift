@@ -96,8 +96,8 @@ struct TrainCommand: ParsableCommand {
     try positive("--batch", batch, limit: Int(UInt32.max))
     try positive("--dim", dim, limit: 100_000)
     try positive("--trajectory-every", trajectoryEvery, limit: Int.max)
-    if let lr, !(lr.isFinite && lr > 0) {
-      throw ValidationError("--lr: \(lr) is not a finite number > 0")
+    if let lr, !(lr.isFinite && lr > 0 && lr <= 10) {
+      throw ValidationError("--lr: \(lr) is not in (0, 10]")
     }
     for (flag, beta) in [("--beta1", beta1), ("--beta2", beta2)] {
       if let beta, !(beta >= 0 && beta < 1) {
@@ -110,8 +110,8 @@ struct TrainCommand: ParsableCommand {
     if let initialT, !initialT.isFinite {
       throw ValidationError("--init: \(initialT) is not finite")
     }
-    if let initNoise, !(initNoise.isFinite && initNoise >= 0) {
-      throw ValidationError("--init-noise: \(initNoise) is not a finite number >= 0")
+    if let initNoise, !(initNoise >= 0 && initNoise <= 1e6) {
+      throw ValidationError("--init-noise: \(initNoise) is not in [0, 1e6]")
     }
     if let snapAt {
       if snapAt < 0 { throw ValidationError("--snap-at: \(snapAt) is not a whole number >= 0") }
@@ -162,6 +162,13 @@ struct TrainCommand: ParsableCommand {
     let bar = ProgressBar(total: trainer.options.steps, label: "training \(c.name)")
     let result = trainer.run(progress: bar.map { bar in { bar.update($0.step) } })
     bar?.finish()
+    if let step = result.divergedAt {
+      throw CaseError(
+        field: "training", value: "at step \(step)",
+        reason:
+          "diverged (a loss or weight is not finite): lower --lr \(trainer.options.learningRate) or --init-noise \(trainer.options.initialNoise)"
+      )
+    }
     if let trajectory {
       var text = "step,t,loss,kind\n"
       for p in result.trajectory { text += "\(p.step),\(p.t),\(p.loss),\(p.kind.rawValue)\n" }

@@ -270,4 +270,14 @@ final class OutputPathTests: XCTestCase {
     XCTAssertEqual(n.status, 1)
     XCTAssertTrue(n.stderr.contains("train.loss: is given twice"), n.stderr)
   }
+
+  /// Item 6: implausible training options are refused before training.
+  func testImplausibleTrainingOptionsAreRefused() throws {
+    for (flag, value) in [("--init-noise", "1e300"), ("--lr", "11")] {
+      let r = try run(["train", "--p0", ".3", "--p01", ".1", flag, value])
+      XCTAssertEqual(r.status, 2, r.stderr)
+      XCTAssertTrue(r.stderr.hasPrefix("landscape: \(flag): "), r.stderr)
+      XCTAssertEqual(r.stdout.count, 0)
+    }
+  }
 }
