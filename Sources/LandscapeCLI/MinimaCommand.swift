@@ -44,11 +44,12 @@ struct MinimaReport {
     func list(_ ms: [Minimum]) -> String {
       "["
         + ms.map {
-          "{\"t\": \(jsonNumber($0.t)), \"loss\": \(jsonNumber($0.loss)), \"global\": \($0.isGlobal), \"kind\": \"\($0.kind.rawValue)\"}"
+          "{\"t\": \(jsonNumber($0.t)), \"loss\": \(jsonNumber($0.loss)), \"global\": \($0.isGlobal), \"kind\": \"\($0.kind.rawValue)\", \(hedgingJSON(at: $0.t))}"
         }
         .joined(separator: ", ") + "]"
     }
     var out = "{\"case\": \(jsonString(source.name)),\n"
+    out += " \"model\": \(modelJSON()),\n"
     out += " \"mse\": {\"minima\": \(list(mse))},\n"
     out += " \"l2\": {\"minima\": \(list(l2))}"
     if let sphere {
@@ -63,17 +64,23 @@ struct MinimaReport {
 
   func table() -> String {
     var out = "\(source.name): \(source.title)\n"
-    out += "loss  kind         t                   loss                 global\n"
+    out += modelText()
+    out += "loss  kind         t                    loss                  global  "
+    out += "latent (\(source.features.joined(separator: ", ")))  cos_parent  hedging\n"
     for (name, ms) in [("MSE", mse), ("L2", l2)] {
       for m in ms {
+        let h = MinimumLatent(source.path, t: m.t)
         out +=
-          pad(name, 6) + pad(m.kind.rawValue, 13) + pad("\(m.t)", 20) + pad("\(m.loss)", 21)
-          + (m.isGlobal ? "yes" : "") + "\n"
+          pad(name, 6) + pad(m.kind.rawValue, 13) + pad(number(m.t), 21)
+          + pad(number(m.loss), 22) + pad(m.isGlobal ? "yes" : "", 8)
+          + "(\(h.latent.map(number).joined(separator: ", ")))  \(number(h.cosParent))  "
+          + (h.hedging.map(number) ?? "none") + "\n"
       }
     }
     if let sphere {
-      let latent = zip(source.features, sphere.latent).map { "\($0) \($1)" }.joined(separator: ", ")
-      out += "off-path MSE optimum: (\(latent)), loss \(sphere.loss)"
+      let latent = zip(source.features, sphere.latent).map { "\($0) \(number($1))" }
+        .joined(separator: ", ")
+      out += "off-path MSE optimum: (\(latent)), loss \(number(sphere.loss))"
       out +=
         sphere.clipsPattern ? " (the relu clips a pattern there: not guaranteed optimal)\n" : "\n"
     }
@@ -81,12 +88,81 @@ struct MinimaReport {
   }
 }
 
+extension MinimaReport {
+  /// The model's parameters in one JSON object: every pattern (probability and
+  /// magnitudes), the path, the decoder bias and the penalty.
+  func modelJSON() -> String {
+    func vector(_ v: [Double]) -> String {
+      "{" + zip(source.features, v).map { "\(jsonString($0)): \(jsonNumber($1))" }
+        .joined(separator: ", ") + "}"
+    }
+    let patterns = source.patterns.map {
+      "{\"name\": \(jsonString($0.name)), \"probability\": \(jsonNumber($0.probability)), \"fires\": \(vector($0.magnitudes))}"
+    }
+    return "{\"patterns\": [\(patterns.joined(separator: ", "))], "
+      + "\"path\": {\"from\": \(vector(source.path.from)), \"to\": \(vector(source.path.to)), "
+      + "\"t\": [\(jsonNumber(source.path.tMin)), \(jsonNumber(source.path.tMax))]}, "
+      + "\"bias\": \(jsonString(String(describing: source.bias))), "
+      + "\"penalty\": {\"coefficient\": \(jsonNumber(source.penalty.coefficient)), "
+      + "\"p\": \(jsonNumber(source.penalty.exponent))}}"
+  }
+
+  /// The model's parameters as text lines: each pattern with its magnitudes, the path,
+  /// the bias and the penalty.
+  func modelText() -> String {
+    func vector(_ v: [Double]) -> String {
+      zip(source.features, v).filter { $0.1 != 0 }.map { "\($0) \(number($1))" }
+        .joined(separator: " + ")
+    }
+    var out = source.patterns.map {
+      "  \($0.name) = \(number($0.probability)): \(vector($0.magnitudes))\n"
+    }.joined()
+    out += "  path: from \(vector(source.path.from)) to \(vector(source.path.to)), "
+    out += "t in [\(number(source.path.tMin)), \(number(source.path.tMax))]\n"
+    out += "  bias: \(source.bias), penalty: \(number(source.penalty.coefficient)) E[h^"
+    out += "\(number(source.penalty.exponent))]\n"
+    return out
+  }
+
+  /// The latent, cosine and hedging fields of one minimum's JSON.
+  func hedgingJSON(at t: Double) -> String {
+    let h = MinimumLatent(source.path, t: t)
+    let latent = zip(source.features, h.latent).map { "\(jsonString($0)): \(jsonNumber($1))" }
+    return "\"latent\": {\(latent.joined(separator: ", "))}, "
+      + "\"cos_parent\": \(jsonNumber(h.cosParent)), "
+      + "\"hedging\": \(h.hedging.map(jsonNumber) ?? "null")"
+  }
+}
+
+/// The latent at a minimum t, in feature coordinates, and how much it hedges.
+///
+/// l(t) = w(t)/|w(t)| with w(t) = (1 - t) from + t to; cos_parent = l . from/|from|;
+/// hedging = l_child / l_parent (the second feature's component over the first's), nil
+/// when the parent component is 0 or there is one feature.
+struct MinimumLatent {
+  var latent: [Double]
+  var cosParent: Double
+  var hedging: Double?
+
+  init(_ path: LatentPath, t: Double) {
+    let w = zip(path.from, path.to).map { (1 - t) * $0 + t * $1 }
+    let norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    latent = w.map { $0 / norm + 0 }
+    let fromNorm = path.from.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    cosParent = zip(latent, path.from).reduce(0) { $0 + $1.0 * $1.1 } / fromNorm + 0
+    hedging = latent.count >= 2 && latent[0] != 0 ? latent[1] / latent[0] + 0 : nil
+  }
+}
+
+/// A number as text: the shortest round-trip decimal, 0 for negative zero.
+func number(_ x: Double) -> String { x == 0 ? "0.0" : "\(x)" }
+
 func pad(_ s: String, _ n: Int) -> String {
   s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
 }
 
 /// A JSON number: the shortest round-trip decimal; non-finite values as null.
-func jsonNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+func jsonNumber(_ x: Double) -> String { x.isFinite ? number(x) : "null" }
 
 func jsonString(_ s: String) -> String {
   let data = try? JSONSerialization.data(withJSONObject: s, options: [.fragmentsAllowed])

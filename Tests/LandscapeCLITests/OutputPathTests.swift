@@ -280,4 +280,39 @@ final class OutputPathTests: XCTestCase {
       XCTAssertEqual(r.stdout.count, 0)
     }
   }
+
+  /// Item 14: each minimum reports its latent, cosine with the parent and hedging; the
+  /// output names the magnitudes. Reference: t* = 2 p01/((p0 + 2 p01) + sqrt(p0^2 +
+  /// 4 p01^2)) (DESIGN), l = (1 - t, t)/sqrt((1 - t)^2 + t^2), hedging = t/(1 - t).
+  func testMinimaReportHedging() throws {
+    let r = try run(["minima", "--p0", "0.3", "--p01", "0.1", "--json"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let root = try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+    let mse = try XCTUnwrap((root["mse"] as? [String: Any])?["minima"] as? [[String: Any]])
+    let t = 2 * 0.1 / ((0.3 + 0.2) + (0.09 + 0.04).squareRoot())
+    let norm = ((1 - t) * (1 - t) + t * t).squareRoot()
+    let latent = try XCTUnwrap(mse[0]["latent"] as? [String: Double])
+    XCTAssertEqual(latent["parent"]!, (1 - t) / norm, accuracy: 1e-12)
+    XCTAssertEqual(latent["child"]!, t / norm, accuracy: 1e-12)
+    XCTAssertEqual(mse[0]["cos_parent"] as! Double, (1 - t) / norm, accuracy: 1e-12)
+    XCTAssertEqual(mse[0]["hedging"] as! Double, t / (1 - t), accuracy: 1e-12)
+    // The child latent (t = 1) has no parent component: hedging is null.
+    let wide = try run(["minima", "--p0", "0.1", "--p01", "0.3", "--p1", "0.5", "--json"])
+    let text = String(decoding: wide.stdout, as: UTF8.self)
+    XCTAssertTrue(text.contains("\"hedging\": null"), text)
+    // Magnitudes are named in the table and the JSON.
+    let m = try run(["minima", "--p0", "0.3", "--p01", "0.1", "--child-magnitude", "2"])
+    XCTAssertTrue(String(decoding: m.stdout, as: UTF8.self).contains("parent 1.0 + child 2.0"))
+    let j = try run(["minima", "--p0", "0.3", "--p01", "0.1", "--child-magnitude", "2", "--json"])
+    XCTAssertTrue(
+      String(decoding: j.stdout, as: UTF8.self).contains(
+        #""fires": {"parent": 1.0, "child": 2.0}"#))
+  }
+
+  /// Item 9: no negative zero in the minima table.
+  func testNoNegativeZero() throws {
+    let r = try run(["minima", "--p0", "0.3", "--p01", "0", "--t-min", "-0.5"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertFalse(String(decoding: r.stdout, as: UTF8.self).contains("-0.0"))
+  }
 }
