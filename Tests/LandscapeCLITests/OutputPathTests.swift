@@ -315,4 +315,29 @@ final class OutputPathTests: XCTestCase {
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertFalse(String(decoding: r.stdout, as: UTF8.self).contains("-0.0"))
   }
+
+  /// Item 13: the paper's probabilities, converted exactly and rounded once: 0.7 x 0.1 is
+  /// 0.07 (in Doubles it is 0.06999999999999999), 0.4 x 0.75 is 0.3 (not 0.30000000000000004).
+  func testPaperProbabilities() throws {
+    let r = try run([
+      "minima", "--p-parent", "0.4", "--p-child-if-parent", "0.25", "--p-child-if-no-parent",
+      "0.1", "--json",
+    ])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let text = String(decoding: r.stdout, as: UTF8.self)
+    for expected in [
+      #""name": "p0", "probability": 0.3,"#, #""name": "p01", "probability": 0.1,"#,
+      #""name": "p1", "probability": 0.06,"#,
+    ] {
+      XCTAssertTrue(text.contains(expected), text)
+    }
+    let s = try run(["minima", "--p-parent", "0.7", "--p-child-if-parent", "0.1", "--json"])
+    XCTAssertTrue(
+      String(decoding: s.stdout, as: UTF8.self).contains(#""name": "p01", "probability": 0.07,"#))
+    let both = try run(["minima", "--p-parent", "0.4", "--p0", "0.1", "--p01", "0.1"])
+    XCTAssertEqual(both.status, 2)
+    let bad = try run(["minima", "--p-parent", "1.5", "--p-child-if-parent", "0.1"])
+    XCTAssertEqual(bad.status, 2)
+    XCTAssertTrue(bad.stderr.contains("--p-parent: \"1.5\""), bad.stderr)
+  }
 }
