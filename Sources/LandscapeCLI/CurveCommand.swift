@@ -7,8 +7,14 @@ struct CurveCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "curve",
     abstract: "MSE and L2 (each with the penalty, if any) at evenly spaced t, as CSV.",
-    discussion:
-      "The exact expected losses of the model, relu applied; no sampling. Columns: t,mse,l2.")
+    discussion: """
+      The exact expected losses of the model, relu applied; no sampling. Columns: t,mse,l2.
+
+      Examples:
+        landscape curve --p0 0.3 --p01 0.1 --points 11
+        landscape curve cases/skew-parent.json --csv curve.csv
+        landscape curve --p0 0.3 --p01 0.1 --plot curve.png --size 600x400
+      """)
 
   @OptionGroup var source: CaseOptions
 

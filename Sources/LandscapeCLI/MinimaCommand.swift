@@ -11,6 +11,11 @@ struct MinimaCommand: ParsableCommand {
       piece; L2 and penalised minima from cusps, breakpoints, ends and the roots of \
       the analytic derivative. The off-path optimum is the top eigenvector of E[x x^T] \
       (or of the covariance, with the optimal bias).
+
+      Examples:
+        landscape minima --p0 0.3 --p01 0.1
+        landscape minima --p-parent 0.4 --p-child-if-parent 0.25
+        landscape minima cases/anti-correlated-bias.json --json
       """)
 
   @OptionGroup var source: CaseOptions

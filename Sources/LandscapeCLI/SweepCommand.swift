@@ -15,6 +15,11 @@ struct SweepCommand: ParsableCommand {
       minimum. Points whose probabilities sum past 1 are skipped. The first axis varies \
       slowest. CSV columns: the varied names, then \
       mse_t,mse_loss,l2_t,l2_loss,l2_minima,parent_l2_local,merged_l2_local,hedging.
+
+      Examples:
+        landscape sweep --p0 0:0.5:21 --p01 0:0.5:21 --csv phase.csv
+        landscape sweep --p0 0:.5:21 --p01 0:.5:21 --plot p.png --color l2_minima
+        landscape sweep cases/correlated.json --vary p1=0:0.3:7
       """)
 
   @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")

@@ -18,6 +18,11 @@ struct TrainCommand: ParsableCommand {
       bias, the exact expected loss of the learned latent with the case's bias \
       setting (MSE for MSE training, L2 for L2 and snap; sae_loss: the trained SAE's \
       own, its learned biases included) and the samples per second of the step loop.
+
+      Examples:
+        landscape train cases/train-mse-hedges.json --steps 300
+        landscape train --p0 0.3 --p01 0.1 --loss snap --steps 400 --json
+        landscape train --p0 0.2 --p01 0.05 --steps 200 --trajectory t.csv
       """)
 
   @OptionGroup var source: CaseOptions
