@@ -93,7 +93,7 @@ struct ReproduceCommand: ParsableCommand {
       try Figures.write(
         Figures.overlayChart(
           pair,
-          title: "The seed's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),
+          title: "The paper's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),
         to: overlayPath)
       print("rendered \(overlayPath)")
     }

@@ -44,4 +44,27 @@ final class HelpExampleTests: XCTestCase {
       }
     }
   }
+
+  /// Issue 12 item 11: user-facing text calls the source post "the paper", never "the
+  /// seed" (the random --seed stays): README, case files, every subcommand's help.
+  func testUserFacingTextSaysThePaper() throws {
+    let root = LandscapeCLITests.cases.deletingLastPathComponent()
+    var texts = [("README.md", try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8))]
+    for file in try FileManager.default.contentsOfDirectory(atPath: LandscapeCLITests.cases.path)
+    where file.hasSuffix(".json") {
+      texts.append(
+        (file, try String(contentsOf: LandscapeCLITests.cases.appendingPathComponent(file), encoding: .utf8)))
+    }
+    if LandscapeCLITests.binary != nil {
+      for sub in Self.subcommands {
+        let help = try runLandscape([sub, "--help"], in: FileManager.default.temporaryDirectory)
+        texts.append(("\(sub) --help", String(decoding: help.stdout, as: UTF8.self)))
+      }
+    }
+    for (name, text) in texts {
+      let lower = text.lowercased()
+      XCTAssertFalse(lower.contains("seed's"), "\(name) says \"seed's\"")
+      XCTAssertFalse(lower.contains("the seed "), "\(name) says \"the seed\"")
+    }
+  }
 }
