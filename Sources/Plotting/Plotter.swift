@@ -19,6 +19,10 @@ import _CPLplot
 /// (drawn into a hidden temporary file next to the target, then renamed over it),
 /// so a failure leaves no new file and an existing target untouched.
 public enum Plotter {
+  /// Told each hidden temporary file when it is made (true) and when it is renamed or
+  /// removed (false), so that a signal handler can remove it. Set once, before drawing.
+  nonisolated(unsafe) public static var temporaryFiles: ((String, Bool) -> Void)?
+
   /// The lock that serialises PLplot, with the error buffers PLplot writes into.
   private static let session = Mutex(Session())
 
@@ -220,6 +224,8 @@ extension Plotter {
     try size.validate()
     let target = try TargetFile(path: path)
     let temporary = try target.makeTemporary()
+    temporaryFiles?(temporary, true)
+    defer { temporaryFiles?(temporary, false) }
     do throws(PlotError) {
       try runSession(device: device, file: temporary, memory: nil, size: size, draw: draw)
       try target.replace(with: temporary)

@@ -340,4 +340,23 @@ final class OutputPathTests: XCTestCase {
     XCTAssertEqual(bad.status, 2)
     XCTAssertTrue(bad.stderr.contains("--p-parent: \"1.5\""), bad.stderr)
   }
+
+  /// Item 2: SIGINT while a large figure is drawn removes its hidden temporary file.
+  func testSignalRemovesAFiguresTemporaryFile() throws {
+    let process = Process()
+    process.executableURL = LandscapeCLITests.binary
+    process.arguments = [
+      "curve", "--p0", "0.3", "--p01", "0.1", "--plot", "big.png", "--size", "8000x8000",
+    ]
+    process.currentDirectoryURL = folder
+    try process.run()
+    let deadline = Date().addingTimeInterval(30)
+    while try listing().isEmpty && Date() < deadline && process.isRunning { usleep(1_000) }
+    XCTAssertTrue(process.isRunning, "the figure was done before the signal")
+    XCTAssertTrue(try listing().contains { $0.hasSuffix(".tmp") })
+    kill(process.processIdentifier, SIGINT)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 130)
+    XCTAssertEqual(try listing(), [])
+  }
 }
