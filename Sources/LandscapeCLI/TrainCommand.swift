@@ -129,6 +129,10 @@ struct TrainCommand: ParsableCommand {
     }
   }
 
+  /// The most samples `--sampling samples` draws one by one (minutes, without progress
+  /// inside a step).
+  static let sampleLimit = 1e10
+
   private func positive(_ flag: String, _ value: Int?, limit: Int) throws {
     guard let value else { return }
     if value < 1 { throw ValidationError("\(flag): \(value) is not a positive whole number") }
@@ -163,6 +167,14 @@ struct TrainCommand: ParsableCommand {
       trainer = try Trainer(c, options: try options(for: c))
     } catch let e as CaseError {
       throw CaseError(field: flagName(e.field), value: e.value, reason: e.reason)
+    }
+    let o = trainer.options
+    if o.sampling == .samples && Double(o.steps) * Double(o.batch) > Self.sampleLimit {
+      throw CaseError(
+        field: "--sampling", value: "samples",
+        reason:
+          "would draw \(o.steps) x \(o.batch) samples one by one (above 1e10): use --sampling counts, which is exact and fast"
+      )
     }
     let bar = ProgressBar(total: trainer.options.steps, label: "training \(c.name)")
     let result = trainer.run(progress: bar.map { bar in { bar.update($0.step) } })

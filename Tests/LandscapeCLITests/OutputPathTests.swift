@@ -359,4 +359,14 @@ final class OutputPathTests: XCTestCase {
     XCTAssertEqual(process.terminationStatus, 130)
     XCTAssertEqual(try listing(), [])
   }
+
+  /// Item 7: drawing every sample of a huge run one by one is refused up front.
+  func testHugeSampledTrainingIsRefused() throws {
+    let r = try run([
+      "train", "--p0", ".3", "--p01", ".1", "--sampling", "samples", "--batch", "1000000000",
+      "--steps", "100",
+    ], timeout: 20)
+    XCTAssertEqual(r.status, 2, r.stderr)
+    XCTAssertTrue(r.stderr.hasPrefix("landscape: --sampling: samples "), r.stderr)
+  }
 }
