@@ -125,6 +125,7 @@ final class OutputPathTests: XCTestCase {
       ["minima", "--p0", ".3", "--p01", ".1"], ["symbolic", "--p0", ".3", "--p01", ".1"],
       curve, ["sweep", "--p0", "0:0.5:3", "--p01", "0.1"],
       ["train", "--p0", ".3", "--p01", ".1", "--steps", "20"],
+      ["validate", LandscapeCLITests.cases.appendingPathComponent("train-mse-hedges.json").path],
     ]
     for arguments in commands {
       let process = Process()
