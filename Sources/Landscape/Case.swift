@@ -215,7 +215,7 @@ public struct TrainingPlan: Sendable, Hashable {
   public var dimension: Int? = nil
   /// Allowed |trained t - analytic t|.
   public var tolerance: Double = 0.01
-  /// What the seed reports for this run, in words (printed by validate).
+  /// What the paper reports for this run, in words (printed by validate).
   public var expectation: String? = nil
 
   public init() {}

@@ -39,10 +39,16 @@ extension Case {
       throw CaseError(
         field: "json", value: "", reason: "is not valid JSON (\(Self.firstLine(of: error)))")
     }
+    if let duplicate = Self.firstDuplicateKey(in: data) {
+      throw CaseError(
+        field: duplicate.isEmpty ? "\"\"" : escapedForMessage(duplicate), value: "",
+        reason: "is given twice in one object")
+    }
     let object = try JSONObject(root, field: "case")
     try object.allow(["name", "title", "features", "patterns", "path", "bias", "penalty", "train"])
 
     let name = try object.string("name") ?? defaultName
+    if object.has("name") { try Self.checkCaseName(name) }
     let title = try object.string("title") ?? name
     guard let featureList = try object.array("features") else {
       throw CaseError(field: "features", value: "", reason: "is required")
@@ -73,9 +79,10 @@ extension Case {
         throw CaseError(field: "\(field).fires", value: "", reason: "is required")
       }
       let magnitudes = try fires.vector(over: features, index: index)
+      let patternName = try p.string("name") ?? "p\(j)"
+      try Self.checkPatternName(patternName, field: "\(field).name")
       patterns.append(
-        Pattern(
-          name: try p.string("name") ?? "p\(j)", probability: probability, magnitudes: magnitudes))
+        Pattern(name: patternName, probability: probability, magnitudes: magnitudes))
     }
 
     var path = LatentPath(
@@ -129,6 +136,83 @@ extension Case {
       name: name, title: title, features: features, patterns: patterns, path: path,
       bias: bias, penalty: penalty, training: training)
     try validate()
+  }
+
+  /// A case name is used in file names: letters, digits, `.`, `_`, `-`, not starting
+  /// with `.` (so it can name no folder and no hidden file).
+  static func checkCaseName(_ name: String) throws {
+    let allowed = name.unicodeScalars.allSatisfy {
+      ($0.isASCII && (CharacterSet.alphanumerics.contains($0))) || "._-".unicodeScalars.contains($0)
+    }
+    guard !name.isEmpty, allowed, !name.hasPrefix(".") else {
+      throw CaseError(
+        field: "name", value: "\"\(escapedForMessage(name))\"",
+        reason: "is not a file name (letters, digits, '.', '_', '-'; not starting with '.')")
+    }
+  }
+
+  /// A pattern name is a symbol in formulas, CSV headers and LaTeX: an identifier
+  /// (a letter or `_`, then letters, digits or `_`, ASCII).
+  static func checkPatternName(_ name: String, field: String) throws {
+    let scalars = Array(name.unicodeScalars)
+    func letter(_ c: Unicode.Scalar) -> Bool {
+      c.isASCII && (CharacterSet.letters.contains(c) || c == "_")
+    }
+    func digit(_ c: Unicode.Scalar) -> Bool { c.isASCII && CharacterSet.decimalDigits.contains(c) }
+    guard let first = scalars.first, letter(first), scalars.allSatisfy({ letter($0) || digit($0) })
+    else {
+      throw CaseError(
+        field: field, value: "\"\(escapedForMessage(name))\"", reason: "is not an identifier")
+    }
+  }
+
+  /// The first key that appears twice in one object of valid JSON `data` (a JSON parser
+  /// keeps the last silently), as a dotted path (`train.loss`), or nil.
+  static func firstDuplicateKey(in data: Data) -> String? {
+    let bytes = [UInt8](data)
+    // Per open container: its keys so far (nil for an array), and the key being read.
+    var stack: [(keys: Set<String>?, current: String)] = []
+    var expectKey = false
+    var i = 0
+    while i < bytes.count {
+      let c = bytes[i]
+      switch c {
+      case UInt8(ascii: "{"):
+        stack.append((Set(), ""))
+        expectKey = true
+      case UInt8(ascii: "["):
+        stack.append((nil, ""))
+        expectKey = false
+      case UInt8(ascii: "}"), UInt8(ascii: "]"):
+        stack.removeLast()
+        expectKey = false
+      case UInt8(ascii: ","):
+        expectKey = stack.last?.keys != nil
+      case UInt8(ascii: "\""):
+        var j = i + 1
+        while j < bytes.count && bytes[j] != UInt8(ascii: "\"") {
+          j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        if expectKey, var top = stack.last, top.keys != nil {
+          let literal = Data(bytes[i...min(j, bytes.count - 1)])
+          let key =
+            (try? JSONSerialization.jsonObject(with: literal, options: [.fragmentsAllowed]))
+            as? String ?? ""
+          if top.keys!.contains(key) {
+            let outer = stack.dropLast().map(\.current).filter { !$0.isEmpty }
+            return (outer + [key]).joined(separator: ".")
+          }
+          top.keys!.insert(key)
+          top.current = key
+          stack[stack.count - 1] = top
+          expectKey = false
+        }
+        i = j
+      default: break
+      }
+      i += 1
+    }
+    return nil
   }
 
   static func unit(_ i: Int, _ n: Int) -> [Double] {
@@ -195,6 +279,8 @@ struct JSONObject {
     let key = key.isEmpty ? "\"\"" : escapedForMessage(key)
     return field == "case" ? key : "\(field).\(key)"
   }
+
+  func has(_ key: String) -> Bool { values[key] != nil }
 
   func allow(_ keys: Set<String>) throws {
     for key in values.keys.sorted() where !keys.contains(key) {

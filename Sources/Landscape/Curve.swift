@@ -8,16 +8,17 @@ public struct CurvePoint: Sendable, Hashable {
 extension LossLandscape {
   /// The losses at `points` evenly spaced t over the range, ends included.
   ///
-  /// t_i = tMin + i (tMax - tMin) / (points - 1).
+  /// t_i = (tMin (points - 1 - i) + tMax i) / (points - 1) (see `gridPoint`).
   /// - Parameter points: at least 2.
   public func curve(points: Int) -> [CurvePoint] {
     precondition(points >= 2, "a curve needs at least two points")
-    let lo = source.path.tMin
-    let hi = source.path.tMax
-    return (0..<points).map { i in
-      let t = i == points - 1 ? hi : lo + Double(i) * (hi - lo) / Double(points - 1)
-      return CurvePoint(t: t, mse: loss(.mse, at: t), l2: loss(.l2, at: t))
-    }
+    return (0..<points).map { curvePoint($0, of: points) }
+  }
+
+  /// Row `i` of `curve(points:)`, computed alone (a curve streamed in constant memory).
+  public func curvePoint(_ i: Int, of points: Int) -> CurvePoint {
+    let t = gridPoint(i, of: points, from: source.path.tMin, to: source.path.tMax)
+    return CurvePoint(t: t, mse: loss(.mse, at: t), l2: loss(.l2, at: t))
   }
 
   /// The latent's hedging at t: the ratio of its second feature's component to its

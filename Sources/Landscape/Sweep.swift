@@ -14,15 +14,15 @@ public struct SweepAxis: Sendable, Hashable {
 
   /// `count` evenly spaced values from `from` to `to`, ends included (one value: `from`).
   ///
-  /// v_i = from + i (to - from) / (count - 1).
+  /// v_i = (from (count - 1 - i) + to i) / (count - 1): one rounding after exact-ish
+  /// products, so that the decimals of the spec come back (0:0.5:101 gives 0.03, not
+  /// 0.03000000000000001).
   /// - Parameters:
   ///   - count: at least 1.
   public init(name: String, from: Double, to: Double, count: Int) {
     precondition(count >= 1)
     self.name = name
-    self.values = (0..<count).map { i in
-      count == 1 ? from : (i == count - 1 ? to : from + Double(i) * (to - from) / Double(count - 1))
-    }
+    self.values = (0..<count).map { i in gridPoint(i, of: count, from: from, to: to) }
   }
 }
 
@@ -219,4 +219,15 @@ private final class Counter: @unchecked Sendable {
     value += n
     return value
   }
+}
+
+/// The i-th of `count` evenly spaced values from `from` to `to`, ends included:
+/// (from (count - 1 - i) + to i) / (count - 1), the ends exactly `from` and `to`, and 0
+/// for a negative zero (one value: `from`).
+public func gridPoint(_ i: Int, of count: Int, from: Double, to: Double) -> Double {
+  guard count > 1, i > 0 else { return from == 0 ? 0 : from }
+  if i == count - 1 { return to == 0 ? 0 : to }
+  let n = Double(count - 1)
+  let v = (from * (n - Double(i)) + to * Double(i)) / n
+  return v == 0 ? 0 : v
 }

@@ -24,6 +24,9 @@ final class CSVText {
     try sink.write(UnsafeRawBufferPointer(start: base, count: count))
   }
 
+  /// Forgets the text, keeping the buffer.
+  func removeAll() { count = 0 }
+
   /// Makes room for `n` more bytes and returns where they go.
   @inline(__always)
   private func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
@@ -35,6 +38,13 @@ final class CSVText {
       base = grown
     }
     return base + count
+  }
+
+  /// Appends the shortest decimal that reads back as x (0.035, not 0.03500000000000001):
+  /// for the grid's own values, which are decimals the user typed. Negative zero is 0.0.
+  func appendShortest(_ x: Double) {
+    if x.isNaN || x.isInfinite { return append(x) }
+    append(contentsOf: x == 0 ? "0.0" : x.description)
   }
 
   /// Appends x with 16 significant digits, trailing zeros dropped (0.25, 0.3,

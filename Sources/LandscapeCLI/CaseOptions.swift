@@ -17,21 +17,76 @@ struct CaseOptions: ParsableArguments {
     parsing: .unconditional, help: "Hierarchy: P(child fires alone) (default: no such pattern).")
   var p1: Double?
 
+  @Option(
+    parsing: .unconditional,
+    help: """
+      The paper's form: P(parent fires). With --p-child-if-parent (and optionally \
+      --p-child-if-no-parent) instead of --p0/--p01/--p1: p0 = P(parent) (1 - \
+      P(child | parent)), p01 = P(parent) P(child | parent), p1 = (1 - P(parent)) \
+      P(child | no parent), computed in exact decimal arithmetic and rounded once.
+      """)
+  var pParent: String?
+
+  @Option(parsing: .unconditional, help: "The paper's form: P(child fires | parent fires).")
+  var pChildIfParent: String?
+
+  @Option(
+    parsing: .unconditional,
+    help: "The paper's form: P(child fires | parent does not) (default: no such pattern).")
+  var pChildIfNoParent: String?
+
   @OptionGroup var model: ModelOptions
 
+  var usesPaperForm: Bool { pParent != nil || pChildIfParent != nil || pChildIfNoParent != nil }
+
   func validate() throws {
-    if caseFile == nil {
+    let shorthand = p0 != nil || p01 != nil || p1 != nil
+    if caseFile != nil && (shorthand || usesPaperForm) {
+      throw ValidationError("Give a case file or --p0/--p01/--p1, not both.")
+    }
+    if shorthand && usesPaperForm {
+      throw ValidationError(
+        "Give --p0/--p01/--p1 or --p-parent/--p-child-if-parent/--p-child-if-no-parent, not both.")
+    }
+    if usesPaperForm {
+      guard pParent != nil, pChildIfParent != nil else {
+        throw ValidationError("The paper's form needs --p-parent P --p-child-if-parent P.")
+      }
+      _ = try paperProbabilities()
+    } else if caseFile == nil {
       guard p0 != nil, p01 != nil else {
         throw ValidationError("Give a case file, or the hierarchy shorthand --p0 P --p01 P.")
       }
-    } else if p0 != nil || p01 != nil || p1 != nil {
-      throw ValidationError("Give a case file or --p0/--p01/--p1, not both.")
     }
+  }
+
+  /// p0, p01 and p1 from the paper's conditional probabilities: exact decimal products,
+  /// each rounded once to the nearest Double.
+  func paperProbabilities() throws -> (p0: Double, p01: Double, p1: Double?) {
+    func decimal(_ flag: String, _ text: String?) throws -> Decimal? {
+      guard let text else { return nil }
+      guard let x = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")),
+        text.allSatisfy({ "0123456789.eE+-".contains($0) }), x >= 0, x <= 1
+      else { throw ValidationError("\(flag): \"\(text)\" is not a probability in [0, 1]") }
+      return x
+    }
+    let parent = try decimal("--p-parent", pParent)!
+    let childIfParent = try decimal("--p-child-if-parent", pChildIfParent)!
+    let childIfNoParent = try decimal("--p-child-if-no-parent", pChildIfNoParent)
+    func rounded(_ x: Decimal) -> Double { Double("\(x)")! }
+    return (
+      rounded(parent * (1 - childIfParent)), rounded(parent * childIfParent),
+      childIfNoParent.map { rounded((1 - parent) * $0) }
+    )
   }
 
   /// The case these options describe, validated; file settings overridden by flags.
   func resolve() throws -> Case {
     if let caseFile { return try model.applied(to: Case.load(contentsOf: caseFile)) }
+    if usesPaperForm {
+      let p = try paperProbabilities()
+      return try model.hierarchy(p0: p.p0, p01: p.p01, p1: p.p1)
+    }
     return try model.hierarchy(p0: p0!, p01: p01!, p1: p1)
   }
 }

@@ -7,8 +7,14 @@ struct CurveCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "curve",
     abstract: "MSE and L2 (each with the penalty, if any) at evenly spaced t, as CSV.",
-    discussion:
-      "The exact expected losses of the model, relu applied; no sampling. Columns: t,mse,l2.")
+    discussion: """
+      The exact expected losses of the model, relu applied; no sampling. Columns: t,mse,l2.
+
+      Examples:
+        landscape curve --p0 0.3 --p01 0.1 --points 11
+        landscape curve cases/skew-parent.json --csv curve.csv
+        landscape curve --p0 0.3 --p01 0.1 --plot curve.png --size 600x400
+      """)
 
   @OptionGroup var source: CaseOptions
 
@@ -53,20 +59,25 @@ struct CurveCommand: ParsableCommand {
     let c = try source.resolve()
     if let plot { try Figures.write(Figures.lossChart(c), to: plot, size: plotSize) }
     guard csv != nil || plot == nil else { return }
-    let text = CSVText(capacity: points * 60)
-    text.append(contentsOf: "t,mse,l2\n")
-    for p in LossLandscape(c).curve(points: points) {
-      text.append(p.t)
-      text.comma()
-      text.append(p.mse)
-      text.comma()
-      text.append(p.l2)
-      text.newline()
-    }
-    if let csv {
-      try OutputFile.write(to: csv, field: "--csv") { try text.write(to: $0) }
-    } else {
-      try text.write(to: .standardOutput)
+    let landscape = LossLandscape(c)
+    // Rows are formatted and written a block at a time: memory stays constant.
+    try OutputFile.write(to: csv ?? "-", field: "--csv") { sink in
+      let block = 4096
+      let text = CSVText(capacity: block * 64)
+      text.append(contentsOf: "t,mse,l2\n")
+      for start in stride(from: 0, to: points, by: block) {
+        for i in start..<min(start + block, points) {
+          let p = landscape.curvePoint(i, of: points)
+          text.appendShortest(p.t)
+          text.comma()
+          text.append(p.mse)
+          text.comma()
+          text.append(p.l2)
+          text.newline()
+        }
+        try text.write(to: sink)
+        text.removeAll()
+      }
     }
   }
 }

@@ -11,28 +11,64 @@ struct LandscapeCommand: ParsableCommand {
       A case is a JSON file in cases/ (see README.md), or the two-feature hierarchy \
       given by flags: --p0 P (parent alone) --p01 P (parent and child) [--p1 P (child alone)].
       """,
+    version: LandscapeCommand.version,
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
       TrainCommand.self,
       ValidateCommand.self, ReproduceCommand.self,
     ])
 
+  /// The version `--version` prints.
+  static let version = "0.1.0"
+
   /// Runs the command line; errors are one line on stderr, exit 1 (2 for usage errors).
+  /// Standard output is flushed and checked before exit; SIGINT and SIGTERM remove every
+  /// temporary file first (exit 130, 143).
   static func main() {
+    TemporaryFiles.installSignalHandlers()
+    let arguments = Array(CommandLine.arguments.dropFirst())
     do {
-      var command = try parseAsRoot()
+      var command = try parseAsRoot(arguments)
       try command.run()
+      try StandardOutput.flush()
     } catch {
       let code = exitCode(for: error)
       if code == .success {
         print(fullMessage(for: error))
-        Foundation.exit(0)
+        exit(flushing: 0)
       }
-      let usage = code == .validationFailure
+      if let output = error as? StandardOutputError, output.code == EPIPE {
+        Foundation.exit(141)  // a closed pipe (`| head -1`) ends the output quietly
+      }
+      let usage = code == .validationFailure || isUsageError(error)
       var line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-      if usage { line += " (see 'landscape --help')" }
+      if usage { line += " (see '\(helpCommand(arguments)) --help')" }
       FileHandle.standardError.write(Data("landscape: \(line)\n".utf8))
       Foundation.exit(usage ? 2 : 1)
     }
+  }
+
+  /// Exits after flushing standard output, with status 1 and one line if it failed.
+  private static func exit(flushing status: Int32) -> Never {
+    do { try StandardOutput.flush() } catch {
+      if let output = error as? StandardOutputError, output.code == EPIPE { Foundation.exit(141) }
+      FileHandle.standardError.write(Data("landscape: \(error)\n".utf8))
+      Foundation.exit(1)
+    }
+    Foundation.exit(status)
+  }
+
+  /// An invalid option value caught by our own checks: an error naming a flag, other than a
+  /// failure to write its file.
+  static func isUsageError(_ error: Error) -> Bool {
+    guard let e = error as? CaseError else { return false }
+    return e.field.hasPrefix("--") && !e.reason.hasPrefix("cannot be written")
+  }
+
+  /// `landscape SUB` when the arguments name a subcommand, else `landscape`.
+  static func helpCommand(_ arguments: [String]) -> String {
+    let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+    if let first = arguments.first, names.contains(first) { return "landscape \(first)" }
+    return "landscape"
   }
 }

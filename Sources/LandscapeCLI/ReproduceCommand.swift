@@ -13,6 +13,10 @@ struct ReproduceCommand: ParsableCommand {
       minimum marked (and, for a case with a train block, the trained trajectory drawn on \
       the curve). Also the hierarchy's phase diagram (phase-hierarchy.png) and the paper's \
       L1 overlay (overlay-l1.png) when single-latent-toy and single-latent-toy-l1 exist.
+
+      Examples:
+        landscape reproduce --cases cases --out figs --phase-points 21
+        landscape reproduce --out figs --phase-points 41
       """)
 
   @Option(help: "The folder of case files.")

@@ -19,6 +19,11 @@ struct SweepCommand: ParsableCommand {
       minimum. Points whose probabilities sum past 1 are skipped. The first axis varies \
       slowest. CSV columns: the varied names, then \
       mse_t,mse_loss,l2_t,l2_loss,l2_minima,parent_l2_local,merged_l2_local,hedging.
+
+      Examples:
+        landscape sweep --p0 0:0.5:21 --p01 0:0.5:21 --csv phase.csv
+        landscape sweep --p0 0:.5:21 --p01 0:.5:21 --plot p.png --color l2_minima
+        landscape sweep cases/correlated.json --vary p1=0:0.3:7
       """)
 
   @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")
@@ -154,10 +159,16 @@ struct SweepCommand: ParsableCommand {
 
   func run() throws {
     let (base, axes) = try resolve()
+    let flags = gridFlags
+    if axes.count > 2 {
+      throw CaseError(
+        field: flags, value: "\(axes.count) grids", reason: "vary more than two probabilities")
+    }
     let sweep = try Sweep(base: base, axes: axes)
     if sweep.count > 100_000_000 {
-      throw CaseError(field: "grid", value: "\(sweep.count) points", reason: "is above 100000000")
+      throw CaseError(field: flags, value: "\(sweep.count) points", reason: "is above 100000000")
     }
+    try Self.checkPlot(plot, axes: axes.count)
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if let plot { try Figures.check(plot) }
     let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
@@ -201,11 +212,7 @@ struct SweepCommand: ParsableCommand {
         try line.withUTF8 { try sink.write(UnsafeRawBufferPointer($0)) }
         for chunk in chunks { try chunk.text!.write(to: sink) }
       }
-      if let csv {
-        try OutputFile.write(to: csv, field: "--csv", emit)
-      } else if plot == nil {
-        try emit(.standardOutput)
-      }
+      if csv != nil || plot == nil { try OutputFile.write(to: csv ?? "-", field: "--csv", emit) }
     }
     if let plot {
       try SweepFigure.render(
@@ -235,6 +242,22 @@ struct SweepCommand: ParsableCommand {
     return String(format: "%.4f", Double(s) + Double(atto) * 1e-18)
   }
 
+  /// The flags that give the grids, for errors about the grid as a whole.
+  var gridFlags: String {
+    if caseFile != nil { return "--vary" }
+    return [("--p0", p0), ("--p01", p01), ("--p1", p1)]
+      .filter { $0.1.map { $0.contains(":") } ?? false }.map(\.0).joined(separator: " ")
+  }
+
+  /// What `--plot` can draw, checked before any work: a heat map needs two axes.
+  /// (The one place to lift when one-axis sweeps draw line charts.)
+  static func checkPlot(_ plot: String?, axes: Int) throws {
+    guard plot != nil, axes != 2 else { return }
+    throw CaseError(
+      field: "--plot", value: "a \(axes)-axis sweep",
+      reason: "cannot be drawn yet: the heat map needs two varied probabilities")
+  }
+
   /// The case and axes the options describe.
   func resolve() throws -> (Case, [SweepAxis]) {
     if let caseFile {
@@ -246,7 +269,12 @@ struct SweepCommand: ParsableCommand {
           throw CaseError(
             field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N or NAME=A,B,C")
         }
-        let spec = try Self.parseSpec(String(parts[1]), field: String(parts[0]))
+        let spec: (fixed: Double?, axis: SweepAxis?)
+        do {
+          spec = try Self.parseSpec(String(parts[1]), field: String(parts[0]))
+        } catch let e as CaseError {
+          throw CaseError(field: "--vary", value: "\"\(v)\"", reason: e.reason)
+        }
         guard let axis = spec.axis else {
           throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
         }
@@ -289,7 +317,7 @@ struct SweepCommand: ParsableCommand {
     sweep.axes.map { axis in
       axis.values.map { v in
         let text = CSVText()
-        text.append(v)
+        text.appendShortest(v)
         text.comma()
         return text.bytes
       }

@@ -19,6 +19,11 @@ struct SymbolicCommand: ParsableCommand {
       (for positive probabilities). With the optimal bias the MSE coefficients are \
       quadratic in the probabilities and L2 is not derived. A penalty is out of scope: \
       an error naming the field, or with --json an object with "supported": false.
+
+      Examples:
+        landscape symbolic --p0 0.3 --p01 0.1
+        landscape symbolic cases/unequal-magnitudes.json --latex
+        landscape symbolic --p0 0.2 --p01 0.05 --json
       """)
 
   @OptionGroup var source: CaseOptions

@@ -19,6 +19,11 @@ struct TrainCommand: ParsableCommand {
       bias, the exact expected loss of the learned latent with the case's bias \
       setting (MSE for MSE training, L2 for L2 and snap; sae_loss: the trained SAE's \
       own, its learned biases included) and the samples per second of the step loop.
+
+      Examples:
+        landscape train cases/train-mse-hedges.json --steps 300
+        landscape train --p0 0.3 --p01 0.1 --loss snap --steps 400 --json
+        landscape train --p0 0.2 --p01 0.05 --steps 200 --trajectory t.csv
       """)
 
   @OptionGroup var source: CaseOptions
@@ -109,8 +114,8 @@ struct TrainCommand: ParsableCommand {
     try positive("--batch", batch, limit: Int(UInt32.max))
     try positive("--dim", dim, limit: 100_000)
     try positive("--trajectory-every", trajectoryEvery, limit: Int.max)
-    if let lr, !(lr.isFinite && lr > 0) {
-      throw ValidationError("--lr: \(lr) is not a finite number > 0")
+    if let lr, !(lr.isFinite && lr > 0 && lr <= 10) {
+      throw ValidationError("--lr: \(lr) is not in (0, 10]")
     }
     for (flag, beta) in [("--beta1", beta1), ("--beta2", beta2)] {
       if let beta, !(beta >= 0 && beta < 1) {
@@ -123,8 +128,8 @@ struct TrainCommand: ParsableCommand {
     if let initialT, !initialT.isFinite {
       throw ValidationError("--init: \(initialT) is not finite")
     }
-    if let initNoise, !(initNoise.isFinite && initNoise >= 0) {
-      throw ValidationError("--init-noise: \(initNoise) is not a finite number >= 0")
+    if let initNoise, !(initNoise >= 0 && initNoise <= 1e6) {
+      throw ValidationError("--init-noise: \(initNoise) is not in [0, 1e6]")
     }
     if let snapAt {
       if snapAt < 0 { throw ValidationError("--snap-at: \(snapAt) is not a whole number >= 0") }
@@ -136,6 +141,10 @@ struct TrainCommand: ParsableCommand {
       throw ValidationError("--trajectory-every: needs --trajectory FILE.csv")
     }
   }
+
+  /// The most samples `--sampling samples` draws one by one (minutes, without progress
+  /// inside a step).
+  static let sampleLimit = 1e10
 
   private func positive(_ flag: String, _ value: Int?, limit: Int) throws {
     guard let value else { return }
@@ -176,9 +185,24 @@ struct TrainCommand: ParsableCommand {
     } catch let e as CaseError {
       throw CaseError(field: flagName(e.field), value: e.value, reason: e.reason)
     }
+    let o = trainer.options
+    if o.sampling == .samples && Double(o.steps) * Double(o.batch) > Self.sampleLimit {
+      throw CaseError(
+        field: "--sampling", value: "samples",
+        reason:
+          "would draw \(o.steps) x \(o.batch) samples one by one (above 1e10): use --sampling counts, which is exact and fast"
+      )
+    }
     let bar = ProgressBar(total: trainer.options.steps, label: "training \(c.name)")
     let result = trainer.run(progress: bar.map { bar in { bar.update($0.step) } })
     bar?.finish()
+    if let step = result.divergedAt {
+      throw CaseError(
+        field: "training", value: "at step \(step)",
+        reason:
+          "diverged (a loss or weight is not finite): lower --lr \(trainer.options.learningRate) or --init-noise \(trainer.options.initialNoise)"
+      )
+    }
     if let trajectory {
       var text = "step,t,loss,kind\n"
       for p in result.trajectory { text += "\(p.step),\(p.t),\(p.loss),\(p.kind.rawValue)\n" }

@@ -15,6 +15,10 @@ struct ValidateCommand: ParsableCommand {
       analytic case has the optimal decoder bias. A case passes when |trained t - \
       analytic t| is within its tolerance; the command fails when any case fails. \
       Without arguments, every *.json in --cases that has a train block.
+
+      Examples:
+        landscape validate cases/train-mse-hedges.json
+        landscape validate --cases cases
       """)
 
   @Argument(help: "Case files with a train block (default: every *.json in --cases that has one).")

@@ -76,7 +76,8 @@ extension SymbolicLandscape {
       )
     }
     var out =
-      "% \(name)" + (title.map { ": \($0)" } ?? "") + " (pattern probabilities are symbols)\n"
+      "% \(name)" + (title.map { ": \(latexComment($0))" } ?? "")
+      + " (pattern probabilities are symbols)\n"
     if l2 == nil {
       out += "% L2 is not derived with the \(bias.kind.rawValue) bias (it is not linear in the probabilities)\n"
     } else if l2?.complete == false {
@@ -322,4 +323,17 @@ func jsonString(_ s: String) -> String {
     }
   }
   return out + "\""
+}
+
+/// Text that stays inside one LaTeX `%` comment: line breaks (and every other control
+/// character) become spaces, so no title can end the comment, the `align` environment or
+/// start a command.
+func latexComment(_ text: String) -> String {
+  String(
+    String.UnicodeScalarView(
+      text.unicodeScalars.map {
+        $0.properties.generalCategory == .control
+          || $0.properties.generalCategory == .lineSeparator
+          || $0.properties.generalCategory == .paragraphSeparator ? " " : $0
+      }))
 }

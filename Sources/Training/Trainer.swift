@@ -113,7 +113,12 @@ public struct Trainer: Sendable {
 
     let clock = ContinuousClock()
     let start = clock.now
-    for step in 0..<steps {
+    var divergedAt: Int? = nil
+    // Initial weights whose norm overflows normalise to nothing.
+    let initial = state.sae().latent
+    let norm = initial.reduce(0) { $0 + $1 * $1 }
+    if !(norm.isFinite && norm > 0) { divergedAt = 0 }
+    for step in 0..<(divergedAt == nil ? steps : 0) {
       if trajectoryEvery > 0 && step % trajectoryEvery == 0 { record(step: step) }
       let kind: LossKind = step < switchStep ? .mse : .l2
       state.normalise()
@@ -134,6 +139,10 @@ public struct Trainer: Sendable {
             kind: kind, l1: l1)
         }
       }
+      if !batchLoss.isFinite {
+        divergedAt = step
+        break
+      }
       state.finishGradient()
       adam.update(&state)
       if let progress, (step + 1) % progressEvery == 0 || step + 1 == steps {
@@ -147,6 +156,7 @@ public struct Trainer: Sendable {
     let sae = state.sae()
     let projected = embedding.project(sae.latent)
     let inPlane = projected.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    if divergedAt == nil && !(inPlane.isFinite && inPlane > 0) { divergedAt = steps }
     let unit = projected.map { $0 / inPlane }
     let nearest = source.path.nearestT(to: projected)
     let kind = options.finalLossKind
@@ -160,7 +170,7 @@ public struct Trainer: Sendable {
       saeLoss: expectedLoss(sae, kind, activations, probabilities, d),
       seconds: seconds,
       samplesPerSecond: Double(steps) * Double(options.batch) / max(seconds, 1e-12),
-      trajectory: trajectory)
+      trajectory: trajectory, divergedAt: divergedAt)
   }
 
   /// The exact expected loss of an SAE over the case's patterns (nothing included).
@@ -290,6 +300,9 @@ public struct TrainingResult: Sendable, Hashable {
   public var samplesPerSecond: Double
   /// (step, t, loss) every `trajectoryInterval` steps and at the end; empty when not asked.
   public var trajectory: [TrajectoryPoint]
+  /// The first step (0-based) whose batch loss or weights were not finite: training
+  /// stopped there, and the other fields describe a diverged SAE. Nil when it did not.
+  public var divergedAt: Int? = nil
 }
 
 extension Trainer {

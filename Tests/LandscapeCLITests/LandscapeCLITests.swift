@@ -118,9 +118,11 @@ final class LandscapeCLITests: XCTestCase {
   /// with "landscape: " and contains every one of `names` (the field and the value).
   @discardableResult
   func expectFailure(
-    _ arguments: [String], status: Int32 = 1, naming names: [String],
+    _ arguments: [String], status: Int32? = nil, naming names: [String],
     file: StaticString = #filePath, line: UInt = #line
   ) throws -> Run {
+    // An invalid option value (an error naming a flag) is a usage error.
+    let status = status ?? (names.first?.hasPrefix("--") == true ? 2 : 1)
     let r = try run(arguments, file: file, line: line)
     let command = "landscape " + arguments.joined(separator: " ")
     XCTAssertEqual(r.status, status, "\(command): \(r.stderr)", file: file, line: line)
@@ -380,12 +382,12 @@ final class LandscapeCLITests: XCTestCase {
     let before = Data("precious,data\n1,2\n".utf8)
     let path = folder.appendingPathComponent("keep.csv")
     let runs: [([String], Int32)] = [
-      (["curve", "--p0", "-1", "--p01", "0.1", "--csv", "keep.csv"], 1),
+      (["curve", "--p0", "-1", "--p01", "0.1", "--csv", "keep.csv"], 2),
       (["curve", "--p0", "0.3", "--p01", "0.1", "--points", "1", "--csv", "keep.csv"], 2),
       (["curve", caseFile("bad.json", "{"), "--csv", "keep.csv"], 1),
-      (["sweep", "--p0", "0:0.5:0", "--p01", "0.1", "--csv", "keep.csv"], 1),
+      (["sweep", "--p0", "0:0.5:0", "--p01", "0.1", "--csv", "keep.csv"], 2),
       (["sweep", "--p0", "0:0.5:3", "--p01", "0.1", "--shard", "3/2", "--csv", "keep.csv"], 2),
-      (["train", "--p0", "2", "--p01", "0.1", "--trajectory", "keep.csv"], 1),
+      (["train", "--p0", "2", "--p01", "0.1", "--trajectory", "keep.csv"], 2),
     ]
     for (arguments, status) in runs {
       FileManager.default.createFile(atPath: path.path, contents: before)

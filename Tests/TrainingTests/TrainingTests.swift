@@ -290,6 +290,17 @@ final class TrainerTests: XCTestCase {
     return o
   }
 
+  /// Issue 12 item 6: weights of 1e300 overflow on the first step; training stops there
+  /// and says so instead of reporting t = 0 and a NaN loss.
+  func testDivergenceStopsAtTheFirstNonFiniteStep() throws {
+    var o = quickOptions()
+    o.initialNoise = 1e300
+    let r = try Trainer(toy(), options: o).run()
+    XCTAssertEqual(r.divergedAt, 0)
+    let fine = try Trainer(toy(), options: quickOptions()).run()
+    XCTAssertNil(fine.divergedAt)
+  }
+
   func testSameSeedIsBitIdenticalAndAnotherSeedDiffers() throws {
     for biases in TrainingPlan.Biases.allCases {
       var o = quickOptions()
