@@ -10,6 +10,8 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
 
 // GSL's type descriptors are mutable globals; Swift 6 rejects them as
 // not concurrency-safe, so hand them out through functions.
