@@ -19,6 +19,8 @@ let package = Package(
 
     // The paper's toy models: features and how they fire (enumerated or sampled). Pure math.
     .target(name: "ToyModels", dependencies: ["_CGSL"]),
+    // Sparse autoencoders with many latents: exact expected losses and their gradients.
+    .target(name: "SparseAutoencoders", dependencies: ["ToyModels"]),
     // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
     .target(name: "Landscape", dependencies: ["ToyModels", "_CGSL"]),
     // Exact rational derivations of the loss and its minima.
@@ -36,6 +38,7 @@ let package = Package(
       ]),
 
     .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels"]),
+    .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
     .testTarget(name: "LandscapeTests", dependencies: ["Landscape"], exclude: ["Corpus"]),
     .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape"]),
