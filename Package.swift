@@ -20,7 +20,7 @@ let package = Package(
     // The paper's toy models: features and how they fire (enumerated or sampled). Pure math.
     .target(name: "ToyModels", dependencies: ["_CGSL"]),
     // Sparse autoencoders with many latents: exact expected losses and their gradients.
-    .target(name: "SparseAutoencoders", dependencies: ["ToyModels"]),
+    .target(name: "SparseAutoencoders", dependencies: ["ToyModels", "_CGSL"]),
     // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
     .target(name: "Landscape", dependencies: ["ToyModels", "_CGSL"]),
     // Exact rational derivations of the loss and its minima.
