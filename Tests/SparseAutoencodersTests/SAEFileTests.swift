@@ -37,27 +37,29 @@ final class SAEFileTests: XCTestCase {
   }
 
   func testBadFilesNameTheField() {
+    let tail = #""decoder": [[1]], "decoder_bias": [0]}"#
     let cases: [(String, String)] = [
       (#"{"tied": false}"#, "features"),
       (#"{"features": ["a"], "tied": 1, "activation": "relu"}"#, "tied"),
       (
-        #"{"features": ["a"], "tied": true, "activation": "gelu", "decoder": [[1]], "decoder_bias": [0]}"#,
+        #"{"features": ["a"], "tied": true, "activation": "gelu", "# + tail,
         "activation"
       ),
       (
-        #"{"features": ["a"], "tied": false, "activation": "relu", "decoder": [[1]], "decoder_bias": [0]}"#,
+        #"{"features": ["a"], "tied": false, "activation": "relu", "# + tail,
         "encoder"
       ),
       (
-        #"{"features": ["a"], "tied": true, "activation": "topk", "decoder": [[1]], "decoder_bias": [0]}"#,
+        #"{"features": ["a"], "tied": true, "activation": "topk", "# + tail,
         "top_k"
       ),
       (
-        #"{"features": ["a"], "tied": true, "activation": "relu", "decoder": [["x"]], "decoder_bias": [0]}"#,
+        #"{"features": ["a"], "tied": true, "activation": "relu", "decoder": [["x"]], "#
+          + #""decoder_bias": [0]}"#,
         "decoder[0][0]"
       ),
       (
-        #"{"features": ["a", "b"], "tied": true, "activation": "relu", "decoder": [[1]], "decoder_bias": [0]}"#,
+        #"{"features": ["a", "b"], "tied": true, "activation": "relu", "# + tail,
         "features"
       ),
     ]
