@@ -17,8 +17,12 @@ let package = Package(
       name: "_CPLplot", pkgConfig: "plplot",
       providers: [.apt(["libplplot-dev", "plplot-driver-cairo"])]),
 
+    // The paper's toy models: features and how they fire (enumerated or sampled). Pure math.
+    .target(name: "ToyModels", dependencies: ["_CGSL"]),
+    // Sparse autoencoders with many latents: exact expected losses and their gradients.
+    .target(name: "SparseAutoencoders", dependencies: ["ToyModels", "_CGSL"]),
     // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
-    .target(name: "Landscape", dependencies: ["_CGSL"]),
+    .target(name: "Landscape", dependencies: ["ToyModels", "_CGSL"]),
     // Exact rational derivations of the loss and its minima.
     .target(name: "Symbolic", dependencies: ["Landscape"]),
     // The gradient trainer that cross-checks the analytic minima.
@@ -33,6 +37,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels"]),
+    .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
     .testTarget(name: "LandscapeTests", dependencies: ["Landscape"], exclude: ["Corpus"]),
     .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape"]),

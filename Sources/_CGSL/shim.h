@@ -11,6 +11,8 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_multimin.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
 
 // GSL's type descriptors are mutable globals; Swift 6 rejects them as
 // not concurrency-safe, so hand them out through functions.

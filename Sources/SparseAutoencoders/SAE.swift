@@ -1,0 +1,131 @@
+import ToyModels
+
+/// A sparse autoencoder with k latents on d dimensions, as a value.
+///
+///     a_i = encoder[i] . (x - decoderBias) + encoderBias[i]
+///     h   = activation(a)
+///     xhat_m = sum_{i < m} h_i decoder[i] + decoderBias   for each Matryoshka prefix m
+///
+/// Tied SAEs have no encoder of their own: the decoder rows serve. Rows are used as given (a
+/// trainer keeps decoder rows unit-norm).
+public struct SAE: Sendable, Hashable {
+  /// The activation h = activation(a).
+  public enum Activation: Sendable, Hashable {
+    /// h = max(a, 0), with an L1 penalty lambda sum_i h_i |decoder[i]| (as SAELens).
+    case relu
+    /// The `k` largest positive a_i kept, the rest 0 (ties: the lower index first).
+    case topK(Int)
+    /// At evaluation h_i = a_i where a_i > threshold (the threshold fitted during training).
+    case batchTopK(k: Int, threshold: Double)
+  }
+
+  /// Number of latents, k >= 1.
+  public let latents: Int
+  /// Number of dimensions, d >= 1.
+  public let dimensions: Int
+  public var tied: Bool
+  public var activation: Activation
+  /// Matryoshka prefix lengths, strictly increasing, the last equal to `latents`; [latents] for
+  /// a plain SAE.
+  public var prefixes: [Int]
+  /// Row-major k x d (unused when tied).
+  public var encoder: [Double]
+  public var encoderBias: [Double]
+  /// Row-major k x d.
+  public var decoder: [Double]
+  public var decoderBias: [Double]
+
+  /// - Throws: `ToyModelError` naming the field if a size is wrong or the prefixes are not
+  ///   strictly increasing in 1...k ending at k.
+  public init(
+    decoder: [[Double]], decoderBias: [Double], encoder: [[Double]]? = nil,
+    encoderBias: [Double]? = nil, activation: Activation = .relu, prefixes: [Int]? = nil
+  ) throws {
+    let k = decoder.count
+    guard k >= 1, let d = decoder.first?.count, d >= 1 else {
+      throw ToyModelError("decoder: needs at least one row of at least one value")
+    }
+    guard decoder.allSatisfy({ $0.count == d }) else {
+      throw ToyModelError("decoder: rows of different lengths")
+    }
+    guard decoderBias.count == d else {
+      throw ToyModelError("decoder_bias: \(decoderBias.count) values for \(d) dimensions")
+    }
+    if let e = encoder {
+      guard e.count == k, e.allSatisfy({ $0.count == d }) else {
+        throw ToyModelError("encoder: not \(k) rows of \(d) values")
+      }
+    }
+    let eb = encoderBias ?? [Double](repeating: 0, count: k)
+    guard eb.count == k else {
+      throw ToyModelError("encoder_bias: \(eb.count) values for \(k) latents")
+    }
+    let p = prefixes ?? [k]
+    guard p.last == k, p.first! >= 1, zip(p, p.dropFirst()).allSatisfy({ $0 < $1 }) else {
+      throw ToyModelError("matryoshka: \(p) is not strictly increasing in 1...\(k) ending at \(k)")
+    }
+    switch activation {
+    case .relu: break
+    case .topK(let n), .batchTopK(let n, _):
+      guard n >= 1 && n <= k else { throw ToyModelError("top_k: \(n) is not in 1...\(k)") }
+    }
+    latents = k
+    dimensions = d
+    tied = encoder == nil
+    self.activation = activation
+    self.prefixes = p
+    self.encoder = encoder.map { $0.flatMap { $0 } } ?? []
+    self.encoderBias = eb
+    self.decoder = decoder.flatMap { $0 }
+    self.decoderBias = decoderBias
+  }
+
+  /// The pre-activations a (k values) of one input x (d values).
+  public func preactivations(_ x: [Double]) -> [Double] {
+    let d = dimensions
+    let w = tied ? decoder : encoder
+    return (0..<latents).map { i in
+      var s = encoderBias[i]
+      for c in 0..<d { s += w[i * d + c] * (x[c] - decoderBias[c]) }
+      return s
+    }
+  }
+
+  /// Which latents are active (h_i = a_i) for pre-activations a.
+  public func activeMask(_ a: [Double]) -> [Bool] {
+    switch activation {
+    case .relu:
+      return a.map { $0 > 0 }
+    case .batchTopK(_, let threshold):
+      return a.map { $0 > threshold }
+    case .topK(let n):
+      let order = a.indices.sorted { a[$0] > a[$1] || (a[$0] == a[$1] && $0 < $1) }
+      var mask = [Bool](repeating: false, count: a.count)
+      for i in order.prefix(n) where a[i] > 0 { mask[i] = true }
+      return mask
+    }
+  }
+
+  /// The activations h of one input x.
+  public func activations(_ x: [Double]) -> [Double] {
+    let a = preactivations(x)
+    let m = activeMask(a)
+    return zip(a, m).map { $1 ? $0 : 0 }
+  }
+
+  /// The reconstruction from the first `prefix` latents: sum_{i<prefix} h_i decoder[i] + b_dec.
+  public func reconstruction(_ h: [Double], prefix: Int? = nil) -> [Double] {
+    let d = dimensions
+    var xhat = decoderBias
+    for i in 0..<(prefix ?? latents) where h[i] != 0 {
+      for c in 0..<d { xhat[c] += h[i] * decoder[i * d + c] }
+    }
+    return xhat
+  }
+
+  /// |decoder[i]|.
+  public func decoderNorm(_ i: Int) -> Double {
+    let d = dimensions
+    return (0..<d).reduce(0.0) { $0 + decoder[i * d + $1] * decoder[i * d + $1] }.squareRoot()
+  }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+
+@testable import SparseAutoencoders
+
+final class SAEFileTests: XCTestCase {
+  func parse(_ s: String) throws -> SAEFile { try SAEFile(json: Data(s.utf8)) }
+
+  func testUntiedFileRoundTrips() throws {
+    let f = try parse(
+      """
+      {"features": ["parent", "child"], "tied": false, "activation": "relu", "top_k": null,
+       "threshold": null, "encoder": [[1, 0.25]], "encoder_bias": [-0.1],
+       "decoder": [[0.8, 0.6]], "decoder_bias": [0, 0.2]}
+      """)
+    XCTAssertEqual(f.features, ["parent", "child"])
+    XCTAssertFalse(f.sae.tied)
+    XCTAssertEqual(f.sae.encoder, [1, 0.25])
+    XCTAssertEqual(f.sae.encoderBias, [-0.1])
+    XCTAssertEqual(f.sae.decoder, [0.8, 0.6])
+    XCTAssertEqual(f.sae.decoderBias, [0, 0.2])
+    XCTAssertEqual(try SAEFile(json: try f.json()), f)
+  }
+
+  func testTiedBatchTopKMatryoshkaRoundTrips() throws {
+    let f = try parse(
+      """
+      {"features": ["a", "b"], "tied": true, "activation": "batchtopk", "top_k": 1,
+       "threshold": 0.3, "matryoshka": [1, 2], "decoder": [[1, 0], [0, 1]],
+       "decoder_bias": [0, 0]}
+      """)
+    XCTAssertTrue(f.sae.tied)
+    XCTAssertEqual(f.sae.encoderBias, [0, 0])
+    XCTAssertEqual(f.sae.activation, .batchTopK(k: 1, threshold: 0.3))
+    XCTAssertEqual(f.sae.prefixes, [1, 2])
+    XCTAssertEqual(try SAEFile(json: try f.json()), f)
+  }
+
+  func testBadFilesNameTheField() {
+    let tail = #""decoder": [[1]], "decoder_bias": [0]}"#
+    let cases: [(String, String)] = [
+      (#"{"tied": false}"#, "features"),
+      (#"{"features": ["a"], "tied": 1, "activation": "relu"}"#, "tied"),
+      (
+        #"{"features": ["a"], "tied": true, "activation": "gelu", "# + tail,
+        "activation"
+      ),
+      (
+        #"{"features": ["a"], "tied": false, "activation": "relu", "# + tail,
+        "encoder"
+      ),
+      (
+        #"{"features": ["a"], "tied": true, "activation": "topk", "# + tail,
+        "top_k"
+      ),
+      (
+        #"{"features": ["a"], "tied": true, "activation": "relu", "decoder": [["x"]], "#
+          + #""decoder_bias": [0]}"#,
+        "decoder[0][0]"
+      ),
+      (
+        #"{"features": ["a", "b"], "tied": true, "activation": "relu", "# + tail,
+        "features"
+      ),
+    ]
+    for (json, field) in cases {
+      XCTAssertThrowsError(try parse(json), json) {
+        XCTAssertTrue("\($0)".hasPrefix(field), "\($0) for \(json)")
+      }
+    }
+  }
+}

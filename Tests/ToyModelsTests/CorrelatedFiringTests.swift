@@ -1,0 +1,88 @@
+import XCTest
+import _CGSL
+
+@testable import ToyModels
+
+final class CorrelatedFiringTests: XCTestCase {
+  let c: [[Double]] = [[1, 0.3, 0.5], [0.3, 1, -0.2], [0.5, -0.2, 1]]
+  let p = [0.25, 0.1, 0.4]
+
+  func testThresholdsAreTheGaussianQuantiles() throws {
+    let f = try CorrelatedFiring(probabilities: p, correlation: c)
+    // scipy.stats.norm.ppf(1 - p)
+    let expected = [0.6744897501960817, 1.2815515655446004, 0.2533471031357997]
+    for i in 0..<3 { XCTAssertEqual(f.thresholds[i], expected[i], accuracy: 1e-12) }
+    // L L^T = C
+    for i in 0..<3 {
+      for j in 0..<3 {
+        let v = (0..<3).reduce(0.0) { $0 + f.cholesky[i * 3 + $1] * f.cholesky[j * 3 + $1] }
+        XCTAssertEqual(v, c[i][j], accuracy: 1e-14)
+      }
+    }
+  }
+
+  /// Sample frequencies against orthant probabilities from scipy's multivariate normal cdf.
+  func testSamplesMatchTheOrthantProbabilities() throws {
+    let f = try CorrelatedFiring(probabilities: p, correlation: c)
+    let rng = gsl_rng_alloc(hl_rng_mt19937())!
+    defer { gsl_rng_free(rng) }
+    gsl_rng_set(rng, 7)
+    let n = 400_000
+    var single = [0, 0, 0]
+    var all = 0
+    var pair02 = 0
+    var pair12 = 0
+    var pair01 = 0
+    var g: [Double] = []
+    for _ in 0..<n {
+      let s = f.sample(rng, into: &g).map(\.feature)
+      for i in s { single[i] += 1 }
+      let on = Set(s)
+      if on.count == 3 { all += 1 }
+      if on.contains(0) && on.contains(2) { pair02 += 1 }
+      if on.contains(1) && on.contains(2) { pair12 += 1 }
+      if on.contains(0) && on.contains(1) { pair01 += 1 }
+    }
+    func check(_ count: Int, _ q: Double, line: UInt = #line) {
+      let sd = (q * (1 - q) / Double(n)).squareRoot()
+      XCTAssertEqual(Double(count) / Double(n), q, accuracy: 5 * sd, line: line)
+    }
+    for i in 0..<3 { check(single[i], p[i]) }
+    check(all, 0.019952004000083384)
+    check(pair02, 0.16583629418903756)
+    check(pair12, 0.026942030312929632)
+    check(pair01, 0.0438669134028703)
+  }
+
+  func testRandomCorrelationHasThePapersStructure() throws {
+    let c = CorrelatedFiring.randomCorrelation(features: 20, main: 5, strength: 0.6, seed: 3)
+    XCTAssertEqual(
+      c, CorrelatedFiring.randomCorrelation(features: 20, main: 5, strength: 0.6, seed: 3))
+    XCTAssertNotEqual(
+      c, CorrelatedFiring.randomCorrelation(features: 20, main: 5, strength: 0.6, seed: 4))
+    var nonzero = 0
+    for i in 0..<20 {
+      XCTAssertEqual(c[i][i], 1)
+      for j in 0..<20 where j != i {
+        XCTAssertEqual(c[i][j], c[j][i])
+        if i < 5 && j < 5 { XCTAssertEqual(c[i][j], 0) } else if c[i][j] != 0 { nonzero += 1 }
+      }
+    }
+    XCTAssertEqual(nonzero, 20 * 19 - 5 * 4)
+    XCTAssertNoThrow(
+      try CorrelatedFiring(probabilities: [Double](repeating: 0.1, count: 20), correlation: c))
+  }
+
+  func testBadInputIsRefused() {
+    XCTAssertThrowsError(
+      try CorrelatedFiring(probabilities: [0.1, 1], correlation: [[1, 0], [0, 1]])
+    ) {
+      XCTAssertTrue("\($0)".contains("probabilities[1]"))
+    }
+    XCTAssertThrowsError(
+      try CorrelatedFiring(probabilities: [0.1, 0.2], correlation: [[1, 1.5], [1.5, 1]])
+    ) { XCTAssertTrue("\($0)".contains("positive definite")) }
+    XCTAssertThrowsError(
+      try CorrelatedFiring(probabilities: [0.1, 0.2], correlation: [[1, 0.5], [0.4, 1]]))
+  }
+}
