@@ -42,7 +42,8 @@ public struct SweepRow: Sendable, Hashable {
   public var l2Minima: Int
   /// Whether the parent solution (t = 0) is a local minimum of L2.
   public var parentL2Local: Bool
-  /// Whether the merged solution (t = 1/2) is a local minimum of L2.
+  /// Whether the merged solution (the latent parallel to the pattern that fires parent and
+  /// child: t = 1/2 for equal magnitudes) is a local minimum of L2.
   public var mergedL2Local: Bool
   /// The child/parent ratio of the latent's components at the MSE minimum (NaN when
   /// the parent component is zero).
@@ -125,11 +126,13 @@ public struct Sweep: Sendable {
     if sum > 1 + 1e-12 { return nil }
     landscape.reweight(probabilities)
     let mse = landscape.withMinima(.mse) { $0.first(where: \.isGlobal) }
+    let merged = landscape.mergedT
     let l2 = landscape.withMinima(.l2) { minima in
       (
         best: minima.first(where: \.isGlobal), count: minima.count,
         parent: minima.contains { abs($0.t) <= 1e-12 },
-        merged: minima.contains { abs($0.t - 0.5) <= 1e-12 }
+        merged: merged.map { m in minima.contains { abs($0.t - m) <= 1e-12 * max(1, abs(m)) } }
+          ?? false
       )
     }
     guard let bestMSE = mse, let bestL2 = l2.best else { return nil }

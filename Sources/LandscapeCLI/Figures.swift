@@ -9,7 +9,7 @@ enum Figures {
   static let curvePoints = 801
 
   /// MSE (left axis) and L2 (right axis) over t, every local minimum marked (global ones
-  /// filled), guides at the parent (t = 0) and merged (t = 1/2) solutions, and the
+  /// filled), guides at the parent (t = 0) and merged solutions, and the
   /// trained trajectory when given.
   static func lossChart(_ c: Case, trajectory: [TrajectoryPoint] = [], trainedLoss: String? = nil)
     -> LineChart
@@ -49,7 +49,7 @@ enum Figures {
       }
     }
     return LineChart(
-      title: title(c), xLabel: "t   (0 = parent, 1/2 = merged, 1 = child)",
+      title: title(c), xLabel: pathLabel(c),
       leftLabel: "expected MSE\(suffix)", rightLabel: "expected L2\(suffix)",
       series: series, markers: markers, guides: guides(c))
   }
@@ -90,7 +90,7 @@ enum Figures {
     }
     return LineChart(
       title: title ?? "MSE along the path\n" + cases.map(\.name).joined(separator: ", "),
-      xLabel: "t   (0 = parent, 1/2 = merged, 1 = child)", leftLabel: "expected MSE (+ penalty)",
+      xLabel: cases.first.map(pathLabel) ?? "t", leftLabel: "expected MSE (+ penalty)",
       series: series, markers: markers, guides: cases.first.map(guides) ?? [])
   }
 
@@ -149,7 +149,7 @@ enum Figures {
     var fixed = base.patterns.filter { !varied.contains($0.name) }.map {
       "\($0.name) = \(short($0.probability))"
     }
-    if base.bias == .optimal { fixed.append("optimal decoder bias") }
+    if let words = base.bias.describe(features: base.features) { fixed.append(words) }
     if base.penalty.coefficient > 0 { fixed.append(penaltyText(base.penalty)) }
     let name = base.name == "hierarchy" ? "Two-feature hierarchy" : base.title
     // Counts of minima are categories: a key of swatches, not a continuous bar.
@@ -207,7 +207,9 @@ enum Figures {
     var fixed = sweep.base.patterns.filter { p in !sweep.axes.contains { $0.name == p.name } }.map {
       "\($0.name) = \(short($0.probability))"
     }
-    if sweep.base.bias == .optimal { fixed.append("optimal decoder bias") }
+    if let words = sweep.base.bias.describe(features: sweep.base.features) {
+      fixed.append(words)
+    }
     if sweep.base.penalty.coefficient > 0 { fixed.append(penaltyText(sweep.base.penalty)) }
     let name = sweep.base.name == "hierarchy" ? "Two-feature hierarchy" : sweep.base.title
     return LineChart(
@@ -263,15 +265,27 @@ enum Figures {
     }
   }
 
+  /// Guides at the parent (t = 0) and at the merged solution: the cusp of the pattern
+  /// that fires parent and child (t = 1/2 for equal magnitudes).
   static func guides(_ c: Case) -> [Guide] {
-    [(0.0, "parent"), (0.5, "merged")].compactMap { t, label in
+    var points: [(Double, String)] = [(0.0, "parent")]
+    if let merged = LossLandscape(c).mergedT { points.append((merged, "merged")) }
+    return points.compactMap { t, label in
       t >= c.path.tMin && t <= c.path.tMax ? Guide(x: t, label: label) : nil
     }
   }
 
+  /// The x label of a loss chart, naming where the parent, merged and child latents sit.
+  static func pathLabel(_ c: Case) -> String {
+    let merged = LossLandscape(c).mergedT.map { t in
+      t == 0.5 ? "1/2 = merged, " : "\(short(t)) = merged, "
+    }
+    return "t   (0 = parent, \(merged ?? "")1 = child)"
+  }
+
   static func probabilitiesParts(_ c: Case) -> [String] {
     var parts = c.patterns.map { "\($0.name) = \(short($0.probability))" }
-    if c.bias == .optimal { parts.append("optimal decoder bias") }
+    if let words = c.bias.describe(features: c.features) { parts.append(words) }
     if c.penalty.coefficient > 0 { parts.append(penaltyText(c.penalty)) }
     return parts
   }

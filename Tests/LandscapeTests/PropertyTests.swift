@@ -27,7 +27,7 @@ struct SplitMix64: RandomNumberGenerator {
 
 /// What a random case may contain.
 struct CaseShape {
-  var bias: [DecoderBias] = [.none, .optimal, .centered]
+  var bias: [DecoderBias] = [.none, .centered]
   var penalty = true
   var nonNegative = false
 }
