@@ -168,7 +168,6 @@ struct SweepCommand: ParsableCommand {
     if sweep.count > 100_000_000 {
       throw CaseError(field: flags, value: "\(sweep.count) points", reason: "is above 100000000")
     }
-    try Self.checkPlot(plot, axes: axes.count)
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if let plot { try Figures.check(plot) }
     let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
@@ -247,15 +246,6 @@ struct SweepCommand: ParsableCommand {
     if caseFile != nil { return "--vary" }
     return [("--p0", p0), ("--p01", p01), ("--p1", p1)]
       .filter { $0.1.map { $0.contains(":") } ?? false }.map(\.0).joined(separator: " ")
-  }
-
-  /// What `--plot` can draw, checked before any work: a heat map needs two axes.
-  /// (The one place to lift when one-axis sweeps draw line charts.)
-  static func checkPlot(_ plot: String?, axes: Int) throws {
-    guard plot != nil, axes != 2 else { return }
-    throw CaseError(
-      field: "--plot", value: "a \(axes)-axis sweep",
-      reason: "cannot be drawn yet: the heat map needs two varied probabilities")
   }
 
   /// The case and axes the options describe.
