@@ -8,7 +8,9 @@ struct CurveCommand: ParsableCommand {
     commandName: "curve",
     abstract: "MSE and L2 (each with the penalty, if any) at evenly spaced t, as CSV.",
     discussion: """
-      The exact expected losses of the model, relu applied; no sampling. Columns: t,mse,l2.
+      The exact expected losses of the model, relu applied; no sampling. Columns: t,mse,l2; \
+      with --bias-columns also the decoder bias each loss uses at t, one column per feature \
+      (mse_bias_FEATURE, l2_bias_FEATURE; with --bias optimal the two differ).
 
       Examples:
         landscape curve --p0 0.3 --p01 0.1 --points 11
@@ -21,6 +23,9 @@ struct CurveCommand: ParsableCommand {
   @Option(
     parsing: .unconditional, help: "Number of evenly spaced t values, ends included (at least 2).")
   var points = 201
+
+  @Flag(help: "Add the decoder bias each loss uses at t: mse_bias_FEATURE, l2_bias_FEATURE.")
+  var biasColumns = false
 
   @Option(help: "Write the CSV to this file (atomically) instead of standard output.")
   var csv: String?
@@ -64,7 +69,11 @@ struct CurveCommand: ParsableCommand {
     try OutputFile.write(to: csv ?? "-", field: "--csv") { sink in
       let block = 4096
       let text = CSVText(capacity: block * 64)
-      text.append(contentsOf: "t,mse,l2\n")
+      var header = "t,mse,l2"
+      if biasColumns {
+        for kind in ["mse", "l2"] { for f in c.features { header += ",\(kind)_bias_\(f)" } }
+      }
+      text.append(contentsOf: header + "\n")
       for start in stride(from: 0, to: points, by: block) {
         for i in start..<min(start + block, points) {
           let p = landscape.curvePoint(i, of: points)
@@ -73,6 +82,14 @@ struct CurveCommand: ParsableCommand {
           text.append(p.mse)
           text.comma()
           text.append(p.l2)
+          if biasColumns {
+            for kind in LossKind.allCases {
+              for b in landscape.bias(kind, at: p.t) {
+                text.comma()
+                text.append(b + 0)
+              }
+            }
+          }
           text.newline()
         }
         try text.write(to: sink)

@@ -51,6 +51,39 @@ final class ContractTests: XCTestCase {
     }
   }
 
+  func testMinimaAndCurveReportTheOptimalBias() throws {
+    // Independent features (0.2, 0.05, child alone 0.15): mu = (0.25, 0.2). At the
+    // parent l = (1, 0): the MSE-optimal bias is P_perp mu = (0, 0.2) with beta =
+    // min(0, min_j s_j) = 0; the L2-optimal one is the weighted median of the child
+    // components (0 with weight 0.8 of 1), so 0.
+    let args = ["--p0", "0.2", "--p01", "0.05", "--p1", "0.15", "--bias", "optimal"]
+    let curve = try landscape(["curve"] + args + ["--points", "3", "--bias-columns"])
+    XCTAssertEqual(curve.status, 0, curve.stderr)
+    let lines = curve.stdout.split(separator: "\n")
+    XCTAssertEqual(
+      lines.first, "t,mse,l2,mse_bias_parent,mse_bias_child,l2_bias_parent,l2_bias_child")
+    let first = lines[1].split(separator: ",").map { Double($0)! }
+    XCTAssertEqual(first[0], 0)
+    XCTAssertEqual(first[1], 0.16, accuracy: 1e-15)  // Var(child) = 0.2 * 0.8
+    XCTAssertEqual(first[2], 0.2, accuracy: 1e-15)  // E|child component| = 0.2
+    XCTAssertEqual(Array(first[3...]), [0, 0.2, 0, 0])
+    let minima = try landscape(["minima"] + args + ["--json"])
+    let json = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(minima.stdout.utf8)) as? [String: Any])
+    let mse = try XCTUnwrap((json["mse"] as? [String: Any])?["minima"] as? [[String: Any]])
+    XCTAssertEqual(mse[0]["t"] as? Double, 0)
+    let bias = try XCTUnwrap(mse[0]["bias"] as? [String: Double])
+    XCTAssertEqual(try XCTUnwrap(bias["child"]), 0.2, accuracy: 1e-15)
+    XCTAssertEqual(try XCTUnwrap(bias["parent"]), 0, accuracy: 1e-15)
+    // A fixed bias on the command line; a feature it does not know is a usage error.
+    let fixed = try landscape(["minima", "--p0", "0.2", "--p01", "0.05", "--bias", "child=0.1"])
+    XCTAssertEqual(fixed.status, 0, fixed.stderr)
+    XCTAssertTrue(fixed.stdout.contains("decoder bias (parent 0, child 0.1)"), fixed.stdout)
+    let bad = try landscape(["minima", "--p0", "0.2", "--p01", "0.05", "--bias", "uncle=0.1"])
+    XCTAssertEqual(bad.status, 2, bad.stderr)
+    XCTAssertTrue(bad.stderr.hasPrefix("landscape: --bias: uncle"), bad.stderr)
+  }
+
   func testSweepCSVColumnsAndRegimes() throws {
     let run = try landscape(["sweep", "--p0", "0.2", "--p01", "0.05:0.25:5", "--jobs", "2"])
     XCTAssertEqual(run.status, 0, run.stderr)
