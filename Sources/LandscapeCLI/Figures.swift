@@ -79,7 +79,11 @@ enum Figures {
       let landscape = LossLandscape(c)
       let curve = landscape.curve(points: curvePoints)
       let style = SeriesStyle.cycle(i)
-      let name = c.penalty.coefficient > 0 ? "\(c.name) (\(penaltyText(c.penalty)))" : c.name
+      // Legends use the case's title (its name when it has none); the penalty is said once.
+      let label = c.title.isEmpty ? c.name : c.title
+      let name =
+        c.penalty.coefficient > 0 && !label.contains(penaltyText(c.penalty))
+        ? "\(label) (\(penaltyText(c.penalty)))" : label
       series.append(Series(name: name, xs: curve.map(\.t), ys: curve.map(\.mse), style: style))
       for m in landscape.minima(.mse) {
         markers.append(
