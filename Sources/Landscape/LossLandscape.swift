@@ -537,3 +537,9 @@ public struct LossLandscape: Sendable {
   for i in a.indices { s += a[i] * b[i] }
   return s
 }
+
+extension Case {
+  /// Where the latent is parallel to the pattern that fires the first two features
+  /// together (the merged solution), if on the t range; see `LossLandscape.mergedT`.
+  public var mergedT: Double? { LossLandscape.mergedCusp(self) }
+}

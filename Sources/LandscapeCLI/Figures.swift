@@ -273,7 +273,7 @@ enum Figures {
   /// that fires parent and child (t = 1/2 for equal magnitudes).
   static func guides(_ c: Case) -> [Guide] {
     var points: [(Double, String)] = [(0.0, "parent")]
-    if let merged = LossLandscape(c).mergedT { points.append((merged, "merged")) }
+    if let merged = c.mergedT { points.append((merged, "merged")) }
     return points.compactMap { t, label in
       t >= c.path.tMin && t <= c.path.tMax ? Guide(x: t, label: label) : nil
     }
@@ -281,7 +281,7 @@ enum Figures {
 
   /// The x label of a loss chart, naming where the parent, merged and child latents sit.
   static func pathLabel(_ c: Case) -> String {
-    let merged = LossLandscape(c).mergedT.map { t in
+    let merged = c.mergedT.map { t in
       t == 0.5 ? "1/2 = merged, " : "\(short(t)) = merged, "
     }
     return "t   (0 = parent, \(merged ?? "")1 = child)"
@@ -369,8 +369,8 @@ extension Figures {
   static func write(
     _ chart: LineChart, to path: String, size: PlotSize? = nil, field: String = "--plot"
   ) throws {
-    do { try Plotter.render(chart, to: path, size: size) } catch {
-      throw CaseError(field: field, value: "", reason: error.description)
+    try write(to: path, field: field) { format throws(PlotError) in
+      try Plotter.data(chart, format: format, size: size)
     }
   }
 
@@ -378,9 +378,22 @@ extension Figures {
   static func write(
     _ map: HeatMap, to path: String, size: PlotSize? = nil, field: String = "--plot"
   ) throws {
-    do { try Plotter.render(map, to: path, size: size) } catch {
+    try write(to: path, field: field) { format throws(PlotError) in
+      try Plotter.data(map, format: format, size: size)
+    }
+  }
+
+  /// Draws in memory, then writes the bytes as every output file is written
+  /// (`OutputFile`): symlinks followed, devices and FIFOs streamed, regular files
+  /// replaced atomically and removed on a signal.
+  private static func write(
+    to path: String, field: String, _ draw: (ImageFormat) throws(PlotError) -> [UInt8]
+  ) throws {
+    let bytes: [UInt8]
+    do { bytes = try draw(try ImageFormat(path: path)) } catch {
       throw CaseError(field: field, value: "", reason: error.description)
     }
+    try OutputFile.write(Data(bytes), to: path, field: field)
   }
 
   /// Checks that a figure can be written at `path` (known extension), naming the flag.

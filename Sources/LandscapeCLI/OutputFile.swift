@@ -1,6 +1,5 @@
 import Foundation
 import Landscape
-import Plotting
 
 /// Files the command writes: checked before any work. A regular file (or a symlink to one,
 /// or a new path) is written beside its target and renamed over it; a device, FIFO, socket
@@ -170,7 +169,6 @@ enum TemporaryFiles {
     }
     signal(SIGINT, handler)
     signal(SIGTERM, handler)
-    Plotter.temporaryFiles = { path, made in made ? register(path) : unregister(path) }
   }
 
   /// Adds a path to remove if a signal arrives.

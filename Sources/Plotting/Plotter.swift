@@ -19,10 +19,6 @@ import _CPLplot
 /// (drawn into a hidden temporary file next to the target, then renamed over it),
 /// so a failure leaves no new file and an existing target untouched.
 public enum Plotter {
-  /// Told each hidden temporary file when it is made (true) and when it is renamed or
-  /// removed (false), so that a signal handler can remove it. Set once, before drawing.
-  nonisolated(unsafe) public static var temporaryFiles: ((String, Bool) -> Void)?
-
   /// The lock that serialises PLplot, with the error buffers PLplot writes into.
   private static let session = Mutex(Session())
 
@@ -352,8 +348,6 @@ private struct TargetFile {
     let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
     guard fd >= 0 else { throw .notWritable(path: path, reason: systemMessage(errno)) }
     let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    Plotter.temporaryFiles?(temporary, true)
-    defer { Plotter.temporaryFiles?(temporary, false) }
     fchmod(fd, mode)
     var written = 0
     var failure: Int32 = 0

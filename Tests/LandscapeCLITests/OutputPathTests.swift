@@ -56,6 +56,36 @@ final class OutputPathTests: XCTestCase {
     XCTAssertTrue(contents("new.csv").hasPrefix(expected))
   }
 
+  /// Item 1: figures follow the same rules: a symlinked --plot writes its target (the
+  /// link stays) and a FIFO receives the PNG as a stream.
+  func testFigureFollowsSymlinksAndStreamsToFIFOs() throws {
+    XCTAssertEqual(symlink("real.png", path("link.png")), 0)
+    let r = try run(curve + ["--plot", "link.png", "--size", "200x150"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(
+      try FileManager.default.destinationOfSymbolicLink(atPath: path("link.png")), "real.png")
+    let png = FileManager.default.contents(atPath: path("real.png")) ?? Data()
+    XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+    XCTAssertEqual(mkfifo(path("pipe.png"), 0o644), 0)
+    let reader = Process()
+    reader.executableURL = URL(fileURLWithPath: "/bin/sh")
+    reader.arguments = ["-c", "exec cat pipe.png > read.png"]
+    reader.currentDirectoryURL = folder
+    try reader.run()
+    let streamed = try run(curve + ["--plot", "pipe.png", "--size", "200x150"])
+    XCTAssertEqual(streamed.status, 0, streamed.stderr)
+    let deadline = Date().addingTimeInterval(10)
+    while reader.isRunning && Date() < deadline { usleep(10_000) }
+    if reader.isRunning {
+      reader.terminate()
+      reader.waitUntilExit()
+    }
+    var info = stat()
+    XCTAssertEqual(lstat(path("pipe.png"), &info), 0)
+    XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO)
+    XCTAssertEqual(FileManager.default.contents(atPath: path("read.png")), png)
+  }
+
   /// Item 1: a FIFO is written as a stream and stays a FIFO.
   func testFIFOIsStreamed() throws {
     XCTAssertEqual(mkfifo(path("pipe"), 0o644), 0)
