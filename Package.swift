@@ -23,6 +23,8 @@ let package = Package(
     .target(name: "SparseAutoencoders", dependencies: ["ToyModels", "_CGSL"]),
     // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
     .target(name: "Landscape", dependencies: ["ToyModels", "_CGSL"]),
+    // The case-file schema: reads and checks JSON case files into the math modules' values.
+    .target(name: "CaseFiles", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels"]),
     // Exact rational derivations of the loss and its minima.
     .target(name: "Symbolic", dependencies: ["Landscape"]),
     // The gradient trainer that cross-checks the analytic minima.
@@ -33,15 +35,16 @@ let package = Package(
     .executableTarget(
       name: "LandscapeCLI",
       dependencies: [
-        "Landscape", "Symbolic", "Training", "Plotting",
+        "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels"]),
     .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
-    .testTarget(name: "LandscapeTests", dependencies: ["Landscape"], exclude: ["Corpus"]),
-    .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape"]),
+    .testTarget(name: "LandscapeTests", dependencies: ["Landscape"]),
+    .testTarget(name: "CaseFilesTests", dependencies: ["CaseFiles", "Landscape"], exclude: ["Corpus"]),
+    .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape", "CaseFiles"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape", "CaseFiles"]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI"]),
   ]

@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
 
-@testable import Landscape
+@testable import CaseFiles
+import Landscape
 
 final class CaseFileTests: XCTestCase {
   func parse(_ json: String) throws -> Case {

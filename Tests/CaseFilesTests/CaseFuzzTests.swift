@@ -1,4 +1,5 @@
 import Foundation
+import CaseFiles
 import Landscape
 import XCTest
 

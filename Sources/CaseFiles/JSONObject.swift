@@ -1,0 +1,131 @@
+import Foundation
+import Landscape
+
+/// A JSON object with field-naming accessors.
+struct JSONObject {
+  let values: [String: Any]
+  let field: String
+
+  init(_ any: Any, field: String) throws {
+    guard let dict = any as? [String: Any] else {
+      throw CaseError(field: field, value: JSONObject.render(any), reason: "is not a JSON object")
+    }
+    self.values = dict
+    self.field = field
+  }
+
+  private func path(_ key: String) -> String {
+    let key = key.isEmpty ? "\"\"" : escapedForMessage(key)
+    return field == "case" ? key : "\(field).\(key)"
+  }
+
+  func has(_ key: String) -> Bool { values[key] != nil }
+
+  func allow(_ keys: Set<String>) throws {
+    for key in values.keys.sorted() where !keys.contains(key) {
+      throw CaseError(
+        field: path(key), value: "",
+        reason: "is not a known field (known: \(keys.sorted().joined(separator: ", ")))")
+    }
+  }
+
+  func string(_ key: String) throws -> String? {
+    guard let v = values[key], !(v is NSNull) else { return nil }
+    guard let s = v as? String else {
+      throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not a string")
+    }
+    return s
+  }
+
+  func array(_ key: String) throws -> [Any]? {
+    guard let v = values[key], !(v is NSNull) else { return nil }
+    guard let a = v as? [Any] else {
+      throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not an array")
+    }
+    return a
+  }
+
+  func object(_ key: String) throws -> JSONObject? {
+    guard let v = values[key], !(v is NSNull) else { return nil }
+    return try JSONObject(v, field: path(key))
+  }
+
+  func number(_ key: String) throws -> Double? {
+    guard let v = values[key], !(v is NSNull) else { return nil }
+    guard let x = JSONObject.numberValue(v) else {
+      throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not a number")
+    }
+    return x
+  }
+
+  func number(_ key: String, in range: ClosedRange<Double>, open: Bool = false) throws -> Double? {
+    guard let x = try number(key) else { return nil }
+    if !x.isFinite || !range.contains(x) || (open && x == range.lowerBound) {
+      let lower = open ? "(\(range.lowerBound)" : "[\(range.lowerBound)"
+      throw CaseError(
+        field: path(key), value: "\(x)", reason: "is not in \(lower), \(range.upperBound)]")
+    }
+    return x
+  }
+
+  func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+    guard let x = try number(key) else { return nil }
+    // Int(exactly:), not a comparison with Double(range.upperBound): Double(Int.max)
+    // rounds up to 2^63, which passes the comparison and traps in Int(_:). A JSON
+    // integer is read as one, so that 9223372036854775807 is not taken for 2^63.
+    let whole = (values[key] as? NSNumber).flatMap { n in
+      ["q", "l", "i", "s"].contains(String(cString: n.objCType)) ? Int(exactly: n.int64Value) : nil
+    }
+    guard let n = whole ?? Int(exactly: x), range.contains(n) else {
+      throw CaseError(
+        field: path(key), value: JSONObject.render(values[key]!),
+        reason: "is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+    }
+    return n
+  }
+
+  /// A map from feature name to number, as a dense vector in feature order.
+  func vector(over features: [String], index: [String: Int]) throws -> [Double] {
+    var vector = [Double](repeating: 0, count: features.count)
+    for key in values.keys.sorted() {
+      guard let i = index[key] else {
+        throw CaseError(
+          field: path(key), value: "",
+          reason: "is not a feature (features: \(listForMessage(features)))")
+      }
+      guard let x = JSONObject.numberValue(values[key]!) else {
+        throw CaseError(
+          field: path(key), value: JSONObject.render(values[key]!), reason: "is not a number")
+      }
+      vector[i] = x
+    }
+    return vector
+  }
+
+  /// A JSON number as a Double; nil for booleans, strings and the rest.
+  static func numberValue(_ v: Any) -> Double? {
+    guard let n = v as? NSNumber else { return nil }
+    // Foundation boxes JSON booleans as NSNumber of C type char ("c").
+    if String(cString: n.objCType) == "c" { return nil }
+    return n.doubleValue
+  }
+
+  /// A JSON value as it reads in a one-line message: escaped, at most 60 characters.
+  static func render(_ v: Any) -> String {
+    let text: String
+    if let s = v as? String {
+      text = "\"\(s)\""
+    } else if v is NSNull {
+      text = "null"
+    } else if let data = try? JSONSerialization.data(
+      withJSONObject: v, options: [.fragmentsAllowed, .sortedKeys]),
+      let s = String(data: data, encoding: .utf8)
+    {
+      text = s
+    } else {
+      text = "\(v)"
+    }
+    let line = escapedForMessage(text)
+    return line.count > 60 ? String(line.prefix(57)) + "..." : line
+  }
+}
