@@ -7,22 +7,7 @@ extension Case {
   /// - Parameter path: the file's path. Its base name is the default case name.
   /// - Throws: `CaseError` naming the file and the bad field.
   public static func load(contentsOf path: String) throws -> Case {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      var isDirectory: ObjCBool = false
-      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      throw CaseError(
-        field: "case file", value: escapedForMessage(path, limit: 1000),
-        reason: exists
-          ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist")
-    }
-    let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-    do {
-      return try Case(json: data, defaultName: stem)
-    } catch let error as CaseError {
-      throw CaseError(
-        field: "\(escapedForMessage(path, limit: 1000)): \(error.field)", value: error.value,
-        reason: error.reason)
-    }
+    try CaseDocument.reading(path) { data, stem in try Case(json: data, defaultName: stem) }
   }
 
   /// Parses and validates a case from JSON.
@@ -33,58 +18,24 @@ extension Case {
   /// (`none`, `optimal`, `centered`, or an object of feature name to component), `penalty` (`coefficient`, `p`), `train` (see `TrainingPlan`).
   /// - Throws: `CaseError` naming the bad field.
   public init(json data: Data, defaultName: String = "case") throws {
-    let root: Any
-    do {
-      root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-    } catch {
+    let object = try CaseDocument.root(data)
+    if object.has("sae") {
       throw CaseError(
-        field: "json", value: "", reason: "is not valid JSON (\(Self.firstLine(of: error)))")
+        field: "sae", value: "",
+        reason:
+          "describes an SAE with many latents: use landscape train or landscape sae-loss on it")
     }
-    if let duplicate = Self.firstDuplicateKey(in: data) {
-      throw CaseError(
-        field: duplicate.isEmpty ? "\"\"" : escapedForMessage(duplicate), value: "",
-        reason: "is given twice in one object")
-    }
-    let object = try JSONObject(root, field: "case")
     try object.allow(["name", "title", "features", "patterns", "path", "bias", "penalty", "train"])
 
     let name = try object.string("name") ?? defaultName
     if object.has("name") { try Self.checkCaseName(name) }
     let title = try object.string("title") ?? name
-    guard let featureList = try object.array("features") else {
-      throw CaseError(field: "features", value: "", reason: "is required")
-    }
-    let features = try featureList.enumerated().map { i, item in
-      guard let s = item as? String else {
-        throw CaseError(
-          field: "features[\(i)]", value: JSONObject.render(item), reason: "is not a string")
-      }
-      return s
-    }
+    let features = try Self.features(object)
     let index = Dictionary(features.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-
     guard let patternList = try object.array("patterns") else {
       throw CaseError(field: "patterns", value: "", reason: "is required")
     }
-    var patterns: [Pattern] = []
-    for (j, item) in patternList.enumerated() {
-      let field = "patterns[\(j)]"
-      let p = try JSONObject(item, field: field)
-      try p.allow(["name", "probability", "fires"])
-      let probability =
-        try p.number("probability")
-        ?? {
-          throw CaseError(field: "\(field).probability", value: "", reason: "is required")
-        }()
-      guard let fires = try p.object("fires") else {
-        throw CaseError(field: "\(field).fires", value: "", reason: "is required")
-      }
-      let magnitudes = try fires.vector(over: features, index: index)
-      let patternName = try p.string("name") ?? "p\(j)"
-      try Self.checkPatternName(patternName, field: "\(field).name")
-      patterns.append(
-        Pattern(name: patternName, probability: probability, magnitudes: magnitudes))
-    }
+    let patterns = try Self.patterns(patternList, features: features, index: index)
 
     var path = LatentPath(
       from: Self.unit(0, features.count), to: Self.unit(1, features.count))
@@ -137,6 +88,46 @@ extension Case {
       name: name, title: title, features: features, patterns: patterns, path: path,
       bias: bias, penalty: penalty, training: training)
     try validate()
+  }
+
+  /// The `features` list: names, required.
+  static func features(_ object: JSONObject) throws -> [String] {
+    guard let featureList = try object.array("features") else {
+      throw CaseError(field: "features", value: "", reason: "is required")
+    }
+    return try featureList.enumerated().map { i, item in
+      guard let s = item as? String else {
+        throw CaseError(
+          field: "features[\(i)]", value: JSONObject.render(item), reason: "is not a string")
+      }
+      return s
+    }
+  }
+
+  /// The `patterns` list: each `name`, `probability`, `fires` (feature name to magnitude).
+  static func patterns(_ list: [Any], features: [String], index: [String: Int]) throws
+    -> [Pattern]
+  {
+    var patterns: [Pattern] = []
+    for (j, item) in list.enumerated() {
+      let field = "patterns[\(j)]"
+      let p = try JSONObject(item, field: field)
+      try p.allow(["name", "probability", "fires"])
+      let probability =
+        try p.number("probability")
+        ?? {
+          throw CaseError(field: "\(field).probability", value: "", reason: "is required")
+        }()
+      guard let fires = try p.object("fires") else {
+        throw CaseError(field: "\(field).fires", value: "", reason: "is required")
+      }
+      let magnitudes = try fires.vector(over: features, index: index)
+      let patternName = try p.string("name") ?? "p\(j)"
+      try Self.checkPatternName(patternName, field: "\(field).name")
+      patterns.append(
+        Pattern(name: patternName, probability: probability, magnitudes: magnitudes))
+    }
+    return patterns
   }
 
   /// A case name is used in file names: letters, digits, `.`, `_`, `-`, not starting

@@ -129,3 +129,67 @@ struct JSONObject {
     return line.count > 60 ? String(line.prefix(57)) + "..." : line
   }
 }
+
+extension JSONObject {
+  /// The path of `key` in this object, for messages.
+  func fieldPath(_ key: String) -> String {
+    field == "case" ? key : "\(field).\(key)"
+  }
+
+  func bool(_ key: String) throws -> Bool? {
+    guard let v = values[key], !(v is NSNull) else { return nil }
+    guard let n = v as? NSNumber, String(cString: n.objCType) == "c" else {
+      throw CaseError(field: fieldPath(key), value: JSONObject.render(v), reason: "is not true or false")
+    }
+    return n.boolValue
+  }
+
+  /// A list of objects, each named `key[i]`.
+  func objects(_ key: String) throws -> [JSONObject]? {
+    try array(key)?.enumerated().map { i, item in
+      try JSONObject(item, field: "\(fieldPath(key))[\(i)]")
+    }
+  }
+
+  /// A list of numbers, each in `range`.
+  func numbers(_ key: String, in range: ClosedRange<Double>) throws -> [Double]? {
+    try array(key)?.enumerated().map { i, item in
+      guard let x = JSONObject.numberValue(item), x.isFinite, range.contains(x) else {
+        throw CaseError(
+          field: "\(fieldPath(key))[\(i)]", value: JSONObject.render(item),
+          reason: "is not a number in [\(range.lowerBound), \(range.upperBound)]")
+      }
+      return x
+    }
+  }
+
+  /// One number for all `count` entries, or a list of numbers; each in `range`.
+  func numberOrList(_ key: String, count: Int, in range: ClosedRange<Double>) throws -> [Double] {
+    if values[key] is [Any] { return try numbers(key, in: range) ?? [] }
+    guard let x = try number(key, in: range) else { return [] }
+    return [Double](repeating: x, count: count)
+  }
+
+  /// A list of whole numbers, each in `range`.
+  func integers(_ key: String, in range: ClosedRange<Int>) throws -> [Int]? {
+    try array(key)?.enumerated().map { i, item in
+      guard let x = JSONObject.numberValue(item), let n = Int(exactly: x), range.contains(n) else {
+        throw CaseError(
+          field: "\(fieldPath(key))[\(i)]", value: JSONObject.render(item),
+          reason: "is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+      }
+      return n
+    }
+  }
+
+  /// A feature name, as its index.
+  func feature(_ key: String, _ index: [String: Int], features: [String]) throws -> Int? {
+    guard let name = try string(key) else { return nil }
+    guard let i = index[name] else {
+      throw CaseError(
+        field: fieldPath(key), value: JSONObject.render(name),
+        reason: "is not a feature (features: \(listForMessage(features)))")
+    }
+    return i
+  }
+}

@@ -1,7 +1,9 @@
 import ArgumentParser
+import CaseFiles
 import Foundation
 import Landscape
 import Plotting
+import SparseAutoencoders
 import Training
 
 struct TrainCommand: ParsableCommand {
@@ -95,6 +97,26 @@ struct TrainCommand: ParsableCommand {
   var plot: String?
 
   @Option(
+    help: ArgumentHelp(
+      "SAE cases: how a step meets the data: exact (the expected loss over every pattern), counts (multinomial pattern counts per batch) or samples (every sample drawn; the only way for a correlated toy).",
+      valueName: "exact|counts|samples"))
+  var data: SAETrainingPlan.Data?
+
+  @Option(help: ArgumentHelp("SAE cases: write the trained SAE to this file.", valueName: "SAE.json"))
+  var save: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "SAE cases: start from this SAE file instead of the seeded initialisation.",
+      valueName: "SAE.json"))
+  var initFrom: String?
+
+  @Option(
+    parsing: .unconditional,
+    help: "SAE cases on a correlated toy: samples of the final loss estimate.")
+  var samples: Int?
+
+  @Option(
     help:
       "The figure's size: WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf), lengths such as 3.25inx2.2in, or column, page, slide."
   )
@@ -175,6 +197,16 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
+    if let file = source.caseFile, case .sae(let study) = try CaseDocument.load(contentsOf: file) {
+      return try runSAE(study)
+    }
+    for (flag, given) in [
+      ("--data", data != nil), ("--save", save != nil), ("--init-from", initFrom != nil),
+      ("--samples", samples != nil),
+    ] where given {
+      throw CaseError(
+        field: flag, value: "", reason: "applies to SAE cases only (a case file with an sae block)")
+    }
     let c = try source.resolve()
     if let trajectory { try OutputFile.check(trajectory, field: "--trajectory") }
     if let plot { try Figures.check(plot) }

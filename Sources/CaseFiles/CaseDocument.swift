@@ -1,0 +1,73 @@
+import Foundation
+import Landscape
+import SparseAutoencoders
+
+/// What a case file holds: a single latent on a path (`Case`), or an SAE with many latents on a
+/// toy model (`SAEStudy`, the files with an `sae` block).
+public enum CaseDocument: Sendable, Hashable {
+  case landscape(Case)
+  case sae(SAEStudy)
+
+  /// The case's name.
+  public var name: String {
+    switch self {
+    case .landscape(let c): return c.name
+    case .sae(let s): return s.name
+    }
+  }
+
+  /// Reads and validates a case file of either kind.
+  ///
+  /// - Parameter path: the file's path. Its base name is the default case name.
+  /// - Throws: `CaseError` naming the file and the bad field.
+  public static func load(contentsOf path: String) throws -> CaseDocument {
+    try reading(path) { data, stem in try CaseDocument(json: data, defaultName: stem) }
+  }
+
+  /// Parses and validates a case of either kind from JSON: with an `sae` block an `SAEStudy`,
+  /// else a `Case`.
+  public init(json data: Data, defaultName: String = "case") throws {
+    if try Self.root(data).has("sae") {
+      self = .sae(try SAEStudy(json: data, defaultName: defaultName))
+    } else {
+      self = .landscape(try Case(json: data, defaultName: defaultName))
+    }
+  }
+
+  /// Reads the file at `path` and parses it with `parse(data, stem)`, naming the file in errors.
+  static func reading<T>(_ path: String, _ parse: (Data, String) throws -> T) throws -> T {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      var isDirectory: ObjCBool = false
+      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+      throw CaseError(
+        field: "case file", value: escapedForMessage(path, limit: 1000),
+        reason: exists
+          ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist")
+    }
+    let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    do {
+      return try parse(data, stem)
+    } catch let error as CaseError {
+      throw CaseError(
+        field: "\(escapedForMessage(path, limit: 1000)): \(error.field)", value: error.value,
+        reason: error.reason)
+    }
+  }
+
+  /// The top-level object of a case file: valid JSON, no key given twice in one object.
+  static func root(_ data: Data) throws -> JSONObject {
+    let root: Any
+    do {
+      root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    } catch {
+      throw CaseError(
+        field: "json", value: "", reason: "is not valid JSON (\(Case.firstLine(of: error)))")
+    }
+    if let duplicate = Case.firstDuplicateKey(in: data) {
+      throw CaseError(
+        field: duplicate.isEmpty ? "\"\"" : escapedForMessage(duplicate), value: "",
+        reason: "is given twice in one object")
+    }
+    return try JSONObject(root, field: "case")
+  }
+}

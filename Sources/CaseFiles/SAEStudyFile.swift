@@ -1,0 +1,372 @@
+import Foundation
+import Landscape
+import SparseAutoencoders
+import ToyModels
+
+extension SAEStudy {
+  /// Reads and validates an SAE case file (JSON with an `sae` block; see README).
+  ///
+  /// - Throws: `CaseError` naming the file and the bad field.
+  public static func load(contentsOf path: String) throws -> SAEStudy {
+    try CaseDocument.reading(path) { data, stem in try SAEStudy(json: data, defaultName: stem) }
+  }
+
+  /// Parses and validates an SAE case from JSON.
+  ///
+  /// Required: `features` (names), exactly one toy model (`patterns`, `hierarchy` or
+  /// `correlated`) and `sae`. Optional: `name`, `title`, `train`, `expect`.
+  /// - Throws: `CaseError` naming the bad field (`hierarchy.groups[0].parent_probability`).
+  public init(json data: Data, defaultName: String = "case") throws {
+    let object = try CaseDocument.root(data)
+    try object.allow([
+      "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
+    ])
+    let name = try object.string("name") ?? defaultName
+    if object.has("name") { try Case.checkCaseName(name) }
+    let title = try object.string("title") ?? name
+    let features = try Case.features(object)
+    guard !features.isEmpty else {
+      throw CaseError(field: "features", value: "[]", reason: "is empty")
+    }
+    if let twice = Self.firstRepeated(features) {
+      throw CaseError(field: "features", value: JSONObject.render(twice), reason: "is named twice")
+    }
+    let index = Dictionary(features.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    let toys = ["patterns", "hierarchy", "correlated"].filter { object.has($0) }
+    guard toys.count == 1 else {
+      throw CaseError(
+        field: toys.isEmpty ? "patterns" : toys.joined(separator: ", "), value: "",
+        reason: "an SAE case needs exactly one toy model: patterns, hierarchy or correlated")
+    }
+    var dropped = 0.0
+    let toy: ToyModel
+    switch toys[0] {
+    case "patterns":
+      toy = try Self.patternToy(object, features: features, index: index)
+    case "hierarchy":
+      (toy, dropped) = try Self.hierarchyToy(
+        object.object("hierarchy")!, features: features, index: index)
+    default:
+      toy = try Self.correlatedToy(object.object("correlated")!, features: features)
+    }
+    let architecture = try Self.architecture(
+      try object.object("sae") ?? JSONObject([String: Any](), field: "sae"))
+    let plan = try Self.plan(object.object("train"), sampled: toy.patterns == nil)
+    let expectations = try (object.objects("expect") ?? []).map {
+      try Self.expectation($0, architecture: architecture, features: features, index: index)
+    }
+    self.init(
+      name: name, title: title, features: features, toy: toy, droppedMass: dropped,
+      architecture: architecture, plan: plan, expectations: expectations)
+  }
+
+  static func firstRepeated(_ names: [String]) -> String? {
+    var seen = Set<String>()
+    return names.first { !seen.insert($0).inserted }
+  }
+
+  /// Explicit patterns, as in a single-latent case; "nothing fires" gets the leftover mass.
+  static func patternToy(_ object: JSONObject, features: [String], index: [String: Int]) throws
+    -> ToyModel
+  {
+    let patterns = try Case.patterns(
+      object.array("patterns")!, features: features, index: index)
+    var weighted: [WeightedPattern] = []
+    var total = 0.0
+    for (j, p) in patterns.enumerated() {
+      guard p.probability.isFinite, p.probability >= 0, p.probability <= 1 else {
+        throw CaseError(
+          field: "patterns[\(j)].probability", value: "\(p.probability)", reason: "is not in [0, 1]")
+      }
+      for (i, m) in p.magnitudes.enumerated() where !m.isFinite {
+        throw CaseError(
+          field: "patterns[\(j)].fires.\(features[i])", value: "\(m)", reason: "is not finite")
+      }
+      total += p.probability
+      weighted.append(
+        WeightedPattern(
+          weight: p.probability,
+          active: p.magnitudes.enumerated().compactMap { i, m in
+            m == 0 ? nil : ActiveFeature(feature: i, magnitude: m)
+          }))
+    }
+    guard total <= 1 + 1e-12 else {
+      throw CaseError(
+        field: "patterns", value: "", reason: "has probabilities summing to \(total) > 1")
+    }
+    if total < 1 { weighted.append(WeightedPattern(weight: 1 - total, active: [])) }
+    return ToyModel(features: features, firing: .enumerable(weighted))
+  }
+
+  /// `hierarchy`: groups of a parent and its children, independent features; enumerated.
+  static func hierarchyToy(_ h: JSONObject, features: [String], index: [String: Int]) throws
+    -> (ToyModel, Double)
+  {
+    try h.allow(["groups", "independent", "magnitude", "cutoff"])
+    let magnitude = try h.number("magnitude", in: -1e6...1e6) ?? 1
+    let cutoff = try h.number("cutoff", in: 0...1e-3) ?? 0
+    var groups: [HierarchyToy.Group] = []
+    for g in try h.objects("groups") ?? [] {
+      try g.allow([
+        "parent", "parent_probability", "children", "child_probability", "children_exclusive",
+        "parent_fires_alone", "magnitude",
+      ])
+      guard let parent = try g.feature("parent", index, features: features) else {
+        throw CaseError(field: g.fieldPath("parent"), value: "", reason: "is required")
+      }
+      guard let pParent = try g.number("parent_probability", in: 0...1) else {
+        throw CaseError(field: g.fieldPath("parent_probability"), value: "", reason: "is required")
+      }
+      let m = try g.number("magnitude", in: -1e6...1e6) ?? magnitude
+      let names = try g.array("children") ?? []
+      let children = try names.enumerated().map { i, item -> Int in
+        guard let s = item as? String, let f = index[s] else {
+          throw CaseError(
+            field: "\(g.fieldPath("children"))[\(i)]", value: JSONObject.render(item),
+            reason: "is not a feature (features: \(listForMessage(features)))")
+        }
+        return f
+      }
+      let pChild = try g.numberOrList("child_probability", count: children.count, in: 0...1)
+      guard pChild.count == children.count else {
+        throw CaseError(
+          field: g.fieldPath("child_probability"), value: "",
+          reason:
+            "needs one probability per child (\(children.count)), or one number for all")
+      }
+      groups.append(
+        HierarchyToy.Group(
+          parent: parent, probability: pParent, magnitude: m,
+          children: zip(children, pChild).map {
+            HierarchyToy.Child(feature: $0, probability: $1, magnitude: m)
+          },
+          exclusiveChildren: try g.bool("children_exclusive") ?? true,
+          parentFiresAlone: try g.bool("parent_fires_alone") ?? true))
+    }
+    var independent: [HierarchyToy.Independent] = []
+    for f in try h.objects("independent") ?? [] {
+      try f.allow(["feature", "probability", "magnitude"])
+      guard let i = try f.feature("feature", index, features: features) else {
+        throw CaseError(field: f.fieldPath("feature"), value: "", reason: "is required")
+      }
+      guard let p = try f.number("probability", in: 0...1) else {
+        throw CaseError(field: f.fieldPath("probability"), value: "", reason: "is required")
+      }
+      independent.append(
+        HierarchyToy.Independent(
+          feature: i, probability: p, magnitude: try f.number("magnitude", in: -1e6...1e6) ?? magnitude))
+    }
+    do {
+      let toy = try HierarchyToy(featureCount: features.count, groups: groups, independent: independent)
+      let e = try toy.enumerate(cutoff: cutoff)
+      return (ToyModel(features: features, firing: .enumerable(e.patterns)), e.droppedMass)
+    } catch let e as ToyModelError {
+      throw CaseError(field: "hierarchy", value: "", reason: "is not a valid toy: \(e.description)")
+    }
+  }
+
+  /// `correlated`: gaussian thresholds with a given or seeded correlation matrix; sampled.
+  static func correlatedToy(_ c: JSONObject, features: [String]) throws -> ToyModel {
+    try c.allow(["probabilities", "correlation", "magnitude"])
+    let n = features.count
+    let probabilities = try c.numberOrList("probabilities", count: n, in: 0...1)
+    guard probabilities.count == n else {
+      throw CaseError(
+        field: "correlated.probabilities", value: "",
+        reason: "needs one probability per feature (\(n)), or one number for all")
+    }
+    for (i, p) in probabilities.enumerated() where !(p > 0 && p < 1) {
+      throw CaseError(
+        field: "correlated.probabilities[\(i)]", value: "\(p)", reason: "is not in (0, 1)")
+    }
+    let magnitude = try c.number("magnitude", in: -1e6...1e6) ?? 1
+    guard let r = try c.object("correlation") else {
+      throw CaseError(field: "correlated.correlation", value: "", reason: "is required")
+    }
+    try r.allow(["matrix", "seed", "main", "strength"])
+    let matrix: [[Double]]
+    if let rows = try r.array("matrix") {
+      guard !r.has("seed") && !r.has("main") && !r.has("strength") else {
+        throw CaseError(
+          field: "correlated.correlation", value: "",
+          reason: "gives a matrix or a seed with main and strength, not both")
+      }
+      matrix = try rows.enumerated().map { i, row in
+        guard let a = row as? [Any], a.count == n else {
+          throw CaseError(
+            field: "correlated.correlation.matrix[\(i)]", value: "",
+            reason: "is not a row of \(n) numbers")
+        }
+        return try a.enumerated().map { j, v in
+          guard let x = JSONObject.numberValue(v), x.isFinite, abs(x) <= 1 else {
+            throw CaseError(
+              field: "correlated.correlation.matrix[\(i)][\(j)]", value: JSONObject.render(v),
+              reason: "is not a number in [-1, 1]")
+          }
+          return x
+        }
+      }
+      guard matrix.count == n else {
+        throw CaseError(
+          field: "correlated.correlation.matrix", value: "", reason: "does not have \(n) rows")
+      }
+    } else {
+      let seed = try r.integer("seed", in: 0...Int(UInt32.max)) ?? 1
+      let main = try r.integer("main", in: 0...n) ?? 0
+      let strength = try r.number("strength", in: 0...1) ?? 0.5
+      matrix = CorrelatedFiring.randomCorrelation(
+        features: n, main: main, strength: strength, seed: UInt64(seed))
+    }
+    do {
+      let firing = try CorrelatedFiring(
+        probabilities: probabilities, magnitudes: [Double](repeating: magnitude, count: n),
+        correlation: matrix)
+      return ToyModel(features: features, firing: .correlated(firing))
+    } catch let e as ToyModelError {
+      throw CaseError(field: "correlated", value: "", reason: "is not a valid toy: \(e.description)")
+    }
+  }
+
+  /// The `sae` block: `latents`, `tied`, `activation`, `top_k`, `matryoshka`.
+  static func architecture(_ s: JSONObject) throws -> SAEArchitecture {
+    try s.allow(["latents", "tied", "activation", "top_k", "matryoshka"])
+    guard let k = try s.integer("latents", in: 1...10_000) else {
+      throw CaseError(field: "sae.latents", value: "", reason: "is required")
+    }
+    var a = SAEArchitecture(latents: k, tied: try s.bool("tied") ?? false)
+    if let name = try s.string("activation") {
+      guard let kind = SAEArchitecture.Activation(rawValue: name) else {
+        throw CaseError(
+          field: "sae.activation", value: JSONObject.render(name),
+          reason: "is not one of relu, topk, batchtopk")
+      }
+      a.activation = kind
+    }
+    a.topK = try s.integer("top_k", in: 1...k)
+    if a.activation != .relu && a.topK == nil {
+      throw CaseError(
+        field: "sae.top_k", value: "", reason: "is required by \(a.activation.rawValue)")
+    }
+    if a.activation == .relu && a.topK != nil {
+      throw CaseError(field: "sae.top_k", value: "", reason: "applies to topk and batchtopk only")
+    }
+    if let m = try s.integers("matryoshka", in: 1...k) {
+      guard m.last == k, zip(m, m.dropFirst()).allSatisfy({ $0 < $1 }) else {
+        throw CaseError(
+          field: "sae.matryoshka", value: JSONObject.render(m),
+          reason: "is not strictly increasing and ending at latents (\(k))")
+      }
+      a.matryoshka = m
+    }
+    return a
+  }
+
+  /// The `train` block: data, loss, snap_at, l1, steps, batch, lr, beta1, beta2, seed.
+  static func plan(_ t: JSONObject?, sampled: Bool) throws -> SAETrainingPlan {
+    var plan = SAETrainingPlan()
+    plan.data = sampled ? .samples : .exact
+    guard let t else { return plan }
+    try t.allow([
+      "data", "loss", "snap_at", "l1", "steps", "batch", "lr", "beta1", "beta2", "seed",
+    ])
+    if let s = try t.string("data") {
+      guard let data = SAETrainingPlan.Data(rawValue: s) else {
+        throw CaseError(
+          field: "train.data", value: JSONObject.render(s),
+          reason: "is not one of exact, counts, samples")
+      }
+      if sampled && data != .samples {
+        throw CaseError(
+          field: "train.data", value: JSONObject.render(s),
+          reason: "needs an enumerable toy (patterns or hierarchy): a correlated toy is sampled")
+      }
+      plan.data = data
+    }
+    if let v = try t.integer("steps", in: 0...100_000_000) { plan.steps = v }
+    if let v = try t.integer("batch", in: 1...Int(UInt32.max)) { plan.batch = v }
+    if let v = try t.number("lr", in: 0...10, open: true) { plan.learningRate = v }
+    if let v = try t.number("beta1", in: 0...1) {
+      guard v < 1 else {
+        throw CaseError(field: "train.beta1", value: "\(v)", reason: "is not in [0, 1)")
+      }
+      plan.beta1 = v
+    }
+    if let v = try t.number("beta2", in: 0...1) {
+      guard v < 1 else {
+        throw CaseError(field: "train.beta2", value: "\(v)", reason: "is not in [0, 1)")
+      }
+      plan.beta2 = v
+    }
+    if let v = try t.integer("seed", in: 0...Int(UInt32.max)) { plan.seed = UInt64(v) }
+    if let v = try t.number("l1", in: 0...1e6) { plan.l1 = v }
+    let loss = try t.string("loss") ?? "mse"
+    switch loss {
+    case "mse": plan.loss = .mse
+    case "l2": plan.loss = .l2
+    case "snap":
+      plan.loss = .mse
+      plan.snapAt = plan.steps / 2
+    default:
+      throw CaseError(
+        field: "train.loss", value: JSONObject.render(loss), reason: "is not one of mse, l2, snap")
+    }
+    if let v = try t.integer("snap_at", in: 0...100_000_000) {
+      guard loss == "snap" else {
+        throw CaseError(field: "train.snap_at", value: "\(v)", reason: "applies to snap loss only")
+      }
+      guard v <= plan.steps else {
+        throw CaseError(
+          field: "train.snap_at", value: "\(v)", reason: "is above train.steps (\(plan.steps))")
+      }
+      plan.snapAt = v
+    }
+    return plan
+  }
+
+  /// One `expect` entry: `quantity`, its `latent`/`latents`/`feature`, and `min`/`max`.
+  static func expectation(
+    _ e: JSONObject, architecture: SAEArchitecture, features: [String], index: [String: Int]
+  ) throws -> SAEExpectation {
+    try e.allow(["quantity", "latent", "latents", "feature", "min", "max", "why"])
+    guard let q = try e.string("quantity") else {
+      throw CaseError(field: e.fieldPath("quantity"), value: "", reason: "is required")
+    }
+    let k = architecture.latents
+    func latent() throws -> Int {
+      try e.integer("latent", in: 0...(k - 1)) ?? 0
+    }
+    func feature() throws -> Int {
+      guard let f = try e.feature("feature", index, features: features) else {
+        throw CaseError(field: e.fieldPath("feature"), value: "", reason: "is required by \(q)")
+      }
+      return f
+    }
+    let quantity: SAEExpectation.Quantity
+    switch q {
+    case "decoder_bias": quantity = .decoderBias(feature: try feature())
+    case "decoder_cos": quantity = .decoderCosine(latent: try latent(), feature: try feature())
+    case "encoder_cos": quantity = .encoderCosine(latent: try latent(), feature: try feature())
+    case "decoder_hedging_mass":
+      quantity = .decoderHedgingMass(latents: try e.integers("latents", in: 0...(k - 1)) ?? [])
+    case "encoder_hedging_mass":
+      quantity = .encoderHedgingMass(latents: try e.integers("latents", in: 0...(k - 1)) ?? [])
+    case "mse": quantity = .loss(.mse)
+    case "l2": quantity = .loss(.l2)
+    default:
+      throw CaseError(
+        field: e.fieldPath("quantity"), value: JSONObject.render(q),
+        reason:
+          "is not one of decoder_bias, decoder_cos, encoder_cos, decoder_hedging_mass, encoder_hedging_mass, mse, l2"
+      )
+    }
+    let lo = try e.number("min", in: -1e9...1e9)
+    let hi = try e.number("max", in: -1e9...1e9)
+    guard lo != nil || hi != nil else {
+      throw CaseError(field: e.fieldPath("min"), value: "", reason: "or max is required")
+    }
+    if let lo, let hi, lo > hi {
+      throw CaseError(field: e.fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
+    }
+    return SAEExpectation(quantity, min: lo, max: hi)
+  }
+}

@@ -1,0 +1,318 @@
+import ArgumentParser
+import CaseFiles
+import Foundation
+import Landscape
+import Plotting
+import SparseAutoencoders
+import ToyModels
+
+/// `landscape sae-loss`: the exact expected losses of a given SAE on a case's toy model.
+struct SAELossCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sae-loss",
+    abstract: "The exact expected mse, l2, sparsity and l0 of an SAE (an SAE file) on a case.",
+    discussion: """
+      The SAE file is what `landscape train --save` writes (see README). On an enumerable \
+      toy (patterns or hierarchy, and every single-latent case) the expectations are exact \
+      sums over the patterns; on a correlated toy they are estimated from --samples draws, \
+      and the output says so. The SAE's features must be the case's, in the same order.
+
+      Examples:
+        landscape sae-loss cases/sae-untied-independent.json --sae sae.json
+        landscape sae-loss cases/sae-correlated-10.json --sae sae.json --samples 1000000 --json
+      """)
+
+  @Argument(help: "A case file (JSON): an SAE case, or a single-latent case (its patterns).")
+  var caseFile: String
+
+  @Option(help: ArgumentHelp("The SAE file (JSON).", valueName: "SAE.json"))
+  var sae: String
+
+  @Option(help: "Correlated toys: the number of samples of the estimate.")
+  var samples = 100_000
+
+  @Option(help: "Correlated toys: the seed of the estimate's samples, in 0...4294967295.")
+  var seed = 1
+
+  @Flag(help: "Print JSON: mse, l2, sparsity, l0, exact, samples.")
+  var json = false
+
+  func validate() throws {
+    if !(1...1_000_000_000).contains(samples) {
+      throw ValidationError("--samples: \(samples) is not in 1...1000000000")
+    }
+    if !(0...Int(UInt32.max)).contains(seed) {
+      throw ValidationError("--seed: \(seed) is not in 0...4294967295")
+    }
+  }
+
+  func run() throws {
+    let toy: ToyModel
+    let name: String
+    switch try CaseDocument.load(contentsOf: caseFile) {
+    case .landscape(let c):
+      toy = c.toyModel
+      name = c.name
+    case .sae(let study):
+      toy = study.toy
+      name = study.name
+    }
+    let file = try SAEFiles.read(sae, field: "--sae")
+    guard file.features == toy.features else {
+      throw CaseError(
+        field: "--sae", value: "",
+        reason:
+          "has features \(listForMessage(file.features)), the case \(listForMessage(toy.features))")
+    }
+    let m = file.sae.metrics(on: toy, samples: samples, seed: UInt64(seed))
+    if json {
+      print(try ReportJSON.string(m))
+    } else {
+      let how = m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples"
+      print("\(name): \(file.sae.latents) latents (\(how))")
+      print("mse:      \(m.mse)")
+      print("l2:       \(m.l2)")
+      print("sparsity: \(m.sparsity)")
+      print("l0:       \(m.l0)")
+    }
+  }
+}
+
+/// Reading and writing SAE files, naming the flag in errors.
+enum SAEFiles {
+  static func read(_ path: String, field: String) throws -> SAEFile {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw CaseError(field: field, value: escapedForMessage(path), reason: "cannot be read")
+    }
+    do {
+      return try SAEFile(json: data)
+    } catch let e as ToyModelError {
+      throw CaseError(field: field, value: escapedForMessage(path), reason: "is not an SAE file: \(e)")
+    }
+  }
+
+  static func write(_ file: SAEFile, to path: String, field: String) throws {
+    var data = try file.json()
+    data.append(contentsOf: Array("\n".utf8))
+    try OutputFile.write(data, to: path, field: field)
+  }
+}
+
+/// The one JSON encoder of the reports: snake_case keys, sorted, slashes not escaped.
+enum ReportJSON {
+  static func string<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+  }
+}
+
+/// Training an SAE case: what `landscape train` does when the case file has an `sae` block.
+struct SAETraining {
+  var study: SAEStudy
+  var plan: SAETrainingPlan
+  var initFrom: String?
+
+  /// How the data met the trainer, and how long it took.
+  struct Timing: Encodable {
+    var seconds: Double
+    /// Samples drawn (counts and samples); nil for exact.
+    var samples: Int?
+    var samplesPerSecond: Double?
+    /// Exact: seconds per step, one step being one pass over every pattern.
+    var secondsPerEpoch: Double?
+  }
+
+  /// The plan as the JSON's `training` block.
+  struct Settings: Encodable {
+    var data: String
+    var loss: String
+    var snapAt: Int?
+    var l1: Double
+    var steps: Int
+    var batch: Int?
+    var lr: Double
+    var beta1: Double
+    var beta2: Double
+    var seed: UInt64
+    var initFrom: String?
+  }
+
+  struct Output: Encodable {
+    var report: SAEReport
+    var training: Settings
+    var timing: Timing
+    func encode(to encoder: Encoder) throws {
+      try report.encode(to: encoder)
+      enum Keys: String, CodingKey { case training, timing }
+      var c = encoder.container(keyedBy: Keys.self)
+      try c.encode(training, forKey: .training)
+      try c.encode(timing, forKey: .timing)
+    }
+  }
+
+  /// The initial SAE: the `--init-from` file, else the architecture's seeded initialisation.
+  func initialSAE() throws -> SAE {
+    guard let initFrom else {
+      do {
+        return try study.architecture.initialSAE(dimensions: study.features.count, seed: plan.seed)
+      } catch let e as ToyModelError {
+        throw CaseError(field: "sae", value: "", reason: e.description)
+      }
+    }
+    let file = try SAEFiles.read(initFrom, field: "--init-from")
+    guard file.features == study.features else {
+      throw CaseError(
+        field: "--init-from", value: "",
+        reason:
+          "has features \(listForMessage(file.features)), the case \(listForMessage(study.features))")
+    }
+    return file.sae
+  }
+
+  /// Trains, returning the trained SAE and its timing.
+  func run() throws -> (SAE, Timing) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let sae: SAE
+    do {
+      sae = try initialSAE().trained(on: study.toy, plan)
+    } catch let e as ToyModelError {
+      throw CaseError(field: "train", value: "", reason: e.description)
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    var timing = Timing(seconds: seconds)
+    if plan.data == .exact {
+      timing.secondsPerEpoch = plan.steps > 0 ? seconds / Double(plan.steps) : nil
+    } else {
+      timing.samples = plan.steps * plan.batch
+      timing.samplesPerSecond = seconds > 0 ? Double(plan.steps * plan.batch) / seconds : nil
+    }
+    return (sae, timing)
+  }
+
+  var settings: Settings {
+    Settings(
+      data: plan.data.rawValue,
+      loss: plan.snapAt != nil ? "snap" : plan.loss.rawValue, snapAt: plan.snapAt,
+      l1: plan.l1, steps: plan.steps, batch: plan.data == .exact ? nil : plan.batch,
+      lr: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2, seed: plan.seed,
+      initFrom: initFrom)
+  }
+
+  /// The text report: per latent, what decoder and encoder track and how much they hedge.
+  static func text(_ r: SAEReport, _ study: SAEStudy, _ s: Settings, _ t: Timing) -> String {
+    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    var out = "\(study.name): \(study.title)\n"
+    let a = study.architecture
+    var shape = "\(a.latents) latent\(a.latents == 1 ? "" : "s"), \(a.tied ? "tied" : "untied"), "
+    shape += a.activation.rawValue + (a.topK.map { " k = \($0)" } ?? "")
+    if let m = a.matryoshka { shape += ", Matryoshka " + m.map(String.init).joined(separator: "/") }
+    var how = "\(s.loss.uppercased()) training"
+    if let snap = s.snapAt { how += " (L2 from step \(snap))" }
+    how += ", \(s.steps) steps, data \(s.data)"
+    if let b = s.batch { how += " (batch \(b))" }
+    how += ", lr \(s.lr), seed \(s.seed)"
+    if s.l1 > 0 { how += ", L1 \(s.l1)" }
+    out += shape + "; " + how + "\n\n"
+    let width = max(6, r.features.map(\.count).max() ?? 6)
+    out += "latent  " + pad("decoder", width + 33) + "encoder\n"
+    out += "        " + pad("tracks", width + 2) + "cos      off      hedging  "
+    out += pad("tracks", width + 2) + "cos      off      hedging\n"
+    for (d, e) in zip(r.decoderLatents, r.encoderLatents) {
+      out += pad("\(d.latent)", 8)
+      for l in [d, e] {
+        out += pad(l.tracks, width + 2) + pad(f(l.cos), 9) + pad(f(l.offTarget), 9)
+        out += pad(f(l.hedgingMass), 9)
+      }
+      out = String(out.reversed().drop { $0 == " " }.reversed()) + "\n"
+    }
+    out += "\ndecoder bias: "
+    out += zip(r.features, r.decoderBias).map { "\($0) \(f($1))" }.joined(separator: ", ") + "\n"
+    let m = r.metrics
+    out += "losses (\(m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples")): "
+    out += "mse \(m.mse), l2 \(m.l2), sparsity \(m.sparsity), l0 \(m.l0)\n"
+    out += "time: \(String(format: "%.3g", t.seconds)) s"
+    if let sps = t.samplesPerSecond { out += " (\(String(format: "%.4g", sps)) samples/s)" }
+    if let e = t.secondsPerEpoch { out += " (\(String(format: "%.3g", e)) s per exact step)" }
+    return out + "\n"
+  }
+}
+
+extension SAETrainingPlan.Data: ExpressibleByArgument {}
+
+extension TrainCommand {
+  /// `train` on an SAE case: the case's plan with the flags' overrides; report, save, plot.
+  func runSAE(_ study: SAEStudy) throws {
+    for (flag, given) in [
+      ("--init", initialT != nil), ("--init-noise", initNoise != nil),
+      ("--biases", biases != nil), ("--sampling", sampling != nil), ("--dim", dim != nil),
+      ("--trajectory", trajectory != nil), ("--trajectory-every", trajectoryEvery != nil),
+      ("--bias", source.model.bias != nil), ("--t-min", source.model.tMin != nil),
+      ("--t-max", source.model.tMax != nil),
+    ] where given {
+      throw CaseError(
+        field: flag, value: "", reason: "does not apply to an SAE case (\(study.name) has an sae block)")
+    }
+    var plan = study.plan
+    if let data {
+      if data != .samples && study.toy.patterns == nil {
+        throw CaseError(
+          field: "--data", value: data.rawValue,
+          reason: "needs an enumerable toy (patterns or hierarchy): \(study.name) is sampled")
+      }
+      plan.data = data
+    }
+    if let steps { plan.steps = steps }
+    if let batch { plan.batch = batch }
+    if let lr { plan.learningRate = lr }
+    if let beta1 { plan.beta1 = beta1 }
+    if let beta2 { plan.beta2 = beta2 }
+    if let seed { plan.seed = UInt64(seed) }
+    if let l1 = source.model.l1 {
+      guard l1.isFinite && l1 >= 0 else {
+        throw CaseError(field: "--l1", value: "\(l1)", reason: "is not a number >= 0")
+      }
+      plan.l1 = l1
+    }
+    if let loss {
+      plan.loss = loss == "l2" ? .l2 : .mse
+      plan.snapAt = loss == "snap" ? (snapAt ?? plan.steps / 2) : nil
+    } else if let snap = plan.snapAt, steps != nil, snapAt == nil {
+      plan.snapAt = min(snap, plan.steps)
+    }
+    if let snapAt {
+      guard plan.snapAt != nil else {
+        throw CaseError(field: "--snap-at", value: "\(snapAt)", reason: "applies to snap loss only")
+      }
+      guard snapAt <= plan.steps else {
+        throw CaseError(
+          field: "--snap-at", value: "\(snapAt)", reason: "is above the steps (\(plan.steps))")
+      }
+      plan.snapAt = snapAt
+    }
+    if let save { try OutputFile.check(save, field: "--save") }
+    if let plot { try Figures.check(plot) }
+    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let training = SAETraining(study: study, plan: plan, initFrom: initFrom)
+    let (sae, timing) = try training.run()
+    let report = SAEReport(sae, study: study, samples: samples ?? 100_000, seed: plan.seed)
+    if let save {
+      try SAEFiles.write(SAEFile(features: study.features, sae: sae), to: save, field: "--save")
+    }
+    if plot != nil {
+      // TODO(heat maps): drawn by the Plotting module's SAE figure once it lands.
+      _ = plotSize
+      throw CaseError(field: "--plot", value: "", reason: "is not drawn for SAE cases yet")
+    }
+    if json {
+      print(
+        try ReportJSON.string(
+          SAETraining.Output(report: report, training: training.settings, timing: timing)))
+    } else {
+      print(SAETraining.text(report, study, training.settings, timing), terminator: "")
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import ToyModels
+import _CGSL
+
+/// An SAE's expected losses on a toy: exact over the patterns, or estimated from samples.
+///
+///     mse = E|x - xhat|^2,  l2 = E|x - xhat|,  sparsity = E[sum_i h_i],  l0 = E[#{i : h_i != 0}]
+public struct SAEMetrics: Sendable, Hashable, Encodable {
+  public var mse: Double
+  public var l2: Double
+  public var sparsity: Double
+  public var l0: Double
+  /// True when computed exactly over every pattern; false when estimated from `samples`.
+  public var exact: Bool
+  /// The number of samples of an estimate; nil when exact.
+  public var samples: Int?
+
+  public init(mse: Double, l2: Double, sparsity: Double, l0: Double, exact: Bool, samples: Int?) {
+    self.mse = mse
+    self.l2 = l2
+    self.sparsity = sparsity
+    self.l0 = l0
+    self.exact = exact
+    self.samples = samples
+  }
+}
+
+extension SAE {
+  /// The SAE's metrics on a toy (d = n): exact for an enumerable toy; for a correlated toy
+  /// the mean over `samples` draws (GSL MT19937 seeded with `seed`).
+  ///
+  /// - Parameters: samples >= 1 (used only for a correlated toy); seed in 0...UInt32.max.
+  public func metrics(on toy: ToyModel, samples: Int = 100_000, seed: UInt64 = 1) -> SAEMetrics {
+    switch toy.firing {
+    case .enumerable(let patterns):
+      let m = expectedMetrics(patterns)
+      return SAEMetrics(
+        mse: m.mse, l2: m.l2, sparsity: m.sparsity, l0: m.l0, exact: true, samples: nil)
+    case .correlated(let firing):
+      _ = gsl_set_error_handler_off()
+      guard let rng = gsl_rng_alloc(hl_rng_mt19937()) else { fatalError("gsl_rng_alloc failed") }
+      defer { gsl_rng_free(rng) }
+      gsl_rng_set(rng, UInt(seed))
+      var g: [Double] = []
+      var sum = (mse: 0.0, l2: 0.0, sparsity: 0.0, l0: 0.0)
+      var left = samples
+      while left > 0 {
+        let chunk = min(left, 10_000)
+        let drawn = (0..<chunk).map { _ in
+          WeightedPattern(weight: 1, active: firing.sample(rng, into: &g))
+        }
+        let m = expectedMetrics(drawn)
+        sum = (sum.mse + m.mse, sum.l2 + m.l2, sum.sparsity + m.sparsity, sum.l0 + m.l0)
+        left -= chunk
+      }
+      let n = Double(samples)
+      return SAEMetrics(
+        mse: sum.mse / n, l2: sum.l2 / n, sparsity: sum.sparsity / n, l0: sum.l0 / n,
+        exact: false, samples: samples)
+    }
+  }
+}
+
+/// What a trained (or given) SAE says about hedging on a toy: the report `train --json` prints.
+///
+/// Keys in JSON are snake_case: `decoder_cos` and `encoder_cos` (latents x features),
+/// `decoder_bias` (per feature), `decoder_latents` and `encoder_latents` (per latent: the
+/// tracked feature, its cosine, the largest off-target |cos|, the hedging mass), `metrics`.
+public struct SAEReport: Sendable, Hashable, Encodable {
+  /// One latent's reading of one matrix, with the tracked feature named.
+  public struct Latent: Sendable, Hashable, Encodable {
+    public var latent: Int
+    public var tracks: String
+    public var cos: Double
+    public var offTarget: Double
+    public var hedgingMass: Double
+  }
+
+  /// One expectation of the case, with the value found.
+  public struct Check: Sendable, Hashable, Encodable {
+    public var quantity: String
+    public var value: Double
+    public var min: Double?
+    public var max: Double?
+    public var holds: Bool
+  }
+
+  public var name: String
+  public var features: [String]
+  public var decoderCos: [[Double]]
+  public var encoderCos: [[Double]]
+  public var decoderBias: [Double]
+  public var decoderLatents: [Latent]
+  public var encoderLatents: [Latent]
+  public var metrics: SAEMetrics
+  public var checks: [Check]
+
+  /// The report of `sae` on `study`'s toy; its expectations checked.
+  ///
+  /// - Parameters: samples >= 1, the estimate's size on a correlated toy; seed for it.
+  public init(_ sae: SAE, study: SAEStudy, samples: Int = 100_000, seed: UInt64 = 1) {
+    let reading = SAEReading(sae)
+    let metrics = sae.metrics(on: study.toy, samples: samples, seed: seed)
+    func latents(_ rows: [SAEReading.Latent]) -> [Latent] {
+      rows.enumerated().map { i, r in
+        Latent(
+          latent: i, tracks: study.features[r.tracked], cos: r.cosine, offTarget: r.offTarget,
+          hedgingMass: r.hedgingMass)
+      }
+    }
+    name = study.name
+    features = study.features
+    decoderCos = reading.decoderCos
+    encoderCos = reading.encoderCos
+    decoderBias = reading.decoderBias
+    decoderLatents = latents(reading.decoderLatents)
+    encoderLatents = latents(reading.encoderLatents)
+    self.metrics = metrics
+    checks = study.expectations.map { e in
+      let v = e.value(reading, mse: metrics.mse, l2: metrics.l2)
+      return Check(
+        quantity: e.describe(features: study.features), value: v, min: e.min, max: e.max,
+        holds: e.holds(for: v))
+    }
+  }
+
+  /// True when every expectation holds.
+  public var passed: Bool { checks.allSatisfy(\.holds) }
+}

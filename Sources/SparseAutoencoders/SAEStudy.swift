@@ -1,0 +1,184 @@
+import ToyModels
+import _CGSL
+
+/// The shape of an SAE to train: latents, tying, activation and Matryoshka prefixes.
+public struct SAEArchitecture: Sendable, Hashable {
+  /// The activation kind; batchtopk's threshold is fitted in training.
+  public enum Activation: String, Sendable, Hashable, CaseIterable {
+    case relu
+    case topk
+    case batchtopk
+  }
+
+  /// Number of latents k, >= 1.
+  public var latents: Int
+  public var tied: Bool
+  public var activation: Activation
+  /// topk and batchtopk: how many latents fire, in 1...latents.
+  public var topK: Int?
+  /// Matryoshka prefix lengths, strictly increasing, ending at `latents`; nil for a plain SAE.
+  public var matryoshka: [Int]?
+
+  public init(
+    latents: Int, tied: Bool = false, activation: Activation = .relu, topK: Int? = nil,
+    matryoshka: [Int]? = nil
+  ) {
+    self.latents = latents
+    self.tied = tied
+    self.activation = activation
+    self.topK = topK
+    self.matryoshka = matryoshka
+  }
+
+  /// The SAE's activation value (batchtopk starts with threshold 0).
+  public var saeActivation: SAE.Activation {
+    switch activation {
+    case .relu: return .relu
+    case .topk: return .topK(topK ?? 1)
+    case .batchtopk: return .batchTopK(k: topK ?? 1, threshold: 0)
+    }
+  }
+
+  /// A seeded initial SAE on d dimensions, as SAELens initialises one.
+  ///
+  ///     decoder rows: standard normal draws (GSL MT19937 seeded with `seed`), unit-normed
+  ///     encoder = decoder (untied: a copy, then trained apart), biases 0
+  ///
+  /// - Parameters: dimensions d >= 1; seed in 0...UInt32.max.
+  /// - Throws: `ToyModelError` naming the field when the shape is invalid.
+  public func initialSAE(dimensions d: Int, seed: UInt64) throws -> SAE {
+    _ = gsl_set_error_handler_off()
+    guard let rng = gsl_rng_alloc(hl_rng_mt19937()) else { fatalError("gsl_rng_alloc failed") }
+    defer { gsl_rng_free(rng) }
+    gsl_rng_set(rng, UInt(seed))
+    let rows: [[Double]] = (0..<latents).map { _ in
+      let r = (0..<d).map { _ in gsl_ran_gaussian_ziggurat(rng, 1) }
+      let norm = r.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      return r.map { $0 / norm }
+    }
+    if activation != .relu {
+      guard let k = topK else { throw ToyModelError("sae.top_k: needed by \(activation.rawValue)") }
+      guard (1...latents).contains(k) else {
+        throw ToyModelError("sae.top_k: \(k) is not in 1...\(latents)")
+      }
+    }
+    return try SAE(
+      decoder: rows, decoderBias: [Double](repeating: 0, count: d),
+      encoder: tied ? nil : rows, encoderBias: [Double](repeating: 0, count: latents),
+      activation: saeActivation, prefixes: matryoshka)
+  }
+}
+
+/// A measurable statement about a trained SAE that `landscape validate` checks.
+///
+/// The value of `quantity` must lie in [min, max] (either bound may be open).
+public struct SAEExpectation: Sendable, Hashable {
+  /// Which number of the trained SAE is checked.
+  public enum Quantity: Sendable, Hashable {
+    /// The decoder bias in feature coordinates, b . e_j.
+    case decoderBias(feature: Int)
+    /// cos(decoder row i, e_j), oriented: times the sign of the cosine with the feature the
+    /// latent tracks.
+    case decoderCosine(latent: Int, feature: Int)
+    /// cos(encoder row i, e_j) (the decoder's when tied), oriented like the decoder's.
+    case encoderCosine(latent: Int, feature: Int)
+    /// The mean hedging mass of the given latents' decoder rows (all latents when empty).
+    case decoderHedgingMass(latents: [Int])
+    /// The mean hedging mass of the given latents' encoder rows (all latents when empty).
+    case encoderHedgingMass(latents: [Int])
+    /// The exact (or estimated) expected loss of the full reconstruction.
+    case loss(ReconstructionLoss)
+  }
+
+  public var quantity: Quantity
+  public var min: Double?
+  public var max: Double?
+
+  public init(_ quantity: Quantity, min: Double? = nil, max: Double? = nil) {
+    self.quantity = quantity
+    self.min = min
+    self.max = max
+  }
+
+  /// The quantity's value for a reading and its losses.
+  public func value(_ reading: SAEReading, mse: Double, l2: Double) -> Double {
+    func mean(_ latents: [Int], _ rows: [SAEReading.Latent]) -> Double {
+      let chosen = latents.isEmpty ? Array(rows.indices) : latents
+      return chosen.reduce(0) { $0 + rows[$1].hedgingMass } / Double(chosen.count)
+    }
+    switch quantity {
+    case .decoderBias(let j): return reading.decoderBias[j]
+    case .decoderCosine(let i, let j):
+      return oriented(reading.decoderCos[i], reading.decoderLatents[i])[j]
+    case .encoderCosine(let i, let j):
+      return oriented(reading.encoderCos[i], reading.encoderLatents[i])[j]
+    case .decoderHedgingMass(let l): return mean(l, reading.decoderLatents)
+    case .encoderHedgingMass(let l): return mean(l, reading.encoderLatents)
+    case .loss(let kind): return kind == .l2 ? l2 : mse
+    }
+  }
+
+  /// A latent's cosines, negated when its tracked feature's cosine is negative (a latent and
+  /// its negation with the opposite bias are the same SAE up to sign).
+  func oriented(_ cos: [Double], _ latent: SAEReading.Latent) -> [Double] {
+    latent.cosine < 0 ? cos.map { -$0 } : cos
+  }
+
+  /// True when `value` lies within the bounds.
+  public func holds(for value: Double) -> Bool {
+    (min.map { value >= $0 } ?? true) && (max.map { value <= $0 } ?? true)
+  }
+
+  /// The quantity in words, with feature names: `decoder cos(latent 0, child)`.
+  public func describe(features: [String]) -> String {
+    func latents(_ l: [Int]) -> String {
+      l.isEmpty ? "all latents" : "latents " + l.map(String.init).joined(separator: ", ")
+    }
+    switch quantity {
+    case .decoderBias(let j): return "decoder bias \(features[j])"
+    case .decoderCosine(let i, let j): return "decoder cos(latent \(i), \(features[j]))"
+    case .encoderCosine(let i, let j): return "encoder cos(latent \(i), \(features[j]))"
+    case .decoderHedgingMass(let l): return "decoder hedging mass (mean, \(latents(l)))"
+    case .encoderHedgingMass(let l): return "encoder hedging mass (mean, \(latents(l)))"
+    case .loss(let kind): return "\(kind.rawValue) loss"
+    }
+  }
+
+  /// The bounds as an interval: `[0.18, 0.22]`, `>= 0.1`, `<= 0.05`.
+  public var bounds: String {
+    switch (min, max) {
+    case let (lo?, hi?): return "[\(lo), \(hi)]"
+    case let (lo?, nil): return ">= \(lo)"
+    case let (nil, hi?): return "<= \(hi)"
+    case (nil, nil): return "any"
+    }
+  }
+}
+
+/// A case with many latents: a toy model, the SAE trained on it, how, and what it should show.
+public struct SAEStudy: Sendable, Hashable {
+  public var name: String
+  public var title: String
+  public var features: [String]
+  public var toy: ToyModel
+  /// Probability mass dropped when the toy was enumerated (0 when nothing was dropped or the
+  /// toy is sampled).
+  public var droppedMass: Double
+  public var architecture: SAEArchitecture
+  public var plan: SAETrainingPlan
+  public var expectations: [SAEExpectation]
+
+  public init(
+    name: String, title: String, features: [String], toy: ToyModel, droppedMass: Double = 0,
+    architecture: SAEArchitecture, plan: SAETrainingPlan, expectations: [SAEExpectation] = []
+  ) {
+    self.name = name
+    self.title = title
+    self.features = features
+    self.toy = toy
+    self.droppedMass = droppedMass
+    self.architecture = architecture
+    self.plan = plan
+    self.expectations = expectations
+  }
+}
