@@ -16,6 +16,12 @@ public enum CaseDocument: Sendable, Hashable {
     }
   }
 
+  /// True for an SAE case.
+  public var isSAE: Bool {
+    if case .sae = self { return true }
+    return false
+  }
+
   /// Reads and validates a case file of either kind.
   ///
   /// - Parameter path: the file's path. Its base name is the default case name.

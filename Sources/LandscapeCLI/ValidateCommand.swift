@@ -2,27 +2,33 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
+import SparseAutoencoders
 import Training
 
 struct ValidateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",
     abstract:
-      "Train each case as its train block says; compare the trained t with the analytic minimum.",
+      "Train each case as its train block says; check the trained t (or the SAE case's expectations).",
     discussion: """
       The analytic minimum is the one the same loss should reach: for MSE the global \
       MSE minimum; for L2 the L2 minimum whose basin holds the initial t; for snap the \
       L2 minimum whose basin holds the global MSE minimum. With learned biases the \
       analytic case has the optimal decoder bias. A case passes when |trained t - \
-      analytic t| is within its tolerance; the command fails when any case fails. \
-      Without arguments, every *.json in --cases that has a train block.
+      analytic t| is within its tolerance. An SAE case (an sae block) is trained as its \
+      train block says and passes when every quantity of its expect list lies within its \
+      bounds. The command fails when any case fails. Without arguments, every *.json in \
+      --cases that has a train block or an expect list.
 
       Examples:
         landscape validate cases/train-mse-hedges.json
         landscape validate --cases cases
       """)
 
-  @Argument(help: "Case files with a train block (default: every *.json in --cases that has one).")
+  @Argument(
+    help:
+      "Case files with a train block or an expect list (default: every *.json in --cases that has one)."
+  )
   var caseFiles: [String] = []
 
   @Option(help: "The folder searched when no case file is given.")
@@ -30,26 +36,28 @@ struct ValidateCommand: ParsableCommand {
 
   func run() throws {
     var sources: [Case] = []
+    var studies: [SAEStudy] = []
     var skipped: [String] = []
-    if caseFiles.isEmpty {
-      for file in try LandscapeCLI.caseFiles(in: cases) {
-        let c = try Case.load(contentsOf: file)
-        if c.training == nil { skipped.append(c.name) } else { sources.append(c) }
-      }
-      if sources.isEmpty {
-        throw CaseError(
-          field: "--cases", value: cases, reason: "holds no case file with a train block")
-      }
-    } else {
-      for file in caseFiles {
-        let c = try Case.load(contentsOf: file)
-        if c.training == nil {
+    let files = caseFiles.isEmpty ? try LandscapeCLI.caseFiles(in: cases) : caseFiles
+    for file in files {
+      switch try CaseDocument.load(contentsOf: file) {
+      case .landscape(let c) where c.training != nil: sources.append(c)
+      case .sae(let s) where !s.expectations.isEmpty: studies.append(s)
+      case let document:
+        if !caseFiles.isEmpty {
           throw CaseError(
-            field: "\(file): train", value: "",
-            reason: "is required to validate (the case has no train block)")
+            field: "\(file): \(document.isSAE ? "expect" : "train")", value: "",
+            reason:
+              "is required to validate (the case has no \(document.isSAE ? "expect list" : "train block"))"
+          )
         }
-        sources.append(c)
+        skipped.append(document.name)
       }
+    }
+    if sources.isEmpty && studies.isEmpty {
+      throw CaseError(
+        field: "--cases", value: cases,
+        reason: "holds no case file with a train block or an expect list")
     }
 
     var checks: [(Case, TrainingCheck)] = []
@@ -59,15 +67,48 @@ struct ValidateCommand: ParsableCommand {
       bar?.finish()
       checks.append((c, check))
     }
-    print(Self.table(checks), terminator: "")
-    if !skipped.isEmpty { print("skipped (no train block): \(skipped.joined(separator: ", "))") }
-    let failed = checks.filter { !$0.1.passed }.map(\.0.name)
+    var failed = checks.filter { !$0.1.passed }.map(\.0.name)
+    if !checks.isEmpty { print(Self.table(checks), terminator: "") }
+    var reports: [SAEReport] = []
+    for study in studies {
+      let (sae, _) = try SAETraining(study: study, plan: study.plan, initFrom: nil).run()
+      let report = SAEReport(sae, study: study, seed: study.plan.seed)
+      reports.append(report)
+      if !report.passed { failed.append(study.name) }
+    }
+    if !reports.isEmpty {
+      if !checks.isEmpty { print() }
+      print(Self.saeTable(reports), terminator: "")
+    }
+    if !skipped.isEmpty {
+      print("skipped (no train block or expect list): \(skipped.joined(separator: ", "))")
+    }
+    let total = checks.count + reports.count
     if !failed.isEmpty {
       throw CaseError(
         field: "validate", value: "",
-        reason: "\(failed.count) of \(checks.count) cases failed: \(failed.joined(separator: ", "))"
+        reason: "\(failed.count) of \(total) cases failed: \(failed.joined(separator: ", "))"
       )
     }
+  }
+
+  /// One line per expectation of each SAE case: the value found, the bounds, the verdict.
+  static func saeTable(_ reports: [SAEReport]) -> String {
+    let header = ["case", "quantity", "value", "expected", "verdict"]
+    var rows: [[String]] = [header]
+    for r in reports {
+      for (i, c) in r.checks.enumerated() {
+        rows.append([
+          i == 0 ? r.name : "", c.quantity, String(format: "%.4f", c.value),
+          SAEExpectation.bounds(min: c.min, max: c.max), c.holds ? "pass" : "FAIL",
+        ])
+      }
+    }
+    let widths = header.indices.map { i in rows.map { $0[i].count }.max()! }
+    return rows.map { row in
+      row.enumerated().map { i, cell in pad(cell, widths[i] + 2) }.joined()
+        .trimmingCharacters(in: .whitespaces) + "\n"
+    }.joined()
   }
 
   static func table(_ checks: [(Case, TrainingCheck)]) -> String {

@@ -145,7 +145,10 @@ public struct SAEExpectation: Sendable, Hashable {
   }
 
   /// The bounds as an interval: `[0.18, 0.22]`, `>= 0.1`, `<= 0.05`.
-  public var bounds: String {
+  public var bounds: String { Self.bounds(min: min, max: max) }
+
+  /// Bounds as an interval: `[0.18, 0.22]`, `>= 0.1`, `<= 0.05`.
+  public static func bounds(min: Double?, max: Double?) -> String {
     switch (min, max) {
     case let (lo?, hi?): return "[\(lo), \(hi)]"
     case let (lo?, nil): return ">= \(lo)"
