@@ -4,7 +4,10 @@ import SparseAutoencoders
 
 /// What a case file holds: a single latent on a path (`Case`), or an SAE with many latents on a
 /// toy model (`SAEStudy`, the files with an `sae` block).
-public enum CaseDocument: Sendable, Hashable {
+///
+/// `indirect`: with the two payloads stored inline, Swift 6.3's release build read a `.sae`
+/// value back as `.landscape` (a miscompile of this multi-payload enum; debug builds were right).
+public indirect enum CaseDocument: Sendable, Hashable {
   case landscape(Case)
   case sae(SAEStudy)
 
@@ -33,7 +36,8 @@ public enum CaseDocument: Sendable, Hashable {
   /// Parses and validates a case of either kind from JSON: with an `sae` block an `SAEStudy`,
   /// else a `Case`.
   public init(json data: Data, defaultName: String = "case") throws {
-    if try Self.root(data).has("sae") {
+    let object = try Self.root(data)
+    if object.has("sae") {
       self = .sae(try SAEStudy(json: data, defaultName: defaultName))
     } else {
       self = .landscape(try Case(json: data, defaultName: defaultName))

@@ -50,7 +50,8 @@ extension SAEStudy {
       toy = try Self.correlatedToy(object.object("correlated")!, features: features)
     }
     let architecture = try Self.architecture(
-      try object.object("sae") ?? JSONObject([String: Any](), field: "sae"))
+      try object.object("sae") ?? JSONObject([String: Any](), field: "sae"), features: features,
+      index: index)
     let plan = try Self.plan(object.object("train"), sampled: toy.patterns == nil)
     let expectations = try (object.objects("expect") ?? []).map {
       try Self.expectation($0, architecture: architecture, features: features, index: index)
@@ -227,9 +228,11 @@ extension SAEStudy {
     }
   }
 
-  /// The `sae` block: `latents`, `tied`, `activation`, `top_k`, `matryoshka`.
-  static func architecture(_ s: JSONObject) throws -> SAEArchitecture {
-    try s.allow(["latents", "tied", "activation", "top_k", "matryoshka"])
+  /// The `sae` block: `latents`, `tied`, `activation`, `top_k`, `matryoshka`, `init`.
+  static func architecture(_ s: JSONObject, features: [String], index: [String: Int]) throws
+    -> SAEArchitecture
+  {
+    try s.allow(["latents", "tied", "activation", "top_k", "matryoshka", "init", "init_noise"])
     guard let k = try s.integer("latents", in: 1...10_000) else {
       throw CaseError(field: "sae.latents", value: "", reason: "is required")
     }
@@ -257,6 +260,43 @@ extension SAEStudy {
           reason: "is not strictly increasing and ending at latents (\(k))")
       }
       a.matryoshka = m
+    }
+    if s.values["init"] is [Any] {
+      let names = try s.array("init")!
+      a.initialFeatures = try names.enumerated().map { i, item in
+        guard let name = item as? String, let f = index[name] else {
+          throw CaseError(
+            field: "sae.init[\(i)]", value: JSONObject.render(item),
+            reason: "is not a feature (features: \(listForMessage(features)))")
+        }
+        return f
+      }
+    } else if let word = try s.string("init") {
+      switch word {
+      case "random": break
+      case "features": a.initialFeatures = Array(0..<min(k, features.count))
+      default:
+        throw CaseError(
+          field: "sae.init", value: JSONObject.render(word),
+          reason: "is not random, features, or a list of feature names")
+      }
+    }
+    if let f = a.initialFeatures {
+      guard f.count == k else {
+        throw CaseError(
+          field: "sae.init", value: "",
+          reason: "starts \(f.count) latents at features, the SAE has \(k) latents")
+      }
+      if let twice = firstRepeated(f.map { features[$0] }) {
+        throw CaseError(field: "sae.init", value: JSONObject.render(twice), reason: "is named twice")
+      }
+    }
+    if let noise = try s.number("init_noise", in: 0...10) {
+      guard a.initialFeatures != nil else {
+        throw CaseError(
+          field: "sae.init_noise", value: "\(noise)", reason: "needs init at features")
+      }
+      a.initialNoise = noise
     }
     return a
   }
@@ -327,7 +367,7 @@ extension SAEStudy {
   static func expectation(
     _ e: JSONObject, architecture: SAEArchitecture, features: [String], index: [String: Int]
   ) throws -> SAEExpectation {
-    try e.allow(["quantity", "latent", "latents", "feature", "min", "max", "why"])
+    try e.allow(["quantity", "latent", "latents", "statistic", "feature", "min", "max", "why"])
     guard let q = try e.string("quantity") else {
       throw CaseError(field: e.fieldPath("quantity"), value: "", reason: "is required")
     }
@@ -341,15 +381,26 @@ extension SAEStudy {
       }
       return f
     }
+    var statistic = SAEExpectation.Statistic.mean
+    if let s = try e.string("statistic") {
+      guard let parsed = SAEExpectation.Statistic(rawValue: s) else {
+        throw CaseError(
+          field: e.fieldPath("statistic"), value: JSONObject.render(s),
+          reason: "is not one of mean, median, min, max")
+      }
+      statistic = parsed
+    }
     let quantity: SAEExpectation.Quantity
     switch q {
     case "decoder_bias": quantity = .decoderBias(feature: try feature())
     case "decoder_cos": quantity = .decoderCosine(latent: try latent(), feature: try feature())
     case "encoder_cos": quantity = .encoderCosine(latent: try latent(), feature: try feature())
     case "decoder_hedging_mass":
-      quantity = .decoderHedgingMass(latents: try e.integers("latents", in: 0...(k - 1)) ?? [])
+      quantity = .decoderHedgingMass(
+        latents: try e.integers("latents", in: 0...(k - 1)) ?? [], statistic)
     case "encoder_hedging_mass":
-      quantity = .encoderHedgingMass(latents: try e.integers("latents", in: 0...(k - 1)) ?? [])
+      quantity = .encoderHedgingMass(
+        latents: try e.integers("latents", in: 0...(k - 1)) ?? [], statistic)
     case "mse": quantity = .loss(.mse)
     case "l2": quantity = .loss(.l2)
     default:

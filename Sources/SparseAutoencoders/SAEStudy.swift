@@ -18,6 +18,12 @@ public struct SAEArchitecture: Sendable, Hashable {
   public var topK: Int?
   /// Matryoshka prefix lengths, strictly increasing, ending at `latents`; nil for a plain SAE.
   public var matryoshka: [Int]?
+  /// Latent i starts as feature `initialFeatures[i]` (the paper's toys start at the true
+  /// features); nil for a seeded random start. One distinct feature per latent.
+  public var initialFeatures: [Int]?
+  /// Standard deviation of the seeded gaussian noise added to each initial decoder row
+  /// before it is unit-normed, >= 0 (only with `initialFeatures`).
+  public var initialNoise: Double = 0
 
   public init(
     latents: Int, tied: Bool = false, activation: Activation = .relu, topK: Int? = nil,
@@ -39,9 +45,10 @@ public struct SAEArchitecture: Sendable, Hashable {
     }
   }
 
-  /// A seeded initial SAE on d dimensions, as SAELens initialises one.
+  /// The initial SAE on d dimensions: at the true features, or seeded random as SAELens.
   ///
-  ///     decoder rows: standard normal draws (GSL MT19937 seeded with `seed`), unit-normed
+  ///     decoder rows: e_{initialFeatures[i]} + N(0, initialNoise^2) per entry, or standard
+  ///                   normal draws (GSL MT19937 seeded with `seed`), unit-normed
   ///     encoder = decoder (untied: a copy, then trained apart), biases 0
   ///
   /// - Parameters: dimensions d >= 1; seed in 0...UInt32.max.
@@ -51,8 +58,13 @@ public struct SAEArchitecture: Sendable, Hashable {
     guard let rng = gsl_rng_alloc(hl_rng_mt19937()) else { fatalError("gsl_rng_alloc failed") }
     defer { gsl_rng_free(rng) }
     gsl_rng_set(rng, UInt(seed))
-    let rows: [[Double]] = (0..<latents).map { _ in
-      let r = (0..<d).map { _ in gsl_ran_gaussian_ziggurat(rng, 1) }
+    let rows: [[Double]] = (0..<latents).map { i in
+      let r: [Double]
+      if let f = initialFeatures {
+        r = (0..<d).map { ($0 == f[i] ? 1.0 : 0.0) + gsl_ran_gaussian_ziggurat(rng, initialNoise) }
+      } else {
+        r = (0..<d).map { _ in gsl_ran_gaussian_ziggurat(rng, 1) }
+      }
       let norm = r.reduce(0) { $0 + $1 * $1 }.squareRoot()
       return r.map { $0 / norm }
     }
@@ -82,12 +94,17 @@ public struct SAEExpectation: Sendable, Hashable {
     case decoderCosine(latent: Int, feature: Int)
     /// cos(encoder row i, e_j) (the decoder's when tied), oriented like the decoder's.
     case encoderCosine(latent: Int, feature: Int)
-    /// The mean hedging mass of the given latents' decoder rows (all latents when empty).
-    case decoderHedgingMass(latents: [Int])
-    /// The mean hedging mass of the given latents' encoder rows (all latents when empty).
-    case encoderHedgingMass(latents: [Int])
+    /// A statistic of the hedging masses of the given latents' decoder rows (all when empty).
+    case decoderHedgingMass(latents: [Int], Statistic)
+    /// A statistic of the hedging masses of the given latents' encoder rows (all when empty).
+    case encoderHedgingMass(latents: [Int], Statistic)
     /// The exact (or estimated) expected loss of the full reconstruction.
     case loss(ReconstructionLoss)
+  }
+
+  /// How the values of several latents are summarised.
+  public enum Statistic: String, Sendable, Hashable, CaseIterable {
+    case mean, median, min, max
   }
 
   public var quantity: Quantity
@@ -102,9 +119,15 @@ public struct SAEExpectation: Sendable, Hashable {
 
   /// The quantity's value for a reading and its losses.
   public func value(_ reading: SAEReading, mse: Double, l2: Double) -> Double {
-    func mean(_ latents: [Int], _ rows: [SAEReading.Latent]) -> Double {
+    func summary(_ latents: [Int], _ rows: [SAEReading.Latent], _ s: Statistic) -> Double {
       let chosen = latents.isEmpty ? Array(rows.indices) : latents
-      return chosen.reduce(0) { $0 + rows[$1].hedgingMass } / Double(chosen.count)
+      let v = chosen.map { rows[$0].hedgingMass }.sorted()
+      switch s {
+      case .mean: return v.reduce(0, +) / Double(v.count)
+      case .median: return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+      case .min: return v.first!
+      case .max: return v.last!
+      }
     }
     switch quantity {
     case .decoderBias(let j): return reading.decoderBias[j]
@@ -112,8 +135,8 @@ public struct SAEExpectation: Sendable, Hashable {
       return oriented(reading.decoderCos[i], reading.decoderLatents[i])[j]
     case .encoderCosine(let i, let j):
       return oriented(reading.encoderCos[i], reading.encoderLatents[i])[j]
-    case .decoderHedgingMass(let l): return mean(l, reading.decoderLatents)
-    case .encoderHedgingMass(let l): return mean(l, reading.encoderLatents)
+    case .decoderHedgingMass(let l, let s): return summary(l, reading.decoderLatents, s)
+    case .encoderHedgingMass(let l, let s): return summary(l, reading.encoderLatents, s)
     case .loss(let kind): return kind == .l2 ? l2 : mse
     }
   }
@@ -138,8 +161,10 @@ public struct SAEExpectation: Sendable, Hashable {
     case .decoderBias(let j): return "decoder bias \(features[j])"
     case .decoderCosine(let i, let j): return "decoder cos(latent \(i), \(features[j]))"
     case .encoderCosine(let i, let j): return "encoder cos(latent \(i), \(features[j]))"
-    case .decoderHedgingMass(let l): return "decoder hedging mass (mean, \(latents(l)))"
-    case .encoderHedgingMass(let l): return "encoder hedging mass (mean, \(latents(l)))"
+    case .decoderHedgingMass(let l, let s):
+      return "decoder hedging mass (\(s.rawValue), \(latents(l)))"
+    case .encoderHedgingMass(let l, let s):
+      return "encoder hedging mass (\(s.rawValue), \(latents(l)))"
     case .loss(let kind): return "\(kind.rawValue) loss"
     }
   }
