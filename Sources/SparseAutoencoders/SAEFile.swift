@@ -19,53 +19,60 @@ public struct SAEFile: Sendable, Hashable {
     self.sae = sae
   }
 
+  /// The file's fields as written; every number read by `JSONDecoder`, which rounds each
+  /// decimal to the nearest Double (Foundation's JSONSerialization on Linux does not: about
+  /// half of 17-digit numbers come back one ulp off, and a saved SAE would not round-trip).
+  private struct Fields: Decodable {
+    var features: [String]?
+    var tied: Bool?
+    var activation: String?
+    var top_k: Double?
+    var threshold: Double?
+    var matryoshka: [Double]?
+    var encoder: [[Double]]?
+    var encoder_bias: [Double]?
+    var decoder: [[Double]]?
+    var decoder_bias: [Double]?
+  }
+
   /// - Throws: `ToyModelError` naming the field and the value.
   public init(json data: Data) throws {
-    guard let object = try? JSONSerialization.jsonObject(with: data),
-      let o = object as? [String: Any]
-    else { throw ToyModelError("sae: not a JSON object") }
-    func number(_ v: Any, _ field: String) throws -> Double {
-      // Foundation boxes JSON booleans as NSNumber of C type char ("c").
-      guard let n = v as? NSNumber, String(cString: n.objCType) != "c", n.doubleValue.isFinite
-      else { throw ToyModelError("\(field): \(v) is not a finite number") }
-      return n.doubleValue
+    let o: Fields
+    do {
+      o = try JSONDecoder().decode(Fields.self, from: data)
+    } catch let DecodingError.typeMismatch(type, context) {
+      throw ToyModelError("\(Self.path(context.codingPath)): is not \(Self.noun(type))")
+    } catch let DecodingError.valueNotFound(type, context) {
+      throw ToyModelError("\(Self.path(context.codingPath)): is null, not \(Self.noun(type))")
+    } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+      throw ToyModelError("\(Self.path(context.codingPath)): is not a finite number")
+    } catch {
+      throw ToyModelError("sae: not a JSON object")
     }
-    func vector(_ key: String) throws -> [Double]? {
-      guard let v = o[key], !(v is NSNull) else { return nil }
-      guard let a = v as? [Any] else { throw ToyModelError("\(key): not a list of numbers") }
-      return try a.enumerated().map { try number($1, "\(key)[\($0)]") }
-    }
-    func matrix(_ key: String) throws -> [[Double]]? {
-      guard let v = o[key], !(v is NSNull) else { return nil }
-      guard let rows = v as? [Any] else { throw ToyModelError("\(key): not a list of rows") }
-      return try rows.enumerated().map { i, row in
-        guard let r = row as? [Any] else { throw ToyModelError("\(key)[\(i)]: not a list") }
-        return try r.enumerated().map { try number($1, "\(key)[\(i)][\($0)]") }
+    func finite(_ v: [Double], _ key: String) throws -> [Double] {
+      for (i, x) in v.enumerated() where !x.isFinite {
+        throw ToyModelError("\(key)[\(i)]: \(x) is not a finite number")
       }
+      return v
     }
-    guard let features = o["features"] as? [String] else {
+    guard let features = o.features else {
       throw ToyModelError("features: missing or not a list of names")
     }
-    guard let tiedValue = o["tied"] as? NSNumber,
-      String(cString: tiedValue.objCType) == "c"
-    else { throw ToyModelError("tied: missing or not true/false") }
-    let tied = tiedValue.boolValue
-    guard let name = o["activation"] as? String else {
+    guard let tied = o.tied else { throw ToyModelError("tied: missing or not true/false") }
+    guard let name = o.activation else {
       throw ToyModelError("activation: missing or not a string")
     }
-    guard let decoder = try matrix("decoder") else { throw ToyModelError("decoder: missing") }
-    guard let decoderBias = try vector("decoder_bias") else {
-      throw ToyModelError("decoder_bias: missing")
-    }
-    let encoder = try matrix("encoder")
-    let encoderBias = try vector("encoder_bias")
+    guard let decoder = o.decoder else { throw ToyModelError("decoder: missing") }
+    guard let decoderBias = o.decoder_bias else { throw ToyModelError("decoder_bias: missing") }
+    let encoder = o.encoder
+    let encoderBias = o.encoder_bias
     if tied && encoder != nil { throw ToyModelError("encoder: given for a tied SAE") }
     if !tied && encoder == nil { throw ToyModelError("encoder: missing for an untied SAE") }
     if !tied && encoderBias == nil {
       throw ToyModelError("encoder_bias: missing for an untied SAE")
     }
-    let topK = try o["top_k"].flatMap { $0 is NSNull ? nil : try number($0, "top_k") }
-    let threshold = try o["threshold"].flatMap { $0 is NSNull ? nil : try number($0, "threshold") }
+    let topK = o.top_k
+    let threshold = o.threshold
     let activation: SAE.Activation
     switch name {
     case "relu": activation = .relu
@@ -81,7 +88,7 @@ public struct SAEFile: Sendable, Hashable {
       }
     default: throw ToyModelError("activation: \"\(name)\" is not relu, topk or batchtopk")
     }
-    let prefixes = try vector("matryoshka").map { p in
+    let prefixes = try o.matryoshka.map { p in
       try p.enumerated().map { i, v in
         guard v == v.rounded(), abs(v) <= 1e9 else {
           throw ToyModelError("matryoshka[\(i)]: \(v) is not an integer")
@@ -89,6 +96,10 @@ public struct SAEFile: Sendable, Hashable {
         return Int(v)
       }
     }
+    for (i, row) in decoder.enumerated() { _ = try finite(row, "decoder[\(i)]") }
+    for (i, row) in encoder?.enumerated().map({ $0 }) ?? [] { _ = try finite(row, "encoder[\(i)]") }
+    _ = try finite(decoderBias, "decoder_bias")
+    _ = try finite(encoderBias ?? [], "encoder_bias")
     let sae = try SAE(
       decoder: decoder, decoderBias: decoderBias, encoder: encoder, encoderBias: encoderBias,
       activation: activation, prefixes: prefixes)
@@ -96,6 +107,24 @@ public struct SAEFile: Sendable, Hashable {
       throw ToyModelError("features: \(features.count) names for \(sae.dimensions) dimensions")
     }
     self.init(features: features, sae: sae)
+  }
+
+  /// `decoder[0][1]` for a coding path.
+  private static func path(_ codingPath: [CodingKey]) -> String {
+    var out = ""
+    for key in codingPath {
+      if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
+    }
+    return out.isEmpty ? "sae" : out
+  }
+
+  private static func noun(_ type: Any.Type) -> String {
+    switch type {
+    case is Double.Type: return "a number"
+    case is String.Type: return "a string"
+    case is Bool.Type: return "true or false"
+    default: return "a list"
+    }
   }
 
   /// The file's JSON (keys sorted, full precision).

@@ -36,6 +36,19 @@ final class SAEFileTests: XCTestCase {
     XCTAssertEqual(try SAEFile(json: try f.json()), f)
   }
 
+  func testSeventeenDigitNumbersRoundTripExactly() throws {
+    // Foundation's JSONSerialization reads 0.026895109798822505 as ...515 on Linux.
+    let x = 0.026895109798822505
+    let f = try parse(
+      """
+      {"features": ["a"], "tied": true, "activation": "relu", "decoder": [[\(x)]],
+       "decoder_bias": [-1.5656478890557962e-06]}
+      """)
+    XCTAssertEqual(f.sae.decoder, [x])
+    XCTAssertEqual(f.sae.decoderBias, [-1.5656478890557962e-06])
+    XCTAssertEqual(try SAEFile(json: try f.json()), f)
+  }
+
   func testBadFilesNameTheField() {
     let tail = #""decoder": [[1]], "decoder_bias": [0]}"#
     let cases: [(String, String)] = [
