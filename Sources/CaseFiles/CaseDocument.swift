@@ -66,9 +66,15 @@ public indirect enum CaseDocument: Sendable, Hashable {
 
   /// The top-level object of a case file: valid JSON, no key given twice in one object.
   static func root(_ data: Data) throws -> JSONObject {
-    let root: Any
+    var root: Any
     do {
+      // JSONSerialization for its messages on bad JSON; where a number has more than 15
+      // significant digits (which JSONSerialization may read one ulp off) the values come
+      // from JSONDecoder, whose numbers are exact.
       root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+      if ExactJSON.hasLongNumber(data), let exact = try? JSONDecoder().decode(ExactJSON.self, from: data) {
+        root = exact.foundationValue
+      }
     } catch {
       throw CaseError(
         field: "json", value: "", reason: "is not valid JSON (\(Case.firstLine(of: error)))")

@@ -193,3 +193,63 @@ extension JSONObject {
     return i
   }
 }
+
+/// A JSON value decoded by `JSONDecoder`, which reads every number exactly (nearest Double).
+///
+/// Foundation's JSONSerialization on Linux reads about half of 17-digit numbers one ulp off;
+/// a case file's numbers are read through this instead and handed on as Foundation values.
+enum ExactJSON: Decodable {
+  case null
+  case bool(Bool)
+  case integer(Int64)
+  case number(Double)
+  case string(String)
+  case array([ExactJSON])
+  case object([String: ExactJSON])
+
+  init(from decoder: Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if c.decodeNil() {
+      self = .null
+    } else if let b = try? c.decode(Bool.self) {
+      self = .bool(b)
+    } else if let n = try? c.decode(Int64.self) {
+      self = .integer(n)
+    } else if let x = try? c.decode(Double.self) {
+      self = .number(x)
+    } else if let s = try? c.decode(String.self) {
+      self = .string(s)
+    } else if let a = try? c.decode([ExactJSON].self) {
+      self = .array(a)
+    } else {
+      self = .object(try c.decode([String: ExactJSON].self))
+    }
+  }
+
+  /// True when some run of digits (a decimal point inside it skipped) is longer than 15.
+  static func hasLongNumber(_ data: Data) -> Bool {
+    var run = 0
+    for byte in data {
+      if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+        run += 1
+        if run > 15 { return true }
+      } else if byte != UInt8(ascii: ".") {
+        run = 0
+      }
+    }
+    return false
+  }
+
+  /// The value as JSONSerialization would give it: NSNumber, String, NSNull, [Any], [String: Any].
+  var foundationValue: Any {
+    switch self {
+    case .null: return NSNull()
+    case .bool(let b): return NSNumber(value: b)
+    case .integer(let n): return NSNumber(value: n)
+    case .number(let x): return NSNumber(value: x)
+    case .string(let s): return s
+    case .array(let a): return a.map(\.foundationValue)
+    case .object(let o): return o.mapValues(\.foundationValue)
+    }
+  }
+}

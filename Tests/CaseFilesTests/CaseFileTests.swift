@@ -75,3 +75,18 @@ final class CaseFileTests: XCTestCase {
     }
   }
 }
+
+final class ExactNumberTests: XCTestCase {
+  func testSeventeenDigitProbabilitiesAreReadExactly() throws {
+    // JSONSerialization on Linux reads 0.026895109798822505 as 0.026895109798822515.
+    let c = try Case(
+      json: Data(
+        """
+        {"features": ["parent", "child"], "patterns": [
+          {"name": "p0", "probability": 0.026895109798822505, "fires": {"parent": 1}},
+          {"name": "p01", "probability": 0.05, "fires": {"parent": 1, "child": 1}}]}
+        """.utf8))
+    XCTAssertEqual(c.patterns[0].probability, 0.026895109798822505)
+    XCTAssertEqual(c.patterns[1].probability, 0.05)
+  }
+}
