@@ -95,11 +95,11 @@ struct CaseOptions: ParsableArguments {
 /// The settings of the model shared by every way of giving a case: the hierarchy's
 /// magnitudes, and the penalty, bias and t range (which override a case file's).
 struct ModelOptions: ParsableArguments {
-  @Option(parsing: .unconditional, help: "Hierarchy: the parent's magnitude.")
-  var parentMagnitude: Double = 1
+  @Option(parsing: .unconditional, help: "Hierarchy: the parent's magnitude (default: 1).")
+  var parentMagnitude: Double?
 
-  @Option(parsing: .unconditional, help: "Hierarchy: the child's magnitude.")
-  var childMagnitude: Double = 1
+  @Option(parsing: .unconditional, help: "Hierarchy: the child's magnitude (default: 1).")
+  var childMagnitude: Double?
 
   @Option(parsing: .unconditional, help: "L1 penalty coefficient lambda (p = 1).")
   var l1: Double?
@@ -120,7 +120,8 @@ struct ModelOptions: ParsableArguments {
   /// The hierarchy shorthand's case, validated (errors name the flags).
   func hierarchy(p0: Double, p01: Double, p1: Double?) throws -> Case {
     try Case.hierarchy(
-      p0: p0, p01: p01, p1: p1, parentMagnitude: parentMagnitude, childMagnitude: childMagnitude,
+      p0: p0, p01: p01, p1: p1, parentMagnitude: parentMagnitude ?? 1,
+      childMagnitude: childMagnitude ?? 1,
       l1: l1 ?? 0, bias: try bias?.resolve(features: ["parent", "child"]) ?? .none,
       tMin: tMin ?? 0, tMax: tMax ?? 1)
   }
@@ -129,6 +130,13 @@ struct ModelOptions: ParsableArguments {
   ///
   /// - Parameter checked: false to skip validation (a sweep validates per point).
   func applied(to loaded: Case, checked: Bool = true) throws -> Case {
+    for (flag, given) in [
+      ("--parent-magnitude", parentMagnitude != nil), ("--child-magnitude", childMagnitude != nil),
+    ] where given {
+      throw CaseError(
+        field: flag, value: "",
+        reason: "applies to the hierarchy shorthand, not to a case file (its patterns give the magnitudes)")
+    }
     var c = loaded
     if let bias { c.bias = try bias.resolve(features: c.features) }
     if let l1 { c.penalty = Penalty(coefficient: l1, exponent: 1) }

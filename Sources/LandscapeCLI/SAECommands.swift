@@ -252,6 +252,8 @@ extension TrainCommand {
       ("--trajectory", trajectory != nil), ("--trajectory-every", trajectoryEvery != nil),
       ("--bias", source.model.bias != nil), ("--t-min", source.model.tMin != nil),
       ("--t-max", source.model.tMax != nil),
+      ("--parent-magnitude", source.model.parentMagnitude != nil),
+      ("--child-magnitude", source.model.childMagnitude != nil),
     ] where given {
       throw CaseError(
         field: flag, value: "", reason: "does not apply to an SAE case (\(study.name) has an sae block)")
@@ -278,8 +280,8 @@ extension TrainCommand {
       plan.l1 = l1
     }
     if let loss {
-      plan.loss = loss == "l2" ? .l2 : .mse
-      plan.snapAt = loss == "snap" ? (snapAt ?? plan.steps / 2) : nil
+      plan.loss = loss == .l2 ? .l2 : .mse
+      plan.snapAt = loss == .snap ? (snapAt ?? plan.steps / 2) : nil
     } else if let snap = plan.snapAt, steps != nil, snapAt == nil {
       plan.snapAt = min(snap, plan.steps)
     }

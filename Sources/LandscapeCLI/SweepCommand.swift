@@ -73,8 +73,8 @@ struct SweepCommand: ParsableCommand {
   )
   var size: String?
 
-  @Option(parsing: .unconditional, help: "Worker threads (the default is every core).")
-  var jobs = ProcessInfo.processInfo.activeProcessorCount
+  @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
+  var jobs: Int?
 
   @Option(
     help:
@@ -108,7 +108,9 @@ struct SweepCommand: ParsableCommand {
         throw ValidationError("--vary: a case file sweep needs --vary NAME=A:B:N.")
       }
     }
-    if jobs < 1 || jobs > 1024 { throw ValidationError("--jobs: \(jobs) is not in 1...1024.") }
+    if let jobs, jobs < 1 || jobs > 1024 {
+      throw ValidationError("--jobs: \(jobs) is not in 1...1024.")
+    }
     if !Self.colorColumns.contains(color) {
       throw ValidationError(
         "--color: \"\(color)\" is not one of \(Self.colorColumns.joined(separator: ", ")).")
@@ -189,7 +191,8 @@ struct SweepCommand: ParsableCommand {
     let writeText = !discard
     let keepRows = plot != nil
     let axisText = Self.axisText(sweep)
-    let chunks = sweep.mapChunks(in: range, jobs: jobs, progress: progress) { first, rows in
+    let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+    let chunks = sweep.mapChunks(in: range, jobs: workers, progress: progress) { first, rows in
       SweepChunk(
         text: writeText ? Self.csv(rows, first: first, sweep: sweep, axisText: axisText) : nil,
         skipped: rows.reduce(0) { $0 + ($1 == nil ? 1 : 0) },

@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var source: CaseOptions
 
   @Option(help: "The loss: mse, l2 or snap (MSE, then L2 from --snap-at).")
-  var loss: String?
+  var loss: TrainingPlan.Loss?
 
   @Option(parsing: .unconditional, help: "Adam steps.")
   var steps: Int?
@@ -71,13 +71,13 @@ struct TrainCommand: ParsableCommand {
   var snapAt: Int?
 
   @Option(help: "The SAE's learned biases: none, decoder (b_dec) or both (b_dec and b_enc).")
-  var biases: String?
+  var biases: TrainingPlan.Biases?
 
   @Option(
     help:
       "How a batch is drawn: counts (one multinomial of the pattern counts) or samples (every sample: slow, the reference)."
   )
-  var sampling: String?
+  var sampling: TrainingOptions.Sampling?
 
   @Flag(help: "Print JSON: t, latent, bias, loss, samples_per_second and more.")
   var json = false
@@ -123,15 +123,6 @@ struct TrainCommand: ParsableCommand {
   var size: String?
 
   func validate() throws {
-    if let loss, TrainingPlan.Loss(rawValue: loss) == nil {
-      throw ValidationError("--loss: \"\(loss)\" is not one of mse, l2, snap")
-    }
-    if let sampling, TrainingOptions.Sampling(rawValue: sampling) == nil {
-      throw ValidationError("--sampling: \"\(sampling)\" is not one of counts, samples")
-    }
-    if let biases, TrainingPlan.Biases(rawValue: biases) == nil {
-      throw ValidationError("--biases: \"\(biases)\" is not one of none, decoder, both")
-    }
     try positive("--steps", steps, limit: 100_000_000)
     try positive("--batch", batch, limit: Int(UInt32.max))
     try positive("--dim", dim, limit: 100_000)
@@ -177,7 +168,7 @@ struct TrainCommand: ParsableCommand {
   /// The options: the case's train block (or the defaults), overridden by the flags.
   func options(for c: Case) throws -> TrainingOptions {
     var o = try TrainingOptions(for: c)
-    if let loss { o.loss = TrainingPlan.Loss(rawValue: loss)! }
+    if let loss { o.loss = loss }
     if let steps { o.steps = steps }
     if let batch { o.batch = batch }
     if let lr { o.learningRate = lr }
@@ -188,8 +179,8 @@ struct TrainCommand: ParsableCommand {
     if let initialT { o.initialT = initialT }
     if let initNoise { o.initialNoise = initNoise }
     if let snapAt { o.snapAt = snapAt }
-    if let biases { o.biases = TrainingPlan.Biases(rawValue: biases)! }
-    if let sampling { o.sampling = TrainingOptions.Sampling(rawValue: sampling)! }
+    if let biases { o.biases = biases }
+    if let sampling { o.sampling = sampling }
     if trajectory != nil { o.trajectoryInterval = trajectoryEvery ?? max(1, o.steps / 1000) }
     // A figure shows about 60 points of the trajectory, as `reproduce` draws them.
     if plot != nil && trajectory == nil { o.trajectoryInterval = max(1, o.steps / 60) }
@@ -318,3 +309,7 @@ struct TrainCommand: ParsableCommand {
     return out
   }
 }
+
+extension TrainingPlan.Loss: ExpressibleByArgument {}
+extension TrainingPlan.Biases: ExpressibleByArgument {}
+extension TrainingOptions.Sampling: ExpressibleByArgument {}
