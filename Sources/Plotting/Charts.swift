@@ -422,24 +422,37 @@ extension Canvas {
     }
   }
 
-  /// The frame box with ticks (closed: ticks on the right too) and the bottom and left
-  /// tick labels, in ink.
+  /// The frame box with outward ticks (closed: on the right too; `ticksOpposite` false:
+  /// none on the top and right edges) and the bottom and left tick labels, in ink.
+  ///
+  /// - Parameter verticalX: the bottom tick labels run downwards from the axis.
   func drawAxes(
     x: Ticks, y: Ticks, frame: PlotFrame, yRange: ClosedRange<Double>, closed: Bool,
-    metrics m: Metrics
+    ticksOpposite: Bool = true, verticalX: Bool = false, metrics m: Metrics
   ) {
     use(.ink)
     c_plwidth(max(1.0, 1.3 * scale))
     dash(.solid)
-    c_plbox("bcti", x.step, 0, closed ? "bcti" : "bti", y.step, 0)
-    drawTickLabels(x, range: frame.xRange, side: "b", metrics: m)
+    if ticksOpposite {
+      c_plbox("bcti", x.step, 0, closed ? "bcti" : "bti", y.step, 0)
+    } else {
+      c_plbox("bti", x.step, 0, "bti", y.step, 0)
+      let (x0, x1) = (frame.xRange.lowerBound, frame.xRange.upperBound)
+      let (y0, y1) = (yRange.lowerBound, yRange.upperBound)
+      polyline(closed ? [x0, x1, x1] : [x0, x1], closed ? [y1, y1, y0] : [y1, y1])
+    }
+    drawTickLabels(x, range: frame.xRange, side: "b", vertical: verticalX, metrics: m)
     drawTickLabels(y, range: yRange, side: "l", metrics: m)
   }
 
-  /// The x label under the tick labels and the y label left of them.
-  func drawAxisLabels(x: String, y: String, yTickWidth: Double, metrics m: Metrics) {
+  /// The x label under the tick labels (`xTickHeight` tall, one line by default) and the
+  /// y label left of them.
+  func drawAxisLabels(
+    x: String, y: String, yTickWidth: Double, xTickHeight: Double? = nil, metrics m: Metrics
+  ) {
     use(.ink)
-    c_plmtex("b", (m.tick + m.gap + m.font + m.gap + 0.85 * m.font) / m.em, 0.5, 0.5, x)
+    let below = m.tick + m.gap + (xTickHeight ?? m.font) + m.gap + 0.85 * m.font
+    c_plmtex("b", below / m.em, 0.5, 0.5, x)
     c_plmtex("l", (m.tick + m.gap + yTickWidth + m.gap + 0.6 * m.font) / m.em, 0.5, 0.5, y)
   }
 
