@@ -41,12 +41,27 @@ struct Canvas {
     c_plgspa(&xmin, &xmax, &ymin, &ymax)
     let widthMM = xmax - xmin
     pixelsPerMM = widthMM > 0 ? Double(size.width) / widthMM : 72 / 25.4
-    // 17 px at 1200x800: tick labels about 13 px high, like an 11 pt matplotlib font at 110 dpi.
-    characterHeight = max(5.0 * size.density, 17.0 * scale) / pixelsPerMM
+    characterHeight = Canvas.em(for: size) / pixelsPerMM
     c_plschr(characterHeight, 1.0)
     c_plsmaj(0.5 * characterHeight, 1.0)
     c_plsmin(0.25 * characterHeight, 1.0)
     colors.install()
+  }
+
+  /// The base character height in pixels of a figure of `size` (what `em` will be).
+  static func em(for size: PlotSize) -> Double {
+    // 17 px at 1200x800: tick labels about 13 px high, like an 11 pt matplotlib font at 110 dpi.
+    max(5.0 * size.density, 17.0 * (layoutScale(size) * size.density))
+  }
+
+  /// Sets the viewport to the pixel edges of `frame` and the window to its ranges.
+  func enter(_ frame: PlotFrame) {
+    let w = Double(size.width)
+    let h = Double(size.height)
+    c_plvpor(frame.left / w, frame.right / w, 1 - frame.bottom / h, 1 - frame.top / h)
+    c_plwind(
+      frame.xRange.lowerBound, frame.xRange.upperBound, frame.leftRange.lowerBound,
+      frame.leftRange.upperBound)
   }
 
   /// How much text, lines and dots grow relative to 1200x800, in layout units: in
@@ -192,6 +207,8 @@ struct Ticks {
   let step: Double
   let values: [Double]
   let decimals: Int
+  /// The text at each value, for a categorical axis; nil for numbers.
+  let labels: [String]?
 
   init(_ range: ClosedRange<Double>, target: Int = 6) {
     let span = range.upperBound - range.lowerBound
@@ -222,10 +239,25 @@ struct Ticks {
     self.values = values
     let stepDecimals = -Int((log10(step) + 1e-9).rounded(.down))
     decimals = max(0, stepDecimals + (mantissa == 2.5 ? 1 : 0))
+    labels = nil
+  }
+
+  /// Ticks every `step` at `values`, labelled `labels` (a categorical axis).
+  init(values: [Double], labels: [String], step: Double) {
+    self.step = step
+    self.values = values
+    self.labels = labels
+    decimals = 0
+  }
+
+  /// The same ticks with empty labels (an axis that shares its neighbour's labels).
+  var unlabelled: Ticks {
+    Ticks(values: values, labels: values.map { _ in "" }, step: step)
   }
 
   /// The label of `value`: fixed-point with just enough decimals, or scientific when extreme.
   func label(_ value: Double) -> String {
+    if let labels, let i = values.firstIndex(of: value) { return labels[i] }
     let biggest = values.map(abs).max() ?? abs(value)
     if decimals > 5 || biggest >= 1e6 {
       return Ticks.scientific(value)

@@ -422,24 +422,37 @@ extension Canvas {
     }
   }
 
-  /// The frame box with ticks (closed: ticks on the right too) and the bottom and left
-  /// tick labels, in ink.
+  /// The frame box with outward ticks (closed: on the right too; `ticksOpposite` false:
+  /// none on the top and right edges) and the bottom and left tick labels, in ink.
+  ///
+  /// - Parameter verticalX: the bottom tick labels run downwards from the axis.
   func drawAxes(
     x: Ticks, y: Ticks, frame: PlotFrame, yRange: ClosedRange<Double>, closed: Bool,
-    metrics m: Metrics
+    ticksOpposite: Bool = true, verticalX: Bool = false, metrics m: Metrics
   ) {
     use(.ink)
     c_plwidth(max(1.0, 1.3 * scale))
     dash(.solid)
-    c_plbox("bcti", x.step, 0, closed ? "bcti" : "bti", y.step, 0)
-    drawTickLabels(x, range: frame.xRange, side: "b", metrics: m)
+    if ticksOpposite {
+      c_plbox("bcti", x.step, 0, closed ? "bcti" : "bti", y.step, 0)
+    } else {
+      c_plbox("bti", x.step, 0, "bti", y.step, 0)
+      let (x0, x1) = (frame.xRange.lowerBound, frame.xRange.upperBound)
+      let (y0, y1) = (yRange.lowerBound, yRange.upperBound)
+      polyline(closed ? [x0, x1, x1] : [x0, x1], closed ? [y1, y1, y0] : [y1, y1])
+    }
+    drawTickLabels(x, range: frame.xRange, side: "b", vertical: verticalX, metrics: m)
     drawTickLabels(y, range: yRange, side: "l", metrics: m)
   }
 
-  /// The x label under the tick labels and the y label left of them.
-  func drawAxisLabels(x: String, y: String, yTickWidth: Double, metrics m: Metrics) {
+  /// The x label under the tick labels (`xTickHeight` tall, one line by default) and the
+  /// y label left of them.
+  func drawAxisLabels(
+    x: String, y: String, yTickWidth: Double, xTickHeight: Double? = nil, metrics m: Metrics
+  ) {
     use(.ink)
-    c_plmtex("b", (m.tick + m.gap + m.font + m.gap + 0.85 * m.font) / m.em, 0.5, 0.5, x)
+    let below = m.tick + m.gap + (xTickHeight ?? m.font) + m.gap + 0.85 * m.font
+    c_plmtex("b", below / m.em, 0.5, 0.5, x)
     c_plmtex("l", (m.tick + m.gap + yTickWidth + m.gap + 0.6 * m.font) / m.em, 0.5, 0.5, y)
   }
 
@@ -461,66 +474,27 @@ extension Canvas {
 
 // MARK: - Heat map
 
-/// A perceptually uniform map from dark purple to yellow (viridis anchor colours).
-enum Viridis {
-  static let anchors: [PlotColor] = [
-    PlotColor(hex: 0x440154), PlotColor(hex: 0x482878), PlotColor(hex: 0x3E4A89),
-    PlotColor(hex: 0x31688E), PlotColor(hex: 0x26828E), PlotColor(hex: 0x1F9E89),
-    PlotColor(hex: 0x35B779), PlotColor(hex: 0x6DCD59), PlotColor(hex: 0xB4DE2C),
-    PlotColor(hex: 0xFDE725),
-  ]
-
-  /// The colour at `f`, clamped to 0...1.
-  static func color(_ f: Double) -> PlotColor {
-    let t = min(1, max(0, f.isNaN ? 0 : f)) * Double(anchors.count - 1)
-    let i = min(anchors.count - 2, Int(t))
-    let u = t - Double(i)
-    let a = anchors[i]
-    let b = anchors[i + 1]
-    func mix(_ p: UInt8, _ q: UInt8) -> UInt8 {
-      UInt8((Double(p) + (Double(q) - Double(p)) * u).rounded())
-    }
-    return PlotColor(
-      red: mix(a.red, b.red), green: mix(a.green, b.green), blue: mix(a.blue, b.blue))
-  }
-}
-
-/// Cell edges around strictly increasing centres: midpoints inside, half-steps outside.
-func cellEdges(_ centres: [Double]) -> [Double] {
-  guard centres.count > 1 else {
-    let c = centres.first ?? 0
-    let half = c == 0 ? 0.5 : abs(c) * 0.05
-    return [c - half, c + half]
-  }
-  var edges = [centres[0] - (centres[1] - centres[0]) / 2]
-  for i in 1..<centres.count { edges.append((centres[i - 1] + centres[i]) / 2) }
-  let n = centres.count
-  edges.append(centres[n - 1] + (centres[n - 1] - centres[n - 2]) / 2)
-  return edges
-}
-
 extension HeatMap {
-  /// The colour of `value`: its category's, or the colour map's over `range`.
+  /// The colour of `value`: its category's, or viridis over `range`.
   func color(of value: Double, range: ClosedRange<Double>) -> PlotColor {
     if let categories {
       let i = categories.firstIndex { $0.value == value } ?? 0
       return HeatMap.categoryColor(i, of: categories.count)
     }
-    return Viridis.color((value - range.lowerBound) / (range.upperBound - range.lowerBound))
+    return ColorMap.viridis.color(value, range: range)
   }
 
   /// The colour of category `i` of `n`: evenly spaced along viridis.
   static func categoryColor(_ i: Int, of n: Int) -> PlotColor {
-    Viridis.color(n > 1 ? Double(i) / Double(n - 1) : 0.5)
+    ColorMap.viridis.color(n > 1 ? Double(i) / Double(n - 1) : 0.5)
   }
 
   /// Draws the map on an initialised stream and returns where its plot area is.
   func draw(on canvas: Canvas) throws(PlotError) -> PlotFrame {
     let m = Metrics(em: canvas.em)
-    let xEdges = cellEdges(xs)
-    let yEdges = cellEdges(ys)
-    let x = xEdges[0]...xEdges[xEdges.count - 1]
-    let y = yEdges[0]...yEdges[yEdges.count - 1]
+    let grid = CellGrid(values: values, xEdges: cellEdges(xs), yEdges: cellEdges(ys))
+    let x = grid.xEdges[0]...grid.xEdges[grid.columns]
+    let y = grid.yEdges[0]...grid.yEdges[grid.rows]
     let zRange = valueRange ?? paddedRange(values.filter(\.isFinite), fraction: 0)
     let xTicks = Ticks(x, target: 7)
     let yTicks = Ticks(y, target: 6)
@@ -534,9 +508,8 @@ extension HeatMap {
     let marginLeft = m.pad + axisLabel + m.gap + yTickWidth + m.gap + m.tick
     let marginRight =
       key.isEmpty
-      ? HeatMap.barGap(m) + HeatMap.barWidth(m) + m.tick + m.gap + zTickWidth + m.gap + axisLabel
-        + m.pad
-      : HeatMap.barGap(m)
+      ? ColorBar.room(tickWidth: zTickWidth, metrics: m)
+      : ColorBar.gap(m)
         + max(
           LegendPlan.size(key, metrics: m, page: canvas.size).width,
           m.textWidth(colorBarLabel, scale: 0.9)) + m.pad
@@ -551,18 +524,8 @@ extension HeatMap {
       left: edges.left, right: edges.right, top: edges.top, bottom: edges.bottom,
       xRange: x, leftRange: y, rightRange: nil)
     c_plwind(x.lowerBound, x.upperBound, y.lowerBound, y.upperBound)
-    drawCells(on: canvas, frame: frame, xEdges: xEdges, yEdges: yEdges, zRange: zRange)
-
-    var obstacles = Obstacles()
-    for s in overlays {
-      let pts = zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1)) }
-      if s.style.isPoints {
-        for p in pts { obstacles.addRect(centre: p, width: 6, height: 6, weight: 1) }
-      } else {
-        obstacles.addPolyline(pts)
-      }
-      canvas.stroke(s, frame: frame)
-    }
+    canvas.drawCells(grid, frame: frame) { color(of: $0, range: zRange) }
+    let obstacles = drawOverlays(on: canvas, frame: frame)
     c_plwind(x.lowerBound, x.upperBound, y.lowerBound, y.upperBound)
     canvas.drawAxes(x: xTicks, y: yTicks, frame: frame, yRange: y, closed: true, metrics: m)
     canvas.drawAxisLabels(x: xLabel, y: yLabel, yTickWidth: yTickWidth, metrics: m)
@@ -574,15 +537,30 @@ extension HeatMap {
       entries, position: legend, frame: frame, obstacles: obstacles, metrics: m, page: canvas.size)
     canvas.drawLegend(plan, frame: frame, metrics: m)
     if key.isEmpty {
-      drawColorBar(on: canvas, frame: frame, range: zRange, ticks: zTicks, tickWidth: zTickWidth)
+      canvas.drawColorBar(
+        beside: frame, map: .viridis, range: zRange, ticks: zTicks, tickWidth: zTickWidth,
+        label: colorBarLabel)
     } else {
       drawKey(key, on: canvas, frame: frame, metrics: m)
     }
     return frame
   }
 
-  static func barWidth(_ m: Metrics) -> Double { 1.3 * m.em }
-  static func barGap(_ m: Metrics) -> Double { 1.6 * m.em }
+  /// Strokes the overlay lines in the current window and returns them as obstacles for
+  /// the legend.
+  private func drawOverlays(on canvas: Canvas, frame: PlotFrame) -> Obstacles {
+    var obstacles = Obstacles()
+    for s in overlays {
+      let pts = zip(s.xs, s.ys).map { (frame.column(x: $0.0), frame.row(y: $0.1)) }
+      if s.style.isPoints {
+        for p in pts { obstacles.addRect(centre: p, width: 6, height: 6, weight: 1) }
+      } else {
+        obstacles.addPolyline(pts)
+      }
+      canvas.stroke(s, frame: frame)
+    }
+    return obstacles
+  }
 
   /// The discrete key of a categorical map: one swatch per category (empty without).
   private func keyEntries() -> [LegendEntry] {
@@ -593,93 +571,12 @@ extension HeatMap {
     }
   }
 
-  /// The cells, each overlapping its upper and right neighbours by half a pixel so
-  /// antialiasing leaves no seams; neighbours in a row that get the same colour are one
-  /// rectangle. In SVG and PDF a large map is embedded as one image (PLplot's rasterized
-  /// mode), not as a path per cell: 401 x 401 cells would take 39 MB of paths.
-  private func drawCells(
-    on canvas: Canvas, frame: PlotFrame, xEdges: [Double], yEdges: [Double],
-    zRange: ClosedRange<Double>
-  ) {
-    let x = frame.xRange
-    let y = frame.leftRange
-    // Missing points show the grey background.
-    canvas.use(.missing)
-    canvas.polygon(
-      [x.lowerBound, x.upperBound, x.upperBound, x.lowerBound],
-      [y.lowerBound, y.lowerBound, y.upperBound, y.upperBound])
-    let rasterize = canvas.isVector && values.count > HeatMap.vectorCellLimit
-    if rasterize { pl_cmd(PLESC_START_RASTERIZE, nil) }
-    let overlapX = 0.6 * (x.upperBound - x.lowerBound) / (frame.right - frame.left)
-    let overlapY = 0.6 * (y.upperBound - y.lowerBound) / (frame.bottom - frame.top)
-    let n = xs.count
-    for j in 0..<ys.count {
-      var i = 0
-      while i < n {
-        let v = values[j * n + i]
-        guard v.isFinite else {
-          i += 1
-          continue
-        }
-        let color = color(of: v, range: zRange)
-        var end = i + 1
-        while end < n, values[j * n + end].isFinite,
-          self.color(of: values[j * n + end], range: zRange) == color
-        {
-          end += 1
-        }
-        canvas.colors.set(ColorTable.Fixed.scratch.rawValue, color)
-        canvas.use(.scratch)
-        let x0 = xEdges[i]
-        let x1 = min(xEdges[end] + overlapX, x.upperBound)
-        let y0 = yEdges[j]
-        let y1 = min(yEdges[j + 1] + overlapY, y.upperBound)
-        canvas.polygon([x0, x1, x1, x0], [y0, y0, y1, y1])
-        i = end
-      }
-    }
-    if rasterize { pl_cmd(PLESC_END_RASTERIZE, nil) }
-  }
-
-  /// Above this many cells an SVG or PDF embeds the cells as an image (cairo writes about
-  /// 400 bytes per cell path: 4096 cells of noise take under 2 MB).
-  static let vectorCellLimit = 4096
-
-  /// The colour bar: its own viewport to the right of the frame, with a coloured scale.
-  private func drawColorBar(
-    on canvas: Canvas, frame: PlotFrame, range zRange: ClosedRange<Double>, ticks: Ticks,
-    tickWidth: Double
-  ) {
-    let m = Metrics(em: canvas.em)
-    let w = Double(canvas.size.width)
-    let h = Double(canvas.size.height)
-    let barLeft = (frame.right + HeatMap.barGap(m)).rounded(.down) + 0.5
-    let barRight = (barLeft + HeatMap.barWidth(m)).rounded(.down) + 0.5
-    c_plvpor(barLeft / w, barRight / w, 1 - frame.bottom / h, 1 - frame.top / h)
-    c_plwind(0, 1, zRange.lowerBound, zRange.upperBound)
-    let steps = 256
-    let dz = (zRange.upperBound - zRange.lowerBound) / Double(steps)
-    for k in 0..<steps {
-      let z0 = zRange.lowerBound + Double(k) * dz
-      let z1 = min(z0 + dz * 1.6, zRange.upperBound)
-      canvas.colors.set(
-        ColorTable.Fixed.scratch.rawValue, Viridis.color((Double(k) + 0.5) / Double(steps)))
-      canvas.use(.scratch)
-      canvas.polygon([0, 1, 1, 0], [z0, z0, z1, z1])
-    }
-    canvas.use(.ink)
-    c_plwidth(max(1.0, 1.3 * canvas.scale))
-    c_plbox("bc", 0, 0, "b", 0, 0)
-    canvas.drawRightAxis(
-      ticks, range: zRange, label: colorBarLabel, tickWidth: tickWidth, color: .ink, metrics: m)
-  }
-
   /// The discrete key: a legend of swatches right of the frame, under the bar's label.
   private func drawKey(
     _ key: [LegendEntry], on canvas: Canvas, frame: PlotFrame, metrics m: Metrics
   ) {
     let size = LegendPlan.size(key, metrics: m, page: canvas.size)
-    let left = frame.right + HeatMap.barGap(m)
+    let left = frame.right + ColorBar.gap(m)
     let outer = PlotFrame(
       left: left, right: left + size.width / (1 - 2 * LegendPlan.inset.x), top: frame.top,
       bottom: frame.bottom, xRange: 0...1, leftRange: 0...1, rightRange: nil)

@@ -35,13 +35,18 @@ struct Metrics {
   }
 
   /// The height the title needs above the frame.
-  func titleHeight(_ title: String, width: Double) -> Double {
-    titlePlacement(title, width: width).last.map { $0.centre + 0.5 * font * $0.scale + pad } ?? pad
+  func titleHeight(_ title: String, width: Double, firstLineScale: Double = 1.25) -> Double {
+    titlePlacement(title, width: width, firstLineScale: firstLineScale).last.map {
+      $0.centre + 0.5 * font * $0.scale + pad
+    } ?? pad
   }
 
   /// For each title line from the bottom one up: the line, its text scale (shrunk to fit
   /// `width` pixels) and the distance of its centre above the frame in pixels.
-  func titlePlacement(_ title: String, width: Double) -> [(
+  ///
+  /// - Parameter firstLineScale: the text scale of the first line (the title proper);
+  ///   a subtitle line gets 1.
+  func titlePlacement(_ title: String, width: Double, firstLineScale: Double = 1.25) -> [(
     line: String, scale: Double, centre: Double
   )] {
     let lines = title.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -49,7 +54,7 @@ struct Metrics {
     var y = 0.8 * em
     var out: [(line: String, scale: Double, centre: Double)] = []
     for (i, line) in lines.enumerated().reversed() {
-      let nominal = i == 0 ? 1.25 : 1.0
+      let nominal = i == 0 ? firstLineScale : 1.0
       let natural = textWidth(line, scale: nominal)
       let scale = natural > width ? max(0.6, nominal * width / natural) : nominal
       let h = font * scale
@@ -63,10 +68,14 @@ struct Metrics {
 extension Canvas {
   /// Draws a one- or two-line title centred above the current viewport.
   ///
-  /// - Parameter width: the room for the longest line, in pixels.
-  func drawTitle(_ title: String, width: Double, metrics m: Metrics) {
+  /// - Parameters:
+  ///   - width: the room for the longest line, in pixels.
+  ///   - firstLineScale: the text scale of the first line.
+  func drawTitle(
+    _ title: String, width: Double, firstLineScale: Double = 1.25, metrics m: Metrics
+  ) {
     use(.ink)
-    for place in m.titlePlacement(title, width: width) {
+    for place in m.titlePlacement(title, width: width, firstLineScale: firstLineScale) {
       textScale(place.scale)
       c_plmtex("t", place.centre / (m.em * place.scale), 0.5, 0.5, place.line)
     }
@@ -79,10 +88,11 @@ extension Canvas {
     return 2 * min(centre, Double(size.width) - centre) - 2 * m.pad
   }
 
-  /// Draws tick labels along one side ("b", "l" or "r") of the current viewport.
+  /// Draws tick labels along one side ("b", "l" or "r") of the current viewport; along
+  /// the bottom they run downwards from the axis when `vertical`.
   func drawTickLabels(
     _ ticks: Ticks, range: ClosedRange<Double>, side: String, color tickColor: PlotColor = .ink,
-    metrics m: Metrics
+    vertical: Bool = false, metrics m: Metrics
   ) {
     color(tickColor)
     let span = range.upperBound - range.lowerBound
@@ -92,6 +102,7 @@ extension Canvas {
       guard pos >= -1e-9 && pos <= 1 + 1e-9 else { continue }
       let label = ticks.label(v)
       switch side {
+      case "b" where vertical: c_plmtex("bv", disp, pos, 1.0, label)
       case "b": c_plmtex("b", disp + 1.0, pos, 0.5, label)
       case "l": c_plmtex("lv", disp, pos, 1.0, label)
       default: c_plmtex("rv", disp, pos, 0.0, label)

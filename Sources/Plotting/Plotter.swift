@@ -56,6 +56,56 @@ public enum Plotter {
     try target.write(try data(map, format: format, size: size))
   }
 
+  /// Draws `figure` into the file at `path`, replacing it atomically.
+  ///
+  /// - Parameters:
+  ///   - figure: the figure.
+  ///   - path: the output file; its extension (.png, .svg or .pdf) picks the format.
+  ///     Its directory must exist and be writable.
+  ///   - size: pixels for .png, points for .svg and .pdf, each side in 100...8000; by
+  ///     default `figure.defaultSize(for: format)`.
+  /// - Throws: `PlotError`, with nothing written.
+  public static func render(
+    _ figure: LatentCosines, to path: String, size: PlotSize? = nil
+  ) throws(PlotError) {
+    let format = try ImageFormat(path: path)
+    let target = try TargetFile(path: path)
+    try target.write(try data(figure, format: format, size: size))
+  }
+
+  /// Draws `figure` into memory as the bytes of a .png, .svg or .pdf file.
+  ///
+  /// - Parameters:
+  ///   - figure: the figure.
+  ///   - format: the file format.
+  ///   - size: pixels for PNG, points for SVG and PDF, each side in 100...8000; by default
+  ///     `figure.defaultSize(for: format)`, wide enough for the printed values.
+  /// - Returns: the file's bytes, the same as `render` writes.
+  public static func data(
+    _ figure: LatentCosines, format: ImageFormat, size: PlotSize? = nil
+  ) throws(PlotError) -> [UInt8] {
+    try figure.validate()
+    return try drawToBytes(format: format, size: size ?? figure.defaultSize(for: format)) {
+      canvas throws(PlotError) in
+      _ = figure.draw(on: canvas)
+    }
+  }
+
+  /// Draws `figure` into memory exactly as `render` would draw a .png.
+  ///
+  /// - Returns: the pixels (their `frame` is the first panel's) and every panel's frame,
+  ///   left to right.
+  static func rasterize(_ figure: LatentCosines, size: PlotSize) throws(PlotError) -> (
+    raster: Raster, panels: [PlotFrame]
+  ) {
+    try figure.validate()
+    let (pixels, panels) = try drawInMemory(size: size) { canvas throws(PlotError) in
+      figure.draw(on: canvas)
+    }
+    let raster = Raster(width: size.width, height: size.height, pixels: pixels, frame: panels[0])
+    return (raster, panels)
+  }
+
   /// Draws `chart` into memory as the bytes of a .png, .svg or .pdf file.
   ///
   /// - Parameters:
@@ -102,7 +152,10 @@ public enum Plotter {
     -> Raster
   {
     try chart.validate()
-    return try drawInMemory(size: size) { canvas throws(PlotError) in try chart.draw(on: canvas) }
+    let (pixels, frame) = try drawInMemory(size: size) { canvas throws(PlotError) in
+      try chart.draw(on: canvas)
+    }
+    return Raster(width: size.width, height: size.height, pixels: pixels, frame: frame)
   }
 
   /// Draws `map` into memory exactly as `render` would draw a .png.
@@ -115,7 +168,10 @@ public enum Plotter {
     -> Raster
   {
     try map.validate()
-    return try drawInMemory(size: size) { canvas throws(PlotError) in try map.draw(on: canvas) }
+    let (pixels, frame) = try drawInMemory(size: size) { canvas throws(PlotError) in
+      try map.draw(on: canvas)
+    }
+    return Raster(width: size.width, height: size.height, pixels: pixels, frame: frame)
   }
 
   /// The PLplot device that writes files with the extension of `path`.
@@ -262,19 +318,19 @@ extension Plotter {
     }
   }
 
-  private static func drawInMemory(
-    size: PlotSize, draw: (Canvas) throws(PlotError) -> PlotFrame
-  ) throws(PlotError) -> Raster {
+  /// Runs a session on the memory device and returns the RGBA pixels and what `draw` returns.
+  private static func drawInMemory<T: Sendable>(
+    size: PlotSize, draw: (Canvas) throws(PlotError) -> T
+  ) throws(PlotError) -> (pixels: [UInt8], result: T) {
     try size.validate()
     let count = 4 * size.width * size.height
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
     defer { buffer.deallocate() }
     // Opaque white, in case the device leaves pixels alone.
     buffer.initializeMemory(as: UInt8.self, repeating: 255, count: count)
-    let frame = try runSession(
+    let result = try runSession(
       device: "memcairo", file: nil, memory: buffer, size: size, draw: draw)
-    let pixels = [UInt8](UnsafeRawBufferPointer(start: buffer, count: count))
-    return Raster(width: size.width, height: size.height, pixels: pixels, frame: frame)
+    return ([UInt8](UnsafeRawBufferPointer(start: buffer, count: count)), result)
   }
 
   /// Runs a session whose device writes into a memory stream and returns its bytes.

@@ -140,3 +140,48 @@ extension HeatMap {
     }
   }
 }
+
+extension LatentCosines {
+  /// How far a cosine may stray outside -1...1 by rounding.
+  static let cosineSlack = 1e-9
+
+  func validate() throws(PlotError) {
+    try checkText(title, "title")
+    guard let features = encoder.first?.count else { throw invalid("encoder", "has no latents") }
+    guard features > 0 else { throw invalid("encoder[0]", "has no features") }
+    try checkCosines(encoder, "encoder", columns: features)
+    guard decoder.count == encoder.count else {
+      throw invalid("decoder", "has \(decoder.count) latents but encoder has \(encoder.count)")
+    }
+    try checkCosines(decoder, "decoder", columns: features)
+    if let trueFeatures {
+      guard trueFeatures.count == features else {
+        throw invalid(
+          "trueFeatures", "has \(trueFeatures.count) rows but there are \(features) features")
+      }
+      try checkCosines(trueFeatures, "trueFeatures", columns: features)
+    }
+    if let featureNames {
+      guard featureNames.count == features else {
+        throw invalid(
+          "featureNames", "has \(featureNames.count) names but there are \(features) features")
+      }
+      for (j, name) in featureNames.enumerated() { try checkText(name, "featureNames[\(j)]") }
+    }
+  }
+
+  /// Checks that every row of `matrix` has `columns` finite values in -1...1.
+  private func checkCosines(_ matrix: [[Double]], _ field: String, columns: Int)
+    throws(PlotError)
+  {
+    for (i, row) in matrix.enumerated() {
+      guard row.count == columns else {
+        throw invalid("\(field)[\(i)]", "has \(row.count) values but there are \(columns) features")
+      }
+      try checkFinite(row, "\(field)[\(i)]")
+      if let j = row.firstIndex(where: { abs($0) > 1 + LatentCosines.cosineSlack }) {
+        throw invalid("\(field)[\(i)][\(j)]", "\(row[j]) is not a cosine (outside -1...1)")
+      }
+    }
+  }
+}
