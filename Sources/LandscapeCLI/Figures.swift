@@ -386,7 +386,7 @@ extension Figures {
   /// Draws in memory, then writes the bytes as every output file is written
   /// (`OutputFile`): symlinks followed, devices and FIFOs streamed, regular files
   /// replaced atomically and removed on a signal.
-  private static func write(
+  static func write(
     to path: String, field: String, _ draw: (ImageFormat) throws(PlotError) -> [UInt8]
   ) throws {
     let bytes: [UInt8]

@@ -3,6 +3,7 @@ import CaseFiles
 import Foundation
 import Landscape
 import Plotting
+import SparseAutoencoders
 import Training
 
 struct ReproduceCommand: ParsableCommand {
@@ -12,7 +13,8 @@ struct ReproduceCommand: ParsableCommand {
     discussion: """
       For each case file in --cases: <out>/<name>.png, its MSE and L2 curves with every \
       minimum marked (and, for a case with a train block, the trained trajectory drawn on \
-      the curve). Also the hierarchy's phase diagram (phase-hierarchy.png) and the paper's \
+      the curve); for an SAE case (an sae block) the trained SAE's encoder and decoder \
+      cosines with the true features. Also the hierarchy's phase diagram (phase-hierarchy.png) and the paper's \
       L1 overlay (overlay-l1.png) when single-latent-toy and single-latent-toy-l1 exist.
 
       Examples:
@@ -37,7 +39,15 @@ struct ReproduceCommand: ParsableCommand {
 
   func run() throws {
     let files = try caseFiles(in: cases)
-    let loaded = try files.map { try Case.load(contentsOf: $0) }
+    let documents = try files.map { try CaseDocument.load(contentsOf: $0) }
+    let loaded = documents.compactMap { d -> Case? in
+      if case .landscape(let c) = d { return c }
+      return nil
+    }
+    let studies = documents.compactMap { d -> SAEStudy? in
+      if case .sae(let s) = d { return s }
+      return nil
+    }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory),
       isDirectory.boolValue
@@ -45,6 +55,7 @@ struct ReproduceCommand: ParsableCommand {
       throw CaseError(field: "--out", value: out, reason: "is not an existing folder")
     }
     var summary = "case                    loss  minima (t: loss, * global)\n"
+    var saeSummary = "SAE case                      decoder hedging mass per latent\n"
     for c in loaded {
       // A trained case is drawn over the landscape its training is checked against
       // (with a learned decoder bias: the optimal-bias landscape).
@@ -68,6 +79,18 @@ struct ReproduceCommand: ParsableCommand {
           pad(kind == .mse ? c.name : "", 24) + pad(kind.rawValue, 6)
           + minima.joined(separator: ", ") + "\n"
       }
+      print("rendered \(path)")
+    }
+
+    for study in studies {
+      let (sae, timing) = try SAETraining(study: study, plan: study.plan, initFrom: nil).run()
+      let report = SAEReport(sae, study: study, seed: study.plan.seed)
+      let path = (out as NSString).appendingPathComponent("\(study.name).png")
+      try Figures.write(Figures.latentCosines(report, title: study.title), to: path)
+      let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }
+      saeSummary +=
+        pad(study.name, 30) + masses.joined(separator: " ")
+        + String(format: "  (%.1f s)", timing.seconds) + "\n"
       print("rendered \(path)")
     }
 
@@ -99,6 +122,10 @@ struct ReproduceCommand: ParsableCommand {
     }
     print()
     print(summary, terminator: "")
+    if !studies.isEmpty {
+      print()
+      print(saeSummary, terminator: "")
+    }
   }
 }
 

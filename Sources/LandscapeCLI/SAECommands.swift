@@ -304,10 +304,8 @@ extension TrainCommand {
     if let save {
       try SAEFiles.write(SAEFile(features: study.features, sae: sae), to: save, field: "--save")
     }
-    if plot != nil {
-      // TODO(heat maps): drawn by the Plotting module's SAE figure once it lands.
-      _ = plotSize
-      throw CaseError(field: "--plot", value: "", reason: "is not drawn for SAE cases yet")
+    if let plot {
+      try Figures.write(Figures.latentCosines(report, title: study.title), to: plot, size: plotSize)
     }
     if json {
       print(
@@ -315,6 +313,23 @@ extension TrainCommand {
           SAETraining.Output(report: report, training: training.settings, timing: timing)))
     } else {
       print(SAETraining.text(report, study, training.settings, timing), terminator: "")
+    }
+  }
+}
+
+extension Figures {
+  /// The paper's picture of an SAE: encoder and decoder cosines with the true features.
+  static func latentCosines(_ r: SAEReport, title: String) -> LatentCosines {
+    LatentCosines(
+      title: title, encoder: r.encoderCos, decoder: r.decoderCos, featureNames: r.features)
+  }
+
+  /// Draws an SAE's cosine figure to a file, naming the flag in any error.
+  static func write(
+    _ figure: LatentCosines, to path: String, size: PlotSize? = nil, field: String = "--plot"
+  ) throws {
+    try write(to: path, field: field) { format throws(PlotError) in
+      try Plotter.data(figure, format: format, size: size)
     }
   }
 }
