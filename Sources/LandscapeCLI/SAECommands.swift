@@ -18,8 +18,8 @@ struct SAELossCommand: ParsableCommand {
       and the output says so. The SAE's features must be the case's, in the same order.
 
       Examples:
-        landscape sae-loss cases/sae-untied-independent.json --sae sae.json
-        landscape sae-loss cases/sae-correlated-10.json --sae sae.json --samples 1000000 --json
+        landscape sae-loss cases/sae-untied-hierarchy.json --sae sae.json
+        landscape sae-loss cases/single-latent-toy.json --sae sae.json --json
       """)
 
   @Argument(help: "A case file (JSON): an SAE case, or a single-latent case (its patterns).")

@@ -10,22 +10,31 @@ struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train",
     abstract:
-      "Train a tied single-latent SAE with Adam on samples of a case; report where it lands.",
+      "Train an SAE with Adam on a case: a tied single latent on the path, or an SAE case's SAE.",
     discussion: """
-      Samples activations from the case (GSL's MT19937, seeded; a batch's pattern \
-      counts drawn from one multinomial), embeds the features in d dimensions through \
-      a seeded random orthonormal basis, and trains with Adam on MSE, L2 or snap loss \
-      (MSE, then L2 from --snap-at). Defaults come from the case file's train block, \
-      else from the built-in plan; the L1 penalty is the case's (--l1). Reports the \
-      learned latent in feature coordinates, the closest t on the path, the decoder \
-      bias, the exact expected loss of the learned latent with the case's bias \
+      A single-latent case: samples activations from the case (GSL's MT19937, seeded; a \
+      batch's pattern counts drawn from one multinomial), embeds the features in d \
+      dimensions through a seeded random orthonormal basis, and trains with Adam on MSE, \
+      L2 or snap loss (MSE, then L2 from --snap-at). Defaults come from the case file's \
+      train block, else from the built-in plan; the L1 penalty is the case's (--l1). \
+      Reports the learned latent in feature coordinates, the closest t on the path, the \
+      decoder bias, the exact expected loss of the learned latent with the case's bias \
       setting (MSE for MSE training, L2 for L2 and snap; sae_loss: the trained SAE's \
       own, its learned biases included) and the samples per second of the step loop.
+
+      An SAE case (a case file with an sae block: many latents, tied or untied, relu, \
+      topk or batchtopk, Matryoshka prefixes) trains as its train block says, with \
+      --data, --steps, --batch, --lr, --beta1, --beta2, --seed, --loss, --snap-at and \
+      --l1 overriding it. Reports per latent the feature it tracks in the decoder and the \
+      encoder, the cosine, the largest off-target cosine and the hedging mass (the sum of \
+      squared cosines with every other feature), the decoder bias, and the exact expected \
+      losses (estimated from --samples draws on a correlated toy). --save writes the SAE \
+      file that sae-loss and --init-from read.
 
       Examples:
         landscape train cases/train-mse-hedges.json --steps 300
         landscape train --p0 0.3 --p01 0.1 --loss snap --steps 400 --json
-        landscape train --p0 0.2 --p01 0.05 --steps 200 --trajectory t.csv
+        landscape train cases/sae-untied-hierarchy.json --plot figs/sae.png
       """)
 
   @OptionGroup var source: CaseOptions

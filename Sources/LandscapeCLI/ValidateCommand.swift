@@ -106,8 +106,8 @@ struct ValidateCommand: ParsableCommand {
     }
     let widths = header.indices.map { i in rows.map { $0[i].count }.max()! }
     return rows.map { row in
-      row.enumerated().map { i, cell in pad(cell, widths[i] + 2) }.joined()
-        .trimmingCharacters(in: .whitespaces) + "\n"
+      let line = row.enumerated().map { i, cell in pad(cell, widths[i] + 2) }.joined()
+      return String(line.reversed().drop { $0 == " " }.reversed()) + "\n"
     }.joined()
   }
 

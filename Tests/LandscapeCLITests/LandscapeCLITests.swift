@@ -71,6 +71,22 @@ final class LandscapeCLITests: XCTestCase {
     .deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("cases")
 
+  /// A copy of cases/ in `folder` without the SAE cases that train on samples or counts
+  /// (minutes in a debug build; `make reproduce` runs them in release). The SAE cases with
+  /// exact data stay: they train in a fraction of a second.
+  static func copyQuickCases(to folder: URL) throws {
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for name in try FileManager.default.contentsOfDirectory(atPath: cases.path)
+    where name.hasSuffix(".json") {
+      let data = try Data(contentsOf: cases.appendingPathComponent(name))
+      let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+      if object?["sae"] != nil, (object?["train"] as? [String: Any])?["data"] as? String != "exact" {
+        continue
+      }
+      try data.write(to: folder.appendingPathComponent(name))
+    }
+  }
+
   var folder: URL!
 
   override func setUpWithError() throws {
