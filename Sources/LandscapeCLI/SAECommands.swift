@@ -31,7 +31,7 @@ struct SAELossCommand: ParsableCommand {
   @Option(help: "Correlated toys: the number of samples of the estimate.")
   var samples = 100_000
 
-  @Option(help: "Correlated toys: the seed of the estimate's samples, in 0...4294967295.")
+  @Option(help: "Correlated toys: the random seed of the estimate's samples, in 0...4294967295.")
   var seed = 1
 
   @Flag(help: "Print JSON: mse, l2, sparsity, l0, exact, samples.")
