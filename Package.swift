@@ -17,12 +17,14 @@ let package = Package(
       name: "_CPLplot", pkgConfig: "plplot",
       providers: [.apt(["libplplot-dev", "plplot-driver-cairo"])]),
 
+    // The one JSON encoding of the reports (Foundation's JSONEncoder, no other dependency).
+    .target(name: "Reports"),
     // The paper's toy models: features and how they fire (enumerated or sampled). Pure math.
     .target(name: "ToyModels", dependencies: ["_CGSL"]),
     // Sparse autoencoders with many latents: exact expected losses and their gradients.
-    .target(name: "SparseAutoencoders", dependencies: ["ToyModels", "_CGSL"]),
+    .target(name: "SparseAutoencoders", dependencies: ["ToyModels", "Reports", "_CGSL"]),
     // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
-    .target(name: "Landscape", dependencies: ["ToyModels", "_CGSL"]),
+    .target(name: "Landscape", dependencies: ["ToyModels", "Reports", "_CGSL"]),
     // The case-file schema: reads and checks JSON case files into the math modules' values.
     .target(name: "CaseFiles", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels"]),
     // Exact rational derivations of the loss and its minima.
@@ -35,7 +37,8 @@ let package = Package(
     .executableTarget(
       name: "LandscapeCLI",
       dependencies: [
-        "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting",
+        "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports",
+        "SparseAutoencoders", "ToyModels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

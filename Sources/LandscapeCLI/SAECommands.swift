@@ -4,6 +4,7 @@ import Foundation
 import Landscape
 import Plotting
 import SparseAutoencoders
+import Reports
 import ToyModels
 
 /// `landscape sae-loss`: the exact expected losses of a given SAE on a case's toy model.
@@ -98,18 +99,6 @@ enum SAEFiles {
   }
 }
 
-/// The one JSON encoder of the reports: snake_case keys, sorted, slashes not escaped.
-enum ReportJSON {
-  static func string<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-  }
-}
-
 /// Training an SAE case: what `landscape train` does when the case file has an `sae` block.
 struct SAETraining {
   var study: SAEStudy
@@ -124,6 +113,11 @@ struct SAETraining {
     var samplesPerSecond: Double?
     /// Exact: seconds per step, one step being one pass over every pattern.
     var secondsPerEpoch: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case seconds, samples, samplesPerSecond = "samples_per_second"
+      case secondsPerEpoch = "seconds_per_epoch"
+    }
   }
 
   /// The plan as the JSON's `training` block.
@@ -139,6 +133,11 @@ struct SAETraining {
     var beta2: Double
     var seed: UInt64
     var initFrom: String?
+
+    enum CodingKeys: String, CodingKey {
+      case data, loss, snapAt = "snap_at", l1, steps, batch, lr, beta1, beta2, seed
+      case initFrom = "init_from"
+    }
   }
 
   struct Output: Encodable {

@@ -62,7 +62,7 @@ extension SAE {
 
 /// What a trained (or given) SAE says about hedging on a toy: the report `train --json` prints.
 ///
-/// Keys in JSON are snake_case: `decoder_cos` and `encoder_cos` (latents x features),
+/// JSON keys: `case`, `decoder_cos` and `encoder_cos` (latents x features),
 /// `decoder_bias` (per feature), `decoder_latents` and `encoder_latents` (per latent: the
 /// tracked feature, its cosine, the largest off-target |cos|, the hedging mass), `metrics`.
 public struct SAEReport: Sendable, Hashable, Encodable {
@@ -73,6 +73,10 @@ public struct SAEReport: Sendable, Hashable, Encodable {
     public var cos: Double
     public var offTarget: Double
     public var hedgingMass: Double
+
+    enum CodingKeys: String, CodingKey {
+      case latent, tracks, cos, offTarget = "off_target", hedgingMass = "hedging_mass"
+    }
   }
 
   /// One expectation of the case, with the value found.
@@ -93,6 +97,12 @@ public struct SAEReport: Sendable, Hashable, Encodable {
   public var encoderLatents: [Latent]
   public var metrics: SAEMetrics
   public var checks: [Check]
+
+  enum CodingKeys: String, CodingKey {
+    case name = "case", features, decoderCos = "decoder_cos", encoderCos = "encoder_cos"
+    case decoderBias = "decoder_bias", decoderLatents = "decoder_latents"
+    case encoderLatents = "encoder_latents", metrics, checks
+  }
 
   /// The report of `sae` on `study`'s toy; its expectations checked.
   ///

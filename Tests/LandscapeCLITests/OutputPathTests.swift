@@ -330,15 +330,21 @@ final class OutputPathTests: XCTestCase {
     XCTAssertEqual(mse[0]["hedging"] as! Double, t / (1 - t), accuracy: 1e-12)
     // The child latent (t = 1) has no parent component: hedging is null.
     let wide = try run(["minima", "--p0", "0.1", "--p01", "0.3", "--p1", "0.5", "--json"])
-    let text = String(decoding: wide.stdout, as: UTF8.self)
-    XCTAssertTrue(text.contains("\"hedging\": null"), text)
+    let wideJSON = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: wide.stdout) as? [String: Any])
+    let wideL2 = try XCTUnwrap((wideJSON["l2"] as? [String: Any])?["minima"] as? [[String: Any]])
+    XCTAssertTrue(wideL2.contains { $0["t"] as? Double == 1 && $0["hedging"] is NSNull }, "\(wideL2)")
     // Magnitudes are named in the table and the JSON.
     let m = try run(["minima", "--p0", "0.3", "--p01", "0.1", "--child-magnitude", "2"])
     XCTAssertTrue(String(decoding: m.stdout, as: UTF8.self).contains("parent 1.0 + child 2.0"))
     let j = try run(["minima", "--p0", "0.3", "--p01", "0.1", "--child-magnitude", "2", "--json"])
-    XCTAssertTrue(
-      String(decoding: j.stdout, as: UTF8.self).contains(
-        #""fires": {"parent": 1.0, "child": 2.0}"#))
+    XCTAssertEqual(try Self.patterns(j.stdout)[1]["fires"] as? [String: Double], ["parent": 1, "child": 2])
+  }
+
+  /// The model's patterns in `minima --json` output.
+  static func patterns(_ stdout: Data) throws -> [[String: Any]] {
+    let json = try XCTUnwrap(JSONSerialization.jsonObject(with: stdout) as? [String: Any])
+    return try XCTUnwrap((json["model"] as? [String: Any])?["patterns"] as? [[String: Any]])
   }
 
   /// Item 9: no negative zero in the minima table.
@@ -356,16 +362,11 @@ final class OutputPathTests: XCTestCase {
       "0.1", "--json",
     ])
     XCTAssertEqual(r.status, 0, r.stderr)
-    let text = String(decoding: r.stdout, as: UTF8.self)
-    for expected in [
-      #""name": "p0", "probability": 0.3,"#, #""name": "p01", "probability": 0.1,"#,
-      #""name": "p1", "probability": 0.06,"#,
-    ] {
-      XCTAssertTrue(text.contains(expected), text)
-    }
+    let patterns = try Self.patterns(r.stdout)
+    XCTAssertEqual(patterns.map { $0["name"] as? String }, ["p0", "p01", "p1"])
+    XCTAssertEqual(patterns.map { $0["probability"] as? Double }, [0.3, 0.1, 0.06])
     let s = try run(["minima", "--p-parent", "0.7", "--p-child-if-parent", "0.1", "--json"])
-    XCTAssertTrue(
-      String(decoding: s.stdout, as: UTF8.self).contains(#""name": "p01", "probability": 0.07,"#))
+    XCTAssertEqual(try Self.patterns(s.stdout)[1]["probability"] as? Double, 0.07)
     let both = try run(["minima", "--p-parent", "0.4", "--p0", "0.1", "--p01", "0.1"])
     XCTAssertEqual(both.status, 2)
     let bad = try run(["minima", "--p-parent", "1.5", "--p-child-if-parent", "0.1"])
