@@ -1,0 +1,655 @@
+import Foundation
+import ToyModels
+
+/// The arithmetic of the SAE's loss and gradient over weighted sparse patterns, in flat buffers
+/// allocated once: the parameters, their gradient and Adam's moments.
+///
+/// A pattern fires a few features f with magnitudes m_f; its input is x = sum_f m_f e_f, with
+/// e_f the rows of `basis` (n x d) or, without a basis, the unit vectors (d = n). With the
+/// encoder seen from the features, E_fi = encoder[i] . e_f, and c_i = b_enc_i - encoder[i] . b_dec
+/// (both once per step),
+///
+///     a_i = c_i + sum_f m_f E_fi
+///     loss = sum_l rec(xhat_l - x) + lambda sum_{i active} h_i |decoder[i]|
+///
+/// so a pattern costs O(k |F| + |active| d + L d), not O(k d); parts of the gradient that do not
+/// depend on the pattern are gathered per latent and applied once per step:
+/// dL/dencoder[i] = sum_j w_j da_ji (x_j - b_dec) = sum_f Q_fi e_f - S_i b_dec, with
+/// Q_fi = sum_j w_j da_ji m_jf and S_i = sum_j w_j da_ji (= dL/db_enc_i).
+final class SAEKernel {
+  let latents: Int
+  let dimensions: Int
+  let features: Int
+  let tied: Bool
+  var activation: SAE.Activation
+  /// BatchTopK: keep the batch's k B largest activations (training) instead of the threshold.
+  var batchSelection = false
+  var l1 = 0.0
+  var reconstruction = ReconstructionLoss.mse
+
+  private let prefixes: [Int]
+  /// The block of latent i: the first prefix l with i < prefixes[l].
+  private let block: UnsafeMutablePointer<Int>
+  private let basis: UnsafeMutablePointer<Double>?
+
+  /// encoder (k d, absent when tied) | encoder bias (k) | decoder (k d) | decoder bias (d).
+  let parameterCount: Int
+  let parameters: UnsafeMutablePointer<Double>
+  let gradient: UnsafeMutablePointer<Double>
+  private let adamFirst: UnsafeMutablePointer<Double>
+  private let adamSecond: UnsafeMutablePointer<Double>
+  private var adamSteps = 0
+  let encoder: UnsafeMutablePointer<Double>
+  let encoderBias: UnsafeMutablePointer<Double>
+  let decoder: UnsafeMutablePointer<Double>
+  let decoderBias: UnsafeMutablePointer<Double>
+  private let encoderGradient: UnsafeMutablePointer<Double>
+  private let encoderBiasGradient: UnsafeMutablePointer<Double>
+  private let decoderGradient: UnsafeMutablePointer<Double>
+  private let decoderBiasGradient: UnsafeMutablePointer<Double>
+
+  /// Per step: E (n k), c (k), |decoder[i]| (k); Q (n k), sum_j w_j h_ji (k).
+  private let encoderByFeature: UnsafeMutablePointer<Double>
+  private let offset: UnsafeMutablePointer<Double>
+  private let decoderNorm: UnsafeMutablePointer<Double>
+  private let q: UnsafeMutablePointer<Double>
+  private let activationSum: UnsafeMutablePointer<Double>
+  /// Per pattern: a (k), the active latents in increasing order (k), w da (k, 0 where
+  /// inactive), x (d), xhat (d), and the residual gradients of the prefixes (L d).
+  private let a: UnsafeMutablePointer<Double>
+  private let da: UnsafeMutablePointer<Double>
+  private let active: UnsafeMutablePointer<Int>
+  private let x: UnsafeMutablePointer<Double>
+  private let xhat: UnsafeMutablePointer<Double>
+  private let residual: UnsafeMutablePointer<Double>
+  /// BatchTopK selection: every pattern's a (P k), kept flags (P k), the candidates (a > 0).
+  private var selectionCapacity = 0
+  private var preactivations = UnsafeMutablePointer<Double>.allocate(capacity: 0)
+  private var kept = UnsafeMutablePointer<Bool>.allocate(capacity: 0)
+  private var candidateValue = UnsafeMutablePointer<Double>.allocate(capacity: 0)
+  private var candidateKey = UnsafeMutablePointer<Int>.allocate(capacity: 0)
+
+  /// The smallest activation kept by the last batch selection (nil if none was positive).
+  private(set) var smallestKept: Double?
+
+  /// - Parameter basis: the features' directions, n rows of sae.dimensions; nil for d = n.
+  init(_ sae: SAE, basis: [[Double]]? = nil) {
+    let k = sae.latents
+    let d = sae.dimensions
+    let n = basis?.count ?? d
+    latents = k
+    dimensions = d
+    features = n
+    tied = sae.tied
+    activation = sae.activation
+    prefixes = sae.prefixes
+    block = .allocate(capacity: k)
+    var l = 0
+    for i in 0..<k {
+      while i >= prefixes[l] { l += 1 }
+      block[i] = l
+    }
+    if let basis {
+      precondition(basis.allSatisfy { $0.count == d }, "basis rows of \(d) values")
+      let b = UnsafeMutablePointer<Double>.allocate(capacity: n * d)
+      for f in 0..<n { for c in 0..<d { b[f * d + c] = basis[f][c] } }
+      self.basis = b
+    } else {
+      self.basis = nil
+    }
+    let encoderCount = tied ? 0 : k * d
+    parameterCount = encoderCount + k + k * d + d
+    parameters = .allocate(capacity: parameterCount)
+    gradient = .allocate(capacity: parameterCount)
+    adamFirst = .allocate(capacity: parameterCount)
+    adamSecond = .allocate(capacity: parameterCount)
+    adamFirst.initialize(repeating: 0, count: parameterCount)
+    adamSecond.initialize(repeating: 0, count: parameterCount)
+    gradient.initialize(repeating: 0, count: parameterCount)
+    encoderBias = parameters + encoderCount
+    decoder = encoderBias + k
+    decoderBias = decoder + k * d
+    encoder = tied ? decoder : parameters
+    encoderBiasGradient = gradient + encoderCount
+    decoderGradient = encoderBiasGradient + k
+    decoderBiasGradient = decoderGradient + k * d
+    encoderGradient = tied ? decoderGradient : gradient
+    if !tied { encoder.update(from: sae.encoder, count: k * d) }
+    encoderBias.update(from: sae.encoderBias, count: k)
+    decoder.update(from: sae.decoder, count: k * d)
+    decoderBias.update(from: sae.decoderBias, count: d)
+    encoderByFeature = .allocate(capacity: n * k)
+    offset = .allocate(capacity: k)
+    decoderNorm = .allocate(capacity: k)
+    q = .allocate(capacity: k * n)
+    activationSum = .allocate(capacity: k)
+    a = .allocate(capacity: k)
+    da = .allocate(capacity: k)
+    active = .allocate(capacity: k)
+    x = .allocate(capacity: d)
+    xhat = .allocate(capacity: d)
+    residual = .allocate(capacity: prefixes.count * d)
+  }
+
+  deinit {
+    for p in [
+      parameters, gradient, adamFirst, adamSecond, encoderByFeature, offset, decoderNorm, q,
+      activationSum, a, da, x, xhat, residual, preactivations, candidateValue,
+    ] { p.deallocate() }
+    basis?.deallocate()
+    block.deallocate()
+    active.deallocate()
+    kept.deallocate()
+    candidateKey.deallocate()
+  }
+
+  /// The SAE with the kernel's parameters and `activation`.
+  func store(into sae: inout SAE) {
+    let k = latents
+    let d = dimensions
+    if !tied { sae.encoder = Array(UnsafeBufferPointer(start: encoder, count: k * d)) }
+    sae.encoderBias = Array(UnsafeBufferPointer(start: encoderBias, count: k))
+    sae.decoder = Array(UnsafeBufferPointer(start: decoder, count: k * d))
+    sae.decoderBias = Array(UnsafeBufferPointer(start: decoderBias, count: d))
+    sae.activation = activation
+  }
+
+  // MARK: - One batch
+
+  /// The batch's loss sum_j w_j loss(x_j); the gradient is left in `gradient`.
+  func loss(_ batch: PatternBatch) -> Double {
+    prepare()
+    var total = 0.0
+    if batchSelection, case .batchTopK(let top, _) = activation {
+      total = selectedLoss(batch, top: top)
+    } else {
+      for p in 0..<batch.count {
+        let f = batch.features + batch.offsets[p]
+        let m = batch.magnitudes + batch.offsets[p]
+        let count = batch.offsets[p + 1] - batch.offsets[p]
+        preactivate(f, m, count, into: a)
+        let on = mask(a)
+        total += accumulate(batch.weights[p], f, m, count, a, on)
+      }
+    }
+    finish()
+    return total
+  }
+
+  /// E, c and the decoder norms for this step's parameters; the accumulators zeroed.
+  private func prepare() {
+    let k = latents
+    let d = dimensions
+    let n = features
+    for i in 0..<k {
+      let e = encoder + i * d
+      var s = encoderBias[i]
+      for c in 0..<d { s -= e[c] * decoderBias[c] }
+      offset[i] = s
+      var norm = 0.0
+      let row = decoder + i * d
+      for c in 0..<d { norm += row[c] * row[c] }
+      decoderNorm[i] = norm.squareRoot()
+    }
+    if let basis {
+      for f in 0..<n {
+        let ef = basis + f * d
+        for i in 0..<k {
+          let e = encoder + i * d
+          var s = 0.0
+          for c in 0..<d { s += e[c] * ef[c] }
+          encoderByFeature[f * k + i] = s
+        }
+      }
+    } else {
+      for i in 0..<k { for f in 0..<n { encoderByFeature[f * k + i] = encoder[i * d + f] } }
+    }
+    gradient.update(repeating: 0, count: parameterCount)
+    q.update(repeating: 0, count: n * k)
+    activationSum.update(repeating: 0, count: k)
+  }
+
+  @inline(__always) private func preactivate(
+    _ f: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<Double>, _ count: Int,
+    into a: UnsafeMutablePointer<Double>
+  ) {
+    let k = latents
+    copy(offset, a, k)
+    for t in 0..<count { axpy(m[t], encoderByFeature + Int(f[t]) * k, a, k) }
+  }
+
+  /// The active latents of pre-activations `a` into `active` (increasing); their number.
+  @inline(__always) private func mask(_ a: UnsafeMutablePointer<Double>) -> Int {
+    let k = latents
+    var on = 0
+    switch activation {
+    case .relu:
+      for i in 0..<k {
+        active[on] = i
+        on &+= a[i] > 0 ? 1 : 0
+      }
+    case .batchTopK(_, let threshold):
+      for i in 0..<k {
+        active[on] = i
+        on &+= a[i] > threshold ? 1 : 0
+      }
+    case .topK(let top):
+      // Keep the `top` largest positive a_i in `active`, largest first (ties: lower index).
+      for i in 0..<k where a[i] > 0 {
+        if on == top && !(a[i] > a[active[top - 1]]) { continue }
+        var j = on == top ? top - 1 : on
+        while j > 0 && a[i] > a[active[j - 1]] {
+          active[j] = active[j - 1]
+          j -= 1
+        }
+        active[j] = i
+        if on < top { on += 1 }
+      }
+      for t in 1..<max(on, 1) {
+        let v = active[t]
+        var j = t
+        while j > 0 && active[j - 1] > v {
+          active[j] = active[j - 1]
+          j -= 1
+        }
+        active[j] = v
+      }
+    }
+    return on
+  }
+
+  /// One pattern's weighted loss and gradient, with h_i = a_i on the `on` latents of `active`.
+  @inline(__always) private func accumulate(
+    _ w: Double, _ f: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<Double>,
+    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ on: Int
+  ) -> Double {
+    let d = dimensions
+    let levels = prefixes.count
+    if let basis {
+      x.update(repeating: 0, count: d)
+      for t in 0..<count { axpy(m[t], basis + Int(f[t]) * d, x, d) }
+    }
+    // xhat_l and the gradient of rec(xhat_l - x), prefix by prefix.
+    var loss = 0.0
+    copy(decoderBias, xhat, d)
+    var next = 0
+    for l in 0..<levels {
+      while next < on && active[next] < prefixes[l] {
+        let i = active[next]
+        axpy(a[i], decoder + i * d, xhat, d)
+        next += 1
+      }
+      let r = residual + l * d
+      let r2: Double
+      if basis != nil {
+        r2 = difference(xhat, x, r, d)
+      } else {
+        copy(xhat, r, d)
+        for t in 0..<count { r[Int(f[t])] -= m[t] }
+        r2 = dot(r, r, d)
+      }
+      let factor: Double
+      switch reconstruction {
+      case .mse:
+        loss += r2
+        factor = 2
+      case .l2:
+        let norm = r2.squareRoot()
+        loss += norm
+        factor = norm > 0 ? 1 / norm : 0
+      }
+      scale(factor, r, d)
+    }
+    // Latents of block l feed prefixes l... : G_l = sum_{l' >= l} g_l'.
+    if levels > 1 {
+      for l in stride(from: levels - 2, through: 0, by: -1) {
+        let r = residual + l * d
+        axpy(1, r + d, r, d)
+      }
+    }
+    axpy(w, residual, decoderBiasGradient, d)
+    let lambda: Double
+    if case .relu = activation { lambda = l1 } else { lambda = 0 }
+    let k = latents
+    da.update(repeating: 0, count: k)
+    for t in 0..<on {
+      let i = active[t]
+      let h = a[i]
+      let wh = w * h
+      var dh = dotAndAxpy(decoder + i * d, residual + block[i] * d, wh, decoderGradient + i * d, d)
+      if lambda > 0 {
+        loss += lambda * h * decoderNorm[i]
+        dh += lambda * decoderNorm[i]
+        activationSum[i] += wh
+      }
+      da[i] = w * dh
+      encoderBiasGradient[i] += da[i]
+    }
+    for t in 0..<count { axpy(m[t], da, q + Int(f[t]) * k, k) }
+    return w * loss
+  }
+
+  /// Applies the per-latent sums: the encoder's gradient sum_f Q_fi e_f - S_i b_dec, the decoder
+  /// bias's - sum_i S_i encoder[i], and the L1 term's lambda (sum_j w_j h_ji) decoder[i] / |.|.
+  private func finish() {
+    let k = latents
+    let d = dimensions
+    let n = features
+    for i in 0..<k {
+      let s = encoderBiasGradient[i]
+      let e = encoder + i * d
+      let ge = encoderGradient + i * d
+      for c in 0..<d {
+        ge[c] -= s * decoderBias[c]
+        decoderBiasGradient[c] -= s * e[c]
+      }
+      if let basis {
+        for f in 0..<n where q[f * k + i] != 0 { axpy(q[f * k + i], basis + f * d, ge, d) }
+      } else {
+        for f in 0..<n { ge[f] += q[f * k + i] }
+      }
+      if activationSum[i] != 0 && decoderNorm[i] > 0 {
+        let scale = l1 * activationSum[i] / decoderNorm[i]
+        let row = decoder + i * d
+        let g = decoderGradient + i * d
+        for c in 0..<d { g[c] += scale * row[c] }
+      }
+    }
+  }
+
+  // MARK: - BatchTopK
+
+  /// BatchTopK's loss: the activations kept are the batch's `top` B largest positive a_ji, each
+  /// pattern j counted w_j B times; the weight they may take is top * sum_j w_j. The last one
+  /// kept may be kept for only part of its weight: its pattern then enters twice, with the
+  /// latent on for the part kept and off for the rest.
+  private func selectedLoss(_ batch: PatternBatch, top: Int) -> Double {
+    let k = latents
+    let patterns = batch.count
+    reserveSelection(patterns * k)
+    var candidates = 0
+    var total = 0.0
+    for p in 0..<patterns {
+      let f = batch.features + batch.offsets[p]
+      let m = batch.magnitudes + batch.offsets[p]
+      let ap = preactivations + p * k
+      preactivate(f, m, batch.offsets[p + 1] - batch.offsets[p], into: ap)
+      total += batch.weights[p]
+      for i in 0..<k where ap[i] > 0 {
+        candidateValue[candidates] = ap[i]
+        candidateKey[candidates] = p * k + i
+        candidates += 1
+      }
+    }
+    let boundary = selectKept(candidates, budget: Double(top) * total, weights: batch.weights)
+    kept.update(repeating: false, count: patterns * k)
+    for e in 0..<boundary.index { kept[candidateKey[e]] = true }
+    var split: (key: Int, weight: Double)? = nil
+    if boundary.index < candidates {
+      let key = candidateKey[boundary.index]
+      if boundary.weight < batch.weights[key / k] {
+        split = (key, boundary.weight)
+      } else {
+        kept[key] = true
+      }
+      smallestKept = candidateValue[boundary.index]
+    } else {
+      smallestKept = candidates > 0 ? (0..<candidates).map { candidateValue[$0] }.min() : nil
+    }
+    var loss = 0.0
+    for p in 0..<patterns {
+      let f = batch.features + batch.offsets[p]
+      let m = batch.magnitudes + batch.offsets[p]
+      let count = batch.offsets[p + 1] - batch.offsets[p]
+      let ap = preactivations + p * k
+      let flags = kept + p * k
+      var w = batch.weights[p]
+      if let s = split, s.key / k == p {
+        flags[s.key % k] = true
+        loss += accumulate(s.weight, f, m, count, ap, keptLatents(flags))
+        flags[s.key % k] = false
+        w -= s.weight
+      }
+      loss += accumulate(w, f, m, count, ap, keptLatents(flags))
+    }
+    return loss
+  }
+
+  /// The kept latents of one pattern's flags into `active`; their number.
+  @inline(__always) private func keptLatents(_ flags: UnsafeMutablePointer<Bool>) -> Int {
+    var on = 0
+    for i in 0..<latents where flags[i] {
+      active[on] = i
+      on += 1
+    }
+    return on
+  }
+
+  /// Orders the candidates so that those kept come first: returns the index of the last one
+  /// kept (`count` if all fit) and the weight it is kept for.
+  ///
+  /// The order is a_ji decreasing, ties by pattern then latent; the kept ones are the shortest
+  /// prefix of that order whose weight reaches `budget`. A weighted quickselect (median of
+  /// three pivots): O(count) on average.
+  private func selectKept(_ count: Int, budget: Double, weights: UnsafeMutablePointer<Double>)
+    -> (index: Int, weight: Double)
+  {
+    let k = latents
+    let value = candidateValue
+    let key = candidateKey
+    @inline(__always) func before(_ s: Int, _ t: Int) -> Bool {
+      value[s] > value[t] || (value[s] == value[t] && key[s] < key[t])
+    }
+    @inline(__always) func swapAt(_ s: Int, _ t: Int) {
+      (value[s], value[t]) = (value[t], value[s])
+      (key[s], key[t]) = (key[t], key[s])
+    }
+    var lo = 0
+    var hi = count
+    var taken = 0.0
+    while lo < hi {
+      let mid = lo + (hi - lo) / 2
+      let last = hi - 1
+      // Median of lo, mid, last to `last`.
+      if before(mid, lo) { swapAt(mid, lo) }
+      if before(last, lo) { swapAt(last, lo) }
+      if before(mid, last) { swapAt(mid, last) }
+      var store = lo
+      var ahead = 0.0
+      for e in lo..<last where before(e, last) {
+        swapAt(e, store)
+        ahead += weights[key[store] / k]
+        store += 1
+      }
+      swapAt(store, last)
+      if taken + ahead >= budget {
+        hi = store
+        continue
+      }
+      let w = weights[key[store] / k]
+      if taken + ahead + w >= budget { return (store, budget - taken - ahead) }
+      taken += ahead + w
+      lo = store + 1
+    }
+    return (count, 0)
+  }
+
+  private func reserveSelection(_ entries: Int) {
+    guard entries > selectionCapacity else { return }
+    preactivations.deallocate()
+    kept.deallocate()
+    candidateValue.deallocate()
+    candidateKey.deallocate()
+    selectionCapacity = max(entries, 2 * selectionCapacity)
+    preactivations = .allocate(capacity: selectionCapacity)
+    kept = .allocate(capacity: selectionCapacity)
+    candidateValue = .allocate(capacity: selectionCapacity)
+    candidateKey = .allocate(capacity: selectionCapacity)
+  }
+
+  /// The gradient left by `loss(_:)`, laid out as the SAE's arrays.
+  var gradientValue: SAEGradient {
+    let k = latents
+    let d = dimensions
+    func array(_ p: UnsafeMutablePointer<Double>, _ count: Int) -> [Double] {
+      Array(UnsafeBufferPointer(start: p, count: count))
+    }
+    return SAEGradient(
+      encoder: tied ? [] : array(encoderGradient, k * d),
+      encoderBias: array(encoderBiasGradient, k), decoder: array(decoderGradient, k * d),
+      decoderBias: array(decoderBiasGradient, d))
+  }
+
+  // MARK: - Updates
+
+  /// One Adam step on every parameter from `gradient` (Kingma & Ba, eps 1e-8, bias-corrected).
+  func adam(learningRate lr: Double, beta1: Double, beta2: Double) {
+    adamSteps += 1
+    let c1 = 1 - pow(beta1, Double(adamSteps))
+    let c2 = 1 - pow(beta2, Double(adamSteps))
+    for j in 0..<parameterCount {
+      let g = gradient[j]
+      let m = beta1 * adamFirst[j] + (1 - beta1) * g
+      let v = beta2 * adamSecond[j] + (1 - beta2) * g * g
+      adamFirst[j] = m
+      adamSecond[j] = v
+      parameters[j] -= lr * (m / c1) / ((v / c2).squareRoot() + 1e-8)
+    }
+  }
+
+  /// Every decoder row divided by its norm (rows of norm 0 are left as they are).
+  func normaliseDecoderRows() {
+    let d = dimensions
+    for i in 0..<latents {
+      let row = decoder + i * d
+      var s = 0.0
+      for c in 0..<d { s += row[c] * row[c] }
+      let norm = s.squareRoot()
+      if norm > 0 { for c in 0..<d { row[c] /= norm } }
+    }
+  }
+}
+
+// MARK: - Vector loops (four lanes at a time; sums in a fixed order, so the bits are the same
+// on every run)
+
+@inline(__always) private func load(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+}
+
+@inline(__always) private func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
+}
+
+@inline(__always) private func total(_ s: SIMD4<Double>) -> Double {
+  (s[0] + s[1]) + (s[2] + s[3])
+}
+
+/// y += alpha x over n values.
+@inline(__always) private func axpy(
+  _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int
+) {
+  let a = SIMD4<Double>(repeating: alpha)
+  var c = 0
+  while c + 4 <= n {
+    store(load(y + c) + a * load(x + c), y + c)
+    c += 4
+  }
+  while c < n {
+    y[c] += alpha * x[c]
+    c += 1
+  }
+}
+
+/// x . y over n values.
+@inline(__always) private func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int)
+  -> Double
+{
+  var s = SIMD4<Double>()
+  var c = 0
+  while c + 4 <= n {
+    s += load(x + c) * load(y + c)
+    c += 4
+  }
+  var t = total(s)
+  while c < n {
+    t += x[c] * y[c]
+    c += 1
+  }
+  return t
+}
+
+/// x . g, and y += alpha g, over n values in one pass.
+@inline(__always) private func dotAndAxpy(
+  _ x: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ alpha: Double,
+  _ y: UnsafeMutablePointer<Double>, _ n: Int
+) -> Double {
+  let a = SIMD4<Double>(repeating: alpha)
+  var s = SIMD4<Double>()
+  var c = 0
+  while c + 4 <= n {
+    let gc = load(g + c)
+    s += load(x + c) * gc
+    store(load(y + c) + a * gc, y + c)
+    c += 4
+  }
+  var t = total(s)
+  while c < n {
+    t += x[c] * g[c]
+    y[c] += alpha * g[c]
+    c += 1
+  }
+  return t
+}
+
+/// r = u - v, returning r . r, over n values.
+@inline(__always) private func difference(
+  _ u: UnsafePointer<Double>, _ v: UnsafePointer<Double>, _ r: UnsafeMutablePointer<Double>,
+  _ n: Int
+) -> Double {
+  var s = SIMD4<Double>()
+  var c = 0
+  while c + 4 <= n {
+    let rc = load(u + c) - load(v + c)
+    store(rc, r + c)
+    s += rc * rc
+    c += 4
+  }
+  var t = total(s)
+  while c < n {
+    let rc = u[c] - v[c]
+    r[c] = rc
+    t += rc * rc
+    c += 1
+  }
+  return t
+}
+
+/// y = x over n values.
+@inline(__always) private func copy(
+  _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int
+) {
+  var c = 0
+  while c + 4 <= n {
+    store(load(x + c), y + c)
+    c += 4
+  }
+  while c < n {
+    y[c] = x[c]
+    c += 1
+  }
+}
+
+/// y *= alpha over n values.
+@inline(__always) private func scale(_ alpha: Double, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+  let a = SIMD4<Double>(repeating: alpha)
+  var c = 0
+  while c + 4 <= n {
+    store(a * load(y + c), y + c)
+    c += 4
+  }
+  while c < n {
+    y[c] *= alpha
+    c += 1
+  }
+}
