@@ -269,36 +269,35 @@ final class SAEKernel {
       x.update(repeating: 0, count: d)
       for t in 0..<count { axpy(m[t], basis + Int(f[t]) * d, x, d) }
     }
-    // xhat_l and the gradient of rec(xhat_l - x), prefix by prefix.
+    // xhat_l and the gradient of rec(xhat_l - x), prefix by prefix: g_l = factor_l r_l, the
+    // MSE's factor 2 applied once below. xhat is built in the last prefix's slot.
     var loss = 0.0
-    copy(decoderBias, xhat, d)
+    let last = residual + (levels - 1) * d
+    copy(decoderBias, last, d)
+    let mse = reconstruction == .mse
     var next = 0
     for l in 0..<levels {
       while next < on && active[next] < prefixes[l] {
         let i = active[next]
-        axpy(a[i], decoder + i * d, xhat, d)
+        axpy(a[i], decoder + i * d, last, d)
         next += 1
       }
       let r = residual + l * d
       let r2: Double
       if basis != nil {
-        r2 = difference(xhat, x, r, d)
+        r2 = difference(last, x, r, d)
       } else {
-        copy(xhat, r, d)
+        if l < levels - 1 { copy(last, r, d) }
         for t in 0..<count { r[Int(f[t])] -= m[t] }
         r2 = dot(r, r, d)
       }
-      let factor: Double
-      switch reconstruction {
-      case .mse:
+      if mse {
         loss += r2
-        factor = 2
-      case .l2:
+      } else {
         let norm = r2.squareRoot()
         loss += norm
-        factor = norm > 0 ? 1 / norm : 0
+        scale(norm > 0 ? 1 / norm : 0, r, d)
       }
-      scale(factor, r, d)
     }
     // Latents of block l feed prefixes l... : G_l = sum_{l' >= l} g_l'.
     if levels > 1 {
@@ -307,7 +306,8 @@ final class SAEKernel {
         axpy(1, r + d, r, d)
       }
     }
-    axpy(w, residual, decoderBiasGradient, d)
+    let factor = mse ? 2.0 : 1.0
+    axpy(w * factor, residual, decoderBiasGradient, d)
     let lambda: Double
     if case .relu = activation { lambda = l1 } else { lambda = 0 }
     let k = latents
@@ -316,7 +316,8 @@ final class SAEKernel {
       let i = active[t]
       let h = a[i]
       let wh = w * h
-      var dh = dotAndAxpy(decoder + i * d, residual + block[i] * d, wh, decoderGradient + i * d, d)
+      let g = residual + block[i] * d
+      var dh = factor * dotAndAxpy(decoder + i * d, g, wh * factor, decoderGradient + i * d, d)
       if lambda > 0 {
         loss += lambda * h * decoderNorm[i]
         dh += lambda * decoderNorm[i]
