@@ -12,8 +12,9 @@ import ToyModels
 ///     a_i = c_i + sum_f m_f E_fi
 ///     loss = sum_l rec(xhat_l - x) + lambda sum_{i active} h_i |decoder[i]|
 ///
-/// so a pattern costs O(k |F| + |active| d + L d), not O(k d); parts of the gradient that do not
-/// depend on the pattern are gathered per latent and applied once per step:
+/// so a pattern costs O(k |F| + |active|^2 + |F|^2) for MSE (worked in latent coordinates, see
+/// `accumulateSquared`) and O(k |F| + |active| d + L d) for l2, not O(k d); parts of the
+/// gradient that do not depend on the pattern are gathered per latent and applied once per step:
 /// dL/dencoder[i] = sum_j w_j da_ji (x_j - b_dec) = sum_f Q_fi e_f - S_i b_dec, with
 /// Q_fi = sum_j w_j da_ji m_jf and S_i = sum_j w_j da_ji (= dL/db_enc_i).
 final class SAEKernel {
@@ -62,6 +63,27 @@ final class SAEKernel {
   private let x: UnsafeMutablePointer<Double>
   private let xhat: UnsafeMutablePointer<Double>
   private let residual: UnsafeMutablePointer<Double>
+  /// MSE in latent coordinates (see `accumulateSquared`). Per step: K = decoder decoder^T
+  /// (k k), u = decoder b_dec (k), P_fi = decoder[i] . e_f (n k), e_f . b_dec (n), |b_dec|^2;
+  /// per kernel: e_f . e_g (n n). Accumulated: Gamma (k k), alpha (k), Phi (n k), phi (n),
+  /// beta. Per pattern: v (k), q (k).
+  private let gram: UnsafeMutablePointer<Double>
+  private let decoderTimesBias: UnsafeMutablePointer<Double>
+  private let decoderByFeature: UnsafeMutablePointer<Double>
+  private let featureTimesBias: UnsafeMutablePointer<Double>
+  private let featureGram: UnsafeMutablePointer<Double>
+  /// |b_dec|^2 and beta, in memory of their own (no exclusivity checks in the pattern loop).
+  private let scalars: UnsafeMutablePointer<Double>
+  private let gamma: UnsafeMutablePointer<Double>
+  private let alpha: UnsafeMutablePointer<Double>
+  private let phi: UnsafeMutablePointer<Double>
+  private let phiBias: UnsafeMutablePointer<Double>
+  private let v: UnsafeMutablePointer<Double>
+  private let qv: UnsafeMutablePointer<Double>
+  /// Per pattern, by position among the active latents: h, L - b and q.
+  private let hs: UnsafeMutablePointer<Double>
+  private let shares: UnsafeMutablePointer<Double>
+  private let qs: UnsafeMutablePointer<Double>
   /// BatchTopK selection: every pattern's a (P k), kept flags (P k), the candidates (a > 0).
   private var selectionCapacity = 0
   private var preactivations = UnsafeMutablePointer<Double>.allocate(capacity: 0)
@@ -129,12 +151,36 @@ final class SAEKernel {
     x = .allocate(capacity: d)
     xhat = .allocate(capacity: d)
     residual = .allocate(capacity: prefixes.count * d)
+    gram = .allocate(capacity: k * k)
+    decoderTimesBias = .allocate(capacity: k)
+    decoderByFeature = .allocate(capacity: n * k)
+    featureTimesBias = .allocate(capacity: n)
+    featureGram = .allocate(capacity: n * n)
+    for f in 0..<n {
+      for g in 0..<n {
+        featureGram[f * n + g] =
+          basis.map { b in (0..<d).reduce(0.0) { $0 + b[f][$1] * b[g][$1] } }
+          ?? (f == g ? 1 : 0)
+      }
+    }
+    gamma = .allocate(capacity: k * k)
+    scalars = .allocate(capacity: 2)
+    alpha = .allocate(capacity: k)
+    phi = .allocate(capacity: n * k)
+    phiBias = .allocate(capacity: n)
+    v = .allocate(capacity: k)
+    qv = .allocate(capacity: k)
+    hs = .allocate(capacity: k)
+    shares = .allocate(capacity: k)
+    qs = .allocate(capacity: k)
   }
 
   deinit {
     for p in [
       parameters, gradient, adamFirst, adamSecond, encoderByFeature, offset, decoderNorm, q,
-      activationSum, a, da, x, xhat, residual, preactivations, candidateValue,
+      activationSum, a, da, x, xhat, residual, preactivations, candidateValue, gram,
+      decoderTimesBias, decoderByFeature, featureTimesBias, featureGram, gamma, alpha, phi,
+      phiBias, v, qv, hs, shares, qs, scalars,
     ] { p.deallocate() }
     basis?.deallocate()
     block.deallocate()
@@ -156,20 +202,32 @@ final class SAEKernel {
 
   // MARK: - One batch
 
+  /// What a batch's patterns all share, read once (class properties cost an exclusivity check
+  /// per access).
+  private struct Pass {
+    var activation: SAE.Activation
+    var mse: Bool
+    /// The L1 coefficient for relu, 0 otherwise.
+    var lambda: Double
+  }
+
   /// The batch's loss sum_j w_j loss(x_j); the gradient is left in `gradient`.
   func loss(_ batch: PatternBatch) -> Double {
     prepare()
+    var lambda = 0.0
+    if case .relu = activation { lambda = l1 }
+    let pass = Pass(activation: activation, mse: reconstruction == .mse, lambda: lambda)
     var total = 0.0
     if batchSelection, case .batchTopK(let top, _) = activation {
-      total = selectedLoss(batch, top: top)
+      total = selectedLoss(batch, top: top, pass)
     } else {
       for p in 0..<batch.count {
         let f = batch.features + batch.offsets[p]
         let m = batch.magnitudes + batch.offsets[p]
         let count = batch.offsets[p + 1] - batch.offsets[p]
         preactivate(f, m, count, into: a)
-        let on = mask(a)
-        total += accumulate(batch.weights[p], f, m, count, a, on)
+        let on = mask(a, pass.activation)
+        total += add(batch.weights[p], f, m, count, a, on, pass)
       }
     }
     finish()
@@ -207,6 +265,32 @@ final class SAEKernel {
     gradient.update(repeating: 0, count: parameterCount)
     q.update(repeating: 0, count: n * k)
     activationSum.update(repeating: 0, count: k)
+    guard reconstruction == .mse else { return }
+    for i in 0..<k {
+      let row = decoder + i * d
+      for j in 0...i {
+        let g = dot(row, decoder + j * d, d)
+        gram[i * k + j] = g
+        gram[j * k + i] = g
+      }
+      decoderTimesBias[i] = dot(row, decoderBias, d)
+    }
+    if let basis {
+      for f in 0..<n {
+        let ef = basis + f * d
+        for i in 0..<k { decoderByFeature[f * k + i] = dot(decoder + i * d, ef, d) }
+        featureTimesBias[f] = dot(ef, decoderBias, d)
+      }
+    } else {
+      for i in 0..<k { for f in 0..<n { decoderByFeature[f * k + i] = decoder[i * d + f] } }
+      copy(decoderBias, featureTimesBias, n)
+    }
+    scalars[0] = dot(decoderBias, decoderBias, d)
+    gamma.update(repeating: 0, count: k * k)
+    alpha.update(repeating: 0, count: k)
+    phi.update(repeating: 0, count: n * k)
+    phiBias.update(repeating: 0, count: n)
+    scalars[1] = 0
   }
 
   @inline(__always) private func preactivate(
@@ -219,7 +303,9 @@ final class SAEKernel {
   }
 
   /// The active latents of pre-activations `a` into `active` (increasing); their number.
-  @inline(__always) private func mask(_ a: UnsafeMutablePointer<Double>) -> Int {
+  @inline(__always) private func mask(
+    _ a: UnsafeMutablePointer<Double>, _ activation: SAE.Activation
+  ) -> Int {
     let k = latents
     var on = 0
     switch activation {
@@ -259,9 +345,103 @@ final class SAEKernel {
   }
 
   /// One pattern's weighted loss and gradient, with h_i = a_i on the `on` latents of `active`.
+  @inline(__always) private func add(
+    _ w: Double, _ f: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<Double>,
+    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ on: Int, _ pass: Pass
+  ) -> Double {
+    pass.mse
+      ? accumulateSquared(w, f, m, count, a, on, pass.lambda)
+      : accumulate(w, f, m, count, a, on, pass.lambda)
+  }
+
+  /// `add` for MSE, without a d-dimensional vector: with b_i the block of latent i, L prefixes,
+  /// r_l = (b_dec - x) + sum_{i active, b_i <= l} h_i decoder[i] and K, u, P of `prepare`,
+  ///
+  ///     v_i = u_i - sum_f m_f P_fi = decoder[i] . (b_dec - x)
+  ///     q_i = sum_{i' active} (L - max(b_i, b_i')) h_i' K_ii'
+  ///     sum_l |r_l|^2 = L |b_dec - x|^2 + sum_i h_i (2 (L - b_i) v_i + q_i)
+  ///     dL/dh_i = 2 ((L - b_i) v_i + q_i)
+  ///     dL/ddecoder[i] = 2 h_i ((L - b_i) (b_dec - x)
+  ///                      + sum_i' (L - max(b_i, b_i')) h_i' decoder[i'])
+  ///     dL/db_dec = 2 (L (b_dec - x) + sum_i (L - b_i) h_i decoder[i])
+  ///
+  /// The last two are gathered as Gamma_ii', alpha_i, Phi_fi, phi_f and beta (`finish` applies
+  /// them), so a pattern costs O(k |F| + |active|^2 + |F|^2).
+  @inline(__always) private func accumulateSquared(
+    _ w: Double, _ f: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<Double>,
+    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ on: Int, _ lambda: Double
+  ) -> Double {
+    let k = latents
+    let n = features
+    let levels = prefixes.count
+    let l = Double(levels)
+    copy(decoderTimesBias, v, k)
+    var bx = scalars[0]
+    for t in 0..<count {
+      let ft = Int(f[t])
+      axpy(-m[t], decoderByFeature + ft * k, v, k)
+      bx -= 2 * m[t] * featureTimesBias[ft]
+      for t2 in 0..<count { bx += m[t] * m[t2] * featureGram[ft * n + Int(f[t2])] }
+    }
+    var loss = l * bx
+    // Active latents are increasing, so their blocks are too: for s2 <= s the pair shares
+    // L - b_i prefixes. Gamma keeps its lower triangle (i2 <= i); `finish` mirrors it.
+    for s in 0..<on {
+      hs[s] = a[active[s]]
+      shares[s] = l - Double(block[active[s]])
+      qs[s] = 0
+    }
+    for s in 0..<on {
+      let i = active[s]
+      let row = gram + i * k
+      let gammaRow = gamma + i * k
+      let c = shares[s] * hs[s]
+      let c2 = 2 * w * c
+      var qi = 0.0
+      for s2 in 0..<s {
+        let i2 = active[s2]
+        qi += row[i2] * hs[s2]
+        qs[s2] += c * row[i2]
+        gammaRow[i2] += c2 * hs[s2]
+      }
+      qs[s] += shares[s] * (qi + hs[s] * row[i])
+      gammaRow[i] += c2 * hs[s]
+    }
+    da.update(repeating: 0, count: k)
+    for s in 0..<on {
+      let i = active[s]
+      let h = hs[s]
+      let li = shares[s]
+      loss += h * (2 * li * v[i] + qs[s])
+      var dh = 2 * (li * v[i] + qs[s])
+      if lambda > 0 {
+        loss += lambda * h * decoderNorm[i]
+        dh += lambda * decoderNorm[i]
+        activationSum[i] += w * h
+      }
+      alpha[i] += 2 * w * h * li
+      da[i] = w * dh
+      encoderBiasGradient[i] += da[i]
+    }
+    // This pattern's part of alpha as a k-vector, for Phi.
+    qv.update(repeating: 0, count: k)
+    for s in 0..<on { qv[active[s]] = 2 * w * hs[s] * shares[s] }
+    let wl2 = 2 * w * l
+    scalars[1] += wl2
+    for t in 0..<count {
+      let ft = Int(f[t])
+      axpy(m[t], da, q + ft * k, k)
+      axpy(m[t], qv, phi + ft * k, k)
+      phiBias[ft] += wl2 * m[t]
+    }
+    return w * loss
+  }
+
+  /// `add` for l2, in d dimensions: xhat_l built prefix by prefix (in the last prefix's slot),
+  /// g_l = r_l / |r_l| (0 where r_l = 0), G_l = sum_{l' >= l} g_l' for the latents of block l.
   @inline(__always) private func accumulate(
     _ w: Double, _ f: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<Double>,
-    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ on: Int
+    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ on: Int, _ lambda: Double
   ) -> Double {
     let d = dimensions
     let levels = prefixes.count
@@ -269,12 +449,9 @@ final class SAEKernel {
       x.update(repeating: 0, count: d)
       for t in 0..<count { axpy(m[t], basis + Int(f[t]) * d, x, d) }
     }
-    // xhat_l and the gradient of rec(xhat_l - x), prefix by prefix: g_l = factor_l r_l, the
-    // MSE's factor 2 applied once below. xhat is built in the last prefix's slot.
     var loss = 0.0
     let last = residual + (levels - 1) * d
     copy(decoderBias, last, d)
-    let mse = reconstruction == .mse
     var next = 0
     for l in 0..<levels {
       while next < on && active[next] < prefixes[l] {
@@ -291,25 +468,17 @@ final class SAEKernel {
         for t in 0..<count { r[Int(f[t])] -= m[t] }
         r2 = dot(r, r, d)
       }
-      if mse {
-        loss += r2
-      } else {
-        let norm = r2.squareRoot()
-        loss += norm
-        scale(norm > 0 ? 1 / norm : 0, r, d)
-      }
+      let norm = r2.squareRoot()
+      loss += norm
+      scale(norm > 0 ? 1 / norm : 0, r, d)
     }
-    // Latents of block l feed prefixes l... : G_l = sum_{l' >= l} g_l'.
     if levels > 1 {
       for l in stride(from: levels - 2, through: 0, by: -1) {
         let r = residual + l * d
         axpy(1, r + d, r, d)
       }
     }
-    let factor = mse ? 2.0 : 1.0
-    axpy(w * factor, residual, decoderBiasGradient, d)
-    let lambda: Double
-    if case .relu = activation { lambda = l1 } else { lambda = 0 }
+    axpy(w, residual, decoderBiasGradient, d)
     let k = latents
     da.update(repeating: 0, count: k)
     for t in 0..<on {
@@ -317,7 +486,7 @@ final class SAEKernel {
       let h = a[i]
       let wh = w * h
       let g = residual + block[i] * d
-      var dh = factor * dotAndAxpy(decoder + i * d, g, wh * factor, decoderGradient + i * d, d)
+      var dh = dotAndAxpy(decoder + i * d, g, wh, decoderGradient + i * d, d)
       if lambda > 0 {
         loss += lambda * h * decoderNorm[i]
         dh += lambda * decoderNorm[i]
@@ -336,6 +505,34 @@ final class SAEKernel {
     let k = latents
     let d = dimensions
     let n = features
+    if reconstruction == .mse {
+      // dL/ddecoder[i] += alpha_i b_dec - sum_f Phi_fi e_f + sum_i' Gamma_ii' decoder[i'];
+      // dL/db_dec += beta b_dec - sum_f phi_f e_f + sum_i alpha_i decoder[i].
+      for i in 0..<k {
+        for j in 0..<i { gamma[j * k + i] = gamma[i * k + j] }
+      }
+      for i in 0..<k {
+        let g = decoderGradient + i * d
+        axpy(alpha[i], decoderBias, g, d)
+        for j in 0..<k where gamma[i * k + j] != 0 { axpy(gamma[i * k + j], decoder + j * d, g, d) }
+        for f in 0..<n where phi[f * k + i] != 0 {
+          if let basis {
+            axpy(-phi[f * k + i], basis + f * d, g, d)
+          } else {
+            g[f] -= phi[f * k + i]
+          }
+        }
+        axpy(alpha[i], decoder + i * d, decoderBiasGradient, d)
+      }
+      axpy(scalars[1], decoderBias, decoderBiasGradient, d)
+      for f in 0..<n where phiBias[f] != 0 {
+        if let basis {
+          axpy(-phiBias[f], basis + f * d, decoderBiasGradient, d)
+        } else {
+          decoderBiasGradient[f] -= phiBias[f]
+        }
+      }
+    }
     for i in 0..<k {
       let s = encoderBiasGradient[i]
       let e = encoder + i * d
@@ -364,7 +561,7 @@ final class SAEKernel {
   /// pattern j counted w_j B times; the weight they may take is top * sum_j w_j. The last one
   /// kept may be kept for only part of its weight: its pattern then enters twice, with the
   /// latent on for the part kept and off for the rest.
-  private func selectedLoss(_ batch: PatternBatch, top: Int) -> Double {
+  private func selectedLoss(_ batch: PatternBatch, top: Int, _ pass: Pass) -> Double {
     let k = latents
     let patterns = batch.count
     reserveSelection(patterns * k)
@@ -407,11 +604,11 @@ final class SAEKernel {
       var w = batch.weights[p]
       if let s = split, s.key / k == p {
         flags[s.key % k] = true
-        loss += accumulate(s.weight, f, m, count, ap, keptLatents(flags))
+        loss += add(s.weight, f, m, count, ap, keptLatents(flags), pass)
         flags[s.key % k] = false
         w -= s.weight
       }
-      loss += accumulate(w, f, m, count, ap, keptLatents(flags))
+      loss += add(w, f, m, count, ap, keptLatents(flags), pass)
     }
     return loss
   }
