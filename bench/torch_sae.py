@@ -58,6 +58,9 @@ def hierarchy_sampler(case, n, dtype):
                 for c, child in enumerate(children):
                     x[:, child] = (fires & (which == c)).to(dtype)
             else:
+                if not alone:
+                    raise SystemExit("torch_sae.py: independent children with a parent that never "
+                                     "fires alone are not implemented")
                 on = torch.rand(b, len(children), dtype=torch.float64) < probs
                 for c, child in enumerate(children):
                     x[:, child] = (fires & on[:, c]).to(dtype)
