@@ -27,7 +27,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SAE_CASES = ["sae-matryoshka-counts.json", "sae-correlated-samples.json", "sae-matryoshka-exact.json"]
+SAE_CASES = ["sae-matryoshka-counts.json", "sae-correlated-samples.json",
+             "sae-matryoshka-exact.json"]
 
 
 def run(cmd):
@@ -166,8 +167,8 @@ def sae_bench(landscape, repeat):
             case = json.load(f)
         train = case["train"]
         steps, batch = int(train["steps"]), int(train["batch"])
-        print(f"\n== SAE trainer: {case['name']} ({train['data']} data, {case['sae']['latents']} latents, "
-              f"batch {batch}, {steps} steps) ==")
+        print(f"\n== SAE trainer: {case['name']} ({train['data']} data, "
+              f"{case['sae']['latents']} latents, batch {batch}, {steps} steps) ==")
         runs = []
         for _ in range(max(1, repeat // 2)):
             t = swift_sae(landscape, path)
@@ -177,16 +178,17 @@ def sae_bench(landscape, repeat):
         if runs:
             seconds = [t["seconds"] for t in runs]
             mid = sorted(runs, key=lambda t: t["seconds"])[len(runs) // 2]
-            split = (f"sampling {mid['sampling_seconds']:.3f} s, gradient {mid['gradient_seconds']:.3f} s "
-                     f"of {mid['seconds']:.3f} s")
+            split = (f"sampling {mid['sampling_seconds']:.3f} s, gradient "
+                     f"{mid['gradient_seconds']:.3f} s of {mid['seconds']:.3f} s")
             if train["data"] == "exact":
                 per = statistics.median(seconds) / steps
-                print(f"landscape train: {per * 1e3:.2f} ms per exact step (one pass over every pattern: "
-                      f"the expected gradient, no sampling noise); {split}")
+                print(f"landscape train: {per * 1e3:.2f} ms per exact step (one pass over every "
+                      f"pattern: the expected gradient, no sampling noise); {split}")
             else:
                 rates = [t["samples"] / t["seconds"] for t in runs]
-                print(f"landscape train: {statistics.median(rates) / 1e6:.2f} M samples/s (min "
-                      f"{min(rates) / 1e6:.2f}, max {max(rates) / 1e6:.2f}, n={len(rates)}); {split}")
+                print(f"landscape train: {statistics.median(rates) / 1e6:.2f} M samples/s "
+                      f"(min {min(rates) / 1e6:.2f}, max {max(rates) / 1e6:.2f}, "
+                      f"n={len(rates)}); {split}")
         if not have_torch:
             continue
         # PyTorch's cost per step does not change during training: a few hundred steps (at most
@@ -198,17 +200,17 @@ def sae_bench(landscape, repeat):
             r = torch_sae(path, threads, min(steps, 400))
             if r is not None:
                 peer[threads] = r
-                print(f"PyTorch {r['torch']}, {threads} thread{'s' if threads > 1 else ''}, {r['dtype']}: "
-                      f"{r['samples_per_second'] / 1e6:.2f} M samples/s over {r['steps']} steps (sampling "
-                      f"{r['sampling_seconds']:.3f} s, gradient {r['gradient_seconds']:.3f} s of "
-                      f"{r['seconds']:.3f} s; {r['data']})")
+                print(f"PyTorch {r['torch']}, {threads} thread{'s' if threads > 1 else ''}, "
+                      f"{r['dtype']}: {r['samples_per_second'] / 1e6:.2f} M samples/s over "
+                      f"{r['steps']} steps (sampling {r['sampling_seconds']:.3f} s, gradient "
+                      f"{r['gradient_seconds']:.3f} s of {r['seconds']:.3f} s; {r['data']})")
         if not peer or not runs:
             continue
         best = max(r["samples_per_second"] for r in peer.values())
         if train["data"] == "exact":
             per_step = batch / best
-            print(f"PyTorch: {per_step * 1e3:.2f} ms per step of {batch} samples; one exact step costs "
-                  f"{statistics.median(seconds) / steps / per_step:.1f} PyTorch steps")
+            print(f"PyTorch: {per_step * 1e3:.2f} ms per step of {batch} samples; one exact "
+                  f"step costs {statistics.median(seconds) / steps / per_step:.1f} PyTorch steps")
         else:
             r = statistics.median(rates)
             print(f"ratio: {r / best:.1f}x PyTorch's best ({best / 1e6:.2f} M samples/s)")
