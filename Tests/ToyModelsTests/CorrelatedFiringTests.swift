@@ -58,6 +58,37 @@ final class CorrelatedFiringTests: XCTestCase {
     check(pair01, 0.0438669134028703)
   }
 
+  /// More than 64 features: masks of two words. Independent features (C = I) fire with their
+  /// own probabilities, and features 0 and 69 together with the product.
+  func testSeventyFeaturesUseTwoWordMasks() throws {
+    let n = 70
+    let p = (0..<n).map { 0.05 + 0.3 * Double($0) / Double(n) }
+    let eye = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
+    let sampler = CorrelatedFiring.Sampler(try CorrelatedFiring(probabilities: p, correlation: eye))
+    let stream = RandomStream(seed: 2)
+    let batch = PatternBatch()
+    var fired = [Double](repeating: 0, count: n)
+    var both = 0.0
+    let runs = 50
+    for _ in 0..<runs {
+      sampler.draw(2000, stream, into: batch)
+      let patterns = batch.patterns
+      XCTAssertEqual(Set(patterns.map { $0.active.map(\.feature) }).count, patterns.count)
+      for q in patterns {
+        let on = q.active.map(\.feature)
+        XCTAssertEqual(on, on.sorted())
+        for f in on { fired[f] += q.weight * 2000 }
+        if on.first == 0 && on.last == n - 1 { both += q.weight * 2000 }
+      }
+    }
+    let total = Double(runs * 2000)
+    for f in 0..<n {
+      XCTAssertEqual(fired[f] / total, p[f], accuracy: 5 * (p[f] * (1 - p[f]) / total).squareRoot())
+    }
+    let q = p[0] * p[n - 1]
+    XCTAssertEqual(both / total, q, accuracy: 5 * (q * (1 - q) / total).squareRoot())
+  }
+
   func testSameSeedSameBatch() throws {
     let f = try CorrelatedFiring(probabilities: p, correlation: c)
     func draw(_ seed: UInt64) -> [WeightedPattern] {
