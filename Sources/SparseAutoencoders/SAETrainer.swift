@@ -22,7 +22,7 @@ public struct SAETrainingPlan: Sendable, Hashable {
   /// L1 coefficient lambda (relu only), >= 0.
   public var l1: Double = 0
   public var steps: Int = 1000
-  /// Samples per step (counts and samples; batchtopk's B for exact too), in 1...2^32 - 1.
+  /// Samples per step B (counts and samples), in 1...2^32 - 1.
   public var batch: Int = 4096
   public var learningRate: Double = 0.003
   public var beta1: Double = 0.9
