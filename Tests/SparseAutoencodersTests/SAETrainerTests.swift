@@ -143,6 +143,26 @@ final class SAETrainerTests: XCTestCase {
       wide.sae.expectedLoss(toy.patterns!, .mse, l1: 0.05, basis: basis), accuracy: 1e-3)
   }
 
+  /// Snap: MSE until the switch step, l2 after it (the kernel's two paths in one run).
+  func testSnapSwitchesLossAtItsStep() throws {
+    let toy = try toy()
+    var p = plan(.counts, seed: 2)
+    let mse = try initial().trained(on: toy, p)
+    p.loss = .l2
+    let l2 = try initial().trained(on: toy, p)
+    p.loss = .mse
+    p.snapAt = 150
+    let snap = try initial().trained(on: toy, p)
+    XCTAssertEqual(snap, try initial().trained(on: toy, p))
+    XCTAssertNotEqual(snap, mse)
+    XCTAssertNotEqual(snap, l2)
+    // Before the switch it is the MSE run.
+    p.steps = 150
+    var first = p
+    first.snapAt = nil
+    XCTAssertEqual(try initial().trained(on: toy, p), try initial().trained(on: toy, first))
+  }
+
   func testRunCountsItsSamplesAndTime() throws {
     let run = try initial().trainingRun(on: try toy(), plan(.counts))
     XCTAssertEqual(run.samples, 300 * 4096)
