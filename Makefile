@@ -30,8 +30,11 @@ reproduce: build
 test: deps
 	$(SWIFT) test --disable-swift-testing
 
+# The SAE trainer's peer is PyTorch (CPU; PyPI's wheel, large): installed here when missing.
 bench: build
 	@$(PYTHON) -c 'import numpy' 2>/dev/null || $(PYTHON) -m pip install --quiet numpy
+	@$(PYTHON) -c 'import torch' 2>/dev/null || $(PYTHON) -m pip install --quiet torch \
+	  || $(PYTHON) -m pip install --quiet --break-system-packages torch
 	$(PYTHON) bench/run.py --landscape $(LANDSCAPE)
 
 clean:

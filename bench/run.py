@@ -9,6 +9,11 @@
    error against the exact minima.
 4. The gradient trainer's samples per second on the single-latent toy (batch 4096,
    3000 steps), against the PyTorch and SAELens figures reported for this machine kind.
+5. The many-latent SAE trainer (`landscape train CASE --json`) on the cases in bench/, against
+   a PyTorch peer run in this same process tree (torch_sae.py: same SAE, toy, batch and Adam,
+   training on drawn samples as researchers do): the paper's Matryoshka toy with counts data,
+   the 20-feature / 5-latent correlated toy with samples, and the Matryoshka toy's exact
+   expected loss (time per exact step: one pass over every pattern).
 Each timing is the median of --repeat runs; the spread (min-max) shows the machine noise.
 """
 import argparse
@@ -22,6 +27,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SAE_CASES = ["sae-matryoshka-counts.json", "sae-correlated-samples.json",
+             "sae-matryoshka-exact.json"]
 
 
 def run(cmd):
@@ -119,6 +126,94 @@ def main():
             print(f"ratio: {r / 10e6:.1f}x a hand-written PyTorch tied trainer (10 M samples/s), "
                   f"{r / 3.7e6:.1f}x SAELens train_toy_sae (3.7 M samples/s): the reference figures the project's issue "
                   f"reports for this 2-core machine kind (PyTorch is not installed here to rerun them)")
+
+    if os.environ.get("BENCH_SAE", "1") == "1":
+        sae_bench(a.landscape, a.repeat)
+
+
+def swift_sae(landscape, case):
+    """`landscape train CASE --json`'s timing block, or None with the reason printed."""
+    out = subprocess.run([landscape, "train", case, "--json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"(landscape train on SAE cases not available: {out.stderr.strip()[:200]})")
+        return None
+    try:
+        return json.loads(out.stdout)["timing"]
+    except (ValueError, KeyError) as e:
+        print(f"(landscape train --json gave no timing block: {e})")
+        return None
+
+
+def torch_sae(case, threads, steps):
+    out = subprocess.run([sys.executable, os.path.join(HERE, "torch_sae.py"), case, "--threads",
+                          str(threads), "--steps", str(steps), "--max-seconds", "10"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"(PyTorch peer failed: {out.stderr.strip()[-300:]})")
+        return None
+    return json.loads(out.stdout)
+
+
+def sae_bench(landscape, repeat):
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+        print("\n(PyTorch is not installed: `make bench` installs it; the SAE peer is skipped)")
+    for name in SAE_CASES:
+        path = os.path.join(HERE, name)
+        with open(path) as f:
+            case = json.load(f)
+        train = case["train"]
+        steps, batch = int(train["steps"]), int(train["batch"])
+        print(f"\n== SAE trainer: {case['name']} ({train['data']} data, "
+              f"{case['sae']['latents']} latents, batch {batch}, {steps} steps) ==")
+        runs = []
+        for _ in range(max(1, repeat // 2)):
+            t = swift_sae(landscape, path)
+            if t is None:
+                break
+            runs.append(t)
+        if runs:
+            seconds = [t["seconds"] for t in runs]
+            mid = sorted(runs, key=lambda t: t["seconds"])[len(runs) // 2]
+            split = (f"sampling {mid['sampling_seconds']:.3f} s, gradient "
+                     f"{mid['gradient_seconds']:.3f} s of {mid['seconds']:.3f} s")
+            if train["data"] == "exact":
+                per = statistics.median(seconds) / steps
+                print(f"landscape train: {per * 1e3:.2f} ms per exact step (one pass over every "
+                      f"pattern: the expected gradient, no sampling noise); {split}")
+            else:
+                rates = [t["samples"] / t["seconds"] for t in runs]
+                print(f"landscape train: {statistics.median(rates) / 1e6:.2f} M samples/s "
+                      f"(min {min(rates) / 1e6:.2f}, max {max(rates) / 1e6:.2f}, "
+                      f"n={len(rates)}); {split}")
+        if not have_torch:
+            continue
+        # PyTorch's cost per step does not change during training: a few hundred steps (at most
+        # 10 s) measure it. OpenMP threads spin and lose badly when other work shares the two
+        # cores, so both 2 threads (as asked) and 1 thread are run and the faster is the
+        # reference.
+        peer = {}
+        for threads in (2, 1):
+            r = torch_sae(path, threads, min(steps, 400))
+            if r is not None:
+                peer[threads] = r
+                print(f"PyTorch {r['torch']}, {threads} thread{'s' if threads > 1 else ''}, "
+                      f"{r['dtype']}: {r['samples_per_second'] / 1e6:.2f} M samples/s over "
+                      f"{r['steps']} steps (sampling {r['sampling_seconds']:.3f} s, gradient "
+                      f"{r['gradient_seconds']:.3f} s of {r['seconds']:.3f} s; {r['data']})")
+        if not peer or not runs:
+            continue
+        best = max(r["samples_per_second"] for r in peer.values())
+        if train["data"] == "exact":
+            per_step = batch / best
+            print(f"PyTorch: {per_step * 1e3:.2f} ms per step of {batch} samples; one exact "
+                  f"step costs {statistics.median(seconds) / steps / per_step:.1f} PyTorch steps")
+        else:
+            r = statistics.median(rates)
+            print(f"ratio: {r / best:.1f}x PyTorch's best ({best / 1e6:.2f} M samples/s)")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,13 @@ public struct SAEGradient: Sendable, Hashable {
     decoder = [Double](repeating: 0, count: sae.latents * sae.dimensions)
     decoderBias = [Double](repeating: 0, count: sae.dimensions)
   }
+
+  init(encoder: [Double], encoderBias: [Double], decoder: [Double], decoderBias: [Double]) {
+    self.encoder = encoder
+    self.encoderBias = encoderBias
+    self.decoder = decoder
+    self.decoderBias = decoderBias
+  }
 }
 
 extension SAE {
@@ -29,102 +36,54 @@ extension SAE {
   ///
   ///     loss(x) = sum_m rec(x - xhat_m) + lambda sum_i h_i |decoder[i]|   (lambda: relu only)
   ///
-  /// The active set is held fixed (the loss is piecewise smooth in the parameters).
+  /// The active set is held fixed (the loss is piecewise smooth in the parameters); batchtopk
+  /// uses its threshold.
   /// - Parameters: l1 >= 0, used only with relu; w the sample's weight.
   public func loss(
     _ x: [Double], _ rec: ReconstructionLoss, l1: Double = 0, weight w: Double = 1,
     gradient: UnsafeMutablePointer<SAEGradient>? = nil
   ) -> Double {
-    let d = dimensions
-    let k = latents
-    let a = preactivations(x)
-    let mask = activeMask(a)
-    let h = zip(a, mask).map { $1 ? $0 : 0 }
-    let lambda: Double
-    if case .relu = activation { lambda = l1 } else { lambda = 0 }
-    var total = 0.0
-    // dL/dh_i and dL/dxhat (summed over prefixes), built prefix by prefix.
-    var dh = [Double](repeating: 0, count: k)
-    var dBias = [Double](repeating: 0, count: d)
-    var xhat = decoderBias
-    var start = 0
-    var decoderGrad = gradient != nil ? [Double](repeating: 0, count: k * d) : []
-    for m in prefixes {
-      for i in start..<m where h[i] != 0 {
-        for c in 0..<d { xhat[c] += h[i] * decoder[i * d + c] }
-      }
-      start = m
-      var r2 = 0.0
-      for c in 0..<d { r2 += (xhat[c] - x[c]) * (xhat[c] - x[c]) }
-      let scale: Double  // dl/dr = scale * r
-      switch rec {
-      case .mse:
-        total += r2
-        scale = 2
-      case .l2:
-        let r = r2.squareRoot()
-        total += r
-        scale = r > 0 ? 1 / r : 0
-      }
-      guard gradient != nil, scale != 0 else { continue }
-      for c in 0..<d {
-        let g = scale * (xhat[c] - x[c])
-        dBias[c] += g
-        for i in 0..<m where h[i] != 0 {
-          dh[i] += decoder[i * d + c] * g
-          decoderGrad[i * d + c] += h[i] * g
-        }
-      }
+    let batch = PatternBatch()
+    batch.append(
+      weight: 1,
+      active: x.indices.filter { x[$0] != 0 }.map { ActiveFeature(feature: $0, magnitude: x[$0]) })
+    let kernel = SAEKernel(self)
+    kernel.l1 = l1
+    kernel.reconstruction = rec
+    let total = kernel.loss(batch)
+    if let g = gradient {
+      let one = kernel.gradientValue
+      for j in g.pointee.encoder.indices { g.pointee.encoder[j] += w * one.encoder[j] }
+      for j in g.pointee.encoderBias.indices { g.pointee.encoderBias[j] += w * one.encoderBias[j] }
+      for j in g.pointee.decoder.indices { g.pointee.decoder[j] += w * one.decoder[j] }
+      for j in g.pointee.decoderBias.indices { g.pointee.decoderBias[j] += w * one.decoderBias[j] }
     }
-    if lambda > 0 {
-      for i in 0..<k where h[i] != 0 {
-        let norm = decoderNorm(i)
-        total += lambda * h[i] * norm
-        guard gradient != nil else { continue }
-        dh[i] += lambda * norm
-        if norm > 0 {
-          for c in 0..<d { decoderGrad[i * d + c] += lambda * h[i] * decoder[i * d + c] / norm }
-        }
-      }
-    }
-    guard let g = gradient else { return total }
-    // Through the encoder: da_i = dh_i on the active set.
-    for i in 0..<k where mask[i] {
-      let da = dh[i]
-      g.pointee.encoderBias[i] += w * da
-      for c in 0..<d {
-        let xc = x[c] - decoderBias[c]
-        if tied {
-          decoderGrad[i * d + c] += da * xc
-        } else {
-          g.pointee.encoder[i * d + c] += w * da * xc
-        }
-        dBias[c] -= da * (tied ? decoder[i * d + c] : encoder[i * d + c])
-      }
-    }
-    for j in 0..<(k * d) { g.pointee.decoder[j] += w * decoderGrad[j] }
-    for c in 0..<d { g.pointee.decoderBias[c] += w * dBias[c] }
     return total
   }
 
-  /// The exact expected loss sum_j w_j loss(x_j) over weighted patterns in feature coordinates
-  /// (d = n: x_j is the pattern's magnitude vector), with its gradient when asked.
+  /// The exact expected loss sum_j w_j loss(x_j) over weighted patterns, with its gradient when
+  /// asked (replacing `gradient`'s contents).
+  ///
+  /// x_j = sum_f m_f e_f over the pattern's features, e_f the rows of `basis` (n rows of d; nil:
+  /// d = n and e_f the unit vectors). Patterns of weight <= 0 are skipped.
   public func expectedLoss(
     _ patterns: [WeightedPattern], _ rec: ReconstructionLoss, l1: Double = 0,
-    gradient: UnsafeMutablePointer<SAEGradient>? = nil
+    basis: [[Double]]? = nil, gradient: UnsafeMutablePointer<SAEGradient>? = nil
   ) -> Double {
-    if let g = gradient { g.pointee = SAEGradient(zeroFor: self) }
-    var total = 0.0
-    for p in patterns where p.weight > 0 {
-      let x = p.magnitudes(features: dimensions)
-      total += p.weight * loss(x, rec, l1: l1, weight: p.weight, gradient: gradient)
-    }
+    let batch = PatternBatch()
+    for p in patterns where p.weight > 0 { batch.append(weight: p.weight, active: p.active) }
+    let kernel = SAEKernel(self, basis: basis)
+    kernel.l1 = l1
+    kernel.reconstruction = rec
+    let total = kernel.loss(batch)
+    gradient?.pointee = kernel.gradientValue
     return total
   }
 
-  /// Exact expected metrics over weighted patterns (d = n) of the full reconstruction (every
-  /// latent): mse, l2, sparsity E[sum_i h_i] and l0 E[number of active latents].
-  public func expectedMetrics(_ patterns: [WeightedPattern])
+  /// Exact expected metrics over weighted patterns of the full reconstruction (every latent):
+  /// mse, l2, sparsity E[sum_i h_i] and l0 E[number of active latents]. `basis` as for
+  /// `expectedLoss`.
+  public func expectedMetrics(_ patterns: [WeightedPattern], basis: [[Double]]? = nil)
     -> (mse: Double, l2: Double, sparsity: Double, l0: Double)
   {
     var mse = 0.0
@@ -132,7 +91,14 @@ extension SAE {
     var sparsity = 0.0
     var l0 = 0.0
     for p in patterns where p.weight > 0 {
-      let x = p.magnitudes(features: dimensions)
+      var x = [Double](repeating: 0, count: dimensions)
+      for f in p.active {
+        if let basis {
+          for c in 0..<dimensions { x[c] += f.magnitude * basis[f.feature][c] }
+        } else {
+          x[f.feature] += f.magnitude
+        }
+      }
       let h = activations(x)
       let xhat = reconstruction(h)
       let r2 = zip(x, xhat).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }

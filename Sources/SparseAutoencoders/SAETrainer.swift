@@ -1,5 +1,5 @@
+import Foundation
 import ToyModels
-import _CGSL
 
 /// How an SAE is trained: Adam on the expected loss of each step's weighted patterns.
 public struct SAETrainingPlan: Sendable, Hashable {
@@ -7,9 +7,11 @@ public struct SAETrainingPlan: Sendable, Hashable {
   public enum Data: String, Sendable, Hashable, CaseIterable {
     /// The exact expected loss over every pattern (weights = probabilities): deterministic.
     case exact
-    /// A multinomial draw of the batch's pattern counts (`gsl_ran_multinomial`), weights c_j / B.
+    /// A multinomial draw of the batch's pattern counts, weights c_j / B
+    /// (`PatternDistribution.drawCounts`).
     case counts
-    /// Every sample drawn (`gsl_ran_discrete` over patterns, or the correlated sampler), 1 / B.
+    /// Every sample drawn (an alias table over the patterns, or the correlated sampler), equal
+    /// samples merged: weights c_j / B.
     case samples
   }
 
@@ -20,120 +22,154 @@ public struct SAETrainingPlan: Sendable, Hashable {
   /// L1 coefficient lambda (relu only), >= 0.
   public var l1: Double = 0
   public var steps: Int = 1000
-  /// Samples per step (counts and samples), >= 1.
+  /// Samples per step B (counts and samples), in 1...2^32 - 1.
   public var batch: Int = 4096
   public var learningRate: Double = 0.003
   public var beta1: Double = 0.9
   public var beta2: Double = 0.999
-  /// GSL MT19937 seed, in 0...UInt32.max.
+  /// BatchTopK: the threshold's moving-average rate, in [0, 1] (SAELens's topk_threshold_lr).
+  public var thresholdLearningRate: Double = 0.01
+  /// The SAE's input dimension d >= n, the features embedded through a random orthonormal basis
+  /// drawn first from the run's stream; nil: d = n, the features are the coordinates.
+  public var dimension: Int? = nil
+  /// Seed of the run's stream (GSL's MT19937; see `RandomStream`).
   public var seed: UInt64 = 1
 
   public init() {}
 }
 
+/// A training run: the trained SAE, the embedding it was trained in and where the time went.
+public struct SAETrainingRun: Sendable {
+  public var sae: SAE
+  /// The features' directions in the SAE's d dimensions; nil when d = n (the unit vectors).
+  public var embedding: FeatureEmbedding?
+  /// Wall-clock seconds of the whole run, of drawing the batches and of the gradient steps
+  /// (loss, gradient, Adam, renormalisation).
+  public var seconds: Double
+  public var samplingSeconds: Double
+  public var gradientSeconds: Double
+  /// Samples drawn: steps * batch for counts and samples, 0 for exact.
+  public var samples: Int
+  /// Distinct patterns per step, on average: what a step costs.
+  public var distinctPatterns: Double
+
+  /// The trained SAE's reading against the true (embedded) features.
+  public var reading: SAEReading { SAEReading(sae, basis: embedding?.basis) }
+}
+
 extension SAE {
-  /// The SAE after `plan.steps` Adam steps on `toy` (features in coordinates: d = n).
-  ///
-  /// After every step the decoder rows are renormalised to unit norm. Same SAE, toy and plan
-  /// give the same bits.
-  /// - Throws: `ToyModelError` if the toy has a different number of features than the SAE has
-  ///   dimensions, `exact`/`counts` is asked of a correlated toy, the activation is batchtopk
-  ///   (its threshold fitting is not implemented), or a plan value is out of range.
+  /// The SAE after `plan.steps` Adam steps on `toy`: `trainingRun(on:_:).sae`.
   public func trained(on toy: ToyModel, _ plan: SAETrainingPlan) throws -> SAE {
-    guard toy.features.count == dimensions else {
-      throw ToyModelError("features: \(toy.features.count) for an SAE of \(dimensions) dimensions")
+    try trainingRun(on: toy, plan).sae
+  }
+
+  /// `plan.steps` Adam steps on `toy`, timed.
+  ///
+  /// Each step draws its batch (`plan.data`), takes the loss's gradient with the active sets
+  /// held fixed, makes one Adam step and renormalises the decoder rows to unit norm (also done
+  /// once before the first step). BatchTopK keeps the batch's k B largest activations (see
+  /// `SAEKernel`; for exact data the weights are the probabilities, so the cut is the
+  /// population's quantile) and moves its threshold toward the smallest kept activation,
+  /// threshold += rate * (smallest - threshold), as SAELens's BatchTopKTrainingSAE and the
+  /// paper's code do; the threshold starts from the SAE's. Same SAE, toy and plan give the
+  /// same bits.
+  /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
+  ///   dimension (n when nil), exact or counts is asked of a correlated toy, or a plan value
+  ///   is out of range.
+  public func trainingRun(on toy: ToyModel, _ plan: SAETrainingPlan) throws -> SAETrainingRun {
+    let n = toy.features.count
+    let d = plan.dimension ?? n
+    if let dimension = plan.dimension, dimension < n || dimension > 100_000 {
+      throw ToyModelError("dimension: \(dimension) is not in \(n)...100000 (n = \(n) features)")
     }
-    if case .batchTopK = activation {
-      throw ToyModelError("activation: batchtopk training is not implemented yet")
+    guard d == dimensions else {
+      throw ToyModelError(
+        plan.dimension == nil
+          ? "features: \(n) for an SAE of \(dimensions) dimensions"
+          : "dimension: \(d) for an SAE of \(dimensions) dimensions")
     }
-    guard plan.steps >= 0, plan.batch >= 1, plan.l1 >= 0, plan.learningRate > 0 else {
-      throw ToyModelError("training: steps, batch, l1 or learning rate out of range")
+    guard plan.steps >= 0 else { throw ToyModelError("steps: \(plan.steps) is negative") }
+    guard plan.batch >= 1 && plan.batch <= Int(UInt32.max) else {
+      throw ToyModelError("batch: \(plan.batch) is not in 1...\(UInt32.max)")
     }
+    guard plan.l1 >= 0 && plan.l1.isFinite else {
+      throw ToyModelError("l1: \(plan.l1) is not a finite number >= 0")
+    }
+    guard plan.learningRate > 0 && plan.learningRate.isFinite else {
+      throw ToyModelError("learning_rate: \(plan.learningRate) is not a finite number > 0")
+    }
+    guard plan.thresholdLearningRate >= 0 && plan.thresholdLearningRate <= 1 else {
+      throw ToyModelError("threshold_learning_rate: \(plan.thresholdLearningRate) is not in [0, 1]")
+    }
+    if let s = plan.snapAt, s < 0 { throw ToyModelError("snap_at: \(s) is negative") }
     let patterns = toy.patterns
     if patterns == nil && plan.data != .samples {
       throw ToyModelError("data: \(plan.data.rawValue) needs an enumerable toy; use samples")
     }
-    _ = gsl_set_error_handler_off()
-    guard let rng = gsl_rng_alloc(hl_rng_mt19937()) else { fatalError("gsl_rng_alloc failed") }
-    defer { gsl_rng_free(rng) }
-    gsl_rng_set(rng, UInt(plan.seed))
+
+    let stream = RandomStream(seed: plan.seed)
+    let embedding = d > n ? FeatureEmbedding(features: n, dimension: d, stream: stream) : nil
     var sae = self
-    sae.normaliseDecoderRows()
-    var adam = [Adam](repeating: Adam(count: 0), count: 4)
-    adam[0] = Adam(count: sae.encoder.count)
-    adam[1] = Adam(count: sae.encoderBias.count)
-    adam[2] = Adam(count: sae.decoder.count)
-    adam[3] = Adam(count: sae.decoderBias.count)
-    var step = [WeightedPattern]()
-    var counts = [UInt32](repeating: 0, count: patterns?.count ?? 0)
-    let probabilities = patterns?.map(\.weight) ?? []
-    let table = patterns.map { _ in gsl_ran_discrete_preproc(probabilities.count, probabilities) }
-    defer { if let t = table { gsl_ran_discrete_free(t) } }
-    var gaussians: [Double] = []
-    var gradient = SAEGradient(zeroFor: sae)
-    let b = Double(plan.batch)
+    let kernel = SAEKernel(sae, basis: embedding?.basis)
+    kernel.l1 = plan.l1
+    if case .batchTopK = activation { kernel.batchSelection = true }
+    kernel.normaliseDecoderRows()
+
+    let batch = PatternBatch()
+    let distribution = patterns.map { PatternDistribution($0, batch: plan.batch) }
+    let sampler: CorrelatedFiring.Sampler?
+    if case .correlated(let firing) = toy.firing {
+      sampler = CorrelatedFiring.Sampler(firing)
+    } else {
+      sampler = nil
+    }
+    if plan.data == .exact { distribution!.drawExact(into: batch) }
+
+    var sampling: UInt64 = 0
+    var stepping: UInt64 = 0
+    var distinct = 0
+    let start = Self.now()
     for t in 0..<plan.steps {
-      switch (plan.data, toy.firing) {
-      case (.exact, _):
-        step = patterns!
-      case (.counts, _):
-        gsl_ran_multinomial(rng, counts.count, UInt32(plan.batch), probabilities, &counts)
-        step = zip(patterns!, counts).compactMap { p, c in
-          c == 0 ? nil : WeightedPattern(weight: Double(c) / b, active: p.active)
-        }
-      case (.samples, .enumerable(let ps)):
-        // Each sample drawn; equal patterns share one gradient term (weight count / B).
-        for j in counts.indices { counts[j] = 0 }
-        for _ in 0..<plan.batch { counts[gsl_ran_discrete(rng, table!!)] += 1 }
-        step = zip(ps, counts).compactMap { p, c in
-          c == 0 ? nil : WeightedPattern(weight: Double(c) / b, active: p.active)
-        }
-      case (.samples, .correlated(let firing)):
-        step = (0..<plan.batch).map { _ in
-          WeightedPattern(weight: 1 / b, active: firing.sample(rng, into: &gaussians))
+      let t0 = Self.now()
+      switch plan.data {
+      case .exact: break
+      case .counts: distribution!.drawCounts(plan.batch, stream, into: batch)
+      case .samples:
+        if let sampler {
+          sampler.draw(plan.batch, stream, into: batch)
+        } else {
+          distribution!.drawSamples(plan.batch, stream, into: batch)
         }
       }
-      let rec: ReconstructionLoss = plan.snapAt.map { t >= $0 } == true ? .l2 : plan.loss
-      _ = sae.expectedLoss(step, rec, l1: plan.l1, gradient: &gradient)
-      let lr = plan.learningRate
-      adam[0].step(&sae.encoder, gradient.encoder, lr, plan.beta1, plan.beta2)
-      adam[1].step(&sae.encoderBias, gradient.encoderBias, lr, plan.beta1, plan.beta2)
-      adam[2].step(&sae.decoder, gradient.decoder, lr, plan.beta1, plan.beta2)
-      adam[3].step(&sae.decoderBias, gradient.decoderBias, lr, plan.beta1, plan.beta2)
-      sae.normaliseDecoderRows()
+      let t1 = Self.now()
+      distinct += batch.count
+      kernel.reconstruction = plan.snapAt.map { t >= $0 } == true ? .l2 : plan.loss
+      _ = kernel.loss(batch)
+      kernel.adam(learningRate: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2)
+      kernel.normaliseDecoderRows()
+      if kernel.batchSelection, case .batchTopK(let top, let threshold) = kernel.activation,
+        let smallest = kernel.smallestKept
+      {
+        let rate = plan.thresholdLearningRate
+        kernel.activation = .batchTopK(k: top, threshold: (1 - rate) * threshold + rate * smallest)
+      }
+      let t2 = Self.now()
+      sampling += t1 - t0
+      stepping += t2 - t1
     }
-    return sae
+    let end = Self.now()
+    kernel.store(into: &sae)
+    return SAETrainingRun(
+      sae: sae, embedding: embedding, seconds: Double(end - start) * 1e-9,
+      samplingSeconds: Double(sampling) * 1e-9, gradientSeconds: Double(stepping) * 1e-9,
+      samples: plan.data == .exact ? 0 : plan.steps * plan.batch,
+      distinctPatterns: plan.steps > 0 ? Double(distinct) / Double(plan.steps) : 0)
   }
 
-  /// Every decoder row divided by its norm (rows of norm 0 are left as they are).
-  mutating func normaliseDecoderRows() {
-    let d = dimensions
-    for i in 0..<latents {
-      let n = decoderNorm(i)
-      if n > 0 { for c in 0..<d { decoder[i * d + c] /= n } }
-    }
-  }
-}
-
-/// Adam's moments for one parameter array (Kingma & Ba, eps 1e-8, bias-corrected).
-struct Adam: Sendable {
-  var m: [Double]
-  var v: [Double]
-  var t = 0
-  init(count: Int) {
-    m = [Double](repeating: 0, count: count)
-    v = m
-  }
-  mutating func step(
-    _ p: inout [Double], _ g: [Double], _ lr: Double, _ beta1: Double, _ beta2: Double
-  ) {
-    t += 1
-    let c1 = 1 - pow(beta1, Double(t))
-    let c2 = 1 - pow(beta2, Double(t))
-    for j in p.indices {
-      m[j] = beta1 * m[j] + (1 - beta1) * g[j]
-      v[j] = beta2 * v[j] + (1 - beta2) * g[j] * g[j]
-      p[j] -= lr * (m[j] / c1) / ((v[j] / c2).squareRoot() + 1e-8)
-    }
+  /// Monotonic nanoseconds.
+  private static func now() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
   }
 }

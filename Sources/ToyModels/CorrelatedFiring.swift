@@ -98,24 +98,156 @@ public struct CorrelatedFiring: Sendable, Hashable {
     }
   }
 
-  /// One sample: the features that fire, in increasing order, drawn with `rng`.
+  /// Draws batches of samples into `PatternBatch`es, equal samples merged into one weighted
+  /// pattern; owns its scratch buffers.
   ///
-  /// Draws n standard normals g (`gsl_ran_gaussian_ziggurat`), z = L g, and keeps i with
-  /// z_i > thresholds[i].
-  public func sample(_ rng: UnsafeMutablePointer<gsl_rng>, into g: inout [Double])
-    -> [ActiveFeature]
-  {
-    let n = probabilities.count
-    if g.count != n { g = [Double](repeating: 0, count: n) }
-    for i in 0..<n { g[i] = gsl_ran_gaussian_ziggurat(rng, 1) }
-    var out: [ActiveFeature] = []
-    cholesky.withUnsafeBufferPointer { l in
+  /// A sample draws n standard normals g (`RandomStream.gaussian`), z = L g, and fires feature i
+  /// where z_i > thresholds[i]. Samples are drawn in blocks of 128, the block's gaussians feature
+  /// by feature (feature 0 of every sample, then feature 1, ...).
+  public final class Sampler {
+    /// Samples drawn together: their gaussians are laid out feature by feature, so z = L g runs
+    /// over samples in the innermost loop.
+    private static let block = 128
+    private let n: Int
+    /// 64-bit words per firing mask.
+    private let words: Int
+    private let thresholds: [Double]
+    private let magnitudes: [Double]
+    /// Row i of L as (column, value) for the nonzero entries (the paper's uncorrelated main
+    /// features have rows with only their diagonal).
+    private let rowStart: [Int]
+    private let rowColumn: [Int]
+    private let rowValue: [Double]
+    private let gaussians: UnsafeMutablePointer<Double>
+    private let z: UnsafeMutablePointer<Double>
+    /// The block's firing masks.
+    private let masks: UnsafeMutablePointer<UInt64>
+    /// Distinct masks of the batch and their counts; an open-addressing table of their slots.
+    private var distinct: UnsafeMutablePointer<UInt64>
+    private var counts: UnsafeMutablePointer<UInt32>
+    private var table: UnsafeMutablePointer<Int32>
+    private var capacity = 0
+    private var tableMask = 0
+
+    public init(_ firing: CorrelatedFiring) {
+      n = firing.probabilities.count
+      words = (n + 63) / 64
+      thresholds = firing.thresholds
+      magnitudes = firing.magnitudes
+      var start = [0]
+      var column: [Int] = []
+      var value: [Double] = []
       for i in 0..<n {
-        var z = 0.0
-        for j in 0...i { z += l[i * n + j] * g[j] }
-        if z > thresholds[i] { out.append(ActiveFeature(feature: i, magnitude: magnitudes[i])) }
+        for j in 0...i where firing.cholesky[i * n + j] != 0 {
+          column.append(j)
+          value.append(firing.cholesky[i * n + j])
+        }
+        start.append(column.count)
+      }
+      rowStart = start
+      rowColumn = column
+      rowValue = value
+      gaussians = .allocate(capacity: n * Self.block)
+      z = .allocate(capacity: Self.block)
+      masks = .allocate(capacity: words * Self.block)
+      distinct = .allocate(capacity: 0)
+      counts = .allocate(capacity: 0)
+      table = .allocate(capacity: 0)
+    }
+
+    deinit {
+      gaussians.deallocate()
+      z.deallocate()
+      masks.deallocate()
+      distinct.deallocate()
+      counts.deallocate()
+      table.deallocate()
+    }
+
+    private func reserve(_ samples: Int) {
+      guard samples > capacity else { return }
+      distinct.deallocate()
+      counts.deallocate()
+      table.deallocate()
+      capacity = samples
+      distinct = .allocate(capacity: words * samples)
+      counts = .allocate(capacity: samples)
+      var size = 16
+      while size < 2 * samples { size *= 2 }
+      table = .allocate(capacity: size)
+      tableMask = size - 1
+    }
+
+    /// Counts one sample's mask in the table; returns the number of distinct masks so far.
+    @inline(__always) private func count(_ key: UnsafeMutablePointer<UInt64>, _ found: Int) -> Int {
+      var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+      for w in 0..<words { h = (h ^ key[w]) &* 0xBF58_476D_1CE4_E5B9 }
+      var slot = Int(truncatingIfNeeded: h >> 32) & tableMask
+      while true {
+        let e = Int(table[slot])
+        if e < 0 {
+          table[slot] = Int32(found)
+          (distinct + found * words).update(from: key, count: words)
+          counts[found] = 1
+          return found + 1
+        }
+        let known = distinct + e * words
+        var same = true
+        for w in 0..<words where known[w] != key[w] { same = false }
+        if same {
+          counts[e] += 1
+          return found
+        }
+        slot = (slot + 1) & tableMask
       }
     }
-    return out
+
+    /// `samples` samples drawn from `stream`; the batch gets each distinct firing pattern once,
+    /// in the order first drawn, with weight count / samples.
+    public func draw(_ samples: Int, _ stream: RandomStream, into batch: PatternBatch) {
+      reserve(samples)
+      table.update(repeating: -1, count: tableMask + 1)
+      var found = 0
+      var done = 0
+      let b = Self.block
+      while done < samples {
+        let m = min(b, samples - done)
+        for j in 0..<n { stream.fillGaussians(gaussians + j * b, count: m) }
+        masks.update(repeating: 0, count: words * m)
+        for i in 0..<n {
+          z.update(repeating: 0, count: m)
+          for e in rowStart[i]..<rowStart[i + 1] {
+            let l = rowValue[e]
+            let g = gaussians + rowColumn[e] * b
+            for s in 0..<m { z[s] += l * g[s] }
+          }
+          let t = thresholds[i]
+          let bit = UInt64(1) << UInt64(i & 63)
+          let word = masks + (i >> 6)
+          for s in 0..<m { word[s &* words] |= z[s] > t ? bit : 0 }
+        }
+        for s in 0..<m { found = count(masks + s * words, found) }
+        done += m
+      }
+      batch.removeAll()
+      let total = Double(samples)
+      for e in 0..<found {
+        batch.append(weight: Double(counts[e]) / total, features: n) { f, mag in
+          var k = 0
+          for w in 0..<words {
+            var bits = distinct[e * words + w]
+            while bits != 0 {
+              let i = w * 64 + bits.trailingZeroBitCount
+              f[k] = Int32(i)
+              mag[k] = magnitudes[i]
+              k += 1
+              bits &= bits - 1
+            }
+          }
+          return k
+        }
+      }
+      batch.samples = samples
+    }
   }
 }

@@ -5,43 +5,13 @@ import XCTest
 
 /// The hand-written gradient against central finite differences.
 final class SAEGradientTests: XCTestCase {
-  struct LCG {
-    var s: UInt64
-    mutating func next() -> Double {
-      s = s &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return Double(s >> 11) * 0x1p-53 * 2 - 1
-    }
-  }
-
-  /// A random toy (n = d = 5) of a dozen patterns with random weights and magnitudes.
-  func randomPatterns(_ r: inout LCG) -> [WeightedPattern] {
-    (0..<12).map { j in
-      let active = (0..<5).filter { _ in r.next() > 0.2 }.map {
-        ActiveFeature(feature: $0, magnitude: 1 + 0.5 * r.next())
-      }
-      return WeightedPattern(weight: 0.05 + 0.1 * abs(r.next()) + Double(j) * 0.001, active: active)
-    }
-  }
-
-  func randomSAE(
-    _ r: inout LCG, tied: Bool, activation: SAE.Activation, prefixes: [Int]?
-  ) throws -> SAE {
-    let rows = { (r: inout LCG) in (0..<4).map { _ in (0..<5).map { _ in r.next() } } }
-    let dec = rows(&r)
-    let enc = rows(&r)
-    return try SAE(
-      decoder: dec, decoderBias: (0..<5).map { _ in 0.2 * r.next() },
-      encoder: tied ? nil : enc, encoderBias: (0..<4).map { _ in 0.2 * r.next() },
-      activation: activation, prefixes: prefixes)
-  }
-
   /// Max relative error of `grad` against central differences of the expected loss.
   func check(
     _ sae: SAE, _ ps: [WeightedPattern], _ rec: ReconstructionLoss, l1: Double,
-    perturb: ((inout SAEGradient) -> Void)? = nil
+    basis: [[Double]]? = nil, perturb: ((inout SAEGradient) -> Void)? = nil
   ) -> Double {
     var g = SAEGradient(zeroFor: sae)
-    _ = sae.expectedLoss(ps, rec, l1: l1, gradient: &g)
+    _ = sae.expectedLoss(ps, rec, l1: l1, basis: basis, gradient: &g)
     perturb?(&g)
     let h = 1e-6
     var worst = 0.0
@@ -56,7 +26,8 @@ final class SAEGradientTests: XCTestCase {
         plus[keyPath: p][j] += h
         minus[keyPath: p][j] -= h
         let fd =
-          (plus.expectedLoss(ps, rec, l1: l1) - minus.expectedLoss(ps, rec, l1: l1)) / (2 * h)
+          (plus.expectedLoss(ps, rec, l1: l1, basis: basis)
+            - minus.expectedLoss(ps, rec, l1: l1, basis: basis)) / (2 * h)
         let err = abs(fd - g[keyPath: q][j]) / max(1, abs(fd))
         worst = max(worst, err)
       }
@@ -86,11 +57,29 @@ final class SAEGradientTests: XCTestCase {
     print("worst relative gradient error:", worst)
   }
 
+  /// Features embedded in d = 7 > n = 5 dimensions.
+  func testEmbeddedFeatures() throws {
+    var r = LCG(s: 11)
+    let basis = FeatureEmbedding(features: 5, dimension: 7, seed: 2).basis
+    let activations: [SAE.Activation] = [.relu, .topK(2), .batchTopK(k: 2, threshold: 0.1)]
+    for activation in activations {
+      for rec in ReconstructionLoss.allCases {
+        for tied in [false, true] {
+          let sae = try randomSAE(
+            &r, tied: tied, activation: activation, prefixes: [2, 4], dimensions: 7)
+          let e = check(sae, randomPatterns(&r), rec, l1: 0.3, basis: basis)
+          XCTAssertLessThan(e, 1e-6, "\(activation) \(rec) tied \(tied)")
+        }
+      }
+    }
+  }
+
   func testASlightlyWrongGradientIsCaught() throws {
     var r = LCG(s: 7)
     let sae = try randomSAE(&r, tied: false, activation: .relu, prefixes: nil)
     let ps = randomPatterns(&r)
     XCTAssertLessThan(check(sae, ps, .mse, l1: 0.3), 1e-6)
-    XCTAssertGreaterThan(check(sae, ps, .mse, l1: 0.3) { $0.decoderBias[2] *= 1.001 }, 1e-5)
+    XCTAssertGreaterThan(
+      check(sae, ps, .mse, l1: 0.3, perturb: { $0.decoderBias[2] *= 1.001 }), 1e-5)
   }
 }

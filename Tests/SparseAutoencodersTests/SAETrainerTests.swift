@@ -80,4 +80,125 @@ final class SAETrainerTests: XCTestCase {
     XCTAssertEqual(a, try initial().trained(on: toy, p))
     XCTAssertNotEqual(a, try initial())
   }
+
+  func testBatchTopKAndEmbeddedRunsAreSeededAndAgreeWithExact() throws {
+    let toy = try toy()
+    var top = try initial()
+    top.activation = .batchTopK(k: 1, threshold: 0)
+    let wide = try SAE(
+      decoder: [[0.7, 0.3, 0.2, 0.1, 0], [0.2, 0.3, 0.8, 0, 0.1]], decoderBias: [0, 0, 0, 0, 0],
+      encoder: [[0.6, 0.2, 0.1, 0, 0], [0.1, 0.2, 0.7, 0, 0]])
+    for (sae, dimension) in [(top, nil), (wide, 5)] as [(SAE, Int?)] {
+      var exact = plan(.exact, seed: 5)
+      exact.dimension = dimension
+      var counts = plan(.counts, seed: 5)
+      counts.dimension = dimension
+      let a = try sae.trainingRun(on: toy, counts)
+      XCTAssertEqual(a.sae, try sae.trained(on: toy, counts))
+      counts.seed = 6
+      XCTAssertNotEqual(a.sae, try sae.trained(on: toy, counts))
+      let e = try sae.trainingRun(on: toy, exact)
+      XCTAssertEqual(a.embedding, e.embedding)
+      for (x, y) in zip(a.sae.decoder, e.sae.decoder) { XCTAssertEqual(x, y, accuracy: 0.03) }
+      for (x, y) in zip(a.sae.encoder, e.sae.encoder) { XCTAssertEqual(x, y, accuracy: 0.03) }
+    }
+  }
+
+  /// In d = 5 > n = 3 the features are a seeded orthonormal basis drawn first from the run's
+  /// stream; the trained SAE reads (through that basis) as the d = n run does.
+  func testEmbeddedRunReadsLikeTheCoordinateRun() throws {
+    let toy = try toy()
+    var p = plan(.exact)
+    p.steps = 20000
+    p.seed = 4
+    let plain = try initial().trainingRun(on: toy, p)
+    XCTAssertNil(plain.embedding)
+    p.dimension = 5
+    let basis = FeatureEmbedding(features: 3, dimension: 5, seed: 4).basis
+    let start = try SAE(
+      decoder: (0..<2).map { i in
+        (0..<5).map { c in
+          (0..<3).reduce(0.0) { $0 + [[0.7, 0.3, 0.2], [0.2, 0.3, 0.8]][i][$1] * basis[$1][c] }
+        }
+      },
+      decoderBias: [0, 0, 0, 0, 0],
+      encoder: (0..<2).map { i in
+        (0..<5).map { c in
+          (0..<3).reduce(0.0) { $0 + [[0.6, 0.2, 0.1], [0.1, 0.2, 0.7]][i][$1] * basis[$1][c] }
+        }
+      })
+    let wide = try start.trainingRun(on: toy, p)
+    XCTAssertEqual(wide.embedding?.basis, basis)
+    let a = plain.reading
+    let b = wide.reading
+    for i in 0..<2 {
+      XCTAssertEqual(a.decoderLatents[i].tracked, b.decoderLatents[i].tracked)
+      for j in 0..<3 {
+        XCTAssertEqual(a.decoderCos[i][j], b.decoderCos[i][j], accuracy: 0.02)
+        XCTAssertEqual(a.encoderCos[i][j], b.encoderCos[i][j], accuracy: 0.02)
+      }
+    }
+    XCTAssertEqual(
+      plain.sae.expectedLoss(toy.patterns!, .mse, l1: 0.05),
+      wide.sae.expectedLoss(toy.patterns!, .mse, l1: 0.05, basis: basis), accuracy: 1e-3)
+  }
+
+  /// Snap: MSE until the switch step, l2 after it (the kernel's two paths in one run).
+  func testSnapSwitchesLossAtItsStep() throws {
+    let toy = try toy()
+    var p = plan(.counts, seed: 2)
+    let mse = try initial().trained(on: toy, p)
+    p.loss = .l2
+    let l2 = try initial().trained(on: toy, p)
+    p.loss = .mse
+    p.snapAt = 150
+    let snap = try initial().trained(on: toy, p)
+    XCTAssertEqual(snap, try initial().trained(on: toy, p))
+    XCTAssertNotEqual(snap, mse)
+    XCTAssertNotEqual(snap, l2)
+    // Before the switch it is the MSE run.
+    p.steps = 150
+    var first = p
+    first.snapAt = nil
+    XCTAssertEqual(try initial().trained(on: toy, p), try initial().trained(on: toy, first))
+  }
+
+  func testRunCountsItsSamplesAndTime() throws {
+    let run = try initial().trainingRun(on: try toy(), plan(.counts))
+    XCTAssertEqual(run.samples, 300 * 4096)
+    // 3 states of the group x 2 of the independent feature: 6 patterns, the rarest of
+    // probability 0.3 * 0.4 * 0.2 = 0.024, so all are drawn in a batch of 4096.
+    XCTAssertEqual(run.distinctPatterns, 6)
+    XCTAssertGreaterThan(run.samplingSeconds, 0)
+    XCTAssertGreaterThan(run.gradientSeconds, 0)
+    XCTAssertLessThanOrEqual(run.samplingSeconds + run.gradientSeconds, run.seconds)
+    XCTAssertEqual(try initial().trainingRun(on: try toy(), plan(.exact)).samples, 0)
+  }
+
+  func testBadPlansNameTheField() throws {
+    let toy = try toy()
+    var cases: [(SAETrainingPlan, String)] = []
+    var p = plan(.counts)
+    p.dimension = 2
+    cases.append((p, "dimension"))
+    p.dimension = 4
+    cases.append((p, "dimension"))
+    p = plan(.counts)
+    p.batch = 0
+    cases.append((p, "batch"))
+    p = plan(.counts)
+    p.learningRate = .nan
+    cases.append((p, "learning_rate"))
+    p = plan(.counts)
+    p.l1 = -1
+    cases.append((p, "l1"))
+    p = plan(.counts)
+    p.thresholdLearningRate = 2
+    cases.append((p, "threshold_learning_rate"))
+    for (p, field) in cases {
+      XCTAssertThrowsError(try initial().trained(on: toy, p)) {
+        XCTAssertTrue("\($0)".hasPrefix(field + ":"), "\($0)")
+      }
+    }
+  }
 }

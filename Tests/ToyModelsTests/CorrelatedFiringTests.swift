@@ -1,5 +1,4 @@
 import XCTest
-import _CGSL
 
 @testable import ToyModels
 
@@ -24,34 +23,81 @@ final class CorrelatedFiringTests: XCTestCase {
   /// Sample frequencies against orthant probabilities from scipy's multivariate normal cdf.
   func testSamplesMatchTheOrthantProbabilities() throws {
     let f = try CorrelatedFiring(probabilities: p, correlation: c)
-    let rng = gsl_rng_alloc(hl_rng_mt19937())!
-    defer { gsl_rng_free(rng) }
-    gsl_rng_set(rng, 7)
+    let stream = RandomStream(seed: 7)
+    let sampler = CorrelatedFiring.Sampler(f)
+    let batch = PatternBatch()
     let n = 400_000
-    var single = [0, 0, 0]
-    var all = 0
-    var pair02 = 0
-    var pair12 = 0
-    var pair01 = 0
-    var g: [Double] = []
-    for _ in 0..<n {
-      let s = f.sample(rng, into: &g).map(\.feature)
-      for i in s { single[i] += 1 }
-      let on = Set(s)
-      if on.count == 3 { all += 1 }
-      if on.contains(0) && on.contains(2) { pair02 += 1 }
-      if on.contains(1) && on.contains(2) { pair12 += 1 }
-      if on.contains(0) && on.contains(1) { pair01 += 1 }
+    var single = [0.0, 0.0, 0.0]
+    var all = 0.0
+    var pair02 = 0.0
+    var pair12 = 0.0
+    var pair01 = 0.0
+    for _ in 0..<(n / 4000) {
+      sampler.draw(4000, stream, into: batch)
+      let patterns = batch.patterns
+      XCTAssertEqual(Set(patterns.map { $0.active.map(\.feature) }).count, patterns.count)
+      XCTAssertEqual(patterns.reduce(0) { $0 + $1.weight }, 1, accuracy: 1e-12)
+      for q in patterns {
+        let on = Set(q.active.map(\.feature))
+        let count = q.weight * 4000
+        for i in on { single[i] += count }
+        if on.count == 3 { all += count }
+        if on.contains(0) && on.contains(2) { pair02 += count }
+        if on.contains(1) && on.contains(2) { pair12 += count }
+        if on.contains(0) && on.contains(1) { pair01 += count }
+      }
     }
-    func check(_ count: Int, _ q: Double, line: UInt = #line) {
+    func check(_ count: Double, _ q: Double, line: UInt = #line) {
       let sd = (q * (1 - q) / Double(n)).squareRoot()
-      XCTAssertEqual(Double(count) / Double(n), q, accuracy: 5 * sd, line: line)
+      XCTAssertEqual(count / Double(n), q, accuracy: 5 * sd, line: line)
     }
     for i in 0..<3 { check(single[i], p[i]) }
     check(all, 0.019952004000083384)
     check(pair02, 0.16583629418903756)
     check(pair12, 0.026942030312929632)
     check(pair01, 0.0438669134028703)
+  }
+
+  /// More than 64 features: masks of two words. Independent features (C = I) fire with their
+  /// own probabilities, and features 0 and 69 together with the product.
+  func testSeventyFeaturesUseTwoWordMasks() throws {
+    let n = 70
+    let p = (0..<n).map { 0.05 + 0.3 * Double($0) / Double(n) }
+    let eye = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
+    let sampler = CorrelatedFiring.Sampler(try CorrelatedFiring(probabilities: p, correlation: eye))
+    let stream = RandomStream(seed: 2)
+    let batch = PatternBatch()
+    var fired = [Double](repeating: 0, count: n)
+    var both = 0.0
+    let runs = 50
+    for _ in 0..<runs {
+      sampler.draw(2000, stream, into: batch)
+      let patterns = batch.patterns
+      XCTAssertEqual(Set(patterns.map { $0.active.map(\.feature) }).count, patterns.count)
+      for q in patterns {
+        let on = q.active.map(\.feature)
+        XCTAssertEqual(on, on.sorted())
+        for f in on { fired[f] += q.weight * 2000 }
+        if on.first == 0 && on.last == n - 1 { both += q.weight * 2000 }
+      }
+    }
+    let total = Double(runs * 2000)
+    for f in 0..<n {
+      XCTAssertEqual(fired[f] / total, p[f], accuracy: 5 * (p[f] * (1 - p[f]) / total).squareRoot())
+    }
+    let q = p[0] * p[n - 1]
+    XCTAssertEqual(both / total, q, accuracy: 5 * (q * (1 - q) / total).squareRoot())
+  }
+
+  func testSameSeedSameBatch() throws {
+    let f = try CorrelatedFiring(probabilities: p, correlation: c)
+    func draw(_ seed: UInt64) -> [WeightedPattern] {
+      let batch = PatternBatch()
+      CorrelatedFiring.Sampler(f).draw(1000, RandomStream(seed: seed), into: batch)
+      return batch.patterns
+    }
+    XCTAssertEqual(draw(3), draw(3))
+    XCTAssertNotEqual(draw(3), draw(4))
   }
 
   func testRandomCorrelationHasThePapersStructure() throws {

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""The PyTorch peer of `landscape train` on an SAE case: the same SAE, toy, batch and Adam.
+
+Reads the same case file the Swift side reads (bench/*.json) and trains as a researcher would
+with PyTorch (SAELens-style): every step draws a fresh batch of B samples on the fly (vectorised
+torch ops), takes the mean per-sample loss, autograd, torch.optim.Adam, then renormalises the
+decoder rows. It never uses pattern counts: it trains on drawn samples whatever the case's
+"data" says. CPU, torch.set_num_threads(2), float32 unless --dtype float64.
+
+The SAE is the project's (SAELens's standard SAE):
+    a = (x - b_dec) W_enc + b_enc,  h = relu(a)
+    loss = sum over Matryoshka prefixes m of |x - (h[:m] W_dec[:m] + b_dec)|^2
+           + l1 * sum_i h_i |W_dec[i]|                  (mean over the batch)
+initialised as the Swift side's bench initial SAE (random unit decoder rows, W_enc = W_dec^T,
+zero biases; torch's own generator, so not the same numbers).
+
+Prints one JSON line: samples/s, seconds, sampling and gradient seconds, the final loss.
+"""
+import argparse
+import json
+import time
+
+import torch
+
+
+def hierarchy_sampler(case, n, dtype):
+    """x (B x n) drawn from the case's hierarchy: parents, exclusive or independent children,
+    independent features, as the paper's authors' toy code does."""
+    names = case["features"]
+    index = {f: i for i, f in enumerate(names)}
+    h = case["hierarchy"]
+    magnitude = float(h.get("magnitude", 1.0))
+    groups = []
+    for g in h.get("groups", []):
+        children = [index[c] for c in g["children"]]
+        probs = g["child_probability"]
+        if not isinstance(probs, list):
+            probs = [probs] * len(children)
+        groups.append((index[g["parent"]], float(g["parent_probability"]), children,
+                       torch.tensor(probs, dtype=torch.float64),
+                       bool(g.get("children_exclusive", True)),
+                       bool(g.get("parent_fires_alone", True))))
+    independent = [(index[i["feature"]], float(i["probability"])) for i in h.get("independent", [])]
+    ind_index = torch.tensor([i for i, _ in independent], dtype=torch.long)
+    ind_prob = torch.tensor([p for _, p in independent], dtype=dtype)
+
+    def draw(b):
+        x = torch.zeros(b, n, dtype=dtype)
+        for parent, p, children, probs, exclusive, alone in groups:
+            fires = torch.rand(b) < p
+            if exclusive:
+                # Child i where u falls in its slice of [0, 1); none in the rest.
+                edges = torch.cumsum(probs, 0)
+                if not alone:
+                    edges = edges / edges[-1]
+                u = torch.rand(b, dtype=torch.float64)
+                which = torch.searchsorted(edges, u, right=True)
+                for c, child in enumerate(children):
+                    x[:, child] = (fires & (which == c)).to(dtype)
+            else:
+                if not alone:
+                    raise SystemExit("torch_sae.py: independent children with a parent that never "
+                                     "fires alone are not implemented")
+                on = torch.rand(b, len(children), dtype=torch.float64) < probs
+                for c, child in enumerate(children):
+                    x[:, child] = (fires & on[:, c]).to(dtype)
+            x[:, parent] = fires.to(dtype)
+        if len(independent):
+            x[:, ind_index] = (torch.rand(b, len(independent), dtype=dtype) < ind_prob).to(dtype)
+        return x * magnitude
+
+    return draw
+
+
+def correlated_sampler(case, n, dtype):
+    """x (B x n): feature i fires where z_i > Phi^-1(1 - p_i), z = L g, g standard normal."""
+    c = case["correlated"]
+    matrix = c["correlation"]["matrix"]
+    p = torch.tensor(c["probabilities"], dtype=torch.float64)
+    chol = torch.linalg.cholesky(torch.tensor(matrix, dtype=torch.float64)).to(dtype)
+    threshold = torch.distributions.Normal(0.0, 1.0).icdf(1 - p).to(dtype)
+    magnitude = float(c.get("magnitude", 1.0))
+
+    def draw(b):
+        z = torch.randn(b, n, dtype=dtype) @ chol.T
+        return (z > threshold).to(dtype) * magnitude
+
+    return draw
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("case")
+    ap.add_argument("--steps", type=int, help="default: the case's train.steps")
+    ap.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--max-seconds", type=float, help="stop after this long (steps done reported)")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    dtype = getattr(torch, a.dtype)
+    with open(a.case) as f:
+        case = json.load(f)
+    train = case["train"]
+    sae = case["sae"]
+    if "hierarchy" in case:
+        n = len(case["features"])
+        draw = hierarchy_sampler(case, n, dtype)
+    else:
+        n = len(case["correlated"]["probabilities"])
+        draw = correlated_sampler(case, n, dtype)
+    if sae.get("activation", "relu") != "relu" or sae.get("tied", False):
+        raise SystemExit("torch_sae.py: only untied relu SAEs are benchmarked")
+    k = int(sae["latents"])
+    prefixes = sae.get("matryoshka") or [k]
+    d = train.get("dimension") or n
+    batch = int(train.get("batch", 4096))
+    steps = a.steps or int(train.get("steps", 1000))
+    l1 = float(train.get("l1", 0.0))
+    torch.manual_seed(int(train.get("seed", 1)))
+
+    embed = None
+    if d > n:
+        q, _ = torch.linalg.qr(torch.randn(d, n, dtype=torch.float64))
+        embed = q.T.to(dtype)  # n x d, orthonormal rows
+    w = torch.randn(k, d, dtype=dtype)
+    w = w / w.norm(dim=1, keepdim=True)
+    W_dec = torch.nn.Parameter(w.clone())
+    W_enc = torch.nn.Parameter(w.T.clone())
+    b_enc = torch.nn.Parameter(torch.zeros(k, dtype=dtype))
+    b_dec = torch.nn.Parameter(torch.zeros(d, dtype=dtype))
+    opt = torch.optim.Adam([W_enc, b_enc, W_dec, b_dec],
+                           lr=float(train.get("learning_rate", 3e-4)), betas=(0.9, 0.999),
+                           eps=1e-8)
+
+    def step():
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            x = draw(batch)
+            if embed is not None:
+                x = x @ embed
+        t1 = time.perf_counter()
+        h = torch.relu((x - b_dec) @ W_enc + b_enc)
+        loss = l1 * (h * W_dec.norm(dim=1)).sum(dim=1).mean()
+        for m in prefixes:
+            xhat = h[:, :m] @ W_dec[:m] + b_dec
+            loss = loss + ((x - xhat) ** 2).sum(dim=1).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            W_dec.div_(W_dec.norm(dim=1, keepdim=True))
+        t2 = time.perf_counter()
+        return t1 - t0, t2 - t1, loss.detach()
+
+    step()  # warm-up: allocations, thread pool
+    sampling = gradient = 0.0
+    start = time.perf_counter()
+    loss = None
+    done = 0
+    while done < steps:
+        s, g, loss = step()
+        sampling += s
+        gradient += g
+        done += 1
+        if a.max_seconds is not None and time.perf_counter() - start > a.max_seconds:
+            break
+    seconds = time.perf_counter() - start
+    steps = done
+    print(json.dumps({
+        "samples_per_second": steps * batch / seconds, "seconds": seconds, "steps": steps,
+        "batch": batch, "sampling_seconds": sampling, "gradient_seconds": gradient,
+        "loss": float(loss) if loss is not None else None,
+        "dtype": a.dtype, "threads": a.threads, "torch": torch.__version__,
+        "data": "samples drawn every step (PyTorch trains on samples, as SAELens does)",
+    }))
+
+
+if __name__ == "__main__":
+    main()
