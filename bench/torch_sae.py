@@ -113,7 +113,7 @@ def main():
         raise SystemExit("torch_sae.py: only untied relu SAEs are benchmarked")
     k = int(sae["latents"])
     prefixes = sae.get("matryoshka") or [k]
-    d = train.get("dimension") or n
+    d = train.get("dim") or n
     batch = int(train.get("batch", 4096))
     steps = a.steps or int(train.get("steps", 1000))
     l1 = float(train.get("l1", 0.0))
@@ -130,7 +130,7 @@ def main():
     b_enc = torch.nn.Parameter(torch.zeros(k, dtype=dtype))
     b_dec = torch.nn.Parameter(torch.zeros(d, dtype=dtype))
     opt = torch.optim.Adam([W_enc, b_enc, W_dec, b_dec],
-                           lr=float(train.get("learning_rate", 3e-4)), betas=(0.9, 0.999),
+                           lr=float(train.get("lr", 3e-4)), betas=(0.9, 0.999),
                            eps=1e-8)
 
     def step():

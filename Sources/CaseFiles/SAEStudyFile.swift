@@ -53,6 +53,10 @@ extension SAEStudy {
       try object.object("sae") ?? JSONObject([String: Any](), field: "sae"), features: features,
       index: index)
     let plan = try Self.plan(object.object("train"), sampled: toy.patterns == nil)
+    if let d = plan.dimension, d < features.count {
+      throw CaseError(
+        field: "train.dim", value: "\(d)", reason: "is below the number of features (\(features.count))")
+    }
     let expectations = try (object.objects("expect") ?? []).map {
       try Self.expectation($0, architecture: architecture, features: features, index: index)
     }
@@ -307,7 +311,7 @@ extension SAEStudy {
     plan.data = sampled ? .samples : .exact
     guard let t else { return plan }
     try t.allow([
-      "data", "loss", "snap_at", "l1", "steps", "batch", "lr", "beta1", "beta2", "seed",
+      "data", "loss", "snap_at", "l1", "steps", "batch", "lr", "beta1", "beta2", "seed", "dim",
     ])
     if let s = try t.string("data") {
       guard let data = SAETrainingPlan.Data(rawValue: s) else {
@@ -339,6 +343,7 @@ extension SAEStudy {
     }
     if let v = try t.integer("seed", in: 0...Int(UInt32.max)) { plan.seed = UInt64(v) }
     if let v = try t.number("l1", in: 0...1e6) { plan.l1 = v }
+    if let v = try t.integer("dim", in: 1...100_000) { plan.dimension = v }
     let loss = try t.string("loss") ?? "mse"
     switch loss {
     case "mse": plan.loss = .mse

@@ -83,8 +83,10 @@ struct ReproduceCommand: ParsableCommand {
     }
 
     for study in studies {
-      let (sae, timing) = try SAETraining(study: study, plan: study.plan, initFrom: nil).run()
-      let report = SAEReport(sae, study: study, seed: study.plan.seed)
+      let (sae, embedding, timing) = try SAETraining(
+        study: study, plan: study.plan, initFrom: nil
+      ).run()
+      let report = SAEReport(sae, study: study, basis: embedding?.basis, seed: study.plan.seed)
       let path = (out as NSString).appendingPathComponent("\(study.name).png")
       try Figures.write(Figures.latentCosines(report, title: study.title), to: path)
       let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }

@@ -108,6 +108,11 @@ struct SAETraining {
   /// How the data met the trainer, and how long it took.
   struct Timing: Encodable {
     var seconds: Double
+    /// Drawing the batches, and the gradient steps (loss, gradient, Adam, renormalisation).
+    var samplingSeconds: Double
+    var gradientSeconds: Double
+    /// Distinct patterns per step, on average: what a step costs.
+    var distinctPatterns: Double
     /// Samples drawn (counts and samples); nil for exact.
     var samples: Int?
     var samplesPerSecond: Double?
@@ -115,7 +120,9 @@ struct SAETraining {
     var secondsPerEpoch: Double?
 
     enum CodingKeys: String, CodingKey {
-      case seconds, samples, samplesPerSecond = "samples_per_second"
+      case seconds, samplingSeconds = "sampling_seconds", gradientSeconds = "gradient_seconds"
+      case distinctPatterns = "distinct_patterns", samples
+      case samplesPerSecond = "samples_per_second"
       case secondsPerEpoch = "seconds_per_epoch"
     }
   }
@@ -153,11 +160,20 @@ struct SAETraining {
     }
   }
 
+  /// The features' embedding in d > n dimensions (the trainer draws the same); nil when d = n.
+  var embedding: FeatureEmbedding? {
+    let n = study.features.count
+    guard let d = plan.dimension, d != n else { return nil }
+    return FeatureEmbedding(features: n, dimension: d, seed: plan.seed)
+  }
+
   /// The initial SAE: the `--init-from` file, else the architecture's seeded initialisation.
   func initialSAE() throws -> SAE {
     guard let initFrom else {
       do {
-        return try study.architecture.initialSAE(dimensions: study.features.count, seed: plan.seed)
+        return try study.architecture.initialSAE(
+          dimensions: plan.dimension ?? study.features.count, seed: plan.seed,
+          basis: embedding?.basis)
       } catch let e as ToyModelError {
         throw CaseError(field: "sae", value: "", reason: e.description)
       }
@@ -172,24 +188,30 @@ struct SAETraining {
     return file.sae
   }
 
-  /// Trains, returning the trained SAE and its timing.
-  func run() throws -> (SAE, Timing) {
-    let start = DispatchTime.now().uptimeNanoseconds
-    let sae: SAE
+  /// Trains, returning the trained SAE, the features' embedding (nil when d = n) and the
+  /// timing.
+  func run() throws -> (SAE, FeatureEmbedding?, Timing) {
+    if initFrom != nil, let d = plan.dimension, d != study.features.count {
+      throw CaseError(
+        field: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
+    }
+    let run: SAETrainingRun
     do {
-      sae = try initialSAE().trained(on: study.toy, plan)
+      run = try initialSAE().trainingRun(on: study.toy, plan)
     } catch let e as ToyModelError {
       throw CaseError(field: "train", value: "", reason: e.description)
     }
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    var timing = Timing(seconds: seconds)
+    let seconds = run.seconds
+    var timing = Timing(
+      seconds: seconds, samplingSeconds: run.samplingSeconds,
+      gradientSeconds: run.gradientSeconds, distinctPatterns: run.distinctPatterns)
     if plan.data == .exact {
       timing.secondsPerEpoch = plan.steps > 0 ? seconds / Double(plan.steps) : nil
     } else {
       timing.samples = plan.steps * plan.batch
       timing.samplesPerSecond = seconds > 0 ? Double(plan.steps * plan.batch) / seconds : nil
     }
-    return (sae, timing)
+    return (run.sae, run.embedding, timing)
   }
 
   var settings: Settings {
@@ -234,6 +256,9 @@ struct SAETraining {
     out += "losses (\(m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples")): "
     out += "mse \(m.mse), l2 \(m.l2), sparsity \(m.sparsity), l0 \(m.l0)\n"
     out += "time: \(String(format: "%.3g", t.seconds)) s"
+    out += String(
+      format: " (sampling %.3g s, gradient %.3g s, %.0f distinct patterns a step)",
+      t.samplingSeconds, t.gradientSeconds, t.distinctPatterns)
     if let sps = t.samplesPerSecond { out += " (\(String(format: "%.4g", sps)) samples/s)" }
     if let e = t.secondsPerEpoch { out += " (\(String(format: "%.3g", e)) s per exact step)" }
     return out + "\n"
@@ -247,7 +272,7 @@ extension TrainCommand {
   func runSAE(_ study: SAEStudy) throws {
     for (flag, given) in [
       ("--init", initialT != nil), ("--init-noise", initNoise != nil),
-      ("--biases", biases != nil), ("--sampling", sampling != nil), ("--dim", dim != nil),
+      ("--biases", biases != nil), ("--sampling", sampling != nil),
       ("--trajectory", trajectory != nil), ("--trajectory-every", trajectoryEvery != nil),
       ("--bias", source.model.bias != nil), ("--t-min", source.model.tMin != nil),
       ("--t-max", source.model.tMax != nil),
@@ -272,6 +297,14 @@ extension TrainCommand {
     if let beta1 { plan.beta1 = beta1 }
     if let beta2 { plan.beta2 = beta2 }
     if let seed { plan.seed = UInt64(seed) }
+    if let dim {
+      guard dim >= study.features.count else {
+        throw CaseError(
+          field: "--dim", value: "\(dim)",
+          reason: "is below the number of features (\(study.features.count))")
+      }
+      plan.dimension = dim
+    }
     if let l1 = source.model.l1 {
       guard l1.isFinite && l1 >= 0 else {
         throw CaseError(field: "--l1", value: "\(l1)", reason: "is not a number >= 0")
@@ -298,8 +331,13 @@ extension TrainCommand {
     if let plot { try Figures.check(plot) }
     let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
     let training = SAETraining(study: study, plan: plan, initFrom: initFrom)
-    let (sae, timing) = try training.run()
-    let report = SAEReport(sae, study: study, samples: samples ?? 100_000, seed: plan.seed)
+    if save != nil, let d = plan.dimension, d != study.features.count {
+      throw CaseError(
+        field: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
+    }
+    let (sae, embedding, timing) = try training.run()
+    let report = SAEReport(
+      sae, study: study, basis: embedding?.basis, samples: samples ?? 100_000, seed: plan.seed)
     if let save {
       try SAEFiles.write(SAEFile(features: study.features, sae: sae), to: save, field: "--save")
     }

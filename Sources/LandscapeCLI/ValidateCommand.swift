@@ -71,8 +71,9 @@ struct ValidateCommand: ParsableCommand {
     if !checks.isEmpty { print(Self.table(checks), terminator: "") }
     var reports: [SAEReport] = []
     for study in studies {
-      let (sae, _) = try SAETraining(study: study, plan: study.plan, initFrom: nil).run()
-      let report = SAEReport(sae, study: study, seed: study.plan.seed)
+      let (sae, embedding, _) = try SAETraining(study: study, plan: study.plan, initFrom: nil)
+        .run()
+      let report = SAEReport(sae, study: study, basis: embedding?.basis, seed: study.plan.seed)
       reports.append(report)
       if !report.passed { failed.append(study.name) }
     }

@@ -1,5 +1,4 @@
 import ToyModels
-import _CGSL
 
 /// An SAE's expected losses on a toy: exact over the patterns, or estimated from samples.
 ///
@@ -26,30 +25,38 @@ public struct SAEMetrics: Sendable, Hashable, Encodable {
 
 extension SAE {
   /// The SAE's metrics on a toy (d = n): exact for an enumerable toy; for a correlated toy
-  /// the mean over `samples` draws (GSL MT19937 seeded with `seed`).
+  /// the mean over `samples` draws (the `RandomStream` seeded with `seed`).
   ///
   /// - Parameters: samples >= 1 (used only for a correlated toy); seed in 0...UInt32.max.
-  public func metrics(on toy: ToyModel, samples: Int = 100_000, seed: UInt64 = 1) -> SAEMetrics {
+  /// - Parameters: basis: the features' directions (n rows of d) when d > n, else nil.
+  public func metrics(
+    on toy: ToyModel, basis: [[Double]]? = nil, samples: Int = 100_000, seed: UInt64 = 1
+  ) -> SAEMetrics {
     switch toy.firing {
     case .enumerable(let patterns):
-      let m = expectedMetrics(patterns)
+      let m = expectedMetrics(patterns, basis: basis)
       return SAEMetrics(
         mse: m.mse, l2: m.l2, sparsity: m.sparsity, l0: m.l0, exact: true, samples: nil)
     case .correlated(let firing):
-      _ = gsl_set_error_handler_off()
-      guard let rng = gsl_rng_alloc(hl_rng_mt19937()) else { fatalError("gsl_rng_alloc failed") }
-      defer { gsl_rng_free(rng) }
-      gsl_rng_set(rng, UInt(seed))
-      var g: [Double] = []
+      let sampler = CorrelatedFiring.Sampler(firing)
+      let stream = RandomStream(seed: seed)
+      let batch = PatternBatch()
       var sum = (mse: 0.0, l2: 0.0, sparsity: 0.0, l0: 0.0)
       var left = samples
       while left > 0 {
         let chunk = min(left, 10_000)
-        let drawn = (0..<chunk).map { _ in
-          WeightedPattern(weight: 1, active: firing.sample(rng, into: &g))
+        sampler.draw(chunk, stream, into: batch)
+        // Each distinct pattern weighted by its share of the chunk (count / chunk).
+        let drawn = (0..<batch.count).map { j in
+          WeightedPattern(
+            weight: batch.weights[j],
+            active: (batch.offsets[j]..<batch.offsets[j + 1]).map {
+              ActiveFeature(feature: Int(batch.features[$0]), magnitude: batch.magnitudes[$0])
+            })
         }
-        let m = expectedMetrics(drawn)
-        sum = (sum.mse + m.mse, sum.l2 + m.l2, sum.sparsity + m.sparsity, sum.l0 + m.l0)
+        let m = expectedMetrics(drawn, basis: basis)
+        let w = Double(chunk)
+        sum = (sum.mse + w * m.mse, sum.l2 + w * m.l2, sum.sparsity + w * m.sparsity, sum.l0 + w * m.l0)
         left -= chunk
       }
       let n = Double(samples)
@@ -107,9 +114,14 @@ public struct SAEReport: Sendable, Hashable, Encodable {
   /// The report of `sae` on `study`'s toy; its expectations checked.
   ///
   /// - Parameters: samples >= 1, the estimate's size on a correlated toy; seed for it.
-  public init(_ sae: SAE, study: SAEStudy, samples: Int = 100_000, seed: UInt64 = 1) {
-    let reading = SAEReading(sae)
-    let metrics = sae.metrics(on: study.toy, samples: samples, seed: seed)
+  /// - Parameters: basis: the features' directions (n rows of d) when the SAE has d > n
+  ///   dimensions, else nil.
+  public init(
+    _ sae: SAE, study: SAEStudy, basis: [[Double]]? = nil, samples: Int = 100_000,
+    seed: UInt64 = 1
+  ) {
+    let reading = SAEReading(sae, basis: basis)
+    let metrics = sae.metrics(on: study.toy, basis: basis, samples: samples, seed: seed)
     func latents(_ rows: [SAEReading.Latent]) -> [Latent] {
       rows.enumerated().map { i, r in
         Latent(

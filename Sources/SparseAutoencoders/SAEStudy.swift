@@ -53,7 +53,11 @@ public struct SAEArchitecture: Sendable, Hashable {
   ///
   /// - Parameters: dimensions d >= 1; seed in 0...UInt32.max.
   /// - Throws: `ToyModelError` naming the field when the shape is invalid.
-  public func initialSAE(dimensions d: Int, seed: UInt64) throws -> SAE {
+  ///   basis: the features' directions (n rows of d) when d > n: a latent started at feature f
+  ///   starts at basis[f].
+  public func initialSAE(dimensions d: Int, seed: UInt64, basis: [[Double]]? = nil) throws
+    -> SAE
+  {
     _ = gsl_set_error_handler_off()
     guard let rng = gsl_rng_alloc(hl_rng_mt19937()) else { fatalError("gsl_rng_alloc failed") }
     defer { gsl_rng_free(rng) }
@@ -61,7 +65,8 @@ public struct SAEArchitecture: Sendable, Hashable {
     let rows: [[Double]] = (0..<latents).map { i in
       let r: [Double]
       if let f = initialFeatures {
-        r = (0..<d).map { ($0 == f[i] ? 1.0 : 0.0) + gsl_ran_gaussian_ziggurat(rng, initialNoise) }
+        let e = basis?[f[i]] ?? (0..<d).map { $0 == f[i] ? 1.0 : 0.0 }
+        r = (0..<d).map { e[$0] + gsl_ran_gaussian_ziggurat(rng, initialNoise) }
       } else {
         r = (0..<d).map { _ in gsl_ran_gaussian_ziggurat(rng, 1) }
       }
