@@ -58,13 +58,7 @@ struct SAELossCommand: ParsableCommand {
       toy = study.toy
       name = study.name
     }
-    let file = try SAEFiles.read(sae, field: "--sae")
-    guard file.features == toy.features else {
-      throw CaseError(
-        field: "--sae", value: "",
-        reason:
-          "has features \(listForMessage(file.features)), the case \(listForMessage(toy.features))")
-    }
+    let file = try SAEFiles.read(sae, field: "--sae", features: toy.features)
     let m = file.sae.metrics(on: toy, samples: samples, seed: UInt64(seed))
     if json {
       print(try ReportJSON.string(m))
@@ -81,15 +75,24 @@ struct SAELossCommand: ParsableCommand {
 
 /// Reading and writing SAE files, naming the flag in errors.
 enum SAEFiles {
-  static func read(_ path: String, field: String) throws -> SAEFile {
+  /// The SAE file at `path`, whose features must be `features` (the case's), in order.
+  static func read(_ path: String, field: String, features: [String]) throws -> SAEFile {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw CaseError(field: field, value: escapedForMessage(path), reason: "cannot be read")
     }
+    let file: SAEFile
     do {
-      return try SAEFile(json: data)
+      file = try SAEFile(json: data)
     } catch let e as ToyModelError {
       throw CaseError(field: field, value: escapedForMessage(path), reason: "is not an SAE file: \(e)")
     }
+    guard file.features == features else {
+      throw CaseError(
+        field: field, value: "",
+        reason:
+          "has features \(listForMessage(file.features)), the case \(listForMessage(features))")
+    }
+    return file
   }
 
   static func write(_ file: SAEFile, to path: String, field: String) throws {
@@ -178,14 +181,7 @@ struct SAETraining {
         throw CaseError(field: "sae", value: "", reason: e.description)
       }
     }
-    let file = try SAEFiles.read(initFrom, field: "--init-from")
-    guard file.features == study.features else {
-      throw CaseError(
-        field: "--init-from", value: "",
-        reason:
-          "has features \(listForMessage(file.features)), the case \(listForMessage(study.features))")
-    }
-    return file.sae
+    return try SAEFiles.read(initFrom, field: "--init-from", features: study.features).sae
   }
 
   /// Trains, returning the trained SAE, the features' embedding (nil when d = n) and the
