@@ -12,7 +12,7 @@ extension Case {
   ///   - bias: the decoder bias.
   ///   - tMin: the start of the t range.
   ///   - tMax: the end of the t range, above `tMin`.
-  /// - Throws: `CaseError` naming the bad argument by its flag.
+  /// - Throws: `CaseError` naming the bad field (`patterns[1].probability` for p01).
   public static func hierarchy(
     p0: Double, p01: Double, p1: Double? = nil, parentMagnitude: Double = 1,
     childMagnitude: Double = 1, l1: Double = 0, bias: DecoderBias = .none,
@@ -33,24 +33,7 @@ extension Case {
       name: "hierarchy", title: title, features: ["parent", "child"], patterns: patterns,
       path: LatentPath(from: [1, 0], to: [0, 1], tMin: tMin, tMax: tMax), bias: bias,
       penalty: Penalty(coefficient: l1, exponent: 1))
-    do {
-      try c.validate()
-    } catch let error as CaseError {
-      throw CaseError(field: flagName(error.field), value: error.value, reason: error.reason)
-    }
+    try c.validate()
     return c
-  }
-
-  private static func flagName(_ field: String) -> String {
-    let names = [
-      "patterns[0].probability": "--p0", "patterns[1].probability": "--p01",
-      "patterns[2].probability": "--p1", "patterns[0].fires.parent": "--parent-magnitude",
-      "patterns[1].fires.parent": "--parent-magnitude",
-      "patterns[1].fires.child": "--child-magnitude",
-      "patterns[2].fires.child": "--child-magnitude", "path.t": "--t-min/--t-max",
-      "penalty.coefficient": "--l1", "patterns": "--p0 + --p01 + --p1", "bias": "--bias",
-      "bias.parent": "--bias", "bias.child": "--bias",
-    ]
-    return names[field] ?? field
   }
 }

@@ -63,19 +63,19 @@ public struct Sweep: Sendable {
   ///   one or two axes, or an axis value is not a probability.
   public init(base: Case, axes: [SweepAxis]) throws {
     guard (1...2).contains(axes.count) else {
-      throw CaseError(field: "--vary", value: "\(axes.count) axes", reason: "must be one or two")
+      throw CaseError(field: "sweep.axes", value: "\(axes.count) axes", reason: "must be one or two")
     }
     var indices: [Int] = []
     for axis in axes {
       guard let j = base.patterns.firstIndex(where: { $0.name == axis.name }) else {
         throw CaseError(
-          field: "--vary", value: axis.name,
+          field: "sweep.axes", value: axis.name,
           reason:
             "is not a pattern of the case (patterns: \(base.patterns.map(\.name).joined(separator: ", ")))"
         )
       }
       if indices.contains(j) {
-        throw CaseError(field: "--vary", value: axis.name, reason: "is varied twice")
+        throw CaseError(field: "sweep.axes", value: axis.name, reason: "is varied twice")
       }
       for v in axis.values where !v.isFinite || v < 0 || v > 1 {
         throw CaseError(field: axis.name, value: "\(v)", reason: "is not a probability in [0, 1]")

@@ -119,11 +119,23 @@ struct ModelOptions: ParsableArguments {
 
   /// The hierarchy shorthand's case, validated (errors name the flags).
   func hierarchy(p0: Double, p01: Double, p1: Double?) throws -> Case {
-    try Case.hierarchy(
+    try FlagTable.naming(given: { _ in true }) {
+      try Case.hierarchy(
       p0: p0, p01: p01, p1: p1, parentMagnitude: parentMagnitude ?? 1,
       childMagnitude: childMagnitude ?? 1,
       l1: l1 ?? 0, bias: try bias?.resolve(features: ["parent", "child"]) ?? .none,
       tMin: tMin ?? 0, tMax: tMax ?? 1)
+    }
+  }
+
+  /// Whether the flag was given (the model options' own flags).
+  func gave(_ flag: String) -> Bool {
+    switch flag {
+    case "--t-min/--t-max": return tMin != nil || tMax != nil
+    case "--l1": return l1 != nil
+    case "--bias": return bias != nil
+    default: return false
+    }
   }
 
   /// A case file's case with the flags' overrides applied, validated.
@@ -143,14 +155,7 @@ struct ModelOptions: ParsableArguments {
     if let tMin { c.path.tMin = tMin }
     if let tMax { c.path.tMax = tMax }
     guard checked else { return c }
-    do {
-      try c.validate()
-    } catch let e as CaseError {
-      var field = e.field
-      if field == "path.t" && (tMin != nil || tMax != nil) { field = "--t-min/--t-max" }
-      if field == "penalty.coefficient" && l1 != nil { field = "--l1" }
-      throw CaseError(field: field, value: e.value, reason: e.reason)
-    }
+    try FlagTable.naming(given: gave) { try c.validate() }
     return c
   }
 }

@@ -167,7 +167,9 @@ struct SweepCommand: ParsableCommand {
       throw CaseError(
         field: flags, value: "\(axes.count) grids", reason: "vary more than two probabilities")
     }
-    let sweep = try Sweep(base: base, axes: axes)
+    let sweep = try FlagTable.naming(given: { _ in caseFile != nil }) {
+      try Sweep(base: base, axes: axes)
+    }
     if sweep.count > 100_000_000 {
       throw CaseError(field: flags, value: "\(sweep.count) points", reason: "is above 100000000")
     }

@@ -215,7 +215,7 @@ struct TrainCommand: ParsableCommand {
     do {
       trainer = try Trainer(c, options: try options(for: c))
     } catch let e as CaseError {
-      throw CaseError(field: flagName(e.field), value: e.value, reason: e.reason)
+      throw FlagTable.renamed(e, given: gave)
     }
     let o = trainer.options
     if o.sampling == .samples && Double(o.steps) * Double(o.batch) > Self.sampleLimit {
@@ -249,18 +249,15 @@ struct TrainCommand: ParsableCommand {
       terminator: "")
   }
 
-  /// The flag for a `train.*` field the flags set, else the field.
-  private func flagName(_ field: String) -> String {
-    let flags: [String: (String, Bool)] = [
-      "train.steps": ("--steps", steps != nil), "train.batch": ("--batch", batch != nil),
-      "train.lr": ("--lr", lr != nil), "train.beta1": ("--beta1", beta1 != nil),
-      "train.beta2": ("--beta2", beta2 != nil), "train.seed": ("--seed", seed != nil),
-      "train.dim": ("--dim", dim != nil), "train.init": ("--init", initialT != nil),
-      "train.init_noise": ("--init-noise", initNoise != nil),
-      "train.snap_at": ("--snap-at", snapAt != nil), "train.l1": ("--l1", true),
+  /// Whether a training flag (or `--l1`, which always sets the trainer's penalty) was given.
+  private func gave(_ flag: String) -> Bool {
+    let given: [String: Bool] = [
+      "--steps": steps != nil, "--batch": batch != nil, "--lr": lr != nil,
+      "--beta1": beta1 != nil, "--beta2": beta2 != nil, "--seed": seed != nil,
+      "--dim": dim != nil, "--init": initialT != nil, "--init-noise": initNoise != nil,
+      "--snap-at": snapAt != nil, "--l1": true,
     ]
-    if let (flag, given) = flags[field], given { return flag }
-    return field
+    return given[flag] ?? false
   }
 
   static func json(_ c: Case, _ o: TrainingOptions, _ r: TrainingResult) -> String {

@@ -66,12 +66,13 @@ final class CaseFileTests: XCTestCase {
     expectError("{", field: "json")
   }
 
-  func testHierarchyShorthandNamesFlags() {
+  /// The library names the field; the command line's flag table turns it into the flag.
+  func testHierarchyShorthandNamesFields() {
     XCTAssertThrowsError(try Case.hierarchy(p0: .nan, p01: 0.1)) { error in
-      XCTAssertEqual((error as? CaseError)?.field, "--p0")
+      XCTAssertEqual((error as? CaseError)?.field, "patterns[0].probability")
     }
     XCTAssertThrowsError(try Case.hierarchy(p0: 0.7, p01: 0.4)) { error in
-      XCTAssertEqual((error as? CaseError)?.field, "--p0 + --p01 + --p1")
+      XCTAssertEqual((error as? CaseError)?.field, "patterns")
     }
   }
 }

@@ -86,7 +86,7 @@ final class SweepTests: XCTestCase {
   func testBadAxesAreNamed() throws {
     let base = try Case.hierarchy(p0: 0.2, p01: 0.1)
     XCTAssertThrowsError(try Sweep(base: base, axes: [SweepAxis(name: "p9", values: [0.1])])) {
-      XCTAssertEqual(($0 as? CaseError)?.field, "--vary")
+      XCTAssertEqual(($0 as? CaseError)?.field, "sweep.axes")
     }
     XCTAssertThrowsError(try Sweep(base: base, axes: [SweepAxis(name: "p0", values: [1.5])])) {
       XCTAssertEqual(($0 as? CaseError)?.field, "p0")
