@@ -37,11 +37,14 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels"]),
+    // What the test targets share (a seeded generator); only test targets depend on it.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels", "TestSupport"]),
     .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
-    .testTarget(name: "LandscapeTests", dependencies: ["Landscape"], exclude: ["Corpus"]),
-    .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape"]),
+    .testTarget(
+      name: "LandscapeTests", dependencies: ["Landscape", "TestSupport"], exclude: ["Corpus"]),
+    .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape", "TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape", "TestSupport"]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI"]),
   ]

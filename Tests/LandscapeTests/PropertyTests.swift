@@ -1,29 +1,7 @@
 import Foundation
 import Landscape
+import TestSupport
 import XCTest
-
-/// SplitMix64: a small, seeded, platform-independent generator for reproducible tests.
-struct SplitMix64: RandomNumberGenerator {
-  private var state: UInt64
-
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// A uniform double in [a, b).
-  mutating func uniform(_ a: Double, _ b: Double) -> Double {
-    a + (b - a) * Double(next() >> 11) * 0x1p-53
-  }
-
-  /// True with probability p.
-  mutating func chance(_ p: Double) -> Bool { uniform(0, 1) < p }
-}
 
 /// What a random case may contain.
 struct CaseShape {
