@@ -90,22 +90,13 @@ public struct Sweep: Sendable {
   /// The number of grid points (rows, counting skipped ones).
   public var count: Int { axes.reduce(1) { $0 * $1.values.count } }
 
-  /// The varied values at flat index `i` (the first axis varies slowest).
-  public func varied(at i: Int) -> [Double] {
-    if axes.count == 1 { return [axes[0].values[i]] }
-    let n = axes[1].values.count
-    return [axes[0].values[i / n], axes[1].values[i % n]]
-  }
-
-  /// The row at flat index `i`, or nil when its probabilities sum past 1.
+  /// The row at flat index `i` (the first axis varies slowest), or nil when its
+  /// probabilities sum past 1.
   ///
-  /// - Parameter landscape: a landscape of `base`, reweighted in place (reuse one per
-  ///   thread: without a bias that makes a point cost well under a microsecond).
-  public func row(at i: Int, reusing landscape: inout LossLandscape) -> SweepRow? {
-    var scratch = base.patterns.map(\.probability)
-    return row(at: i, reusing: &landscape, scratch: &scratch)
-  }
-
+  /// - Parameters:
+  ///   - landscape: a landscape of `base`, reweighted in place (reuse one per thread:
+  ///     without a bias that makes a point cost well under a microsecond).
+  ///   - probabilities: the pattern probabilities, overwritten at the varied patterns.
   func row(at i: Int, reusing landscape: inout LossLandscape, scratch probabilities: inout [Double])
     -> SweepRow?
   {

@@ -161,9 +161,6 @@ public struct SymbolicLandscape: Sendable {
     }
   }
 
-  /// D(t) at a rational t.
-  public func denominator(at t: Rational) throws -> Rational { try evaluate(denominator, t) }
-
   /// The MSE N(t)/D(t) at these probabilities (Double arithmetic), on the piece holding t.
   public func mse(at t: Double, probabilities: [String: Double]) -> Double {
     let piece = pieces.first { t <= $0.hi.doubleValue } ?? pieces[pieces.count - 1]

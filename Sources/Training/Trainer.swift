@@ -304,37 +304,3 @@ public struct TrainingResult: Sendable, Hashable {
   /// stopped there, and the other fields describe a diverged SAE. Nil when it did not.
   public var divergedAt: Int? = nil
 }
-
-extension Trainer {
-  /// The speed of the step loop: samples per second (steps * batch / seconds) over
-  /// `repetitions` identical runs, for `landscape bench`.
-  ///
-  /// - Parameter repetitions: runs, >= 1 (the first also warms the caches).
-  public func benchmark(repetitions: Int = 5) -> TrainingBenchmark {
-    precondition(repetitions >= 1, "at least one run")
-    var o = options
-    o.trajectoryInterval = nil
-    let trainer = Trainer(unchecked: source, options: o)
-    return TrainingBenchmark(
-      samplesPerSecond: (0..<repetitions).map { _ in trainer.run().samplesPerSecond })
-  }
-
-  private init(unchecked source: Case, options: TrainingOptions) {
-    self.source = source
-    self.options = options
-  }
-}
-
-/// Samples per second of repeated identical runs.
-public struct TrainingBenchmark: Sendable, Hashable {
-  /// One value per run, in run order.
-  public var samplesPerSecond: [Double]
-  /// The fastest run.
-  public var best: Double { samplesPerSecond.max() ?? 0 }
-  /// The median run (the mean of the middle two for an even count).
-  public var median: Double {
-    let s = samplesPerSecond.sorted()
-    guard !s.isEmpty else { return 0 }
-    return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
-  }
-}

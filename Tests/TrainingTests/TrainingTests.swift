@@ -446,14 +446,3 @@ final class CaseFileTrainingTests: XCTestCase {
     }
   }
 }
-
-final class BenchmarkTests: XCTestCase {
-  func testBenchmarkReportsEveryRun() throws {
-    var o = TrainingOptions()
-    o.steps = 200
-    let b = try Trainer(Case.hierarchy(p0: 0.2, p01: 0.05), options: o).benchmark(repetitions: 3)
-    XCTAssertEqual(b.samplesPerSecond.count, 3)
-    XCTAssertGreaterThan(b.median, 0)
-    XCTAssertGreaterThanOrEqual(b.best, b.median)
-  }
-}
