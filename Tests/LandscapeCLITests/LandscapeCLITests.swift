@@ -437,7 +437,8 @@ final class LandscapeCLITests: XCTestCase {
       XCTAssertFalse(a.stdout.isEmpty)
       XCTAssertEqual(a.stdout, b.stdout, "\(arguments)")
     }
-    // The paper's first case: t* = 0.232408, MSE 0.069722 (DESIGN.md), in the JSON.
+    // The paper's first case, by hand: t* = 0.232408 solves 0.3 t^2 - 0.5 t + 0.1 = 0 and
+    // MSE(t*) = p0 t* = 0.069722; both in the JSON.
     let json = try run(["minima", "--p0", "0.3", "--p01", "0.1", "--json"])
     let object = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
     let mse = ((object?["mse"] as? [String: Any])?["minima"] as? [[String: Any]])?.first {

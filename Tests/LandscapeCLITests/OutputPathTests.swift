@@ -317,7 +317,8 @@ final class OutputPathTests: XCTestCase {
 
   /// Item 14: each minimum reports its latent, cosine with the parent and hedging; the
   /// output names the magnitudes. Reference: t* = 2 p01/((p0 + 2 p01) + sqrt(p0^2 +
-  /// 4 p01^2)) (DESIGN), l = (1 - t, t)/sqrt((1 - t)^2 + t^2), hedging = t/(1 - t).
+  /// 4 p01^2)) (the stable root of the README's quadratic), l = (1 - t, t)/sqrt((1 - t)^2 +
+  /// t^2), hedging = t/(1 - t).
   func testMinimaReportHedging() throws {
     let r = try run(["minima", "--p0", "0.3", "--p01", "0.1", "--json"])
     XCTAssertEqual(r.status, 0, r.stderr)

@@ -97,7 +97,7 @@ final class SymbolicTests: XCTestCase {
     XCTAssertEqual(st.degree, 2)
     XCTAssertEqual(st.scale, try Rational(-1, 2))
     XCTAssertEqual(st.rootSign, -1)
-    // N'D - N D' = -2 (p0 t^2 - (p0 + 2 p01) t + p01), derived by hand (DESIGN.md).
+    // N'D - N D' = -2 (p0 t^2 - (p0 + 2 p01) t + p01), by hand from the README's MSE(t).
     XCTAssertEqual(st.raw[2], Polynomial(linear: ["p0": Rational(-2)]))
     XCTAssertEqual(st.raw[1], Polynomial(linear: ["p0": Rational(2), "p01": Rational(4)]))
     XCTAssertEqual(st.raw[0], Polynomial(linear: ["p01": Rational(-2)]))
