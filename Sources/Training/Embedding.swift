@@ -3,13 +3,14 @@ import _CGSL
 
 /// GSL's MT19937 generator, owned: allocated on creation, freed with the last reference.
 ///
-/// Not thread-safe; one per run. GSL's aborting error handler is switched off first.
+/// Not thread-safe; one per run. GSL's aborting error handler is switched off first
+/// (`GSL.prepare()`).
 final class RandomSource {
   let rng: UnsafeMutablePointer<gsl_rng>
 
   /// - Parameter seed: in 0...UInt32.max (GSL maps 0 to 4357).
   init(seed: UInt64) {
-    _ = gsl_set_error_handler_off()
+    GSL.prepare()
     guard let r = gsl_rng_alloc(hl_rng_mt19937()) else {
       fatalError("gsl_rng_alloc failed: out of memory")
     }
