@@ -532,12 +532,6 @@ public struct LossLandscape: Sendable {
   }
 }
 
-@inline(__always) func dot(_ a: [Double], _ b: [Double]) -> Double {
-  var s = 0.0
-  for i in a.indices { s += a[i] * b[i] }
-  return s
-}
-
 extension Case {
   /// Where the latent is parallel to the pattern that fires the first two features
   /// together (the merged solution), if on the t range; see `LossLandscape.mergedT`.

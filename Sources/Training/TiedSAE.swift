@@ -28,7 +28,7 @@ public struct TiedSAE: Sendable, Hashable {
 
   /// l = w / |w|.
   public var latent: [Double] {
-    let norm = weights.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    let norm = dot(weights, weights).squareRoot()
     return weights.map { $0 / norm }
   }
 

@@ -116,7 +116,7 @@ public struct Trainer: Sendable {
     var divergedAt: Int? = nil
     // Initial weights whose norm overflows normalise to nothing.
     let initial = state.sae().latent
-    let norm = initial.reduce(0) { $0 + $1 * $1 }
+    let norm = dot(initial, initial)
     if !(norm.isFinite && norm > 0) { divergedAt = 0 }
     for step in 0..<(divergedAt == nil ? steps : 0) {
       if trajectoryEvery > 0 && step % trajectoryEvery == 0 { record(step: step) }
@@ -155,7 +155,7 @@ public struct Trainer: Sendable {
 
     let sae = state.sae()
     let projected = embedding.project(sae.latent)
-    let inPlane = projected.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    let inPlane = dot(projected, projected).squareRoot()
     if divergedAt == nil && !(inPlane.isFinite && inPlane > 0) { divergedAt = steps }
     let unit = projected.map { $0 / inPlane }
     let nearest = source.path.nearestT(to: projected)
