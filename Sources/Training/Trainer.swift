@@ -89,7 +89,6 @@ public struct Trainer: Sendable {
     defer { if let table { gsl_ran_discrete_free(table) } }
 
     var adam = Adam(dimension: d, options: options)
-    defer { adam.deallocate() }
 
     let steps = options.steps
     let batch = UInt32(options.batch)
@@ -190,7 +189,10 @@ public struct Trainer: Sendable {
 }
 
 /// Adam's moment estimates for w, b_dec and b_enc, preallocated.
-struct Adam {
+///
+/// Noncopyable, like `KernelState`: it owns its buffers, allocated once and freed by
+/// `deinit`.
+struct Adam: ~Copyable {
   let d: Int
   let learningRate, beta1, beta2, epsilon: Double
   let m: UnsafeMutableBufferPointer<Double>
@@ -212,7 +214,7 @@ struct Adam {
     v.initialize(repeating: 0)
   }
 
-  func deallocate() {
+  deinit {
     m.deallocate()
     v.deallocate()
   }
