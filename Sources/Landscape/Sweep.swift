@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One varied probability of a sweep: a pattern's name and the values it takes.
 public struct SweepAxis: Sendable, Hashable {
@@ -171,15 +172,17 @@ public struct Sweep: Sendable {
       results.deallocate()
     }
     let shared = SendableBuffer(results)
-    let next = Counter()
-    let done = Counter()
+    // The next chunk to claim and the rows done so far (the results are read only after
+    // every thread has finished, so no ordering beyond the counts' own is needed).
+    let next = Atomic(0)
+    let done = Atomic(0)
     let template = LossLandscape(base)
     DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, chunks))) { _ in
       var landscape = template
       var scratch = base.patterns.map(\.probability)
       var rows = [SweepRow?](repeating: nil, count: chunkSize)
       while true {
-        let c = next.increment() - 1
+        let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
         if c >= chunks { break }
         let start = range.lowerBound + c * chunkSize
         let end = min(range.upperBound, start + chunkSize)
@@ -189,7 +192,7 @@ public struct Sweep: Sendable {
         shared.buffer[c] = rows.withUnsafeBufferPointer {
           transform(start, UnsafeBufferPointer(rebasing: $0[0..<(end - start)]))
         }
-        progress?(done.add(end - start))
+        progress?(done.wrappingAdd(end - start, ordering: .relaxed).newValue)
       }
     }
     return results.map { $0! }
@@ -200,19 +203,6 @@ public struct Sweep: Sendable {
 private struct SendableBuffer<T>: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<T>
   init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
-}
-
-/// A thread-safe counter.
-private final class Counter: @unchecked Sendable {
-  private var value = 0
-  private let lock = NSLock()
-  func increment() -> Int { add(1) }
-  func add(_ n: Int) -> Int {
-    lock.lock()
-    defer { lock.unlock() }
-    value += n
-    return value
-  }
 }
 
 /// The i-th of `count` evenly spaced values from `from` to `to`, ends included:
