@@ -47,7 +47,8 @@ package enum GSL {
         root = gsl_root_fsolver_root(solver)
         let a = gsl_root_fsolver_x_lower(solver)
         let b = gsl_root_fsolver_x_upper(solver)
-        if gsl_root_test_interval(a, b, 1e-15, 1e-15) == GSL_SUCCESS { break }
+        let tolerance = Tolerance.rootBracket
+        if gsl_root_test_interval(a, b, tolerance, tolerance) == GSL_SUCCESS { break }
       }
       _ = box
       return root

@@ -104,7 +104,7 @@ public struct LossLandscape: Sendable {
 
     /// The derivative of sqrt(Q_j) at t; at a cusp, the one-sided one on `side`.
     @inline(__always) func rootSlope(_ t: Double, side: Double) -> Double {
-      if let c = cusp, abs(t - c) <= 1e-12 * max(1, abs(c)) {
+      if let c = cusp, Tolerance.isSameT(t, c) {
         // Cusps of parallel patterns differ by rounding: within the tolerance that
         // merges candidates, t is at the cusp.
         return (side < 0 ? -1 : 1) * curvature.squareRoot()
@@ -223,14 +223,14 @@ public struct LossLandscape: Sendable {
     var cuts: [Double] = []
     for line in lines where line.canFire && line.b != 0 {
       let t = -line.a / line.b
-      if t - lo > 1e-12 * max(1, abs(lo)) && hi - t > 1e-12 * max(1, abs(hi)) { cuts.append(t) }
+      if Tolerance.isInterior(t, lo, hi) { cuts.append(t) }
     }
     cuts.sort()
     // Breakpoints a rounding apart (patterns with parallel magnitudes), or from an end,
     // are one: a piece an ulp wide would hold the wrong active set at the merged
     // candidate point (see `merged`).
     cuts = cuts.reduce(into: []) { acc, t in
-      if let last = acc.last, t - last <= 1e-12 * max(1, abs(t)) { return }
+      if let last = acc.last, Tolerance.isSameT(last, t) { return }
       acc.append(t)
     }
     self.breakpoints = cuts
@@ -259,7 +259,9 @@ public struct LossLandscape: Sendable {
         numerator = numerator + line.probability * q.expanded
         let scale = q.expanded.c0 + q.curvature
         if scale == 0 { continue }  // the pattern is reconstructed exactly everywhere here
-        let cusp: Double? = q.curvature > 0 && q.floor <= 1e-24 * scale ? q.vertex + 0 : nil  // + 0: never -0.0
+        // + 0: never -0.0.
+        let cusp: Double? =
+          q.curvature > 0 && q.floor <= Tolerance.cuspFloor * scale ? q.vertex + 0 : nil
         allTerms.append(
           Term(
             pattern: line.pattern, probability: line.probability, q: q.expanded,
@@ -328,9 +330,7 @@ public struct LossLandscape: Sendable {
         let b = (v[0] - u[0]) * d[1] - (v[1] - u[1]) * d[0]
         guard b != 0 else { continue }
         let t = -a / b + 0
-        if t - lo > 1e-12 * max(1, abs(lo)) && hi - t > 1e-12 * max(1, abs(hi)) {
-          out.append(Candidate(t: t, kind: .cusp))
-        }
+        if Tolerance.isInterior(t, lo, hi) { out.append(Candidate(t: t, kind: .cusp)) }
       }
     }
     return out
@@ -353,11 +353,12 @@ public struct LossLandscape: Sendable {
     }
     let q = SquareSum(forms)
     let size = q.expanded.c0 + q.curvature
-    guard q.curvature > 0, q.floor <= 1e-24 * size else { return nil }
+    guard q.curvature > 0, q.floor <= Tolerance.cuspFloor * size else { return nil }
     let t = q.vertex + 0
     let lo = source.path.tMin
     let hi = source.path.tMax
-    return t >= lo - 1e-12 * max(1, abs(lo)) && t <= hi + 1e-12 * max(1, abs(hi)) ? t : nil
+    let onRange = t >= lo - Tolerance.sameTWidth(at: lo) && t <= hi + Tolerance.sameTWidth(at: hi)
+    return onRange ? t : nil
   }
 
   /// Replaces the pattern probabilities in place (in pattern order).
@@ -524,7 +525,7 @@ public struct LossLandscape: Sendable {
         penalty: self.source.penalty
       ).loss
     }
-    if points.contains(where: { abs($0.t - t) <= 1e-12 * max(1, abs(t)) }) {
+    if points.contains(where: { Tolerance.isSameT($0.t, t) }) {
       let step = side < 0 ? -h : h
       return (-3 * f(t) + 4 * f(t + step) - f(t + 2 * step)) / (2 * step)
     }

@@ -115,16 +115,15 @@ public struct Sweep: Sendable {
     if let second { probabilities[indices[1]] = second }
     var sum = 0.0
     for p in probabilities { sum += p }
-    if sum > 1 + 1e-12 { return nil }
+    if sum > 1 + Tolerance.probabilitySum { return nil }
     landscape.reweight(probabilities)
     let mse = landscape.withMinima(.mse) { $0.first(where: \.isGlobal) }
     let merged = landscape.mergedT
     let l2 = landscape.withMinima(.l2) { minima in
       (
         best: minima.first(where: \.isGlobal), count: minima.count,
-        parent: minima.contains { abs($0.t) <= 1e-12 },
-        merged: merged.map { m in minima.contains { abs($0.t - m) <= 1e-12 * max(1, abs(m)) } }
-          ?? false
+        parent: minima.contains { Tolerance.isSameT($0.t, 0) },
+        merged: merged.map { m in minima.contains { Tolerance.isSameT($0.t, m) } } ?? false
       )
     }
     guard let bestMSE = mse, let bestL2 = l2.best else { return nil }

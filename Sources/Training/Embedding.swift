@@ -72,7 +72,7 @@ public struct FeatureEmbedding: Sendable, Hashable {
       }
       let norm = dot(v, v).squareRoot()
       // A draw (numerically) inside the span so far has probability zero; redraw.
-      guard norm > 1e-8 else { continue }
+      guard norm > Tolerance.independentDraw else { continue }
       basis.append(v.map { $0 / norm })
     }
     self.dimension = d

@@ -168,7 +168,7 @@ public struct Trainer: Sendable {
       lossKind: kind, loss: kind == .mse ? exact.mse : exact.l2,
       saeLoss: expectedLoss(sae, kind, activations, probabilities, d),
       seconds: seconds,
-      samplesPerSecond: Double(steps) * Double(options.batch) / max(seconds, 1e-12),
+      samplesPerSecond: Double(steps) * Double(options.batch) / max(seconds, Tolerance.shortestRun),
       trajectory: trajectory, divergedAt: divergedAt)
   }
 
