@@ -59,7 +59,7 @@ extension Case {
       let x = event.activation
       var centred = x
       for i in 0..<k { centred[i] -= b[i] }
-      let h = max(dot(latent, centred), 0)
+      let h = Activation.encode(dot(latent, centred))
       var e2 = 0.0
       for i in 0..<k {
         let r = x[i] - (h * latent[i] + b[i])

@@ -299,7 +299,7 @@ public enum OptimalBias {
           e2 += r * r
         }
         let clipped = max(beta - s[j], 0)
-        let h = max(s[j] - beta, 0)
+        let h = Activation.encode(s[j] - beta)
         let error: Double = (e2 + clipped * clipped).squareRoot()
         let sparsity: Double = lambda * pow(h, p)
         total += weights[j] * (error + sparsity)
