@@ -42,12 +42,18 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels"]),
+    // What the test targets share (a seeded generator); only test targets depend on it.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels", "TestSupport"]),
     .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
-    .testTarget(name: "LandscapeTests", dependencies: ["Landscape"]),
-    .testTarget(name: "CaseFilesTests", dependencies: ["CaseFiles", "Landscape"], exclude: ["Corpus"]),
-    .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape", "CaseFiles"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape", "CaseFiles"]),
+    .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "TestSupport"]),
+    .testTarget(
+      name: "CaseFilesTests", dependencies: ["CaseFiles", "Landscape", "TestSupport"],
+      exclude: ["Corpus"]),
+    .testTarget(
+      name: "SymbolicTests", dependencies: ["Symbolic", "Landscape", "CaseFiles", "TestSupport"]),
+    .testTarget(
+      name: "TrainingTests", dependencies: ["Training", "Landscape", "CaseFiles", "TestSupport"]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI"]),
   ]

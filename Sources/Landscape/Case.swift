@@ -104,7 +104,7 @@ public struct LatentPath: Sendable, Hashable {
   /// l(t) = w(t) / |w(t)|.
   public func latent(at t: Double) -> [Double] {
     let w = direction(at: t)
-    let norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    let norm = dot(w, w).squareRoot()
     return w.map { $0 / norm }
   }
 }

@@ -3,12 +3,13 @@ import _CGSL
 /// Thin, throwing wrappers over the GSL routines the landscape uses.
 ///
 /// GSL's default error handler aborts the process; it is switched off once, before the
-/// first call, and every return code is checked instead.
-enum GSL {
+/// first call, and every return code is checked instead. The other modules of the package
+/// that call GSL (the trainer) switch it off here too, before their first call.
+package enum GSL {
   private static let handlerOff: Void = { _ = gsl_set_error_handler_off() }()
 
   /// Makes sure GSL reports errors by return code instead of aborting.
-  static func prepare() { _ = handlerOff }
+  package static func prepare() { _ = handlerOff }
 
   /// The real roots of a t^2 + b t + c = 0 (a linear or constant equation when a = 0).
   ///
@@ -46,7 +47,8 @@ enum GSL {
         root = gsl_root_fsolver_root(solver)
         let a = gsl_root_fsolver_x_lower(solver)
         let b = gsl_root_fsolver_x_upper(solver)
-        if gsl_root_test_interval(a, b, 1e-15, 1e-15) == GSL_SUCCESS { break }
+        let tolerance = Tolerance.rootBracket
+        if gsl_root_test_interval(a, b, tolerance, tolerance) == GSL_SUCCESS { break }
       }
       _ = box
       return root

@@ -59,7 +59,7 @@ extension Case {
       let x = event.activation
       var centred = x
       for i in 0..<k { centred[i] -= b[i] }
-      let h = max(dot(latent, centred), 0)
+      let h = Activation.encode(dot(latent, centred))
       var e2 = 0.0
       for i in 0..<k {
         let r = x[i] - (h * latent[i] + b[i])
@@ -118,7 +118,9 @@ extension Case {
     }
     guard let top = GSL.topEigenvector(of: m, n: k) else { return nil }
     var v = top.vector
-    if let first = v.first(where: { abs($0) > 1e-15 }), first < 0 { v = v.map { -$0 } }
+    if let first = v.first(where: { abs($0) > Tolerance.negligibleComponent }), first < 0 {
+      v = v.map { -$0 }
+    }
     func mse(_ l: [Double]) -> Double {
       bias == .optimal
         ? OptimalBias.solve(.mse, latent: l, events: events, penalty: penalty).loss
@@ -127,7 +129,8 @@ extension Case {
     let flipped = v.map { -$0 }
     let a = mse(v)
     let b = mse(flipped)
-    var best = b < a - 1e-15 * abs(a) ? (latent: flipped, loss: b) : (latent: v, loss: a)
+    var best =
+      b < a - Tolerance.lowerLoss * abs(a) ? (latent: flipped, loss: b) : (latent: v, loss: a)
     let clipsAtEigenvector = clips(at: best.latent)
     let proven = penalty.coefficient == 0 && (bias == .optimal || !clipsAtEigenvector)
     if !proven {
@@ -147,7 +150,7 @@ extension Case {
     return patterns.contains { p in
       guard p.probability > 0 else { return false }
       let centred = zip(p.magnitudes, b).map { $0 - $1 }
-      return dot(latent, centred) < -1e-12 * max(1, dot(centred, centred).squareRoot())
+      return dot(latent, centred) < -Tolerance.clips * max(1, dot(centred, centred).squareRoot())
     }
   }
 
@@ -177,7 +180,8 @@ extension Case {
     var best = (latent: start, loss: f(start))
     for step in [0.1, 1e-3, 1e-6] {
       guard
-        let found = GSL.simplexMinimum(from: angles, step: step, tolerance: 1e-13, { f(point($0)) })
+        let found = GSL.simplexMinimum(
+          from: angles, step: step, tolerance: Tolerance.sphereSimplex, { f(point($0)) })
       else { break }
       angles = found.x
       let l = point(angles)

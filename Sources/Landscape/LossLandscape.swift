@@ -104,7 +104,7 @@ public struct LossLandscape: Sendable {
 
     /// The derivative of sqrt(Q_j) at t; at a cusp, the one-sided one on `side`.
     @inline(__always) func rootSlope(_ t: Double, side: Double) -> Double {
-      if let c = cusp, abs(t - c) <= 1e-12 * max(1, abs(c)) {
+      if let c = cusp, Tolerance.isSameT(t, c) {
         // Cusps of parallel patterns differ by rounding: within the tolerance that
         // merges candidates, t is at the cusp.
         return (side < 0 ? -1 : 1) * curvature.squareRoot()
@@ -162,29 +162,56 @@ public struct LossLandscape: Sendable {
   public init(_ source: Case) {
     self.source = source
     let u = source.path.from
-    let v = source.path.to
-    let dir = zip(u, v).map { $1 - $0 }
-    let norm = Quadratic(dot(u, u), 2 * dot(u, dir), dot(dir, dir))
-    self.norm = norm
-    let lo = source.path.tMin
-    let hi = source.path.tMax
+    let dir = zip(u, source.path.to).map { $1 - $0 }
+    norm = Quadratic(dot(u, u), 2 * dot(u, dir), dot(dir, dir))
     let scale = Self.weightScale(source)
-    self.weightScale = scale
-    self.events = source.events
-
-    struct Line {
-      var pattern: Int
-      var probability: Double
-      /// c_j: what the bias leaves of x_j.
-      var c: [Double]
-      /// s_j = a + b t, the relu's argument (times |w|).
-      var a: Double
-      var b: Double
-      var canFire: Bool
-      var canClip: Bool
+    weightScale = scale
+    events = source.events
+    let lines = Self.lines(source, from: u, direction: dir, weightScale: scale)
+    let cuts = Self.breakpoints(lines, in: source.path.tMin, source.path.tMax)
+    breakpoints = cuts
+    let built = Self.pieces(lines, breakpoints: cuts, in: source.path.tMin, source.path.tMax)
+    pieces = built.pieces
+    terms = built.terms
+    let candidates = Self.candidates(source, pieces: built.pieces, terms: built.terms, cuts)
+    msePoints = candidates.mse
+    l2Points = candidates.l2
+    concaveBetweenKinks = Self.concaveBetweenKinks(source, built.terms)
+    largestSquaredMagnitude = source.patterns.reduce(0) {
+      max($0, dot($1.magnitudes, $1.magnitudes))
     }
-    let k = source.features.count
-    let zero = [Double](repeating: 0, count: k)
+    mergedT = Self.mergedCusp(source)
+  }
+
+  /// One event as the landscape sees it along the path: its weight, what the bias leaves
+  /// of its activation, and the relu's argument.
+  struct Line {
+    /// The pattern's index in the case (-1: "nothing fires").
+    var pattern: Int
+    var probability: Double
+    /// The forms of |w x c_j|^2 (`crossForms`), c_j what the bias leaves of x_j.
+    var cross: [(alpha: Double, beta: Double)]
+    /// s_j = a + b t, the relu's argument (times |w|).
+    var a: Double
+    var b: Double
+    /// Whether the relu can pass s_j (false: the event never fires the latent).
+    var canFire: Bool
+    /// Whether the relu can clip s_j (false: nothing is ever clipped, the optimal bias).
+    var canClip: Bool
+  }
+
+  /// The lines of a case's patterns in order, then, with a bias, "nothing fires" (x = 0).
+  ///
+  /// c_j and s_j by bias: none, x_j and w . x_j; fixed b, x_j - b and w . (x_j - b);
+  /// centered, x_j - mu and w . x_j ("nothing fires" never fires); optimal (no penalty),
+  /// x_j - mu and nothing ever clipped.
+  /// - Parameters:
+  ///   - u: w(0); `dir`: w(1) - w(0).
+  ///   - scale: the divisor of the pattern probabilities (`weightScale(_:)`).
+  static func lines(
+    _ source: Case, from u: [Double], direction dir: [Double], weightScale scale: Double
+  ) -> [Line] {
+    let zero = [Double](repeating: 0, count: source.features.count)
     let mu = source.meanActivation
     var lines: [Line] = []
     var indexed: [(Int, Pattern)] = source.patterns.enumerated().map { ($0.offset, $0.element) }
@@ -192,115 +219,144 @@ public struct LossLandscape: Sendable {
     for (j, p) in indexed {
       let probability = j >= 0 ? p.probability / scale : source.nothingProbability
       let x = p.magnitudes
+      func line(_ c: [Double], a: Double, b: Double, canFire: Bool, canClip: Bool) -> Line {
+        Line(
+          pattern: j, probability: probability, cross: crossForms(u, dir, c), a: a, b: b,
+          canFire: canFire, canClip: canClip)
+      }
       switch source.bias {
       case .none:
         if j < 0 { continue }
-        lines.append(
-          Line(
-            pattern: j, probability: probability, c: x, a: dot(u, x), b: dot(dir, x),
-            canFire: true, canClip: true))
+        lines.append(line(x, a: dot(u, x), b: dot(dir, x), canFire: true, canClip: true))
       case .fixed(let bias):
         let c = zip(x, bias).map { $0 - $1 }
-        lines.append(
-          Line(
-            pattern: j, probability: probability, c: c, a: dot(u, c), b: dot(dir, c),
-            canFire: true, canClip: true))
+        lines.append(line(c, a: dot(u, c), b: dot(dir, c), canFire: true, canClip: true))
       case .centered:
-        lines.append(
-          Line(
-            pattern: j, probability: probability, c: zip(x, mu).map { $0 - $1 }, a: dot(u, x),
-            b: dot(dir, x), canFire: j >= 0, canClip: true))
+        let c = zip(x, mu).map { $0 - $1 }
+        lines.append(line(c, a: dot(u, x), b: dot(dir, x), canFire: j >= 0, canClip: true))
       case .optimal:
-        lines.append(
-          Line(
-            pattern: j, probability: probability, c: zip(x, mu).map { $0 - $1 }, a: 0, b: 0,
-            canFire: false, canClip: false))
+        let c = zip(x, mu).map { $0 - $1 }
+        lines.append(line(c, a: 0, b: 0, canFire: false, canClip: false))
       }
     }
+    return lines
+  }
 
-    // Every pattern's breakpoint cuts, whatever its probability, so that `reweight`
-    // keeps the pieces.
+  /// The linear forms (alpha_ik + beta_ik t) = (w(t) x c)_ik, i < k, whose squares sum to
+  /// |w(t) x c|^2 = |w|^2 |c|^2 - (w . c)^2: the error of reconstructing c along l(t).
+  static func crossForms(_ u: [Double], _ dir: [Double], _ c: [Double]) -> [(
+    alpha: Double, beta: Double
+  )] {
+    var forms: [(alpha: Double, beta: Double)] = []
+    for i in c.indices {
+      for k in c.indices where k > i {
+        forms.append((u[i] * c[k] - u[k] * c[i], dir[i] * c[k] - dir[k] * c[i]))
+      }
+    }
+    return forms
+  }
+
+  /// The relu breakpoints strictly inside (lo, hi), ascending.
+  ///
+  /// Every pattern's breakpoint cuts, whatever its probability, so that `reweight` keeps
+  /// the pieces. Breakpoints a rounding apart (patterns with parallel magnitudes), or from
+  /// an end, are one: a piece an ulp wide would hold the wrong active set at the merged
+  /// candidate point (see `merged`).
+  static func breakpoints(_ lines: [Line], in lo: Double, _ hi: Double) -> [Double] {
     var cuts: [Double] = []
-    for line in lines where line.canFire && line.b != 0 {
-      let t = -line.a / line.b
-      if t - lo > 1e-12 * max(1, abs(lo)) && hi - t > 1e-12 * max(1, abs(hi)) { cuts.append(t) }
+    for line in lines where line.canFire {
+      if let t = Activation.threshold(a: line.a, b: line.b), Tolerance.isInterior(t, lo, hi) {
+        cuts.append(t)
+      }
     }
     cuts.sort()
-    // Breakpoints a rounding apart (patterns with parallel magnitudes), or from an end,
-    // are one: a piece an ulp wide would hold the wrong active set at the merged
-    // candidate point (see `merged`).
-    cuts = cuts.reduce(into: []) { acc, t in
-      if let last = acc.last, t - last <= 1e-12 * max(1, abs(t)) { return }
+    return cuts.reduce(into: []) { acc, t in
+      if let last = acc.last, Tolerance.isSameT(last, t) { return }
       acc.append(t)
     }
-    self.breakpoints = cuts
+  }
 
+  /// The relu pieces between the ends and the breakpoints, and their terms, piece after
+  /// piece: on each, every line is active or clipped throughout (decided at its middle).
+  static func pieces(_ lines: [Line], breakpoints cuts: [Double], in lo: Double, _ hi: Double)
+    -> (pieces: [Piece], terms: [Term])
+  {
     let bounds = [lo] + cuts + [hi]
     var pieces: [Piece] = []
-    var allTerms: [Term] = []
+    var terms: [Term] = []
     for k in 0..<(bounds.count - 1) {
-      let a = bounds[k]
-      let b = bounds[k + 1]
-      let mid = 0.5 * (a + b)
-      let first = allTerms.count
+      let mid = 0.5 * (bounds[k] + bounds[k + 1])
+      let first = terms.count
       var numerator = Quadratic.zero
       for line in lines {
-        let active = !line.canClip || (line.canFire && line.a + line.b * mid > 0)
-        // Q_j = |w x c|^2 (+ s_j^2 when clipped).
-        let c = line.c
-        var forms: [(alpha: Double, beta: Double)] = []
-        for i in c.indices {
-          for k in c.indices where k > i {
-            forms.append((u[i] * c[k] - u[k] * c[i], dir[i] * c[k] - dir[k] * c[i]))
-          }
-        }
-        if !active { forms.append((line.a, line.b)) }
-        let q = SquareSum(forms)
+        let active = !line.canClip || (line.canFire && Activation.fires(line.a + line.b * mid))
+        let q = error(line, active: active)
         numerator = numerator + line.probability * q.expanded
-        let scale = q.expanded.c0 + q.curvature
-        if scale == 0 { continue }  // the pattern is reconstructed exactly everywhere here
-        let cusp: Double? = q.curvature > 0 && q.floor <= 1e-24 * scale ? q.vertex + 0 : nil  // + 0: never -0.0
-        allTerms.append(
-          Term(
-            pattern: line.pattern, probability: line.probability, q: q.expanded,
-            curvature: q.curvature,
-            vertex: q.vertex, floor: cusp == nil ? q.floor : 0, cusp: cusp, sa: line.a, sb: line.b,
-            active: active && line.canFire))
+        if let term = term(line, q, active: active) { terms.append(term) }
       }
-      pieces.append(Piece(lo: a, hi: b, termRange: first..<allTerms.count, numerator: numerator))
+      let range = first..<terms.count
+      pieces.append(Piece(lo: bounds[k], hi: bounds[k + 1], termRange: range, numerator: numerator))
     }
-    self.pieces = pieces
-    self.terms = allTerms
+    return (pieces, terms)
+  }
+
+  /// A line's squared error times D on a piece: Q_j = |w x c_j|^2, plus s_j^2 where the
+  /// relu clips it (h = 0 leaves the part along the latent unreconstructed).
+  static func error(_ line: Line, active: Bool) -> SquareSum {
+    active ? SquareSum(line.cross) : SquareSum(line.cross + [(line.a, line.b)])
+  }
+
+  /// A line's term on a piece, its error `q`; nil when the pattern is reconstructed
+  /// exactly everywhere there. A floor within `Tolerance.cuspFloor` makes the vertex an
+  /// exact cusp.
+  static func term(_ line: Line, _ q: SquareSum, active: Bool) -> Term? {
+    let size = q.expanded.c0 + q.curvature
+    if size == 0 { return nil }
+    // + 0: never -0.0.
+    let cusp: Double? =
+      q.curvature > 0 && q.floor <= Tolerance.cuspFloor * size ? q.vertex + 0 : nil
+    return Term(
+      pattern: line.pattern, probability: line.probability, q: q.expanded,
+      curvature: q.curvature, vertex: q.vertex, floor: cusp == nil ? q.floor : 0, cusp: cusp,
+      sa: line.a, sb: line.b, active: active && line.canFire)
+  }
+
+  /// Where MSE and L2 can have a non-smooth or end minimum, merged (`merged`): for MSE the
+  /// ends and the breakpoints; for L2 also the terms' vertices (`vertexCandidates`), or,
+  /// with the optimal bias, the ends and the difference cusps.
+  static func candidates(
+    _ source: Case, pieces: [Piece], terms: [Term], _ breakpoints: [Double]
+  ) -> (mse: [Candidate], l2: [Candidate]) {
+    let lo = source.path.tMin
+    let hi = source.path.tMax
     let ends = [Candidate(t: lo, kind: .boundary), Candidate(t: hi, kind: .boundary)]
-    let kinks = cuts.map { Candidate(t: $0, kind: .breakpoint) }
-    // Where a term's error is least: a cusp, or (a pattern off the path's plane) the
-    // bottom of a valley that may be narrower than the root search's samples. A clipped
-    // term without a bias or with a fixed one is |c_j|^2 D, constant in the loss: its
-    // vertex means nothing.
-    let clippedIsConstant = source.bias.kind == .none || source.bias.kind == .fixed
-    var cusps: [Candidate] = []
-    for piece in pieces {
-      for term in allTerms[piece.termRange]
-      where term.curvature > 0 && (term.active || !clippedIsConstant) {
-        let t = term.vertex
-        if t >= piece.lo, t <= piece.hi {
-          cusps.append(Candidate(t: t, kind: term.cusp != nil ? .cusp : .stationary))
-        }
-      }
-    }
-    self.msePoints = Self.merged(ends + kinks)
+    let kinks = breakpoints.map { Candidate(t: $0, kind: .breakpoint) }
+    let mse = merged(ends + kinks)
     if source.bias == .optimal {
       // The L2-optimal bias follows the weighted median of the projected events, whose
       // order changes where the latent is parallel to the difference of two events.
-      self.l2Points = Self.merged(ends + Self.differenceCusps(source, in: lo, hi))
-    } else {
-      self.l2Points = Self.merged(ends + kinks + cusps)
+      return (mse, merged(ends + differenceCusps(source, in: lo, hi)))
     }
-    self.concaveBetweenKinks = Self.concaveBetweenKinks(source, allTerms)
-    self.largestSquaredMagnitude = source.patterns.reduce(0) {
-      max($0, dot($1.magnitudes, $1.magnitudes))
+    return (mse, merged(ends + kinks + vertexCandidates(source, pieces: pieces, terms: terms)))
+  }
+
+  /// Where a term's error is least, on its piece: a cusp, or (a pattern off the path's
+  /// plane) the bottom of a valley that may be narrower than the root search's samples.
+  /// A clipped term without a bias or with a fixed one is |c_j|^2 D, constant in the loss:
+  /// its vertex means nothing.
+  static func vertexCandidates(_ source: Case, pieces: [Piece], terms: [Term]) -> [Candidate] {
+    let clippedIsConstant = source.bias.kind == .none || source.bias.kind == .fixed
+    var out: [Candidate] = []
+    for piece in pieces {
+      for term in terms[piece.termRange]
+      where term.curvature > 0 && (term.active || !clippedIsConstant) {
+        let t = term.vertex
+        if t >= piece.lo, t <= piece.hi {
+          out.append(Candidate(t: t, kind: term.cusp != nil ? .cusp : .stationary))
+        }
+      }
     }
-    self.mergedT = Self.mergedCusp(source)
+    return out
   }
 
   /// The divisor of the probabilities: their sum without a bias (t then does not depend
@@ -328,9 +384,7 @@ public struct LossLandscape: Sendable {
         let b = (v[0] - u[0]) * d[1] - (v[1] - u[1]) * d[0]
         guard b != 0 else { continue }
         let t = -a / b + 0
-        if t - lo > 1e-12 * max(1, abs(lo)) && hi - t > 1e-12 * max(1, abs(hi)) {
-          out.append(Candidate(t: t, kind: .cusp))
-        }
+        if Tolerance.isInterior(t, lo, hi) { out.append(Candidate(t: t, kind: .cusp)) }
       }
     }
     return out
@@ -344,20 +398,14 @@ public struct LossLandscape: Sendable {
     else { return nil }
     let u = source.path.from
     let dir = zip(u, source.path.to).map { $1 - $0 }
-    let x = merged.magnitudes
-    var forms: [(alpha: Double, beta: Double)] = []
-    for i in x.indices {
-      for k in x.indices where k > i {
-        forms.append((u[i] * x[k] - u[k] * x[i], dir[i] * x[k] - dir[k] * x[i]))
-      }
-    }
-    let q = SquareSum(forms)
+    let q = SquareSum(crossForms(u, dir, merged.magnitudes))
     let size = q.expanded.c0 + q.curvature
-    guard q.curvature > 0, q.floor <= 1e-24 * size else { return nil }
+    guard q.curvature > 0, q.floor <= Tolerance.cuspFloor * size else { return nil }
     let t = q.vertex + 0
     let lo = source.path.tMin
     let hi = source.path.tMax
-    return t >= lo - 1e-12 * max(1, abs(lo)) && t <= hi + 1e-12 * max(1, abs(hi)) ? t : nil
+    let onRange = t >= lo - Tolerance.sameTWidth(at: lo) && t <= hi + Tolerance.sameTWidth(at: hi)
+    return onRange ? t : nil
   }
 
   /// Replaces the pattern probabilities in place (in pattern order).
@@ -455,7 +503,7 @@ public struct LossLandscape: Sendable {
       var sum = 0.0
       for i in piece.termRange where terms[i].active {
         let term = terms[i]
-        let h = max(term.sa + term.sb * t, 0) / d.squareRoot()
+        let h = Activation.encode(term.sa + term.sb * t) / d.squareRoot()
         sum += term.probability * (p == 1 ? h : pow(h, p))
       }
       total += lambda * sum
@@ -491,7 +539,7 @@ public struct LossLandscape: Sendable {
       var sum = 0.0
       for i in piece.termRange where terms[i].active {
         let term = terms[i]
-        let s = max(term.sa + term.sb * t, 0)
+        let s = Activation.encode(term.sa + term.sb * t)
         if p == 1 {
           sum += term.probability * (term.sb / sd - s * dd / (2 * d * sd))
         } else {
@@ -524,18 +572,12 @@ public struct LossLandscape: Sendable {
         penalty: self.source.penalty
       ).loss
     }
-    if points.contains(where: { abs($0.t - t) <= 1e-12 * max(1, abs(t)) }) {
+    if points.contains(where: { Tolerance.isSameT($0.t, t) }) {
       let step = side < 0 ? -h : h
       return (-3 * f(t) + 4 * f(t + step) - f(t + 2 * step)) / (2 * step)
     }
     return (f(t + h) - f(t - h)) / (2 * h)
   }
-}
-
-@inline(__always) func dot(_ a: [Double], _ b: [Double]) -> Double {
-  var s = 0.0
-  for i in a.indices { s += a[i] * b[i] }
-  return s
 }
 
 extension Case {

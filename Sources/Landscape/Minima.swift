@@ -94,7 +94,7 @@ extension LossLandscape {
           let n = piece.numerator
           let size =
             max(abs(n.c0), abs(n.c1), abs(n.c2)) * max(abs(norm.c0), abs(norm.c1), abs(norm.c2))
-          if max(abs(p.c0), abs(p.c1), abs(p.c2)) <= 1e-13 * size { continue }
+          if max(abs(p.c0), abs(p.c1), abs(p.c2)) <= Tolerance.flatNumerator * size { continue }
           let roots = GSL.quadraticRoots(p.c2, p.c1, p.c0)
           if roots.count > 0, Self.strictlyInside(roots.r0, piece.lo, piece.hi),
             p.slope(roots.r0) > 0
@@ -125,7 +125,8 @@ extension LossLandscape {
         best = lowest.loss
       }
       let found = UnsafeMutableBufferPointer(rebasing: storage[0..<result.count])
-      for i in found.indices where found[i].loss <= best + 1e-12 * abs(best) + 1e-300 {
+      let tie = best + Tolerance.globalTie * abs(best) + Tolerance.smallestScale
+      for i in found.indices where found[i].loss <= tie {
         found[i].isGlobal = true
       }
       if weightScale != 1 {
@@ -135,14 +136,14 @@ extension LossLandscape {
     }
   }
 
-  /// Minima in t order in fixed storage; a point within 1e-12 of one already there
-  /// merges with it, keeping the t and kind of the higher-priority kind.
+  /// Minima in t order in fixed storage; a point that is the same t as one already there
+  /// (`Tolerance.isSameT`) merges with it, keeping the t and kind of the higher-priority kind.
   struct MinimaBuffer {
     let storage: UnsafeMutableBufferPointer<Minimum>
     var count = 0
 
     mutating func insert(_ m: Minimum) {
-      for j in 0..<count where abs(storage[j].t - m.t) <= 1e-12 * max(1, abs(m.t)) {
+      for j in 0..<count where Tolerance.isSameT(storage[j].t, m.t) {
         if m.kind.priority > storage[j].kind.priority { storage[j] = m }
         return
       }
@@ -169,13 +170,14 @@ extension LossLandscape {
     // The rounding in g scales with the magnitudes, not with f: where the model
     // reconstructs (almost) exactly, f is near 0 and a vanishing slope's rounding
     // would pass for a descent.
-    let scale = max(abs(f), slopeScale(kind), 1e-300)
+    let scale = max(abs(f), slopeScale(kind), Tolerance.smallestScale)
     // Rounding in g grows as D(t) shrinks (a path passing near the origin): ~1e-11 of
     // the scale has been seen; the probe below settles anything that small.
-    if g < -1e-8 * scale { return true }
-    if g > 1e-8 * scale { return false }
+    if g < -Tolerance.slopeNoise * scale { return true }
+    if g > Tolerance.slopeNoise * scale { return false }
     let step = 1e-4 * abs(next - t)
-    return value(kind, at: t + side * step, piece: piece) < f - 1e-14 * max(abs(f), 1e-300)
+    let lower = f - Tolerance.probeDescent * max(abs(f), Tolerance.smallestScale)
+    return value(kind, at: t + side * step, piece: piece) < lower
   }
 
   /// The global minima (usually one; several on ties).
@@ -227,7 +229,8 @@ extension LossLandscape {
     // Slopes within rounding of zero (a stretch where every pattern is clipped is flat)
     // change no sign.
     // Central differences carry ~1e-10 of the scale.
-    let noise = (solvesBias(kind) ? 1e-8 : 1e-12) * slopeScale(kind)
+    let noise =
+      (solvesBias(kind) ? Tolerance.slopeNoise : Tolerance.exactSlopeNoise) * slopeScale(kind)
     var roots: [Double] = []
     var previous = (t: ts[0], slope: f(ts[0]))
     for t in ts.dropFirst() {
@@ -251,23 +254,23 @@ extension LossLandscape {
       * size.squareRoot()
   }
 
-  /// Whether r lies in (a, b) by more than 1e-9 (relative).
+  /// Whether r lies in (a, b) by more than `Tolerance.strictlyInside` max(1, |r|).
   ///
   /// A stationary point at an end (a clipped piece's minimum at its own breakpoint, found
   /// a little inside: the roots carry ~1e-12 relative error) is that end: the one-sided
   /// slopes there have decided it already.
   static func strictlyInside(_ r: Double, _ a: Double, _ b: Double) -> Bool {
-    let tolerance = 1e-9 * max(1, abs(r))
+    let tolerance = Tolerance.strictlyInside * max(1, abs(r))
     return r - a > tolerance && b - r > tolerance
   }
 
-  /// Sorted candidates with near-duplicates (within 1e-12) merged, keeping the kind of
-  /// highest priority.
+  /// Sorted candidates with near-duplicates (the same t, `Tolerance.isSameT`) merged,
+  /// keeping the kind of highest priority.
   static func merged(_ points: [Candidate]) -> [Candidate] {
     let sorted = points.sorted { $0.t < $1.t }
     var out: [Candidate] = []
     for p in sorted {
-      if let last = out.last, p.t - last.t <= 1e-12 * max(1, abs(p.t)) {
+      if let last = out.last, Tolerance.isSameT(last.t, p.t) {
         if p.kind.priority > last.kind.priority { out[out.count - 1] = p }
       } else {
         out.append(p)

@@ -180,10 +180,11 @@ public enum OptimalBias {
         }
       } else {
         let samples = 16
-        var previous = (beta: lo, slope: slope(lo + 1e-12 * max(1, abs(lo))))
+        var previous = (beta: lo, slope: slope(lo + Tolerance.besideKink * max(1, abs(lo))))
         for n in 1...samples {
           let beta = n == samples ? hi : lo + (hi - lo) * Double(n) / Double(samples)
-          let current = n == samples ? slope(hi - 1e-12 * max(1, abs(hi))) : slope(beta)
+          let current =
+            n == samples ? slope(hi - Tolerance.besideKink * max(1, abs(hi))) : slope(beta)
           if previous.slope < 0 && current > 0,
             let root = GSL.bracketedRoot(in: previous.beta, beta, slope)
           {
@@ -196,7 +197,7 @@ public enum OptimalBias {
     var best = (beta: sorted.first ?? 0, value: Double.infinity)
     for beta in candidates.sorted() {
       let v = g(beta)
-      if v < best.value - 1e-15 * abs(v) { best = (beta, v) }
+      if v < best.value - Tolerance.lowerLoss * abs(v) { best = (beta, v) }
     }
     return best
   }
@@ -208,7 +209,7 @@ public enum OptimalBias {
   /// when the weights below it sum to exactly half. More features: a data point y_m is
   /// the median when |sum_{j != m} w_j (y_m - y_j) / |y_m - y_j|| <= w_m; otherwise
   /// Weiszfeld's iteration m <- sum (w_j y_j / |y_j - m|) / sum (w_j / |y_j - m|), run to
-  /// a step below 1e-15 of the points' scale.
+  /// a step below `Tolerance.weiszfeldStep` (1e-15) of the points' scale.
   static func geometricMedian(_ y: [[Double]], weights: [Double], latent l: [Double])
     -> [Double]
   {
@@ -222,9 +223,11 @@ public enum OptimalBias {
       var median = 0.0
       for (position, j) in order.enumerated() {
         cumulative += weights[j]
-        if cumulative >= 0.5 * total - 1e-13 * total {
+        if cumulative >= 0.5 * total - Tolerance.medianHalf * total {
           median = z[j]
-          if abs(cumulative - 0.5 * total) <= 1e-13 * total, position + 1 < order.count {
+          if abs(cumulative - 0.5 * total) <= Tolerance.medianHalf * total,
+            position + 1 < order.count
+          {
             median = 0.5 * (z[j] + z[order[position + 1]])
           }
           break
@@ -232,7 +235,7 @@ public enum OptimalBias {
       }
       return [median * n[0], median * n[1]]
     }
-    let scale = max(y.reduce(0) { max($0, dot($1, $1).squareRoot()) }, 1e-300)
+    let scale = max(y.reduce(0) { max($0, dot($1, $1).squareRoot()) }, Tolerance.smallestScale)
     func distance(_ a: [Double], _ b: [Double]) -> Double {
       var d = 0.0
       for i in 0..<k { d += (a[i] - b[i]) * (a[i] - b[i]) }
@@ -244,13 +247,13 @@ public enum OptimalBias {
       var own = 0.0
       for j in y.indices {
         let d = distance(y[m], y[j])
-        if d <= 1e-14 * scale {
+        if d <= Tolerance.samePoint * scale {
           own += weights[j]
           continue
         }
         for i in 0..<k { pull[i] += weights[j] * (y[m][i] - y[j][i]) / d }
       }
-      if dot(pull, pull).squareRoot() <= own * (1 + 1e-12) { return y[m] }
+      if dot(pull, pull).squareRoot() <= own * (1 + Tolerance.medianPull) { return y[m] }
     }
     var m = [Double](repeating: 0, count: k)
     for j in y.indices { for i in 0..<k { m[i] += weights[j] * y[j][i] / total } }
@@ -258,14 +261,14 @@ public enum OptimalBias {
       var next = [Double](repeating: 0, count: k)
       var norm = 0.0
       for j in y.indices {
-        let d = max(distance(y[j], m), 1e-300)
+        let d = max(distance(y[j], m), Tolerance.smallestScale)
         norm += weights[j] / d
         for i in 0..<k { next[i] += weights[j] * y[j][i] / d }
       }
       for i in 0..<k { next[i] /= norm }
       let step = distance(next, m)
       m = next
-      if step <= 1e-15 * scale { break }
+      if step <= Tolerance.weiszfeldStep * scale { break }
     }
     return m
   }
@@ -296,7 +299,7 @@ public enum OptimalBias {
           e2 += r * r
         }
         let clipped = max(beta - s[j], 0)
-        let h = max(s[j] - beta, 0)
+        let h = Activation.encode(s[j] - beta)
         let error: Double = (e2 + clipped * clipped).squareRoot()
         let sparsity: Double = lambda * pow(h, p)
         total += weights[j] * (error + sparsity)
@@ -317,7 +320,7 @@ public enum OptimalBias {
       for step in [0.1 * scale, 1e-4 * scale] {
         guard
           let found = GSL.simplexMinimum(
-            from: x, step: step, tolerance: 1e-11 * scale, iterations: 4000, loss)
+            from: x, step: step, tolerance: Tolerance.biasSimplex * scale, iterations: 4000, loss)
         else { break }
         x = found.x
       }
@@ -341,7 +344,7 @@ public enum OptimalBias {
         }
       }
       let norm = dot(v, v).squareRoot()
-      if norm > 1e-6 { basis.append(v.map { $0 / norm }) }
+      if norm > Tolerance.independentAxis { basis.append(v.map { $0 / norm }) }
     }
     return Array(basis.dropFirst())
   }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One varied probability of a sweep: a pattern's name and the values it takes.
 public struct SweepAxis: Sendable, Hashable {
@@ -90,22 +91,13 @@ public struct Sweep: Sendable {
   /// The number of grid points (rows, counting skipped ones).
   public var count: Int { axes.reduce(1) { $0 * $1.values.count } }
 
-  /// The varied values at flat index `i` (the first axis varies slowest).
-  public func varied(at i: Int) -> [Double] {
-    if axes.count == 1 { return [axes[0].values[i]] }
-    let n = axes[1].values.count
-    return [axes[0].values[i / n], axes[1].values[i % n]]
-  }
-
-  /// The row at flat index `i`, or nil when its probabilities sum past 1.
+  /// The row at flat index `i` (the first axis varies slowest), or nil when its
+  /// probabilities sum past 1.
   ///
-  /// - Parameter landscape: a landscape of `base`, reweighted in place (reuse one per
-  ///   thread: without a bias that makes a point cost well under a microsecond).
-  public func row(at i: Int, reusing landscape: inout LossLandscape) -> SweepRow? {
-    var scratch = base.patterns.map(\.probability)
-    return row(at: i, reusing: &landscape, scratch: &scratch)
-  }
-
+  /// - Parameters:
+  ///   - landscape: a landscape of `base`, reweighted in place (reuse one per thread:
+  ///     without a bias that makes a point cost well under a microsecond).
+  ///   - probabilities: the pattern probabilities, overwritten at the varied patterns.
   func row(at i: Int, reusing landscape: inout LossLandscape, scratch probabilities: inout [Double])
     -> SweepRow?
   {
@@ -123,16 +115,15 @@ public struct Sweep: Sendable {
     if let second { probabilities[indices[1]] = second }
     var sum = 0.0
     for p in probabilities { sum += p }
-    if sum > 1 + 1e-12 { return nil }
+    if sum > 1 + Tolerance.probabilitySum { return nil }
     landscape.reweight(probabilities)
     let mse = landscape.withMinima(.mse) { $0.first(where: \.isGlobal) }
     let merged = landscape.mergedT
     let l2 = landscape.withMinima(.l2) { minima in
       (
         best: minima.first(where: \.isGlobal), count: minima.count,
-        parent: minima.contains { abs($0.t) <= 1e-12 },
-        merged: merged.map { m in minima.contains { abs($0.t - m) <= 1e-12 * max(1, abs(m)) } }
-          ?? false
+        parent: minima.contains { Tolerance.isSameT($0.t, 0) },
+        merged: merged.map { m in minima.contains { Tolerance.isSameT($0.t, m) } } ?? false
       )
     }
     guard let bestMSE = mse, let bestL2 = l2.best else { return nil }
@@ -180,15 +171,17 @@ public struct Sweep: Sendable {
       results.deallocate()
     }
     let shared = SendableBuffer(results)
-    let next = Counter()
-    let done = Counter()
+    // The next chunk to claim and the rows done so far (the results are read only after
+    // every thread has finished, so no ordering beyond the counts' own is needed).
+    let next = Atomic(0)
+    let done = Atomic(0)
     let template = LossLandscape(base)
     DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, chunks))) { _ in
       var landscape = template
       var scratch = base.patterns.map(\.probability)
       var rows = [SweepRow?](repeating: nil, count: chunkSize)
       while true {
-        let c = next.increment() - 1
+        let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
         if c >= chunks { break }
         let start = range.lowerBound + c * chunkSize
         let end = min(range.upperBound, start + chunkSize)
@@ -198,7 +191,7 @@ public struct Sweep: Sendable {
         shared.buffer[c] = rows.withUnsafeBufferPointer {
           transform(start, UnsafeBufferPointer(rebasing: $0[0..<(end - start)]))
         }
-        progress?(done.add(end - start))
+        progress?(done.wrappingAdd(end - start, ordering: .relaxed).newValue)
       }
     }
     return results.map { $0! }
@@ -209,19 +202,6 @@ public struct Sweep: Sendable {
 private struct SendableBuffer<T>: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<T>
   init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
-}
-
-/// A thread-safe counter.
-private final class Counter: @unchecked Sendable {
-  private var value = 0
-  private let lock = NSLock()
-  func increment() -> Int { add(1) }
-  func add(_ n: Int) -> Int {
-    lock.lock()
-    defer { lock.unlock() }
-    value += n
-    return value
-  }
 }
 
 /// The i-th of `count` evenly spaced values from `from` to `to`, ends included:

@@ -231,7 +231,11 @@ struct ByteSink {
   func write(_ bytes: UnsafeRawBufferPointer) throws {
     var offset = 0
     while offset < bytes.count {
-      let n = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+      #if canImport(Glibc)
+        let n = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+      #else
+        let n = Darwin.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+      #endif
       if n <= 0 {
         if n < 0 && errno == EINTR { continue }
         throw POSIXError(POSIXErrorCode(rawValue: n == 0 ? EIO : errno) ?? .EIO)

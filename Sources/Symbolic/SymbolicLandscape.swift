@@ -61,84 +61,119 @@ public struct SymbolicLandscape: Sendable {
     let dir = try zip(u, v).map { try $1 - $0 }
     let d = [try dot(u, u), try Rational(2) * dot(u, dir), try dot(dir, dir)]
     denominator = d
-
-    struct Line {
-      var name: String
-      var x: [Rational]
-      var a: Rational
-      var b: Rational
-      var q: Rational
-    }
-    let lines = try source.patterns.map { p -> Line in
-      let x = try p.magnitudes.map { try Rational(decimal: $0) }
-      return Line(name: p.name, x: x, a: try dot(u, x), b: try dot(dir, x), q: try dot(x, x))
-    }
-
-    // The optimal bias: N loses |mu|^2 D - m^2, m = m0 + m1 t.
-    var correction = [Polynomial](repeating: .zero, count: 3)
+    let lines = try Self.lines(source, from: u, direction: dir)
     let centred = source.bias == .optimal || source.bias == .centered
-    if centred {
-      var mu = [Polynomial](repeating: .zero, count: source.features.count)
-      var m0 = Polynomial.zero
-      var m1 = Polynomial.zero
-      for line in lines {
-        for i in mu.indices { mu[i] = try mu[i] + Polynomial(line.name, line.x[i]) }
-        m0 = try m0 + Polynomial(line.name, line.a)
-        m1 = try m1 + Polynomial(line.name, line.b)
-      }
-      var muSquared = Polynomial.zero
-      for c in mu { muSquared = try muSquared + c * c }
-      correction = [
-        try muSquared * d[0] - m0 * m0,
-        try muSquared * d[1] - (try m0 * m1) * Rational(2),
-        try muSquared * d[2] - m1 * m1,
-      ]
-    }
-
+    let correction =
+      centred
+      ? try Self.biasCorrection(lines, features: source.features.count, denominator: d)
+      : [Polynomial](repeating: .zero, count: 3)
     // The MSE-optimal bias (no penalty) clips nothing: one piece, every pattern active.
     let clips = source.bias != .optimal
-    var cuts: [Rational] = []
-    for line in lines where clips && !line.b.isZero {
-      let t = try -line.a / line.b
-      if tMin < t && t < tMax && !cuts.contains(t) { cuts.append(t) }
-    }
-    cuts.sort()
+    let cuts = clips ? try Self.breakpoints(lines, in: tMin, tMax) : []
     breakpoints = cuts
-
     let bounds = [tMin] + cuts + [tMax]
     var pieces: [SymbolicPiece] = []
     for k in 0..<(bounds.count - 1) {
-      let lo = bounds[k]
-      let hi = bounds[k + 1]
-      let mid = try (lo + hi) * Rational(1, 2)
-      var active: [String] = []
-      var errors: [String: [Rational]] = [:]
-      var n = try correction.map { try -$0 }
-      for line in lines {
-        var q = try d.map { try line.q * $0 }
-        if try !clips || (line.a + line.b * mid).sign > 0 {
-          active.append(line.name)
-          q[0] = try q[0] - line.a * line.a
-          q[1] = try q[1] - Rational(2) * line.a * line.b
-          q[2] = try q[2] - line.b * line.b
-        }
-        errors[line.name] = q
-        for i in 0..<3 { n[i] = try n[i] + Polynomial(line.name, q[i]) }
-      }
-      let p = [
-        try n[1] * d[0] - n[0] * d[1],
-        try (n[2] * d[0] - n[0] * d[2]) * Rational(2),
-        try n[2] * d[1] - n[1] * d[2],
-      ]
       pieces.append(
-        SymbolicPiece(
-          lo: lo, hi: hi, active: active, numerator: n,
-          stationarity: try Stationarity(raw: p, order: symbols), errors: errors))
+        try Self.piece(
+          bounds[k], bounds[k + 1], lines, denominator: d, correction: correction, clips: clips,
+          order: symbols))
     }
     self.pieces = pieces
     l2 =
       source.bias == .none
       ? try L2Regimes(pieces: pieces, denominator: d, tMin: tMin, tMax: tMax, order: symbols) : nil
+  }
+
+  /// One pattern, exact: x_j, s_j = w . x_j = a + b t, and q_j = |x_j|^2.
+  struct Line {
+    var name: String
+    var x: [Rational]
+    var a: Rational
+    var b: Rational
+    var q: Rational
+  }
+
+  /// The case's patterns as lines, their magnitudes read as the decimals written.
+  ///
+  /// - Parameters:
+  ///   - u: w(0); `dir`: w(1) - w(0).
+  static func lines(_ source: Case, from u: [Rational], direction dir: [Rational]) throws
+    -> [Line]
+  {
+    try source.patterns.map { p -> Line in
+      let x = try p.magnitudes.map { try Rational(decimal: $0) }
+      return Line(name: p.name, x: x, a: try dot(u, x), b: try dot(dir, x), q: try dot(x, x))
+    }
+  }
+
+  /// What the centered and the optimal bias take off N: |mu|^2 D - m^2, m = m0 + m1 t
+  /// (mu = sum_j p_j x_j, m = w . mu = sum_j p_j s_j), as its coefficients [c0, c1, c2].
+  static func biasCorrection(_ lines: [Line], features: Int, denominator d: [Rational]) throws
+    -> [Polynomial]
+  {
+    var mu = [Polynomial](repeating: .zero, count: features)
+    var m0 = Polynomial.zero
+    var m1 = Polynomial.zero
+    for line in lines {
+      for i in mu.indices { mu[i] = try mu[i] + Polynomial(line.name, line.x[i]) }
+      m0 = try m0 + Polynomial(line.name, line.a)
+      m1 = try m1 + Polynomial(line.name, line.b)
+    }
+    var muSquared = Polynomial.zero
+    for c in mu { muSquared = try muSquared + c * c }
+    return [
+      try muSquared * d[0] - m0 * m0,
+      try muSquared * d[1] - (try m0 * m1) * Rational(2),
+      try muSquared * d[2] - m1 * m1,
+    ]
+  }
+
+  /// The relu breakpoints t = -a_j / b_j strictly inside (tMin, tMax), ascending, each
+  /// once.
+  static func breakpoints(_ lines: [Line], in tMin: Rational, _ tMax: Rational) throws
+    -> [Rational]
+  {
+    var cuts: [Rational] = []
+    for line in lines where !line.b.isZero {
+      let t = try -line.a / line.b
+      if tMin < t && t < tMax && !cuts.contains(t) { cuts.append(t) }
+    }
+    return cuts.sorted()
+  }
+
+  /// The piece [lo, hi]: which patterns fire there (decided at its middle), each Q_j, N
+  /// (less the bias `correction`) and the stationarity polynomial N'D - N D'.
+  ///
+  ///     Q_j = q_j D - [s_j > 0] s_j^2
+  /// - Parameter clips: false when nothing is ever clipped (the optimal bias).
+  static func piece(
+    _ lo: Rational, _ hi: Rational, _ lines: [Line], denominator d: [Rational],
+    correction: [Polynomial], clips: Bool, order: [String]
+  ) throws -> SymbolicPiece {
+    let mid = try (lo + hi) * Rational(1, 2)
+    var active: [String] = []
+    var errors: [String: [Rational]] = [:]
+    var n = try correction.map { try -$0 }
+    for line in lines {
+      var q = try d.map { try line.q * $0 }
+      if try !clips || (line.a + line.b * mid).sign > 0 {
+        active.append(line.name)
+        q[0] = try q[0] - line.a * line.a
+        q[1] = try q[1] - Rational(2) * line.a * line.b
+        q[2] = try q[2] - line.b * line.b
+      }
+      errors[line.name] = q
+      for i in 0..<3 { n[i] = try n[i] + Polynomial(line.name, q[i]) }
+    }
+    let p = [
+      try n[1] * d[0] - n[0] * d[1],
+      try (n[2] * d[0] - n[0] * d[2]) * Rational(2),
+      try n[2] * d[1] - n[1] * d[2],
+    ]
+    return SymbolicPiece(
+      lo: lo, hi: hi, active: active, numerator: n,
+      stationarity: try Stationarity(raw: p, order: order), errors: errors)
   }
 
   /// Throws when the case is outside the derivation's scope.
@@ -160,9 +195,6 @@ public struct SymbolicLandscape: Sendable {
       )
     }
   }
-
-  /// D(t) at a rational t.
-  public func denominator(at t: Rational) throws -> Rational { try evaluate(denominator, t) }
 
   /// The MSE N(t)/D(t) at these probabilities (Double arithmetic), on the piece holding t.
   public func mse(at t: Double, probabilities: [String: Double]) -> Double {

@@ -3,13 +3,14 @@ import _CGSL
 
 /// GSL's MT19937 generator, owned: allocated on creation, freed with the last reference.
 ///
-/// Not thread-safe; one per run. GSL's aborting error handler is switched off first.
+/// Not thread-safe; one per run. GSL's aborting error handler is switched off first
+/// (`GSL.prepare()`).
 final class RandomSource {
   let rng: UnsafeMutablePointer<gsl_rng>
 
   /// - Parameter seed: in 0...UInt32.max (GSL maps 0 to 4357).
   init(seed: UInt64) {
-    _ = gsl_set_error_handler_off()
+    GSL.prepare()
     guard let r = gsl_rng_alloc(hl_rng_mt19937()) else {
       fatalError("gsl_rng_alloc failed: out of memory")
     }
@@ -65,13 +66,13 @@ public struct FeatureEmbedding: Sendable, Hashable {
       var v = (0..<d).map { _ in random.gaussian() }
       for _ in 0..<2 {
         for e in basis {
-          let c = zip(v, e).reduce(0) { $0 + $1.0 * $1.1 }
+          let c = dot(v, e)
           for i in 0..<d { v[i] -= c * e[i] }
         }
       }
-      let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      let norm = dot(v, v).squareRoot()
       // A draw (numerically) inside the span so far has probability zero; redraw.
-      guard norm > 1e-8 else { continue }
+      guard norm > Tolerance.independentDraw else { continue }
       basis.append(v.map { $0 / norm })
     }
     self.dimension = d
@@ -90,7 +91,7 @@ public struct FeatureEmbedding: Sendable, Hashable {
   /// The feature coordinates (e_f . x) of a vector x in R^d; the part of x outside the
   /// features' span is dropped.
   public func project(_ x: [Double]) -> [Double] {
-    basis.map { e in zip(e, x).reduce(0) { $0 + $1.0 * $1.1 } }
+    basis.map { e in dot(e, x) }
   }
 }
 
@@ -109,19 +110,18 @@ extension LatentPath {
   /// - Parameter latent: feature coordinates, one per feature (any norm; a unit vector
   ///   makes the cosine a true cosine).
   public func nearestT(to latent: [Double]) -> (t: Double, cosine: Double) {
-    func dotted(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
-    func cosine(_ t: Double) -> Double { dotted(self.latent(at: t), latent) }
-    let du = dotted(from, from).squareRoot()
+    func cosine(_ t: Double) -> Double { dot(self.latent(at: t), latent) }
+    let du = dot(from, from).squareRoot()
     let e1 = from.map { $0 / du }
     var e2 = to
-    let c = dotted(to, e1)
+    let c = dot(to, e1)
     for i in e2.indices { e2[i] -= c * e1[i] }
-    let n2 = dotted(e2, e2).squareRoot()
+    let n2 = dot(e2, e2).squareRoot()
     e2 = e2.map { $0 / n2 }
     let direction = zip(from, to).map { $1 - $0 }
-    let (a1, a2) = (dotted(from, e1), dotted(from, e2))
-    let (b1, b2) = (dotted(direction, e1), dotted(direction, e2))
-    let (p1, p2) = (dotted(latent, e1), dotted(latent, e2))
+    let (a1, a2) = (dot(from, e1), dot(from, e2))
+    let (b1, b2) = (dot(direction, e1), dot(direction, e2))
+    let (p1, p2) = (dot(latent, e1), dot(latent, e2))
     var best = (t: tMin, cosine: cosine(tMin))
     let hi = cosine(tMax)
     if hi > best.cosine { best = (tMax, hi) }

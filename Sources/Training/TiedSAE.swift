@@ -28,7 +28,7 @@ public struct TiedSAE: Sendable, Hashable {
 
   /// l = w / |w|.
   public var latent: [Double] {
-    let norm = weights.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    let norm = dot(weights, weights).squareRoot()
     return weights.map { $0 / norm }
   }
 
@@ -178,7 +178,8 @@ struct KernelState: ~Copyable {
   ) -> Double {
     var a = encoder
     for i in 0..<d { a += l[i] * (x[i] - decoder[i]) }
-    let h = a > 0 ? a : 0
+    let fires = Activation.fires(a)
+    let h = fires ? a : 0
     var e2 = 0.0
     var rl = 0.0
     for i in 0..<d {
@@ -198,7 +199,7 @@ struct KernelState: ~Copyable {
       sampleLoss = e + l1 * h
       scale = e > 0 ? 1 / e : 0
     }
-    let k = a > 0 ? l1 - scale * rl : 0
+    let k = fires ? l1 - scale * rl : 0
     let wh = weight * scale * h
     let wk = weight * k
     let ws = weight * scale

@@ -47,54 +47,12 @@ public struct Trainer: Sendable {
     let d = options.dimension ?? k
     let random = RandomSource(seed: options.seed)
     let embedding = FeatureEmbedding(featureCount: k, dimension: d, random: random)
-
-    // The categories: the case's patterns, then "nothing fires".
-    let categories = source.patterns.count + 1
-    let activations = UnsafeMutableBufferPointer<Double>.allocate(capacity: categories * d)
-    let probabilities = UnsafeMutableBufferPointer<Double>.allocate(capacity: categories)
-    let counts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: categories)
-    defer {
-      activations.deallocate()
-      probabilities.deallocate()
-      counts.deallocate()
-    }
-    activations.initialize(repeating: 0)
-    counts.initialize(repeating: 0)
-    for (j, pattern) in source.patterns.enumerated() {
-      let x = embedding.embed(pattern.magnitudes)
-      for i in 0..<d { activations[j * d + i] = x[i] }
-      probabilities[j] = pattern.probability
-    }
-    probabilities[categories - 1] = source.nothingProbability
-
-    var w = embedding.embed(source.path.direction(at: options.initialT))
-    if options.initialNoise > 0 {
-      for i in 0..<d { w[i] += options.initialNoise * random.gaussian() }
-    }
-    let hasDecoder = options.biases != .none
-    let hasEncoder = options.biases == .both
+    let sampler = BatchSampler(source, embedding: embedding, options: options)
     var state = KernelState(dimension: d)
-    state.load(
-      TiedSAE(
-        weights: w, decoderBias: hasDecoder ? [Double](repeating: 0, count: d) : nil,
-        encoderBias: hasEncoder ? 0 : nil))
-
-    // The per-sample reference sampler's table (probabilities validated: >= 0, not all 0).
-    let table =
-      options.sampling == .samples
-      ? gsl_ran_discrete_preproc(categories, probabilities.baseAddress) : nil
-    if options.sampling == .samples && table == nil {
-      fatalError("gsl_ran_discrete_preproc failed")
-    }
-    defer { if let table { gsl_ran_discrete_free(table) } }
-
+    state.load(initialSAE(embedding, random: random))
     var adam = Adam(dimension: d, options: options)
-    defer { adam.deallocate() }
 
     let steps = options.steps
-    let batch = UInt32(options.batch)
-    let inverseBatch = 1 / Double(options.batch)
-    let l1 = options.l1
     let switchStep = options.loss == .snap ? options.switchStep : (options.loss == .mse ? steps : 0)
     let progressEvery = max(1, steps / 100)
     let trajectoryEvery = options.trajectoryInterval ?? 0
@@ -107,7 +65,7 @@ public struct Trainer: Sendable {
       let nearest = source.path.nearestT(to: embedding.project(sae.latent))
       trajectory.append(
         TrajectoryPoint(
-          step: step, t: nearest.t, loss: expectedLoss(sae, kind, activations, probabilities, d),
+          step: step, t: nearest.t, loss: sampler.expectedLoss(sae, kind, l1: options.l1),
           kind: kind))
     }
 
@@ -116,29 +74,14 @@ public struct Trainer: Sendable {
     var divergedAt: Int? = nil
     // Initial weights whose norm overflows normalise to nothing.
     let initial = state.sae().latent
-    let norm = initial.reduce(0) { $0 + $1 * $1 }
+    let norm = dot(initial, initial)
     if !(norm.isFinite && norm > 0) { divergedAt = 0 }
     for step in 0..<(divergedAt == nil ? steps : 0) {
       if trajectoryEvery > 0 && step % trajectoryEvery == 0 { record(step: step) }
       let kind: LossKind = step < switchStep ? .mse : .l2
       state.normalise()
-      var batchLoss = 0.0
-      if let table {
-        for _ in 0..<options.batch {
-          let j = random.discrete(table)
-          batchLoss += state.accumulate(
-            x: activations.baseAddress! + j * d, weight: inverseBatch, kind: kind, l1: l1)
-        }
-      } else {
-        random.multinomial(
-          batch, probabilities: probabilities.baseAddress!, counts: counts.baseAddress!,
-          categories: categories)
-        for j in 0..<categories where counts[j] > 0 {
-          batchLoss += state.accumulate(
-            x: activations.baseAddress! + j * d, weight: Double(counts[j]) * inverseBatch,
-            kind: kind, l1: l1)
-        }
-      }
+      let batchLoss = sampler.accumulateBatch(
+        into: &state, random: random, kind: kind, l1: options.l1)
       if !batchLoss.isFinite {
         divergedAt = step
         break
@@ -152,45 +95,157 @@ public struct Trainer: Sendable {
     let elapsed = clock.now - start
     state.normalise()
     if trajectoryEvery > 0 { record(step: steps) }
+    return result(
+      state.sae(), embedding: embedding, sampler: sampler, elapsed: elapsed,
+      trajectory: trajectory, divergedAt: divergedAt)
+  }
 
-    let sae = state.sae()
+  /// The SAE a run starts from: w = (1 - t) u + t v at the initial t, embedded, plus
+  /// Gaussian noise of the initial standard deviation in each of its d components; the
+  /// biases it learns start at zero.
+  private func initialSAE(_ embedding: FeatureEmbedding, random: RandomSource) -> TiedSAE {
+    let d = embedding.dimension
+    var w = embedding.embed(source.path.direction(at: options.initialT))
+    if options.initialNoise > 0 {
+      for i in 0..<d { w[i] += options.initialNoise * random.gaussian() }
+    }
+    return TiedSAE(
+      weights: w, decoderBias: options.biases != .none ? [Double](repeating: 0, count: d) : nil,
+      encoderBias: options.biases == .both ? 0 : nil)
+  }
+
+  /// What a run learned, read back onto the case: the latent's feature coordinates, the
+  /// path's nearest t, the exact losses and the speed of the step loop.
+  ///
+  /// - Parameter divergedAt: the step where the run stopped on a loss that was not finite;
+  ///   `steps` is recorded too when the final latent has no finite part in the features'
+  ///   span.
+  private func result(
+    _ sae: TiedSAE, embedding: FeatureEmbedding, sampler: borrowing BatchSampler,
+    elapsed: Duration, trajectory: [TrajectoryPoint], divergedAt: Int?
+  ) -> TrainingResult {
+    var divergedAt = divergedAt
     let projected = embedding.project(sae.latent)
-    let inPlane = projected.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    if divergedAt == nil && !(inPlane.isFinite && inPlane > 0) { divergedAt = steps }
+    let inPlane = dot(projected, projected).squareRoot()
+    if divergedAt == nil && !(inPlane.isFinite && inPlane > 0) { divergedAt = options.steps }
     let unit = projected.map { $0 / inPlane }
     let nearest = source.path.nearestT(to: projected)
     let kind = options.finalLossKind
     let exact = source.losses(atLatent: unit)
     let seconds =
       Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    let samples = Double(options.steps) * Double(options.batch)
     return TrainingResult(
       sae: sae, embedding: embedding, latent: projected, t: nearest.t, cosine: nearest.cosine,
       decoderBias: sae.decoderBias.map(embedding.project), encoderBias: sae.encoderBias,
       lossKind: kind, loss: kind == .mse ? exact.mse : exact.l2,
-      saeLoss: expectedLoss(sae, kind, activations, probabilities, d),
-      seconds: seconds,
-      samplesPerSecond: Double(steps) * Double(options.batch) / max(seconds, 1e-12),
-      trajectory: trajectory, divergedAt: divergedAt)
+      saeLoss: sampler.expectedLoss(sae, kind, l1: options.l1), seconds: seconds,
+      samplesPerSecond: samples / max(seconds, Tolerance.shortestRun), trajectory: trajectory,
+      divergedAt: divergedAt)
+  }
+}
+
+/// The events a batch is drawn from, the case's patterns embedded in R^d and then
+/// "nothing fires" (x = 0), with their probabilities; and the draw of one batch.
+///
+/// Counts (the default): one multinomial draw of the B samples' pattern counts, then one
+/// gradient per pattern, times its count. Samples (the reference): B draws from GSL's
+/// table, one gradient each. Noncopyable: it owns its buffers and the table, freed by
+/// `deinit`.
+struct BatchSampler: ~Copyable {
+  let d: Int
+  /// The patterns, then "nothing fires".
+  let categories: Int
+  /// Event j's activation is `activations[j * d ..< (j + 1) * d]`.
+  let activations: UnsafeMutableBufferPointer<Double>
+  let probabilities: UnsafeMutableBufferPointer<Double>
+  /// Scratch: the counts of the last multinomial draw.
+  let counts: UnsafeMutableBufferPointer<UInt32>
+  /// The per-sample reference sampler's table; nil when the counts are drawn.
+  let table: UnsafeMutablePointer<gsl_ran_discrete_t>?
+  /// B.
+  let batch: Int
+  let inverseBatch: Double
+
+  /// - Parameters:
+  ///   - source: a valid case (probabilities >= 0, not all 0 with "nothing fires").
+  ///   - embedding: the features' embedding in R^d.
+  ///   - options: the batch size and how a batch is drawn.
+  init(_ source: Case, embedding: FeatureEmbedding, options: TrainingOptions) {
+    let d = embedding.dimension
+    self.d = d
+    categories = source.patterns.count + 1
+    activations = .allocate(capacity: categories * d)
+    probabilities = .allocate(capacity: categories)
+    counts = .allocate(capacity: categories)
+    activations.initialize(repeating: 0)
+    counts.initialize(repeating: 0)
+    for (j, pattern) in source.patterns.enumerated() {
+      let x = embedding.embed(pattern.magnitudes)
+      for i in 0..<d { activations[j * d + i] = x[i] }
+      probabilities[j] = pattern.probability
+    }
+    probabilities[categories - 1] = source.nothingProbability
+    table =
+      options.sampling == .samples
+      ? gsl_ran_discrete_preproc(categories, probabilities.baseAddress) : nil
+    if options.sampling == .samples && table == nil {
+      fatalError("gsl_ran_discrete_preproc failed")
+    }
+    batch = options.batch
+    inverseBatch = 1 / Double(options.batch)
   }
 
-  /// The exact expected loss of an SAE over the case's patterns (nothing included).
-  private func expectedLoss(
-    _ sae: TiedSAE, _ kind: LossKind, _ activations: UnsafeMutableBufferPointer<Double>,
-    _ probabilities: UnsafeMutableBufferPointer<Double>, _ d: Int
+  deinit {
+    activations.deallocate()
+    probabilities.deallocate()
+    counts.deallocate()
+    if let table { gsl_ran_discrete_free(table) }
+  }
+
+  /// Draws one batch and adds its mean loss's gradient to `state` (`KernelState.accumulate`
+  /// per event, weighted by its share of the batch); returns the batch mean loss.
+  @inline(__always) func accumulateBatch(
+    into state: inout KernelState, random: RandomSource, kind: LossKind, l1: Double
   ) -> Double {
+    var batchLoss = 0.0
+    if let table {
+      for _ in 0..<batch {
+        let j = random.discrete(table)
+        batchLoss += state.accumulate(
+          x: activations.baseAddress! + j * d, weight: inverseBatch, kind: kind, l1: l1)
+      }
+    } else {
+      random.multinomial(
+        UInt32(batch), probabilities: probabilities.baseAddress!, counts: counts.baseAddress!,
+        categories: categories)
+      for j in 0..<categories where counts[j] > 0 {
+        batchLoss += state.accumulate(
+          x: activations.baseAddress! + j * d, weight: Double(counts[j]) * inverseBatch,
+          kind: kind, l1: l1)
+      }
+    }
+    return batchLoss
+  }
+
+  /// The exact expected loss of an SAE over the events: sum_j pi_j loss(x_j).
+  func expectedLoss(_ sae: TiedSAE, _ kind: LossKind, l1: Double) -> Double {
     var state = KernelState(dimension: d)
     state.load(sae)
     var total = 0.0
-    for j in 0..<probabilities.count where probabilities[j] > 0 {
+    for j in 0..<categories where probabilities[j] > 0 {
       total += state.accumulate(
-        x: activations.baseAddress! + j * d, weight: probabilities[j], kind: kind, l1: options.l1)
+        x: activations.baseAddress! + j * d, weight: probabilities[j], kind: kind, l1: l1)
     }
     return total
   }
 }
 
 /// Adam's moment estimates for w, b_dec and b_enc, preallocated.
-struct Adam {
+///
+/// Noncopyable, like `KernelState`: it owns its buffers, allocated once and freed by
+/// `deinit`.
+struct Adam: ~Copyable {
   let d: Int
   let learningRate, beta1, beta2, epsilon: Double
   let m: UnsafeMutableBufferPointer<Double>
@@ -212,7 +267,7 @@ struct Adam {
     v.initialize(repeating: 0)
   }
 
-  func deallocate() {
+  deinit {
     m.deallocate()
     v.deallocate()
   }
@@ -303,38 +358,4 @@ public struct TrainingResult: Sendable, Hashable {
   /// The first step (0-based) whose batch loss or weights were not finite: training
   /// stopped there, and the other fields describe a diverged SAE. Nil when it did not.
   public var divergedAt: Int? = nil
-}
-
-extension Trainer {
-  /// The speed of the step loop: samples per second (steps * batch / seconds) over
-  /// `repetitions` identical runs, for `landscape bench`.
-  ///
-  /// - Parameter repetitions: runs, >= 1 (the first also warms the caches).
-  public func benchmark(repetitions: Int = 5) -> TrainingBenchmark {
-    precondition(repetitions >= 1, "at least one run")
-    var o = options
-    o.trajectoryInterval = nil
-    let trainer = Trainer(unchecked: source, options: o)
-    return TrainingBenchmark(
-      samplesPerSecond: (0..<repetitions).map { _ in trainer.run().samplesPerSecond })
-  }
-
-  private init(unchecked source: Case, options: TrainingOptions) {
-    self.source = source
-    self.options = options
-  }
-}
-
-/// Samples per second of repeated identical runs.
-public struct TrainingBenchmark: Sendable, Hashable {
-  /// One value per run, in run order.
-  public var samplesPerSecond: [Double]
-  /// The fastest run.
-  public var best: Double { samplesPerSecond.max() ?? 0 }
-  /// The median run (the mean of the middle two for an even count).
-  public var median: Double {
-    let s = samplesPerSecond.sorted()
-    guard !s.isEmpty else { return 0 }
-    return s.count % 2 == 1 ? s[s.count / 2] : 0.5 * (s[s.count / 2 - 1] + s[s.count / 2])
-  }
 }

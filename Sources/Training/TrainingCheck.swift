@@ -15,16 +15,16 @@ extension LossLandscape {
     let all = minima(kind)
     let right = slope(kind, at: t, side: 1)
     let left = slope(kind, at: t, side: -1)
-    let scale = 1e-12 * max(abs(loss(kind, at: t)), 1e-300)
-    let atMinimum = all.min { abs($0.t - t) < abs($1.t - t) }
-    if let m = atMinimum, abs(m.t - t) <= 1e-9 * max(1, abs(t)) { return m }
+    let scale = Tolerance.flatStart * max(abs(loss(kind, at: t)), Tolerance.smallestScale)
+    let nearest = all.min { abs($0.t - t) < abs($1.t - t) }
+    if let m = nearest, abs(m.t - t) <= Tolerance.atMinimum * max(1, abs(t)) { return m }
     if right < -scale, t < source.path.tMax {
-      return all.filter { $0.t > t }.min { $0.t < $1.t } ?? atMinimum
+      return all.filter { $0.t > t }.min { $0.t < $1.t } ?? nearest
     }
     if left > scale, t > source.path.tMin {
-      return all.filter { $0.t < t }.max { $0.t < $1.t } ?? atMinimum
+      return all.filter { $0.t < t }.max { $0.t < $1.t } ?? nearest
     }
-    return atMinimum
+    return nearest
   }
 }
 

@@ -23,8 +23,11 @@ func runLandscape(
   process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
   let out = folder.appendingPathComponent(".stdout-\(UUID().uuidString)")
   let err = folder.appendingPathComponent(".stderr-\(UUID().uuidString)")
-  FileManager.default.createFile(atPath: out.path, contents: nil)
-  FileManager.default.createFile(atPath: err.path, contents: nil)
+  for capture in [out, err] {
+    XCTAssertTrue(
+      FileManager.default.createFile(atPath: capture.path, contents: nil),
+      "cannot create \(capture.path)", file: file, line: line)
+  }
   let outHandle = try FileHandle(forWritingTo: out)
   let errHandle = try FileHandle(forWritingTo: err)
   process.standardOutput = outHandle
@@ -116,7 +119,7 @@ final class LandscapeCLITests: XCTestCase {
   /// Writes a case file into the test's folder.
   func caseFile(_ name: String, _ json: String) -> String {
     let path = folder.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(json.utf8)))
     return path
   }
 
@@ -406,7 +409,7 @@ final class LandscapeCLITests: XCTestCase {
       (["train", "--p0", "2", "--p01", "0.1", "--trajectory", "keep.csv"], 2),
     ]
     for (arguments, status) in runs {
-      FileManager.default.createFile(atPath: path.path, contents: before)
+      XCTAssertTrue(FileManager.default.createFile(atPath: path.path, contents: before))
       let r = try run(arguments)
       XCTAssertEqual(r.status, status, "\(arguments): \(r.stderr)")
       XCTAssertEqual(try Data(contentsOf: path), before, "\(arguments) changed keep.csv")
@@ -450,7 +453,8 @@ final class LandscapeCLITests: XCTestCase {
       XCTAssertFalse(a.stdout.isEmpty)
       XCTAssertEqual(a.stdout, b.stdout, "\(arguments)")
     }
-    // The paper's first case: t* = 0.232408, MSE 0.069722 (DESIGN.md), in the JSON.
+    // The paper's first case, by hand: t* = 0.232408 solves 0.3 t^2 - 0.5 t + 0.1 = 0 and
+    // MSE(t*) = p0 t* = 0.069722; both in the JSON.
     let json = try run(["minima", "--p0", "0.3", "--p01", "0.1", "--json"])
     let object = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
     let mse = ((object?["mse"] as? [String: Any])?["minima"] as? [[String: Any]])?.first {

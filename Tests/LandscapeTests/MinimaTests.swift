@@ -3,11 +3,12 @@ import XCTest
 
 @testable import Landscape
 
-/// Reference values are derived independently of the code under test: DESIGN.md's table
-/// and closed forms (by hand), and for the other cases a 40-digit mpmath evaluation of the
-/// model's definition (l = w/|w|, h = relu(l . (x - b)), e = x - h l - b) with every local
-/// minimum of a 4000-point scan refined by ternary search. Rational cusps are written as
-/// fractions: they are where w(t) is parallel to a pattern (by hand).
+/// Reference values are derived independently of the code under test: the paper's cases
+/// and the README's closed forms for the hierarchy (by hand), and for the other cases a
+/// 40-digit mpmath evaluation of the model's definition (l = w/|w|, h = relu(l . (x - b)),
+/// e = x - h l - b) with every local minimum of a 4000-point scan refined by ternary search.
+/// Rational cusps are written as fractions: they are where w(t) is parallel to a pattern
+/// (by hand).
 final class MinimaTests: XCTestCase {
   func hierarchy(
     _ p0: Double, _ p01: Double, _ p1: Double? = nil, child: Double = 1, l1: Double = 0,
@@ -32,7 +33,7 @@ final class MinimaTests: XCTestCase {
     }
   }
 
-  /// The stable root of p0 t^2 - (p0 + 2 p01) t + p01 = 0 in [0, 1/2] (DESIGN.md).
+  /// The stable root of p0 t^2 - (p0 + 2 p01) t + p01 = 0 in [0, 1/2] (the README).
   func tStar(_ p0: Double, _ p01: Double) -> Double {
     2 * p01 / ((p0 + 2 * p01) + (p0 * p0 + 4 * p01 * p01).squareRoot())
   }
@@ -69,7 +70,7 @@ final class MinimaTests: XCTestCase {
   }
 
   func testEdgesOfTheHierarchy() throws {
-    // p01 = 0: no hedging, the parent is the MSE minimum (DESIGN: t* = 0 only then).
+    // p01 = 0: no hedging, the parent is the MSE minimum (tStar is 0 only then).
     XCTAssertEqual(try hierarchy(0.3, 0).minima(.mse).map(\.t), [0])
     // p0 = 0: t* = 1/2, the merged solution.
     XCTAssertEqual(try hierarchy(0, 0.3).minima(.mse)[0].t, 0.5, accuracy: 1e-15)
@@ -226,7 +227,8 @@ final class MinimaTests: XCTestCase {
   }
 
   func testSphereOptimumIsTheTopEigenvector() throws {
-    // tan(2 theta) = 2 p01 / p0 for the hierarchy (DESIGN.md).
+    // By hand: the top eigenvector of E[x x^T] = [[p0 + p01, p01], [p01, p01]] is at
+    // tan(2 theta) = 2 p01 / p0.
     let c = try Case.hierarchy(p0: 0.3, p01: 0.1)
     let sphere = try XCTUnwrap(c.sphereOptimum())
     let theta = 0.5 * atan2(2 * 0.1, 0.3)

@@ -45,7 +45,7 @@ final class SweepTests: XCTestCase {
     }
   }
 
-  /// The L2 regimes of the two-feature hierarchy (DESIGN.md): the parent is a local
+  /// The L2 regimes of the two-feature hierarchy (the README): the parent is a local
   /// minimum iff p01 < p0, the merged solution iff p01 > p0/2, and the parent is the
   /// global minimum iff p01 < p0/sqrt(2). Points within 1e-9 of a boundary are skipped.
   func testRegimeBoundariesOfTheHierarchy() throws {

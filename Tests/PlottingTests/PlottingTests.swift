@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 
 @testable import Plotting
@@ -269,22 +270,15 @@ final class RasterGeometryTests: XCTestCase {
   func testConcurrentCallsAreSerialisedAndDeterministic() throws {
     let chart = parabolaChart()
     let reference = try Plotter.rasterize(chart, size: PlotSize(width: 400, height: 300))
-    let results = Results()
+    let results = Mutex<[Raster?]>([])
     DispatchQueue.concurrentPerform(iterations: 6) { _ in
       let r = try? Plotter.rasterize(chart, size: PlotSize(width: 400, height: 300))
-      results.append(r)
+      results.withLock { $0.append(r) }
     }
-    let all = results.values
+    let all = results.withLock { $0 }
     XCTAssertEqual(all.count, 6)
     for r in all { XCTAssertEqual(r?.pixels, reference.pixels) }
   }
-}
-
-private final class Results: @unchecked Sendable {
-  private let lock = NSLock()
-  private var stored: [Raster?] = []
-  func append(_ r: Raster?) { lock.withLock { stored.append(r) } }
-  var values: [Raster?] { lock.withLock { stored } }
 }
 
 final class FileOutputTests: XCTestCase {

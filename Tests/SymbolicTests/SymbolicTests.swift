@@ -1,22 +1,10 @@
 import Foundation
 import CaseFiles
 import Landscape
+import TestSupport
 import XCTest
 
 @testable import Symbolic
-
-/// SplitMix64: a small seeded generator, so every run draws the same probabilities.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 final class RationalTests: XCTestCase {
   func testDecimalsBecomeTheRationalsWritten() throws {
@@ -110,7 +98,7 @@ final class SymbolicTests: XCTestCase {
     XCTAssertEqual(st.degree, 2)
     XCTAssertEqual(st.scale, try Rational(-1, 2))
     XCTAssertEqual(st.rootSign, -1)
-    // N'D - N D' = -2 (p0 t^2 - (p0 + 2 p01) t + p01), derived by hand (DESIGN.md).
+    // N'D - N D' = -2 (p0 t^2 - (p0 + 2 p01) t + p01), by hand from the README's MSE(t).
     XCTAssertEqual(st.raw[2], Polynomial(linear: ["p0": Rational(-2)]))
     XCTAssertEqual(st.raw[1], Polynomial(linear: ["p0": Rational(2), "p01": Rational(4)]))
     XCTAssertEqual(st.raw[0], Polynomial(linear: ["p01": Rational(-2)]))

@@ -1,18 +1,7 @@
+import TestSupport
 import XCTest
 
 @testable import ToyModels
-
-/// SplitMix64: a generator independent of GSL, for sampling the toys' generative process.
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 final class HierarchyToyTests: XCTestCase {
   private func a(_ f: Int, _ m: Double = 1) -> ActiveFeature {
@@ -177,7 +166,7 @@ final class HierarchyToyTests: XCTestCase {
     }
     XCTAssertEqual(index.count, patterns.count)
 
-    var rng = SplitMix(state: 12345)
+    var rng = SplitMix64(seed: 12345)
     func u() -> Double { Double(rng.next() >> 11) * 0x1p-53 }
     let n = 1_000_000
     var counts = [Int](repeating: 0, count: patterns.count)
