@@ -77,33 +77,7 @@ final class CSVText {
       p += 1
     }
     if e >= 16 || e < -5 {
-      p[0] = d[0]
-      p[1] = UInt8(ascii: ".")
-      p += 2
-      if n > 1 {
-        p.update(from: d + 1, count: n &- 1)
-        p += n &- 1
-      } else {
-        p.pointee = 48
-        p += 1
-      }
-      p.pointee = UInt8(ascii: "e")
-      p += 1
-      if e < 0 {
-        p.pointee = UInt8(ascii: "-")
-        p += 1
-      }
-      let a = abs(e)
-      if a >= 100 {
-        p.pointee = UInt8(truncatingIfNeeded: a / 100) &+ 48
-        p += 1
-      }
-      if a >= 10 {
-        p.pointee = UInt8(truncatingIfNeeded: a / 10 % 10) &+ 48
-        p += 1
-      }
-      p.pointee = UInt8(truncatingIfNeeded: a % 10) &+ 48
-      p += 1
+      p = CSVText.scientific(d, n, e, at: p)
     } else if e >= 0 {
       let whole = e &+ 1
       if n >= whole {
@@ -133,6 +107,41 @@ final class CSVText {
       p += n
     }
     count &+= p - out
+  }
+
+  /// Writes the n significant digits d with exponent e as `d.ddde-e` at p; returns the end.
+  @inline(__always)
+  private static func scientific(
+    _ d: UnsafeMutablePointer<UInt8>, _ n: Int, _ e: Int, at start: UnsafeMutablePointer<UInt8>
+  ) -> UnsafeMutablePointer<UInt8> {
+    var p = start
+    p[0] = d[0]
+    p[1] = UInt8(ascii: ".")
+    p += 2
+    if n > 1 {
+      p.update(from: d + 1, count: n &- 1)
+      p += n &- 1
+    } else {
+      p.pointee = 48
+      p += 1
+    }
+    p.pointee = UInt8(ascii: "e")
+    p += 1
+    if e < 0 {
+      p.pointee = UInt8(ascii: "-")
+      p += 1
+    }
+    let a = abs(e)
+    if a >= 100 {
+      p.pointee = UInt8(truncatingIfNeeded: a / 100) &+ 48
+      p += 1
+    }
+    if a >= 10 {
+      p.pointee = UInt8(truncatingIfNeeded: a / 10 % 10) &+ 48
+      p += 1
+    }
+    p.pointee = UInt8(truncatingIfNeeded: a % 10) &+ 48
+    return p + 1
   }
 
   /// Writes v (< 10^16) as exactly sixteen decimal digits, two at a time from a table.

@@ -55,47 +55,69 @@ struct ReproduceCommand: ParsableCommand {
       throw CaseError(field: "--out", value: out, reason: "is not an existing folder")
     }
     var summary = "case                    loss  minima (t: loss, * global)\n"
+    for c in loaded { summary += try render(c) }
     var saeSummary = "SAE case                      decoder hedging mass per latent\n"
-    for c in loaded {
-      // A trained case is drawn over the landscape its training is checked against
-      // (with a learned decoder bias: the optimal-bias landscape).
-      var shown = c
-      var chart = Figures.lossChart(c)
-      if let plan = c.training {
-        var options = try TrainingOptions(for: c)
-        options.trajectoryInterval = max(1, plan.steps / 60)
-        shown = try TrainingTarget(for: c, options: options).analyticCase
-        let result = try Trainer(c, options: options).run()
-        chart = try Figures.trainedChart(c, options: options, result: result)
-      }
-      let path = (out as NSString).appendingPathComponent("\(c.name).png")
-      try Figures.write(chart, to: path)
-      let landscape = LossLandscape(shown)
-      for kind in LossKind.allCases {
-        let minima = landscape.minima(kind).map {
-          "\(Figures.short($0.t)): \(Figures.short($0.loss))\($0.isGlobal ? "*" : "")"
-        }
-        summary +=
-          pad(kind == .mse ? c.name : "", 24) + pad(kind.rawValue, 6)
-          + minima.joined(separator: ", ") + "\n"
-      }
-      print("rendered \(path)")
+    for study in studies { saeSummary += try render(study) }
+    try renderPhaseDiagram()
+    try renderOverlay(loaded)
+    print()
+    print(summary, terminator: "")
+    if !studies.isEmpty {
+      print()
+      print(saeSummary, terminator: "")
     }
+  }
 
-    for study in studies {
-      let (sae, embedding, timing) = try SAETraining(
-        study: study, plan: study.plan, initFrom: nil
-      ).run()
-      let report = SAEReport(sae, study: study, basis: embedding?.basis, seed: study.plan.seed)
-      let path = (out as NSString).appendingPathComponent("\(study.name).png")
-      try Figures.write(Figures.latentCosines(report, title: study.title), to: path)
-      let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }
-      saeSummary +=
-        pad(study.name, 30) + masses.joined(separator: " ")
-        + String(format: "  (%.1f s)", timing.seconds) + "\n"
-      print("rendered \(path)")
+  /// The file `name`.png in the output folder.
+  private func figurePath(_ name: String) -> String {
+    (out as NSString).appendingPathComponent("\(name).png")
+  }
+
+  /// Draws a single-latent case (with its training run over the landscape it is checked
+  /// against, when it has a train block); returns its summary lines.
+  private func render(_ c: Case) throws -> String {
+    // With a learned decoder bias the run is checked against the optimal-bias landscape.
+    var shown = c
+    var chart = Figures.lossChart(c)
+    if let plan = c.training {
+      var options = try TrainingOptions(for: c)
+      options.trajectoryInterval = max(1, plan.steps / 60)
+      shown = try TrainingTarget(for: c, options: options).analyticCase
+      let result = try Trainer(c, options: options).run()
+      chart = try Figures.trainedChart(c, options: options, result: result)
     }
+    let path = figurePath(c.name)
+    try Figures.write(chart, to: path)
+    print("rendered \(path)")
+    let landscape = LossLandscape(shown)
+    var lines = ""
+    for kind in LossKind.allCases {
+      let minima = landscape.minima(kind).map {
+        "\(Figures.short($0.t)): \(Figures.short($0.loss))\($0.isGlobal ? "*" : "")"
+      }
+      lines +=
+        pad(kind == .mse ? c.name : "", 24) + pad(kind.rawValue, 6)
+        + minima.joined(separator: ", ") + "\n"
+    }
+    return lines
+  }
 
+  /// Trains an SAE case and draws its cosines; returns its summary line.
+  private func render(_ study: SAEStudy) throws -> String {
+    let (sae, embedding, timing) = try SAETraining(
+      study: study, plan: study.plan, initFrom: nil
+    ).run()
+    let report = SAEReport(sae, study: study, basis: embedding?.basis, seed: study.plan.seed)
+    let path = figurePath(study.name)
+    try Figures.write(Figures.latentCosines(report, title: study.title), to: path)
+    print("rendered \(path)")
+    let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }
+    return pad(study.name, 30) + masses.joined(separator: " ")
+      + String(format: "  (%.1f s)", timing.seconds) + "\n"
+  }
+
+  /// The hierarchy's phase diagram, phase-hierarchy.png.
+  private func renderPhaseDiagram() throws {
     let phase = try Sweep(
       base: try Case.hierarchy(p0: 0, p01: 0),
       axes: [
@@ -106,28 +128,24 @@ struct ReproduceCommand: ParsableCommand {
     var map = try Figures.phaseDiagram(phase, rows: rows, column: "mse_t")
     map.title =
       "Two-feature hierarchy: where MSE hedges and where L2 can undo it\nMSE-optimal t (colour) and the L2 regimes found by the sweep (lines)"
-    let phasePath = (out as NSString).appendingPathComponent("phase-hierarchy.png")
-    try Figures.write(map, to: phasePath)
-    print("rendered \(phasePath)")
+    let path = figurePath("phase-hierarchy")
+    try Figures.write(map, to: path)
+    print("rendered \(path)")
+  }
 
+  /// The paper's L1 overlay, overlay-l1.png, when both of its cases are present.
+  private func renderOverlay(_ loaded: [Case]) throws {
     let pair = ["single-latent-toy", "single-latent-toy-l1"].compactMap { name in
       loaded.first { $0.name == name }
     }
-    if pair.count == 2 {
-      let overlayPath = (out as NSString).appendingPathComponent("overlay-l1.png")
-      try Figures.write(
-        Figures.overlayChart(
-          pair,
-          title: "The paper's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),
-        to: overlayPath)
-      print("rendered \(overlayPath)")
-    }
-    print()
-    print(summary, terminator: "")
-    if !studies.isEmpty {
-      print()
-      print(saeSummary, terminator: "")
-    }
+    guard pair.count == 2 else { return }
+    let path = figurePath("overlay-l1")
+    try Figures.write(
+      Figures.overlayChart(
+        pair,
+        title: "The paper's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),
+      to: path)
+    print("rendered \(path)")
   }
 }
 

@@ -266,6 +266,35 @@ extension SAETrainingPlan.Data: ExpressibleByArgument {}
 extension TrainCommand {
   /// `train` on an SAE case: the case's plan with the flags' overrides; report, save, plot.
   func runSAE(_ study: SAEStudy) throws {
+    let plan = try saePlan(study)
+    if let save { try OutputFile.check(save, field: "--save") }
+    if let plot { try Figures.check(plot) }
+    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let training = SAETraining(study: study, plan: plan, initFrom: initFrom)
+    if save != nil, let d = plan.dimension, d != study.features.count {
+      throw CaseError(
+        field: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
+    }
+    let (sae, embedding, timing) = try training.run()
+    let report = SAEReport(
+      sae, study: study, basis: embedding?.basis, samples: samples ?? 100_000, seed: plan.seed)
+    if let save {
+      try SAEFiles.write(SAEFile(features: study.features, sae: sae), to: save, field: "--save")
+    }
+    if let plot {
+      try Figures.write(Figures.latentCosines(report, title: study.title), to: plot, size: plotSize)
+    }
+    if json {
+      print(
+        try ReportJSON.string(
+          SAETraining.Output(report: report, training: training.settings, timing: timing)))
+    } else {
+      print(SAETraining.text(report, study, training.settings, timing), terminator: "")
+    }
+  }
+
+  /// The SAE case's plan with the flags' overrides; flags that do not apply are refused.
+  func saePlan(_ study: SAEStudy) throws -> SAETrainingPlan {
     for (flag, given) in [
       ("--init", initialT != nil), ("--init-noise", initNoise != nil),
       ("--biases", biases != nil), ("--sampling", sampling != nil),
@@ -323,30 +352,7 @@ extension TrainCommand {
       }
       plan.snapAt = snapAt
     }
-    if let save { try OutputFile.check(save, field: "--save") }
-    if let plot { try Figures.check(plot) }
-    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
-    let training = SAETraining(study: study, plan: plan, initFrom: initFrom)
-    if save != nil, let d = plan.dimension, d != study.features.count {
-      throw CaseError(
-        field: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
-    }
-    let (sae, embedding, timing) = try training.run()
-    let report = SAEReport(
-      sae, study: study, basis: embedding?.basis, samples: samples ?? 100_000, seed: plan.seed)
-    if let save {
-      try SAEFiles.write(SAEFile(features: study.features, sae: sae), to: save, field: "--save")
-    }
-    if let plot {
-      try Figures.write(Figures.latentCosines(report, title: study.title), to: plot, size: plotSize)
-    }
-    if json {
-      print(
-        try ReportJSON.string(
-          SAETraining.Output(report: report, training: training.settings, timing: timing)))
-    } else {
-      print(SAETraining.text(report, study, training.settings, timing), terminator: "")
-    }
+    return plan
   }
 }
 
