@@ -28,7 +28,7 @@ let package = Package(
     // The case-file schema: reads and checks JSON case files into the math modules' values.
     .target(name: "CaseFiles", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels"]),
     // Exact rational derivations of the loss and its minima.
-    .target(name: "Symbolic", dependencies: ["Landscape"]),
+    .target(name: "Symbolic", dependencies: ["Landscape", "Reports"]),
     // The gradient trainer that cross-checks the analytic minima.
     .target(name: "Training", dependencies: ["Landscape", "_CGSL"]),
     // Every PLplot call, behind one serialised entry point.

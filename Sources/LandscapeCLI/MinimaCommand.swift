@@ -95,7 +95,4 @@ func pad(_ s: String, _ n: Int) -> String {
 /// A JSON number: the shortest round-trip decimal; non-finite values as null.
 func jsonNumber(_ x: Double) -> String { x.isFinite ? number(x) : "null" }
 
-func jsonString(_ s: String) -> String {
-  let data = try? JSONSerialization.data(withJSONObject: s, options: [.fragmentsAllowed])
-  return data.flatMap { String(data: $0, encoding: .utf8) } ?? "\"\""
-}
+func jsonString(_ s: String) -> String { ReportJSON.quoted(s) }

@@ -12,6 +12,11 @@ public enum ReportJSON {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(report), as: UTF8.self)
   }
+
+  /// A string as a JSON string literal, escaped as every report escapes it.
+  public static func quoted(_ s: String) -> String {
+    (try? string(s)) ?? "\"\""
+  }
 }
 
 /// A number in a report: finite values as JSON numbers (negative zero as 0), the rest null.

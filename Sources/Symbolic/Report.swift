@@ -1,3 +1,4 @@
+import Reports
 import Landscape
 
 extension SymbolicLandscape {
@@ -304,26 +305,7 @@ extension SymbolicLandscape {
 func jsonNumber(_ r: Rational) -> String { r.isInteger ? "\(r.numerator)" : "\(r.doubleValue)" }
 
 /// A JSON string literal.
-func jsonString(_ s: String) -> String {
-  var out = "\""
-  for scalar in s.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\r": out += "\\r"
-    case "\t": out += "\\t"
-    default:
-      if scalar.value < 0x20 {
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-    }
-  }
-  return out + "\""
-}
+func jsonString(_ s: String) -> String { ReportJSON.quoted(s) }
 
 /// Text that stays inside one LaTeX `%` comment: line breaks (and every other control
 /// character) become spaces, so no title can end the comment, the `align` environment or
