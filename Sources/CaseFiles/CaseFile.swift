@@ -240,11 +240,16 @@ extension TrainingPlan {
       self.biases = b
     }
     if let v = try t.integer("steps", in: 1...100_000_000) { steps = v }
-    if let v = try t.integer("batch", in: 1...1_000_000_000) { batch = v }
+    if let v = try t.integer("batch", in: 1...Int(UInt32.max)) { batch = v }
     if let v = try t.number("lr", in: 0...10, open: true) { learningRate = v }
-    if let v = try t.number("beta1", in: 0...1) { beta1 = v }
-    if let v = try t.number("beta2", in: 0...1) { beta2 = v }
-    if let v = try t.integer("seed", in: 0...Int.max) { seed = UInt64(v) }
+    for (key, path) in [("beta1", \TrainingPlan.beta1), ("beta2", \TrainingPlan.beta2)] {
+      guard let v = try t.number(key, in: 0...1) else { continue }
+      guard v < 1 else {
+        throw CaseError(field: "train.\(key)", value: "\(v)", reason: "is not in [0, 1)")
+      }
+      self[keyPath: path] = v
+    }
+    if let v = try t.integer("seed", in: 0...Int(UInt32.max)) { seed = UInt64(v) }
     if let v = try t.number("init", in: -1e6...1e6) { initialT = v }
     if let v = try t.number("init_noise", in: 0...1e6) { initialNoise = v }
     if let v = try t.integer("snap_at", in: 0...100_000_000) { snapAt = v }
