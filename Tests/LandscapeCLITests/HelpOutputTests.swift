@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+
+/// The help text of a command, exactly, as swift-argument-parser's MathExampleTests check
+/// theirs: a change to an option's name, default or wording shows up here.
+final class HelpOutputTests: XCTestCase {
+  func testSAELossHelp() throws {
+    let run = try runLandscape(["sae-loss", "--help"], in: FileManager.default.temporaryDirectory)
+    XCTAssertEqual(run.status, 0)
+    XCTAssertEqual(String(decoding: run.stdout, as: UTF8.self), Self.saeLossHelp + "\n")
+  }
+
+  func testEveryOptionOfTrainIsDocumentedOnce() throws {
+    let run = try runLandscape(["train", "--help"], in: FileManager.default.temporaryDirectory)
+    let text = String(decoding: run.stdout, as: UTF8.self)
+    for flag in [
+      "--loss", "--steps", "--batch", "--lr", "--beta1", "--beta2", "--seed", "--dim", "--init ",
+      "--init-noise", "--snap-at", "--biases", "--sampling", "--data", "--save", "--init-from",
+      "--samples", "--json", "--trajectory ", "--plot", "--size",
+    ] {
+      let options = text.components(separatedBy: "OPTIONS:").last ?? ""
+      let lines = options.split(separator: "\n").filter { $0.hasPrefix("  \(flag)") }
+      XCTAssertEqual(lines.count, 1, "\(flag) in train --help")
+    }
+    // Enum options list their values.
+    XCTAssertTrue(text.contains("--loss <loss>"), text)
+    XCTAssertTrue(text.contains("--data <exact|counts|samples>"), text)
+  }
+
+  static let saeLossHelp = #"""
+OVERVIEW: The exact expected mse, l2, sparsity and l0 of an SAE (an SAE file)
+on a case.
+
+The SAE file is what `landscape train --save` writes (see README). On an
+enumerable toy (patterns or hierarchy, and every single-latent case) the
+expectations are exact sums over the patterns; on a correlated toy they are
+estimated from --samples draws, and the output says so. The SAE's features must
+be the case's, in the same order.
+
+Examples:
+  landscape sae-loss cases/sae-untied-hierarchy.json --sae sae.json
+  landscape sae-loss cases/single-latent-toy.json --sae sae.json --json
+
+USAGE: landscape sae-loss <case-file> --sae <SAE.json> [--samples <samples>] [--seed <seed>] [--json]
+
+ARGUMENTS:
+  <case-file>             A case file (JSON): an SAE case, or a single-latent
+                          case (its patterns).
+
+OPTIONS:
+  --sae <SAE.json>        The SAE file (JSON).
+  --samples <samples>     Correlated toys: the number of samples of the
+                          estimate. (default: 100000)
+  --seed <seed>           Correlated toys: the random seed of the estimate's
+                          samples, in 0...4294967295. (default: 1)
+  --json                  Print JSON: mse, l2, sparsity, l0, exact, samples.
+  --version               Show the version.
+  -h, --help              Show help information.
+
+"""#
+}
