@@ -146,6 +146,22 @@ public struct Sweep: Sendable {
     mapChunks(in: range, jobs: jobs, progress: progress) { _, rows in Array(rows) }.flatMap { $0 }
   }
 
+  /// `mapChunks` that stops when `isCancelled` says so (asked before each chunk, from any
+  /// thread): no further chunk starts and it throws `CancellationError` (a server drops a
+  /// sweep whose client has gone this way).
+  public func mapChunks<T>(
+    in range: Range<Int>, jobs: Int, chunkSize: Int = 4096,
+    progress: (@Sendable (Int) -> Void)? = nil, isCancelled: @escaping @Sendable () -> Bool,
+    _ transform: @Sendable (_ first: Int, _ rows: UnsafeBufferPointer<SweepRow?>) -> T
+  ) throws(CancellationError) -> [T] {
+    guard
+      let results = chunks(
+        in: range, jobs: jobs, chunkSize: chunkSize, progress: progress,
+        isCancelled: isCancelled, transform)
+    else { throw CancellationError() }
+    return results
+  }
+
   /// Computes the rows in `range` chunk by chunk on `jobs` threads and hands each chunk
   /// to `transform` on the thread that computed it (so a chunk can be formatted while it
   /// is in cache); returns the transforms' results in chunk order, independent of `jobs`.
@@ -161,8 +177,21 @@ public struct Sweep: Sendable {
     progress: (@Sendable (Int) -> Void)? = nil,
     _ transform: @Sendable (_ first: Int, _ rows: UnsafeBufferPointer<SweepRow?>) -> T
   ) -> [T] {
+    // Never cancelled, so never nil.
+    chunks(
+      in: range, jobs: jobs, chunkSize: chunkSize, progress: progress, isCancelled: nil,
+      transform)!
+  }
+
+  /// The chunks' results, or nil when `isCancelled` said stop.
+  private func chunks<T>(
+    in range: Range<Int>, jobs: Int, chunkSize: Int, progress: (@Sendable (Int) -> Void)?,
+    isCancelled: (@Sendable () -> Bool)?,
+    _ transform: @Sendable (_ first: Int, _ rows: UnsafeBufferPointer<SweepRow?>) -> T
+  ) -> [T]? {
     let total = range.count
     guard total > 0 else { return [] }
+    let cancelled = Atomic(false)
     let chunks = (total + chunkSize - 1) / chunkSize
     let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: chunks)
     results.initialize(repeating: nil)
@@ -181,6 +210,8 @@ public struct Sweep: Sendable {
       var scratch = base.patterns.map(\.probability)
       var rows = [SweepRow?](repeating: nil, count: chunkSize)
       while true {
+        if let isCancelled, isCancelled() { cancelled.store(true, ordering: .relaxed) }
+        if cancelled.load(ordering: .relaxed) { break }
         let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
         if c >= chunks { break }
         let start = range.lowerBound + c * chunkSize
@@ -194,6 +225,7 @@ public struct Sweep: Sendable {
         progress?(done.wrappingAdd(end - start, ordering: .relaxed).newValue)
       }
     }
+    if cancelled.load(ordering: .relaxed) { return nil }
     return results.map { $0! }
   }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 
 @testable import Landscape
@@ -81,6 +82,27 @@ final class SweepTests: XCTestCase {
     XCTAssertEqual(one, two)
     let shards = sweep.rows(in: 0..<400, jobs: 2) + sweep.rows(in: 400..<997, jobs: 2)
     XCTAssertEqual(one, shards)
+  }
+
+  func testACancelledSweepStopsAndThrows() throws {
+    let sweep = try Sweep(
+      base: try Case.hierarchy(p0: 0.2, p01: 0.1),
+      axes: [SweepAxis(name: "p0", from: 0, to: 0.5, count: 100_000)])
+    let started = Atomic(0)
+    XCTAssertThrowsError(
+      try sweep.mapChunks(
+        in: 0..<sweep.count, jobs: 2, chunkSize: 100, isCancelled: { started.load(ordering: .relaxed) >= 3 }
+      ) { first, rows in
+        started.wrappingAdd(1, ordering: .relaxed)
+        return rows.count
+      }
+    ) { XCTAssertTrue($0 is CancellationError) }
+    // Chunks already begun finish; no others start: far fewer than the 1000 chunks.
+    XCTAssertLessThan(started.load(ordering: .relaxed), 10)
+    let all = try sweep.mapChunks(in: 0..<1000, jobs: 2, chunkSize: 100, isCancelled: { false }) {
+      _, rows in rows.count
+    }
+    XCTAssertEqual(all, [Int](repeating: 100, count: 10))
   }
 
   func testBadAxesAreNamed() throws {
