@@ -365,28 +365,20 @@ extension PlotSize {
 }
 
 extension Figures {
-  /// Draws a chart to a file, naming the flag in any error.
+  /// Draws a figure (a chart, a heat map, an SAE's cosines) to a file, naming the flag in
+  /// any error.
   static func write(
-    _ chart: LineChart, to path: String, size: PlotSize? = nil, field: String = "--plot"
+    _ figure: some PlotFigure, to path: String, size: PlotSize? = nil, field: String = "--plot"
   ) throws {
     try write(to: path, field: field) { format throws(PlotError) in
-      try Plotter.data(chart, format: format, size: size)
-    }
-  }
-
-  /// Draws a heat map to a file, naming the flag in any error.
-  static func write(
-    _ map: HeatMap, to path: String, size: PlotSize? = nil, field: String = "--plot"
-  ) throws {
-    try write(to: path, field: field) { format throws(PlotError) in
-      try Plotter.data(map, format: format, size: size)
+      try figure.data(format: format, size: size)
     }
   }
 
   /// Draws in memory, then writes the bytes as every output file is written
   /// (`OutputFile`): symlinks followed, devices and FIFOs streamed, regular files
   /// replaced atomically and removed on a signal.
-  static func write(
+  private static func write(
     to path: String, field: String, _ draw: (ImageFormat) throws(PlotError) -> [UInt8]
   ) throws {
     let bytes: [UInt8]

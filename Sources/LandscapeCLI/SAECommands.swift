@@ -362,13 +362,4 @@ extension Figures {
     LatentCosines(
       title: title, encoder: r.encoderCos, decoder: r.decoderCos, featureNames: r.features)
   }
-
-  /// Draws an SAE's cosine figure to a file, naming the flag in any error.
-  static func write(
-    _ figure: LatentCosines, to path: String, size: PlotSize? = nil, field: String = "--plot"
-  ) throws {
-    try write(to: path, field: field) { format throws(PlotError) in
-      try Plotter.data(figure, format: format, size: size)
-    }
-  }
 }

@@ -22,55 +22,21 @@ public enum Plotter {
   /// The lock that serialises PLplot, with the error buffers PLplot writes into.
   private static let session = Mutex(Session())
 
-  /// Draws `chart` into the file at `path`, replacing it atomically.
-  ///
-  /// - Parameters:
-  ///   - chart: the figure.
-  ///   - path: the output file; its extension (.png, .svg or .pdf) picks the format.
-  ///     Its directory must exist and be writable.
-  ///   - size: pixels for .png, points for .svg and .pdf, each side in 100...8000; by
-  ///     default `format.defaultSize` (1200x800 pixels, or a printable 6.5 x 4.33 inches).
-  /// - Throws: `PlotError`, with nothing written.
-  public static func render(
-    _ chart: LineChart, to path: String, size: PlotSize? = nil
-  ) throws(PlotError) {
-    let format = try ImageFormat(path: path)
-    let target = try TargetFile(path: path)
-    try target.write(try data(chart, format: format, size: size))
-  }
-
-  /// Draws `map` into the file at `path`, replacing it atomically.
-  ///
-  /// - Parameters:
-  ///   - map: the figure.
-  ///   - path: the output file; its extension (.png, .svg or .pdf) picks the format.
-  ///     Its directory must exist and be writable.
-  ///   - size: pixels for .png, points for .svg and .pdf, each side in 100...8000; by
-  ///     default `format.defaultSize` (1200x800 pixels, or a printable 6.5 x 4.33 inches).
-  /// - Throws: `PlotError`, with nothing written.
-  public static func render(
-    _ map: HeatMap, to path: String, size: PlotSize? = nil
-  ) throws(PlotError) {
-    let format = try ImageFormat(path: path)
-    let target = try TargetFile(path: path)
-    try target.write(try data(map, format: format, size: size))
-  }
-
   /// Draws `figure` into the file at `path`, replacing it atomically.
   ///
   /// - Parameters:
-  ///   - figure: the figure.
+  ///   - figure: a line chart, a heat map or an SAE's cosines.
   ///   - path: the output file; its extension (.png, .svg or .pdf) picks the format.
   ///     Its directory must exist and be writable.
   ///   - size: pixels for .png, points for .svg and .pdf, each side in 100...8000; by
-  ///     default `figure.defaultSize(for: format)`.
+  ///     default the figure's own (1200x800 pixels, or a printable 6.5 x 4.33 inches).
   /// - Throws: `PlotError`, with nothing written.
   public static func render(
-    _ figure: LatentCosines, to path: String, size: PlotSize? = nil
+    _ figure: some PlotFigure, to path: String, size: PlotSize? = nil
   ) throws(PlotError) {
     let format = try ImageFormat(path: path)
     let target = try TargetFile(path: path)
-    try target.write(try data(figure, format: format, size: size))
+    try target.write(try figure.data(format: format, size: size))
   }
 
   /// Draws `figure` into memory as the bytes of a .png, .svg or .pdf file.
@@ -437,4 +403,28 @@ private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -
 
 private func systemMessage(_ code: Int32) -> String {
   String(cString: strerror(code))
+}
+
+/// A figure the Plotter draws: its bytes in a format, by `Plotter.data`.
+public protocol PlotFigure: Sendable {
+  /// The figure as the bytes of a .png, .svg or .pdf file (`Plotter.data`).
+  func data(format: ImageFormat, size: PlotSize?) throws(PlotError) -> [UInt8]
+}
+
+extension LineChart: PlotFigure {
+  public func data(format: ImageFormat, size: PlotSize?) throws(PlotError) -> [UInt8] {
+    try Plotter.data(self, format: format, size: size)
+  }
+}
+
+extension HeatMap: PlotFigure {
+  public func data(format: ImageFormat, size: PlotSize?) throws(PlotError) -> [UInt8] {
+    try Plotter.data(self, format: format, size: size)
+  }
+}
+
+extension LatentCosines: PlotFigure {
+  public func data(format: ImageFormat, size: PlotSize?) throws(PlotError) -> [UInt8] {
+    try Plotter.data(self, format: format, size: size)
+  }
 }
