@@ -344,26 +344,18 @@ extension SAEStudy {
     if let v = try t.integer("seed", in: 0...Int(UInt32.max)) { plan.seed = UInt64(v) }
     if let v = try t.number("l1", in: 0...1e6) { plan.l1 = v }
     if let v = try t.integer("dim", in: 1...100_000) { plan.dimension = v }
-    let loss = try t.string("loss") ?? "mse"
-    switch loss {
-    case "mse": plan.loss = .mse
-    case "l2": plan.loss = .l2
-    case "snap":
-      plan.loss = .mse
-      plan.snapAt = plan.steps / 2
-    default:
+    let name = try t.string("loss") ?? "mse"
+    guard let schedule = SAETrainingPlan.Schedule(rawValue: name) else {
       throw CaseError(
-        field: "train.loss", value: JSONObject.render(loss), reason: "is not one of mse, l2, snap")
+        field: "train.loss", value: JSONObject.render(name), reason: "is not one of mse, l2, snap")
     }
-    if let v = try t.integer("snap_at", in: 0...100_000_000) {
-      guard loss == "snap" else {
-        throw CaseError(field: "train.snap_at", value: "\(v)", reason: "applies to snap loss only")
-      }
-      guard v <= plan.steps else {
-        throw CaseError(
-          field: "train.snap_at", value: "\(v)", reason: "is above train.steps (\(plan.steps))")
-      }
-      plan.snapAt = v
+    let snapAt = try t.integer("snap_at", in: 0...100_000_000)
+    do {
+      try plan.setSchedule(schedule, snapAt: snapAt)
+    } catch let e as ToyModelError {
+      throw CaseError(
+        field: "train.snap_at", value: "",
+        reason: String(e.description.dropFirst("snap_at: ".count)))
     }
     return plan
   }

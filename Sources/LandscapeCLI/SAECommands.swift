@@ -336,21 +336,14 @@ extension TrainCommand {
       }
       plan.l1 = l1
     }
-    if let loss {
-      plan.loss = loss == .l2 ? .l2 : .mse
-      plan.snapAt = loss == .snap ? (snapAt ?? plan.steps / 2) : nil
-    } else if let snap = plan.snapAt, steps != nil, snapAt == nil {
-      plan.snapAt = min(snap, plan.steps)
-    }
-    if let snapAt {
-      guard plan.snapAt != nil else {
-        throw CaseError(field: "--snap-at", value: "\(snapAt)", reason: "applies to snap loss only")
-      }
-      guard snapAt <= plan.steps else {
-        throw CaseError(
-          field: "--snap-at", value: "\(snapAt)", reason: "is above the steps (\(plan.steps))")
-      }
-      plan.snapAt = snapAt
+    // A new --steps moves the case's snap step no further than the steps.
+    let schedule = loss.flatMap { SAETrainingPlan.Schedule(rawValue: $0.rawValue) } ?? plan.schedule
+    let keptSnap = loss == nil ? plan.snapAt.map { min($0, plan.steps) } : nil
+    do {
+      try plan.setSchedule(schedule, snapAt: snapAt ?? keptSnap)
+    } catch let e as ToyModelError {
+      throw CaseError(
+        field: "--snap-at", value: "", reason: String(e.description.dropFirst("snap_at: ".count)))
     }
     return plan
   }
