@@ -48,7 +48,8 @@ let package = Package(
     .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
     .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "TestSupport"]),
     .testTarget(
-      name: "CaseFilesTests", dependencies: ["CaseFiles", "Landscape", "TestSupport"],
+      name: "CaseFilesTests",
+      dependencies: ["CaseFiles", "Landscape", "SparseAutoencoders", "ToyModels", "TestSupport"],
       exclude: ["Corpus"]),
     .testTarget(
       name: "SymbolicTests", dependencies: ["Symbolic", "Landscape", "CaseFiles", "TestSupport"]),
