@@ -26,6 +26,9 @@ final class SAEKernel {
   /// BatchTopK: keep the batch's k B largest activations (training) instead of the threshold.
   var batchSelection = false
   var l1 = 0.0
+  /// Whether Adam moves the biases (a frozen one keeps its value).
+  var trainsEncoderBias = true
+  var trainsDecoderBias = true
   var reconstruction = ReconstructionLoss.mse
 
   private let prefixes: [Int]
@@ -700,31 +703,53 @@ final class SAEKernel {
 
   // MARK: - Updates
 
-  /// One Adam step on every parameter from `gradient` (Kingma & Ba, eps 1e-8, bias-corrected).
-  func adam(learningRate lr: Double, beta1: Double, beta2: Double) {
+  /// One Adam step on every parameter that trains, from `gradient` (Kingma & Ba,
+  /// bias-corrected):
+  ///
+  ///     m = beta1 m + (1 - beta1) g,  v = beta2 v + (1 - beta2) g^2
+  ///     theta -= lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
+  func adam(learningRate lr: Double, beta1: Double, beta2: Double, epsilon: Double = 1e-8) {
     adamSteps += 1
     let c1 = 1 - pow(beta1, Double(adamSteps))
     let c2 = 1 - pow(beta2, Double(adamSteps))
-    for j in 0..<parameterCount {
-      let g = gradient[j]
-      let m = beta1 * adamFirst[j] + (1 - beta1) * g
-      let v = beta2 * adamSecond[j] + (1 - beta2) * g * g
-      adamFirst[j] = m
-      adamSecond[j] = v
-      parameters[j] -= lr * (m / c1) / ((v / c2).squareRoot() + 1e-8)
+    let first = adamFirst
+    let second = adamSecond
+    let parameters = parameters
+    let gradient = gradient
+    @inline(__always) func update(_ range: Range<Int>) {
+      for j in range {
+        let g = gradient[j]
+        let m = beta1 * first[j] + (1 - beta1) * g
+        let v = beta2 * second[j] + (1 - beta2) * g * g
+        first[j] = m
+        second[j] = v
+        parameters[j] -= lr * (m / c1) / ((v / c2).squareRoot() + epsilon)
+      }
     }
+    // encoder (k d, absent when tied) | encoder bias (k) | decoder (k d) | decoder bias (d).
+    let biasStart = encoderBias - parameters
+    let decoderStart = decoder - parameters
+    let decoderBiasStart = decoderBias - parameters
+    update(0..<biasStart)
+    if trainsEncoderBias { update(biasStart..<decoderStart) }
+    update(decoderStart..<decoderBiasStart)
+    if trainsDecoderBias { update(decoderBiasStart..<parameterCount) }
   }
 
-  /// Every decoder row divided by its norm (rows of norm 0 are left as they are).
-  func normaliseDecoderRows() {
+  /// Every decoder row divided by its norm (rows of norm 0 are left as they are); whether
+  /// every norm was finite (a row that overflowed or holds a NaN is not).
+  @discardableResult func normaliseDecoderRows() -> Bool {
     let d = dimensions
+    var finite = true
     for i in 0..<latents {
       let row = decoder + i * d
       var s = 0.0
       for c in 0..<d { s += row[c] * row[c] }
       let norm = s.squareRoot()
+      finite = finite && norm.isFinite
       if norm > 0 { for c in 0..<d { row[c] /= norm } }
     }
+    return finite
   }
 }
 
