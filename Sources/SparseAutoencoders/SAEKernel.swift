@@ -22,14 +22,14 @@ final class SAEKernel {
   let dimensions: Int
   let features: Int
   let tied: Bool
-  var activation: SAE.Activation
+  @exclusivity(unchecked) var activation: SAE.Activation
   /// BatchTopK: keep the batch's k B largest activations (training) instead of the threshold.
-  var batchSelection = false
-  var l1 = 0.0
+  @exclusivity(unchecked) var batchSelection = false
+  @exclusivity(unchecked) var l1 = 0.0
   /// Whether Adam moves the biases (a frozen one keeps its value).
-  var trainsEncoderBias = true
-  var trainsDecoderBias = true
-  var reconstruction = ReconstructionLoss.mse
+  @exclusivity(unchecked) var trainsEncoderBias = true
+  @exclusivity(unchecked) var trainsDecoderBias = true
+  @exclusivity(unchecked) var reconstruction = ReconstructionLoss.mse
 
   private let prefixes: [Int]
   /// The block of latent i: the first prefix l with i < prefixes[l].
@@ -42,7 +42,9 @@ final class SAEKernel {
   let gradient: UnsafeMutablePointer<Double>
   private let adamFirst: UnsafeMutablePointer<Double>
   private let adamSecond: UnsafeMutablePointer<Double>
-  private var adamSteps = 0
+  @exclusivity(unchecked) private var adamSteps = 0
+  /// 1 - beta1^t and 1 - beta2^t of the last Adam step.
+  @exclusivity(unchecked) private var adamCorrections = (0.0, 0.0)
   let encoder: UnsafeMutablePointer<Double>
   let encoderBias: UnsafeMutablePointer<Double>
   let decoder: UnsafeMutablePointer<Double>
@@ -710,8 +712,10 @@ final class SAEKernel {
   ///     theta -= lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
   func adam(learningRate lr: Double, beta1: Double, beta2: Double, epsilon: Double = 1e-8) {
     adamSteps += 1
-    let c1 = 1 - pow(beta1, Double(adamSteps))
-    let c2 = 1 - pow(beta2, Double(adamSteps))
+    // 1 - beta^t, until it rounds to 1 (beta^t only falls): then 1 without a pow.
+    if adamCorrections.0 < 1 { adamCorrections.0 = 1 - pow(beta1, Double(adamSteps)) }
+    if adamCorrections.1 < 1 { adamCorrections.1 = 1 - pow(beta2, Double(adamSteps)) }
+    let (c1, c2) = adamCorrections
     let first = adamFirst
     let second = adamSecond
     let parameters = parameters

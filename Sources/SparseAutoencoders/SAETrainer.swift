@@ -189,8 +189,9 @@ extension SAE {
     var distinct = 0
     var stepsDone = 0
     let start = Self.now()
+    // A step's end is the next step's start: two clock reads per step.
+    var t0 = start
     for t in 0..<(divergedAt == nil ? plan.steps : 0) {
-      let t0 = Self.now()
       switch plan.data {
       case .exact: break
       case .counts: distribution!.drawCounts(plan.batch, stream, into: batch)
@@ -222,6 +223,7 @@ extension SAE {
       let t2 = Self.now()
       sampling += t1 - t0
       stepping += t2 - t1
+      t0 = t2
       stepsDone = t + 1
       if let observe {
         observe(
