@@ -56,6 +56,8 @@ public struct Trainer: Sendable {
     plan.initialNoise = options.initialNoise
     plan.trainsDecoderBias = options.biases != .none
     plan.trainsEncoderBias = options.biases == .both
+    // A step of a few patterns costs a few hundred ns: the whole run's time is enough.
+    plan.timesPhases = false
     return plan
   }
 
