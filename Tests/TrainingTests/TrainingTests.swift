@@ -174,7 +174,7 @@ final class TrainerTests: XCTestCase {
     let fast = try Trainer(toy(), options: o).run()
     XCTAssertEqual(slow.t, tStar, accuracy: 0.015)
     XCTAssertEqual(fast.t, tStar, accuracy: 0.015)
-    XCTAssertNotEqual(slow.sae, fast.sae)  // different random streams
+    XCTAssertNotEqual(slow.sae, fast.sae)  // different draws from the stream
   }
 
   /// Snap loss with a decoder bias: the parent, and no child in the bias. (The bias's
