@@ -30,7 +30,7 @@ let package = Package(
     // Exact rational derivations of the loss and its minima.
     .target(name: "Symbolic", dependencies: ["Landscape", "Reports"]),
     // The gradient trainer that cross-checks the analytic minima.
-    .target(name: "Training", dependencies: ["Landscape", "_CGSL"]),
+    .target(name: "Training", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels"]),
     // Every PLplot call, behind one serialised entry point.
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
     // The `landscape` command line.
@@ -54,7 +54,10 @@ let package = Package(
     .testTarget(
       name: "SymbolicTests", dependencies: ["Symbolic", "Landscape", "CaseFiles", "TestSupport"]),
     .testTarget(
-      name: "TrainingTests", dependencies: ["Training", "Landscape", "CaseFiles", "TestSupport"]),
+      name: "TrainingTests",
+      dependencies: [
+        "Training", "Landscape", "CaseFiles", "SparseAutoencoders", "TestSupport",
+      ]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI"]),
   ]

@@ -280,7 +280,7 @@ struct TrainCommand: ParsableCommand {
     out +=
       " \"lr\": \(jsonNumber(o.learningRate)), \"beta1\": \(jsonNumber(o.beta1)), \"beta2\": \(jsonNumber(o.beta2)),"
     out +=
-      " \"seed\": \(o.seed), \"dim\": \(r.embedding.dimension), \"init\": \(jsonNumber(o.initialT)),"
+      " \"seed\": \(o.seed), \"dim\": \(r.dimension), \"init\": \(jsonNumber(o.initialT)),"
     out +=
       " \"init_noise\": \(jsonNumber(o.initialNoise)), \"snap_at\": \(o.loss == .snap ? "\(o.switchStep)" : "null"),"
     out += " \"bias\": \"\(o.biases.rawValue)\", \"l1\": \(jsonNumber(o.l1)),"
@@ -296,7 +296,7 @@ struct TrainCommand: ParsableCommand {
     var how = "\(o.loss.rawValue.uppercased()) training"
     if o.loss == .snap { how += " (L2 from step \(o.switchStep))" }
     how +=
-      ", \(o.steps) steps of \(o.batch), lr \(o.learningRate), seed \(o.seed), d = \(r.embedding.dimension)"
+      ", \(o.steps) steps of \(o.batch), lr \(o.learningRate), seed \(o.seed), d = \(r.dimension)"
     if o.biases != .none { how += ", biases \(o.biases.rawValue)" }
     if o.l1 > 0 { how += ", L1 \(o.l1)" }
     if o.sampling == .samples { how += ", every sample drawn" }

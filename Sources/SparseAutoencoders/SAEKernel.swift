@@ -22,11 +22,14 @@ final class SAEKernel {
   let dimensions: Int
   let features: Int
   let tied: Bool
-  var activation: SAE.Activation
+  @exclusivity(unchecked) var activation: SAE.Activation
   /// BatchTopK: keep the batch's k B largest activations (training) instead of the threshold.
-  var batchSelection = false
-  var l1 = 0.0
-  var reconstruction = ReconstructionLoss.mse
+  @exclusivity(unchecked) var batchSelection = false
+  @exclusivity(unchecked) var l1 = 0.0
+  /// Whether Adam moves the biases (a frozen one keeps its value).
+  @exclusivity(unchecked) var trainsEncoderBias = true
+  @exclusivity(unchecked) var trainsDecoderBias = true
+  @exclusivity(unchecked) var reconstruction = ReconstructionLoss.mse
 
   private let prefixes: [Int]
   /// The block of latent i: the first prefix l with i < prefixes[l].
@@ -39,7 +42,9 @@ final class SAEKernel {
   let gradient: UnsafeMutablePointer<Double>
   private let adamFirst: UnsafeMutablePointer<Double>
   private let adamSecond: UnsafeMutablePointer<Double>
-  private var adamSteps = 0
+  @exclusivity(unchecked) private var adamSteps = 0
+  /// 1 - beta1^t and 1 - beta2^t of the last Adam step.
+  @exclusivity(unchecked) private var adamCorrections = (0.0, 0.0)
   let encoder: UnsafeMutablePointer<Double>
   let encoderBias: UnsafeMutablePointer<Double>
   let decoder: UnsafeMutablePointer<Double>
@@ -700,31 +705,55 @@ final class SAEKernel {
 
   // MARK: - Updates
 
-  /// One Adam step on every parameter from `gradient` (Kingma & Ba, eps 1e-8, bias-corrected).
-  func adam(learningRate lr: Double, beta1: Double, beta2: Double) {
+  /// One Adam step on every parameter that trains, from `gradient` (Kingma & Ba,
+  /// bias-corrected):
+  ///
+  ///     m = beta1 m + (1 - beta1) g,  v = beta2 v + (1 - beta2) g^2
+  ///     theta -= lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
+  func adam(learningRate lr: Double, beta1: Double, beta2: Double, epsilon: Double = 1e-8) {
     adamSteps += 1
-    let c1 = 1 - pow(beta1, Double(adamSteps))
-    let c2 = 1 - pow(beta2, Double(adamSteps))
-    for j in 0..<parameterCount {
-      let g = gradient[j]
-      let m = beta1 * adamFirst[j] + (1 - beta1) * g
-      let v = beta2 * adamSecond[j] + (1 - beta2) * g * g
-      adamFirst[j] = m
-      adamSecond[j] = v
-      parameters[j] -= lr * (m / c1) / ((v / c2).squareRoot() + 1e-8)
+    // 1 - beta^t, until it rounds to 1 (beta^t only falls): then 1 without a pow.
+    if adamCorrections.0 < 1 { adamCorrections.0 = 1 - pow(beta1, Double(adamSteps)) }
+    if adamCorrections.1 < 1 { adamCorrections.1 = 1 - pow(beta2, Double(adamSteps)) }
+    let (c1, c2) = adamCorrections
+    let first = adamFirst
+    let second = adamSecond
+    let parameters = parameters
+    let gradient = gradient
+    @inline(__always) func update(_ range: Range<Int>) {
+      for j in range {
+        let g = gradient[j]
+        let m = beta1 * first[j] + (1 - beta1) * g
+        let v = beta2 * second[j] + (1 - beta2) * g * g
+        first[j] = m
+        second[j] = v
+        parameters[j] -= lr * (m / c1) / ((v / c2).squareRoot() + epsilon)
+      }
     }
+    // encoder (k d, absent when tied) | encoder bias (k) | decoder (k d) | decoder bias (d).
+    let biasStart = encoderBias - parameters
+    let decoderStart = decoder - parameters
+    let decoderBiasStart = decoderBias - parameters
+    update(0..<biasStart)
+    if trainsEncoderBias { update(biasStart..<decoderStart) }
+    update(decoderStart..<decoderBiasStart)
+    if trainsDecoderBias { update(decoderBiasStart..<parameterCount) }
   }
 
-  /// Every decoder row divided by its norm (rows of norm 0 are left as they are).
-  func normaliseDecoderRows() {
+  /// Every decoder row divided by its norm (rows of norm 0 are left as they are); whether
+  /// every norm was finite (a row that overflowed or holds a NaN is not).
+  @discardableResult func normaliseDecoderRows() -> Bool {
     let d = dimensions
+    var finite = true
     for i in 0..<latents {
       let row = decoder + i * d
       var s = 0.0
       for c in 0..<d { s += row[c] * row[c] }
       let norm = s.squareRoot()
+      finite = finite && norm.isFinite
       if norm > 0 { for c in 0..<d { row[c] /= norm } }
     }
+    return finite
   }
 }
 

@@ -27,11 +27,24 @@ public struct SAETrainingPlan: Sendable, Hashable {
   public var learningRate: Double = 0.003
   public var beta1: Double = 0.9
   public var beta2: Double = 0.999
+  /// Adam's epsilon, finite and > 0.
+  public var epsilon: Double = 1e-8
+  /// Which biases train: a frozen bias keeps the SAE's value (a single-latent SAE without
+  /// biases freezes both at zero).
+  public var trainsEncoderBias = true
+  public var trainsDecoderBias = true
+  /// The standard deviation of Gaussian noise added to every decoder component before the first
+  /// step (drawn from the run's stream after the embedding), finite and >= 0.
+  public var initialNoise: Double = 0
   /// BatchTopK: the threshold's moving-average rate, in [0, 1] (SAELens's topk_threshold_lr).
   public var thresholdLearningRate: Double = 0.01
   /// The SAE's input dimension d >= n, the features embedded through a random orthonormal basis
   /// drawn first from the run's stream; nil: d = n, the features are the coordinates.
   public var dimension: Int? = nil
+  /// Whether each step's drawing and gradient are timed apart (`SAETrainingRun.samplingSeconds`
+  /// and `gradientSeconds`): two clock reads a step, about 40 ns. Off, only the whole run is
+  /// timed and both are 0.
+  public var timesPhases = true
   /// Seed of the run's stream (GSL's MT19937; see `RandomStream`).
   public var seed: UInt64 = 1
 
@@ -44,7 +57,7 @@ public struct SAETrainingRun: Sendable {
   /// The features' directions in the SAE's d dimensions; nil when d = n (the unit vectors).
   public var embedding: FeatureEmbedding?
   /// Wall-clock seconds of the whole run, of drawing the batches and of the gradient steps
-  /// (loss, gradient, Adam, renormalisation).
+  /// (loss, gradient, Adam, renormalisation); the last two are 0 unless `timesPhases`.
   public var seconds: Double
   public var samplingSeconds: Double
   public var gradientSeconds: Double
@@ -52,9 +65,33 @@ public struct SAETrainingRun: Sendable {
   public var samples: Int
   /// Distinct patterns per step, on average: what a step costs.
   public var distinctPatterns: Double
+  /// The step (0-based) whose batch loss or updated weights were not finite: the run stopped
+  /// there (0 too when the initial decoder rows' norms overflow); nil when it did not.
+  public var divergedAt: Int? = nil
 
   /// The trained SAE's reading against the true (embedded) features.
   public var reading: SAEReading { SAEReading(sae, basis: embedding?.basis) }
+}
+
+/// A run as it goes, shown to an observer once before the first step and after every step.
+public struct SAETrainingProgress {
+  /// Steps done, in 0...steps.
+  public let step: Int
+  /// The run's steps.
+  public let steps: Int
+  /// The batch loss of the step just done (NaN before the first).
+  public let loss: Double
+  /// The reconstruction loss of the step just done (before the first: of the first).
+  public let reconstruction: ReconstructionLoss
+  let kernel: SAEKernel
+  let template: SAE
+
+  /// The SAE as it stands (its decoder rows unit-norm); O(k d) to build.
+  public var sae: SAE {
+    var s = template
+    kernel.store(into: &s)
+    return s
+  }
 }
 
 extension SAE {
@@ -73,10 +110,16 @@ extension SAE {
   /// threshold += rate * (smallest - threshold), as SAELens's BatchTopKTrainingSAE and the
   /// paper's code do; the threshold starts from the SAE's. Same SAE, toy and plan give the
   /// same bits.
+  /// The run stops at the first step whose batch loss or renormalised decoder is not finite
+  /// (`SAETrainingRun.divergedAt`).
+  /// - Parameter observe: called once before the first step and after every step (also the
+  ///   last one before a divergence); it must not keep the progress value.
   /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
   ///   dimension (n when nil), exact or counts is asked of a correlated toy, or a plan value
   ///   is out of range.
-  public func trainingRun(on toy: ToyModel, _ plan: SAETrainingPlan) throws -> SAETrainingRun {
+  public func trainingRun(
+    on toy: ToyModel, _ plan: SAETrainingPlan, observe: ((SAETrainingProgress) -> Void)? = nil
+  ) throws -> SAETrainingRun {
     let n = toy.features.count
     let d = plan.dimension ?? n
     if let dimension = plan.dimension, dimension < n || dimension > 100_000 {
@@ -101,6 +144,12 @@ extension SAE {
     guard plan.thresholdLearningRate >= 0 && plan.thresholdLearningRate <= 1 else {
       throw ToyModelError("threshold_learning_rate: \(plan.thresholdLearningRate) is not in [0, 1]")
     }
+    guard plan.epsilon > 0 && plan.epsilon.isFinite else {
+      throw ToyModelError("epsilon: \(plan.epsilon) is not a finite number > 0")
+    }
+    guard plan.initialNoise >= 0 && plan.initialNoise.isFinite else {
+      throw ToyModelError("init_noise: \(plan.initialNoise) is not a finite number >= 0")
+    }
     if let s = plan.snapAt, s < 0 { throw ToyModelError("snap_at: \(s) is negative") }
     let patterns = toy.patterns
     if patterns == nil && plan.data != .samples {
@@ -110,10 +159,15 @@ extension SAE {
     let stream = RandomStream(seed: plan.seed)
     let embedding = d > n ? FeatureEmbedding(features: n, dimension: d, stream: stream) : nil
     var sae = self
+    if plan.initialNoise > 0 {
+      for c in sae.decoder.indices { sae.decoder[c] += plan.initialNoise * stream.gaussian() }
+    }
     let kernel = SAEKernel(sae, basis: embedding?.basis)
     kernel.l1 = plan.l1
+    kernel.trainsEncoderBias = plan.trainsEncoderBias
+    kernel.trainsDecoderBias = plan.trainsDecoderBias
     if case .batchTopK = activation { kernel.batchSelection = true }
-    kernel.normaliseDecoderRows()
+    var divergedAt: Int? = kernel.normaliseDecoderRows() ? nil : 0
 
     let batch = PatternBatch()
     let distribution = patterns.map { PatternDistribution($0, batch: plan.batch) }
@@ -125,12 +179,24 @@ extension SAE {
     }
     if plan.data == .exact { distribution!.drawExact(into: batch) }
 
+    func reconstruction(atStep t: Int) -> ReconstructionLoss {
+      plan.snapAt.map { t >= $0 } == true ? .l2 : plan.loss
+    }
+    if let observe {
+      observe(
+        SAETrainingProgress(
+          step: 0, steps: plan.steps, loss: .nan, reconstruction: reconstruction(atStep: 0),
+          kernel: kernel, template: sae))
+    }
+    let timed = plan.timesPhases
     var sampling: UInt64 = 0
     var stepping: UInt64 = 0
     var distinct = 0
+    var stepsDone = 0
     let start = Self.now()
-    for t in 0..<plan.steps {
-      let t0 = Self.now()
+    // A step's end is the next step's start: two clock reads per step.
+    var t0 = start
+    for t in 0..<(divergedAt == nil ? plan.steps : 0) {
       switch plan.data {
       case .exact: break
       case .counts: distribution!.drawCounts(plan.batch, stream, into: batch)
@@ -141,29 +207,50 @@ extension SAE {
           distribution!.drawSamples(plan.batch, stream, into: batch)
         }
       }
-      let t1 = Self.now()
+      let t1 = timed ? Self.now() : 0
       distinct += batch.count
-      kernel.reconstruction = plan.snapAt.map { t >= $0 } == true ? .l2 : plan.loss
-      _ = kernel.loss(batch)
-      kernel.adam(learningRate: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2)
-      kernel.normaliseDecoderRows()
+      kernel.reconstruction = reconstruction(atStep: t)
+      let loss = kernel.loss(batch)
+      guard loss.isFinite else {
+        divergedAt = t
+        break
+      }
+      kernel.adam(
+        learningRate: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2,
+        epsilon: plan.epsilon)
+      let finite = kernel.normaliseDecoderRows()
       if kernel.batchSelection, case .batchTopK(let top, let threshold) = kernel.activation,
         let smallest = kernel.smallestKept
       {
         let rate = plan.thresholdLearningRate
         kernel.activation = .batchTopK(k: top, threshold: (1 - rate) * threshold + rate * smallest)
       }
-      let t2 = Self.now()
-      sampling += t1 - t0
-      stepping += t2 - t1
+      if timed {
+        let t2 = Self.now()
+        sampling += t1 - t0
+        stepping += t2 - t1
+        t0 = t2
+      }
+      stepsDone = t + 1
+      if let observe {
+        observe(
+          SAETrainingProgress(
+            step: t + 1, steps: plan.steps, loss: loss, reconstruction: kernel.reconstruction,
+            kernel: kernel, template: sae))
+      }
+      guard finite else {
+        divergedAt = t
+        break
+      }
     }
     let end = Self.now()
     kernel.store(into: &sae)
     return SAETrainingRun(
       sae: sae, embedding: embedding, seconds: Double(end - start) * 1e-9,
       samplingSeconds: Double(sampling) * 1e-9, gradientSeconds: Double(stepping) * 1e-9,
-      samples: plan.data == .exact ? 0 : plan.steps * plan.batch,
-      distinctPatterns: plan.steps > 0 ? Double(distinct) / Double(plan.steps) : 0)
+      samples: plan.data == .exact ? 0 : stepsDone * plan.batch,
+      distinctPatterns: stepsDone > 0 ? Double(distinct) / Double(stepsDone) : 0,
+      divergedAt: divergedAt)
   }
 
   /// Monotonic nanoseconds.

@@ -6,14 +6,14 @@
 /// matching `magnitudes`. Buffers grow when needed and are never shrunk.
 public final class PatternBatch {
   /// Number of distinct patterns.
-  public private(set) var count = 0
+  @exclusivity(unchecked) public private(set) var count = 0
   /// Number of samples drawn (0 for the exact distribution).
-  public internal(set) var samples = 0
-  public private(set) var weights: UnsafeMutablePointer<Double>
+  @exclusivity(unchecked) public internal(set) var samples = 0
+  @exclusivity(unchecked) public private(set) var weights: UnsafeMutablePointer<Double>
   /// count + 1 offsets into `features` and `magnitudes`.
-  public private(set) var offsets: UnsafeMutablePointer<Int>
-  public private(set) var features: UnsafeMutablePointer<Int32>
-  public private(set) var magnitudes: UnsafeMutablePointer<Double>
+  @exclusivity(unchecked) public private(set) var offsets: UnsafeMutablePointer<Int>
+  @exclusivity(unchecked) public private(set) var features: UnsafeMutablePointer<Int32>
+  @exclusivity(unchecked) public private(set) var magnitudes: UnsafeMutablePointer<Double>
   private var patternCapacity = 64
   private var featureCapacity = 256
 
@@ -166,9 +166,10 @@ public final class PatternDistribution {
   private let tail: AliasTable?
   /// Over every pattern (for `drawSamples`).
   private let all: AliasTable
-  /// Scratch for drawing: counts per pattern and the patterns touched.
-  private var counts: [UInt32]
-  private var touched: [Int]
+  /// Scratch for drawing: counts per pattern (all 0 between draws) and the patterns touched,
+  /// in buffers of their own (no copy-on-write or exclusivity checks per draw).
+  private let counts: UnsafeMutablePointer<UInt32>
+  private let touched: UnsafeMutablePointer<Int>
 
   /// - Parameters:
   ///   - patterns: the toy's patterns; those of weight 0 are never drawn; at least one > 0.
@@ -195,9 +196,14 @@ public final class PatternDistribution {
     head = order.prefix { kept[$0].weight >= cut }.count
     tail = head < kept.count ? AliasTable(order[head...].map { kept[$0].weight }) : nil
     all = AliasTable(kept.map(\.weight))
-    counts = [UInt32](repeating: 0, count: kept.count)
-    touched = []
-    touched.reserveCapacity(min(kept.count, max(batch, 1)))
+    counts = .allocate(capacity: kept.count)
+    counts.initialize(repeating: 0, count: kept.count)
+    touched = .allocate(capacity: kept.count)
+  }
+
+  deinit {
+    counts.deallocate()
+    touched.deallocate()
   }
 
   /// Number of patterns of positive probability.
@@ -217,14 +223,15 @@ public final class PatternDistribution {
   /// the distribution (an alias table), whose counts are then multinomial too.
   public func drawCounts(_ samples: Int, _ stream: RandomStream, into batch: PatternBatch) {
     var left = UInt32(samples)
-    touched.removeAll(keepingCapacity: true)
+    var touchedCount = 0
     var i = 0
     while i < head && left > 0 {
       let ratio = min(1, patterns[order[i]].weight / suffixMass[i])
       let c = stream.binomial(left, ratio)
       if c > 0 {
         counts[order[i]] = c
-        touched.append(order[i])
+        touched[touchedCount] = order[i]
+        touchedCount += 1
         left -= c
       }
       i += 1
@@ -232,30 +239,39 @@ public final class PatternDistribution {
     if left > 0, let tail {
       for _ in 0..<left {
         let j = order[head + tail.draw(stream)]
-        if counts[j] == 0 { touched.append(j) }
+        if counts[j] == 0 {
+          touched[touchedCount] = j
+          touchedCount += 1
+        }
         counts[j] += 1
       }
     }
-    emit(samples, into: batch)
+    emit(samples, touchedCount, into: batch)
   }
 
   /// B samples drawn one by one (an alias table), as weights count / B.
   public func drawSamples(_ samples: Int, _ stream: RandomStream, into batch: PatternBatch) {
-    touched.removeAll(keepingCapacity: true)
+    var touchedCount = 0
     for _ in 0..<samples {
       let j = all.draw(stream)
-      if counts[j] == 0 { touched.append(j) }
+      if counts[j] == 0 {
+        touched[touchedCount] = j
+        touchedCount += 1
+      }
       counts[j] += 1
     }
-    emit(samples, into: batch)
+    emit(samples, touchedCount, into: batch)
   }
 
-  private func emit(_ samples: Int, into batch: PatternBatch) {
+  /// The first `touchedCount` patterns of `touched` into the batch with their counts / B; the
+  /// counts back to 0.
+  private func emit(_ samples: Int, _ touchedCount: Int, into batch: PatternBatch) {
     batch.removeAll()
     let b = Double(samples)
     features.withUnsafeBufferPointer { f in
       magnitudes.withUnsafeBufferPointer { m in
-        for j in touched {
+        for t in 0..<touchedCount {
+          let j = touched[t]
           let start = offsets[j]
           let count = offsets[j + 1] - start
           batch.append(weight: Double(counts[j]) / b, features: count) { bf, bm in

@@ -56,14 +56,17 @@ public final class RandomStream {
     type.initialize(
       to: gsl_rng_type(
         name: name, max: 0xFFFF_FFFF, min: 0, size: 0,
+        // The stream outlives its `gsl`: borrowed without a retain and release per word.
         set: { state, seed in
-          Unmanaged<RandomStream>.fromOpaque(state!).takeUnretainedValue().seed(UInt64(seed))
+          Unmanaged<RandomStream>.fromOpaque(state!)._withUnsafeGuaranteedRef {
+            $0.seed(UInt64(seed))
+          }
         },
         get: { state in
-          UInt(Unmanaged<RandomStream>.fromOpaque(state!).takeUnretainedValue().next())
+          Unmanaged<RandomStream>.fromOpaque(state!)._withUnsafeGuaranteedRef { UInt($0.next()) }
         },
         get_double: { state in
-          Unmanaged<RandomStream>.fromOpaque(state!).takeUnretainedValue().uniform()
+          Unmanaged<RandomStream>.fromOpaque(state!)._withUnsafeGuaranteedRef { $0.uniform() }
         }))
     gsl.initialize(to: gsl_rng(type: type, state: nil))
     gsl.pointee.state = Unmanaged.passUnretained(self).toOpaque()

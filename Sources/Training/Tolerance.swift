@@ -10,10 +10,6 @@ extension Tolerance {
   /// descends.
   static let flatStart = 1e-12
 
-  /// A Gaussian draw whose remainder after projecting out the basis so far has norm at
-  /// most this lies (numerically) in that span: it is drawn again.
-  static let independentDraw = 1e-8
-
   /// The step loop's duration in seconds is at least this when samples per second are
   /// computed (a run too short for the clock).
   static let shortestRun = 1e-12

@@ -1,20 +1,21 @@
 import Landscape
-import _CGSL
+import SparseAutoencoders
+import ToyModels
 
-/// Trains a tied single-latent SAE with Adam on activations sampled from a case.
+/// Trains a tied single-latent SAE with Adam on activations drawn from a case: the
+/// many-latent trainer (`SAE.trainingRun(on:_:observe:)`) on a tied relu SAE of one latent,
+/// read back onto the case's path.
 ///
-/// Each step draws a batch of B activations: pattern j with probability pi_j, "nothing
-/// fires" (x = 0) with the rest, each pattern embedded in R^d by a seeded random
-/// orthonormal basis. Every sample of one pattern is the same vector, so the batch mean
+/// The case's patterns (and "nothing fires", x = 0) are the toy (`Case.toyModel`), embedded in
+/// R^d by a seeded random orthonormal basis when d exceeds the number of features. The latent
+/// is the decoder row, kept unit-norm after every step; the SAE starts from
 ///
-///     (1/B) sum_s grad loss(x_s) = sum_j (n_j / B) grad loss(x_j)
+///     row = (1 - t) u + t v at the initial t, embedded, plus Gaussian noise (sd init_noise),
 ///
-/// depends only on the counts n_j, which are multinomial(B; pi_1, .., pi_J, pi_nothing):
-/// one `gsl_ran_multinomial` draw replaces B pattern draws, and a step costs
-/// O(patterns * d) instead of O(B d). (`TrainingOptions.Sampling.samples` draws every
-/// sample instead, as the reference.) The random stream (MT19937, seeded) is consumed in
-/// a fixed order (basis, initial noise, one multinomial per step), so a run is
-/// reproducible bit for bit from its seed.
+/// its biases at zero and trained only as `TrainingOptions.biases` says. Each step draws the
+/// batch's pattern counts (one multinomial, so a step costs O(patterns d), not O(B d)) or every
+/// sample (the reference). One MT19937 stream is consumed in a fixed order (basis, initial
+/// noise, the batches), so a run is reproducible bit for bit from its seed.
 public struct Trainer: Sendable {
   /// The case whose activations are sampled.
   public let source: Case
@@ -37,6 +38,29 @@ public struct Trainer: Sendable {
     try self.init(source, options: TrainingOptions(for: source))
   }
 
+  /// The many-latent trainer's plan for these options.
+  var plan: SAETrainingPlan {
+    var plan = SAETrainingPlan()
+    plan.data = options.sampling == .counts ? .counts : .samples
+    plan.loss = options.loss == .l2 ? .l2 : .mse
+    plan.snapAt = options.loss == .snap ? options.switchStep : nil
+    plan.l1 = options.l1
+    plan.steps = options.steps
+    plan.batch = options.batch
+    plan.learningRate = options.learningRate
+    plan.beta1 = options.beta1
+    plan.beta2 = options.beta2
+    plan.epsilon = options.epsilon
+    plan.dimension = options.dimension
+    plan.seed = options.seed
+    plan.initialNoise = options.initialNoise
+    plan.trainsDecoderBias = options.biases != .none
+    plan.trainsEncoderBias = options.biases == .both
+    // A step of a few patterns costs a few hundred ns: the whole run's time is enough.
+    plan.timesPhases = false
+    return plan
+  }
+
   /// Runs the training.
   ///
   /// - Parameter progress: called every steps / 100 steps (at least every step) with
@@ -45,257 +69,85 @@ public struct Trainer: Sendable {
   public func run(progress: ((TrainingProgress) -> Void)? = nil) -> TrainingResult {
     let k = source.features.count
     let d = options.dimension ?? k
-    let random = RandomSource(seed: options.seed)
-    let embedding = FeatureEmbedding(featureCount: k, dimension: d, random: random)
-    let sampler = BatchSampler(source, embedding: embedding, options: options)
-    var state = KernelState(dimension: d)
-    state.load(initialSAE(embedding, random: random))
-    var adam = Adam(dimension: d, options: options)
+    // The trainer draws the same basis first from its stream.
+    let embedding = d > k ? FeatureEmbedding(features: k, dimension: d, seed: options.seed) : nil
+    let toy = source.toyModel
+    let patterns = toy.patterns ?? []
+    let direction = source.path.direction(at: options.initialT)
+    // One row of d >= 1 values and d biases: the SAE's sizes are right by construction.
+    let initial = try! SAE(
+      decoder: [embedding?.embed(direction) ?? direction],
+      decoderBias: [Double](repeating: 0, count: d))
 
     let steps = options.steps
-    let switchStep = options.loss == .snap ? options.switchStep : (options.loss == .mse ? steps : 0)
     let progressEvery = max(1, steps / 100)
     let trajectoryEvery = options.trajectoryInterval ?? 0
     var trajectory: [TrajectoryPoint] = []
     if trajectoryEvery > 0 { trajectory.reserveCapacity(steps / trajectoryEvery + 2) }
-
-    func record(step: Int) {
+    func point(_ sae: SAE, step: Int) -> TrajectoryPoint {
       let kind = options.lossKind(atStep: min(step, steps - 1))
-      let sae = state.sae()
-      let nearest = source.path.nearestT(to: embedding.project(sae.latent))
-      trajectory.append(
-        TrajectoryPoint(
-          step: step, t: nearest.t, loss: sampler.expectedLoss(sae, kind, l1: options.l1),
-          kind: kind))
+      let nearest = source.path.nearestT(to: embedding?.project(sae.decoder) ?? sae.decoder)
+      return TrajectoryPoint(
+        step: step, t: nearest.t, loss: exactLoss(sae, kind, patterns, embedding), kind: kind)
     }
-
-    let clock = ContinuousClock()
-    let start = clock.now
-    var divergedAt: Int? = nil
-    // Initial weights whose norm overflows normalise to nothing.
-    let initial = state.sae().latent
-    let norm = dot(initial, initial)
-    if !(norm.isFinite && norm > 0) { divergedAt = 0 }
-    for step in 0..<(divergedAt == nil ? steps : 0) {
-      if trajectoryEvery > 0 && step % trajectoryEvery == 0 { record(step: step) }
-      let kind: LossKind = step < switchStep ? .mse : .l2
-      state.normalise()
-      let batchLoss = sampler.accumulateBatch(
-        into: &state, random: random, kind: kind, l1: options.l1)
-      if !batchLoss.isFinite {
-        divergedAt = step
-        break
+    let observe: ((SAETrainingProgress) -> Void)?
+    if trajectoryEvery > 0 || progress != nil {
+      observe = { p in
+        if trajectoryEvery > 0 && p.step < steps && p.step % trajectoryEvery == 0 {
+          trajectory.append(point(p.sae, step: p.step))
+        }
+        if let progress, p.step > 0, p.step % progressEvery == 0 || p.step == steps {
+          progress(
+            TrainingProgress(
+              step: p.step, steps: steps, kind: p.reconstruction == .mse ? .mse : .l2,
+              batchLoss: p.loss))
+        }
       }
-      state.finishGradient()
-      adam.update(&state)
-      if let progress, (step + 1) % progressEvery == 0 || step + 1 == steps {
-        progress(TrainingProgress(step: step + 1, steps: steps, kind: kind, batchLoss: batchLoss))
-      }
+    } else {
+      observe = nil
     }
-    let elapsed = clock.now - start
-    state.normalise()
-    if trajectoryEvery > 0 { record(step: steps) }
-    return result(
-      state.sae(), embedding: embedding, sampler: sampler, elapsed: elapsed,
-      trajectory: trajectory, divergedAt: divergedAt)
+    // The options were validated against the same ranges the plan is checked on.
+    let run = try! initial.trainingRun(on: toy, plan, observe: observe)
+    if trajectoryEvery > 0 { trajectory.append(point(run.sae, step: steps)) }
+    return result(run, embedding: embedding, patterns: patterns, trajectory: trajectory)
   }
 
-  /// The SAE a run starts from: w = (1 - t) u + t v at the initial t, embedded, plus
-  /// Gaussian noise of the initial standard deviation in each of its d components; the
-  /// biases it learns start at zero.
-  private func initialSAE(_ embedding: FeatureEmbedding, random: RandomSource) -> TiedSAE {
-    let d = embedding.dimension
-    var w = embedding.embed(source.path.direction(at: options.initialT))
-    if options.initialNoise > 0 {
-      for i in 0..<d { w[i] += options.initialNoise * random.gaussian() }
-    }
-    return TiedSAE(
-      weights: w, decoderBias: options.biases != .none ? [Double](repeating: 0, count: d) : nil,
-      encoderBias: options.biases == .both ? 0 : nil)
+  /// The exact expected loss of an SAE over the case's patterns, its biases included.
+  private func exactLoss(
+    _ sae: SAE, _ kind: LossKind, _ patterns: [WeightedPattern], _ embedding: FeatureEmbedding?
+  ) -> Double {
+    sae.expectedLoss(patterns, kind == .mse ? .mse : .l2, l1: options.l1, basis: embedding?.basis)
   }
 
   /// What a run learned, read back onto the case: the latent's feature coordinates, the
   /// path's nearest t, the exact losses and the speed of the step loop.
   ///
-  /// - Parameter divergedAt: the step where the run stopped on a loss that was not finite;
-  ///   `steps` is recorded too when the final latent has no finite part in the features'
-  ///   span.
+  /// `divergedAt` is the run's, or `steps` when the final latent has no finite part in the
+  /// features' span.
   private func result(
-    _ sae: TiedSAE, embedding: FeatureEmbedding, sampler: borrowing BatchSampler,
-    elapsed: Duration, trajectory: [TrajectoryPoint], divergedAt: Int?
+    _ run: SAETrainingRun, embedding: FeatureEmbedding?, patterns: [WeightedPattern],
+    trajectory: [TrajectoryPoint]
   ) -> TrainingResult {
-    var divergedAt = divergedAt
-    let projected = embedding.project(sae.latent)
+    let sae = run.sae
+    var divergedAt = run.divergedAt
+    let projected = embedding?.project(sae.decoder) ?? sae.decoder
     let inPlane = dot(projected, projected).squareRoot()
     if divergedAt == nil && !(inPlane.isFinite && inPlane > 0) { divergedAt = options.steps }
     let unit = projected.map { $0 / inPlane }
     let nearest = source.path.nearestT(to: projected)
     let kind = options.finalLossKind
     let exact = source.losses(atLatent: unit)
-    let seconds =
-      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     let samples = Double(options.steps) * Double(options.batch)
     return TrainingResult(
-      sae: sae, embedding: embedding, latent: projected, t: nearest.t, cosine: nearest.cosine,
-      decoderBias: sae.decoderBias.map(embedding.project), encoderBias: sae.encoderBias,
+      sae: sae, embedding: embedding, dimension: sae.dimensions, latent: projected,
+      t: nearest.t, cosine: nearest.cosine,
+      decoderBias: options.biases != .none
+        ? (embedding?.project(sae.decoderBias) ?? sae.decoderBias) : nil,
+      encoderBias: options.biases == .both ? sae.encoderBias[0] : nil,
       lossKind: kind, loss: kind == .mse ? exact.mse : exact.l2,
-      saeLoss: sampler.expectedLoss(sae, kind, l1: options.l1), seconds: seconds,
-      samplesPerSecond: samples / max(seconds, Tolerance.shortestRun), trajectory: trajectory,
-      divergedAt: divergedAt)
-  }
-}
-
-/// The events a batch is drawn from, the case's patterns embedded in R^d and then
-/// "nothing fires" (x = 0), with their probabilities; and the draw of one batch.
-///
-/// Counts (the default): one multinomial draw of the B samples' pattern counts, then one
-/// gradient per pattern, times its count. Samples (the reference): B draws from GSL's
-/// table, one gradient each. Noncopyable: it owns its buffers and the table, freed by
-/// `deinit`.
-struct BatchSampler: ~Copyable {
-  let d: Int
-  /// The patterns, then "nothing fires".
-  let categories: Int
-  /// Event j's activation is `activations[j * d ..< (j + 1) * d]`.
-  let activations: UnsafeMutableBufferPointer<Double>
-  let probabilities: UnsafeMutableBufferPointer<Double>
-  /// Scratch: the counts of the last multinomial draw.
-  let counts: UnsafeMutableBufferPointer<UInt32>
-  /// The per-sample reference sampler's table; nil when the counts are drawn.
-  let table: UnsafeMutablePointer<gsl_ran_discrete_t>?
-  /// B.
-  let batch: Int
-  let inverseBatch: Double
-
-  /// - Parameters:
-  ///   - source: a valid case (probabilities >= 0, not all 0 with "nothing fires").
-  ///   - embedding: the features' embedding in R^d.
-  ///   - options: the batch size and how a batch is drawn.
-  init(_ source: Case, embedding: FeatureEmbedding, options: TrainingOptions) {
-    let d = embedding.dimension
-    self.d = d
-    categories = source.patterns.count + 1
-    activations = .allocate(capacity: categories * d)
-    probabilities = .allocate(capacity: categories)
-    counts = .allocate(capacity: categories)
-    activations.initialize(repeating: 0)
-    counts.initialize(repeating: 0)
-    for (j, pattern) in source.patterns.enumerated() {
-      let x = embedding.embed(pattern.magnitudes)
-      for i in 0..<d { activations[j * d + i] = x[i] }
-      probabilities[j] = pattern.probability
-    }
-    probabilities[categories - 1] = source.nothingProbability
-    table =
-      options.sampling == .samples
-      ? gsl_ran_discrete_preproc(categories, probabilities.baseAddress) : nil
-    if options.sampling == .samples && table == nil {
-      fatalError("gsl_ran_discrete_preproc failed")
-    }
-    batch = options.batch
-    inverseBatch = 1 / Double(options.batch)
-  }
-
-  deinit {
-    activations.deallocate()
-    probabilities.deallocate()
-    counts.deallocate()
-    if let table { gsl_ran_discrete_free(table) }
-  }
-
-  /// Draws one batch and adds its mean loss's gradient to `state` (`KernelState.accumulate`
-  /// per event, weighted by its share of the batch); returns the batch mean loss.
-  @inline(__always) func accumulateBatch(
-    into state: inout KernelState, random: RandomSource, kind: LossKind, l1: Double
-  ) -> Double {
-    var batchLoss = 0.0
-    if let table {
-      for _ in 0..<batch {
-        let j = random.discrete(table)
-        batchLoss += state.accumulate(
-          x: activations.baseAddress! + j * d, weight: inverseBatch, kind: kind, l1: l1)
-      }
-    } else {
-      random.multinomial(
-        UInt32(batch), probabilities: probabilities.baseAddress!, counts: counts.baseAddress!,
-        categories: categories)
-      for j in 0..<categories where counts[j] > 0 {
-        batchLoss += state.accumulate(
-          x: activations.baseAddress! + j * d, weight: Double(counts[j]) * inverseBatch,
-          kind: kind, l1: l1)
-      }
-    }
-    return batchLoss
-  }
-
-  /// The exact expected loss of an SAE over the events: sum_j pi_j loss(x_j).
-  func expectedLoss(_ sae: TiedSAE, _ kind: LossKind, l1: Double) -> Double {
-    var state = KernelState(dimension: d)
-    state.load(sae)
-    var total = 0.0
-    for j in 0..<categories where probabilities[j] > 0 {
-      total += state.accumulate(
-        x: activations.baseAddress! + j * d, weight: probabilities[j], kind: kind, l1: l1)
-    }
-    return total
-  }
-}
-
-/// Adam's moment estimates for w, b_dec and b_enc, preallocated.
-///
-/// Noncopyable, like `KernelState`: it owns its buffers, allocated once and freed by
-/// `deinit`.
-struct Adam: ~Copyable {
-  let d: Int
-  let learningRate, beta1, beta2, epsilon: Double
-  let m: UnsafeMutableBufferPointer<Double>
-  let v: UnsafeMutableBufferPointer<Double>
-  var mEncoder = 0.0, vEncoder = 0.0
-  /// beta1^t and beta2^t.
-  var power1 = 1.0, power2 = 1.0
-
-  /// Buffers of 2 d moments each (w, then b_dec), zeroed.
-  init(dimension d: Int, options: TrainingOptions) {
-    self.d = d
-    learningRate = options.learningRate
-    beta1 = options.beta1
-    beta2 = options.beta2
-    epsilon = options.epsilon
-    m = .allocate(capacity: 2 * max(d, 1))
-    v = .allocate(capacity: 2 * max(d, 1))
-    m.initialize(repeating: 0)
-    v.initialize(repeating: 0)
-  }
-
-  deinit {
-    m.deallocate()
-    v.deallocate()
-  }
-
-  /// One Adam step on the parameters from the gradient the kernel holds:
-  ///
-  ///     m = beta1 m + (1 - beta1) g,  v = beta2 v + (1 - beta2) g^2
-  ///     theta -= lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon)
-  @inline(__always) mutating func update(_ state: inout KernelState) {
-    power1 *= beta1
-    power2 *= beta2
-    let stepSize = learningRate / (1 - power1)
-    let correction2 = 1 / (1 - power2)
-    let b1 = beta1
-    let b2 = beta2
-    let c1 = 1 - beta1
-    let c2 = 1 - beta2
-    let eps = epsilon
-    @inline(__always) func move(_ g: Double, _ m: inout Double, _ v: inout Double) -> Double {
-      m = b1 * m + c1 * g
-      v = b2 * v + c2 * g * g
-      return stepSize * m / ((v * correction2).squareRoot() + eps)
-    }
-    for i in 0..<d { state.w[i] -= move(state.gradW[i], &m[i], &v[i]) }
-    if state.hasDecoder {
-      for i in 0..<d { state.decoder[i] -= move(state.gradDecoder[i], &m[d + i], &v[d + i]) }
-    }
-    if state.hasEncoder { state.encoder -= move(state.gradEncoder, &mEncoder, &vEncoder) }
+      saeLoss: exactLoss(sae, kind, patterns, embedding), seconds: run.seconds,
+      samplesPerSecond: samples / max(run.seconds, Tolerance.shortestRun),
+      trajectory: trajectory, divergedAt: divergedAt)
   }
 }
 
@@ -326,10 +178,13 @@ public struct TrajectoryPoint: Sendable, Hashable {
 
 /// What a run learned.
 public struct TrainingResult: Sendable, Hashable {
-  /// The trained SAE, in R^d.
-  public var sae: TiedSAE
-  /// The embedding the run used.
-  public var embedding: FeatureEmbedding
+  /// The trained SAE, in R^d: one latent, tied, relu, its decoder row unit-norm.
+  public var sae: SAE
+  /// The embedding the run used; nil when d is the number of features (the features are the
+  /// coordinates).
+  public var embedding: FeatureEmbedding?
+  /// The SAE's dimension d.
+  public var dimension: Int
   /// The unit latent l in feature coordinates (e_f . l); its norm is below 1 when l has
   /// a part outside the features' span.
   public var latent: [Double]

@@ -1,8 +1,7 @@
 // The Training module: a tied single-latent SAE trained with Adam on activations sampled
 // from a case, the cross-check of the exact landscape.
 //
-//  - `Trainer` runs a training (`TrainingOptions` in, `TrainingResult` out).
-//  - `TiedSAE` is the model, with its loss and hand-written gradient.
-//  - `FeatureEmbedding` embeds the features in d dimensions; `LatentPath.nearestT(to:)`
-//    maps a learned latent back onto the case's path.
+//  - `Trainer` runs a training (`TrainingOptions` in, `TrainingResult` out) through the
+//    many-latent trainer of SparseAutoencoders, on a tied relu SAE of one latent.
+//  - `LatentPath.nearestT(to:)` maps a learned latent back onto the case's path.
 //  - `TrainingCheck` compares a training with the analytic minimum it should reach.

@@ -43,11 +43,12 @@ public struct TrainingOptions: Sendable, Hashable {
 
   /// How a batch is drawn. Both give the same distribution of batch gradients.
   public enum Sampling: String, Sendable, Hashable, CaseIterable {
-    /// One multinomial draw of the B samples' pattern counts (`gsl_ran_multinomial`),
-    /// then one gradient per pattern, times its count: O(patterns * d) per step.
+    /// One multinomial draw of the B samples' pattern counts
+    /// (`PatternDistribution.drawCounts`), then one gradient per pattern, times its count:
+    /// O(patterns * d) per step.
     case counts
-    /// B pattern draws (`gsl_ran_discrete`), one gradient per sample: O(B d) per step.
-    /// The reference the counts are checked against; slow.
+    /// B pattern draws (an alias table), equal samples merged: O(B) draws per step. The
+    /// reference the counts are checked against; slower.
     case samples
   }
 

@@ -175,6 +175,83 @@ final class SAETrainerTests: XCTestCase {
     XCTAssertEqual(try initial().trainingRun(on: try toy(), plan(.exact)).samples, 0)
   }
 
+  /// A frozen bias keeps the SAE's value; the others still train.
+  func testFrozenBiasesKeepTheirValues() throws {
+    let toy = try toy()
+    var start = try initial(tied: true)
+    start.encoderBias = [0.05, -0.02]
+    start.decoderBias = [0.1, 0, -0.1]
+    var p = plan(.counts)
+    p.trainsEncoderBias = false
+    p.trainsDecoderBias = false
+    let frozen = try start.trained(on: toy, p)
+    XCTAssertEqual(frozen.encoderBias, start.encoderBias)
+    XCTAssertEqual(frozen.decoderBias, start.decoderBias)
+    XCTAssertNotEqual(frozen.decoder, start.decoder)
+    p.trainsDecoderBias = true
+    let decoderOnly = try start.trained(on: toy, p)
+    XCTAssertEqual(decoderOnly.encoderBias, start.encoderBias)
+    XCTAssertNotEqual(decoderOnly.decoderBias, start.decoderBias)
+    p.trainsEncoderBias = true
+    XCTAssertNotEqual(try start.trained(on: toy, p).encoderBias, start.encoderBias)
+  }
+
+  /// The observer sees the start and every step, with the step's loss and the SAE as it
+  /// stands: the last SAE it sees is the trained one.
+  func testObserverSeesEveryStep() throws {
+    let toy = try toy()
+    var p = plan(.counts)
+    p.snapAt = 100
+    var steps: [Int] = []
+    var kinds: [ReconstructionLoss] = []
+    var last: SAE? = nil
+    let run = try initial().trainingRun(on: toy, p) { progress in
+      steps.append(progress.step)
+      kinds.append(progress.reconstruction)
+      XCTAssertEqual(progress.steps, 300)
+      XCTAssertEqual(progress.loss.isNaN, progress.step == 0)
+      last = progress.sae
+    }
+    XCTAssertEqual(steps, Array(0...300))
+    // Step t (0-based) trains on l2 from t = 100 on: after it, 101 steps are done.
+    XCTAssertEqual(kinds.firstIndex(of: .l2), 101)
+    XCTAssertEqual(kinds[0], .mse)
+    XCTAssertEqual(last, run.sae)
+    XCTAssertNil(run.divergedAt)
+    // Watching does not change the run.
+    XCTAssertEqual(run.sae, try initial().trained(on: toy, p))
+  }
+
+  /// Initial noise is drawn from the run's stream: seeded, and added before the rows are
+  /// normalised.
+  func testInitialNoiseIsSeeded() throws {
+    let toy = try toy()
+    var p = plan(.counts)
+    p.steps = 0
+    p.initialNoise = 0.1
+    let a = try initial().trained(on: toy, p)
+    XCTAssertEqual(a, try initial().trained(on: toy, p))
+    XCTAssertNotEqual(a.decoder, try initial().trained(on: toy, plan(.counts)).decoder)
+    for i in 0..<2 { XCTAssertEqual(a.decoderNorm(i), 1, accuracy: 1e-12) }
+    p.seed = 2
+    XCTAssertNotEqual(a, try initial().trained(on: toy, p))
+  }
+
+  /// A run stops at the first step whose loss or weights are not finite.
+  func testDivergenceStopsTheRun() throws {
+    let toy = try toy()
+    var p = plan(.counts)
+    p.initialNoise = 1e300  // the rows' norms overflow before the first step
+    let overflow = try initial().trainingRun(on: toy, p)
+    XCTAssertEqual(overflow.divergedAt, 0)
+    XCTAssertEqual(overflow.samples, 0)
+    var huge = try initial()
+    huge.encoderBias = [1e300, 1e300]  // a^2 overflows: the first batch loss is infinite
+    let infinite = try huge.trainingRun(on: toy, plan(.counts))
+    XCTAssertEqual(infinite.divergedAt, 0)
+    XCTAssertNil(try initial().trainingRun(on: toy, plan(.counts)).divergedAt)
+  }
+
   func testBadPlansNameTheField() throws {
     let toy = try toy()
     var cases: [(SAETrainingPlan, String)] = []
@@ -195,6 +272,12 @@ final class SAETrainerTests: XCTestCase {
     p = plan(.counts)
     p.thresholdLearningRate = 2
     cases.append((p, "threshold_learning_rate"))
+    p = plan(.counts)
+    p.epsilon = 0
+    cases.append((p, "epsilon"))
+    p = plan(.counts)
+    p.initialNoise = -1
+    cases.append((p, "init_noise"))
     for (p, field) in cases {
       XCTAssertThrowsError(try initial().trained(on: toy, p)) {
         XCTAssertTrue("\($0)".hasPrefix(field + ":"), "\($0)")

@@ -1,6 +1,7 @@
 import Foundation
 import CaseFiles
 import Landscape
+import SparseAutoencoders
 import TestSupport
 import XCTest
 
@@ -18,200 +19,19 @@ private func toy(p0: Double = 0.2, p01: Double = 0.05) throws -> Case {
   try Case.hierarchy(p0: p0, p01: p01)
 }
 
-final class GradientTests: XCTestCase {
-  /// Central differences (f(x + h) - f(x - h)) / 2h against the hand-written gradient,
-  /// for every loss, bias setting and penalty, at random points away from relu kinks.
-  func testGradientMatchesCentralDifferences() {
-    let d = 4
-    var random = SplitMix64(seed: 7)
-    var checked = 0
-    for kind in LossKind.allCases {
-      for biases in TrainingPlan.Biases.allCases {
-        for l1 in [0.0, 0.3] {
-          for _ in 0..<5 {
-            var samples = (0..<5).map { _ in random.vector(d) }
-            samples.append([Double](repeating: 0, count: d))  // "nothing fires"
-            let weights = samples.map { _ in 0.1 + abs(random.signed()) }
-            let sae = TiedSAE(
-              weights: random.vector(d),
-              decoderBias: biases == .none ? nil : random.vector(d).map { 0.2 * $0 },
-              encoderBias: biases == .both ? 0.1 + 0.2 * abs(random.signed()) : nil)
-            // Stay away from the kinks, where differences straddle two branches.
-            let l = sae.latent
-            let b = sae.decoderBias ?? [Double](repeating: 0, count: d)
-            let preActivations = samples.map { x in
-              zip(l, zip(x, b)).reduce(sae.encoderBias ?? 0) { $0 + $1.0 * ($1.1.0 - $1.1.1) }
-            }
-            // (The zero sample of an SAE without biases sits at a = 0 for
-            // every w: its loss is identically zero there, no kink.)
-            let pinned = biases == .none
-            if zip(samples, preActivations).contains(where: { x, a in
-              abs(a) < 1e-3 && !(pinned && x.allSatisfy { $0 == 0 })
-            }) {
-              continue
-            }
-            checkGradient(sae, kind: kind, l1: l1, samples: samples, weights: weights)
-            checked += 1
-          }
-        }
+final class SingleLatentSAETests: XCTestCase {
+  /// The exact expected loss of the trainer's SAE (one tied relu latent, no biases) over a
+  /// case's toy is `Case.losses(atLatent:)`: the bridge reads the case as the landscape does.
+  func testSAELossAgreesWithTheExactLandscape() throws {
+    for c in [try toy(), try Case.hierarchy(p0: 0.2, p01: 0.05, p1: 0.15)] {
+      let patterns = c.toyModel.patterns!
+      for t in [0.0, 0.1, 0.3, 0.5, 0.9] {
+        let l = c.path.latent(at: t)
+        let sae = try SAE(decoder: [l], decoderBias: [0, 0])
+        let exact = c.losses(atLatent: l)
+        XCTAssertEqual(sae.expectedLoss(patterns, .mse), exact.mse, accuracy: 1e-14)
+        XCTAssertEqual(sae.expectedLoss(patterns, .l2), exact.l2, accuracy: 1e-14)
       }
-    }
-    XCTAssertGreaterThanOrEqual(checked, 50)
-  }
-
-  private func checkGradient(
-    _ sae: TiedSAE, kind: LossKind, l1: Double, samples: [[Double]], weights: [Double]
-  ) {
-    let g = sae.gradient(kind, l1: l1, samples: samples, weights: weights)
-    let h = 1e-6
-    func loss(_ s: TiedSAE) -> Double { s.loss(kind, l1: l1, samples: samples, weights: weights) }
-    func compare(_ analytic: Double, _ plus: TiedSAE, _ minus: TiedSAE, _ what: String) {
-      let numeric = (loss(plus) - loss(minus)) / (2 * h)
-      XCTAssertEqual(
-        analytic, numeric, accuracy: 1e-6 * max(1, abs(numeric)),
-        "\(kind) l1 \(l1) \(what): analytic \(analytic), central difference \(numeric)")
-    }
-    for i in 0..<sae.dimension {
-      var plus = sae
-      var minus = sae
-      plus.weights[i] += h
-      minus.weights[i] -= h
-      compare(g.weights[i], plus, minus, "dw[\(i)]")
-      if sae.decoderBias != nil {
-        var plus = sae
-        var minus = sae
-        plus.decoderBias![i] += h
-        minus.decoderBias![i] -= h
-        compare(g.decoderBias![i], plus, minus, "db_dec[\(i)]")
-      }
-    }
-    if let b = sae.encoderBias {
-      var plus = sae
-      var minus = sae
-      plus.encoderBias = b + h
-      minus.encoderBias = b - h
-      compare(g.encoderBias!, plus, minus, "db_enc")
-    }
-    // The loss sees only w / |w|: its gradient is orthogonal to w.
-    let radial = zip(g.weights, sae.weights).reduce(0) { $0 + $1.0 * $1.1 }
-    XCTAssertEqual(radial, 0, accuracy: 1e-12 * max(1, g.weights.map(abs).max()!))
-  }
-
-  /// A finite-difference check that does fail on a wrong gradient (guards the test).
-  func testCentralDifferencesCatchAWrongGradient() {
-    let sae = TiedSAE(weights: [1, 0.3, -0.2])
-    let samples = [[1.0, 0.2, 0.1], [0.5, 1.0, -0.3]]
-    let weights = [0.4, 0.6]
-    var g = sae.gradient(.mse, samples: samples, weights: weights)
-    g.weights[0] *= 1.01
-    let h = 1e-6
-    var plus = sae
-    var minus = sae
-    plus.weights[0] += h
-    minus.weights[0] -= h
-    let numeric =
-      (plus.loss(.mse, samples: samples, weights: weights)
-        - minus.loss(.mse, samples: samples, weights: weights)) / (2 * h)
-    XCTAssertGreaterThan(abs(g.weights[0] - numeric), 1e-6 * max(1, abs(numeric)))
-  }
-
-  /// The batch mean over explicit samples equals the count-weighted sum over patterns.
-  func testPatternCountGradientEqualsPerSampleGradient() {
-    let d = 3
-    var random = SplitMix64(seed: 11)
-    let patterns = (0..<3).map { _ in random.vector(d) } + [[0.0, 0.0, 0.0]]
-    let counts = [37, 5, 0, 58]
-    let batch = counts.reduce(0, +)
-    var samples: [[Double]] = []
-    for (x, n) in zip(patterns, counts) { samples += Array(repeating: x, count: n) }
-    var order = SplitMix64(seed: 3)
-    samples.sort { _, _ in order.signed() < 0 }  // the batch in some shuffled order
-    for kind in LossKind.allCases {
-      for biases in TrainingPlan.Biases.allCases {
-        let sae = TiedSAE(
-          weights: [0.8, 0.5, -0.1], decoderBias: biases == .none ? nil : [0.05, -0.1, 0.2],
-          encoderBias: biases == .both ? 0.05 : nil)
-        let perSample = sae.gradient(
-          kind, l1: 0.1, samples: samples,
-          weights: Array(repeating: 1 / Double(batch), count: batch))
-        let perPattern = sae.gradient(
-          kind, l1: 0.1, samples: patterns, weights: counts.map { Double($0) / Double(batch) })
-        let a = perSample.weights + (perSample.decoderBias ?? []) + [perSample.encoderBias ?? 0]
-        let b = perPattern.weights + (perPattern.decoderBias ?? []) + [perPattern.encoderBias ?? 0]
-        for (x, y) in zip(a, b) {
-          XCTAssertEqual(x, y, accuracy: 1e-12 * max(1, abs(x)), "\(kind) \(biases)")
-        }
-        let lossA = sae.loss(
-          kind, l1: 0.1, samples: samples,
-          weights: Array(repeating: 1 / Double(batch), count: batch))
-        let lossB = sae.loss(
-          kind, l1: 0.1, samples: patterns, weights: counts.map { Double($0) / Double(batch) })
-        XCTAssertEqual(lossA, lossB, accuracy: 1e-12)
-      }
-    }
-  }
-
-  /// The expected loss of an SAE over a case's patterns is `Case.losses(atLatent:)`.
-  func testKernelLossAgreesWithTheExactLandscape() throws {
-    let c = try toy()
-    for t in [0.0, 0.1, 0.3, 0.5, 0.9] {
-      let l = c.path.latent(at: t)
-      let sae = TiedSAE(weights: l.map { 2 * $0 })
-      let samples = c.patterns.map(\.magnitudes) + [[0, 0]]
-      let weights = c.patterns.map(\.probability) + [c.nothingProbability]
-      let exact = c.losses(atLatent: l)
-      XCTAssertEqual(sae.loss(.mse, samples: samples, weights: weights), exact.mse, accuracy: 1e-14)
-      XCTAssertEqual(sae.loss(.l2, samples: samples, weights: weights), exact.l2, accuracy: 1e-14)
-    }
-  }
-}
-
-final class SamplingTests: XCTestCase {
-  /// The multinomial counts have the case's probabilities as their mean.
-  func testMultinomialCountsHaveTheCaseProbabilities() throws {
-    let c = try toy()
-    // Draw through the same GSL call the trainer makes.
-    let random = RandomSource(seed: 5)
-    var p = c.patterns.map(\.probability) + [c.nothingProbability]
-    var n = [UInt32](repeating: 0, count: p.count)
-    var totals = [Double](repeating: 0, count: p.count)
-    let draws = 2000
-    let batch: UInt32 = 4096
-    for _ in 0..<draws {
-      gsl_ran_multinomial_checked(random, &p, &n, batch)
-      XCTAssertEqual(n.reduce(0, +), batch)
-      for j in n.indices { totals[j] += Double(n[j]) }
-    }
-    for j in p.indices {
-      let mean = totals[j] / Double(draws) / Double(batch)
-      let sd = (p[j] * (1 - p[j]) / Double(batch) / Double(draws)).squareRoot()
-      XCTAssertEqual(mean, p[j], accuracy: 5 * sd + 1e-12, "category \(j)")
-    }
-  }
-
-  func testEmbeddingIsOrthonormalAndSeeded() {
-    let e = FeatureEmbedding(featureCount: 3, dimension: 7, seed: 42)
-    for a in 0..<3 {
-      for b in 0..<3 {
-        let dot = zip(e.basis[a], e.basis[b]).reduce(0) { $0 + $1.0 * $1.1 }
-        XCTAssertEqual(dot, a == b ? 1 : 0, accuracy: 1e-14)
-      }
-    }
-    XCTAssertEqual(e, FeatureEmbedding(featureCount: 3, dimension: 7, seed: 42))
-    XCTAssertNotEqual(e, FeatureEmbedding(featureCount: 3, dimension: 7, seed: 43))
-    let v = [0.3, -1.2, 0.7]
-    for (x, y) in zip(e.project(e.embed(v)), v) { XCTAssertEqual(x, y, accuracy: 1e-14) }
-  }
-}
-
-/// Calls `gsl_ran_multinomial` as the trainer does.
-private func gsl_ran_multinomial_checked(
-  _ random: RandomSource, _ p: inout [Double], _ n: inout [UInt32], _ batch: UInt32
-) {
-  p.withUnsafeBufferPointer { pb in
-    n.withUnsafeMutableBufferPointer { nb in
-      random.multinomial(
-        batch, probabilities: pb.baseAddress!, counts: nb.baseAddress!, categories: pb.count)
     }
   }
 }
@@ -303,15 +123,19 @@ final class TrainerTests: XCTestCase {
       o.biases = biases
       let a = try Trainer(toy(), options: o).run()
       let b = try Trainer(toy(), options: o).run()
-      XCTAssertEqual(a.sae.weights.map(\.bitPattern), b.sae.weights.map(\.bitPattern))
-      XCTAssertEqual(a.sae.decoderBias?.map(\.bitPattern), b.sae.decoderBias?.map(\.bitPattern))
-      XCTAssertEqual(a.sae.encoderBias?.bitPattern, b.sae.encoderBias?.bitPattern)
+      XCTAssertEqual(a.sae.decoder.map(\.bitPattern), b.sae.decoder.map(\.bitPattern))
+      XCTAssertEqual(a.sae.decoderBias.map(\.bitPattern), b.sae.decoderBias.map(\.bitPattern))
+      XCTAssertEqual(a.sae.encoderBias.map(\.bitPattern), b.sae.encoderBias.map(\.bitPattern))
+      XCTAssertEqual(a.decoderBias?.map(\.bitPattern), b.decoderBias?.map(\.bitPattern))
+      XCTAssertEqual(a.encoderBias?.bitPattern, b.encoderBias?.bitPattern)
+      XCTAssertEqual(a.decoderBias == nil, biases == .none)
+      XCTAssertEqual(a.encoderBias == nil, biases != .both)
       XCTAssertEqual(a.trajectory, b.trajectory)
       XCTAssertEqual(a.t.bitPattern, b.t.bitPattern)
       XCTAssertEqual(a.loss.bitPattern, b.loss.bitPattern)
       o.seed = 2
       let c = try Trainer(toy(), options: o).run()
-      XCTAssertNotEqual(a.sae.weights, c.sae.weights)
+      XCTAssertNotEqual(a.sae.decoder, c.sae.decoder)
       XCTAssertNotEqual(a.embedding, c.embedding)
     }
   }
@@ -350,7 +174,7 @@ final class TrainerTests: XCTestCase {
     let fast = try Trainer(toy(), options: o).run()
     XCTAssertEqual(slow.t, tStar, accuracy: 0.015)
     XCTAssertEqual(fast.t, tStar, accuracy: 0.015)
-    XCTAssertNotEqual(slow.sae, fast.sae)  // different random streams
+    XCTAssertNotEqual(slow.sae, fast.sae)  // different draws from the stream
   }
 
   /// Snap loss with a decoder bias: the parent, and no child in the bias. (The bias's
