@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaseFiles
 import Foundation
 import Landscape
 import Symbolic

@@ -1,15 +1,16 @@
 import Landscape
 
 /// The one table from a case's field paths (as the libraries name them in errors) to the
-/// command-line flags that set them.
+/// command-line flags that set them (a server's query parameters are the same names without
+/// the dashes).
 ///
 /// A library reports `patterns[1].probability: 1.2 is not in [0, 1]`; when that value came
 /// from a flag, the command line says `--p01: 1.2 is not in [0, 1]`. A field maps to its flag
 /// only when the flag was given (or, for the hierarchy shorthand, when the shorthand built the
 /// case); otherwise the case file's field path stands.
-enum FlagTable {
+public enum FlagTable {
   /// Field path -> flag, for every field a flag can set.
-  static let flags: [String: String] = [
+  public static let flags: [String: String] = [
     // The hierarchy shorthand (and the paper's form, which sets the same patterns).
     "patterns[0].probability": "--p0", "patterns[1].probability": "--p01",
     "patterns[2].probability": "--p1", "patterns": "--p0 + --p01 + --p1",
@@ -31,13 +32,13 @@ enum FlagTable {
 
   /// The error with its field renamed to the flag that set it, when `given` says that flag
   /// was given.
-  static func renamed(_ error: CaseError, given: (String) -> Bool) -> CaseError {
+  public static func renamed(_ error: CaseError, given: (String) -> Bool) -> CaseError {
     guard let flag = flags[error.field], given(flag) else { return error }
     return CaseError(field: flag, value: error.value, reason: error.reason)
   }
 
   /// Runs `body`, renaming the field of any `CaseError` it throws.
-  static func naming<T>(given: (String) -> Bool, _ body: () throws -> T) throws -> T {
+  public static func naming<T>(given: (String) -> Bool, _ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as CaseError { throw renamed(e, given: given) }
   }
 }
