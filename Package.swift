@@ -33,11 +33,15 @@ let package = Package(
     .target(name: "Training", dependencies: ["Landscape", "_CGSL"]),
     // Every PLplot call, behind one serialised entry point.
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
+    // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
+    .target(
+      name: "LandscapeFigures", dependencies: ["Landscape", "Training", "Plotting"],
+      path: "Sources/Figures"),
     // The `landscape` command line.
     .executableTarget(
       name: "LandscapeCLI",
       dependencies: [
-        "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports",
+        "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports", "LandscapeFigures",
         "SparseAutoencoders", "ToyModels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -49,6 +53,6 @@ let package = Package(
     .testTarget(name: "SymbolicTests", dependencies: ["Symbolic", "Landscape", "CaseFiles"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape", "CaseFiles"]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-    .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI"]),
+    .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "LandscapeFigures"]),
   ]
 )
