@@ -4,6 +4,7 @@ import Foundation
 import Landscape
 import LandscapeFigures
 import Plotting
+import Reports
 
 struct SweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
