@@ -8,7 +8,8 @@ let package = Package(
     .library(name: "Landscape", targets: ["Landscape"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
   ],
   targets: [
     // Private C shims over the system libraries (Debian: libgsl-dev, libplplot-dev).
@@ -33,6 +34,14 @@ let package = Package(
     .target(name: "Training", dependencies: ["Landscape", "_CGSL"]),
     // Every PLplot call, behind one serialised entry point.
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
+    // The local page and its JSON API (`landscape serve`), on Hummingbird.
+    .target(
+      name: "Server",
+      dependencies: [
+        "Landscape", "CaseFiles", "Symbolic", "Reports", "LandscapeFigures", "Plotting",
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      resources: [.copy("Page")]),
     // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
     .target(
       name: "LandscapeFigures", dependencies: ["Landscape", "Training", "Plotting"],
@@ -42,7 +51,7 @@ let package = Package(
       name: "LandscapeCLI",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports", "LandscapeFigures",
-        "SparseAutoencoders", "ToyModels",
+        "SparseAutoencoders", "ToyModels", "Server",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -54,5 +63,11 @@ let package = Package(
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Landscape", "CaseFiles"]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "LandscapeFigures"]),
+    .testTarget(
+      name: "ServerTests",
+      dependencies: [
+        "Server", "Landscape", "CaseFiles", "Reports", "LandscapeCLI",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
   ]
 )

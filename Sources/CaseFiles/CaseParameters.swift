@@ -103,9 +103,8 @@ public struct CaseParameters: Sendable, Equatable {
     ] where given {
       throw CaseError(
         field: flag, value: "",
-        reason:
-          "applies to the hierarchy shorthand, not to a case file (its patterns give the magnitudes)"
-      )
+        reason: "applies to the hierarchy shorthand, not to a case file "
+          + "(its patterns give the magnitudes)")
     }
     var c = loaded
     var fields: [String: String] = [:]
