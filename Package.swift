@@ -68,6 +68,7 @@ let package = Package(
       dependencies: [
         "Server", "Landscape", "CaseFiles", "Reports", "LandscapeCLI",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
-      ]),
+      ],
+      exclude: ["browser_check.py"]),
   ]
 )

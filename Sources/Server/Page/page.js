@@ -281,12 +281,13 @@ function setDownloads(q) {
 /// The phase diagram over p0 and p01 with the other settings held; refetched only when
 /// those change.
 async function refreshPhase() {
-  const q = new URLSearchParams(query());
+  const full = query();
+  const q = new URLSearchParams(full);
   q.delete("p0"); q.delete("p01");
   const key = q.toString();
   if (key !== phaseKey) {
     phaseKey = key;
-    try { phase = await json("/api/phase?" + key); } catch { phase = null; }
+    try { phase = await json("/api/phase?" + full); } catch { phase = null; }
   }
   $("phase-box").hidden = !phase;
   if (phase) drawPhase();
