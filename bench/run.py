@@ -9,6 +9,7 @@
    error against the exact minima.
 4. The gradient trainer's samples per second on the single-latent toy (batch 4096,
    3000 steps), against the PyTorch and SAELens figures reported for this machine kind.
+5. `landscape serve`: p50/p95/p99 of one slider step (serve_latency.py; BENCH_SERVE=0 skips).
 Each timing is the median of --repeat runs; the spread (min-max) shows the machine noise.
 """
 import argparse
@@ -119,6 +120,12 @@ def main():
             print(f"ratio: {r / 10e6:.1f}x a hand-written PyTorch tied trainer (10 M samples/s), "
                   f"{r / 3.7e6:.1f}x SAELens train_toy_sae (3.7 M samples/s): the reference figures the project's issue "
                   f"reports for this 2-core machine kind (PyTorch is not installed here to rerun them)")
+
+    if os.environ.get("BENCH_SERVE", "1") == "1":
+        print("\n== landscape serve: one slider step, 1,000 random two-feature parameter sets ==")
+        sys.path.insert(0, HERE)
+        import serve_latency
+        serve_latency.report(a.landscape)
 
 
 if __name__ == "__main__":
