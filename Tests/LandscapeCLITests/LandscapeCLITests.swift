@@ -23,8 +23,8 @@ func runLandscape(
   process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
   let out = folder.appendingPathComponent(".stdout-\(UUID().uuidString)")
   let err = folder.appendingPathComponent(".stderr-\(UUID().uuidString)")
-  FileManager.default.createFile(atPath: out.path, contents: nil)
-  FileManager.default.createFile(atPath: err.path, contents: nil)
+  XCTAssertTrue(FileManager.default.createFile(atPath: out.path, contents: nil))
+  XCTAssertTrue(FileManager.default.createFile(atPath: err.path, contents: nil))
   let outHandle = try FileHandle(forWritingTo: out)
   let errHandle = try FileHandle(forWritingTo: err)
   process.standardOutput = outHandle
@@ -116,7 +116,7 @@ final class LandscapeCLITests: XCTestCase {
   /// Writes a case file into the test's folder.
   func caseFile(_ name: String, _ json: String) -> String {
     let path = folder.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(json.utf8)))
     return path
   }
 
@@ -406,7 +406,7 @@ final class LandscapeCLITests: XCTestCase {
       (["train", "--p0", "2", "--p01", "0.1", "--trajectory", "keep.csv"], 2),
     ]
     for (arguments, status) in runs {
-      FileManager.default.createFile(atPath: path.path, contents: before)
+      XCTAssertTrue(FileManager.default.createFile(atPath: path.path, contents: before))
       let r = try run(arguments)
       XCTAssertEqual(r.status, status, "\(arguments): \(r.stderr)")
       XCTAssertEqual(try Data(contentsOf: path), before, "\(arguments) changed keep.csv")

@@ -38,7 +38,8 @@ final class OutputPathTests: XCTestCase {
 
   /// Item 1: a symlink is followed; its target is replaced atomically, the link stays.
   func testSymlinkIsFollowed() throws {
-    FileManager.default.createFile(atPath: path("real.csv"), contents: Data("old\n".utf8))
+    XCTAssertTrue(
+      FileManager.default.createFile(atPath: path("real.csv"), contents: Data("old\n".utf8)))
     XCTAssertEqual(symlink("real.csv", path("link.csv")), 0)
     let r = try run(curve + ["--csv", "link.csv"])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -177,7 +178,8 @@ final class OutputPathTests: XCTestCase {
   /// untouched, with exit status 130 and 143.
   func testSignalsRemoveTemporaryFiles() throws {
     for (signal, status) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
-      FileManager.default.createFile(atPath: path("p.csv"), contents: Data("old\n".utf8))
+      XCTAssertTrue(
+        FileManager.default.createFile(atPath: path("p.csv"), contents: Data("old\n".utf8)))
       let process = Process()
       process.executableURL = LandscapeCLITests.binary
       process.arguments = [
@@ -247,7 +249,7 @@ final class OutputPathTests: XCTestCase {
   }
 
   func write(_ name: String, _ json: String) -> String {
-    FileManager.default.createFile(atPath: path(name), contents: Data(json.utf8))
+    XCTAssertTrue(FileManager.default.createFile(atPath: path(name), contents: Data(json.utf8)))
     return path(name)
   }
 

@@ -191,7 +191,7 @@ final class PropertyTests: XCTestCase {
   /// (a) Every reported minimum lies in the range, reports the loss the definition gives
   /// there, and no nearby point of the exact curve (from the definition) is lower.
   func testMinimaAreLocalMinimaOfTheDefinition() throws {
-    try forEachCase(seed: 0xA11CE) { c, _ in
+    forEachCase(seed: 0xA11CE) { c, _ in
       let landscape = LossLandscape(c)
       let lo = c.path.tMin
       let hi = c.path.tMax
@@ -222,7 +222,7 @@ final class PropertyTests: XCTestCase {
   /// (b) The global minimum is at least as low as every point of a dense curve, and the
   /// curve agrees with the definition.
   func testGlobalMinimumIsBelowTheDenseCurve() throws {
-    try forEachCase(seed: 0xB0B) { c, _ in
+    forEachCase(seed: 0xB0B) { c, _ in
       let landscape = LossLandscape(c)
       let curve = landscape.curve(points: 1001)
       XCTAssertEqual(curve.count, 1001)
@@ -271,7 +271,7 @@ final class PropertyTests: XCTestCase {
   /// (d) Scaling every magnitude by c > 0 scales MSE by c^2 and L2 by c (no penalty) and
   /// leaves the minima where they are.
   func testScalingMagnitudesScalesTheLosses() throws {
-    try forEachCase(seed: 0xD1CE, CaseShape(penalty: false)) { c, rng in
+    forEachCase(seed: 0xD1CE, CaseShape(penalty: false)) { c, rng in
       let factor = rng.chance(0.5) ? rng.uniform(0.1, 1) : rng.uniform(1, 10)
       var scaled = c
       for j in scaled.patterns.indices {
@@ -299,7 +299,7 @@ final class PropertyTests: XCTestCase {
   /// (e) With no bias, no penalty and non-negative magnitudes, the off-path optimum is
   /// no worse than the best on-path MSE minimum, nor than any random unit latent.
   func testSphereOptimumBeatsThePath() throws {
-    try forEachCase(seed: 0xE1E, CaseShape(bias: [.none], penalty: false, nonNegative: true)) {
+    forEachCase(seed: 0xE1E, CaseShape(bias: [.none], penalty: false, nonNegative: true)) {
       c, rng in
       guard let sphere = c.sphereOptimum() else { return XCTFail("no sphere optimum for \(c)") }
       let s = scale(c, .mse)
