@@ -34,6 +34,10 @@ let package = Package(
     .target(name: "Training", dependencies: ["Landscape", "_CGSL"]),
     // Every PLplot call, behind one serialised entry point.
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
+    // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
+    .target(
+      name: "LandscapeFigures", dependencies: ["Landscape", "Training", "Plotting"],
+      path: "Sources/Figures"),
     // The local page and its JSON API (`landscape serve`), on Hummingbird.
     .target(
       name: "Server",
@@ -42,16 +46,12 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
       ],
       resources: [.copy("Page")]),
-    // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
-    .target(
-      name: "LandscapeFigures", dependencies: ["Landscape", "Training", "Plotting"],
-      path: "Sources/Figures"),
     // The `landscape` command line.
     .executableTarget(
       name: "LandscapeCLI",
       dependencies: [
-        "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports", "LandscapeFigures",
-        "SparseAutoencoders", "ToyModels", "Server",
+        "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports",
+        "LandscapeFigures", "SparseAutoencoders", "ToyModels", "Server",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
