@@ -93,6 +93,17 @@ public struct CaseParameters: Sendable, Equatable {
     return try hierarchy(p0: p0, p01: p01, p1: p1)
   }
 
+  /// The flag that set a case's field, when one did (`penalty.coefficient` -> `--l1`): for
+  /// errors found after the case was made, such as the symbolic derivation's scope.
+  ///
+  /// - Parameter fromCaseFile: whether the case came from a case file (else the shorthand,
+  ///   where the flags set every field).
+  public func flagName(_ field: String, fromCaseFile: Bool) -> String {
+    if field == "bias" && (bias != nil || !fromCaseFile) { return "--bias" }
+    if field == "penalty.coefficient" && (l1 != nil || !fromCaseFile) { return "--l1" }
+    return field
+  }
+
   /// A case file's case with these overrides applied, validated: the penalty, bias and t
   /// range, and the probability of the patterns named p0, p01, p1.
   ///

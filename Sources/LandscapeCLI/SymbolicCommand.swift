@@ -44,7 +44,9 @@ struct SymbolicCommand: ParsableCommand {
     do {
       derivation = try SymbolicLandscape(c)
     } catch let error as CaseError {
-      let named = CaseError(field: flagName(error.field), value: error.value, reason: error.reason)
+      let field = source.model.parameters.flagName(
+        error.field, fromCaseFile: source.caseFile != nil)
+      let named = CaseError(field: field, value: error.value, reason: error.reason)
       if json {
         print(SymbolicLandscape.unsupportedJSON(name: c.name, error: named), terminator: "")
         return
@@ -56,14 +58,5 @@ struct SymbolicCommand: ParsableCommand {
       ? derivation.json()
       : (latex ? derivation.latex(title: c.title) : derivation.plainText(title: c.title))
     print(text, terminator: "")
-  }
-
-  /// The flag that set a field, when a flag did.
-  private func flagName(_ field: String) -> String {
-    if field == "bias" && (source.model.bias != nil || source.caseFile == nil) { return "--bias" }
-    if field == "penalty.coefficient" && (source.model.l1 != nil || source.caseFile == nil) {
-      return "--l1"
-    }
-    return field
   }
 }

@@ -84,11 +84,16 @@ public struct LandscapeServer: Sendable {
     }
     router.get("/api/symbolic") { request, _ in
       try respond {
-        let c = try $0.resolve(request)
+        let query = try $0.query(request)
+        let c = try $0.resolve(query)
         do {
           return Self.answer(try SymbolicLandscape(c).json())
         } catch let error as CaseError {
-          return Self.answer(SymbolicLandscape.unsupportedJSON(name: c.name, error: error))
+          // Named as `symbolic --json` names it: the flag that set the field.
+          let field = try Self.parameters(query).flagName(
+            error.field, fromCaseFile: query["case"] != nil)
+          let named = CaseError(field: field, value: error.value, reason: error.reason)
+          return Self.answer(SymbolicLandscape.unsupportedJSON(name: c.name, error: named))
         }
       }
     }
@@ -179,6 +184,15 @@ public struct LandscapeServer: Sendable {
 
   func resolve(_ request: Request) throws -> Case { try resolve(query(request)) }
 
+  /// The query's case parameters (all but `case` and `points`).
+  static func parameters(_ query: [String: String]) throws -> CaseParameters {
+    var parameters = CaseParameters()
+    for (name, value) in query where CaseParameters.names.contains(name) {
+      _ = try parameters.set(name, to: value)
+    }
+    return parameters
+  }
+
   /// The case a query string describes (`p0=0.3&p01=0.1`), as a request would.
   public func resolve(query text: String) throws -> Case {
     var values: [String: String] = [:]
@@ -191,10 +205,7 @@ public struct LandscapeServer: Sendable {
 
   /// The case a query describes: `case=NAME` with overrides, or the hierarchy shorthand.
   func resolve(_ query: [String: String]) throws -> Case {
-    var parameters = CaseParameters()
-    for (name, value) in query where CaseParameters.names.contains(name) {
-      _ = try parameters.set(name, to: value)
-    }
+    let parameters = try Self.parameters(query)
     if let name = query["case"] {
       guard let served = cases.first(where: { $0.name == name }) else {
         throw CaseError(

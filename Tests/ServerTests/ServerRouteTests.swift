@@ -173,6 +173,27 @@ final class ServerRouteTests: XCTestCase {
     }
   }
 
+  /// /api/symbolic is `landscape symbolic --json`, for a derivable case and for one out of
+  /// its scope (a penalty: `"supported": false`, still 200).
+  func testSymbolicEqualsTheSymbolicCommand() async throws {
+    var expected: [String: String] = [:]
+    for (query, flags) in [
+      ("p0=0.3&p01=0.1&p1=0.05", ["--p0", "0.3", "--p01", "0.1", "--p1", "0.05"]),
+      ("p0=0.3&p01=0.1&l1=0.05", ["--p0", "0.3", "--p01", "0.1", "--l1", "0.05"]),
+      ("case=unequal-magnitudes", ["cases/unequal-magnitudes.json"]),
+    ] {
+      let run = try ServerBinary.run(["symbolic"] + flags + ["--json"])
+      XCTAssertEqual(run.status, 0, run.stderr)
+      expected["/api/symbolic?" + query] = String(decoding: run.stdout, as: UTF8.self)
+    }
+    XCTAssertTrue(expected.values.contains { $0.contains("\"supported\": false") })
+    let table = expected
+    try await get(Array(table.keys)) { uri, status, _, body in
+      XCTAssertEqual(status, .ok, uri)
+      XCTAssertEqual(String(buffer: body), table[uri], uri)
+    }
+  }
+
   /// /api/minima equals `landscape minima --json` on every shipped single-latent case,
   /// byte for byte.
   func testMinimaEqualsTheMinimaCommandOnEveryShippedCase() async throws {

@@ -250,7 +250,11 @@ function showSymbolic(s) {
   const box = $("symbolic");
   box.innerHTML = "";
   const pre = (text) => { const p = document.createElement("pre"); p.textContent = text; box.append(p); };
-  if (!s.supported) { pre("No symbolic derivation for this case: " + (s.reason || s.error || "")); return; }
+  if (!s.supported) {
+    const u = s.unsupported || {};
+    pre("No symbolic derivation for this case: " + [u.field, u.value, u.reason].filter(Boolean).join(" "));
+    return;
+  }
   let text = "MSE stationarity (symbols: " + s.symbols.join(", ") + "):\n";
   for (const piece of s.stationarity.pieces) {
     text += "  t in [" + piece.t_range_exact.join(", ") + "]: " + piece.text + "\n";
