@@ -2,21 +2,31 @@
 SWIFT ?= swift
 PYTHON ?= python3
 SYSTEM_PACKAGES := libgsl-dev libplplot-dev plplot-driver-cairo
+BROWSER_PACKAGES := chromium chromium-driver python3-selenium
 LANDSCAPE := .build/release/landscape
 
-.PHONY: all deps build reproduce test bench clean
+.PHONY: all deps test-deps build reproduce test bench serve clean
 
 all: build
 
-# Installs the Debian libraries when any is missing (sudo only when not root).
-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+# Installs the Debian packages in $(1) that are missing (sudo only when not root).
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  echo "installing$$missing"; \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	fi
+endef
+
+# The libraries the tool links.
+deps:
+	$(call install_missing,$(SYSTEM_PACKAGES))
+
+# The tests also drive the page of `landscape serve` in headless Chromium.
+test-deps:
+	$(call install_missing,$(SYSTEM_PACKAGES) $(BROWSER_PACKAGES))
 
 build: deps
 	$(SWIFT) build -c release
@@ -27,8 +37,12 @@ reproduce: build
 	$(LANDSCAPE) validate --cases cases
 
 # Every test is XCTest; without Swift Testing's empty run the summary is the last line.
-test: deps
+test: test-deps
 	$(SWIFT) test --disable-swift-testing
+
+# The live page: http://127.0.0.1:8000/ (Ctrl-C stops).
+serve: build
+	$(LANDSCAPE) serve
 
 # The SAE trainer's peer is PyTorch (CPU; PyPI's wheel, large): installed here when missing.
 bench: build

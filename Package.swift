@@ -8,7 +8,8 @@ let package = Package(
     .library(name: "Landscape", targets: ["Landscape"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
   ],
   targets: [
     // Private C shims over the system libraries (Debian: libgsl-dev, libplplot-dev).
@@ -33,12 +34,24 @@ let package = Package(
     .target(name: "Training", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels"]),
     // Every PLplot call, behind one serialised entry point.
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
+    // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
+    .target(
+      name: "LandscapeFigures", dependencies: ["Landscape", "Training", "Plotting"],
+      path: "Sources/Figures"),
+    // The local page and its JSON API (`landscape serve`), on Hummingbird.
+    .target(
+      name: "Server",
+      dependencies: [
+        "Landscape", "CaseFiles", "Symbolic", "Reports", "LandscapeFigures", "Plotting",
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      resources: [.copy("Page")]),
     // The `landscape` command line.
     .executableTarget(
       name: "LandscapeCLI",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports",
-        "SparseAutoencoders", "ToyModels",
+        "LandscapeFigures", "SparseAutoencoders", "ToyModels", "Server",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -59,6 +72,13 @@ let package = Package(
         "Training", "Landscape", "CaseFiles", "SparseAutoencoders", "TestSupport",
       ]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-    .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI"]),
+    .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "LandscapeFigures"]),
+    .testTarget(
+      name: "ServerTests",
+      dependencies: [
+        "Server", "Landscape", "CaseFiles", "Reports", "LandscapeCLI",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ],
+      exclude: ["browser_check.py"]),
   ]
 )

@@ -14,6 +14,7 @@
    training on drawn samples as researchers do): the paper's Matryoshka toy with counts data,
    the 20-feature / 5-latent correlated toy with samples, and the Matryoshka toy's exact
    expected loss (time per exact step: one pass over every pattern).
+6. `landscape serve`: p50/p95/p99 of one slider step (serve_latency.py; BENCH_SERVE=0 skips).
 Each timing is the median of --repeat runs; the spread (min-max) shows the machine noise.
 """
 import argparse
@@ -129,6 +130,12 @@ def main():
 
     if os.environ.get("BENCH_SAE", "1") == "1":
         sae_bench(a.landscape, a.repeat)
+
+    if os.environ.get("BENCH_SERVE", "1") == "1":
+        print("\n== landscape serve: one slider step, 1,000 random two-feature parameter sets ==")
+        sys.path.insert(0, HERE)
+        import serve_latency
+        serve_latency.report(a.landscape)
 
 
 def swift_sae(landscape, case):

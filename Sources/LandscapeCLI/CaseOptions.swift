@@ -116,104 +116,28 @@ struct ModelOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "End of the t range (default 1, or the case file's).")
   var tMax: Double?
 
+  /// The flags as the library's parameters.
+  var parameters: CaseParameters {
+    CaseParameters(
+      parentMagnitude: parentMagnitude, childMagnitude: childMagnitude, l1: l1, bias: bias,
+      tMin: tMin, tMax: tMax)
+  }
 
   /// The hierarchy shorthand's case, validated (errors name the flags).
   func hierarchy(p0: Double, p01: Double, p1: Double?) throws -> Case {
-    try FlagTable.naming(given: { _ in true }) {
-      try Case.hierarchy(
-      p0: p0, p01: p01, p1: p1, parentMagnitude: parentMagnitude ?? 1,
-      childMagnitude: childMagnitude ?? 1,
-      l1: l1 ?? 0, bias: try bias?.resolve(features: ["parent", "child"]) ?? .none,
-      tMin: tMin ?? 0, tMax: tMax ?? 1)
-    }
-  }
-
-  /// Whether the flag was given (the model options' own flags).
-  func gave(_ flag: String) -> Bool {
-    switch flag {
-    case "--t-min/--t-max": return tMin != nil || tMax != nil
-    case "--l1": return l1 != nil
-    case "--bias": return bias != nil
-    default: return false
-    }
+    try parameters.hierarchy(p0: p0, p01: p01, p1: p1)
   }
 
   /// A case file's case with the flags' overrides applied, validated.
   ///
   /// - Parameter checked: false to skip validation (a sweep validates per point).
   func applied(to loaded: Case, checked: Bool = true) throws -> Case {
-    for (flag, given) in [
-      ("--parent-magnitude", parentMagnitude != nil), ("--child-magnitude", childMagnitude != nil),
-    ] where given {
-      throw CaseError(
-        field: flag, value: "",
-        reason: "applies to the hierarchy shorthand, not to a case file (its patterns give the magnitudes)")
-    }
-    var c = loaded
-    if let bias { c.bias = try bias.resolve(features: c.features) }
-    if let l1 { c.penalty = Penalty(coefficient: l1, exponent: 1) }
-    if let tMin { c.path.tMin = tMin }
-    if let tMax { c.path.tMax = tMax }
-    guard checked else { return c }
-    try FlagTable.naming(given: gave) { try c.validate() }
-    return c
+    try parameters.applied(to: loaded, checked: checked)
   }
 }
 
-/// The `--bias` option: a bias named by a word, or a fixed vector `FEATURE=B,...`.
-enum BiasOption: ExpressibleByArgument, Equatable {
-  case named(DecoderBias)
-  case fixed([(feature: String, value: Double)])
-
-  init?(argument: String) {
-    if let named = DecoderBias(name: argument) {
-      self = .named(named)
-      return
-    }
-    var components: [(feature: String, value: Double)] = []
-    for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
-      let pair = part.split(separator: "=", maxSplits: 1)
-      guard pair.count == 2, !pair[0].isEmpty, let value = Double(pair[1]), value.isFinite
-      else { return nil }
-      components.append((String(pair[0]), value))
-    }
-    guard !components.isEmpty else { return nil }
-    self = .fixed(components)
-  }
-
-  static var allValueStrings: [String] {
+extension BiasOption: ExpressibleByArgument {
+  public static var allValueStrings: [String] {
     DecoderBias.namedKinds.map(\.rawValue) + ["parent=0.1,child=0.2"]
-  }
-
-  static func == (a: BiasOption, b: BiasOption) -> Bool {
-    switch (a, b) {
-    case (.named(let x), .named(let y)): x == y
-    case (.fixed(let x), .fixed(let y)):
-      x.count == y.count && zip(x, y).allSatisfy { $0.feature == $1.feature && $0.value == $1.value }
-    default: false
-    }
-  }
-
-  /// The bias for a case with these features; unnamed features get 0.
-  /// - Throws: `CaseError` naming `--bias` when a feature is unknown or given twice.
-  func resolve(features: [String]) throws -> DecoderBias {
-    switch self {
-    case .named(let bias): return bias
-    case .fixed(let components):
-      var vector = [Double](repeating: 0, count: features.count)
-      var seen = Set<String>()
-      for (feature, value) in components {
-        guard let i = features.firstIndex(of: feature) else {
-          throw CaseError(
-            field: "--bias", value: feature,
-            reason: "is not a feature (features: \(features.joined(separator: ", ")))")
-        }
-        guard seen.insert(feature).inserted else {
-          throw CaseError(field: "--bias", value: feature, reason: "is given twice")
-        }
-        vector[i] = value
-      }
-      return .fixed(vector)
-    }
   }
 }

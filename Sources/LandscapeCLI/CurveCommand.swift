@@ -2,6 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
+import LandscapeFigures
 import Plotting
 
 struct CurveCommand: ParsableCommand {
@@ -65,36 +66,10 @@ struct CurveCommand: ParsableCommand {
     let c = try source.resolve()
     if let plot { try Figures.write(Figures.lossChart(c), to: plot, size: plotSize) }
     guard csv != nil || plot == nil else { return }
-    let landscape = LossLandscape(c)
     // Rows are formatted and written a block at a time: memory stays constant.
     try OutputFile.write(to: csv ?? "-", field: "--csv") { sink in
-      let block = 4096
-      let text = CSVText(capacity: block * 64)
-      var header = "t,mse,l2"
-      if biasColumns {
-        for kind in ["mse", "l2"] { for f in c.features { header += ",\(kind)_bias_\(f)" } }
-      }
-      text.append(contentsOf: header + "\n")
-      for start in stride(from: 0, to: points, by: block) {
-        for i in start..<min(start + block, points) {
-          let p = landscape.curvePoint(i, of: points)
-          text.appendShortest(p.t)
-          text.comma()
-          text.append(p.mse)
-          text.comma()
-          text.append(p.l2)
-          if biasColumns {
-            for kind in LossKind.allCases {
-              for b in landscape.bias(kind, at: p.t) {
-                text.comma()
-                text.append(b + 0)
-              }
-            }
-          }
-          text.newline()
-        }
-        try text.write(to: sink)
-        text.removeAll()
+      try LossLandscape(c).curveCSV(points: points, biasColumns: biasColumns) {
+        try $0.write(to: sink)
       }
     }
   }

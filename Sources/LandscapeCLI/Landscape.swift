@@ -15,7 +15,7 @@ struct LandscapeCommand: ParsableCommand {
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
       TrainCommand.self, SAELossCommand.self,
-      ValidateCommand.self, ReproduceCommand.self,
+      ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
     ])
 
   /// The version `--version` prints.

@@ -1,5 +1,6 @@
 import Foundation
 import Landscape
+import Reports
 
 /// Files the command writes: checked before any work. A regular file (or a symlink to one,
 /// or a new path) is written beside its target and renamed over it; a device, FIFO, socket
@@ -242,5 +243,12 @@ struct ByteSink {
       }
       offset += n
     }
+  }
+}
+
+extension CSVText {
+  /// Writes the text so far to `sink`, without copying it.
+  func write(to sink: ByteSink) throws {
+    try withUnsafeBytes { try sink.write($0) }
   }
 }

@@ -2,7 +2,9 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
+import LandscapeFigures
 import Plotting
+import Reports
 
 struct SweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

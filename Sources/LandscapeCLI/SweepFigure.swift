@@ -1,4 +1,5 @@
 import Landscape
+import LandscapeFigures
 import Plotting
 
 /// The figure of a sweep: a heat map over two grids, else a line chart.

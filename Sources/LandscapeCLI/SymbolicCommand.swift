@@ -45,9 +45,9 @@ struct SymbolicCommand: ParsableCommand {
     do {
       derivation = try SymbolicLandscape(c)
     } catch let error as CaseError {
-      let named = FlagTable.renamed(error) { flag in
-        source.caseFile == nil || source.model.gave(flag)
-      }
+      let field = source.model.parameters.flagName(
+        error.field, fromCaseFile: source.caseFile != nil)
+      let named = CaseError(field: field, value: error.value, reason: error.reason)
       if json {
         print(SymbolicLandscape.unsupportedJSON(name: c.name, error: named), terminator: "")
         return

@@ -2,6 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
+import LandscapeFigures
 import Plotting
 import SparseAutoencoders
 import Training

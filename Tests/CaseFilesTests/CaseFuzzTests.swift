@@ -339,7 +339,10 @@ struct Mutator {
     case 4: return [String: Any]()
     case 5: return Int(bitPattern: UInt(truncatingIfNeeded: rng.next())) >> Int(rng.next() % 64)
     case 6:
-      return [1e-300, 1e300, -1e300, Double.leastNonzeroMagnitude, 1e6, -1e6, 1e6 + 1, 0.0, -0.0][Int(rng.next() % 9)]
+      let extremes: [Double] = [
+        1e-300, 1e300, -1e300, .leastNonzeroMagnitude, 1e6, -1e6, 1e6 + 1, 0.0, -0.0,
+      ]
+      return extremes[Int(rng.next() % 9)]
     default: return rng.uniform(-3, 3)
     }
   }

@@ -1,5 +1,6 @@
 import XCTest
 
+import Reports
 @testable import LandscapeCLI
 
 final class CSVTextTests: XCTestCase {

@@ -1,4 +1,5 @@
 import Landscape
+import LandscapeFigures
 import Plotting
 import XCTest
 

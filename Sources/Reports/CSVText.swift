@@ -1,14 +1,14 @@
 import Foundation
 
 /// CSV text written straight into a growing byte buffer, with a fast decimal formatter.
-final class CSVText {
+public final class CSVText {
   private var base: UnsafeMutablePointer<UInt8>
   private var capacity: Int
   private var count = 0
   /// 10^k for k in -340...340, correctly rounded (parsed from "1ek").
   private let powers: [Double]
 
-  init(capacity: Int = 256) {
+  public init(capacity: Int = 256) {
     self.capacity = max(capacity, 256)
     base = .allocate(capacity: self.capacity)
     powers = CSVText.powerTable
@@ -17,15 +17,15 @@ final class CSVText {
   deinit { base.deallocate() }
 
   /// The text so far.
-  var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+  public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
-  /// Hands the text so far to `sink`, without copying it.
-  func write(to sink: ByteSink) throws {
-    try sink.write(UnsafeRawBufferPointer(start: base, count: count))
+  /// Hands the text so far to `body`, without copying it.
+  public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try body(UnsafeRawBufferPointer(start: base, count: count))
   }
 
   /// Forgets the text, keeping the buffer.
-  func removeAll() { count = 0 }
+  public func removeAll() { count = 0 }
 
   /// Makes room for `n` more bytes and returns where they go.
   @inline(__always)
@@ -42,7 +42,7 @@ final class CSVText {
 
   /// Appends the shortest decimal that reads back as x (0.035, not 0.03500000000000001):
   /// for the grid's own values, which are decimals the user typed. Negative zero is 0.0.
-  func appendShortest(_ x: Double) {
+  public func appendShortest(_ x: Double) {
     if x.isNaN || x.isInfinite { return append(x) }
     append(contentsOf: x == 0 ? "0.0" : x.description)
   }
@@ -53,7 +53,7 @@ final class CSVText {
   /// `Double.description`'s shortest round-trip digits. Non-finite values print as `nan`, `inf`, `-inf`.
   ///
   /// Positional notation for 1e-5 <= |x| < 1e16, scientific otherwise.
-  func append(_ x: Double) {
+  public func append(_ x: Double) {
     if x.isNaN { return append(contentsOf: "nan") }
     if x.isInfinite { return append(contentsOf: x < 0 ? "-inf" : "inf") }
     if x == 0 { return append(contentsOf: "0.0") }
@@ -173,7 +173,7 @@ final class CSVText {
 
   private static let powerTable: [Double] = (-340...340).map { Double("1e\($0)")! }
 
-  func append(_ n: Int) {
+  public func append(_ n: Int) {
     if n < 0 { append(byte: UInt8(ascii: "-")) }
     let out = reserve(20)
     var m = n.magnitude
@@ -188,30 +188,30 @@ final class CSVText {
     count += k
   }
 
-  func append(_ b: Bool) { append(contentsOf: b ? "true" : "false") }
+  public func append(_ b: Bool) { append(contentsOf: b ? "true" : "false") }
 
-  func append(contentsOf s: StaticString) {
+  public func append(contentsOf s: StaticString) {
     let n = s.utf8CodeUnitCount
     reserve(n).update(from: s.utf8Start, count: n)
     count += n
   }
 
-  func append(contentsOf s: String) { append(bytes: Array(s.utf8)) }
+  public func append(contentsOf s: String) { append(bytes: Array(s.utf8)) }
 
   /// Appends bytes formatted earlier (a column value shared by many rows).
-  func append(bytes text: [UInt8]) {
+  public func append(bytes text: [UInt8]) {
     text.withUnsafeBufferPointer {
       reserve($0.count).update(from: $0.baseAddress!, count: $0.count)
     }
     count += text.count
   }
 
-  @inline(__always) func append(byte: UInt8) {
+  @inline(__always) public func append(byte: UInt8) {
     reserve(1).pointee = byte
     count += 1
   }
 
-  @inline(__always) func comma() { append(byte: UInt8(ascii: ",")) }
+  @inline(__always) public func comma() { append(byte: UInt8(ascii: ",")) }
 
-  @inline(__always) func newline() { append(byte: UInt8(ascii: "\n")) }
+  @inline(__always) public func newline() { append(byte: UInt8(ascii: "\n")) }
 }

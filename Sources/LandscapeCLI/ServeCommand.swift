@@ -1,0 +1,123 @@
+import ArgumentParser
+import CaseFiles
+import Dispatch
+import Foundation
+import Landscape
+import Server
+
+struct ServeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract: "A local page where the curves, minima and formulas follow sliders, exactly.",
+    discussion: """
+      Serves the page and its JSON API (/api/minima, /api/curve, /api/symbolic, \
+      /api/figure.png|svg|pdf, /api/phase, /api/cases) until Ctrl-C. The page opens on \
+      the case given (a case file in the served folder, or the hierarchy flags), else on \
+      --p0 0.3 --p01 0.1. The API's parameters are the flags' names without the dashes; a bad \
+      one answers 400 with {"error": LINE}, the line this command would print after \
+      'landscape: '. There is no authentication: bind another host than loopback only on a \
+      network you trust.
+
+      Examples:
+        landscape serve
+        landscape serve cases/skew-parent.json --port 8080
+      """)
+
+  @Argument(help: "A case file in the served folder to open the page on.")
+  var caseFile: String?
+
+  @Option(parsing: .unconditional, help: "Hierarchy: P(parent fires alone).")
+  var p0: Double?
+
+  @Option(parsing: .unconditional, help: "Hierarchy: P(parent and child fire together).")
+  var p01: Double?
+
+  @Option(parsing: .unconditional, help: "Hierarchy: P(child fires alone).")
+  var p1: Double?
+
+  @OptionGroup var model: ModelOptions
+
+  @Option(help: "The folder of case files the page offers.")
+  var cases = "cases"
+
+  @Option(help: "The port to listen on (0: a free port, printed).")
+  var port = 8000
+
+  @Option(help: "The address to bind (default: loopback only).")
+  var host = "127.0.0.1"
+
+  func validate() throws {
+    if caseFile != nil && (p0 != nil || p01 != nil || p1 != nil) {
+      throw ValidationError("Give a case file or --p0/--p01/--p1, not both.")
+    }
+    if !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not in 0...65535") }
+  }
+
+  /// The query the page opens with: the case and flags as the API's parameters.
+  func initialQuery(served: [ServedCase]) throws -> String {
+    var items: [(String, String)] = []
+    if let caseFile {
+      let name = ((caseFile as NSString).lastPathComponent as NSString).deletingPathExtension
+      guard served.contains(where: { $0.name == name }) else {
+        throw CaseError(
+          field: "case", value: caseFile,
+          reason: "is not a single-latent case in the served folder \(cases)")
+      }
+      items.append(("case", name))
+    } else {
+      items += [("p0", "\(p0 ?? 0.3)"), ("p01", "\(p01 ?? 0.1)")]
+      if let p1 { items.append(("p1", "\(p1)")) }
+    }
+    let m = model
+    for (name, value) in [
+      ("parent-magnitude", m.parentMagnitude), ("child-magnitude", m.childMagnitude),
+      ("l1", m.l1), ("t-min", m.tMin), ("t-max", m.tMax),
+    ] {
+      if let value { items.append((name, "\(value)")) }
+    }
+    if let bias = m.bias { items.append(("bias", biasText(bias))) }
+    var allowed = CharacterSet.urlQueryAllowed
+    allowed.remove(charactersIn: "&=+")
+    return items.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $1)" }
+      .joined(separator: "&")
+  }
+
+  private func biasText(_ bias: BiasOption) -> String {
+    switch bias {
+    case .named(let b): b.kind.rawValue
+    case .fixed(let parts): parts.map { "\($0.feature)=\($0.value)" }.joined(separator: ",")
+    }
+  }
+
+  func run() throws {
+    let served = try LandscapeServer.cases(in: cases)
+    let server = LandscapeServer(cases: served, initialQuery: try initialQuery(served: served))
+    // Checks the opening case now, so that a bad flag is the usual one-line error.
+    _ = try server.resolve(query: server.initialQuery)
+    if !["127.0.0.1", "localhost", "::1"].contains(host) {
+      FileHandle.standardError.write(
+        Data(
+          "landscape: warning: serving on \(host): the page has no authentication\n".utf8))
+    }
+    let done = DispatchSemaphore(value: 0)
+    let outcome = Outcome()
+    let host = host
+    let port = port
+    Task {
+      do {
+        try await server.run(host: host, port: port) { address in
+          FileHandle.standardOutput.write(
+            Data("landscape: serving on \(address) (Ctrl-C stops)\n".utf8))
+        }
+      } catch { outcome.error = error }
+      done.signal()
+    }
+    done.wait()
+    if let error = outcome.error { throw error }
+  }
+}
+
+/// The server task's failure, handed back to the command's thread.
+private final class Outcome: @unchecked Sendable {
+  var error: (any Error)?
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Drives the page of `landscape serve` in headless Chromium (selenium, chromium-driver).
+
+Usage: browser_check.py URL SCREENSHOT_DIR. Loads URL, moves the p01 slider one step with
+the keyboard, waits for the redraw, reads the MSE global minimum shown; then clicks the
+phase diagram and reads the sliders. Prints one JSON object; the XCTest checks it.
+"""
+import json
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def main():
+    url, shots = sys.argv[1], sys.argv[2]
+    options = webdriver.ChromeOptions()
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,800",
+                 "--disable-dev-shm-usage"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver") \
+        if hasattr(webdriver, "ChromeService") else None
+    driver = webdriver.Chrome(options=options, service=service) if service \
+        else webdriver.Chrome(options=options)
+    out = {}
+    try:
+        wait = WebDriverWait(driver, 20)
+        driver.get(url)
+        wait.until(lambda d: d.execute_script("return document.body.dataset.drawn || ''") != "")
+        driver.save_screenshot(f"{shots}/1-loaded.png")
+        drawn = driver.execute_script("return document.body.dataset.drawn")
+        slider = driver.find_element(By.ID, "range-p01")
+        slider.send_keys(Keys.ARROW_RIGHT)
+        out["p01"] = driver.find_element(By.ID, "number-p01").get_attribute("value")
+        out["p0"] = driver.find_element(By.ID, "number-p0").get_attribute("value")
+        wait.until(lambda d: d.execute_script("return document.body.dataset.drawn") != drawn
+                   and "p01=" + out["p01"] in d.execute_script("return document.body.dataset.drawn"))
+        row = driver.find_element(By.CSS_SELECTOR, "#minima tr.mse.global")
+        out["mse_t"] = row.get_attribute("data-t")
+        out["mse_loss"] = row.get_attribute("data-loss")
+        out["mse_t_text"] = row.find_elements(By.TAG_NAME, "td")[1].text
+        out["url"] = driver.current_url
+        driver.save_screenshot(f"{shots}/2-p01-moved.png")
+        # The phase diagram: a click at 3/4 of the width and 1/5 of the height from the
+        # top sets p0 = 0.75, p01 = 0.8 (sums past 1: the error line is shown) -> use
+        # 1/4 of the width and 3/4 of the height from the top: p0 = 0.25, p01 = 0.25.
+        canvas = driver.find_element(By.ID, "phase")
+        wait.until(lambda d: canvas.is_displayed())
+        driver.execute_script("arguments[0].scrollIntoView()", canvas)
+        size = canvas.size
+        drawn = driver.execute_script("return document.body.dataset.drawn")
+        webdriver.ActionChains(driver).move_to_element_with_offset(
+            canvas, -size["width"] / 4, size["height"] / 4).click().perform()
+        wait.until(lambda d: d.execute_script("return document.body.dataset.drawn") != drawn)
+        out["clicked_p0"] = driver.find_element(By.ID, "range-p0").get_attribute("value")
+        out["clicked_p01"] = driver.find_element(By.ID, "range-p01").get_attribute("value")
+        out["error_line"] = driver.find_element(By.ID, "error").text
+        driver.set_window_size(420, 900)
+        time.sleep(0.3)
+        driver.save_screenshot(f"{shots}/3-phase-clicked-narrow.png")
+        out["log"] = [
+            {"level": e.get("level"), "source": e.get("source"), "message": e.get("message")}
+            for e in driver.get_log("browser")
+        ]
+    finally:
+        driver.quit()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

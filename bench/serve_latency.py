@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""`landscape serve`'s latency for one slider step, as the page asks for it.
+
+Starts `landscape serve` on a free loopback port, then sends, one after another over one
+keep-alive connection, 1,000 random two-feature parameter sets (seeded: p0, p01, half the
+time p1, half the time an L1 penalty, a random bias), each as the page's three requests:
+/api/curve with 1000 points, /api/minima and /api/symbolic. Prints the p50/p95/p99 of a
+step's time (the three answers, loopback included: an upper bound on the server's time)
+and of /api/curve alone. The issue's budget: p95 under 20 ms.
+"""
+import argparse
+import http.client
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
+
+
+def parameters(rng, penalised_optimal=False):
+    """Random hierarchy parameters; the optimal bias never with an L1 penalty (its bias
+    is a numeric minimiser at every t, timed apart with `penalised_optimal`)."""
+    p0 = rng.uniform(0.01, 0.6)
+    p01 = rng.uniform(0.01, min(0.6, 0.98 - p0))
+    q = {"p0": f"{p0:.4f}", "p01": f"{p01:.4f}"}
+    if rng.random() < 0.5:
+        q["p1"] = f"{rng.uniform(0, 0.99 - p0 - p01):.4f}"
+    q["bias"] = "optimal" if penalised_optimal else rng.choice(["none", "optimal", "centered"])
+    if penalised_optimal or (q["bias"] != "optimal" and rng.random() < 0.5):
+        q["l1"] = f"{rng.uniform(0.001, 0.1):.4f}"
+    return urllib.parse.urlencode(q)
+
+
+def measure(landscape, count, seed, penalised_optimal=False):
+    server = subprocess.Popen([landscape, "serve", "--port", "0"], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        line = server.stdout.readline()
+        address = next(w for w in line.split() if w.startswith("http://"))
+        host, port = urllib.parse.urlsplit(address).hostname, urllib.parse.urlsplit(address).port
+        conn = http.client.HTTPConnection(host, port)
+        rng = random.Random(seed)
+
+        def get(path):
+            conn.request("GET", path)
+            r = conn.getresponse()
+            body = r.read()
+            if r.status != 200:
+                sys.exit(f"serve_latency: {path} answered {r.status}: {body[:200]!r}")
+            return body
+
+        for _ in range(50):  # warm-up
+            get("/api/curve?" + parameters(rng) + "&points=1000")
+        steps, curves = [], []
+        for _ in range(count):
+            q = parameters(rng, penalised_optimal)
+            start = time.perf_counter()
+            get("/api/curve?" + q + "&points=1000")
+            middle = time.perf_counter()
+            get("/api/minima?" + q)
+            get("/api/symbolic?" + q)
+            end = time.perf_counter()
+            curves.append(middle - start)
+            steps.append(end - start)
+        conn.close()
+        return steps, curves
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def report(landscape, count=1000, seed=14):
+    steps, curves = measure(landscape, count, seed)
+    ms = lambda x: f"{1000 * x:.2f} ms"
+    for name, xs in [("slider step (curve 1000 points + minima + symbolic)", steps),
+                     ("/api/curve?points=1000 alone", curves)]:
+        print(f"{name}: p50 {ms(statistics.median(xs))}, p95 {ms(percentile(xs, 95))}, "
+              f"p99 {ms(percentile(xs, 99))}, max {ms(max(xs))} (n={len(xs)})")
+    p95 = percentile(steps, 95)
+    print(f"budget: p95 {ms(p95)} {'<' if p95 < 0.020 else '>='} 20 ms")
+    steps, curves = measure(landscape, 20, seed, penalised_optimal=True)
+    print(f"not in the budget: the optimal bias with an L1 penalty (a numeric minimiser at "
+          f"each t): step p50 {ms(statistics.median(steps))}, max {ms(max(steps))} (n=20)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--landscape", default=".build/release/landscape")
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=14)
+    a = ap.parse_args()
+    report(a.landscape, a.count, a.seed)
+
+
+if __name__ == "__main__":
+    main()
