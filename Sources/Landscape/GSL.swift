@@ -57,7 +57,7 @@ package enum GSL {
 
   /// A local minimum of `f` over R^n from `start`, by the Nelder-Mead simplex
   /// (`gsl_multimin_fminimizer_nmsimplex2`), stopped when the simplex's size falls below
-  /// `tolerance` or after `iterations` steps.
+  /// `tolerance`, after `iterations` steps, or after `stall` steps that found no lower value.
   ///
   /// - Parameters:
   ///   - start: the first point (n >= 1, finite).
@@ -65,7 +65,7 @@ package enum GSL {
   /// - Returns: the best point and its value, or nil when GSL reports an error.
   static func simplexMinimum(
     from start: [Double], step: Double, tolerance: Double, iterations: Int = 20_000,
-    _ f: ([Double]) -> Double
+    stall: Int = 200, _ f: ([Double]) -> Double
   ) -> (x: [Double], value: Double)? {
     prepare()
     let n = start.count
@@ -95,12 +95,25 @@ package enum GSL {
       guard gsl_multimin_fminimizer_set(minimizer, &function, x, steps) == GSL_SUCCESS else {
         return nil
       }
+      // At a kink the simplex can stop shrinking while its best value no longer moves
+      // (rounding decides its steps): after `stall` iterations without a lower value it
+      // has converged as far as it will.
+      var lowest = Double.infinity
+      var sinceLower = 0
       for _ in 0..<iterations {
         guard gsl_multimin_fminimizer_iterate(minimizer) == GSL_SUCCESS else { break }
         if gsl_multimin_test_size(gsl_multimin_fminimizer_size(minimizer), tolerance)
           == GSL_SUCCESS
         {
           break
+        }
+        let value = gsl_multimin_fminimizer_minimum(minimizer)
+        if value < lowest {
+          lowest = value
+          sinceLower = 0
+        } else {
+          sinceLower += 1
+          if sinceLower >= stall { break }
         }
       }
       let best = gsl_multimin_fminimizer_x(minimizer)!

@@ -52,21 +52,30 @@ extension Case {
   ///   - latent: a unit vector.
   ///   - bias: b, in feature coordinates.
   public func loss(_ kind: LossKind, latent: [Double], bias b: [Double]) -> Double {
+    loss(kind, latent: latent, bias: b, events: events)
+  }
+
+  /// `loss(_:latent:bias:)` over events computed once (a search calls it many times); the
+  /// same operations in the same order, so the same bits, without allocating.
+  func loss(_ kind: LossKind, latent: [Double], bias b: [Double], events: [FiringEvent])
+    -> Double
+  {
     let k = features.count
+    let exponent = penalty.exponent
     var total = 0.0
     var penaltySum = 0.0
     for event in events {
       let x = event.activation
-      var centred = x
-      for i in 0..<k { centred[i] -= b[i] }
-      let h = Activation.encode(dot(latent, centred))
+      var s = 0.0
+      for i in 0..<k { s += latent[i] * (x[i] - b[i]) }
+      let h = Activation.encode(s)
       var e2 = 0.0
       for i in 0..<k {
         let r = x[i] - (h * latent[i] + b[i])
         e2 += r * r
       }
       total += event.probability * (kind == .mse ? e2 : e2.squareRoot())
-      penaltySum += event.probability * pow(h, penalty.exponent)
+      penaltySum += event.probability * (exponent == 1 ? h : pow(h, exponent))
     }
     return total + (penalty.coefficient > 0 ? penalty.coefficient * penaltySum : 0)
   }
@@ -103,6 +112,7 @@ extension Case {
   /// - Returns: nil when GSL cannot decompose the matrix.
   public func sphereOptimum(startingFrom starts: [[Double]] = []) -> SphereOptimum? {
     let k = features.count
+    let events = self.events
     let centre: [Double]
     switch bias {
     case .none: centre = [Double](repeating: 0, count: k)
@@ -124,7 +134,7 @@ extension Case {
     func mse(_ l: [Double]) -> Double {
       bias == .optimal
         ? OptimalBias.solve(.mse, latent: l, events: events, penalty: penalty).loss
-        : loss(.mse, latent: l, bias: decoderBias(atLatent: l))
+        : loss(.mse, latent: l, bias: decoderBias(atLatent: l), events: events)
     }
     let flipped = v.map { -$0 }
     let a = mse(v)
