@@ -122,61 +122,18 @@ extension SAE {
   ) throws -> SAETrainingRun {
     let n = toy.features.count
     let d = plan.dimension ?? n
-    if let dimension = plan.dimension, dimension < n || dimension > 100_000 {
-      throw ToyModelError("dimension: \(dimension) is not in \(n)...100000 (n = \(n) features)")
-    }
-    guard d == dimensions else {
-      throw ToyModelError(
-        plan.dimension == nil
-          ? "features: \(n) for an SAE of \(dimensions) dimensions"
-          : "dimension: \(d) for an SAE of \(dimensions) dimensions")
-    }
-    guard plan.steps >= 0 else { throw ToyModelError("steps: \(plan.steps) is negative") }
-    guard plan.batch >= 1 && plan.batch <= Int(UInt32.max) else {
-      throw ToyModelError("batch: \(plan.batch) is not in 1...\(UInt32.max)")
-    }
-    guard plan.l1 >= 0 && plan.l1.isFinite else {
-      throw ToyModelError("l1: \(plan.l1) is not a finite number >= 0")
-    }
-    guard plan.learningRate > 0 && plan.learningRate.isFinite else {
-      throw ToyModelError("learning_rate: \(plan.learningRate) is not a finite number > 0")
-    }
-    guard plan.thresholdLearningRate >= 0 && plan.thresholdLearningRate <= 1 else {
-      throw ToyModelError("threshold_learning_rate: \(plan.thresholdLearningRate) is not in [0, 1]")
-    }
-    guard plan.epsilon > 0 && plan.epsilon.isFinite else {
-      throw ToyModelError("epsilon: \(plan.epsilon) is not a finite number > 0")
-    }
-    guard plan.initialNoise >= 0 && plan.initialNoise.isFinite else {
-      throw ToyModelError("init_noise: \(plan.initialNoise) is not a finite number >= 0")
-    }
-    if let s = plan.snapAt, s < 0 { throw ToyModelError("snap_at: \(s) is negative") }
+    try plan.check(features: n, dimensions: dimensions, enumerable: toy.patterns != nil)
     let patterns = toy.patterns
-    if patterns == nil && plan.data != .samples {
-      throw ToyModelError("data: \(plan.data.rawValue) needs an enumerable toy; use samples")
-    }
 
     let stream = RandomStream(seed: plan.seed)
     let embedding = d > n ? FeatureEmbedding(features: n, dimension: d, stream: stream) : nil
     var sae = self
-    if plan.initialNoise > 0 {
-      for c in sae.decoder.indices { sae.decoder[c] += plan.initialNoise * stream.gaussian() }
-    }
-    let kernel = SAEKernel(sae, basis: embedding?.basis)
-    kernel.l1 = plan.l1
-    kernel.trainsEncoderBias = plan.trainsEncoderBias
-    kernel.trainsDecoderBias = plan.trainsDecoderBias
-    if case .batchTopK = activation { kernel.batchSelection = true }
+    let kernel = sae.startingKernel(plan, embedding, stream)
     var divergedAt: Int? = kernel.normaliseDecoderRows() ? nil : 0
 
     let batch = PatternBatch()
     let distribution = patterns.map { PatternDistribution($0, batch: plan.batch) }
-    let sampler: CorrelatedFiring.Sampler?
-    if case .correlated(let firing) = toy.firing {
-      sampler = CorrelatedFiring.Sampler(firing)
-    } else {
-      sampler = nil
-    }
+    let sampler = toy.correlatedSampler
     if plan.data == .exact { distribution!.drawExact(into: batch) }
 
     func reconstruction(atStep t: Int) -> ReconstructionLoss {
@@ -197,16 +154,7 @@ extension SAE {
     // A step's end is the next step's start: two clock reads per step.
     var t0 = start
     for t in 0..<(divergedAt == nil ? plan.steps : 0) {
-      switch plan.data {
-      case .exact: break
-      case .counts: distribution!.drawCounts(plan.batch, stream, into: batch)
-      case .samples:
-        if let sampler {
-          sampler.draw(plan.batch, stream, into: batch)
-        } else {
-          distribution!.drawSamples(plan.batch, stream, into: batch)
-        }
-      }
+      Self.draw(plan, distribution, sampler, stream, into: batch)
       let t1 = timed ? Self.now() : 0
       distinct += batch.count
       kernel.reconstruction = reconstruction(atStep: t)
@@ -219,12 +167,7 @@ extension SAE {
         learningRate: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2,
         epsilon: plan.epsilon)
       let finite = kernel.normaliseDecoderRows()
-      if kernel.batchSelection, case .batchTopK(let top, let threshold) = kernel.activation,
-        let smallest = kernel.smallestKept
-      {
-        let rate = plan.thresholdLearningRate
-        kernel.activation = .batchTopK(k: top, threshold: (1 - rate) * threshold + rate * smallest)
-      }
+      Self.moveThreshold(kernel, rate: plan.thresholdLearningRate)
       if timed {
         let t2 = Self.now()
         sampling += t1 - t0
@@ -253,10 +196,105 @@ extension SAE {
       divergedAt: divergedAt)
   }
 
+  /// The kernel a run starts from: the SAE with the plan's initial noise on its decoder
+  /// (drawn from `stream` after the embedding), the plan's penalty and frozen biases.
+  private mutating func startingKernel(
+    _ plan: SAETrainingPlan, _ embedding: FeatureEmbedding?, _ stream: RandomStream
+  ) -> SAEKernel {
+    if plan.initialNoise > 0 {
+      for c in decoder.indices { decoder[c] += plan.initialNoise * stream.gaussian() }
+    }
+    let kernel = SAEKernel(self, basis: embedding?.basis)
+    kernel.l1 = plan.l1
+    kernel.trainsEncoderBias = plan.trainsEncoderBias
+    kernel.trainsDecoderBias = plan.trainsDecoderBias
+    if case .batchTopK = activation { kernel.batchSelection = true }
+    return kernel
+  }
+
+  /// One step's batch (`plan.data`): exact data stays as drawn once; counts and samples are
+  /// drawn anew from `stream`.
+  private static func draw(
+    _ plan: SAETrainingPlan, _ distribution: PatternDistribution?,
+    _ sampler: CorrelatedFiring.Sampler?, _ stream: RandomStream, into batch: PatternBatch
+  ) {
+    switch plan.data {
+    case .exact: break
+    case .counts: distribution!.drawCounts(plan.batch, stream, into: batch)
+    case .samples:
+      if let sampler {
+        sampler.draw(plan.batch, stream, into: batch)
+      } else {
+        distribution!.drawSamples(plan.batch, stream, into: batch)
+      }
+    }
+  }
+
+  /// BatchTopK: threshold <- (1 - rate) threshold + rate * (the step's smallest kept
+  /// activation), as SAELens's BatchTopKTrainingSAE.
+  private static func moveThreshold(_ kernel: SAEKernel, rate: Double) {
+    if kernel.batchSelection, case .batchTopK(let top, let threshold) = kernel.activation,
+      let smallest = kernel.smallestKept
+    {
+      kernel.activation = .batchTopK(k: top, threshold: (1 - rate) * threshold + rate * smallest)
+    }
+  }
+
   /// Monotonic nanoseconds.
   private static func now() -> UInt64 {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+  }
+}
+
+extension SAETrainingPlan {
+  /// Checks the plan against a toy of n features and an SAE of `saeDimensions` dimensions.
+  ///
+  /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
+  ///   dimension (n when nil), exact or counts is asked of a sampled toy, or a value is out of
+  ///   range.
+  func check(features n: Int, dimensions saeDimensions: Int, enumerable: Bool) throws {
+    let d = dimension ?? n
+    if let dimension = dimension, dimension < n || dimension > 100_000 {
+      throw ToyModelError("dimension: \(dimension) is not in \(n)...100000 (n = \(n) features)")
+    }
+    guard d == saeDimensions else {
+      throw ToyModelError(
+        dimension == nil
+          ? "features: \(n) for an SAE of \(saeDimensions) dimensions"
+          : "dimension: \(d) for an SAE of \(saeDimensions) dimensions")
+    }
+    guard steps >= 0 else { throw ToyModelError("steps: \(steps) is negative") }
+    guard batch >= 1 && batch <= Int(UInt32.max) else {
+      throw ToyModelError("batch: \(batch) is not in 1...\(UInt32.max)")
+    }
+    guard l1 >= 0 && l1.isFinite else {
+      throw ToyModelError("l1: \(l1) is not a finite number >= 0")
+    }
+    guard learningRate > 0 && learningRate.isFinite else {
+      throw ToyModelError("learning_rate: \(learningRate) is not a finite number > 0")
+    }
+    guard thresholdLearningRate >= 0 && thresholdLearningRate <= 1 else {
+      throw ToyModelError("threshold_learning_rate: \(thresholdLearningRate) is not in [0, 1]")
+    }
+    guard epsilon > 0 && epsilon.isFinite else {
+      throw ToyModelError("epsilon: \(epsilon) is not a finite number > 0")
+    }
+    guard initialNoise >= 0 && initialNoise.isFinite else {
+      throw ToyModelError("init_noise: \(initialNoise) is not a finite number >= 0")
+    }
+    if let s = snapAt, s < 0 { throw ToyModelError("snap_at: \(s) is negative") }
+    if !enumerable && data != .samples {
+      throw ToyModelError("data: \(data.rawValue) needs an enumerable toy; use samples")
+    }
+  }
+}
+
+extension ToyModel {
+  /// A sampler of a correlated toy (its scratch buffers owned by one run); nil when enumerable.
+  fileprivate var correlatedSampler: CorrelatedFiring.Sampler? {
+    if case .correlated(let firing) = firing { return CorrelatedFiring.Sampler(firing) }
+    return nil
   }
 }
