@@ -31,7 +31,8 @@ let package = Package(
     // Exact rational derivations of the loss and its minima.
     .target(name: "Symbolic", dependencies: ["Landscape", "Reports"]),
     // The gradient trainer that cross-checks the analytic minima.
-    .target(name: "Training", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels"]),
+    .target(
+      name: "Training", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels", "Reports"]),
     // Every PLplot call, behind one serialised entry point.
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
     // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.

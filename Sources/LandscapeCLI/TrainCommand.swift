@@ -4,6 +4,7 @@ import Foundation
 import Landscape
 import LandscapeFigures
 import Plotting
+import Reports
 import SparseAutoencoders
 import Training
 
@@ -246,7 +247,9 @@ struct TrainCommand: ParsableCommand {
       try Figures.write(chart, to: plot, size: plotSize)
     }
     print(
-      json ? Self.json(c, trainer.options, result) : Self.text(c, trainer.options, result),
+      json
+        ? try ReportJSON.string(TrainingReport(c, options: trainer.options, result: result)) + "\n"
+        : Self.text(c, trainer.options, result),
       terminator: "")
   }
 
@@ -259,34 +262,6 @@ struct TrainCommand: ParsableCommand {
       "--snap-at": snapAt != nil, "--l1": true,
     ]
     return given[flag] ?? false
-  }
-
-  static func json(_ c: Case, _ o: TrainingOptions, _ r: TrainingResult) -> String {
-    func object(_ v: [Double]) -> String {
-      "{"
-        + zip(c.features, v).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
-        + "}"
-    }
-    var out = "{\"case\": \(jsonString(c.name)),\n"
-    out += " \"t\": \(jsonNumber(r.t)),\n"
-    out += " \"latent\": \(object(r.latent)),\n"
-    out += " \"bias\": \(r.decoderBias.map(object) ?? "null"),\n"
-    out += " \"loss\": \(jsonNumber(r.loss)),\n"
-    out += " \"samples_per_second\": \(jsonNumber(r.samplesPerSecond)),\n"
-    out += " \"loss_kind\": \"\(r.lossKind.rawValue)\", \"case_bias\": \"\(c.bias.kind.rawValue)\",\n"
-    out += " \"sae_loss\": \(jsonNumber(r.saeLoss)), \"cosine\": \(jsonNumber(r.cosine)),"
-    out += " \"encoder_bias\": \(r.encoderBias.map(jsonNumber) ?? "null"),\n"
-    out +=
-      " \"training\": {\"loss\": \"\(o.loss.rawValue)\", \"steps\": \(o.steps), \"batch\": \(o.batch),"
-    out +=
-      " \"lr\": \(jsonNumber(o.learningRate)), \"beta1\": \(jsonNumber(o.beta1)), \"beta2\": \(jsonNumber(o.beta2)),"
-    out +=
-      " \"seed\": \(o.seed), \"dim\": \(r.dimension), \"init\": \(jsonNumber(o.initialT)),"
-    out +=
-      " \"init_noise\": \(jsonNumber(o.initialNoise)), \"snap_at\": \(o.loss == .snap ? "\(o.switchStep)" : "null"),"
-    out += " \"bias\": \"\(o.biases.rawValue)\", \"l1\": \(jsonNumber(o.l1)),"
-    out += " \"sampling\": \"\(o.sampling.rawValue)\", \"seconds\": \(jsonNumber(r.seconds))}}\n"
-    return out
   }
 
   static func text(_ c: Case, _ o: TrainingOptions, _ r: TrainingResult) -> String {
