@@ -91,8 +91,3 @@ func number(_ x: Double) -> String { x == 0 ? "0.0" : "\(x)" }
 func pad(_ s: String, _ n: Int) -> String {
   s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
 }
-
-/// A JSON number: the shortest round-trip decimal; non-finite values as null.
-func jsonNumber(_ x: Double) -> String { x.isFinite ? number(x) : "null" }
-
-func jsonString(_ s: String) -> String { ReportJSON.quoted(s) }
