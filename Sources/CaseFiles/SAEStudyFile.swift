@@ -4,13 +4,6 @@ import SparseAutoencoders
 import ToyModels
 
 extension SAEStudy {
-  /// Reads and validates an SAE case file (JSON with an `sae` block; see README).
-  ///
-  /// - Throws: `CaseError` naming the file and the bad field.
-  public static func load(contentsOf path: String) throws -> SAEStudy {
-    try CaseDocument.reading(path) { data, stem in try SAEStudy(json: data, defaultName: stem) }
-  }
-
   /// Parses and validates an SAE case from JSON.
   ///
   /// Required: `features` (names), exactly one toy model (`patterns`, `hierarchy` or
