@@ -112,13 +112,17 @@ extension SAE {
   /// same bits.
   /// The run stops at the first step whose batch loss or renormalised decoder is not finite
   /// (`SAETrainingRun.divergedAt`).
+  /// - Parameter embedding: the features' directions when d > n; nil draws them from the
+  ///   plan's seed (the first draws of the run's stream). A run that continues another (a
+  ///   grown SAE, an ensemble's next member) passes the first run's embedding.
   /// - Parameter observe: called once before the first step and after every step (also the
   ///   last one before a divergence); it must not keep the progress value.
   /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
   ///   dimension (n when nil), exact or counts is asked of a correlated toy, or a plan value
   ///   is out of range.
   public func trainingRun(
-    on toy: ToyModel, _ plan: SAETrainingPlan, observe: ((SAETrainingProgress) -> Void)? = nil
+    on toy: ToyModel, _ plan: SAETrainingPlan, embedding given: FeatureEmbedding? = nil,
+    observe: ((SAETrainingProgress) -> Void)? = nil
   ) throws -> SAETrainingRun {
     let n = toy.features.count
     let d = plan.dimension ?? n
@@ -126,7 +130,12 @@ extension SAE {
     let patterns = toy.patterns
 
     let stream = RandomStream(seed: plan.seed)
-    let embedding = d > n ? FeatureEmbedding(features: n, dimension: d, stream: stream) : nil
+    if let given, given.dimension != d || given.basis.count != n {
+      throw ToyModelError(
+        "embedding: \(given.basis.count) features in \(given.dimension) dimensions for \(n) in \(d)")
+    }
+    let embedding =
+      given ?? (d > n ? FeatureEmbedding(features: n, dimension: d, stream: stream) : nil)
     var sae = self
     let kernel = sae.startingKernel(plan, embedding, stream)
     var divergedAt: Int? = kernel.normaliseDecoderRows() ? nil : 0
