@@ -200,6 +200,8 @@ public struct SAEStudy: Sendable, Hashable {
   public var architecture: SAEArchitecture
   public var plan: SAETrainingPlan
   public var expectations: [SAEExpectation]
+  /// The case's growth study (`landscape grow`), if it has one.
+  public var growth: SAEGrowthStudy?
 
   public init(
     name: String, title: String, features: [String], toy: ToyModel, droppedMass: Double = 0,
