@@ -200,6 +200,8 @@ public struct SAEStudy: Sendable, Hashable {
   public var architecture: SAEArchitecture
   public var plan: SAETrainingPlan
   public var expectations: [SAEExpectation]
+  /// The case's ensemble of such SAEs (`landscape ensemble`), nil when it has none.
+  public var ensemble: SAEEnsembleSpec? = nil
 
   public init(
     name: String, title: String, features: [String], toy: ToyModel, droppedMass: Double = 0,
