@@ -14,7 +14,7 @@ struct LandscapeCommand: ParsableCommand {
     version: LandscapeCommand.version,
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
-      TrainCommand.self, SAELossCommand.self,
+      TrainCommand.self, SAELossCommand.self, EnsembleCommand.self,
       ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
     ])
 

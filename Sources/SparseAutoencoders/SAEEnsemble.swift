@@ -231,7 +231,7 @@ extension SAEEnsemble {
 /// JSON keys: `method`, `members`, `seed`, `mse` (the ensemble's exact expected squared
 /// error), `single_mse` (the first member alone), `mse_by_members` (the ensemble of the first
 /// 1, 2, ... members), `diversity` (null for one member), `stability`, `hedging_mass` (per
-/// member, per latent).
+/// member, per latent) and `tracked_feature` (per member, per latent: the feature index).
 public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
   public var method: String
   public var members: Int
@@ -242,10 +242,12 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
   public var diversity: Double?
   public var stability: Double
   public var hedgingMass: [[Double]]
+  /// Per member, per latent: the true feature its decoder row tracks (largest |cos|).
+  public var trackedFeature: [[Int]]
 
   enum CodingKeys: String, CodingKey {
     case method, members, seed, mse, singleMSE = "single_mse", mseByMembers = "mse_by_members"
-    case diversity, stability, hedgingMass = "hedging_mass"
+    case diversity, stability, hedgingMass = "hedging_mass", trackedFeature = "tracked_feature"
   }
 
   /// Trains the ensemble (seeds plan.seed ..< plan.seed + count) and, for its stability, the
@@ -288,6 +290,9 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
     diversity = ensemble.diversity
     stability = ensemble.stability(against: other)
     hedgingMass = ensemble.hedgingMass
+    trackedFeature = ensemble.members.map {
+      SAEReading($0, basis: ensemble.basis).decoderLatents.map(\.tracked)
+    }
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -301,6 +306,7 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
     try c.encode(diversity, forKey: .diversity)  // null for one member
     try c.encode(stability, forKey: .stability)
     try c.encode(hedgingMass, forKey: .hedgingMass)
+    try c.encode(trackedFeature, forKey: .trackedFeature)
   }
 }
 

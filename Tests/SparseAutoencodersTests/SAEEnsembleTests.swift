@@ -229,7 +229,7 @@ final class SAEEnsembleTests: XCTestCase {
     XCTAssertEqual(
       Set(json.keys),
       ["method", "members", "seed", "mse", "single_mse", "mse_by_members", "diversity", "stability",
-       "hedging_mass"])
+       "hedging_mass", "tracked_feature"])
     var sampled = SAETrainingPlan()
     sampled.seed = UInt64(UInt32.max) - 2
     XCTAssertThrowsError(
