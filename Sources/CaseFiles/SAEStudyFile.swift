@@ -7,13 +7,13 @@ extension SAEStudy {
   /// Parses and validates an SAE case from JSON.
   ///
   /// Required: `features` (names), exactly one toy model (`patterns`, `hierarchy` or
-  /// `correlated`) and `sae`. Optional: `name`, `title`, `train`, `expect`.
+  /// `correlated`) and `sae`. Optional: `name`, `title`, `train`, `expect`, `grow`.
   /// - Throws: `CaseError` naming the bad field (`hierarchy.groups[0].parent_probability`).
   public init(json data: Data, defaultName: String = "case") throws {
     let object = try CaseDocument.root(data)
     try object.allow([
       "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
-      "ensemble",
+      "ensemble", "grow",
     ])
     let name = try object.string("name") ?? defaultName
     if object.has("name") { try Case.checkCaseName(name) }
@@ -58,6 +58,9 @@ extension SAEStudy {
       name: name, title: title, features: features, toy: toy, droppedMass: dropped,
       architecture: architecture, plan: plan, expectations: expectations)
     ensemble = try Self.ensembleSpec(object.object("ensemble"), toy: toy)
+    growth = try object.object("grow").map {
+      try Self.growth($0, architecture: architecture, sampled: toy.patterns == nil)
+    }
   }
 
   static func firstRepeated(_ names: [String]) -> String? {

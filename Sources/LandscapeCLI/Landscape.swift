@@ -15,6 +15,7 @@ struct LandscapeCommand: ParsableCommand {
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
       TrainCommand.self, SAELossCommand.self, EnsembleCommand.self,
+      GrowCommand.self,
       ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
     ])
 

@@ -378,7 +378,7 @@ public struct SAEEnsembleExpectation: Sendable, Hashable {
   /// The quantity in words: `hedging mass (mean, member 0)`.
   public var description: String {
     switch quantity {
-    case .mse: return "ensemble mse"
+    case .mse: return "mse"
     case .singleMSE: return "single mse"
     case .mseRatio: return "mse / single mse"
     case .diversity: return "diversity"
