@@ -19,10 +19,10 @@ extension Figures {
     }
     if latents > 1 {
       series.append(
-      Series(
-        name: "hedging mass, member mean", xs: xs,
-        ys: r.hedgingMass.map { $0.reduce(0, +) / Double(max($0.count, 1)) },
-        style: .line(.darkBlue, .dashed)))
+        Series(
+          name: "hedging mass, member mean", xs: xs,
+          ys: r.hedgingMass.map { $0.reduce(0, +) / Double(max($0.count, 1)) },
+          style: .line(.darkBlue, .dashed)))
     }
     series.append(
       Series(
@@ -35,7 +35,7 @@ extension Figures {
     let maxMass = r.hedgingMass.flatMap { $0 }.max() ?? 0
     let maxMSE = max(r.mseByMembers.max() ?? 0, r.singleMSE)
     return LineChart(
-      title: title, xLabel: "member j", leftLabel: "true hedging mass per latent",
+      title: title, xLabel: "member j (1 = the first)", leftLabel: "true hedging mass per latent",
       rightLabel: "exact mse", series: series,
       xRange: 0.5...(Double(r.members) + 0.5), leftRange: 0...max(1.05 * maxMass, 0.01),
       rightRange: 0...max(1.05 * maxMSE, 1e-6))

@@ -12,7 +12,8 @@ import ToyModels
 struct EnsembleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ensemble",
-    abstract: "Train an ensemble of a case's SAE (bagging or boosting) and read it against the true features.",
+    abstract:
+      "Train an ensemble of a case's SAE (bagging or boosting); read it against the true features.",
     discussion: """
       Bagging trains the members from seeds seed, seed + 1, ... and averages their \
       reconstructions; boosting trains member j on the residual x - sum_{i<j} g_i(r_i) the \
@@ -79,10 +80,12 @@ struct EnsembleCommand: ParsableCommand {
         reason: "is not an SAE case (it has no sae block)")
     }
     guard let method = method ?? study.ensemble?.method else {
-      throw CaseError(field: "--method", value: "", reason: "is required (the case has no ensemble block)")
+      throw CaseError(
+        field: "--method", value: "", reason: "is required (the case has no ensemble block)")
     }
     guard let members = members ?? study.ensemble?.members else {
-      throw CaseError(field: "--members", value: "", reason: "is required (the case has no ensemble block)")
+      throw CaseError(
+        field: "--members", value: "", reason: "is required (the case has no ensemble block)")
     }
     if let plot { try Figures.check(plot) }
     let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
@@ -127,12 +130,14 @@ struct EnsembleCommand: ParsableCommand {
   /// The text report: one line per member, then the ensemble's numbers.
   static func text(_ r: SAEEnsembleReport, _ study: SAEStudy, seconds: Double) -> String {
     func f(_ x: Double) -> String { String(format: "%.4f", x) }
-    var out = "\(study.name): \(r.method) of \(r.members) SAEs, seeds \(r.seed)...\(r.seed + UInt64(r.members) - 1)\n\n"
-    out += "member  mse of 1...j  mean hedging  hedging mass per latent (tracked feature)\n"
+    let last = r.seed + UInt64(r.members) - 1
+    var out = "\(study.name): \(r.method) of \(r.members) SAEs, seeds \(r.seed)...\(last)\n\n"
+    out += "member  mse of 0...j  mean hedging  hedging mass per latent (tracked feature)\n"
     for (j, row) in r.hedgingMass.enumerated() {
       let mean = row.reduce(0, +) / Double(max(row.count, 1))
       out += pad("\(j)", 8) + pad(f(r.mseByMembers[j]), 14) + pad(f(mean), 14)
-      out += zip(row, r.trackedFeature[j]).map { "\(f($0)) (\(study.features[$1]))" }
+      out +=
+        zip(row, r.trackedFeature[j]).map { "\(f($0)) (\(study.features[$1]))" }
         .joined(separator: " ") + "\n"
     }
     out += "\nmse \(r.mse), single_mse \(r.singleMSE), "

@@ -4,7 +4,8 @@ import ToyModels
 /// members g_j whose reconstructions are combined.
 ///
 ///     bagging:  xhat = (1/J) sum_j g_j(x)             (members from different seeds)
-///     boosting: xhat = sum_j g_j(r_j),  r_1 = x,  r_{j+1} = r_j - g_j(r_j) = x - sum_{i<=j} g_i(r_i)
+///     boosting: xhat = sum_j g_j(r_j),  r_1 = x,
+///               r_{j+1} = r_j - g_j(r_j) = x - sum_{i<=j} g_i(r_i)
 ///
 /// g(x) = sum_l h_l(x) decoder[l] + b_dec is a member's full reconstruction. In boosting member j
 /// is trained to reconstruct its own input r_j, the residual the members before it leave; the
@@ -246,8 +247,12 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
   public var trackedFeature: [[Int]]
 
   enum CodingKeys: String, CodingKey {
-    case method, members, seed, mse, singleMSE = "single_mse", mseByMembers = "mse_by_members"
-    case diversity, stability, hedgingMass = "hedging_mass", trackedFeature = "tracked_feature"
+    case method, members, seed, mse
+    case singleMSE = "single_mse"
+    case mseByMembers = "mse_by_members"
+    case diversity, stability
+    case hedgingMass = "hedging_mass"
+    case trackedFeature = "tracked_feature"
   }
 
   /// Trains the ensemble (seeds plan.seed ..< plan.seed + count) and, for its stability, the

@@ -169,9 +169,11 @@ extension SAE {
       guard p.weight.isFinite && p.weight >= 0 else {
         throw ToyModelError("patterns[\(j)].weight: \(p.weight) is not a finite number >= 0")
       }
-      if let a = p.active.first(where: { !(0..<rows).contains($0.feature) || !$0.magnitude.isFinite }) {
+      let fits = { (a: ActiveFeature) in (0..<rows).contains(a.feature) && a.magnitude.isFinite }
+      if let a = p.active.first(where: { !fits($0) }) {
         throw ToyModelError(
-          "patterns[\(j)]: feature \(a.feature) (magnitude \(a.magnitude)) is not one of \(rows) finite rows")
+          "patterns[\(j)]: feature \(a.feature) at \(a.magnitude) is not one of \(rows) rows "
+            + "at a finite magnitude")
       }
     }
     guard patterns.contains(where: { $0.weight > 0 }) else {

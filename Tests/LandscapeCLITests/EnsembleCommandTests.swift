@@ -93,7 +93,8 @@ final class EnsembleCommandTests: XCTestCase {
     XCTAssertNotEqual(missing.status, 0)
     XCTAssertTrue(missing.stderr.contains("--method"), missing.stderr)
     // A bad ensemble block names its field.
-    let bad = try caseFile(ensemble: #", "ensemble": {"method": "boosting", "members": 2, "extra": 1}"#)
+    let bad = try caseFile(
+      ensemble: #", "ensemble": {"method": "boosting", "members": 2, "extra": 1}"#)
     let parsed = try landscape(["ensemble", bad])
     XCTAssertNotEqual(parsed.status, 0)
     XCTAssertTrue(parsed.stderr.contains("ensemble.extra"), parsed.stderr)

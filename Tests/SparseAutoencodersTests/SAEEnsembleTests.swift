@@ -80,7 +80,8 @@ final class SAEEnsembleTests: XCTestCase {
         let basis: [[Double]]? =
           dimensions == 5 ? nil : FeatureEmbedding(features: 5, dimension: 7, seed: 3).basis
         let members = try (0..<3).map { _ in
-          try randomSAE(&r, tied: false, activation: activation, prefixes: nil, dimensions: dimensions)
+          try randomSAE(
+            &r, tied: false, activation: activation, prefixes: nil, dimensions: dimensions)
         }
         let ensemble = SAEEnsemble(method: .boosting, members: members, basis: basis)
         let (extended, rows) = ensemble.residualPatterns(patterns, features: 5)
@@ -97,7 +98,9 @@ final class SAEEnsembleTests: XCTestCase {
           var dense = x
           for g in members { dense = zip(dense, forward(g, dense)).map { $0 - $1 } }
           var sparse = [Double](repeating: 0, count: dimensions)
-          for a in e.active { for c in 0..<dimensions { sparse[c] += a.magnitude * rows[a.feature][c] } }
+          for a in e.active {
+            for c in 0..<dimensions { sparse[c] += a.magnitude * rows[a.feature][c] }
+          }
           for c in 0..<dimensions { XCTAssertEqual(sparse[c], dense[c], accuracy: 1e-12) }
           XCTAssertEqual(e.active.map(\.feature), e.active.map(\.feature).sorted())
         }
@@ -107,7 +110,9 @@ final class SAEEnsembleTests: XCTestCase {
             for c in 0..<dimensions { s[c] += a.magnitude * rows[a.feature][c] }
           }
         }
-        let mse = zip(extended, errors).reduce(0.0) { $0 + $1.0.weight * $1.1.reduce(0) { $0 + $1 * $1 } }
+        let mse = zip(extended, errors).reduce(0.0) {
+          $0 + $1.0.weight * $1.1.reduce(0) { $0 + $1 * $1 }
+        }
         XCTAssertEqual(ensemble.mse(on: patterns), mse, accuracy: 1e-12)
       }
     }
@@ -228,8 +233,11 @@ final class SAEEnsembleTests: XCTestCase {
     let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(a)) as! [String: Any]
     XCTAssertEqual(
       Set(json.keys),
-      ["method", "members", "seed", "mse", "single_mse", "mse_by_members", "diversity", "stability",
-       "hedging_mass", "tracked_feature"])
+      [
+        "method", "members", "seed", "mse", "single_mse", "mse_by_members", "diversity",
+        "stability",
+        "hedging_mass", "tracked_feature",
+      ])
     var sampled = SAETrainingPlan()
     sampled.seed = UInt64(UInt32.max) - 2
     XCTAssertThrowsError(
