@@ -6,7 +6,8 @@ public enum GrowthFigures {
   /// Over the SAE's width: the fraction of the existing latents' change in the new latents'
   /// span and its random baseline, the hedging degree and the true hedging mass (left axis,
   /// 0 to 1), the decoder bias's norm (right axis). Several runs (correlation scales): the
-  /// hedging degree and the true hedging mass of each, one colour per run.
+  /// hedging degree of every width but the last against its true hedging mass, one colour
+  /// per run, with Spearman's rho pooled over all of them.
   /// - Parameters: runs: at least one, each with at least two widths; scales: one per run.
   public static func chart(_ runs: [SAEGrowth], scales: [Double], title: String) -> LineChart {
     func xs(_ r: SAEGrowth, _ keep: (Int) -> Bool) -> [Double] {
@@ -40,20 +41,18 @@ public enum GrowthFigures {
     }
     var series: [Series] = []
     for (k, (r, s)) in zip(runs, scales).enumerated() {
-      let color = SeriesStyle.cycle(k).color
+      let measured = r.widths.indices.filter { r.hedgingDegree[$0] != nil }
       series.append(
         Series(
-          name: "hedging degree, scale \(s)", xs: xs(r, { r.hedgingDegree[$0] != nil }),
-          ys: r.hedgingDegree.compactMap { $0 }, style: .line(color, .solid)))
-      series.append(
-        Series(
-          name: "true hedging mass, scale \(s)", xs: xs(r, { _ in true }), ys: r.trueHedgingMass,
-          style: .line(color, .dotted)))
+          name: "correlation scale \(s)", xs: measured.map { r.trueHedgingMass[$0] },
+          ys: measured.map { r.hedgingDegree[$0]! },
+          style: .points(SeriesStyle.cycle(k).color, radius: 5)))
     }
     let rho = SAEGrowth.pooledRankCorrelation(runs)
     let rhoText = rho.map { "Spearman rho \(String(format: "%.2f", $0))" } ?? "rho undefined"
     return LineChart(
-      title: title + "\nhedging degree against the true hedging mass (\(rhoText))",
-      xLabel: "latents", leftLabel: "hedging", series: series, leftRange: 0...1)
+      title: title + "\nhedging degree against the true hedging mass, every width (\(rhoText))",
+      xLabel: "true hedging mass of the SAE (mean over latents)",
+      leftLabel: "hedging degree (grown by the next step)", series: series, legend: .upperRight)
   }
 }

@@ -30,10 +30,13 @@ struct GrowCommand: ParsableCommand {
       correlated toy can be grown at several correlation scales (C' = I + s (C - I)), and the \
       rank correlation is then pooled over every scale and width.
 
+      The cases sae-grow-matryoshka-toy.json and sae-grow-correlated.json have grow blocks \
+      (`landscape grow cases/sae-grow-correlated.json --plot growth.png`; seconds in a \
+      release build).
+
       Examples:
-        landscape grow cases/sae-grow-matryoshka-toy.json
-        landscape grow cases/sae-grow-matryoshka-toy.json --start 2 --add 2 --to 12 --json
-        landscape grow cases/sae-grow-correlated.json --plot growth.png
+        landscape grow cases/sae-untied-hierarchy.json --add 1 --to 3
+        landscape grow cases/sae-untied-hierarchy.json --add 1 --to 3 --json
       """)
 
   @Argument(help: "An SAE case file (JSON) with a plain relu SAE.")
