@@ -13,7 +13,7 @@ extension SAEStudy {
     let object = try CaseDocument.root(data)
     try object.allow([
       "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
-      "grow",
+      "ensemble", "grow",
     ])
     let name = try object.string("name") ?? defaultName
     if object.has("name") { try Case.checkCaseName(name) }
@@ -57,6 +57,7 @@ extension SAEStudy {
     self.init(
       name: name, title: title, features: features, toy: toy, droppedMass: dropped,
       architecture: architecture, plan: plan, expectations: expectations)
+    ensemble = try Self.ensembleSpec(object.object("ensemble"), toy: toy)
     growth = try object.object("grow").map {
       try Self.growth($0, architecture: architecture, sampled: toy.patterns == nil)
     }

@@ -59,6 +59,7 @@ struct ReproduceCommand: ParsableCommand {
     for c in loaded { summary += try render(c) }
     var saeSummary = "SAE case                      decoder hedging mass per latent\n"
     for study in studies { saeSummary += try render(study) }
+    saeSummary += try EnsembleCommand.render(studies, out: out)
     try renderPhaseDiagram()
     try renderOverlay(loaded)
     print()

@@ -42,7 +42,9 @@ struct ValidateCommand: ParsableCommand {
     for file in files {
       switch try CaseDocument.load(contentsOf: file) {
       case .landscape(let c) where c.training != nil: sources.append(c)
-      case .sae(let s) where !s.expectations.isEmpty || !(s.growth?.expectations.isEmpty ?? true):
+      case .sae(let s)
+      where !s.expectations.isEmpty || !(s.growth?.expectations.isEmpty ?? true)
+        || s.ensemble?.expectations.isEmpty == false:
         studies.append(s)
       case let document:
         if !caseFiles.isEmpty {
@@ -82,6 +84,9 @@ struct ValidateCommand: ParsableCommand {
       if let growth = study.growth, !growth.expectations.isEmpty {
         let runs = try GrowthRuns.run(study, growth, study.plan, label: "growing \(study.name)")
         found += growth.expectations.map { $0.check(runs) }
+      }
+      if let ensemble = study.ensemble, !ensemble.expectations.isEmpty {
+        found += try EnsembleCommand.checks(study, ensemble)
       }
       reports.append((study.name, found))
       if !found.allSatisfy(\.holds) { failed.append(study.name) }

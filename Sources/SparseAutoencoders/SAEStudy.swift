@@ -200,6 +200,8 @@ public struct SAEStudy: Sendable, Hashable {
   public var architecture: SAEArchitecture
   public var plan: SAETrainingPlan
   public var expectations: [SAEExpectation]
+  /// The case's ensemble of such SAEs (`landscape ensemble`), nil when it has none.
+  public var ensemble: SAEEnsembleSpec? = nil
   /// The case's growth study (`landscape grow`), if it has one.
   public var growth: SAEGrowthStudy?
 
