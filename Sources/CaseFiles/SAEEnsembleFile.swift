@@ -71,14 +71,7 @@ extension SAEStudy {
         throw CaseError(field: e.fieldPath(key), value: "", reason: "applies to hedging_mass only")
       }
     }
-    let lo = try e.number("min", in: -1e9...1e9)
-    let hi = try e.number("max", in: -1e9...1e9)
-    guard lo != nil || hi != nil else {
-      throw CaseError(field: e.fieldPath("min"), value: "", reason: "or max is required")
-    }
-    if let lo, let hi, lo > hi {
-      throw CaseError(field: e.fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
-    }
+    let (lo, hi) = try e.bounds()
     return SAEEnsembleExpectation(quantity, min: lo, max: hi)
   }
 }

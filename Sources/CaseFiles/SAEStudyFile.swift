@@ -405,14 +405,7 @@ extension SAEStudy {
           "is not one of decoder_bias, decoder_cos, encoder_cos, decoder_hedging_mass, encoder_hedging_mass, mse, l2"
       )
     }
-    let lo = try e.number("min", in: -1e9...1e9)
-    let hi = try e.number("max", in: -1e9...1e9)
-    guard lo != nil || hi != nil else {
-      throw CaseError(field: e.fieldPath("min"), value: "", reason: "or max is required")
-    }
-    if let lo, let hi, lo > hi {
-      throw CaseError(field: e.fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
-    }
+    let (lo, hi) = try e.bounds()
     return SAEExpectation(quantity, min: lo, max: hi)
   }
 }

@@ -87,26 +87,13 @@ struct GrowCommand: ParsableCommand {
   var size: String?
 
   func validate() throws {
-    if let start, !(1...10_000).contains(start) {
-      throw ValidationError("--start: \(start) is not in 1...10000")
-    }
-    if let add, !(1...10_000).contains(add) {
-      throw ValidationError("--add: \(add) is not in 1...10000")
-    }
-    if let to, !(1...10_000).contains(to) {
-      throw ValidationError("--to: \(to) is not in 1...10000")
-    }
-    if let draws, !(1...1000).contains(draws) {
-      throw ValidationError("--draws: \(draws) is not in 1...1000")
-    }
-    if let steps, !(0...100_000_000).contains(steps) {
-      throw ValidationError("--steps: \(steps) is not in 0...100000000")
-    }
-    if let seed, !(0...Int(UInt32.max)).contains(seed) {
-      throw ValidationError("--seed: \(seed) is not in 0...4294967295")
-    }
-    if let dim, !(1...100_000).contains(dim) {
-      throw ValidationError("--dim: \(dim) is not in 1...100000")
+    let ranges: [(String, Int?, ClosedRange<Int>)] = [
+      ("--start", start, 1...10_000), ("--add", add, 1...10_000), ("--to", to, 1...10_000),
+      ("--draws", draws, 1...1000), ("--steps", steps, 0...100_000_000),
+      ("--seed", seed, 0...Int(UInt32.max)), ("--dim", dim, 1...100_000),
+    ]
+    for case let (flag, value?, range) in ranges where !range.contains(value) {
+      throw ValidationError("\(flag): \(value) is not in \(range.lowerBound)...\(range.upperBound)")
     }
     _ = try scales()
   }
@@ -202,14 +189,7 @@ struct GrowCommand: ParsableCommand {
     var plan = study.plan
     if let steps { plan.steps = steps }
     if let seed { plan.seed = UInt64(seed) }
-    if let dim {
-      guard dim >= study.features.count else {
-        throw CaseError(
-          field: "--dim", value: "\(dim)",
-          reason: "is below the number of features (\(study.features.count))")
-      }
-      plan.dimension = dim == study.features.count ? nil : dim
-    }
+    if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
     return (growth, plan)
   }
 }

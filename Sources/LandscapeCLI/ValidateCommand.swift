@@ -115,7 +115,7 @@ struct ValidateCommand: ParsableCommand {
       for (i, c) in r.checks.enumerated() {
         rows.append([
           i == 0 ? r.name : "", c.quantity, String(format: "%.4f", c.value),
-          SAEExpectation.bounds(min: c.min, max: c.max), c.holds ? "pass" : "FAIL",
+          c.bounds, c.holds ? "pass" : "FAIL",
         ])
       }
     }

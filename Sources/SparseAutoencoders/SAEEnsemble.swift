@@ -364,20 +364,8 @@ public struct SAEEnsembleExpectation: Sendable, Hashable {
     case .diversity: return r.diversity ?? .nan
     case .stability: return r.stability
     case .hedgingMass(let member, let statistic):
-      let v = (member.map { [r.hedgingMass[$0]] } ?? r.hedgingMass).flatMap { $0 }.sorted()
-      switch statistic {
-      case .mean: return v.reduce(0, +) / Double(v.count)
-      case .median:
-        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
-      case .min: return v.first!
-      case .max: return v.last!
-      }
+      return statistic.of((member.map { [r.hedgingMass[$0]] } ?? r.hedgingMass).flatMap { $0 })
     }
-  }
-
-  /// True when `value` lies within the bounds (never for NaN).
-  public func holds(for value: Double) -> Bool {
-    !value.isNaN && (min.map { value >= $0 } ?? true) && (max.map { value <= $0 } ?? true)
   }
 
   /// The quantity in words: `hedging mass (mean, member 0)`.

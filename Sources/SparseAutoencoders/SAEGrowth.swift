@@ -254,12 +254,6 @@ public struct SAEGrowthExpectation: Sendable, Hashable {
     }
   }
 
-  /// True when `value` lies within the bounds.
-  public func holds(for value: Double?) -> Bool {
-    guard let value else { return false }
-    return (min.map { value >= $0 } ?? true) && (max.map { value <= $0 } ?? true)
-  }
-
   /// The check as `validate` lists it (an undefined value is NaN and fails).
   public func check(_ runs: [SAEGrowth]) -> SAEReport.Check {
     let v = value(runs)
