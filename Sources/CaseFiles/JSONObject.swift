@@ -136,19 +136,6 @@ extension JSONObject {
     field == "case" ? key : "\(field).\(key)"
   }
 
-  /// An expectation's `min` and `max`: at least one, each in [-1e9, 1e9], min <= max.
-  func bounds() throws -> (min: Double?, max: Double?) {
-    let lo = try number("min", in: -1e9...1e9)
-    let hi = try number("max", in: -1e9...1e9)
-    guard lo != nil || hi != nil else {
-      throw CaseError(field: fieldPath("min"), value: "", reason: "or max is required")
-    }
-    if let lo, let hi, lo > hi {
-      throw CaseError(field: fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
-    }
-    return (lo, hi)
-  }
-
   func bool(_ key: String) throws -> Bool? {
     guard let v = values[key], !(v is NSNull) else { return nil }
     guard let n = v as? NSNumber, String(cString: n.objCType) == "c" else {

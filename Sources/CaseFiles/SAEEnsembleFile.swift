@@ -51,15 +51,7 @@ extension SAEStudy {
       quantity = .diversity
     case "stability": quantity = .stability
     case "hedging_mass":
-      var statistic = SAEExpectation.Statistic.mean
-      if let s = try e.string("statistic") {
-        guard let parsed = SAEExpectation.Statistic(rawValue: s) else {
-          throw CaseError(
-            field: e.fieldPath("statistic"), value: JSONObject.render(s),
-            reason: "is not one of mean, median, min, max")
-        }
-        statistic = parsed
-      }
+      let statistic = try e.statistic()
       quantity = .hedgingMass(member: try e.integer("member", in: 0...(members - 1)), statistic)
     default:
       throw CaseError(

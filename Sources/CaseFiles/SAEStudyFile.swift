@@ -376,15 +376,7 @@ extension SAEStudy {
       }
       return f
     }
-    var statistic = SAEExpectation.Statistic.mean
-    if let s = try e.string("statistic") {
-      guard let parsed = SAEExpectation.Statistic(rawValue: s) else {
-        throw CaseError(
-          field: e.fieldPath("statistic"), value: JSONObject.render(s),
-          reason: "is not one of mean, median, min, max")
-      }
-      statistic = parsed
-    }
+    let statistic = try e.statistic()
     let quantity: SAEExpectation.Quantity
     switch q {
     case "decoder_bias": quantity = .decoderBias(feature: try feature())
@@ -407,5 +399,31 @@ extension SAEStudy {
     }
     let (lo, hi) = try e.bounds()
     return SAEExpectation(quantity, min: lo, max: hi)
+  }
+}
+
+extension JSONObject {
+  /// An expectation's `statistic` over several values: mean (the default), median, min, max.
+  func statistic() throws -> SAEExpectation.Statistic {
+    guard let s = try string("statistic") else { return .mean }
+    guard let parsed = SAEExpectation.Statistic(rawValue: s) else {
+      throw CaseError(
+        field: fieldPath("statistic"), value: JSONObject.render(s),
+        reason: "is not one of mean, median, min, max")
+    }
+    return parsed
+  }
+
+  /// An expectation's `min` and `max`: at least one, each in [-1e9, 1e9], min <= max.
+  func bounds() throws -> (min: Double?, max: Double?) {
+    let lo = try number("min", in: -1e9...1e9)
+    let hi = try number("max", in: -1e9...1e9)
+    guard lo != nil || hi != nil else {
+      throw CaseError(field: fieldPath("min"), value: "", reason: "or max is required")
+    }
+    if let lo, let hi, lo > hi {
+      throw CaseError(field: fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
+    }
+    return (lo, hi)
   }
 }
