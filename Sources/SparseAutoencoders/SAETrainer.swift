@@ -117,12 +117,14 @@ extension SAE {
   ///   grown SAE, an ensemble's next member) passes the first run's embedding.
   /// - Parameter observe: called once before the first step and after every step (also the
   ///   last one before a divergence); it must not keep the progress value.
+  /// - Parameter isCancelled: asked before every step; true stops the run, which throws
+  ///   `CancellationError` (a server drops a run whose client left).
   /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
   ///   dimension (n when nil), exact or counts is asked of a correlated toy, or a plan value
-  ///   is out of range.
+  ///   is out of range; `CancellationError` when cancelled.
   public func trainingRun(
     on toy: ToyModel, _ plan: SAETrainingPlan, embedding given: FeatureEmbedding? = nil,
-    observe: ((SAETrainingProgress) -> Void)? = nil
+    observe: ((SAETrainingProgress) -> Void)? = nil, isCancelled: (() -> Bool)? = nil
   ) throws -> SAETrainingRun {
     let n = toy.features.count
     let d = plan.dimension ?? n
@@ -134,9 +136,9 @@ extension SAE {
     }
     let embedding =
       given ?? (d > n ? FeatureEmbedding(features: n, dimension: d, stream: stream) : nil)
-    return run(
+    return try run(
       toy.patterns, toy.correlatedSampler, basis: embedding?.basis, reported: embedding, plan,
-      stream, observe)
+      stream, isCancelled, observe)
   }
 
   /// `plan.steps` Adam steps on weighted sparse patterns over the rows of a basis, timed: the
@@ -151,11 +153,13 @@ extension SAE {
   ///   - basis: rows of the SAE's d dimensions; nil: the unit vectors (indices in 0..<d).
   ///   - embedding: the true features' directions the run reports (its `reading`), nil when
   ///     they are the unit vectors; not used in training.
+  ///   - observe, isCancelled: as for a toy.
   /// - Throws: `ToyModelError` naming the field if a basis row or a feature index does not fit
   ///   the SAE, no pattern has positive weight, or a plan value is out of range.
   public func trainingRun(
     on patterns: [WeightedPattern], basis: [[Double]]?, _ plan: SAETrainingPlan,
-    embedding: FeatureEmbedding? = nil, observe: ((SAETrainingProgress) -> Void)? = nil
+    embedding: FeatureEmbedding? = nil, observe: ((SAETrainingProgress) -> Void)? = nil,
+    isCancelled: (() -> Bool)? = nil
   ) throws -> SAETrainingRun {
     let d = dimensions
     if let dimension = plan.dimension, dimension != d {
@@ -180,9 +184,9 @@ extension SAE {
       throw ToyModelError("patterns: none has a positive weight")
     }
     try plan.checkValues(enumerable: true)
-    return run(
+    return try run(
       patterns, nil, basis: basis, reported: embedding, plan, RandomStream(seed: plan.seed),
-      observe)
+      isCancelled, observe)
   }
 
   /// The one training loop of both entries: `patterns` (enumerable) or `sampler` (correlated)
@@ -190,8 +194,8 @@ extension SAE {
   private func run(
     _ patterns: [WeightedPattern]?, _ sampler: CorrelatedFiring.Sampler?, basis: [[Double]]?,
     reported embedding: FeatureEmbedding?, _ plan: SAETrainingPlan, _ stream: RandomStream,
-    _ observe: ((SAETrainingProgress) -> Void)?
-  ) -> SAETrainingRun {
+    _ isCancelled: (() -> Bool)?, _ observe: ((SAETrainingProgress) -> Void)?
+  ) throws(CancellationError) -> SAETrainingRun {
     var sae = self
     let kernel = sae.startingKernel(plan, basis, stream)
     var divergedAt: Int? = kernel.normaliseDecoderRows() ? nil : 0
@@ -218,6 +222,7 @@ extension SAE {
     // A step's end is the next step's start: two clock reads per step.
     var t0 = start
     for t in 0..<(divergedAt == nil ? plan.steps : 0) {
+      if let isCancelled, isCancelled() { throw CancellationError() }
       Self.draw(plan, distribution, sampler, stream, into: batch)
       let t1 = timed ? Self.now() : 0
       distinct += batch.count
