@@ -67,6 +67,16 @@ public struct Trainer: Sendable {
   ///   how far the run is; it must not be used to stop the run.
   /// - Returns: the learned SAE and what it means on the case's path.
   public func run(progress: ((TrainingProgress) -> Void)? = nil) -> TrainingResult {
+    // Never cancelled: `run(progress:isCancelled:)` cannot throw.
+    try! run(progress: progress, isCancelled: { false })
+  }
+
+  /// Runs the training unless cancelled: `isCancelled` is asked before every step, and true
+  /// stops the run (a server drops a run whose client left).
+  /// - Throws: `CancellationError` when cancelled.
+  public func run(
+    progress: ((TrainingProgress) -> Void)? = nil, isCancelled: @escaping () -> Bool
+  ) throws(CancellationError) -> TrainingResult {
     let k = source.features.count
     let d = options.dimension ?? k
     // The trainer draws the same basis first from its stream.
@@ -106,8 +116,15 @@ public struct Trainer: Sendable {
     } else {
       observe = nil
     }
-    // The options were validated against the same ranges the plan is checked on.
-    let run = try! initial.trainingRun(on: toy, plan, observe: observe)
+    let run: SAETrainingRun
+    do {
+      run = try initial.trainingRun(on: toy, plan, observe: observe, isCancelled: isCancelled)
+    } catch let e as CancellationError {
+      throw e
+    } catch {
+      // The options were validated against the same ranges the plan is checked on.
+      fatalError("a validated plan was refused: \(error)")
+    }
     if trajectoryEvery > 0 { trajectory.append(point(run.sae, step: steps)) }
     return result(run, embedding: embedding, patterns: patterns, trajectory: trajectory)
   }

@@ -250,6 +250,21 @@ final class TrainerTests: XCTestCase {
     c.penalty = Penalty(coefficient: 0.1, exponent: 2)
     XCTAssertThrowsError(try TrainingOptions(for: c))
   }
+
+  /// A run asked to stop stops before the next step; one never asked is the plain run.
+  func testRunCanBeCancelled() throws {
+    var asked = 0
+    XCTAssertThrowsError(
+      try Trainer(toy(), options: quickOptions()).run(isCancelled: {
+        asked += 1
+        return asked > 5
+      })
+    ) { XCTAssert($0 is CancellationError) }
+    XCTAssertEqual(asked, 6)
+    let plain = try Trainer(toy(), options: quickOptions()).run()
+    let asking = try Trainer(toy(), options: quickOptions()).run(isCancelled: { false })
+    XCTAssertEqual(asking.sae, plain.sae)
+  }
 }
 
 final class CaseFileTrainingTests: XCTestCase {
