@@ -100,7 +100,7 @@ public enum Figures {
 
   /// A heat map of one sweep column over two varied probabilities, with the L2 regime
   /// boundaries found in the rows drawn over it.
-  public static func phaseDiagram(_ sweep: Sweep, rows: [SweepRow?], column: String) throws
+  public static func phaseDiagram(_ sweep: Sweep, rows: [SweepRow?], column: SweepColumn) throws
     -> HeatMap
   {
     guard sweep.axes.count == 2 else {
@@ -121,7 +121,7 @@ public enum Figures {
     for i in xs.indices {
       for j in ys.indices {
         guard let row = rows[i * ys.count + j] else { continue }
-        values[j * xs.count + i] = value(of: row, column)
+        values[j * xs.count + i] = column.value(row)
       }
     }
     func boundary(_ flag: (SweepRow) -> Bool) -> (xs: [Double], ys: [Double]) {
@@ -160,16 +160,16 @@ public enum Figures {
     let name = base.name == "hierarchy" ? "Two-feature hierarchy" : base.title
     // Counts of minima are categories: a key of swatches, not a continuous bar.
     let categories: [HeatMap.Category]? =
-      column == "l2_minima"
+      column.isCount
       ? Set(values.filter(\.isFinite)).sorted().map {
         HeatMap.Category(value: $0, label: "\(Int($0))")
       } : nil
     return HeatMap(
       title: ([name] + fixed).joined(separator: ", ")
-        + "\n\(columnTitle(column)) over \(sweep.axes[0].name) and \(sweep.axes[1].name)",
+        + "\n\(column.title) over \(sweep.axes[0].name) and \(sweep.axes[1].name)",
       xLabel: "\(sweep.axes[0].name)", yLabel: "\(sweep.axes[1].name)", xs: xs, ys: ys,
       values: values,
-      colorBarLabel: columnTitle(column), overlays: overlays, legend: .upperLeft,
+      colorBarLabel: column.title, overlays: overlays, legend: .upperLeft,
       categories: categories?.isEmpty == false ? categories : nil)
   }
 
@@ -185,7 +185,7 @@ public enum Figures {
   /// One sweep column against the varied probability (the axis with more values), one line
   /// per value of the other axis; with a single line, the x intervals where L2's local
   /// minima differ (parent, merged, both) are shaded.
-  public static func sweepChart(_ sweep: Sweep, rows: [SweepRow?], column: String)
+  public static func sweepChart(_ sweep: Sweep, rows: [SweepRow?], column: SweepColumn)
     -> LineChart
   {
     let twoAxes = sweep.axes.count == 2
@@ -200,7 +200,7 @@ public enum Figures {
     var series: [Series] = []
     for (l, value) in lines.enumerated() {
       let points = x.values.indices.compactMap { i in
-        row(line: l, point: i).map { (x.values[i], Figures.value(of: $0, column)) }
+        row(line: l, point: i).map { (x.values[i], column.value($0)) }
       }.filter { $0.1.isFinite }
       guard !points.isEmpty else { continue }
       let name = twoAxes ? "\(sweep.axes[1 - along].name) = \(short(value))" : ""
@@ -221,8 +221,8 @@ public enum Figures {
     if sweep.base.penalty.coefficient > 0 { fixed.append(penaltyText(sweep.base.penalty)) }
     let name = sweep.base.name == "hierarchy" ? "Two-feature hierarchy" : sweep.base.title
     return LineChart(
-      title: ([name] + fixed).joined(separator: ", ") + "\n\(columnTitle(column)) over \(x.name)",
-      xLabel: x.name, leftLabel: columnTitle(column),
+      title: ([name] + fixed).joined(separator: ", ") + "\n\(column.title) over \(x.name)",
+      xLabel: x.name, leftLabel: column.title,
       series: series.isEmpty ? [Series(name: "", xs: [x.values[0]], ys: [0])] : series,
       bands: bands)
   }
@@ -249,28 +249,6 @@ public enum Figures {
       if k < known.count { start = end }
     }
     return bands
-  }
-
-  public static func value(of row: SweepRow, _ column: String) -> Double {
-    switch column {
-    case "mse_loss": row.mseLoss
-    case "l2_t": row.l2T
-    case "l2_loss": row.l2Loss
-    case "l2_minima": Double(row.l2Minima)
-    case "hedging": row.hedging.isFinite ? row.hedging : .nan
-    default: row.mseT
-    }
-  }
-
-  public static func columnTitle(_ column: String) -> String {
-    switch column {
-    case "mse_loss": "minimum MSE"
-    case "l2_t": "L2-optimal t"
-    case "l2_loss": "minimum L2"
-    case "l2_minima": "L2 local minima"
-    case "hedging": "hedging (child/parent) at the MSE minimum"
-    default: "MSE-optimal t (hedging)"
-    }
   }
 
   /// Guides at the parent (t = 0) and at the merged solution: the cusp of the pattern

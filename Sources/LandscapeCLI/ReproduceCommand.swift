@@ -145,7 +145,7 @@ struct ReproduceCommand: ParsableCommand {
         SweepAxis(name: "p01", from: 0, to: 0.5, count: phasePoints),
       ])
     let rows = phase.rows(in: 0..<phase.count, jobs: ProcessInfo.processInfo.activeProcessorCount)
-    var map = try Figures.phaseDiagram(phase, rows: rows, column: "mse_t")
+    var map = try Figures.phaseDiagram(phase, rows: rows, column: .mseT)
     map.title =
       "Two-feature hierarchy: where MSE hedges and where L2 can undo it\nMSE-optimal t (colour) and the L2 regimes found by the sweep (lines)"
     let path = figurePath("phase-hierarchy")

@@ -64,10 +64,8 @@ struct SweepCommand: ParsableCommand {
   )
   var plot: String?
 
-  @Option(
-    help:
-      "The column the figure shows: mse_t, mse_loss, l2_t, l2_loss, l2_minima or hedging.")
-  var color = "mse_t"
+  @Option(help: ArgumentHelp("The column the figure shows.", valueName: "column"))
+  var color = SweepColumn.mseT
 
   @Option(
     help:
@@ -91,7 +89,6 @@ struct SweepCommand: ParsableCommand {
     help: "Compute the sweep but write no CSV (with --timing: a benchmark of the minima alone).")
   var discard = false
 
-  static let colorColumns = ["mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "hedging"]
 
   func validate() throws {
     if caseFile == nil {
@@ -112,10 +109,6 @@ struct SweepCommand: ParsableCommand {
     }
     if let jobs, jobs < 1 || jobs > 1024 {
       throw ValidationError("--jobs: \(jobs) is not in 1...1024.")
-    }
-    if !Self.colorColumns.contains(color) {
-      throw ValidationError(
-        "--color: \"\(color)\" is not one of \(Self.colorColumns.joined(separator: ", ")).")
     }
     if let shard { _ = try Self.parseShard(shard) }
   }
@@ -304,10 +297,7 @@ struct SweepCommand: ParsableCommand {
 
   /// The CSV header: the varied probabilities, then the minima's columns.
   static func columns(_ sweep: Sweep) -> [String] {
-    sweep.axes.map(\.name) + [
-      "mse_t", "mse_loss", "l2_t", "l2_loss", "l2_minima", "parent_l2_local", "merged_l2_local",
-      "hedging",
-    ]
+    sweep.axes.map(\.name) + SweepColumn.allCases.map(\.rawValue)
   }
 
   /// Each axis value formatted once ("0.25,"), to be copied into every row that has it.
@@ -333,23 +323,22 @@ struct SweepCommand: ParsableCommand {
       let i = first + k
       text.append(bytes: axisText[0][i / inner])
       if axisText.count == 2 { text.append(bytes: axisText[1][i % inner]) }
-      text.append(row.mseT)
-      text.comma()
-      text.append(row.mseLoss)
-      text.comma()
-      text.append(row.l2T)
-      text.comma()
-      text.append(row.l2Loss)
-      text.comma()
-      text.append(row.l2Minima)
-      text.comma()
-      text.append(row.parentL2Local)
-      text.comma()
-      text.append(row.mergedL2Local)
-      text.comma()
-      text.append(row.hedging)
+      for (c, column) in SweepColumn.allCases.enumerated() {
+        if c > 0 { text.comma() }
+        column.write(row, to: text)
+      }
       text.newline()
     }
     return text
+  }
+}
+
+extension SweepColumn: ExpressibleByArgument {
+  /// --color takes the columns a figure can show.
+  public static var allValueStrings: [String] { plottable.map(\.rawValue) }
+
+  public init?(argument: String) {
+    guard let c = SweepColumn(rawValue: argument), !c.isFlag else { return nil }
+    self = c
   }
 }

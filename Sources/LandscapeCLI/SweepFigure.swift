@@ -5,7 +5,7 @@ import Plotting
 /// The figure of a sweep: a heat map over two grids, else a line chart.
 enum SweepFigure {
   static func render(
-    sweep: Sweep, rows: [SweepRow?], range: Range<Int>, column: String, to path: String,
+    sweep: Sweep, rows: [SweepRow?], range: Range<Int>, column: SweepColumn, to path: String,
     size: PlotSize? = nil
   ) throws {
     guard range == 0..<sweep.count else {

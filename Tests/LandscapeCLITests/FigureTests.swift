@@ -50,7 +50,7 @@ final class FigureTests: XCTestCase {
         SweepAxis(name: "p01", from: 0.01, to: 0.5, count: 200),
       ])
     let map = try Figures.phaseDiagram(
-      sweep, rows: sweep.rows(in: 0..<sweep.count, jobs: 2), column: "mse_t")
+      sweep, rows: sweep.rows(in: 0..<sweep.count, jobs: 2), column: .mseT)
     XCTAssertEqual(map.overlays.count, 3)
     // Each boundary lies within one grid step of its analytic line.
     let step = 0.49 / 199
@@ -90,7 +90,7 @@ final class FigureTests: XCTestCase {
       ])
     XCTAssertTrue(Figures.isLineSweep(sweep))
     let chart = Figures.sweepChart(
-      sweep, rows: sweep.rows(in: 0..<sweep.count, jobs: 2), column: "mse_t")
+      sweep, rows: sweep.rows(in: 0..<sweep.count, jobs: 2), column: .mseT)
     XCTAssertEqual(chart.series.map(\.name), ["p0 = 0.1", "p0 = 0.2", "p0 = 0.3"])
     XCTAssertEqual(chart.xLabel, "p01")
     XCTAssertTrue(chart.bands.isEmpty, "several lines: no shading")
@@ -105,7 +105,7 @@ final class FigureTests: XCTestCase {
     // The same lines when the list is the second axis (the grid varies slowest).
     let swapped = try Sweep(base: sweep.base, axes: [sweep.axes[1], sweep.axes[0]])
     let again = Figures.sweepChart(
-      swapped, rows: swapped.rows(in: 0..<swapped.count, jobs: 2), column: "mse_t")
+      swapped, rows: swapped.rows(in: 0..<swapped.count, jobs: 2), column: .mseT)
     XCTAssertEqual(again.series, chart.series)
     let raster = try Plotter.rasterize(chart)
     for style in (0..<3).map(SeriesStyle.cycle) {
@@ -118,7 +118,7 @@ final class FigureTests: XCTestCase {
       base: try Case.hierarchy(p0: 0.2, p01: 0),
       axes: [SweepAxis(name: "p01", from: 0.001, to: 0.4, count: 400)])
     let chart = Figures.sweepChart(
-      sweep, rows: sweep.rows(in: 0..<sweep.count, jobs: 2), column: "l2_t")
+      sweep, rows: sweep.rows(in: 0..<sweep.count, jobs: 2), column: .l2T)
     XCTAssertEqual(chart.series.count, 1)
     // By hand: the merged solution is an L2 minimum from p01 = p0/2 = 0.1, the parent stops
     // being one at p01 = p0 = 0.2.
@@ -139,9 +139,9 @@ final class FigureTests: XCTestCase {
         SweepAxis(name: "p01", from: 0.05, to: 0.5, count: 40),
       ])
     let rows = sweep.rows(in: 0..<sweep.count, jobs: 2)
-    let map = try Figures.phaseDiagram(sweep, rows: rows, column: "l2_minima")
+    let map = try Figures.phaseDiagram(sweep, rows: rows, column: .l2Minima)
     XCTAssertEqual(map.categories?.map(\.value), [1, 2])
-    XCTAssertNil(try Figures.phaseDiagram(sweep, rows: rows, column: "mse_t").categories)
+    XCTAssertNil(try Figures.phaseDiagram(sweep, rows: rows, column: .mseT).categories)
   }
 
   func testSizesInInchesPointsAndPresets() throws {
