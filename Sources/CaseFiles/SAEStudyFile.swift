@@ -225,11 +225,14 @@ extension SAEStudy {
     }
   }
 
-  /// The `sae` block: `latents`, `tied`, `activation`, `top_k`, `matryoshka`, `init`.
+  /// The `sae` block: `latents`, `tied`, `activation`, `top_k`, `matryoshka`, `balance`,
+  /// `init`.
   static func architecture(_ s: JSONObject, features: [String], index: [String: Int]) throws
     -> SAEArchitecture
   {
-    try s.allow(["latents", "tied", "activation", "top_k", "matryoshka", "init", "init_noise"])
+    try s.allow([
+      "latents", "tied", "activation", "top_k", "matryoshka", "balance", "init", "init_noise",
+    ])
     guard let k = try s.integer("latents", in: 1...10_000) else {
       throw CaseError(field: "sae.latents", value: "", reason: "is required")
     }
@@ -258,6 +261,7 @@ extension SAEStudy {
       }
       a.matryoshka = m
     }
+    try balance(s, into: &a)
     if s.values["init"] is [Any] {
       let names = try s.array("init")!
       a.initialFeatures = try names.enumerated().map { i, item in
