@@ -16,3 +16,67 @@ extension SAEStudy {
     a.balance = beta
   }
 }
+
+extension SAEStudy {
+  /// The `balance_sweep` block: `coefficients` (betas, each finite and >= 0), `seeds` (whole
+  /// numbers in 0...4294967295; default the train block's seed), `snap` (default true) and
+  /// `expect`: entries of `quantity` (absorption, decoder_hedging_mass,
+  /// encoder_hedging_mass), `balance` (one of the coefficients, or "snap"), `min`/`max`.
+  ///
+  /// - Throws: `CaseError` naming the field (`balance_sweep.expect[0].balance`).
+  static func balanceSweep(_ b: JSONObject?, architecture: SAEArchitecture) throws
+    -> BalanceSweepPlan?
+  {
+    guard let b else { return nil }
+    try b.allow(["coefficients", "seeds", "snap", "expect"])
+    guard let m = architecture.matryoshka, m.count > 1 else {
+      throw CaseError(
+        field: "balance_sweep", value: "",
+        reason: "needs Matryoshka prefixes (sae.matryoshka with two or more)")
+    }
+    guard let coefficients = try b.numbers("coefficients", in: 0...1e6), !coefficients.isEmpty
+    else {
+      throw CaseError(
+        field: b.fieldPath("coefficients"), value: "", reason: "is required (a list of betas >= 0)")
+    }
+    let seeds = try b.integers("seeds", in: 0...Int(UInt32.max)) ?? [1]
+    guard !seeds.isEmpty else {
+      throw CaseError(field: b.fieldPath("seeds"), value: "[]", reason: "is empty")
+    }
+    var plan = BalanceSweepPlan(
+      coefficients: coefficients, seeds: seeds.map(UInt64.init), snap: try b.bool("snap") ?? true)
+    for e in try b.objects("expect") ?? [] {
+      try e.allow(["quantity", "balance", "min", "max", "why"])
+      let name = try e.string("quantity") ?? ""
+      guard let quantity = BalanceExpectation.Quantity(rawValue: name) else {
+        throw CaseError(
+          field: e.fieldPath("quantity"), value: JSONObject.render(name),
+          reason: "is not one of absorption, decoder_hedging_mass, encoder_hedging_mass")
+      }
+      let beta: Double?
+      if let word = try? e.string("balance"), word == "snap" {
+        guard plan.snap else {
+          throw CaseError(field: e.fieldPath("balance"), value: "\"snap\"", reason: "needs snap: true")
+        }
+        beta = nil
+      } else {
+        guard let x = try e.number("balance"), coefficients.contains(x) else {
+          throw CaseError(
+            field: e.fieldPath("balance"), value: e.has("balance") ? "\(e.values["balance"]!)" : "",
+            reason: "is not one of the coefficients or \"snap\"")
+        }
+        beta = x
+      }
+      let lo = try e.number("min", in: -1e9...1e9)
+      let hi = try e.number("max", in: -1e9...1e9)
+      guard lo != nil || hi != nil else {
+        throw CaseError(field: e.fieldPath("min"), value: "", reason: "or max is required")
+      }
+      if let lo, let hi, lo > hi {
+        throw CaseError(field: e.fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
+      }
+      plan.expectations.append(BalanceExpectation(quantity, balance: beta, min: lo, max: hi))
+    }
+    return plan
+  }
+}

@@ -13,6 +13,7 @@ extension SAEStudy {
     let object = try CaseDocument.root(data)
     try object.allow([
       "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
+      "balance_sweep",
     ])
     let name = try object.string("name") ?? defaultName
     if object.has("name") { try Case.checkCaseName(name) }
@@ -56,6 +57,7 @@ extension SAEStudy {
     self.init(
       name: name, title: title, features: features, toy: toy, droppedMass: dropped,
       architecture: architecture, plan: plan, expectations: expectations)
+    balanceSweep = try Self.balanceSweep(object.object("balance_sweep"), architecture: architecture)
   }
 
   static func firstRepeated(_ names: [String]) -> String? {

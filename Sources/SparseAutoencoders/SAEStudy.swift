@@ -203,6 +203,8 @@ public struct SAEStudy: Sendable, Hashable {
   public var architecture: SAEArchitecture
   public var plan: SAETrainingPlan
   public var expectations: [SAEExpectation]
+  /// The case's balance sweep (`BalanceSweep`), if it asks for one.
+  public var balanceSweep: BalanceSweepPlan? = nil
 
   public init(
     name: String, title: String, features: [String], toy: ToyModel, droppedMass: Double = 0,
