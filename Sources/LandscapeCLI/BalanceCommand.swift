@@ -43,7 +43,7 @@ struct BalanceCommand: ParsableCommand {
   @Flag(help: "Leave out the standard Matryoshka SAE trained with snap loss.")
   var noSnap = false
 
-  @Flag(help: "Print JSON: case, coefficients, seeds, hedging_mass and absorption (seeds' mean per coefficient), snap_hedging_mass, snap_absorption, runs, checks.")
+  @Flag(help: "Print JSON: case, coefficients, seeds, hedging_mass, encoder_hedging_mass and absorption (seeds' mean per coefficient), snap_hedging_mass, snap_absorption, runs, checks.")
   var json = false
 
   @Option(help: ArgumentHelp("Write the figure (hedging mass and absorption over beta) to FILE (.png, .svg or .pdf).", valueName: "FILE"))
@@ -153,16 +153,22 @@ struct BalanceCommand: ParsableCommand {
 }
 
 extension Figures {
-  /// Hedging (left axis) and absorption (right axis) over the balance coefficient: the seeds'
-  /// means as lines, each seed as a dot, the snap-loss runs as labelled markers at beta = 1.
+  /// Hedging (left axis: the inner latents' decoder hedging mass) and absorption (right axis,
+  /// with the encoder's hedging mass, where absorption shows) over the balance coefficient: the
+  /// seeds' means as lines, each seed's decoder hedging and absorption as dots, the snap-loss
+  /// runs as larger dots at beta = 1.
   static func balanceChart(_ s: BalanceSweep, title: String) -> LineChart {
     let order = s.coefficients.indices.sorted { s.coefficients[$0] < s.coefficients[$1] }
     let xs = order.map { s.coefficients[$0] }
     let mseRuns = s.runs.filter { !$0.snap }
     var series = [
       Series(
-        name: "hedging mass (inner latents' decoder, mean)", xs: xs,
+        name: "decoder hedging mass (inner latents)", xs: xs,
         ys: order.map { s.hedgingMass[$0] }, axis: .left, style: .line(.darkBlue)),
+      Series(
+        name: "encoder hedging mass (inner latents)", xs: xs,
+        ys: order.map { s.encoderHedgingMass[$0] }, axis: .right,
+        style: .line(.purple, .dotted)),
       Series(
         name: "absorption (parent latent off when a child fires, mean)", xs: xs,
         ys: order.map { s.absorption[$0] }, axis: .right, style: .line(.orange, .dashed)),
@@ -177,23 +183,54 @@ extension Figures {
           name: "", xs: mseRuns.map(\.balance), ys: mseRuns.map(\.absorption), axis: .right,
           style: .points(.orange, radius: 2.5)))
     }
-    var markers: [Marker] = []
-    let snaps = s.runs.filter(\.snap)
-    if !snaps.isEmpty {
-      let n = Double(snaps.count)
-      markers.append(
-        Marker(
-          x: 1, y: snaps.map(\.decoderHedgingMass).reduce(0, +) / n, axis: .left,
-          label: "snap: hedging", color: .green))
-      markers.append(
-        Marker(
-          x: 1, y: snaps.map(\.absorption).reduce(0, +) / n, axis: .right,
-          label: "snap: absorption", color: .crimson))
+    if let hedging = s.snapHedgingMass, let absorbed = s.snapAbsorption {
+      series.append(
+        Series(
+          name: "snap loss (#gb = 1): decoder hedging mass", xs: [1], ys: [hedging],
+          axis: .left, style: .points(.green, radius: 5)))
+      series.append(
+        Series(
+          name: "snap loss (#gb = 1): absorption", xs: [1], ys: [absorbed], axis: .right,
+          style: .points(.crimson, radius: 5)))
     }
     let seeds = s.seeds.count == 1 ? "seed \(s.seeds[0])" : "\(s.seeds.count) seeds"
     return LineChart(
       title: title + "\nHedging against absorption along the balance coefficient (\(seeds))",
       xLabel: "balance coefficient #gb (prefix l of L weighs #gb#u(L-l)#d)",
-      leftLabel: "hedging mass", rightLabel: "absorption", series: series, markers: markers)
+      leftLabel: "decoder hedging mass", rightLabel: "absorption, encoder hedging mass",
+      series: series)
+  }
+}
+
+extension ValidateCommand {
+  /// Runs the balance sweep of each study that has one with expectations, prints its checks;
+  /// returns the names of the studies whose sweep failed.
+  static func validateBalanceSweeps(_ studies: [SAEStudy]) throws -> [String] {
+    var failed: [String] = []
+    for study in studies {
+      guard let plan = study.balanceSweep, !plan.expectations.isEmpty else { continue }
+      let sweep = try BalanceCommand.sweep(study, plan)
+      print()
+      print("\(study.name): balance sweep over beta \(plan.coefficients), seeds \(plan.seeds)")
+      for c in sweep.checks {
+        let values = c.values.map { String(format: "%.4f", $0) }.joined(separator: ", ")
+        print(
+          "  \(c.holds ? "pass" : "FAIL")  \(c.quantity): \(values) "
+            + "(expected \(SAEExpectation.bounds(min: c.min, max: c.max)) for every seed)")
+      }
+      if !sweep.passed { failed.append(study.name) }
+    }
+    return failed
+  }
+}
+
+extension ReproduceCommand {
+  /// The balance sweep's figure, <out>/<name>-balance.png, for a study that asks for one.
+  func renderBalanceSweep(_ study: SAEStudy) throws {
+    guard let plan = study.balanceSweep else { return }
+    let sweep = try BalanceCommand.sweep(study, plan)
+    let path = (out as NSString).appendingPathComponent("\(study.name)-balance.png")
+    try Figures.write(Figures.balanceChart(sweep, title: study.title), to: path)
+    print("rendered \(path)")
   }
 }

@@ -42,7 +42,9 @@ struct ValidateCommand: ParsableCommand {
     for file in files {
       switch try CaseDocument.load(contentsOf: file) {
       case .landscape(let c) where c.training != nil: sources.append(c)
-      case .sae(let s) where !s.expectations.isEmpty: studies.append(s)
+      case .sae(let s)
+      where !s.expectations.isEmpty || s.balanceSweep?.expectations.isEmpty == false:
+        studies.append(s)
       case let document:
         if !caseFiles.isEmpty {
           throw CaseError(
@@ -81,6 +83,7 @@ struct ValidateCommand: ParsableCommand {
       if !checks.isEmpty { print() }
       print(Self.saeTable(reports), terminator: "")
     }
+    failed += try Self.validateBalanceSweeps(studies)
     if !skipped.isEmpty {
       print("skipped (no train block or expect list): \(skipped.joined(separator: ", "))")
     }

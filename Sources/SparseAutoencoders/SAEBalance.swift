@@ -121,13 +121,23 @@ public struct BalanceSweep: Sendable, Encodable {
 
   enum CodingKeys: String, CodingKey {
     case name = "case", coefficients, seeds, runs, checks
-    case hedgingMass = "hedging_mass", absorption, snapHedgingMass = "snap_hedging_mass"
-    case snapAbsorption = "snap_absorption"
+    case hedgingMass = "hedging_mass", encoderHedgingMass = "encoder_hedging_mass", absorption
+    case snapHedgingMass = "snap_hedging_mass", snapAbsorption = "snap_absorption"
   }
 
-  /// Per coefficient, the seeds' mean decoder hedging mass and absorption; the same for snap.
+  /// Per coefficient, the seeds' mean decoder (encoder) hedging mass and absorption.
   public var hedgingMass: [Double] { coefficients.map { b in mean(of: \.decoderHedgingMass, b) } }
+  public var encoderHedgingMass: [Double] {
+    coefficients.map { b in mean(of: \.encoderHedgingMass, b) }
+  }
   public var absorption: [Double] { coefficients.map { b in mean(of: \.absorption, b) } }
+  /// The snap-loss runs' mean decoder hedging mass and absorption (nil without them).
+  public var snapHedgingMass: Double? {
+    runs.contains(where: \.snap) ? mean(of: \.decoderHedgingMass, nil) : nil
+  }
+  public var snapAbsorption: Double? {
+    runs.contains(where: \.snap) ? mean(of: \.absorption, nil) : nil
+  }
 
   private func mean(of value: KeyPath<Run, Double>, _ beta: Double?) -> Double {
     let chosen = runs.filter { beta == nil ? $0.snap : (!$0.snap && $0.balance == beta) }
@@ -140,11 +150,10 @@ public struct BalanceSweep: Sendable, Encodable {
     try c.encode(coefficients, forKey: .coefficients)
     try c.encode(seeds, forKey: .seeds)
     try c.encode(hedgingMass, forKey: .hedgingMass)
+    try c.encode(encoderHedgingMass, forKey: .encoderHedgingMass)
     try c.encode(absorption, forKey: .absorption)
-    if runs.contains(where: \.snap) {
-      try c.encode(mean(of: \.decoderHedgingMass, nil), forKey: .snapHedgingMass)
-      try c.encode(mean(of: \.absorption, nil), forKey: .snapAbsorption)
-    }
+    try c.encodeIfPresent(snapHedgingMass, forKey: .snapHedgingMass)
+    try c.encodeIfPresent(snapAbsorption, forKey: .snapAbsorption)
     try c.encode(runs, forKey: .runs)
     try c.encode(checks, forKey: .checks)
   }
