@@ -26,9 +26,9 @@ struct BalanceCommand: ParsableCommand {
       block, if any, gives the default coefficients and seeds.
 
       Examples:
-        landscape balance cases/sae-matryoshka-balance.json
-        landscape balance cases/sae-matryoshka-balance.json --coefficients 0,0.1,0.25,1 --seeds 1,2,3
-        landscape balance cases/sae-matryoshka-balance.json --json --plot balance.png
+        landscape balance cases/sae-matryoshka-balance.json --coefficients 0,0.25,1
+        landscape balance cases/sae-matryoshka-balance.json --seeds 1,2,3
+        landscape balance cases/sae-matryoshka-balance.json --json --plot b.png
       """)
 
   @Argument(help: "An SAE case file (JSON) with Matryoshka prefixes and a hierarchy.")
