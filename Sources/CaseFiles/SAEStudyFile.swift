@@ -7,13 +7,14 @@ extension SAEStudy {
   /// Parses and validates an SAE case from JSON.
   ///
   /// Required: `features` (names), exactly one toy model (`patterns`, `hierarchy` or
-  /// `correlated`) and `sae`. Optional: `name`, `title`, `train`, `expect`.
+  /// `correlated`) and `sae`. Optional: `name`, `title`, `train`, `expect`, `grow`,
+  /// `balance_sweep`.
   /// - Throws: `CaseError` naming the bad field (`hierarchy.groups[0].parent_probability`).
   public init(json data: Data, defaultName: String = "case") throws {
     let object = try CaseDocument.root(data)
     try object.allow([
       "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
-      "balance_sweep",
+      "grow", "balance_sweep",
     ])
     let name = try object.string("name") ?? defaultName
     if object.has("name") { try Case.checkCaseName(name) }
@@ -57,6 +58,9 @@ extension SAEStudy {
     self.init(
       name: name, title: title, features: features, toy: toy, droppedMass: dropped,
       architecture: architecture, plan: plan, expectations: expectations)
+    growth = try object.object("grow").map {
+      try Self.growth($0, architecture: architecture, sampled: toy.patterns == nil)
+    }
     balanceSweep = try Self.balanceSweep(object.object("balance_sweep"), architecture: architecture)
   }
 

@@ -203,24 +203,17 @@ extension Figures {
 }
 
 extension ValidateCommand {
-  /// Runs the balance sweep of each study that has one with expectations, prints its checks;
-  /// returns the names of the studies whose sweep failed.
-  static func validateBalanceSweeps(_ studies: [SAEStudy]) throws -> [String] {
-    var failed: [String] = []
-    for study in studies {
-      guard let plan = study.balanceSweep, !plan.expectations.isEmpty else { continue }
-      let sweep = try BalanceCommand.sweep(study, plan)
-      print()
-      print("\(study.name): balance sweep over beta \(plan.coefficients), seeds \(plan.seeds)")
-      for c in sweep.checks {
-        let values = c.values.map { String(format: "%.4f", $0) }.joined(separator: ", ")
-        print(
-          "  \(c.holds ? "pass" : "FAIL")  \(c.quantity): \(values) "
-            + "(expected \(SAEExpectation.bounds(min: c.min, max: c.max)) for every seed)")
+  /// The checks of a study's balance sweep (none without one): one per expectation and seed.
+  static func balanceChecks(_ study: SAEStudy) throws -> [SAEReport.Check] {
+    guard let plan = study.balanceSweep, !plan.expectations.isEmpty else { return [] }
+    let sweep = try BalanceCommand.sweep(study, plan)
+    return sweep.checks.flatMap { c in
+      zip(plan.seeds, c.values).map { seed, v in
+        let holds = (c.min.map { v >= $0 } ?? true) && (c.max.map { v <= $0 } ?? true)
+        return SAEReport.Check(
+          quantity: "\(c.quantity), seed \(seed)", value: v, min: c.min, max: c.max, holds: holds)
       }
-      if !sweep.passed { failed.append(study.name) }
     }
-    return failed
   }
 }
 

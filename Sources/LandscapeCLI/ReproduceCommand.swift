@@ -106,8 +106,10 @@ struct ReproduceCommand: ParsableCommand {
     return lines
   }
 
-  /// Trains an SAE case and draws its cosines; returns its summary line.
+  /// Trains an SAE case and draws its cosines (a case with a grow block: its growth);
+  /// returns its summary line.
   private func render(_ study: SAEStudy) throws -> String {
+    if let growth = study.growth { return try render(study, growth) }
     let (sae, embedding, timing) = try SAETraining(
       study: study, plan: study.plan, initFrom: nil
     ).run()
@@ -118,6 +120,22 @@ struct ReproduceCommand: ParsableCommand {
     let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }
     return pad(study.name, 30) + masses.joined(separator: " ")
       + String(format: "  (%.1f s)", timing.seconds) + "\n"
+  }
+
+  /// Grows an SAE case's SAE and draws the growth; returns its summary line.
+  private func render(_ study: SAEStudy, _ growth: SAEGrowthStudy) throws -> String {
+    let start = ContinuousClock.now
+    let runs = try GrowthRuns.run(study, growth, study.plan, label: "growing \(study.name)")
+    let seconds = (ContinuousClock.now - start) / .seconds(1)
+    let path = figurePath(study.name)
+    try Figures.write(
+      GrowthFigures.chart(runs, scales: growth.correlationScales, title: study.title), to: path)
+    print("rendered \(path)")
+    let rho = SAEGrowth.pooledRankCorrelation(runs).map { String(format: "%.2f", $0) } ?? "-"
+    let mean = SAEGrowthExpectation(.meanFractionOverBaseline).value(runs) ?? .nan
+    return pad(study.name, 30)
+      + String(format: "growth: in new span - baseline %.3f (mean), rho ", mean) + rho
+      + String(format: "  (%.1f s)", seconds) + "\n"
   }
 
   /// The hierarchy's phase diagram, phase-hierarchy.png.

@@ -43,7 +43,8 @@ struct ValidateCommand: ParsableCommand {
       switch try CaseDocument.load(contentsOf: file) {
       case .landscape(let c) where c.training != nil: sources.append(c)
       case .sae(let s)
-      where !s.expectations.isEmpty || s.balanceSweep?.expectations.isEmpty == false:
+      where !s.expectations.isEmpty || !(s.growth?.expectations.isEmpty ?? true)
+        || !(s.balanceSweep?.expectations.isEmpty ?? true):
         studies.append(s)
       case let document:
         if !caseFiles.isEmpty {
@@ -71,19 +72,27 @@ struct ValidateCommand: ParsableCommand {
     }
     var failed = checks.filter { !$0.1.passed }.map(\.0.name)
     if !checks.isEmpty { print(Self.table(checks), terminator: "") }
-    var reports: [SAEReport] = []
+    var reports: [(name: String, checks: [SAEReport.Check])] = []
     for study in studies {
-      let (sae, embedding, _) = try SAETraining(study: study, plan: study.plan, initFrom: nil)
-        .run()
-      let report = SAEReport(sae, study: study, basis: embedding?.basis, seed: study.plan.seed)
-      reports.append(report)
-      if !report.passed { failed.append(study.name) }
+      var found: [SAEReport.Check] = []
+      if !study.expectations.isEmpty {
+        let (sae, embedding, _) = try SAETraining(study: study, plan: study.plan, initFrom: nil)
+          .run()
+        found += SAEReport(sae, study: study, basis: embedding?.basis, seed: study.plan.seed)
+          .checks
+      }
+      if let growth = study.growth, !growth.expectations.isEmpty {
+        let runs = try GrowthRuns.run(study, growth, study.plan, label: "growing \(study.name)")
+        found += growth.expectations.map { $0.check(runs) }
+      }
+      found += try Self.balanceChecks(study)
+      reports.append((study.name, found))
+      if !found.allSatisfy(\.holds) { failed.append(study.name) }
     }
     if !reports.isEmpty {
       if !checks.isEmpty { print() }
       print(Self.saeTable(reports), terminator: "")
     }
-    failed += try Self.validateBalanceSweeps(studies)
     if !skipped.isEmpty {
       print("skipped (no train block or expect list): \(skipped.joined(separator: ", "))")
     }
@@ -97,7 +106,7 @@ struct ValidateCommand: ParsableCommand {
   }
 
   /// One line per expectation of each SAE case: the value found, the bounds, the verdict.
-  static func saeTable(_ reports: [SAEReport]) -> String {
+  static func saeTable(_ reports: [(name: String, checks: [SAEReport.Check])]) -> String {
     let header = ["case", "quantity", "value", "expected", "verdict"]
     var rows: [[String]] = [header]
     for r in reports {

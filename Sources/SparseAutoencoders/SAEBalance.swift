@@ -67,9 +67,12 @@ public struct BalanceExpectation: Sendable, Hashable {
     (min.map { value >= $0 } ?? true) && (max.map { value <= $0 } ?? true)
   }
 
-  /// `absorption at beta = 0`, `decoder_hedging_mass with snap loss`.
+  /// `absorption at beta = 0`, `decoder hedging mass with snap loss`.
   public var describe: String {
-    quantity.rawValue + (balance.map { " at beta = \($0)" } ?? " with snap loss")
+    let name = quantity.rawValue.split(separator: "_").joined(separator: " ")
+    guard let beta = balance else { return name + " with snap loss" }
+    let b = beta == beta.rounded() && abs(beta) < 1e15 ? String(Int(beta)) : "\(beta)"
+    return name + " at beta = " + b
   }
 }
 

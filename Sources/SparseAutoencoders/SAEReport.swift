@@ -93,6 +93,14 @@ public struct SAEReport: Sendable, Hashable, Encodable {
     public var min: Double?
     public var max: Double?
     public var holds: Bool
+
+    public init(quantity: String, value: Double, min: Double?, max: Double?, holds: Bool) {
+      self.quantity = quantity
+      self.value = value
+      self.min = min
+      self.max = max
+      self.holds = holds
+    }
   }
 
   public var name: String

@@ -203,6 +203,8 @@ public struct SAEStudy: Sendable, Hashable {
   public var architecture: SAEArchitecture
   public var plan: SAETrainingPlan
   public var expectations: [SAEExpectation]
+  /// The case's growth study (`landscape grow`), if it has one.
+  public var growth: SAEGrowthStudy?
   /// The case's balance sweep (`BalanceSweep`), if it asks for one.
   public var balanceSweep: BalanceSweepPlan? = nil
 

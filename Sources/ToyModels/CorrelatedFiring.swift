@@ -49,6 +49,21 @@ public struct CorrelatedFiring: Sendable, Hashable {
     self.thresholds = probabilities.map { gsl_cdf_ugaussian_Pinv(1 - $0) }
   }
 
+  /// The same features with their correlations scaled: C' = I + s (C - I).
+  ///
+  /// C' = (1 - s) I + s C is positive definite for s in [0, 1] (a convex combination), so a
+  /// correlation strength of the paper's generated matrices (C_ij = strength cos_ij) becomes
+  /// s strength.
+  /// - Parameter s: in [0, 1].
+  public func scaled(by s: Double) -> CorrelatedFiring {
+    precondition(s >= 0 && s <= 1, "scale in [0, 1]")
+    let c = correlation.indices.map { i in
+      correlation[i].indices.map { j in i == j ? 1 : s * correlation[i][j] }
+    }
+    // Positive definite by construction.
+    return try! CorrelatedFiring(probabilities: probabilities, magnitudes: magnitudes, correlation: c)
+  }
+
   /// The lower Cholesky factor (row-major), or nil if C is not positive definite.
   static func choleskyFactor(_ c: [[Double]]) -> [Double]? {
     _ = gsl_set_error_handler_off()

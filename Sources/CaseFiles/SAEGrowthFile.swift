@@ -1,0 +1,60 @@
+import Landscape
+import SparseAutoencoders
+import ToyModels
+
+extension SAEStudy {
+  /// `grow`: how `landscape grow` grows the case's SAE, and what `validate` checks of it.
+  ///
+  ///     "grow": {"start": 2, "add": 2, "to": 20, "draws": 20,
+  ///              "correlation_scales": [0.5, 1],
+  ///              "expect": [{"quantity": "fraction_over_baseline", "min": 0.2}]}
+  ///
+  /// - Throws: `CaseError` naming the field (`grow.to`, `grow.expect[0].quantity`).
+  static func growth(_ g: JSONObject, architecture: SAEArchitecture, sampled: Bool) throws
+    -> SAEGrowthStudy
+  {
+    try g.allow(["start", "add", "to", "draws", "correlation_scales", "expect"])
+    func required(_ key: String, in range: ClosedRange<Int>) throws -> Int {
+      guard let v = try g.integer(key, in: range) else {
+        throw CaseError(field: g.fieldPath(key), value: "", reason: "is required")
+      }
+      return v
+    }
+    let start = try g.integer("start", in: 1...10_000) ?? architecture.latents
+    var plan = SAEGrowthPlan(
+      start: start, add: try required("add", in: 1...10_000), to: try required("to", in: 1...10_000))
+    plan.draws = try g.integer("draws", in: 1...1000) ?? 20
+    do { try plan.check() } catch let e as ToyModelError {
+      throw CaseError(field: "grow", value: "", reason: e.description)
+    }
+    let scales = try g.numbers("correlation_scales", in: 0...1) ?? [1]
+    if g.has("correlation_scales") && (!sampled || scales.isEmpty) {
+      throw CaseError(
+        field: g.fieldPath("correlation_scales"), value: "",
+        reason: scales.isEmpty ? "is empty" : "needs a correlated toy")
+    }
+    guard architecture.activation == .relu, architecture.matryoshka == nil else {
+      throw CaseError(
+        field: "grow", value: "", reason: "needs a plain relu SAE (no top_k, no matryoshka)")
+    }
+    let expectations = try (g.objects("expect") ?? []).map { e -> SAEGrowthExpectation in
+      try e.allow(["quantity", "min", "max", "why"])
+      guard let name = try e.string("quantity") else {
+        throw CaseError(field: e.fieldPath("quantity"), value: "", reason: "is required")
+      }
+      guard let q = SAEGrowthExpectation.Quantity(rawValue: name) else {
+        throw CaseError(
+          field: e.fieldPath("quantity"), value: JSONObject.render(name),
+          reason: "is not one of "
+            + SAEGrowthExpectation.Quantity.allCases.map(\.rawValue).joined(separator: ", "))
+      }
+      let min = try e.number("min")
+      let max = try e.number("max")
+      if min == nil && max == nil {
+        throw CaseError(field: e.fieldPath("min"), value: "", reason: "or max is required")
+      }
+      return SAEGrowthExpectation(q, min: min, max: max)
+    }
+    return SAEGrowthStudy(plan: plan, correlationScales: scales, expectations: expectations)
+  }
+}

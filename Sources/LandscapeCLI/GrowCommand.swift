@@ -1,0 +1,269 @@
+import ArgumentParser
+import CaseFiles
+import Foundation
+import Landscape
+import LandscapeFigures
+import Plotting
+import Reports
+import SparseAutoencoders
+import ToyModels
+
+/// `landscape grow`: train an SAE, add latents, train again; how the existing latents move.
+struct GrowCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "grow",
+    abstract:
+      "Grow an SAE case's SAE and measure how its existing latents move (the paper's evidence of hedging).",
+    discussion: """
+      Trains the case's SAE (a plain relu SAE, the case's train block) at --start latents, \
+      adds --add latents (random unit rows, as SAELens starts latents), trains all of them \
+      again for the same number of steps, and repeats up to --to. After each growth: the \
+      fraction ||P_new dW||^2 / ||dW||^2 of the change dW of the existing decoder rows that \
+      lies in the span of the new latents' decoder rows, the same for --draws random \
+      subspaces of the same dimension (the paper's baseline), and the hedging degree of the \
+      SAE before the growth (the authors' hedging_rate: see README); at every width the \
+      decoder bias's norm and the true hedging mass (mean over latents). Use train.dim (or \
+      --dim) above the number of features to embed the toy in more dimensions, as the \
+      paper's LLM SAEs are: with d = n a random subspace of m dimensions already holds m/n.
+
+      A case's grow block sets the defaults (start, add, to, draws, correlation_scales); a \
+      correlated toy can be grown at several correlation scales (C' = I + s (C - I)), and the \
+      rank correlation is then pooled over every scale and width.
+
+      The cases sae-grow-matryoshka-toy.json and sae-grow-correlated.json have grow blocks \
+      (`landscape grow cases/sae-grow-correlated.json --plot growth.png`; seconds in a \
+      release build).
+
+      Examples:
+        landscape grow cases/sae-untied-hierarchy.json --add 1 --to 3
+        landscape grow cases/sae-untied-hierarchy.json --add 1 --to 3 --json
+      """)
+
+  @Argument(help: "An SAE case file (JSON) with a plain relu SAE.")
+  var caseFile: String
+
+  @Option(help: "Latents of the first SAE (default: the grow block's, else sae.latents).")
+  var start: Int?
+
+  @Option(help: "Latents added at each growth (default: the grow block's).")
+  var add: Int?
+
+  @Option(help: "Latents of the last SAE: start + a multiple of add (default: the grow block's).")
+  var to: Int?
+
+  @Option(help: "Random subspaces of the baseline, in 1...1000 (default: the grow block's, else 20).")
+  var draws: Int?
+
+  @Option(help: "Training steps at each width (default: the case's train.steps).")
+  var steps: Int?
+
+  @Option(help: "The first width's training seed, in 0...4294967295 (default: train.seed).")
+  var seed: Int?
+
+  @Option(help: "Embed the toy in this many dimensions, >= the number of features.")
+  var dim: Int?
+
+  @Option(
+    name: .customLong("correlation-scales"),
+    help: ArgumentHelp(
+      "Correlated toys: scales s in [0, 1] of the correlations, comma-separated.",
+      valueName: "S,S,..."))
+  var correlationScales: String?
+
+  @Flag(help: "Print JSON (one run: widths, fraction_in_new_span, ...; several: runs).")
+  var json = false
+
+  @Option(help: ArgumentHelp("Draw the growth figure (.png, .svg, .pdf).", valueName: "FILE"))
+  var plot: String?
+
+  @Option(help: ArgumentHelp("Figure size in pixels (PNG) or points.", valueName: "WxH"))
+  var size: String?
+
+  func validate() throws {
+    if let start, !(1...10_000).contains(start) {
+      throw ValidationError("--start: \(start) is not in 1...10000")
+    }
+    if let add, !(1...10_000).contains(add) {
+      throw ValidationError("--add: \(add) is not in 1...10000")
+    }
+    if let to, !(1...10_000).contains(to) {
+      throw ValidationError("--to: \(to) is not in 1...10000")
+    }
+    if let draws, !(1...1000).contains(draws) {
+      throw ValidationError("--draws: \(draws) is not in 1...1000")
+    }
+    if let steps, !(0...100_000_000).contains(steps) {
+      throw ValidationError("--steps: \(steps) is not in 0...100000000")
+    }
+    if let seed, !(0...Int(UInt32.max)).contains(seed) {
+      throw ValidationError("--seed: \(seed) is not in 0...4294967295")
+    }
+    if let dim, !(1...100_000).contains(dim) {
+      throw ValidationError("--dim: \(dim) is not in 1...100000")
+    }
+    _ = try scales()
+  }
+
+  /// --correlation-scales as numbers, nil when not given.
+  func scales() throws -> [Double]? {
+    guard let correlationScales else { return nil }
+    let parts = correlationScales.split(separator: ",", omittingEmptySubsequences: false)
+    return try parts.map { p in
+      guard let s = Double(p.trimmingCharacters(in: .whitespaces)), s >= 0, s <= 1 else {
+        throw ValidationError(
+          "--correlation-scales: \(escapedForMessage(String(p))) is not a number in [0, 1]")
+      }
+      return s
+    }
+  }
+
+  func run() throws {
+    guard case .sae(let study) = try CaseDocument.load(contentsOf: caseFile) else {
+      throw CaseError(
+        field: "case", value: escapedForMessage(caseFile),
+        reason: "is a single-latent case: grow needs an SAE case (an sae block)")
+    }
+    let (growthStudy, plan) = try settings(study)
+    if let plot { try Figures.check(plot) }
+    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let runs = try GrowthRuns.run(study, growthStudy, plan, label: "grow")
+    if let plot {
+      try Figures.write(
+        GrowthFigures.chart(runs, scales: growthStudy.correlationScales, title: study.title),
+        to: plot, size: plotSize)
+    }
+    if json {
+      print(try ReportJSON.string(GrowthRuns.Output(runs, scales: growthStudy.correlationScales)))
+    } else {
+      print(GrowthRuns.text(runs, growthStudy, study), terminator: "")
+    }
+  }
+
+  /// The case's growth study and training plan with the flags' overrides.
+  func settings(_ study: SAEStudy) throws -> (SAEGrowthStudy, SAETrainingPlan) {
+    var growth =
+      study.growth
+      ?? SAEGrowthStudy(
+        plan: SAEGrowthPlan(start: study.architecture.latents, add: add ?? 0, to: to ?? 0))
+    if study.growth == nil && (add == nil || to == nil) {
+      throw CaseError(
+        field: add == nil ? "--add" : "--to", value: "",
+        reason: "is required: \(study.name) has no grow block")
+    }
+    if let start { growth.plan.start = start }
+    if let add { growth.plan.add = add }
+    if let to { growth.plan.to = to }
+    if let draws { growth.plan.draws = draws }
+    if let s = try scales() {
+      guard study.toy.patterns == nil else {
+        throw CaseError(
+          field: "--correlation-scales", value: "",
+          reason: "needs a correlated toy: \(study.name) is enumerable")
+      }
+      growth.correlationScales = s
+    }
+    do { try growth.plan.check() } catch let e as ToyModelError {
+      // The plan names its field (`to: 7 is not ...`); the flag has the same name.
+      throw ValidationError("--\(e.description)")
+    }
+    guard study.architecture.activation == .relu, study.architecture.matryoshka == nil else {
+      throw CaseError(
+        field: "case", value: escapedForMessage(caseFile),
+        reason: "has a \(study.architecture.activation.rawValue)"
+          + (study.architecture.matryoshka == nil ? "" : " Matryoshka")
+          + " SAE: grow needs a plain relu SAE")
+    }
+    var plan = study.plan
+    if let steps { plan.steps = steps }
+    if let seed { plan.seed = UInt64(seed) }
+    if let dim {
+      guard dim >= study.features.count else {
+        throw CaseError(
+          field: "--dim", value: "\(dim)",
+          reason: "is below the number of features (\(study.features.count))")
+      }
+      plan.dimension = dim == study.features.count ? nil : dim
+    }
+    return (growth, plan)
+  }
+}
+
+/// Growth runs of a case, one per correlation scale: what `grow`, `reproduce` and `validate`
+/// share.
+enum GrowthRuns {
+  /// Runs the growth at every correlation scale, with a progress bar on a terminal.
+  static func run(
+    _ study: SAEStudy, _ growth: SAEGrowthStudy, _ plan: SAETrainingPlan, label: String
+  ) throws -> [SAEGrowth] {
+    let widths = growth.plan.widths.count
+    let bar = ProgressBar(total: widths * growth.correlationScales.count, label: label)
+    defer { bar?.finish() }
+    var runs: [SAEGrowth] = []
+    for (r, s) in growth.correlationScales.enumerated() {
+      var architecture = study.architecture
+      architecture.latents = growth.plan.start
+      architecture.initialFeatures = architecture.initialFeatures.map {
+        Array($0.prefix(growth.plan.start))
+      }
+      let n = study.features.count
+      let embedding = plan.dimension.map {
+        FeatureEmbedding(features: n, dimension: $0, seed: plan.seed)
+      }
+      do {
+        let initial = try architecture.initialSAE(
+          dimensions: plan.dimension ?? n, seed: plan.seed, basis: embedding?.basis)
+        runs.append(
+          try SAEGrowth.run(
+            initial, on: SAEGrowthStudy.toy(study.toy, scale: s), training: plan,
+            growth: growth.plan, embedding: embedding
+          ) { done, _ in bar?.update(r * widths + done) })
+      } catch let e as ToyModelError {
+        throw CaseError(field: "grow", value: "", reason: e.description)
+      }
+    }
+    return runs
+  }
+
+  /// `--json`: one run as the issue's flat object; several as {"correlation_scales", "runs",
+  /// "rank_correlation"} (rho pooled over every run).
+  struct Output: Encodable {
+    var runs: [SAEGrowth]
+    var scales: [Double]
+    init(_ runs: [SAEGrowth], scales: [Double]) {
+      self.runs = runs
+      self.scales = scales
+    }
+    func encode(to encoder: Encoder) throws {
+      if runs.count == 1 { return try runs[0].encode(to: encoder) }
+      enum Keys: String, CodingKey {
+        case correlationScales = "correlation_scales", runs, rankCorrelation = "rank_correlation"
+      }
+      var c = encoder.container(keyedBy: Keys.self)
+      try c.encode(scales, forKey: .correlationScales)
+      try c.encode(runs, forKey: .runs)
+      try c.encode(SAEGrowth.pooledRankCorrelation(runs), forKey: .rankCorrelation)
+    }
+  }
+
+  /// The text report: a table per run, then the rank correlation.
+  static func text(_ runs: [SAEGrowth], _ growth: SAEGrowthStudy, _ study: SAEStudy) -> String {
+    func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
+    var out = "\(study.name): \(study.title)\n"
+    out += "growth \(growth.plan.start) -> \(growth.plan.to) by \(growth.plan.add), "
+    out += "baseline over \(growth.plan.draws) random subspaces\n"
+    for (run, s) in zip(runs, growth.correlationScales) {
+      if runs.count > 1 || s != 1 { out += "\ncorrelation scale \(s)\n" } else { out += "\n" }
+      out += "width  in new span  baseline  moved    hedging degree  bias norm  true hedging  mse\n"
+      for (i, w) in run.widths.enumerated() {
+        let c = run.changes[i]
+        out += pad("\(w)", 7) + pad(f(c?.fractionInNewSpan), 13) + pad(f(c?.randomBaseline), 10)
+        out += pad(f(c?.relativeChange), 9) + pad(f(run.hedgingDegree[i]), 16)
+        out += pad(f(run.decoderBiasNorm[i]), 11) + pad(f(run.trueHedgingMass[i]), 14)
+        out += f(run.mse[i]) + "\n"
+      }
+    }
+    let rho = SAEGrowth.pooledRankCorrelation(runs)
+    out += "\nrank correlation (Spearman) of hedging degree and true hedging mass: \(f(rho))\n"
+    return out
+  }
+}
