@@ -56,7 +56,8 @@ extension SAEStudy {
       let beta: Double?
       if let word = try? e.string("balance"), word == "snap" {
         guard plan.snap else {
-          throw CaseError(field: e.fieldPath("balance"), value: "\"snap\"", reason: "needs snap: true")
+          throw CaseError(
+            field: e.fieldPath("balance"), value: "\"snap\"", reason: "needs snap: true")
         }
         beta = nil
       } else {

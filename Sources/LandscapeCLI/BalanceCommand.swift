@@ -34,19 +34,35 @@ struct BalanceCommand: ParsableCommand {
   @Argument(help: "An SAE case file (JSON) with Matryoshka prefixes and a hierarchy.")
   var caseFile: String
 
-  @Option(help: "The balance coefficients beta, comma-separated, each >= 0 (default: the case's balance_sweep, else 0,0.05,0.1,0.25,0.5,0.75,1).")
+  @Option(
+    help: ArgumentHelp(
+      "The balance coefficients beta, comma-separated, each >= 0 (default: the case's "
+        + "balance_sweep, else 0,0.05,0.1,0.25,0.5,0.75,1).")
+  )
   var coefficients: String?
 
-  @Option(help: "The training seeds, comma-separated, each in 0...4294967295 (default: the case's balance_sweep, else its train seed).")
+  @Option(
+    help: ArgumentHelp(
+      "The training seeds, comma-separated, each in 0...4294967295 (default: the case's "
+        + "balance_sweep, else its train seed).")
+  )
   var seeds: String?
 
   @Flag(help: "Leave out the standard Matryoshka SAE trained with snap loss.")
   var noSnap = false
 
-  @Flag(help: "Print JSON: case, coefficients, seeds, hedging_mass, encoder_hedging_mass and absorption (seeds' mean per coefficient), snap_hedging_mass, snap_absorption, runs, checks.")
+  @Flag(
+    help: ArgumentHelp(
+      "Print JSON: case, coefficients, seeds, hedging_mass, encoder_hedging_mass and "
+        + "absorption (seeds' mean per coefficient), snap_hedging_mass, snap_absorption, runs, "
+        + "checks.")
+  )
   var json = false
 
-  @Option(help: ArgumentHelp("Write the figure (hedging mass and absorption over beta) to FILE (.png, .svg or .pdf).", valueName: "FILE"))
+  @Option(
+    help: ArgumentHelp(
+      "Write the figure (hedging mass and absorption over beta) to FILE (.png, .svg or .pdf).",
+      valueName: "FILE"))
   var plot: String?
 
   @Option(help: "The figure's size: WIDTHxHEIGHT, lengths (3.25inx2.2in) or column, page, slide.")
@@ -138,7 +154,8 @@ struct BalanceCommand: ParsableCommand {
       ])
     }
     let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max()! }
-    var out = "\(s.name): hedging mass of the innermost prefix's latents, absorption of the parents\n"
+    var out =
+      "\(s.name): hedging mass of the innermost prefix's latents, absorption of the parents\n"
     for row in rows {
       let line = row.enumerated().map { i, cell in pad(cell, widths[i] + 2) }.joined()
       out += String(line.reversed().drop { $0 == " " }.reversed()) + "\n"

@@ -19,7 +19,9 @@ public struct Absorption: Sendable, Hashable, Encodable {
   public var mean: Double
 
   enum CodingKeys: String, CodingKey {
-    case parent, latent, children, perChild = "per_child", mean
+    case parent, latent, children
+    case perChild = "per_child"
+    case mean
   }
 
   /// The parent-child pairs the patterns imply: c is a child of p when p fires in every
@@ -78,7 +80,9 @@ extension SAE {
     var firing = [Double](repeating: 0, count: children.count)
     var off = [Double](repeating: 0, count: children.count)
     for pattern in patterns where pattern.weight > 0 {
-      let present = children.map { c in pattern.active.contains { $0.feature == c && $0.magnitude != 0 } }
+      let present = children.map { c in
+        pattern.active.contains { $0.feature == c && $0.magnitude != 0 }
+      }
       guard present.contains(true) else { continue }
       var x = [Double](repeating: 0, count: dimensions)
       for f in pattern.active {

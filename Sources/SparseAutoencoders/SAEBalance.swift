@@ -101,8 +101,10 @@ public struct BalanceSweep: Sendable, Encodable {
     public var mse: Double
 
     enum CodingKeys: String, CodingKey {
-      case balance, snap, seed, decoderHedgingMass = "decoder_hedging_mass"
-      case encoderHedgingMass = "encoder_hedging_mass", absorption, parents, mse
+      case balance, snap, seed
+      case decoderHedgingMass = "decoder_hedging_mass"
+      case encoderHedgingMass = "encoder_hedging_mass"
+      case absorption, parents, mse
     }
   }
 
@@ -123,9 +125,13 @@ public struct BalanceSweep: Sendable, Encodable {
   public var checks: [Check]
 
   enum CodingKeys: String, CodingKey {
-    case name = "case", coefficients, seeds, runs, checks
-    case hedgingMass = "hedging_mass", encoderHedgingMass = "encoder_hedging_mass", absorption
-    case snapHedgingMass = "snap_hedging_mass", snapAbsorption = "snap_absorption"
+    case name = "case"
+    case coefficients, seeds, runs, checks
+    case hedgingMass = "hedging_mass"
+    case encoderHedgingMass = "encoder_hedging_mass"
+    case absorption
+    case snapHedgingMass = "snap_hedging_mass"
+    case snapAbsorption = "snap_absorption"
   }
 
   /// Per coefficient, the seeds' mean decoder (encoder) hedging mass and absorption.
@@ -175,7 +181,8 @@ public struct BalanceSweep: Sendable, Encodable {
       throw ToyModelError("sae.matryoshka: a balance sweep needs two or more prefixes")
     }
     guard let patterns = study.toy.patterns else {
-      throw ToyModelError("hierarchy: a balance sweep needs an enumerable toy (patterns or hierarchy)")
+      throw ToyModelError(
+        "hierarchy: a balance sweep needs an enumerable toy (patterns or hierarchy)")
     }
     let hierarchy = Absorption.hierarchy(patterns, features: study.features.count)
     guard !hierarchy.isEmpty else {

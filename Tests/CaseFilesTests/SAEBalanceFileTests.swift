@@ -23,7 +23,9 @@ final class SAEBalanceFileTests: XCTestCase {
   func testBalanceAndSweepAreReadAsWritten() throws {
     let s = try parse(
       #""matryoshka": [1, 2], "balance": 0.25"#,
-      #", "balance_sweep": {"coefficients": [0, 0.5], "seeds": [4, 7], "snap": false, "expect": [{"quantity": "absorption", "balance": 0, "min": 0.9}, {"quantity": "decoder_hedging_mass", "balance": 0.5, "max": 0.1}]}"#
+      #", "balance_sweep": {"coefficients": [0, 0.5], "seeds": [4, 7], "snap": false,"#
+        + #" "expect": [{"quantity": "absorption", "balance": 0, "min": 0.9},"#
+        + #" {"quantity": "decoder_hedging_mass", "balance": 0.5, "max": 0.1}]}"#
     )
     XCTAssertEqual(s.architecture.balance, 0.25)
     XCTAssertEqual(try s.architecture.initialSAE(dimensions: 2, seed: 1).prefixWeights, [0.25, 1])
@@ -41,7 +43,8 @@ final class SAEBalanceFileTests: XCTestCase {
     let d = try XCTUnwrap(
       try parse(
         #""matryoshka": [1, 2]"#,
-        #", "balance_sweep": {"coefficients": [1], "expect": [{"quantity": "absorption", "balance": "snap", "max": 0}]}"#
+        #", "balance_sweep": {"coefficients": [1],"#
+          + #" "expect": [{"quantity": "absorption", "balance": "snap", "max": 0}]}"#
       ).balanceSweep)
     XCTAssertEqual(d.seeds, [1])
     XCTAssertTrue(d.snap)
@@ -55,18 +58,32 @@ final class SAEBalanceFileTests: XCTestCase {
       (#""matryoshka": [1, 2], "balance": -0.5"#, "", "sae.balance"),
       (#""matryoshka": [1, 2], "balance": "x""#, "", "sae.balance"),
       (#""matryoshka": [2]"#, #", "balance_sweep": {"coefficients": [0]}"#, "balance_sweep"),
-      (#""matryoshka": [1, 2]"#, #", "balance_sweep": {"coefficients": []}"#, "balance_sweep.coefficients"),
-      (#""matryoshka": [1, 2]"#, #", "balance_sweep": {"coefficients": [-1]}"#, "balance_sweep.coefficients[0]"),
-      (#""matryoshka": [1, 2]"#, #", "balance_sweep": {"coefficients": [0], "seeds": [-1]}"#, "balance_sweep.seeds[0]"),
-      (#""matryoshka": [1, 2]"#, #", "balance_sweep": {"coefficients": [0], "joy": 1}"#, "balance_sweep.joy"),
+      (
+        #""matryoshka": [1, 2]"#, #", "balance_sweep": {"coefficients": []}"#,
+        "balance_sweep.coefficients"
+      ),
+      (
+        #""matryoshka": [1, 2]"#, #", "balance_sweep": {"coefficients": [-1]}"#,
+        "balance_sweep.coefficients[0]"
+      ),
+      (
+        #""matryoshka": [1, 2]"#, #", "balance_sweep": {"coefficients": [0], "seeds": [-1]}"#,
+        "balance_sweep.seeds[0]"
+      ),
+      (
+        #""matryoshka": [1, 2]"#, #", "balance_sweep": {"coefficients": [0], "joy": 1}"#,
+        "balance_sweep.joy"
+      ),
       (
         #""matryoshka": [1, 2]"#,
-        #", "balance_sweep": {"coefficients": [0], "snap": false, "expect": [{"quantity": "absorption", "balance": "snap", "max": 0}]}"#,
+        #", "balance_sweep": {"coefficients": [0], "snap": false,"#
+          + #" "expect": [{"quantity": "absorption", "balance": "snap", "max": 0}]}"#,
         "balance_sweep.expect[0].balance"
       ),
       (
         #""matryoshka": [1, 2]"#,
-        #", "balance_sweep": {"coefficients": [0], "expect": [{"quantity": "absorption", "balance": 0}]}"#,
+        #", "balance_sweep": {"coefficients": [0],"#
+          + #" "expect": [{"quantity": "absorption", "balance": 0}]}"#,
         "balance_sweep.expect[0].min"
       ),
     ]

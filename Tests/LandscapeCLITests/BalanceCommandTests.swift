@@ -108,12 +108,14 @@ final class BalanceCommandTests: XCTestCase {
       (#""matryoshka": [1, 4], "balance": -1"#, "", "sae.balance: -1.0 is not in [0.0"),
       (
         #""matryoshka": [1, 4]"#,
-        #", "balance_sweep": {"coefficients": [0, 1], "expect": [{"quantity": "absorption", "balance": 0.5, "min": 0}]}"#,
+        #", "balance_sweep": {"coefficients": [0, 1],"#
+          + #" "expect": [{"quantity": "absorption", "balance": 0.5, "min": 0}]}"#,
         "balance_sweep.expect[0].balance"
       ),
       (
         #""matryoshka": [1, 4]"#,
-        #", "balance_sweep": {"coefficients": [0, 1], "expect": [{"quantity": "joy", "balance": 0, "min": 0}]}"#,
+        #", "balance_sweep": {"coefficients": [0, 1],"#
+          + #" "expect": [{"quantity": "joy", "balance": 0, "min": 0}]}"#,
         "balance_sweep.expect[0].quantity: \"joy\""
       ),
       ("\"tied\": false", "", "sae.matryoshka: a balance sweep needs two or more prefixes"),

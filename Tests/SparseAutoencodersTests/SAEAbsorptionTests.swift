@@ -68,7 +68,8 @@ final class SAEAbsorptionTests: XCTestCase {
     XCTAssertTrue(text.contains(#""balance":0.25"#), text)
     XCTAssertEqual(try SAEFile(json: try file.json()).sae.balance, 0.25)
     // Absent without a balance; refused without prefixes or below 0.
-    let plain = SAEFile(features: ["a", "b"], sae: try SAE(decoder: [[1, 0]], decoderBias: [0, 0]))
+    let plain = SAEFile(
+      features: ["a", "b"], sae: try SAE(decoder: [[1, 0]], decoderBias: [0, 0]))
     XCTAssertFalse(String(decoding: try plain.json(), as: UTF8.self).contains("balance"))
     for bad in [#""balance": 0.5"#, #""matryoshka": [1, 2], "balance": -1"#] {
       let s = """

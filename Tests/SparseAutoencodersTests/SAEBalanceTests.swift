@@ -98,8 +98,12 @@ final class SAEBalanceTests: XCTestCase {
       let loss = s.expectedLoss(patterns, c.rec, l1: c.l1, gradient: &g)
       let label = "beta \(c.beta) \(c.rec)"
       XCTAssertEqual(loss, c.loss, accuracy: 1e-14, label)
-      for (got, want) in zip(g.decoder, c.decoder) { XCTAssertEqual(got, want, accuracy: 1e-8, label) }
-      for (got, want) in zip(g.encoder, c.encoder) { XCTAssertEqual(got, want, accuracy: 1e-8, label) }
+      for (got, want) in zip(g.decoder, c.decoder) {
+        XCTAssertEqual(got, want, accuracy: 1e-8, label)
+      }
+      for (got, want) in zip(g.encoder, c.encoder) {
+        XCTAssertEqual(got, want, accuracy: 1e-8, label)
+      }
       for (got, want) in zip(g.decoderBias, c.decoderBias) {
         XCTAssertEqual(got, want, accuracy: 1e-8, label)
       }
@@ -119,12 +123,15 @@ final class SAEBalanceTests: XCTestCase {
     // One sample's loss weighs its prefixes the same way.
     let x = [1.0, 0.5, 0]
     let s = try sae(0.4)
-    XCTAssertEqual(s.loss(x, .mse, l1: 0.3), s.expectedLoss([patterns[2]], .mse, l1: 0.3) / 0.2,
+    XCTAssertEqual(
+      s.loss(x, .mse, l1: 0.3), s.expectedLoss([patterns[2]], .mse, l1: 0.3) / 0.2,
       accuracy: 1e-14)
   }
 
   func testBadBalanceIsRefused() {
-    for (beta, prefixes) in [(-0.5, [1, 2, 3]), (.nan, [1, 2, 3]), (.infinity, [1, 2, 3]), (0.5, [3])] {
+    for (beta, prefixes) in [
+      (-0.5, [1, 2, 3]), (.nan, [1, 2, 3]), (.infinity, [1, 2, 3]), (0.5, [3]),
+    ] {
       XCTAssertThrowsError(try sae(beta, prefixes: prefixes)) { e in
         XCTAssertTrue("\(e)".hasPrefix("balance: "), "\(e)")
       }
