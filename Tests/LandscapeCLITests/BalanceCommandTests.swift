@@ -88,6 +88,9 @@ final class BalanceCommandTests: XCTestCase {
     XCTAssertEqual(parents.first?["children"] as? [Int], [1, 2, 3])
     let size = try FileManager.default.attributesOfItem(atPath: plot)[.size] as? Int
     XCTAssertGreaterThan(size ?? 0, 1000)
+    // The same case and seeds give the same numbers, bit for bit.
+    let again = try landscape(["balance", c, "--coefficients", "0,0.25,1", "--seeds", "3", "--json"])
+    XCTAssertEqual(again.stdout, run.stdout)
   }
 
   func testBadInputNamesTheField() throws {
@@ -97,6 +100,8 @@ final class BalanceCommandTests: XCTestCase {
       (["--coefficients", "0,x"], "--coefficients: \"x\""),
       (["--coefficients", "1,1"], "--coefficients: \"1,1\" names a coefficient twice"),
       (["--seeds", "1.5"], "--seeds: \"1.5\" is not a whole number"),
+      (["--plot", "figure.gif"], "--plot: "),
+      (["--plot", "figure.png", "--size", "big"], "--size: \"big\""),
     ] {
       let run = try landscape(["balance", c] + arguments)
       XCTAssertEqual(run.status, 2, "\(arguments)")
