@@ -37,7 +37,8 @@ let package = Package(
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
     // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
     .target(
-      name: "LandscapeFigures", dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders"],
+      name: "LandscapeFigures",
+      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders"],
       path: "Sources/Figures"),
     // The local page and its JSON API (`landscape serve`), on Hummingbird.
     .target(

@@ -68,14 +68,7 @@ extension SAEStudy {
         }
         beta = x
       }
-      let lo = try e.number("min", in: -1e9...1e9)
-      let hi = try e.number("max", in: -1e9...1e9)
-      guard lo != nil || hi != nil else {
-        throw CaseError(field: e.fieldPath("min"), value: "", reason: "or max is required")
-      }
-      if let lo, let hi, lo > hi {
-        throw CaseError(field: e.fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
-      }
+      let (lo, hi) = try e.bounds()
       plan.expectations.append(BalanceExpectation(quantity, balance: beta, min: lo, max: hi))
     }
     return plan

@@ -48,11 +48,7 @@ extension SAEStudy {
           reason: "is not one of "
             + SAEGrowthExpectation.Quantity.allCases.map(\.rawValue).joined(separator: ", "))
       }
-      let min = try e.number("min")
-      let max = try e.number("max")
-      if min == nil && max == nil {
-        throw CaseError(field: e.fieldPath("min"), value: "", reason: "or max is required")
-      }
+      let (min, max) = try e.bounds()
       return SAEGrowthExpectation(q, min: min, max: max)
     }
     return SAEGrowthStudy(plan: plan, correlationScales: scales, expectations: expectations)

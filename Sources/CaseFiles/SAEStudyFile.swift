@@ -14,7 +14,7 @@ extension SAEStudy {
     let object = try CaseDocument.root(data)
     try object.allow([
       "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
-      "grow", "balance_sweep",
+      "ensemble", "grow", "balance_sweep",
     ])
     let name = try object.string("name") ?? defaultName
     if object.has("name") { try Case.checkCaseName(name) }
@@ -58,6 +58,7 @@ extension SAEStudy {
     self.init(
       name: name, title: title, features: features, toy: toy, droppedMass: dropped,
       architecture: architecture, plan: plan, expectations: expectations)
+    ensemble = try Self.ensembleSpec(object.object("ensemble"), toy: toy)
     growth = try object.object("grow").map {
       try Self.growth($0, architecture: architecture, sampled: toy.patterns == nil)
     }
@@ -381,15 +382,7 @@ extension SAEStudy {
       }
       return f
     }
-    var statistic = SAEExpectation.Statistic.mean
-    if let s = try e.string("statistic") {
-      guard let parsed = SAEExpectation.Statistic(rawValue: s) else {
-        throw CaseError(
-          field: e.fieldPath("statistic"), value: JSONObject.render(s),
-          reason: "is not one of mean, median, min, max")
-      }
-      statistic = parsed
-    }
+    let statistic = try e.statistic()
     let quantity: SAEExpectation.Quantity
     switch q {
     case "decoder_bias": quantity = .decoderBias(feature: try feature())
@@ -410,14 +403,33 @@ extension SAEStudy {
           "is not one of decoder_bias, decoder_cos, encoder_cos, decoder_hedging_mass, encoder_hedging_mass, mse, l2"
       )
     }
-    let lo = try e.number("min", in: -1e9...1e9)
-    let hi = try e.number("max", in: -1e9...1e9)
+    let (lo, hi) = try e.bounds()
+    return SAEExpectation(quantity, min: lo, max: hi)
+  }
+}
+
+extension JSONObject {
+  /// An expectation's `statistic` over several values: mean (the default), median, min, max.
+  func statistic() throws -> SAEExpectation.Statistic {
+    guard let s = try string("statistic") else { return .mean }
+    guard let parsed = SAEExpectation.Statistic(rawValue: s) else {
+      throw CaseError(
+        field: fieldPath("statistic"), value: JSONObject.render(s),
+        reason: "is not one of mean, median, min, max")
+    }
+    return parsed
+  }
+
+  /// An expectation's `min` and `max`: at least one, each in [-1e9, 1e9], min <= max.
+  func bounds() throws -> (min: Double?, max: Double?) {
+    let lo = try number("min", in: -1e9...1e9)
+    let hi = try number("max", in: -1e9...1e9)
     guard lo != nil || hi != nil else {
-      throw CaseError(field: e.fieldPath("min"), value: "", reason: "or max is required")
+      throw CaseError(field: fieldPath("min"), value: "", reason: "or max is required")
     }
     if let lo, let hi, lo > hi {
-      throw CaseError(field: e.fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
+      throw CaseError(field: fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
     }
-    return SAEExpectation(quantity, min: lo, max: hi)
+    return (lo, hi)
   }
 }

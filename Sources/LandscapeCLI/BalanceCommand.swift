@@ -163,7 +163,7 @@ struct BalanceCommand: ParsableCommand {
     for c in s.checks {
       out += "\(c.holds ? "pass" : "FAIL")  \(c.quantity): "
       out += c.values.map(f).joined(separator: ", ")
-      out += " (expected \(SAEExpectation.bounds(min: c.min, max: c.max)))\n"
+      out += " (expected \(c.bounds))\n"
     }
     return out
   }
@@ -226,9 +226,9 @@ extension ValidateCommand {
     let sweep = try BalanceCommand.sweep(study, plan)
     return sweep.checks.flatMap { c in
       zip(plan.seeds, c.values).map { seed, v in
-        let holds = (c.min.map { v >= $0 } ?? true) && (c.max.map { v <= $0 } ?? true)
-        return SAEReport.Check(
-          quantity: "\(c.quantity), seed \(seed)", value: v, min: c.min, max: c.max, holds: holds)
+        SAEReport.Check(
+          quantity: "\(c.quantity), seed \(seed)", value: v, min: c.min, max: c.max,
+          holds: c.holds(for: v))
       }
     }
   }

@@ -70,6 +70,13 @@ struct GrowCommand: ParsableCommand {
       valueName: "S,S,..."))
   var correlationScales: String?
 
+  @Option(
+    name: .customLong("init-from"),
+    help: ArgumentHelp(
+      "Start from this SAE file (as `train --save` writes), measured as it is: the hedging degree of any trained SAE.",
+      valueName: "SAE.json"))
+  var initFrom: String?
+
   @Flag(help: "Print JSON (one run: widths, fraction_in_new_span, ...; several: runs).")
   var json = false
 
@@ -80,26 +87,13 @@ struct GrowCommand: ParsableCommand {
   var size: String?
 
   func validate() throws {
-    if let start, !(1...10_000).contains(start) {
-      throw ValidationError("--start: \(start) is not in 1...10000")
-    }
-    if let add, !(1...10_000).contains(add) {
-      throw ValidationError("--add: \(add) is not in 1...10000")
-    }
-    if let to, !(1...10_000).contains(to) {
-      throw ValidationError("--to: \(to) is not in 1...10000")
-    }
-    if let draws, !(1...1000).contains(draws) {
-      throw ValidationError("--draws: \(draws) is not in 1...1000")
-    }
-    if let steps, !(0...100_000_000).contains(steps) {
-      throw ValidationError("--steps: \(steps) is not in 0...100000000")
-    }
-    if let seed, !(0...Int(UInt32.max)).contains(seed) {
-      throw ValidationError("--seed: \(seed) is not in 0...4294967295")
-    }
-    if let dim, !(1...100_000).contains(dim) {
-      throw ValidationError("--dim: \(dim) is not in 1...100000")
+    let ranges: [(String, Int?, ClosedRange<Int>)] = [
+      ("--start", start, 1...10_000), ("--add", add, 1...10_000), ("--to", to, 1...10_000),
+      ("--draws", draws, 1...1000), ("--steps", steps, 0...100_000_000),
+      ("--seed", seed, 0...Int(UInt32.max)), ("--dim", dim, 1...100_000),
+    ]
+    for case let (flag, value?, range) in ranges where !range.contains(value) {
+      throw ValidationError("\(flag): \(value) is not in \(range.lowerBound)...\(range.upperBound)")
     }
     _ = try scales()
   }
@@ -126,7 +120,14 @@ struct GrowCommand: ParsableCommand {
     let (growthStudy, plan) = try settings(study)
     if let plot { try Figures.check(plot) }
     let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
-    let runs = try GrowthRuns.run(study, growthStudy, plan, label: "grow")
+    let initial = try initFrom.map {
+      try SAEFiles.read($0, field: "--init-from", features: study.features).sae
+    }
+    if initial != nil, plan.dimension != nil {
+      throw CaseError(
+        field: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
+    }
+    let runs = try GrowthRuns.run(study, growthStudy, plan, initial: initial, label: "grow")
     if let plot {
       try Figures.write(
         GrowthFigures.chart(runs, scales: growthStudy.correlationScales, title: study.title),
@@ -141,18 +142,30 @@ struct GrowCommand: ParsableCommand {
 
   /// The case's growth study and training plan with the flags' overrides.
   func settings(_ study: SAEStudy) throws -> (SAEGrowthStudy, SAETrainingPlan) {
-    var growth =
-      study.growth
-      ?? SAEGrowthStudy(
-        plan: SAEGrowthPlan(start: study.architecture.latents, add: add ?? 0, to: to ?? 0))
-    if study.growth == nil && (add == nil || to == nil) {
-      throw CaseError(
-        field: add == nil ? "--add" : "--to", value: "",
-        reason: "is required: \(study.name) has no grow block")
+    // With --init-from the first width is the file's SAE: --to defaults to one growth.
+    let given = try initFrom.map {
+      try SAEFiles.read($0, field: "--init-from", features: study.features).sae.latents
     }
-    if let start { growth.plan.start = start }
+    let first = start ?? given ?? study.growth?.plan.start ?? study.architecture.latents
+    if let given, first != given {
+      throw CaseError(
+        field: "--start", value: "\(first)",
+        reason: "differs from the --init-from SAE's \(given) latents")
+    }
+    var growth = study.growth ?? SAEGrowthStudy(plan: SAEGrowthPlan(start: first, add: 0, to: 0))
+    growth.plan.start = first
     if let add { growth.plan.add = add }
-    if let to { growth.plan.to = to }
+    if let to {
+      growth.plan.to = to
+    } else if given != nil || study.growth == nil {
+      growth.plan.to = first + growth.plan.add
+    }
+    if study.growth == nil && add == nil {
+      throw CaseError(field: "--add", value: "", reason: "is required: \(study.name) has no grow block")
+    }
+    if study.growth == nil && to == nil && given == nil {
+      throw CaseError(field: "--to", value: "", reason: "is required: \(study.name) has no grow block")
+    }
     if let draws { growth.plan.draws = draws }
     if let s = try scales() {
       guard study.toy.patterns == nil else {
@@ -176,14 +189,7 @@ struct GrowCommand: ParsableCommand {
     var plan = study.plan
     if let steps { plan.steps = steps }
     if let seed { plan.seed = UInt64(seed) }
-    if let dim {
-      guard dim >= study.features.count else {
-        throw CaseError(
-          field: "--dim", value: "\(dim)",
-          reason: "is below the number of features (\(study.features.count))")
-      }
-      plan.dimension = dim == study.features.count ? nil : dim
-    }
+    if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
     return (growth, plan)
   }
 }
@@ -192,8 +198,11 @@ struct GrowCommand: ParsableCommand {
 /// share.
 enum GrowthRuns {
   /// Runs the growth at every correlation scale, with a progress bar on a terminal.
+  /// - Parameter initial: an SAE to start from, measured untrained at the first width; nil
+  ///   starts from the case's architecture and trains it.
   static func run(
-    _ study: SAEStudy, _ growth: SAEGrowthStudy, _ plan: SAETrainingPlan, label: String
+    _ study: SAEStudy, _ growth: SAEGrowthStudy, _ plan: SAETrainingPlan, initial: SAE? = nil,
+    label: String
   ) throws -> [SAEGrowth] {
     let widths = growth.plan.widths.count
     let bar = ProgressBar(total: widths * growth.correlationScales.count, label: label)
@@ -210,12 +219,14 @@ enum GrowthRuns {
         FeatureEmbedding(features: n, dimension: $0, seed: plan.seed)
       }
       do {
-        let initial = try architecture.initialSAE(
-          dimensions: plan.dimension ?? n, seed: plan.seed, basis: embedding?.basis)
+        let start =
+          try initial
+          ?? architecture.initialSAE(
+            dimensions: plan.dimension ?? n, seed: plan.seed, basis: embedding?.basis)
         runs.append(
           try SAEGrowth.run(
-            initial, on: SAEGrowthStudy.toy(study.toy, scale: s), training: plan,
-            growth: growth.plan, embedding: embedding
+            start, on: SAEGrowthStudy.toy(study.toy, scale: s), training: plan,
+            growth: growth.plan, embedding: embedding, trainsFirstWidth: initial == nil
           ) { done, _ in bar?.update(r * widths + done) })
       } catch let e as ToyModelError {
         throw CaseError(field: "grow", value: "", reason: e.description)

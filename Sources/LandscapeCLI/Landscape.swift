@@ -14,7 +14,8 @@ struct LandscapeCommand: ParsableCommand {
     version: LandscapeCommand.version,
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
-      TrainCommand.self, SAELossCommand.self, GrowCommand.self, BalanceCommand.self,
+      TrainCommand.self, SAELossCommand.self, EnsembleCommand.self,
+      GrowCommand.self, BalanceCommand.self,
       ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
     ])
 

@@ -62,6 +62,7 @@ struct ReproduceCommand: ParsableCommand {
       saeSummary += try render(study)
       try renderBalanceSweep(study)
     }
+    saeSummary += try EnsembleCommand.render(studies, out: out)
     try renderPhaseDiagram()
     try renderOverlay(loaded)
     print()

@@ -265,6 +265,17 @@ struct SAETraining {
 
 extension SAETrainingPlan.Data: ExpressibleByArgument {}
 
+extension SAETrainingPlan {
+  /// `--dim`: the toy's n features embedded in d dimensions (d = n: feature coordinates).
+  mutating func embed(inDimensions d: Int, features n: Int) throws {
+    guard d >= n else {
+      throw CaseError(
+        field: "--dim", value: "\(d)", reason: "is below the number of features (\(n))")
+    }
+    dimension = d == n ? nil : d
+  }
+}
+
 extension TrainCommand {
   /// `train` on an SAE case: the case's plan with the flags' overrides; report, save, plot.
   func runSAE(_ study: SAEStudy) throws {
@@ -324,14 +335,7 @@ extension TrainCommand {
     if let beta1 { plan.beta1 = beta1 }
     if let beta2 { plan.beta2 = beta2 }
     if let seed { plan.seed = UInt64(seed) }
-    if let dim {
-      guard dim >= study.features.count else {
-        throw CaseError(
-          field: "--dim", value: "\(dim)",
-          reason: "is below the number of features (\(study.features.count))")
-      }
-      plan.dimension = dim
-    }
+    if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
     if let l1 = source.model.l1 {
       guard l1.isFinite && l1 >= 0 else {
         throw CaseError(field: "--l1", value: "\(l1)", reason: "is not a number >= 0")

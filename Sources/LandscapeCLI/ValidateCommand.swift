@@ -44,7 +44,8 @@ struct ValidateCommand: ParsableCommand {
       case .landscape(let c) where c.training != nil: sources.append(c)
       case .sae(let s)
       where !s.expectations.isEmpty || !(s.growth?.expectations.isEmpty ?? true)
-        || !(s.balanceSweep?.expectations.isEmpty ?? true):
+        || s.ensemble?.expectations.isEmpty == false
+        || s.balanceSweep?.expectations.isEmpty == false:
         studies.append(s)
       case let document:
         if !caseFiles.isEmpty {
@@ -85,6 +86,9 @@ struct ValidateCommand: ParsableCommand {
         let runs = try GrowthRuns.run(study, growth, study.plan, label: "growing \(study.name)")
         found += growth.expectations.map { $0.check(runs) }
       }
+      if let ensemble = study.ensemble, !ensemble.expectations.isEmpty {
+        found += try EnsembleCommand.checks(study, ensemble)
+      }
       found += try Self.balanceChecks(study)
       reports.append((study.name, found))
       if !found.allSatisfy(\.holds) { failed.append(study.name) }
@@ -113,7 +117,7 @@ struct ValidateCommand: ParsableCommand {
       for (i, c) in r.checks.enumerated() {
         rows.append([
           i == 0 ? r.name : "", c.quantity, String(format: "%.4f", c.value),
-          SAEExpectation.bounds(min: c.min, max: c.max), c.holds ? "pass" : "FAIL",
+          c.bounds, c.holds ? "pass" : "FAIL",
         ])
       }
     }

@@ -62,11 +62,6 @@ public struct BalanceExpectation: Sendable, Hashable {
     balance == nil ? run.snap : (!run.snap && run.balance == balance)
   }
 
-  /// True when `value` lies within the bounds.
-  public func holds(for value: Double) -> Bool {
-    (min.map { value >= $0 } ?? true) && (max.map { value <= $0 } ?? true)
-  }
-
   /// `absorption at beta = 0`, `decoder hedging mass with snap loss`.
   public var describe: String {
     let name = quantity.rawValue.split(separator: "_").joined(separator: " ")
@@ -238,3 +233,6 @@ public struct BalanceSweep: Sendable, Encodable {
     }
   }
 }
+
+extension BalanceExpectation: Bounded {}
+extension BalanceSweep.Check: Bounded {}

@@ -125,13 +125,15 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
   /// then the draws, growth by growth). Same inputs, same bits.
   /// - Parameters: initial: a plain relu SAE of plan.start latents; embedding: the features'
   ///   directions when the plan's dimension exceeds n (nil: drawn by the first run);
-  ///   metricsSamples: draws of the loss estimate on a correlated toy.
+  ///   trainsFirstWidth: false measures `initial` as it is (an SAE trained elsewhere: its
+  ///   hedging degree is then the first width's); metricsSamples: draws of the loss
+  ///   estimate on a correlated toy.
   ///   progress: called after each width with its index and the widths' count.
   /// - Throws: `ToyModelError` naming the field when the plan or the SAE does not fit.
   public static func run(
     _ initial: SAE, on toy: ToyModel, training: SAETrainingPlan, growth plan: SAEGrowthPlan,
-    embedding: FeatureEmbedding? = nil, metricsSamples: Int = 100_000,
-    progress: ((Int, Int) -> Void)? = nil
+    embedding: FeatureEmbedding? = nil, trainsFirstWidth: Bool = true,
+    metricsSamples: Int = 100_000, progress: ((Int, Int) -> Void)? = nil
   ) throws -> SAEGrowth {
     try plan.check()
     guard initial.latents == plan.start else {
@@ -149,6 +151,7 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
     for (w, width) in widths.enumerated() {
       var stage = training
       stage.seed = training.seed &+ UInt64(w)
+      if w == 0 && !trainsFirstWidth { stage.steps = 0 }
       let run = try sae.trainingRun(on: toy, stage, embedding: result.embedding)
       if w == 0 { result.embedding = result.embedding ?? run.embedding }
       sae = run.sae
@@ -249,12 +252,6 @@ public struct SAEGrowthExpectation: Sendable, Hashable {
     case .rankCorrelation:
       return SAEGrowth.pooledRankCorrelation(runs)
     }
-  }
-
-  /// True when `value` lies within the bounds.
-  public func holds(for value: Double?) -> Bool {
-    guard let value else { return false }
-    return (min.map { value >= $0 } ?? true) && (max.map { value <= $0 } ?? true)
   }
 
   /// The check as `validate` lists it (an undefined value is NaN and fails).

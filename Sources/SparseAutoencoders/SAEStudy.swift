@@ -129,13 +129,7 @@ public struct SAEExpectation: Sendable, Hashable {
   public func value(_ reading: SAEReading, mse: Double, l2: Double) -> Double {
     func summary(_ latents: [Int], _ rows: [SAEReading.Latent], _ s: Statistic) -> Double {
       let chosen = latents.isEmpty ? Array(rows.indices) : latents
-      let v = chosen.map { rows[$0].hedgingMass }.sorted()
-      switch s {
-      case .mean: return v.reduce(0, +) / Double(v.count)
-      case .median: return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
-      case .min: return v.first!
-      case .max: return v.last!
-      }
+      return s.of(chosen.map { rows[$0].hedgingMass })
     }
     switch quantity {
     case .decoderBias(let j): return reading.decoderBias[j]
@@ -155,11 +149,6 @@ public struct SAEExpectation: Sendable, Hashable {
     latent.cosine < 0 ? cos.map { -$0 } : cos
   }
 
-  /// True when `value` lies within the bounds.
-  public func holds(for value: Double) -> Bool {
-    (min.map { value >= $0 } ?? true) && (max.map { value <= $0 } ?? true)
-  }
-
   /// The quantity in words, with feature names: `decoder cos(latent 0, child)`.
   public func describe(features: [String]) -> String {
     func latents(_ l: [Int]) -> String {
@@ -176,19 +165,6 @@ public struct SAEExpectation: Sendable, Hashable {
     case .loss(let kind): return "\(kind.rawValue) loss"
     }
   }
-
-  /// The bounds as an interval: `[0.18, 0.22]`, `>= 0.1`, `<= 0.05`.
-  public var bounds: String { Self.bounds(min: min, max: max) }
-
-  /// Bounds as an interval: `[0.18, 0.22]`, `>= 0.1`, `<= 0.05`.
-  public static func bounds(min: Double?, max: Double?) -> String {
-    switch (min, max) {
-    case let (lo?, hi?): return "[\(lo), \(hi)]"
-    case let (lo?, nil): return ">= \(lo)"
-    case let (nil, hi?): return "<= \(hi)"
-    case (nil, nil): return "any"
-    }
-  }
 }
 
 /// A case with many latents: a toy model, the SAE trained on it, how, and what it should show.
@@ -203,6 +179,8 @@ public struct SAEStudy: Sendable, Hashable {
   public var architecture: SAEArchitecture
   public var plan: SAETrainingPlan
   public var expectations: [SAEExpectation]
+  /// The case's ensemble of such SAEs (`landscape ensemble`), nil when it has none.
+  public var ensemble: SAEEnsembleSpec? = nil
   /// The case's growth study (`landscape grow`), if it has one.
   public var growth: SAEGrowthStudy?
   /// The case's balance sweep (`BalanceSweep`), if it asks for one.

@@ -117,18 +117,18 @@ extension SAE {
   ///   grown SAE, an ensemble's next member) passes the first run's embedding.
   /// - Parameter observe: called once before the first step and after every step (also the
   ///   last one before a divergence); it must not keep the progress value.
+  /// - Parameter isCancelled: asked before every step; true stops the run, which throws
+  ///   `CancellationError` (a server drops a run whose client left).
   /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
   ///   dimension (n when nil), exact or counts is asked of a correlated toy, or a plan value
-  ///   is out of range.
+  ///   is out of range; `CancellationError` when cancelled.
   public func trainingRun(
     on toy: ToyModel, _ plan: SAETrainingPlan, embedding given: FeatureEmbedding? = nil,
-    observe: ((SAETrainingProgress) -> Void)? = nil
+    observe: ((SAETrainingProgress) -> Void)? = nil, isCancelled: (() -> Bool)? = nil
   ) throws -> SAETrainingRun {
     let n = toy.features.count
     let d = plan.dimension ?? n
     try plan.check(features: n, dimensions: dimensions, enumerable: toy.patterns != nil)
-    let patterns = toy.patterns
-
     let stream = RandomStream(seed: plan.seed)
     if let given, given.dimension != d || given.basis.count != n {
       throw ToyModelError(
@@ -136,13 +136,72 @@ extension SAE {
     }
     let embedding =
       given ?? (d > n ? FeatureEmbedding(features: n, dimension: d, stream: stream) : nil)
+    return try run(
+      toy.patterns, toy.correlatedSampler, basis: embedding?.basis, reported: embedding, plan,
+      stream, isCancelled, observe)
+  }
+
+  /// `plan.steps` Adam steps on weighted sparse patterns over the rows of a basis, timed: the
+  /// same run as `trainingRun(on:_:embedding:observe:)` on a toy, with a pattern's input
+  /// x = sum_f m_f basis[f] (f may index any row: an ensemble's residual is a pattern over the
+  /// features, earlier members' decoder rows and decoder biases).
+  ///
+  /// The stream seeded with `plan.seed` draws only the initial noise and the batches (no
+  /// embedding); `plan.dimension` must be nil or the SAE's dimensions.
+  /// - Parameters:
+  ///   - patterns: at least one of positive weight; feature indices in 0..<basis.count.
+  ///   - basis: rows of the SAE's d dimensions; nil: the unit vectors (indices in 0..<d).
+  ///   - embedding: the true features' directions the run reports (its `reading`), nil when
+  ///     they are the unit vectors; not used in training.
+  ///   - observe, isCancelled: as for a toy.
+  /// - Throws: `ToyModelError` naming the field if a basis row or a feature index does not fit
+  ///   the SAE, no pattern has positive weight, or a plan value is out of range.
+  public func trainingRun(
+    on patterns: [WeightedPattern], basis: [[Double]]?, _ plan: SAETrainingPlan,
+    embedding: FeatureEmbedding? = nil, observe: ((SAETrainingProgress) -> Void)? = nil,
+    isCancelled: (() -> Bool)? = nil
+  ) throws -> SAETrainingRun {
+    let d = dimensions
+    if let dimension = plan.dimension, dimension != d {
+      throw ToyModelError("dimension: \(dimension) for an SAE of \(d) dimensions")
+    }
+    if let row = basis?.firstIndex(where: { $0.count != d }) {
+      throw ToyModelError("basis[\(row)]: \(basis![row].count) values for \(d) dimensions")
+    }
+    let rows = basis?.count ?? d
+    for (j, p) in patterns.enumerated() {
+      guard p.weight.isFinite && p.weight >= 0 else {
+        throw ToyModelError("patterns[\(j)].weight: \(p.weight) is not a finite number >= 0")
+      }
+      let fits = { (a: ActiveFeature) in (0..<rows).contains(a.feature) && a.magnitude.isFinite }
+      if let a = p.active.first(where: { !fits($0) }) {
+        throw ToyModelError(
+          "patterns[\(j)]: feature \(a.feature) at \(a.magnitude) is not one of \(rows) rows "
+            + "at a finite magnitude")
+      }
+    }
+    guard patterns.contains(where: { $0.weight > 0 }) else {
+      throw ToyModelError("patterns: none has a positive weight")
+    }
+    try plan.checkValues(enumerable: true)
+    return try run(
+      patterns, nil, basis: basis, reported: embedding, plan, RandomStream(seed: plan.seed),
+      isCancelled, observe)
+  }
+
+  /// The one training loop of both entries: `patterns` (enumerable) or `sampler` (correlated)
+  /// over the rows of `basis`, the stream already past any embedding draw.
+  private func run(
+    _ patterns: [WeightedPattern]?, _ sampler: CorrelatedFiring.Sampler?, basis: [[Double]]?,
+    reported embedding: FeatureEmbedding?, _ plan: SAETrainingPlan, _ stream: RandomStream,
+    _ isCancelled: (() -> Bool)?, _ observe: ((SAETrainingProgress) -> Void)?
+  ) throws(CancellationError) -> SAETrainingRun {
     var sae = self
-    let kernel = sae.startingKernel(plan, embedding, stream)
+    let kernel = sae.startingKernel(plan, basis, stream)
     var divergedAt: Int? = kernel.normaliseDecoderRows() ? nil : 0
 
     let batch = PatternBatch()
     let distribution = patterns.map { PatternDistribution($0, batch: plan.batch) }
-    let sampler = toy.correlatedSampler
     if plan.data == .exact { distribution!.drawExact(into: batch) }
 
     func reconstruction(atStep t: Int) -> ReconstructionLoss {
@@ -163,6 +222,7 @@ extension SAE {
     // A step's end is the next step's start: two clock reads per step.
     var t0 = start
     for t in 0..<(divergedAt == nil ? plan.steps : 0) {
+      if let isCancelled, isCancelled() { throw CancellationError() }
       Self.draw(plan, distribution, sampler, stream, into: batch)
       let t1 = timed ? Self.now() : 0
       distinct += batch.count
@@ -205,15 +265,16 @@ extension SAE {
       divergedAt: divergedAt)
   }
 
-  /// The kernel a run starts from: the SAE with the plan's initial noise on its decoder
-  /// (drawn from `stream` after the embedding), the plan's penalty and frozen biases.
+  /// The kernel a run starts from over the rows of `basis`: the SAE with the plan's initial
+  /// noise on its decoder (drawn from `stream` after the embedding), the plan's penalty and
+  /// frozen biases.
   private mutating func startingKernel(
-    _ plan: SAETrainingPlan, _ embedding: FeatureEmbedding?, _ stream: RandomStream
+    _ plan: SAETrainingPlan, _ basis: [[Double]]?, _ stream: RandomStream
   ) -> SAEKernel {
     if plan.initialNoise > 0 {
       for c in decoder.indices { decoder[c] += plan.initialNoise * stream.gaussian() }
     }
-    let kernel = SAEKernel(self, basis: embedding?.basis)
+    let kernel = SAEKernel(self, basis: basis)
     kernel.l1 = plan.l1
     kernel.trainsEncoderBias = plan.trainsEncoderBias
     kernel.trainsDecoderBias = plan.trainsDecoderBias
@@ -274,6 +335,12 @@ extension SAETrainingPlan {
           ? "features: \(n) for an SAE of \(saeDimensions) dimensions"
           : "dimension: \(d) for an SAE of \(saeDimensions) dimensions")
     }
+    try checkValues(enumerable: enumerable)
+  }
+
+  /// Checks the plan's own values (steps, batch, rates, ...) and that exact or counts data
+  /// has an enumerable toy.
+  func checkValues(enumerable: Bool) throws {
     guard steps >= 0 else { throw ToyModelError("steps: \(steps) is negative") }
     guard batch >= 1 && batch <= Int(UInt32.max) else {
       throw ToyModelError("batch: \(batch) is not in 1...\(UInt32.max)")

@@ -74,6 +74,28 @@ final class GrowCommandTests: XCTestCase {
     XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
   }
 
+  /// --init-from measures a trained SAE as it is: its true hedging mass is the one `train`
+  /// reported for it, and it gets a hedging degree from one growth.
+  func testHedgingDegreeOfAGivenSAE() throws {
+    let c = try caseFile()
+    let trained = try landscape(["train", c, "--dim", "5", "--save", "sae.json", "--json"])
+    XCTAssertEqual(trained.status, 0, trained.stderr)
+    let report = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(trained.stdout.utf8)) as? [String: Any])
+    let latent = try XCTUnwrap((report["decoder_latents"] as? [[String: Any]])?.first)
+    let run = try landscape(["grow", c, "--dim", "5", "--init-from", "sae.json", "--add", "2", "--json"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let o = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(o["widths"] as? [Int], [1, 3])
+    XCTAssertEqual(
+      (o["true_hedging_mass"] as? [Double])?.first, latent["hedging_mass"] as? Double)
+    XCTAssertNotNil((o["hedging_degree"] as? [Any])?.first as? Double)
+    let bad = try landscape(["grow", c, "--dim", "5", "--init-from", "sae.json", "--start", "2", "--add", "1"])
+    XCTAssertEqual(bad.status, 2)
+    XCTAssert(bad.stderr.contains("--start: 2 differs from the --init-from SAE's 1 latents"), bad.stderr)
+  }
+
   func testBadInputNamesTheFlag() throws {
     let c = try caseFile()
     for (arguments, message) in [

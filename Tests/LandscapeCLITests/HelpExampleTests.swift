@@ -4,8 +4,8 @@ import XCTest
 /// Issue 12 item 17: every subcommand's help ends with worked examples, and each runs.
 final class HelpExampleTests: XCTestCase {
   static let subcommands = [
-    "curve", "minima", "sweep", "symbolic", "train", "sae-loss", "grow", "balance", "validate",
-    "reproduce",
+    "curve", "minima", "sweep", "symbolic", "train", "sae-loss", "grow", "ensemble", "balance",
+    "validate", "reproduce",
   ]
 
   /// The example lines of a subcommand's help: the lines after "Examples:" up to a blank

@@ -284,4 +284,24 @@ final class SAETrainerTests: XCTestCase {
       }
     }
   }
+
+  /// A run stops when asked before a step (throwing CancellationError, after exactly the
+  /// steps it was allowed); a run never cancelled is the run without the question.
+  func testTrainingRunCanBeCancelled() throws {
+    let toy = try toy()
+    var asked = 0
+    var observed = 0
+    XCTAssertThrowsError(
+      try initial().trainingRun(
+        on: toy, plan(.counts), observe: { _ in observed += 1 },
+        isCancelled: {
+          asked += 1
+          return asked > 10
+        })
+    ) { XCTAssert($0 is CancellationError, "\($0)") }
+    XCTAssertEqual(asked, 11)
+    XCTAssertEqual(observed, 11)  // before the first step, then after each of 10 steps
+    let asking = try initial().trainingRun(on: toy, plan(.counts), isCancelled: { false })
+    XCTAssertEqual(asking.sae, try initial().trainingRun(on: toy, plan(.counts)).sae)
+  }
 }

@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+
+/// `landscape ensemble`, end to end on a small hierarchy case.
+final class EnsembleCommandTests: XCTestCase {
+  private var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("ensemble-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: folder)
+  }
+
+  private func landscape(_ arguments: [String]) throws -> (
+    status: Int32, stdout: String, stderr: String
+  ) {
+    let run = try runLandscape(arguments, in: folder)
+    return (run.status, String(decoding: run.stdout, as: UTF8.self), run.stderr)
+  }
+
+  /// A parent (0.25) with two children (0.2 each given it); one latent per member.
+  private func caseFile(ensemble: String = "") throws -> String {
+    let url = folder.appendingPathComponent("c.json")
+    try Data(
+      """
+      {"features": ["parent", "c1", "c2"],
+       "hierarchy": {"groups": [{"parent": "parent", "parent_probability": 0.25,
+                                 "children": ["c1", "c2"], "child_probability": 0.2,
+                                 "children_exclusive": false}]},
+       "sae": {"latents": 1, "init": ["parent"], "init_noise": 0.1},
+       "train": {"data": "exact", "l1": 0.01, "steps": 600, "lr": 0.01, "seed": 1}\(ensemble)}
+      """.utf8
+    ).write(to: url)
+    return url.path
+  }
+
+  func testBoostingJSONHasTheKeysAndLowersTheMSE() throws {
+    let run = try landscape([
+      "ensemble", try caseFile(), "--method", "boosting", "--members", "3", "--json",
+    ])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let json = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    for key in [
+      "method", "members", "mse", "single_mse", "diversity", "stability", "hedging_mass",
+    ] {
+      XCTAssertNotNil(json[key], key)
+    }
+    XCTAssertEqual(json["method"] as? String, "boosting")
+    XCTAssertEqual(json["members"] as? Int, 3)
+    let mass = try XCTUnwrap(json["hedging_mass"] as? [[Double]])
+    XCTAssertEqual(mass.map(\.count), [1, 1, 1])
+    let mse = try XCTUnwrap(json["mse"] as? Double)
+    let single = try XCTUnwrap(json["single_mse"] as? Double)
+    XCTAssertLessThan(mse, 0.5 * single)
+    // Same case and seed, same bits.
+    let again = try landscape([
+      "ensemble", try caseFile(), "--method", "boosting", "--members", "3", "--json",
+    ])
+    XCTAssertEqual(again.stdout, run.stdout)
+  }
+
+  func testTextPlotAndTheCaseBlock() throws {
+    let c = try caseFile(ensemble: #", "ensemble": {"method": "bagging", "members": 2}"#)
+    let plot = folder.appendingPathComponent("e.png").path
+    let run = try landscape(["ensemble", c, "--plot", plot])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    XCTAssertTrue(run.stdout.contains("bagging of 2 SAEs"), run.stdout)
+    XCTAssertTrue(run.stdout.contains("diversity"), run.stdout)
+    let png = try Data(contentsOf: URL(fileURLWithPath: plot))
+    XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+  }
+
+  func testBadInputNamesTheFlagAndExitsTwo() throws {
+    let c = try caseFile()
+    for (arguments, flag) in [
+      (["--method", "stacking", "--members", "2"], "--method"),
+      (["--method", "bagging", "--members", "0"], "--members"),
+      (["--method", "bagging", "--members", "51"], "--members"),
+      (["--method", "bagging", "--members", "2", "--seed", "-1"], "--seed"),
+    ] {
+      let run = try landscape(["ensemble", c] + arguments)
+      XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
+      XCTAssertTrue(run.stderr.contains(flag), "\(arguments): \(run.stderr)")
+      XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+    }
+    // No ensemble block and no --method: the flag is named (a usage error too).
+    let missing = try landscape(["ensemble", c, "--members", "2"])
+    XCTAssertNotEqual(missing.status, 0)
+    XCTAssertTrue(missing.stderr.contains("--method"), missing.stderr)
+    // A bad ensemble block names its field.
+    let bad = try caseFile(
+      ensemble: #", "ensemble": {"method": "boosting", "members": 2, "extra": 1}"#)
+    let parsed = try landscape(["ensemble", bad])
+    XCTAssertNotEqual(parsed.status, 0)
+    XCTAssertTrue(parsed.stderr.contains("ensemble.extra"), parsed.stderr)
+    // No partial figure when the run fails.
+    let plot = folder.appendingPathComponent("never.png").path
+    _ = try landscape(["ensemble", c, "--members", "0", "--plot", plot])
+    XCTAssertFalse(FileManager.default.fileExists(atPath: plot))
+  }
+}
