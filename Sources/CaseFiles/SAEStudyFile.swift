@@ -7,13 +7,14 @@ extension SAEStudy {
   /// Parses and validates an SAE case from JSON.
   ///
   /// Required: `features` (names), exactly one toy model (`patterns`, `hierarchy` or
-  /// `correlated`) and `sae`. Optional: `name`, `title`, `train`, `expect`, `grow`.
+  /// `correlated`) and `sae`. Optional: `name`, `title`, `train`, `expect`, `grow`,
+  /// `balance_sweep`.
   /// - Throws: `CaseError` naming the bad field (`hierarchy.groups[0].parent_probability`).
   public init(json data: Data, defaultName: String = "case") throws {
     let object = try CaseDocument.root(data)
     try object.allow([
       "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
-      "ensemble", "grow",
+      "ensemble", "grow", "balance_sweep",
     ])
     let name = try object.string("name") ?? defaultName
     if object.has("name") { try Case.checkCaseName(name) }
@@ -61,6 +62,7 @@ extension SAEStudy {
     growth = try object.object("grow").map {
       try Self.growth($0, architecture: architecture, sampled: toy.patterns == nil)
     }
+    balanceSweep = try Self.balanceSweep(object.object("balance_sweep"), architecture: architecture)
   }
 
   static func firstRepeated(_ names: [String]) -> String? {
@@ -230,11 +232,14 @@ extension SAEStudy {
     }
   }
 
-  /// The `sae` block: `latents`, `tied`, `activation`, `top_k`, `matryoshka`, `init`.
+  /// The `sae` block: `latents`, `tied`, `activation`, `top_k`, `matryoshka`, `balance`,
+  /// `init`.
   static func architecture(_ s: JSONObject, features: [String], index: [String: Int]) throws
     -> SAEArchitecture
   {
-    try s.allow(["latents", "tied", "activation", "top_k", "matryoshka", "init", "init_noise"])
+    try s.allow([
+      "latents", "tied", "activation", "top_k", "matryoshka", "balance", "init", "init_noise",
+    ])
     guard let k = try s.integer("latents", in: 1...10_000) else {
       throw CaseError(field: "sae.latents", value: "", reason: "is required")
     }
@@ -263,6 +268,7 @@ extension SAEStudy {
       }
       a.matryoshka = m
     }
+    try balance(s, into: &a)
     if s.values["init"] is [Any] {
       let names = try s.array("init")!
       a.initialFeatures = try names.enumerated().map { i, item in

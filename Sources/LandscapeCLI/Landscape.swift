@@ -15,7 +15,7 @@ struct LandscapeCommand: ParsableCommand {
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
       TrainCommand.self, SAELossCommand.self, EnsembleCommand.self,
-      GrowCommand.self,
+      GrowCommand.self, BalanceCommand.self,
       ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
     ])
 

@@ -58,7 +58,10 @@ struct ReproduceCommand: ParsableCommand {
     var summary = "case                    loss  minima (t: loss, * global)\n"
     for c in loaded { summary += try render(c) }
     var saeSummary = "SAE case                      decoder hedging mass per latent\n"
-    for study in studies { saeSummary += try render(study) }
+    for study in studies {
+      saeSummary += try render(study)
+      try renderBalanceSweep(study)
+    }
     saeSummary += try EnsembleCommand.render(studies, out: out)
     try renderPhaseDiagram()
     try renderOverlay(loaded)

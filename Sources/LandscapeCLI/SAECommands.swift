@@ -228,6 +228,7 @@ struct SAETraining {
     var shape = "\(a.latents) latent\(a.latents == 1 ? "" : "s"), \(a.tied ? "tied" : "untied"), "
     shape += a.activation.rawValue + (a.topK.map { " k = \($0)" } ?? "")
     if let m = a.matryoshka { shape += ", Matryoshka " + m.map(String.init).joined(separator: "/") }
+    if let beta = a.balance { shape += " balanced (beta = \(beta))" }
     var how = "\(s.loss.uppercased()) training"
     if let snap = s.snapAt { how += " (L2 from step \(snap))" }
     how += ", \(s.steps) steps, data \(s.data)"

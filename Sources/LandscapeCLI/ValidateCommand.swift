@@ -44,7 +44,8 @@ struct ValidateCommand: ParsableCommand {
       case .landscape(let c) where c.training != nil: sources.append(c)
       case .sae(let s)
       where !s.expectations.isEmpty || !(s.growth?.expectations.isEmpty ?? true)
-        || s.ensemble?.expectations.isEmpty == false:
+        || s.ensemble?.expectations.isEmpty == false
+        || s.balanceSweep?.expectations.isEmpty == false:
         studies.append(s)
       case let document:
         if !caseFiles.isEmpty {
@@ -88,6 +89,7 @@ struct ValidateCommand: ParsableCommand {
       if let ensemble = study.ensemble, !ensemble.expectations.isEmpty {
         found += try EnsembleCommand.checks(study, ensemble)
       }
+      found += try Self.balanceChecks(study)
       reports.append((study.name, found))
       if !found.allSatisfy(\.holds) { failed.append(study.name) }
     }

@@ -6,6 +6,9 @@ import ToyModels
 ///     h   = activation(a)
 ///     xhat_m = sum_{i < m} h_i decoder[i] + decoderBias   for each Matryoshka prefix m
 ///
+/// A balance Matryoshka SAE (the paper's final version) weighs its prefixes' losses by powers
+/// of a balance coefficient beta (`prefixWeights`).
+///
 /// Tied SAEs have no encoder of their own: the decoder rows serve. Rows are used as given (a
 /// trainer keeps decoder rows unit-norm).
 public struct SAE: Sendable, Hashable {
@@ -28,6 +31,9 @@ public struct SAE: Sendable, Hashable {
   /// Matryoshka prefix lengths, strictly increasing, the last equal to `latents`; [latents] for
   /// a plain SAE.
   public var prefixes: [Int]
+  /// The balance coefficient beta >= 0 of a balance Matryoshka SAE; nil for the standard one
+  /// (every prefix weighs 1). Only with two or more prefixes.
+  public private(set) var balance: Double?
   /// Row-major k x d (unused when tied).
   public var encoder: [Double]
   public var encoderBias: [Double]
@@ -35,11 +41,13 @@ public struct SAE: Sendable, Hashable {
   public var decoder: [Double]
   public var decoderBias: [Double]
 
-  /// - Throws: `ToyModelError` naming the field if a size is wrong or the prefixes are not
-  ///   strictly increasing in 1...k ending at k.
+  /// - Throws: `ToyModelError` naming the field if a size is wrong, the prefixes are not
+  ///   strictly increasing in 1...k ending at k, or the balance is not a finite number >= 0
+  ///   given with two or more prefixes.
   public init(
     decoder: [[Double]], decoderBias: [Double], encoder: [[Double]]? = nil,
-    encoderBias: [Double]? = nil, activation: Activation = .relu, prefixes: [Int]? = nil
+    encoderBias: [Double]? = nil, activation: Activation = .relu, prefixes: [Int]? = nil,
+    balance: Double? = nil
   ) throws {
     let k = decoder.count
     guard k >= 1, let d = decoder.first?.count, d >= 1 else {
@@ -64,6 +72,14 @@ public struct SAE: Sendable, Hashable {
     guard p.last == k, p.first! >= 1, zip(p, p.dropFirst()).allSatisfy({ $0 < $1 }) else {
       throw ToyModelError("matryoshka: \(p) is not strictly increasing in 1...\(k) ending at \(k)")
     }
+    if let b = balance {
+      guard b.isFinite, b >= 0 else {
+        throw ToyModelError("balance: \(b) is not a finite number >= 0")
+      }
+      guard p.count > 1 else {
+        throw ToyModelError("balance: \(b) needs Matryoshka prefixes (two or more)")
+      }
+    }
     switch activation {
     case .relu: break
     case .topK(let n), .batchTopK(let n, _):
@@ -74,6 +90,7 @@ public struct SAE: Sendable, Hashable {
     tied = encoder == nil
     self.activation = activation
     self.prefixes = p
+    self.balance = balance
     self.encoder = encoder.map { $0.flatMap { $0 } } ?? []
     self.encoderBias = eb
     self.decoder = decoder.flatMap { $0 }
@@ -103,6 +120,22 @@ public struct SAE: Sendable, Hashable {
       var mask = [Bool](repeating: false, count: a.count)
       for i in order.prefix(n) where a[i] > 0 { mask[i] = true }
       return mask
+    }
+  }
+
+  /// The loss weight of each Matryoshka prefix (the paper's balance Matryoshka SAE):
+  ///
+  ///     lambda_l = beta^(L - l)   for prefixes l = 1...L (the outer, full one weighs 1)
+  ///
+  /// so the innermost weighs beta^(L-1); all 1 without a balance (the standard Matryoshka
+  /// SAE, beta = 1). beta = 0 keeps only the outer prefix's loss (a plain SAE).
+  public var prefixWeights: [Double] {
+    let levels = prefixes.count
+    guard let beta = balance else { return [Double](repeating: 1, count: levels) }
+    return (1...levels).map { l in
+      var w = 1.0
+      for _ in 0..<(levels - l) { w *= beta }
+      return w
     }
   }
 

@@ -9,7 +9,8 @@ import ToyModels
 ///
 /// Required: features, tied, activation, decoder, decoder_bias; untied files also encoder and
 /// encoder_bias; tied files give no encoder and may give encoder_bias (default 0). activation
-/// is relu, topk (needs top_k) or batchtopk (needs top_k and threshold).
+/// is relu, topk (needs top_k) or batchtopk (needs top_k and threshold). A balance Matryoshka
+/// SAE adds "balance": beta (finite, >= 0, with matryoshka); the field is absent otherwise.
 public struct SAEFile: Sendable, Hashable {
   public var features: [String]
   public var sae: SAE
@@ -29,6 +30,7 @@ public struct SAEFile: Sendable, Hashable {
     var top_k: Double?
     var threshold: Double?
     var matryoshka: [Double]?
+    var balance: Double?
     var encoder: [[Double]]?
     var encoder_bias: [Double]?
     var decoder: [[Double]]?
@@ -102,7 +104,7 @@ public struct SAEFile: Sendable, Hashable {
     _ = try finite(encoderBias ?? [], "encoder_bias")
     let sae = try SAE(
       decoder: decoder, decoderBias: decoderBias, encoder: encoder, encoderBias: encoderBias,
-      activation: activation, prefixes: prefixes)
+      activation: activation, prefixes: prefixes, balance: o.balance)
     guard features.count == sae.dimensions else {
       throw ToyModelError("features: \(features.count) names for \(sae.dimensions) dimensions")
     }
@@ -140,6 +142,7 @@ public struct SAEFile: Sendable, Hashable {
       "matryoshka": sae.prefixes == [sae.latents] ? NSNull() : sae.prefixes as Any,
     ]
     if !sae.tied { o["encoder"] = rows(sae.encoder) }
+    if let beta = sae.balance { o["balance"] = beta }
     switch sae.activation {
     case .relu: o["activation"] = "relu"
     case .topK(let k):

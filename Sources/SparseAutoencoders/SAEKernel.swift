@@ -10,9 +10,11 @@ import ToyModels
 /// (both once per step),
 ///
 ///     a_i = c_i + sum_f m_f E_fi
-///     loss = sum_l rec(xhat_l - x) + lambda sum_{i active} h_i |decoder[i]|
+///     loss = sum_l omega_l rec(xhat_l - x) + lambda sum_{i active} h_i |decoder[i]|
 ///
-/// so a pattern costs O(k |F| + |active|^2 + |F|^2) for MSE (worked in latent coordinates, see
+/// with omega_l the SAE's prefix weights (`SAE.prefixWeights`: 1 each, or a balance
+/// Matryoshka SAE's beta^(L - l)); the L1 term counts each latent once, whatever its prefixes.
+/// A pattern costs O(k |F| + |active|^2 + |F|^2) for MSE (worked in latent coordinates, see
 /// `accumulateSquared`) and O(k |F| + |active| d + L d) for l2, not O(k d); parts of the
 /// gradient that do not depend on the pattern are gathered per latent and applied once per step:
 /// dL/dencoder[i] = sum_j w_j da_ji (x_j - b_dec) = sum_f Q_fi e_f - S_i b_dec, with
@@ -34,6 +36,11 @@ final class SAEKernel {
   private let prefixes: [Int]
   /// The block of latent i: the first prefix l with i < prefixes[l].
   private let block: UnsafeMutablePointer<Int>
+  /// Per prefix l (0-based): its loss weight omega_l, and the weight of the prefixes from l on,
+  /// W_l = sum_{l' >= l} omega_l' (W_0 the total): the weight of the losses latent i of block b
+  /// takes part in is W_b.
+  private let prefixWeight: UnsafeMutablePointer<Double>
+  private let tailWeight: UnsafeMutablePointer<Double>
   private let basis: UnsafeMutablePointer<Double>?
 
   /// encoder (k d, absent when tied) | encoder bias (k) | decoder (k d) | decoder bias (d).
@@ -111,6 +118,16 @@ final class SAEKernel {
     activation = sae.activation
     prefixes = sae.prefixes
     block = .allocate(capacity: k)
+    let levels = prefixes.count
+    prefixWeight = .allocate(capacity: levels)
+    tailWeight = .allocate(capacity: levels)
+    let weights = sae.prefixWeights
+    var tail = 0.0
+    for l in stride(from: levels - 1, through: 0, by: -1) {
+      prefixWeight[l] = weights[l]
+      tail += weights[l]
+      tailWeight[l] = tail
+    }
     var l = 0
     for i in 0..<k {
       while i >= prefixes[l] { l += 1 }
@@ -185,7 +202,7 @@ final class SAEKernel {
       parameters, gradient, adamFirst, adamSecond, encoderByFeature, offset, decoderNorm, q,
       activationSum, a, da, x, xhat, residual, preactivations, candidateValue, gram,
       decoderTimesBias, decoderByFeature, featureTimesBias, featureGram, gamma, alpha, phi,
-      phiBias, v, qv, hs, shares, qs, scalars,
+      phiBias, v, qv, hs, shares, qs, scalars, prefixWeight, tailWeight,
     ] { p.deallocate() }
     basis?.deallocate()
     block.deallocate()
@@ -359,16 +376,16 @@ final class SAEKernel {
       : accumulate(w, f, m, count, a, on, pass.lambda)
   }
 
-  /// `add` for MSE, without a d-dimensional vector: with b_i the block of latent i, L prefixes,
+  /// `add` for MSE, without a d-dimensional vector: with b_i the block of latent i, W_b the
+  /// weight of the prefixes from b on (W_0 of all; L - b when every prefix weighs 1),
   /// r_l = (b_dec - x) + sum_{i active, b_i <= l} h_i decoder[i] and K, u, P of `prepare`,
   ///
   ///     v_i = u_i - sum_f m_f P_fi = decoder[i] . (b_dec - x)
-  ///     q_i = sum_{i' active} (L - max(b_i, b_i')) h_i' K_ii'
-  ///     sum_l |r_l|^2 = L |b_dec - x|^2 + sum_i h_i (2 (L - b_i) v_i + q_i)
-  ///     dL/dh_i = 2 ((L - b_i) v_i + q_i)
-  ///     dL/ddecoder[i] = 2 h_i ((L - b_i) (b_dec - x)
-  ///                      + sum_i' (L - max(b_i, b_i')) h_i' decoder[i'])
-  ///     dL/db_dec = 2 (L (b_dec - x) + sum_i (L - b_i) h_i decoder[i])
+  ///     q_i = sum_{i' active} W_max(b_i, b_i') h_i' K_ii'
+  ///     sum_l omega_l |r_l|^2 = W_0 |b_dec - x|^2 + sum_i h_i (2 W_b_i v_i + q_i)
+  ///     dL/dh_i = 2 (W_b_i v_i + q_i)
+  ///     dL/ddecoder[i] = 2 h_i (W_b_i (b_dec - x) + sum_i' W_max(b_i, b_i') h_i' decoder[i'])
+  ///     dL/db_dec = 2 (W_0 (b_dec - x) + sum_i W_b_i h_i decoder[i])
   ///
   /// The last two are gathered as Gamma_ii', alpha_i, Phi_fi, phi_f and beta (`finish` applies
   /// them), so a pattern costs O(k |F| + |active|^2 + |F|^2).
@@ -378,8 +395,7 @@ final class SAEKernel {
   ) -> Double {
     let k = latents
     let n = features
-    let levels = prefixes.count
-    let l = Double(levels)
+    let l = tailWeight[0]
     copy(decoderTimesBias, v, k)
     var bx = scalars[0]
     for t in 0..<count {
@@ -390,10 +406,11 @@ final class SAEKernel {
     }
     var loss = l * bx
     // Active latents are increasing, so their blocks are too: for s2 <= s the pair shares
-    // L - b_i prefixes. Gamma keeps its lower triangle (i2 <= i); `finish` mirrors it.
+    // the prefixes from b_i on, of weight W_b_i. Gamma keeps its lower triangle (i2 <= i);
+    // `finish` mirrors it.
     for s in 0..<on {
       hs[s] = a[active[s]]
-      shares[s] = l - Double(block[active[s]])
+      shares[s] = tailWeight[block[active[s]]]
       qs[s] = 0
     }
     for s in 0..<on {
@@ -443,7 +460,8 @@ final class SAEKernel {
   }
 
   /// `add` for l2, in d dimensions: xhat_l built prefix by prefix (in the last prefix's slot),
-  /// g_l = r_l / |r_l| (0 where r_l = 0), G_l = sum_{l' >= l} g_l' for the latents of block l.
+  /// g_l = omega_l r_l / |r_l| (0 where r_l = 0), G_l = sum_{l' >= l} g_l' for the latents of
+  /// block l.
   @inline(__always) private func accumulate(
     _ w: Double, _ f: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<Double>,
     _ count: Int, _ a: UnsafeMutablePointer<Double>, _ on: Int, _ lambda: Double
@@ -474,8 +492,9 @@ final class SAEKernel {
         r2 = dot(r, r, d)
       }
       let norm = r2.squareRoot()
-      loss += norm
-      scale(norm > 0 ? 1 / norm : 0, r, d)
+      let weight = prefixWeight[l]
+      loss += weight * norm
+      scale(norm > 0 ? weight / norm : 0, r, d)
     }
     if levels > 1 {
       for l in stride(from: levels - 2, through: 0, by: -1) {

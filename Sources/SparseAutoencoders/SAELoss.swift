@@ -34,7 +34,10 @@ extension SAE {
   /// The loss of one input x (d values) and, if `gradient` is given, w times its gradient added
   /// to it.
   ///
-  ///     loss(x) = sum_m rec(x - xhat_m) + lambda sum_i h_i |decoder[i]|   (lambda: relu only)
+  ///     loss(x) = sum_l omega_l rec(x - xhat_{m_l}) + lambda sum_i h_i |decoder[i]|
+  ///
+  /// over the Matryoshka prefixes m_l, omega_l the prefix weights (`prefixWeights`: 1 each, or
+  /// beta^(L - l) with a balance), lambda for relu only (each latent counted once).
   ///
   /// The active set is held fixed (the loss is piecewise smooth in the parameters); batchtopk
   /// uses its threshold.
@@ -61,8 +64,8 @@ extension SAE {
     return total
   }
 
-  /// The exact expected loss sum_j w_j loss(x_j) over weighted patterns, with its gradient when
-  /// asked (replacing `gradient`'s contents).
+  /// The exact expected loss sum_j w_j loss(x_j) (`loss`'s, prefix weights included) over
+  /// weighted patterns, with its gradient when asked (replacing `gradient`'s contents).
   ///
   /// x_j = sum_f m_f e_f over the pattern's features, e_f the rows of `basis` (n rows of d; nil:
   /// d = n and e_f the unit vectors). Patterns of weight <= 0 are skipped.

@@ -18,6 +18,9 @@ public struct SAEArchitecture: Sendable, Hashable {
   public var topK: Int?
   /// Matryoshka prefix lengths, strictly increasing, ending at `latents`; nil for a plain SAE.
   public var matryoshka: [Int]?
+  /// The balance coefficient beta of a balance Matryoshka SAE (`SAE.prefixWeights`), finite and
+  /// >= 0, only with `matryoshka`; nil for the standard Matryoshka SAE.
+  public var balance: Double?
   /// Latent i starts as feature `initialFeatures[i]` (the paper's toys start at the true
   /// features); nil for a seeded random start. One distinct feature per latent.
   public var initialFeatures: [Int]?
@@ -82,7 +85,7 @@ public struct SAEArchitecture: Sendable, Hashable {
     return try SAE(
       decoder: rows, decoderBias: [Double](repeating: 0, count: d),
       encoder: tied ? nil : rows, encoderBias: [Double](repeating: 0, count: latents),
-      activation: saeActivation, prefixes: matryoshka)
+      activation: saeActivation, prefixes: matryoshka, balance: balance)
   }
 }
 
@@ -180,6 +183,8 @@ public struct SAEStudy: Sendable, Hashable {
   public var ensemble: SAEEnsembleSpec? = nil
   /// The case's growth study (`landscape grow`), if it has one.
   public var growth: SAEGrowthStudy?
+  /// The case's balance sweep (`BalanceSweep`), if it asks for one.
+  public var balanceSweep: BalanceSweepPlan? = nil
 
   public init(
     name: String, title: String, features: [String], toy: ToyModel, droppedMass: Double = 0,

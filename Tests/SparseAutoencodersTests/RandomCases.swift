@@ -23,7 +23,8 @@ func randomPatterns(_ r: inout LCG) -> [WeightedPattern] {
 
 /// A random SAE of 4 latents on `dimensions` dimensions.
 func randomSAE(
-  _ r: inout LCG, tied: Bool, activation: SAE.Activation, prefixes: [Int]?, dimensions: Int = 5
+  _ r: inout LCG, tied: Bool, activation: SAE.Activation, prefixes: [Int]?, dimensions: Int = 5,
+  balance: Double? = nil
 ) throws -> SAE {
   let rows = { (r: inout LCG) in (0..<4).map { _ in (0..<dimensions).map { _ in r.next() } } }
   let dec = rows(&r)
@@ -31,5 +32,5 @@ func randomSAE(
   return try SAE(
     decoder: dec, decoderBias: (0..<dimensions).map { _ in 0.2 * r.next() },
     encoder: tied ? nil : enc, encoderBias: (0..<4).map { _ in 0.2 * r.next() },
-    activation: activation, prefixes: prefixes)
+    activation: activation, prefixes: prefixes, balance: balance)
 }

@@ -57,6 +57,24 @@ final class SAEGradientTests: XCTestCase {
     print("worst relative gradient error:", worst)
   }
 
+  /// Balance Matryoshka SAEs (prefix weights beta^(L - l)), also with embedded features.
+  func testBalanceMatryoshka() throws {
+    var r = LCG(s: 23)
+    let basis = FeatureEmbedding(features: 5, dimension: 7, seed: 3).basis
+    let activations: [SAE.Activation] = [.relu, .topK(2), .batchTopK(k: 2, threshold: 0.1)]
+    for activation in activations {
+      for rec in ReconstructionLoss.allCases {
+        for (beta, embedded) in [(0.0, false), (0.3, false), (2.5, true)] {
+          let sae = try randomSAE(
+            &r, tied: false, activation: activation, prefixes: [1, 3, 4],
+            dimensions: embedded ? 7 : 5, balance: beta)
+          let e = check(sae, randomPatterns(&r), rec, l1: 0.3, basis: embedded ? basis : nil)
+          XCTAssertLessThan(e, 1e-6, "\(activation) \(rec) beta \(beta)")
+        }
+      }
+    }
+  }
+
   /// Features embedded in d = 7 > n = 5 dimensions.
   func testEmbeddedFeatures() throws {
     var r = LCG(s: 11)
