@@ -57,7 +57,7 @@ struct ReproduceCommand: ParsableCommand {
     }
     var summary = "case                    loss  minima (t: loss, * global)\n"
     for c in loaded { summary += try render(c) }
-    var saeSummary = "SAE case                      decoder hedging mass per latent\n"
+    var saeSummary = "SAE case                          decoder hedging mass per latent\n"
     for study in studies {
       saeSummary += try render(study)
       try renderBalanceSweep(study)
@@ -119,7 +119,7 @@ struct ReproduceCommand: ParsableCommand {
     try Figures.write(Figures.latentCosines(report, title: study.title), to: path)
     print("rendered \(path)")
     let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }
-    return pad(study.name, 30) + masses.joined(separator: " ")
+    return pad(study.name, 34) + masses.joined(separator: " ")
       + String(format: "  (%.1f s)", timing.seconds) + "\n"
   }
 
@@ -134,7 +134,7 @@ struct ReproduceCommand: ParsableCommand {
     print("rendered \(path)")
     let rho = SAEGrowth.pooledRankCorrelation(runs).map { String(format: "%.2f", $0) } ?? "-"
     let mean = SAEGrowthExpectation(.meanFractionOverBaseline).value(runs) ?? .nan
-    return pad(study.name, 30)
+    return pad(study.name, 34)
       + String(format: "growth: in new span - baseline %.3f (mean), rho ", mean) + rho
       + String(format: "  (%.1f s)", seconds) + "\n"
   }
