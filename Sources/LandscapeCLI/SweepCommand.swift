@@ -77,10 +77,10 @@ struct SweepCommand: ParsableCommand {
   var jobs: Int?
 
   @Option(
-    help:
-      "Compute only slice I of N (1-based), for a batch scheduler; concatenated slices make the whole CSV (only slice 1 writes the header)."
-  )
-  var shard: String?
+    help: ArgumentHelp(
+      "Compute only slice I of N (1 <= I <= N), for a batch scheduler; concatenated slices make the whole CSV (only slice 1 writes the header).",
+      valueName: "I/N"))
+  var shard: Shard?
 
   @Flag(help: "Print the compute time on standard error.")
   var timing = false
@@ -110,17 +110,6 @@ struct SweepCommand: ParsableCommand {
     if let jobs, jobs < 1 || jobs > 1024 {
       throw ValidationError("--jobs: \(jobs) is not in 1...1024.")
     }
-    if let shard { _ = try Self.parseShard(shard) }
-  }
-
-  /// "I/N" with 1 <= I <= N.
-  static func parseShard(_ s: String) throws -> (index: Int, of: Int) {
-    let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n
-    else {
-      throw ValidationError("--shard: \"\(s)\" is not I/N with 1 <= I <= N.")
-    }
-    return (i, n)
   }
 
   /// A number (a fixed value), a grid "A:B:N" or a list of values "A,B,C".
@@ -175,9 +164,8 @@ struct SweepCommand: ParsableCommand {
     var range = 0..<sweep.count
     var header = true
     if let shard {
-      let (i, n) = try Self.parseShard(shard)
-      range = (sweep.count * (i - 1) / n)..<(sweep.count * i / n)
-      header = i == 1
+      range = shard.range(of: sweep.count)
+      header = shard.index == 1
     }
     let bar = ProgressBar(total: range.count, label: "sweep")
     var progress: (@Sendable (Int) -> Void)? = nil
@@ -340,5 +328,24 @@ extension SweepColumn: ExpressibleByArgument {
   public init?(argument: String) {
     guard let c = SweepColumn(rawValue: argument), !c.isFlag else { return nil }
     self = c
+  }
+}
+
+/// `--shard I/N`: slice I of N equal slices of a sweep's points (1 <= I <= N).
+struct Shard: ExpressibleByArgument, Hashable {
+  var index: Int
+  var count: Int
+
+  init?(argument: String) {
+    let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(i)
+    else { return nil }
+    index = i
+    count = n
+  }
+
+  /// The slice's points: [total (I - 1) / N, total I / N).
+  func range(of total: Int) -> Range<Int> {
+    (total * (index - 1) / count)..<(total * index / count)
   }
 }
