@@ -65,8 +65,8 @@ struct BalanceCommand: ParsableCommand {
       valueName: "FILE"))
   var plot: String?
 
-  @Option(help: "The figure's size: WIDTHxHEIGHT, lengths (3.25inx2.2in) or column, page, slide.")
-  var size: String?
+  @Option(help: FigureSize.help)
+  var size: FigureSize?
 
   static let defaultCoefficients = [0, 0.05, 0.1, 0.25, 0.5, 0.75, 1]
 
@@ -106,7 +106,7 @@ struct BalanceCommand: ParsableCommand {
         field: "sae", value: "", reason: "is required: \(caseFile) is not an SAE case")
     }
     if let plot { try Figures.check(plot) }
-    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let plotSize = try size?.plotSize(for: plot ?? "")
     var plan =
       study.balanceSweep
       ?? BalanceSweepPlan(coefficients: Self.defaultCoefficients, seeds: [study.plan.seed])

@@ -35,11 +35,8 @@ struct CurveCommand: ParsableCommand {
   @Option(help: "Draw MSE and L2 over t, minima marked, to this file (.png, .svg or .pdf).")
   var plot: String?
 
-  @Option(
-    help:
-      "The figure's size: WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf), lengths such as 3.25inx2.2in, or column, page, slide (default: 1200x800 pixels, 6.5x4.33in for .svg and .pdf)."
-  )
-  var size: String?
+  @Option(help: FigureSize.help)
+  var size: FigureSize?
 
   @Option(
     parsing: .upToNextOption,
@@ -55,7 +52,7 @@ struct CurveCommand: ParsableCommand {
   }
 
   func run() throws {
-    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let plotSize = try size?.plotSize(for: plot ?? "")
     if let plot { try Figures.check(plot) }
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if !overlay.isEmpty {

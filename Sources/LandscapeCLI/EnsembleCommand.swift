@@ -55,11 +55,8 @@ struct EnsembleCommand: ParsableCommand {
   @Option(help: "Draw hedging mass per latent and mse against the member (.png, .svg, .pdf).")
   var plot: String?
 
-  @Option(
-    help:
-      "The figure's size: WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf), lengths such as 3.25inx2.2in, or column, page, slide."
-  )
-  var size: String?
+  @Option(help: FigureSize.help)
+  var size: FigureSize?
 
   func validate() throws {
     if let members, !(1...50).contains(members) {
@@ -88,7 +85,7 @@ struct EnsembleCommand: ParsableCommand {
         field: "--members", value: "", reason: "is required (the case has no ensemble block)")
     }
     if let plot { try Figures.check(plot) }
-    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let plotSize = try size?.plotSize(for: plot ?? "")
     var plan = study.plan
     if let seed { plan.seed = UInt64(seed) }
     if let steps {

@@ -1,44 +1,68 @@
+import ArgumentParser
 import Foundation
 import Landscape
 import LandscapeFigures
 import Plotting
 
-extension PlotSize {
-  /// The named sizes `--size` accepts, in points.
+/// `--size`: a figure's size as written, "WIDTHxHEIGHT" in device units (pixels for .png,
+/// points for .svg and .pdf), lengths with units ("3.25inx2.2in", "234ptx158pt": inches or
+/// points, drawn at 300 dpi in a .png), or a preset (column, page, slide); what it is in
+/// pixels or points depends on the figure's format (`plotSize(for:)`).
+struct FigureSize: ExpressibleByArgument, Hashable {
+  /// The named sizes, in points.
   static let presets: [(name: String, width: Double, height: Double)] = [
     ("column", 3.25 * 72, 2.2 * 72), ("page", 6.5 * 72, 4.33 * 72), ("slide", 10 * 72, 5.625 * 72),
   ]
 
-  /// Parses a `--size` value for a figure written to `path`: "WIDTHxHEIGHT" in device
-  /// units (pixels for .png, points for .svg and .pdf), lengths with units ("3.25inx2.2in",
-  /// "234ptx158pt": inches or points, drawn at 300 dpi in a .png), or a preset (column,
-  /// page, slide). Nil gives the format's default (1200x800 pixels, or 6.5 x 4.33 in).
-  static func parse(_ s: String?, field: String, for path: String) throws -> PlotSize? {
-    guard let s else { return nil }
-    let format = (try? ImageFormat(path: path)) ?? .png
-    func invalid() -> CaseError {
-      CaseError(
-        field: field, value: "\"\(s)\"",
-        reason:
-          "is not WIDTHxHEIGHT (pixels for .png, points for .svg/.pdf), lengths such as "
-          + "3.25inx2.2in or 234ptx158pt, or one of column, page, slide, with each side in "
-          + "\(PlotSize.allowed.lowerBound)...\(PlotSize.allowed.upperBound) pixels or points")
+  enum Spec: Hashable {
+    /// Pixels (.png) or points (.svg, .pdf).
+    case device(width: Int, height: Int)
+    /// Points, whatever the format.
+    case physical(width: Double, height: Double)
+  }
+
+  /// The help every `--size` option shows.
+  static let help = ArgumentHelp(
+    "The figure's size: WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf), lengths such as 3.25inx2.2in, or column, page, slide.",
+    valueName: "WxH")
+
+  let spec: Spec
+  /// As written, for messages.
+  let text: String
+
+  init?(argument: String) {
+    text = argument
+    let s = argument.lowercased()
+    if let preset = Self.presets.first(where: { $0.name == s }) {
+      spec = .physical(width: preset.width, height: preset.height)
+      return
     }
-    let size: PlotSize
-    if let preset = presets.first(where: { $0.name == s.lowercased() }) {
-      size = .physical(width: preset.width, height: preset.height, format: format)
+    let parts = s.split(separator: "x", omittingEmptySubsequences: false)
+    guard parts.count == 2 else { return nil }
+    if let w = Int(parts[0]), let h = Int(parts[1]) {
+      spec = .device(width: w, height: h)
+    } else if let w = Self.points(parts[0]), let h = Self.points(parts[1]) {
+      spec = .physical(width: w, height: h)
     } else {
-      let parts = s.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-      guard parts.count == 2 else { throw invalid() }
-      if let w = Int(parts[0]), let h = Int(parts[1]) {
-        size = PlotSize(width: w, height: h)
-      } else {
-        guard let w = points(parts[0]), let h = points(parts[1]) else { throw invalid() }
-        size = .physical(width: w, height: h, format: format)
-      }
+      return nil
+    }
+  }
+
+  /// The size of a figure written to `path` (its extension's format; PNG when unknown).
+  /// - Throws: `CaseError` naming --size when a side is outside PlotSize.allowed.
+  func plotSize(for path: String) throws -> PlotSize {
+    let format = (try? ImageFormat(path: path)) ?? .png
+    let size: PlotSize
+    switch spec {
+    case .device(let w, let h): size = PlotSize(width: w, height: h)
+    case .physical(let w, let h): size = .physical(width: w, height: h, format: format)
     }
     guard PlotSize.allowed.contains(size.width), PlotSize.allowed.contains(size.height) else {
-      throw invalid()
+      throw CaseError(
+        field: "--size", value: "\"\(text)\"",
+        reason:
+          "is \(size.width)x\(size.height) \(format == .png ? "pixels" : "points"): each side must be in "
+          + "\(PlotSize.allowed.lowerBound)...\(PlotSize.allowed.upperBound)")
     }
     return size
   }

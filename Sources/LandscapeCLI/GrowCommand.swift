@@ -83,8 +83,8 @@ struct GrowCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Draw the growth figure (.png, .svg, .pdf).", valueName: "FILE"))
   var plot: String?
 
-  @Option(help: ArgumentHelp("Figure size in pixels (PNG) or points.", valueName: "WxH"))
-  var size: String?
+  @Option(help: FigureSize.help)
+  var size: FigureSize?
 
   func validate() throws {
     let ranges: [(String, Int?, ClosedRange<Int>)] = [
@@ -119,7 +119,7 @@ struct GrowCommand: ParsableCommand {
     }
     let (growthStudy, plan) = try settings(study)
     if let plot { try Figures.check(plot) }
-    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let plotSize = try size?.plotSize(for: plot ?? "")
     let initial = try initFrom.map {
       try SAEFiles.read($0, field: "--init-from", features: study.features).sae
     }

@@ -282,7 +282,7 @@ extension TrainCommand {
     let plan = try saePlan(study)
     if let save { try OutputFile.check(save, field: "--save") }
     if let plot { try Figures.check(plot) }
-    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let plotSize = try size?.plotSize(for: plot ?? "")
     let training = SAETraining(study: study, plan: plan, initFrom: initFrom)
     if save != nil, let d = plan.dimension, d != study.features.count {
       throw CaseError(

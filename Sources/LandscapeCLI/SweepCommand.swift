@@ -67,11 +67,8 @@ struct SweepCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The column the figure shows.", valueName: "column"))
   var color = SweepColumn.mseT
 
-  @Option(
-    help:
-      "The figure's size: WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf), lengths such as 3.25inx2.2in, or column, page, slide."
-  )
-  var size: String?
+  @Option(help: FigureSize.help)
+  var size: FigureSize?
 
   @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
   var jobs: Int?
@@ -159,7 +156,7 @@ struct SweepCommand: ParsableCommand {
     }
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if let plot { try Figures.check(plot) }
-    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let plotSize = try size?.plotSize(for: plot ?? "")
 
     var range = 0..<sweep.count
     var header = true

@@ -127,11 +127,8 @@ struct TrainCommand: ParsableCommand {
     help: "SAE cases on a correlated toy: samples of the final loss estimate.")
   var samples: Int?
 
-  @Option(
-    help:
-      "The figure's size: WIDTHxHEIGHT (pixels for .png, points for .svg and .pdf), lengths such as 3.25inx2.2in, or column, page, slide."
-  )
-  var size: String?
+  @Option(help: FigureSize.help)
+  var size: FigureSize?
 
   func validate() throws {
     try positive("--steps", steps, limit: 100_000_000)
@@ -212,7 +209,7 @@ struct TrainCommand: ParsableCommand {
     let c = try source.resolve()
     if let trajectory { try OutputFile.check(trajectory, field: "--trajectory") }
     if let plot { try Figures.check(plot) }
-    let plotSize = try PlotSize.parse(size, field: "--size", for: plot ?? "")
+    let plotSize = try size?.plotSize(for: plot ?? "")
     let trainer: Trainer
     do {
       trainer = try Trainer(c, options: try options(for: c))

@@ -101,7 +101,7 @@ final class BalanceCommandTests: XCTestCase {
       (["--coefficients", "1,1"], "--coefficients: \"1,1\" names a coefficient twice"),
       (["--seeds", "1.5"], "--seeds: \"1.5\" is not a whole number"),
       (["--plot", "figure.gif"], "--plot: "),
-      (["--plot", "figure.png", "--size", "big"], "--size: \"big\""),
+      (["--plot", "figure.png", "--size", "big"], "'big' is invalid for '--size <WxH>'"),
     ] {
       let run = try landscape(["balance", c] + arguments)
       XCTAssertEqual(run.status, 2, "\(arguments)")

@@ -146,7 +146,7 @@ final class FigureTests: XCTestCase {
 
   func testSizesInInchesPointsAndPresets() throws {
     func parse(_ s: String, _ path: String) throws -> PlotSize? {
-      try PlotSize.parse(s, field: "--size", for: path)
+      try FigureSize(argument: s)?.plotSize(for: path)
     }
     XCTAssertEqual(try parse("3.25inx2.2in", "f.svg"), PlotSize(width: 234, height: 158))
     XCTAssertEqual(try parse("column", "f.pdf"), PlotSize(width: 234, height: 158))
@@ -155,11 +155,16 @@ final class FigureTests: XCTestCase {
       try parse("3.25inx2.2in", "f.png"), PlotSize(width: 975, height: 660, density: 300 / 72))
     XCTAssertEqual(try parse("slide", "f.svg"), PlotSize(width: 720, height: 405))
     XCTAssertEqual(try parse("1200x800", "f.svg"), PlotSize(width: 1200, height: 800))
-    XCTAssertNil(try PlotSize.parse(nil, field: "--size", for: "f.svg"))
-    for bad in ["3inx2", "3cmx2cm", "50x50", "column2", "-3inx2in", "3in"] {
-      XCTAssertThrowsError(try parse(bad, "f.svg"), bad) { error in
-        XCTAssertTrue("\(error)".contains("--size"), "\(error)")
+    // Not a size at all: the argument parser refuses it, naming --size.
+    for bad in ["3inx2", "3cmx2cm", "column2", "-3inx2in", "3in", "1200x"] {
+      XCTAssertNil(FigureSize(argument: bad), bad)
+    }
+    // A size whose sides are out of range for the format.
+    for (bad, path) in [("50x50", "f.svg"), ("30inx20in", "f.png"), ("9000x100", "f.pdf")] {
+      XCTAssertThrowsError(try parse(bad, path), bad) { error in
+        XCTAssertTrue("\(error)".hasPrefix("--size: \"\(bad)\" is "), "\(error)")
       }
     }
+    XCTAssertEqual(try parse("30inx20in", "f.pdf"), PlotSize(width: 2160, height: 1440))
   }
 }

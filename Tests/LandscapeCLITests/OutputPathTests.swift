@@ -215,7 +215,6 @@ final class OutputPathTests: XCTestCase {
   /// third grid names the grid flags.
   func testOptionErrorsAreUsageErrors() throws {
     let cases: [([String], String)] = [
-      (curve + ["--size", "foo"], "--size"),
       (["sweep", "--p0", "0:2:3", "--p01", "0.1"], "--p0"),
       (["sweep", "--p0", "0:0.5:3", "--p01", "0:0.5:3", "--p1", "0:0.5:2"], "--p0 --p01 --p1"),
       (["minima", "--p0", "1.5", "--p01", "0.1"], "--p0"),
@@ -227,6 +226,12 @@ final class OutputPathTests: XCTestCase {
       XCTAssertTrue(r.stderr.hasSuffix("(see 'landscape \(arguments[0]) --help')\n"), r.stderr)
       XCTAssertFalse(r.stderr.contains("--vary"), r.stderr)
     }
+    // A value that is no size at all is the argument parser's usage error, naming both.
+    let r = try run(curve + ["--size", "foo"])
+    XCTAssertEqual(r.status, 2, r.stderr)
+    XCTAssertEqual(
+      r.stderr,
+      "landscape: The value 'foo' is invalid for '--size <WxH>' (see 'landscape curve --help')\n")
   }
 
   /// Item 9: grid values come back as the spec's decimals.
