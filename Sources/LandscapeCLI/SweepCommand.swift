@@ -34,24 +34,29 @@ struct SweepCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "Hierarchy: P(parent alone), a number, a grid A:B:N or a list A,B,C.")
-  var p0: String?
+    help: ArgumentHelp(
+      "Hierarchy: P(parent alone), a number, a grid A:B:N or a list A,B,C.", valueName: "spec"))
+  var p0: SweepSpec?
 
   @Option(
     parsing: .unconditional,
-    help: "Hierarchy: P(parent and child), a number, a grid A:B:N or a list A,B,C.")
-  var p01: String?
+    help: ArgumentHelp(
+      "Hierarchy: P(parent and child), a number, a grid A:B:N or a list A,B,C.",
+      valueName: "spec"))
+  var p01: SweepSpec?
 
   @Option(
     parsing: .unconditional,
-    help:
-      "Hierarchy: P(child alone), a number, a grid A:B:N or a list A,B,C (default: no such pattern)."
-  )
-  var p1: String?
+    help: ArgumentHelp(
+      "Hierarchy: P(child alone), a number, a grid A:B:N or a list A,B,C (default: no such pattern).",
+      valueName: "spec"))
+  var p1: SweepSpec?
 
   @Option(
-    help: "Case file: NAME=A:B:N or NAME=A,B,C varies pattern NAME's probability (once or twice).")
-  var vary: [String] = []
+    help: ArgumentHelp(
+      "Case file: NAME=A:B:N or NAME=A,B,C varies pattern NAME's probability (once or twice).",
+      valueName: "NAME=spec"))
+  var vary: [SweepVariation] = []
 
   @OptionGroup var model: ModelOptions
 
@@ -107,38 +112,6 @@ struct SweepCommand: ParsableCommand {
     if let jobs, jobs < 1 || jobs > 1024 {
       throw ValidationError("--jobs: \(jobs) is not in 1...1024.")
     }
-  }
-
-  /// A number (a fixed value), a grid "A:B:N" or a list of values "A,B,C".
-  static func parseSpec(_ s: String, field: String) throws -> (fixed: Double?, axis: SweepAxis?) {
-    let parts = s.split(separator: ":", omittingEmptySubsequences: false)
-    if parts.count == 1, let x = Double(s) { return (x, nil) }
-    let name = field.hasPrefix("--") ? String(field.dropFirst(2)) : field
-    if parts.count == 1 && s.contains(",") {
-      let values = s.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
-      guard values.allSatisfy({ $0 != nil }), values.count <= 1_000_000 else {
-        throw CaseError(
-          field: field, value: "\"\(s)\"", reason: "is not a number, a grid A:B:N or a list A,B,C")
-      }
-      let list = values.map { $0! }
-      guard list.allSatisfy({ $0.isFinite && (0...1).contains($0) }) else {
-        throw CaseError(field: field, value: "\"\(s)\"", reason: "has values outside [0, 1]")
-      }
-      return (nil, SweepAxis(name: name, values: list))
-    }
-    guard parts.count == 3, let a = Double(parts[0]), let b = Double(parts[1]),
-      let n = Int(parts[2])
-    else {
-      throw CaseError(
-        field: field, value: "\"\(s)\"", reason: "is not a number, a grid A:B:N or a list A,B,C")
-    }
-    guard a.isFinite, b.isFinite, (0...1).contains(a), (0...1).contains(b) else {
-      throw CaseError(field: field, value: "\"\(s)\"", reason: "has ends outside [0, 1]")
-    }
-    guard n >= 1, n <= 1_000_000 else {
-      throw CaseError(field: field, value: "\"\(s)\"", reason: "has a count outside 1...1000000")
-    }
-    return (nil, SweepAxis(name: name, from: a, to: b, count: n))
   }
 
   func run() throws {
@@ -231,7 +204,7 @@ struct SweepCommand: ParsableCommand {
   var gridFlags: String {
     if caseFile != nil { return "--vary" }
     return [("--p0", p0), ("--p01", p01), ("--p1", p1)]
-      .filter { $0.1.map { $0.contains(":") } ?? false }.map(\.0).joined(separator: " ")
+      .filter { $0.1 != nil && $0.1?.fixed == nil }.map(\.0).joined(separator: " ")
   }
 
   /// The case and axes the options describe.
@@ -240,19 +213,14 @@ struct SweepCommand: ParsableCommand {
       let c = try model.applied(to: Case.load(contentsOf: caseFile), checked: false)
       var axes: [SweepAxis] = []
       for v in vary {
-        let parts = v.split(separator: "=", maxSplits: 1)
-        guard parts.count == 2 else {
-          throw CaseError(
-            field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N or NAME=A,B,C")
-        }
-        let spec: (fixed: Double?, axis: SweepAxis?)
+        let axis: SweepAxis?
         do {
-          spec = try Self.parseSpec(String(parts[1]), field: String(parts[0]))
+          axis = try v.spec.axis(named: v.name, field: "--vary")
         } catch let e as CaseError {
-          throw CaseError(field: "--vary", value: "\"\(v)\"", reason: e.reason)
+          throw CaseError(field: "--vary", value: "\"\(v.text)\"", reason: e.reason)
         }
-        guard let axis = spec.axis else {
-          throw CaseError(field: "--vary", value: "\"\(v)\"", reason: "is not NAME=A:B:N")
+        guard let axis else {
+          throw CaseError(field: "--vary", value: "\"\(v.text)\"", reason: "is not NAME=A:B:N")
         }
         axes.append(axis)
       }
@@ -270,9 +238,10 @@ struct SweepCommand: ParsableCommand {
     var axes: [SweepAxis] = []
     for (flag, value) in [("--p0", p0), ("--p01", p01), ("--p1", p1)] {
       guard let value else { continue }
-      let spec = try Self.parseSpec(value, field: flag)
-      if let x = spec.fixed { fixed[flag] = x }
-      if let axis = spec.axis { axes.append(axis) }
+      if let x = value.fixed { fixed[flag] = x }
+      if let axis = try value.axis(named: String(flag.dropFirst(2)), field: flag) {
+        axes.append(axis)
+      }
     }
     if axes.isEmpty { throw ValidationError("Give a grid A:B:N to --p0, --p01 or --p1.") }
     let c = try model.hierarchy(
@@ -344,5 +313,81 @@ struct Shard: ExpressibleByArgument, Hashable {
   /// The slice's points: [total (I - 1) / N, total I / N).
   func range(of total: Int) -> Range<Int> {
     (total * (index - 1) / count)..<(total * index / count)
+  }
+}
+
+/// A swept probability as given: a number (held fixed), a grid "A:B:N" (N evenly spaced
+/// values from A to B) or a list "A,B,C".
+struct SweepSpec: ExpressibleByArgument, Hashable {
+  enum Values: Hashable {
+    case fixed(Double)
+    case grid(from: Double, to: Double, count: Int)
+    case list([Double])
+  }
+
+  var values: Values
+  /// As given, for messages.
+  var text: String
+
+  init?(argument s: String) {
+    text = s
+    let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+    if parts.count == 1, let x = Double(s) {
+      values = .fixed(x)
+    } else if parts.count == 1 && s.contains(",") {
+      let list = s.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+      guard list.allSatisfy({ $0 != nil }), list.count <= 1_000_000 else { return nil }
+      values = .list(list.map { $0! })
+    } else if parts.count == 3, let a = Double(parts[0]), let b = Double(parts[1]),
+      let n = Int(parts[2])
+    {
+      values = .grid(from: a, to: b, count: n)
+    } else {
+      return nil
+    }
+  }
+
+  /// The fixed value, nil for a grid or a list.
+  var fixed: Double? {
+    if case .fixed(let x) = values { return x }
+    return nil
+  }
+
+  /// The axis a grid or a list varies (nil for a fixed value), its probabilities in [0, 1].
+  /// - Throws: `CaseError` naming `field` when a value or the count is out of range.
+  func axis(named name: String, field: String) throws -> SweepAxis? {
+    switch values {
+    case .fixed: return nil
+    case .list(let list):
+      guard list.allSatisfy({ $0.isFinite && (0...1).contains($0) }) else {
+        throw CaseError(field: field, value: "\"\(text)\"", reason: "has values outside [0, 1]")
+      }
+      return SweepAxis(name: name, values: list)
+    case .grid(let a, let b, let n):
+      guard a.isFinite, b.isFinite, (0...1).contains(a), (0...1).contains(b) else {
+        throw CaseError(field: field, value: "\"\(text)\"", reason: "has ends outside [0, 1]")
+      }
+      guard n >= 1, n <= 1_000_000 else {
+        throw CaseError(
+          field: field, value: "\"\(text)\"", reason: "has a count outside 1...1000000")
+      }
+      return SweepAxis(name: name, from: a, to: b, count: n)
+    }
+  }
+}
+
+/// `--vary NAME=SPEC`: a case file's pattern NAME swept over a grid or a list.
+struct SweepVariation: ExpressibleByArgument, Hashable {
+  var name: String
+  var spec: SweepSpec
+  /// As given, for messages.
+  var text: String
+
+  init?(argument: String) {
+    let parts = argument.split(separator: "=", maxSplits: 1)
+    guard parts.count == 2, let spec = SweepSpec(argument: String(parts[1])) else { return nil }
+    name = String(parts[0])
+    self.spec = spec
+    text = argument
   }
 }

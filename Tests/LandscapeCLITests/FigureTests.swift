@@ -73,11 +73,26 @@ final class FigureTests: XCTestCase {
   }
 
   func testSweepAxesTakeAListOfValues() throws {
-    let spec = try SweepCommand.parseSpec("0.1,0.2,0.3", field: "--p0")
+    let spec = try XCTUnwrap(SweepSpec(argument: "0.1,0.2,0.3"))
     XCTAssertNil(spec.fixed)
-    XCTAssertEqual(spec.axis, SweepAxis(name: "p0", values: [0.1, 0.2, 0.3]))
-    for bad in ["0.1,x", "0.1,1.5", "0.1,,0.2"] {
-      XCTAssertThrowsError(try SweepCommand.parseSpec(bad, field: "--p0"), bad)
+    XCTAssertEqual(
+      try spec.axis(named: "p0", field: "--p0"), SweepAxis(name: "p0", values: [0.1, 0.2, 0.3]))
+    XCTAssertEqual(SweepSpec(argument: "0.25")?.fixed, 0.25)
+    XCTAssertEqual(
+      try SweepSpec(argument: "0:0.5:3")?.axis(named: "p01", field: "--p01"),
+      SweepAxis(name: "p01", from: 0, to: 0.5, count: 3))
+    // Not a number, a grid or a list: the argument parser refuses it.
+    for bad in ["0.1,x", "0.1,,0.2", "0:1", "a:b:3", "0:1:2.5"] {
+      XCTAssertNil(SweepSpec(argument: bad), bad)
+    }
+    // Probabilities outside [0, 1] and counts out of range: named with the flag.
+    for (bad, reason) in [
+      ("0.1,1.5", "has values outside [0, 1]"), ("0:2:3", "has ends outside [0, 1]"),
+      ("0:1:0", "has a count outside 1...1000000"),
+    ] {
+      XCTAssertThrowsError(try SweepSpec(argument: bad)?.axis(named: "p0", field: "--p0"), bad) {
+        XCTAssertEqual("\($0)", "--p0: \"\(bad)\" \(reason)")
+      }
     }
   }
 
