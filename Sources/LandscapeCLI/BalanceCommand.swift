@@ -37,16 +37,16 @@ struct BalanceCommand: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "The balance coefficients beta, comma-separated, each >= 0 (default: the case's "
-        + "balance_sweep, else 0,0.05,0.1,0.25,0.5,0.75,1).")
-  )
-  var coefficients: String?
+        + "balance_sweep, else 0,0.05,0.1,0.25,0.5,0.75,1).",
+      valueName: "beta,..."))
+  var coefficients: NumberList?
 
   @Option(
     help: ArgumentHelp(
       "The training seeds, comma-separated, each in 0...4294967295 (default: the case's "
-        + "balance_sweep, else its train seed).")
-  )
-  var seeds: String?
+        + "balance_sweep, else its train seed).",
+      valueName: "seed,..."))
+  var seeds: NumberList?
 
   @Flag(help: "Leave out the standard Matryoshka SAE trained with snap loss.")
   var noSnap = false
@@ -70,33 +70,17 @@ struct BalanceCommand: ParsableCommand {
 
   static let defaultCoefficients = [0, 0.05, 0.1, 0.25, 0.5, 0.75, 1]
 
-  /// A comma-separated list of numbers, each checked, the flag named in the error.
-  static func list(_ text: String, flag: String, _ ok: (Double) -> Bool, _ what: String) throws
-    -> [Double]
-  {
-    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-    return try parts.map { part in
-      let s = part.trimmingCharacters(in: .whitespaces)
-      guard let x = Double(s), ok(x) else {
-        throw ValidationError("\(flag): \"\(s)\" is not \(what)")
-      }
-      return x
-    }
-  }
-
   func validate() throws {
     if let coefficients {
-      let c = try Self.list(
-        coefficients, flag: "--coefficients", { $0.isFinite && $0 >= 0 && $0 <= 1e6 },
-        "a number in [0, 1000000]")
-      if Set(c).count != c.count {
-        throw ValidationError("--coefficients: \"\(coefficients)\" names a coefficient twice")
+      try coefficients.check(
+        "--coefficients", is: "a number in [0, 1000000]") { $0.isFinite && $0 >= 0 && $0 <= 1e6 }
+      if Set(coefficients.values).count != coefficients.values.count {
+        throw ValidationError(
+          "--coefficients: \"\(coefficients.text)\" names a coefficient twice")
       }
     }
-    if let seeds {
-      _ = try Self.list(
-        seeds, flag: "--seeds", { $0 == $0.rounded() && $0 >= 0 && $0 <= Double(UInt32.max) },
-        "a whole number in 0...4294967295")
+    try seeds?.check("--seeds", is: "a whole number in 0...4294967295") {
+      $0 == $0.rounded() && $0 >= 0 && $0 <= Double(UInt32.max)
     }
   }
 
@@ -111,13 +95,13 @@ struct BalanceCommand: ParsableCommand {
       study.balanceSweep
       ?? BalanceSweepPlan(coefficients: Self.defaultCoefficients, seeds: [study.plan.seed])
     if let coefficients {
-      plan.coefficients = try Self.list(coefficients, flag: "--coefficients", { _ in true }, "")
+      plan.coefficients = coefficients.values
       plan.expectations = plan.expectations.filter {
         $0.balance.map(plan.coefficients.contains) ?? true
       }
     }
     if let seeds {
-      plan.seeds = try Self.list(seeds, flag: "--seeds", { _ in true }, "").map { UInt64($0) }
+      plan.seeds = seeds.values.map { UInt64($0) }
     }
     if noSnap {
       plan.snap = false

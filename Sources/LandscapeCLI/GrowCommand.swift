@@ -68,7 +68,7 @@ struct GrowCommand: ParsableCommand {
     help: ArgumentHelp(
       "Correlated toys: scales s in [0, 1] of the correlations, comma-separated.",
       valueName: "S,S,..."))
-  var correlationScales: String?
+  var correlationScales: NumberList?
 
   @Option(
     name: .customLong("init-from"),
@@ -95,19 +95,8 @@ struct GrowCommand: ParsableCommand {
     for case let (flag, value?, range) in ranges where !range.contains(value) {
       throw ValidationError("\(flag): \(value) is not in \(range.lowerBound)...\(range.upperBound)")
     }
-    _ = try scales()
-  }
-
-  /// --correlation-scales as numbers, nil when not given.
-  func scales() throws -> [Double]? {
-    guard let correlationScales else { return nil }
-    let parts = correlationScales.split(separator: ",", omittingEmptySubsequences: false)
-    return try parts.map { p in
-      guard let s = Double(p.trimmingCharacters(in: .whitespaces)), s >= 0, s <= 1 else {
-        throw ValidationError(
-          "--correlation-scales: \(escapedForMessage(String(p))) is not a number in [0, 1]")
-      }
-      return s
+    try correlationScales?.check("--correlation-scales", is: "a number in [0, 1]") {
+      $0 >= 0 && $0 <= 1
     }
   }
 
@@ -167,7 +156,7 @@ struct GrowCommand: ParsableCommand {
       throw CaseError(field: "--to", value: "", reason: "is required: \(study.name) has no grow block")
     }
     if let draws { growth.plan.draws = draws }
-    if let s = try scales() {
+    if let s = correlationScales?.values {
       guard study.toy.patterns == nil else {
         throw CaseError(
           field: "--correlation-scales", value: "",

@@ -97,7 +97,7 @@ final class BalanceCommandTests: XCTestCase {
     let c = try toyCase()
     for (arguments, message) in [
       (["--coefficients", "0,-1"], "--coefficients: \"-1\" is not a number in [0, 1000000]"),
-      (["--coefficients", "0,x"], "--coefficients: \"x\""),
+      (["--coefficients", "0,x"], "'0,x' is invalid for '--coefficients <beta,...>'"),
       (["--coefficients", "1,1"], "--coefficients: \"1,1\" names a coefficient twice"),
       (["--seeds", "1.5"], "--seeds: \"1.5\" is not a whole number"),
       (["--plot", "figure.gif"], "--plot: "),

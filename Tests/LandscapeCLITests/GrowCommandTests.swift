@@ -103,7 +103,8 @@ final class GrowCommandTests: XCTestCase {
       (["--add", "2", "--to", "4"], "--to: 4 is not start + a positive multiple of add"),
       (["--add", "0", "--to", "4"], "--add: 0 is not in 1...10000"),
       (["--add", "1", "--to", "3", "--draws", "0"], "--draws: 0 is not in 1...1000"),
-      (["--add", "1", "--to", "3", "--correlation-scales", "0.5,x"], "--correlation-scales: x is not"),
+      (["--add", "1", "--to", "3", "--correlation-scales", "0.5,x"], "'0.5,x' is invalid for '--correlation-scales"),
+      (["--add", "1", "--to", "3", "--correlation-scales", "0.5,2"], "--correlation-scales: \"2\" is not a number in [0, 1]"),
       (["--add", "1", "--to", "3", "--correlation-scales", "0.5"], "--correlation-scales: needs a correlated toy"),
       (["--add", "1", "--to", "3", "--dim", "3"], "--dim: 3 is below the number of features"),
     ] {
