@@ -117,30 +117,10 @@ final class SAEKernel {
     tied = sae.tied
     activation = sae.activation
     prefixes = sae.prefixes
-    block = .allocate(capacity: k)
-    let levels = prefixes.count
-    prefixWeight = .allocate(capacity: levels)
-    tailWeight = .allocate(capacity: levels)
-    let weights = sae.prefixWeights
-    var tail = 0.0
-    for l in stride(from: levels - 1, through: 0, by: -1) {
-      prefixWeight[l] = weights[l]
-      tail += weights[l]
-      tailWeight[l] = tail
-    }
-    var l = 0
-    for i in 0..<k {
-      while i >= prefixes[l] { l += 1 }
-      block[i] = l
-    }
-    if let basis {
-      precondition(basis.allSatisfy { $0.count == d }, "basis rows of \(d) values")
-      let b = UnsafeMutablePointer<Double>.allocate(capacity: n * d)
-      for f in 0..<n { for c in 0..<d { b[f * d + c] = basis[f][c] } }
-      self.basis = b
-    } else {
-      self.basis = nil
-    }
+    block = Self.blocks(sae.prefixes, latents: k)
+    (prefixWeight, tailWeight) = Self.weights(sae.prefixWeights)
+    if let basis { precondition(basis.allSatisfy { $0.count == d }, "basis rows of \(d) values") }
+    self.basis = basis.map { Self.flat($0) }
     let encoderCount = tied ? 0 : k * d
     parameterCount = encoderCount + k + k * d + d
     parameters = .allocate(capacity: parameterCount)
@@ -177,14 +157,7 @@ final class SAEKernel {
     decoderTimesBias = .allocate(capacity: k)
     decoderByFeature = .allocate(capacity: n * k)
     featureTimesBias = .allocate(capacity: n)
-    featureGram = .allocate(capacity: n * n)
-    for f in 0..<n {
-      for g in 0..<n {
-        featureGram[f * n + g] =
-          basis.map { b in (0..<d).reduce(0.0) { $0 + b[f][$1] * b[g][$1] } }
-          ?? (f == g ? 1 : 0)
-      }
-    }
+    featureGram = Self.gram(basis, features: n)
     gamma = .allocate(capacity: k * k)
     scalars = .allocate(capacity: 2)
     alpha = .allocate(capacity: k)
@@ -195,6 +168,53 @@ final class SAEKernel {
     hs = .allocate(capacity: k)
     shares = .allocate(capacity: k)
     qs = .allocate(capacity: k)
+  }
+
+  /// The block of each latent: the first prefix l with i < prefixes[l].
+  private static func blocks(_ prefixes: [Int], latents k: Int) -> UnsafeMutablePointer<Int> {
+    let block = UnsafeMutablePointer<Int>.allocate(capacity: k)
+    var l = 0
+    for i in 0..<k {
+      while i >= prefixes[l] { l += 1 }
+      block[i] = l
+    }
+    return block
+  }
+
+  /// Each prefix's loss weight, and the sum of the weights from each prefix to the last.
+  private static func weights(_ w: [Double]) -> (
+    UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>
+  ) {
+    let weight = UnsafeMutablePointer<Double>.allocate(capacity: w.count)
+    let tail = UnsafeMutablePointer<Double>.allocate(capacity: w.count)
+    var sum = 0.0
+    for l in stride(from: w.count - 1, through: 0, by: -1) {
+      weight[l] = w[l]
+      sum += w[l]
+      tail[l] = sum
+    }
+    return (weight, tail)
+  }
+
+  /// Rows laid end to end.
+  private static func flat(_ rows: [[Double]]) -> UnsafeMutablePointer<Double> {
+    let d = rows.first?.count ?? 0
+    let b = UnsafeMutablePointer<Double>.allocate(capacity: rows.count * d)
+    for (f, row) in rows.enumerated() { for c in 0..<d { b[f * d + c] = row[c] } }
+    return b
+  }
+
+  /// e_f . e_g for the basis rows (the identity without a basis), n x n.
+  private static func gram(_ basis: [[Double]]?, features n: Int) -> UnsafeMutablePointer<Double> {
+    let g = UnsafeMutablePointer<Double>.allocate(capacity: n * n)
+    for f in 0..<n {
+      for h in 0..<n {
+        g[f * n + h] =
+          basis.map { b in b[f].indices.reduce(0.0) { $0 + b[f][$1] * b[h][$1] } }
+          ?? (f == h ? 1 : 0)
+      }
+    }
+    return g
   }
 
   deinit {
