@@ -98,79 +98,22 @@ extension SymbolicLandscape {
   ///     {"stationarity": {"pieces": [{"t_range": [0, 1], "coefficients":
   ///       [{"p0": "1"}, {"p0": "-1", "p01": "-2"}, {"p01": "1"}], ...}]}, ...}
   public func json() -> String {
-    let n = Notation.plain
-    func forms(_ list: [Polynomial]) -> String {
-      "[" + list.reversed().map { jsonPolynomial($0) }.joined(separator: ", ") + "]"
-    }
-    func range(_ lo: Rational, _ hi: Rational) -> String {
-      "\"t_range\": [\(jsonNumber(lo)), \(jsonNumber(hi))], \"t_range_exact\": [\"\(lo)\", \"\(hi)\"]"
-    }
-    var out =
-      "{\"case\": \(jsonString(name)), \"supported\": true, \"bias\": \"\(bias.kind.rawValue)\",\n"
-    out += " \"symbols\": [" + symbols.map(jsonString).joined(separator: ", ") + "],\n"
-    out += " " + range(tMin, tMax) + ",\n"
-    out +=
-      " \"denominator\": {\"coefficients\": ["
-      + denominator.reversed().map { "\"\($0)\"" }.joined(separator: ", ")
-    out += "], \"text\": \(jsonString(n.polynomial(denominator)))},\n"
-    out += " \"numerator\": {\"pieces\": [\n"
-    out +=
-      pieces.map { p in
-        "  {" + range(p.lo, p.hi) + ", \"active\": ["
-          + p.active.map(jsonString).joined(separator: ", ")
-          + "], \"coefficients\": \(forms(p.numerator)), \"text\": \(jsonString(n.polynomial(p.numerator, order: symbols)))}"
-      }.joined(separator: ",\n") + "]},\n"
-    out += " \"stationarity\": {\"pieces\": [\n"
-    out +=
-      pieces.map { p in
-        let s = p.stationarity
-        var o = "  {" + range(p.lo, p.hi)
-        o += ", \"degree\": " + (s.degree.map { "\($0)" } ?? "null")
-        o += ", \"scale\": " + (s.scale.map { "\"\($0)\"" } ?? "null")
-        o += ", \"coefficients\": \(forms(s.coefficients))"
-        o += ", \"text\": \(jsonString(n.polynomial(s.coefficients, order: symbols) + " = 0"))"
-        if let disc = s.discriminant {
-          o += ", \"discriminant\": \(jsonPolynomial(disc))"
-          o += ", \"discriminant_text\": \(jsonString(n.expression(disc, order: symbols)))"
-        }
-        if s.degree == 2 || s.degree == 1 {
-          o += ", \"minimum\": {\"root_sign\": \(s.rootSign), \"formulas\": ["
-          o += rootFormulas(s, n).map(jsonString).joined(separator: ", ") + "]"
-          if let c = s.linearMinimum { o += ", \"when\": \(jsonCondition(c))" }
-          o += "}"
-        }
-        return o + "}"
-      }.joined(separator: ",\n") + "]},\n"
-    guard let l2 else {
-      return out
-        + " \"l2\": {\"supported\": false, \"reason\": \"not derived with the \(bias.kind.rawValue) bias: L2 is not linear in the probabilities\"}}\n"
-    }
-    out += " \"l2\": {\"supported\": true, \"complete\": \(l2.complete), \"candidates\": [\n"
-    out +=
-      l2.candidates.map { c in
-        var o = "  {\"t\": \(jsonNumber(c.t)), \"t_exact\": \"\(c.t)\", \"cusp_of\": ["
-        o +=
-          c.cuspOf.map(jsonString).joined(separator: ", ")
-          + "], \"start\": \(c.isStart), \"end\": \(c.isEnd)"
-        o += ", \"value\": \(jsonForm(c.value))"
-        o += ", \"left_slope\": " + (c.leftSlope.map { jsonForm($0) } ?? "null")
-        o += ", \"right_slope\": " + (c.rightSlope.map { jsonForm($0) } ?? "null")
-        o += ", \"local_minimum\": \(jsonCondition(c.localMinimum))}"
-        return o
-      }.joined(separator: ",\n") + "],\n"
-    out +=
-      "  \"comparisons\": ["
-      + l2.comparisons.map { c in
-        "\n  {\"lower\": \"\(c.lower)\", \"than\": \"\(c.other)\", \"when\": \(jsonCondition(c.condition))}"
-      }.joined(separator: ",") + "]}}\n"
-    return out
+    // Every value is a string, a number, a Bool or a container of them: encoding cannot fail.
+    try! ReportJSON.string(JSONReport(self)) + "\n"
   }
 
   /// The JSON for a case outside the derivation's scope: its name, `"supported": false`
   /// and `"unsupported": {"field": ..., "value": ..., "reason": ...}`.
   public static func unsupportedJSON(name: String, error: CaseError) -> String {
-    "{\"case\": \(jsonString(name)), \"supported\": false, \"unsupported\": {\"field\": \(jsonString(error.field)), "
-      + "\"value\": \(jsonString(error.value)), \"reason\": \(jsonString(error.reason))}}\n"
+    struct Unsupported: Encodable {
+      var `case`: String
+      var supported = false
+      var unsupported: [String: String]
+    }
+    let report = Unsupported(
+      case: name,
+      unsupported: ["field": error.field, "value": error.value, "reason": error.reason])
+    return try! ReportJSON.string(report) + "\n"
   }
 
   // MARK: Pieces of the text
@@ -274,38 +217,7 @@ extension SymbolicLandscape {
     if c[0].isZero { formulas.removeLast() }
     return formulas
   }
-
-  /// A polynomial as an object from monomial (`p0`, `p0*p01`) to exact rational string.
-  func jsonPolynomial(_ p: Polynomial) -> String {
-    "{"
-      + p.monomials(in: symbols).map { "\(jsonString($0.key(in: symbols))): \"\(p[$0])\"" }.joined(
-        separator: ", ") + "}"
-  }
-
-  func jsonForm<W: ExactScalar>(_ f: LinearForm<W>) -> String {
-    "{" + f.symbols(in: symbols).map { "\(jsonString($0)): \"\(f[$0])\"" }.joined(separator: ", ")
-      + "}"
-  }
-
-  func jsonCondition(_ c: Condition) -> String {
-    let n = Notation.plain
-    switch c {
-    case .always: return "{\"verdict\": \"always\"}"
-    case .never: return "{\"verdict\": \"never\"}"
-    case .iff(let list):
-      return "{\"verdict\": \"iff\", \"all\": ["
-        + list.map {
-          "{\"positive\": \(jsonForm($0.form)), \"text\": \(jsonString(n.inequality($0, order: symbols)))}"
-        }.joined(separator: ", ") + "]}"
-    }
-  }
 }
-
-/// A JSON number for an exact value: the integer itself, else the nearest Double.
-func jsonNumber(_ r: Rational) -> String { r.isInteger ? "\(r.numerator)" : "\(r.doubleValue)" }
-
-/// A JSON string literal.
-func jsonString(_ s: String) -> String { ReportJSON.quoted(s) }
 
 /// Text that stays inside one LaTeX `%` comment: line breaks (and every other control
 /// character) become spaces, so no title can end the comment, the `align` environment or
@@ -318,4 +230,224 @@ func latexComment(_ text: String) -> String {
           || $0.properties.generalCategory == .lineSeparator
           || $0.properties.generalCategory == .paragraphSeparator ? " " : $0
       }))
+}
+
+/// `SymbolicLandscape.json()`'s document, Encodable: keys as documented there.
+private struct JSONReport: Encodable {
+  let d: SymbolicLandscape
+
+  init(_ d: SymbolicLandscape) { self.d = d }
+
+  enum Key: String, CodingKey {
+    case name = "case", supported, bias, symbols, tRange = "t_range"
+    case tRangeExact = "t_range_exact", denominator, numerator, stationarity, l2
+  }
+
+  func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: Key.self)
+    try c.encode(d.name, forKey: .name)
+    try c.encode(true, forKey: .supported)
+    try c.encode(d.bias.kind.rawValue, forKey: .bias)
+    try c.encode(d.symbols, forKey: .symbols)
+    try c.encode([ExactNumber(d.tMin), ExactNumber(d.tMax)], forKey: .tRange)
+    try c.encode(["\(d.tMin)", "\(d.tMax)"], forKey: .tRangeExact)
+    try c.encode(
+      Denominator(
+        coefficients: d.denominator.reversed().map { "\($0)" },
+        text: Notation.plain.polynomial(d.denominator)), forKey: .denominator)
+    try c.encode(["pieces": d.pieces.map { NumeratorPiece($0, d) }], forKey: .numerator)
+    try c.encode(["pieces": d.pieces.map { StationarityPiece($0, d) }], forKey: .stationarity)
+    try c.encode(L2Report(d), forKey: .l2)
+  }
+
+  struct Denominator: Encodable {
+    var coefficients: [String]
+    var text: String
+  }
+
+  /// An exact value as a JSON number: the integer itself, else the nearest Double.
+  struct ExactNumber: Encodable {
+    let r: Rational
+    init(_ r: Rational) { self.r = r }
+    func encode(to encoder: Encoder) throws {
+      var c = encoder.singleValueContainer()
+      if r.isInteger { try c.encode(r.numerator) } else { try c.encode(r.doubleValue) }
+    }
+  }
+
+  /// A polynomial in the probabilities: monomial (`p0*p01`) to exact rational string.
+  static func polynomial(_ p: Polynomial, _ symbols: [String]) -> [String: String] {
+    Dictionary(
+      uniqueKeysWithValues: p.monomials(in: symbols).map { ($0.key(in: symbols), "\(p[$0])") })
+  }
+
+  /// A linear form: symbol to exact weight string.
+  static func form<W: ExactScalar>(_ f: LinearForm<W>, _ symbols: [String]) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: f.symbols(in: symbols).map { ($0, "\(f[$0])") })
+  }
+
+  struct Condition: Encodable {
+    struct Clause: Encodable {
+      var positive: [String: String]
+      var text: String
+    }
+    var verdict: String
+    var all: [Clause]?
+
+    init(_ c: Symbolic.Condition, _ symbols: [String]) {
+      switch c {
+      case .always: verdict = "always"
+      case .never: verdict = "never"
+      case .iff(let list):
+        verdict = "iff"
+        all = list.map {
+          Clause(
+            positive: JSONReport.form($0.form, symbols),
+            text: Notation.plain.inequality($0, order: symbols))
+        }
+      }
+    }
+  }
+
+  struct NumeratorPiece: Encodable {
+    var tRange: [ExactNumber]
+    var tRangeExact: [String]
+    var active: [String]
+    var coefficients: [[String: String]]
+    var text: String
+
+    enum CodingKeys: String, CodingKey {
+      case tRange = "t_range", tRangeExact = "t_range_exact", active, coefficients, text
+    }
+
+    init(_ p: SymbolicPiece, _ d: SymbolicLandscape) {
+      tRange = [ExactNumber(p.lo), ExactNumber(p.hi)]
+      tRangeExact = ["\(p.lo)", "\(p.hi)"]
+      active = p.active
+      coefficients = p.numerator.reversed().map { JSONReport.polynomial($0, d.symbols) }
+      text = Notation.plain.polynomial(p.numerator, order: d.symbols)
+    }
+  }
+
+  struct StationarityPiece: Encodable {
+    struct Minimum: Encodable {
+      var rootSign: Int
+      var formulas: [String]
+      var when: Condition?
+      enum CodingKeys: String, CodingKey { case rootSign = "root_sign", formulas, when }
+    }
+    var tRange: [ExactNumber]
+    var tRangeExact: [String]
+    var degree: Int?
+    var scale: String?
+    var coefficients: [[String: String]]
+    var text: String
+    var discriminant: [String: String]?
+    var discriminantText: String?
+    var minimum: Minimum?
+
+    enum CodingKeys: String, CodingKey {
+      case tRange = "t_range", tRangeExact = "t_range_exact", degree, scale, coefficients, text
+      case discriminant, discriminantText = "discriminant_text", minimum
+    }
+
+    init(_ p: SymbolicPiece, _ d: SymbolicLandscape) {
+      let s = p.stationarity
+      let n = Notation.plain
+      tRange = [ExactNumber(p.lo), ExactNumber(p.hi)]
+      tRangeExact = ["\(p.lo)", "\(p.hi)"]
+      degree = s.degree
+      scale = s.scale.map { "\($0)" }
+      coefficients = s.coefficients.reversed().map { JSONReport.polynomial($0, d.symbols) }
+      text = n.polynomial(s.coefficients, order: d.symbols) + " = 0"
+      discriminant = s.discriminant.map { JSONReport.polynomial($0, d.symbols) }
+      discriminantText = s.discriminant.map { n.expression($0, order: d.symbols) }
+      if s.degree == 2 || s.degree == 1 {
+        minimum = Minimum(
+          rootSign: s.rootSign, formulas: d.rootFormulas(s, n),
+          when: s.linearMinimum.map { Condition($0, d.symbols) })
+      }
+    }
+
+    /// degree and scale are written as null when absent; the rest only when present.
+    func encode(to encoder: Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(tRange, forKey: .tRange)
+      try c.encode(tRangeExact, forKey: .tRangeExact)
+      try c.encode(degree, forKey: .degree)
+      try c.encode(scale, forKey: .scale)
+      try c.encode(coefficients, forKey: .coefficients)
+      try c.encode(text, forKey: .text)
+      try c.encodeIfPresent(discriminant, forKey: .discriminant)
+      try c.encodeIfPresent(discriminantText, forKey: .discriminantText)
+      try c.encodeIfPresent(minimum, forKey: .minimum)
+    }
+  }
+
+  struct L2Report: Encodable {
+    struct Candidate: Encodable {
+      var t: ExactNumber
+      var tExact: String
+      var cuspOf: [String]
+      var start: Bool
+      var end: Bool
+      var value: [String: String]
+      var leftSlope: [String: String]?
+      var rightSlope: [String: String]?
+      var localMinimum: Condition
+
+      enum CodingKeys: String, CodingKey {
+        case t, tExact = "t_exact", cuspOf = "cusp_of", start, end, value
+        case leftSlope = "left_slope", rightSlope = "right_slope", localMinimum = "local_minimum"
+      }
+
+      /// The slopes are written as null at a range end.
+      func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(t, forKey: .t)
+        try c.encode(tExact, forKey: .tExact)
+        try c.encode(cuspOf, forKey: .cuspOf)
+        try c.encode(start, forKey: .start)
+        try c.encode(end, forKey: .end)
+        try c.encode(value, forKey: .value)
+        try c.encode(leftSlope, forKey: .leftSlope)
+        try c.encode(rightSlope, forKey: .rightSlope)
+        try c.encode(localMinimum, forKey: .localMinimum)
+      }
+    }
+    struct Comparison: Encodable {
+      var lower: String
+      var than: String
+      var when: Condition
+    }
+    var supported: Bool
+    var reason: String?
+    var complete: Bool?
+    var candidates: [Candidate]?
+    var comparisons: [Comparison]?
+
+    init(_ d: SymbolicLandscape) {
+      guard let l2 = d.l2 else {
+        supported = false
+        reason =
+          "not derived with the \(d.bias.kind.rawValue) bias: L2 is not linear in the probabilities"
+        return
+      }
+      let symbols = d.symbols
+      supported = true
+      complete = l2.complete
+      candidates = l2.candidates.map { c in
+        Candidate(
+          t: ExactNumber(c.t), tExact: "\(c.t)", cuspOf: c.cuspOf, start: c.isStart,
+          end: c.isEnd, value: JSONReport.form(c.value, symbols),
+          leftSlope: c.leftSlope.map { JSONReport.form($0, symbols) },
+          rightSlope: c.rightSlope.map { JSONReport.form($0, symbols) },
+          localMinimum: Condition(c.localMinimum, symbols))
+      }
+      comparisons = l2.comparisons.map {
+        Comparison(
+          lower: "\($0.lower)", than: "\($0.other)", when: Condition($0.condition, symbols))
+      }
+    }
+  }
 }
