@@ -153,56 +153,6 @@ struct BalanceCommand: ParsableCommand {
   }
 }
 
-extension Figures {
-  /// Hedging (left axis: the inner latents' decoder hedging mass) and absorption (right axis,
-  /// with the encoder's hedging mass, where absorption shows) over the balance coefficient: the
-  /// seeds' means as lines, each seed's decoder hedging and absorption as dots, the snap-loss
-  /// runs as larger dots at beta = 1.
-  static func balanceChart(_ s: BalanceSweep, title: String) -> LineChart {
-    let order = s.coefficients.indices.sorted { s.coefficients[$0] < s.coefficients[$1] }
-    let xs = order.map { s.coefficients[$0] }
-    let mseRuns = s.runs.filter { !$0.snap }
-    var series = [
-      Series(
-        name: "decoder hedging mass (inner latents)", xs: xs,
-        ys: order.map { s.hedgingMass[$0] }, axis: .left, style: .line(.darkBlue)),
-      Series(
-        name: "encoder hedging mass (inner latents)", xs: xs,
-        ys: order.map { s.encoderHedgingMass[$0] }, axis: .right,
-        style: .line(.purple, .dotted)),
-      Series(
-        name: "absorption (parent latent off when a child fires, mean)", xs: xs,
-        ys: order.map { s.absorption[$0] }, axis: .right, style: .line(.orange, .dashed)),
-    ]
-    if s.seeds.count > 1 {
-      series.append(
-        Series(
-          name: "", xs: mseRuns.map(\.balance), ys: mseRuns.map(\.decoderHedgingMass),
-          axis: .left, style: .points(.darkBlue, radius: 2.5)))
-      series.append(
-        Series(
-          name: "", xs: mseRuns.map(\.balance), ys: mseRuns.map(\.absorption), axis: .right,
-          style: .points(.orange, radius: 2.5)))
-    }
-    if let hedging = s.snapHedgingMass, let absorbed = s.snapAbsorption {
-      series.append(
-        Series(
-          name: "snap loss (#gb = 1): decoder hedging mass", xs: [1], ys: [hedging],
-          axis: .left, style: .points(.green, radius: 5)))
-      series.append(
-        Series(
-          name: "snap loss (#gb = 1): absorption", xs: [1], ys: [absorbed], axis: .right,
-          style: .points(.crimson, radius: 5)))
-    }
-    let seeds = s.seeds.count == 1 ? "seed \(s.seeds[0])" : "\(s.seeds.count) seeds"
-    return LineChart(
-      title: title + "\nHedging against absorption along the balance coefficient (\(seeds))",
-      xLabel: "balance coefficient #gb (prefix l of L weighs #gb#u(L-l)#d)",
-      leftLabel: "decoder hedging mass", rightLabel: "absorption, encoder hedging mass",
-      series: series)
-  }
-}
-
 extension ValidateCommand {
   /// The checks of a study's balance sweep (none without one): one per expectation and seed.
   static func balanceChecks(_ study: SAEStudy) throws -> [SAEReport.Check] {

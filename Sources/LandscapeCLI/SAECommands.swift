@@ -354,11 +354,3 @@ extension TrainCommand {
     return plan
   }
 }
-
-extension Figures {
-  /// The paper's picture of an SAE: encoder and decoder cosines with the true features.
-  static func latentCosines(_ r: SAEReport, title: String) -> LatentCosines {
-    LatentCosines(
-      title: title, encoder: r.encoderCos, decoder: r.decoderCos, featureNames: r.features)
-  }
-}
