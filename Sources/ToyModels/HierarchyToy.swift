@@ -3,10 +3,11 @@
 /// Groups and independent features fire independently of each other; the joint distribution is
 /// the product, enumerated exactly into patterns by `enumerate(cutoff:)`.
 public struct HierarchyToy: Sendable, Hashable {
-  /// A child of a group: its feature, P(child | parent) and its magnitude.
-  public struct Child: Sendable, Hashable {
+  /// A feature that fires with a probability, at a magnitude: a group's child (the
+  /// probability is P(child | parent)) or an independent feature (P(feature)).
+  public struct FiringFeature: Sendable, Hashable {
     public var feature: Int
-    /// P(child | parent), in [0, 1].
+    /// In [0, 1]: given the parent for a child, unconditional for an independent feature.
     public var probability: Double
     public var magnitude: Double
     public init(feature: Int, probability: Double, magnitude: Double = 1) {
@@ -15,6 +16,9 @@ public struct HierarchyToy: Sendable, Hashable {
       self.magnitude = magnitude
     }
   }
+
+  /// A child of a group: its feature, P(child | parent) and its magnitude.
+  public typealias Child = FiringFeature
 
   /// A parent and its children.
   ///
@@ -46,16 +50,7 @@ public struct HierarchyToy: Sendable, Hashable {
   }
 
   /// A feature firing on its own with `probability`, independently of everything else.
-  public struct Independent: Sendable, Hashable {
-    public var feature: Int
-    public var probability: Double
-    public var magnitude: Double
-    public init(feature: Int, probability: Double, magnitude: Double = 1) {
-      self.feature = feature
-      self.probability = probability
-      self.magnitude = magnitude
-    }
-  }
+  public typealias Independent = FiringFeature
 
   /// The enumerated patterns and the probability mass dropped below the cutoff.
   public struct Enumeration: Sendable, Hashable {
