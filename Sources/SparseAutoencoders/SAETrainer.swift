@@ -338,31 +338,51 @@ extension SAETrainingPlan {
     try checkValues(enumerable: enumerable)
   }
 
-  /// Checks the plan's own values (steps, batch, rates, ...) and that exact or counts data
-  /// has an enumerable toy.
+  /// Checks that exact or counts data has an enumerable toy, and the plan's own values.
   func checkValues(enumerable: Bool) throws {
-    guard steps >= 0 else { throw ToyModelError("steps: \(steps) is negative") }
-    guard batch >= 1 && batch <= Int(UInt32.max) else {
-      throw ToyModelError("batch: \(batch) is not in 1...\(UInt32.max)")
-    }
-    guard l1 >= 0 && l1.isFinite else {
-      throw ToyModelError("l1: \(l1) is not a finite number >= 0")
-    }
-    guard learningRate > 0 && learningRate.isFinite else {
-      throw ToyModelError("learning_rate: \(learningRate) is not a finite number > 0")
-    }
-    guard thresholdLearningRate >= 0 && thresholdLearningRate <= 1 else {
-      throw ToyModelError("threshold_learning_rate: \(thresholdLearningRate) is not in [0, 1]")
-    }
-    guard epsilon > 0 && epsilon.isFinite else {
-      throw ToyModelError("epsilon: \(epsilon) is not a finite number > 0")
-    }
-    guard initialNoise >= 0 && initialNoise.isFinite else {
-      throw ToyModelError("init_noise: \(initialNoise) is not a finite number >= 0")
-    }
-    if let s = snapAt, s < 0 { throw ToyModelError("snap_at: \(s) is negative") }
+    try checkSettings()
     if !enumerable && data != .samples {
       throw ToyModelError("data: \(data.rawValue) needs an enumerable toy; use samples")
+    }
+  }
+
+  /// Checks every setting against its range: the one check of the optimiser's settings, for
+  /// SAE cases and single-latent cases alike. Fields are named as in a case file's `train`
+  /// block (`lr: 0.0 is not a finite number > 0`).
+  ///
+  ///     steps 0...100_000_000, batch 1...2^32 - 1, lr finite > 0, beta1 and beta2 in [0, 1),
+  ///     epsilon finite > 0, seed 0...2^32 - 1, l1 finite >= 0, init_noise finite >= 0,
+  ///     snap_at 0...steps, threshold_lr in [0, 1]
+  /// - Throws: `ToyModelError` naming the first field out of range.
+  public func checkSettings() throws {
+    func fail(_ field: String, _ value: Any, _ reason: String) -> ToyModelError {
+      ToyModelError("\(field): \(value) \(reason)")
+    }
+    guard (0...100_000_000).contains(steps) else {
+      throw fail("steps", steps, "is not in 0...100000000")
+    }
+    guard batch >= 1 && batch <= Int(UInt32.max) else {
+      throw fail("batch", batch, "is not in 1...\(UInt32.max)")
+    }
+    guard learningRate > 0 && learningRate.isFinite else {
+      throw fail("lr", learningRate, "is not a finite number > 0")
+    }
+    for (field, beta) in [("beta1", beta1), ("beta2", beta2)] where !(beta >= 0 && beta < 1) {
+      throw fail(field, beta, "is not in [0, 1)")
+    }
+    guard epsilon > 0 && epsilon.isFinite else {
+      throw fail("epsilon", epsilon, "is not a finite number > 0")
+    }
+    guard seed <= UInt64(UInt32.max) else { throw fail("seed", seed, "is not in 0...4294967295") }
+    guard l1 >= 0 && l1.isFinite else { throw fail("l1", l1, "is not a finite number >= 0") }
+    guard initialNoise >= 0 && initialNoise.isFinite else {
+      throw fail("init_noise", initialNoise, "is not a finite number >= 0")
+    }
+    if let s = snapAt, !(0...steps).contains(s) {
+      throw fail("snap_at", s, "is not in 0...\(steps) (the steps)")
+    }
+    guard thresholdLearningRate >= 0 && thresholdLearningRate <= 1 else {
+      throw fail("threshold_lr", thresholdLearningRate, "is not in [0, 1]")
     }
   }
 }

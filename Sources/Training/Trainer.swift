@@ -39,7 +39,10 @@ public struct Trainer: Sendable {
   }
 
   /// The many-latent trainer's plan for these options.
-  var plan: SAETrainingPlan {
+  var plan: SAETrainingPlan { Self.plan(options) }
+
+  /// The many-latent trainer's plan for single-latent options.
+  static func plan(_ options: TrainingOptions) -> SAETrainingPlan {
     var plan = SAETrainingPlan()
     plan.data = options.sampling == .counts ? .counts : .samples
     plan.loss = options.loss == .l2 ? .l2 : .mse

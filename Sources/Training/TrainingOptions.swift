@@ -1,4 +1,6 @@
 import Landscape
+import SparseAutoencoders
+import ToyModels
 
 /// How the trainer runs: the loss, Adam's settings, the seed, the embedding and the
 /// starting point.
@@ -111,33 +113,24 @@ public struct TrainingOptions: Sendable, Hashable {
     func fail(_ field: String, _ value: String, _ reason: String) -> CaseError {
       CaseError(field: "train.\(field)", value: value, reason: reason)
     }
+    // A single-latent run takes at least one step; every other optimiser setting is the
+    // SAE trainer's, checked where that plan is defined.
     if !(1...100_000_000).contains(steps) {
       throw fail("steps", "\(steps)", "is not in 1...100000000")
     }
-    if !(1...Int(UInt32.max)).contains(batch) {
-      throw fail("batch", "\(batch)", "is not in 1...4294967295")
+    var plan = Trainer.plan(self)
+    // A snap step given with another loss is unused, but still checked.
+    if loss != .snap { plan.snapAt = snapAt }
+    do { try plan.checkSettings() } catch let e as ToyModelError {
+      let text = e.description
+      let colon = text.firstIndex(of: ":") ?? text.startIndex
+      throw fail(String(text[..<colon]), "", String(text[colon...].dropFirst(2)))
     }
-    if !(learningRate.isFinite && learningRate > 0) {
-      throw fail("lr", "\(learningRate)", "is not a finite number > 0")
-    }
-    if !(beta1 >= 0 && beta1 < 1) { throw fail("beta1", "\(beta1)", "is not in [0, 1)") }
-    if !(beta2 >= 0 && beta2 < 1) { throw fail("beta2", "\(beta2)", "is not in [0, 1)") }
-    if !(epsilon.isFinite && epsilon > 0) {
-      throw fail("epsilon", "\(epsilon)", "is not a finite number > 0")
-    }
-    if seed > UInt64(UInt32.max) { throw fail("seed", "\(seed)", "is not in 0...4294967295") }
     if let d = dimension, !(featureCount...100_000).contains(d) {
       throw fail(
         "dim", "\(d)", "is not in \(featureCount)...100000 (at least the \(featureCount) features)")
     }
     if !initialT.isFinite { throw fail("init", "\(initialT)", "is not finite") }
-    if !(initialNoise.isFinite && initialNoise >= 0) {
-      throw fail("init_noise", "\(initialNoise)", "is not a finite number >= 0")
-    }
-    if let s = snapAt, !(0...steps).contains(s) {
-      throw fail("snap_at", "\(s)", "is not in 0...\(steps) (the steps)")
-    }
-    if !(l1.isFinite && l1 >= 0) { throw fail("l1", "\(l1)", "is not a finite number >= 0") }
     if let k = trajectoryInterval, k < 1 {
       throw fail("trajectory", "\(k)", "is not a positive whole number")
     }

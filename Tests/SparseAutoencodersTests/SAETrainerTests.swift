@@ -265,13 +265,28 @@ final class SAETrainerTests: XCTestCase {
     cases.append((p, "batch"))
     p = plan(.counts)
     p.learningRate = .nan
-    cases.append((p, "learning_rate"))
+    cases.append((p, "lr"))
+    p = plan(.counts)
+    p.beta1 = 1
+    cases.append((p, "beta1"))
+    p = plan(.counts)
+    p.beta2 = -0.1
+    cases.append((p, "beta2"))
+    p = plan(.counts)
+    p.seed = UInt64(UInt32.max) + 1
+    cases.append((p, "seed"))
+    p = plan(.counts)
+    p.snapAt = 301
+    cases.append((p, "snap_at"))
+    p = plan(.counts)
+    p.steps = -1
+    cases.append((p, "steps"))
     p = plan(.counts)
     p.l1 = -1
     cases.append((p, "l1"))
     p = plan(.counts)
     p.thresholdLearningRate = 2
-    cases.append((p, "threshold_learning_rate"))
+    cases.append((p, "threshold_lr"))
     p = plan(.counts)
     p.epsilon = 0
     cases.append((p, "epsilon"))
