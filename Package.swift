@@ -27,7 +27,9 @@ let package = Package(
     // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
     .target(name: "Landscape", dependencies: ["ToyModels", "Reports", "_CGSL"]),
     // The case-file schema: reads and checks JSON case files into the math modules' values.
-    .target(name: "CaseFiles", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels"]),
+    .target(
+      name: "CaseFiles",
+      dependencies: ["Landscape", "SparseAutoencoders", "ToyModels", "Training"]),
     // Exact rational derivations of the loss and its minima.
     .target(name: "Symbolic", dependencies: ["Landscape", "Reports"]),
     // The gradient trainer that cross-checks the analytic minima.

@@ -1,6 +1,7 @@
 import Foundation
 import Landscape
 import SparseAutoencoders
+import Training
 
 /// What a case file holds: a single latent on a path (`Case`), or an SAE with many latents on a
 /// toy model (`SAEStudy`, the files with an `sae` block).
@@ -8,13 +9,14 @@ import SparseAutoencoders
 /// `indirect`: with the two payloads stored inline, Swift 6.3's release build read a `.sae`
 /// value back as `.landscape` (a miscompile of this multi-payload enum; debug builds were right).
 public indirect enum CaseDocument: Sendable, Hashable {
-  case landscape(Case)
+  /// A single latent on a path, and how `validate` trains it (its `train` block).
+  case landscape(Case, training: TrainingPlan?)
   case sae(SAEStudy)
 
   /// The case's name.
   public var name: String {
     switch self {
-    case .landscape(let c): return c.name
+    case .landscape(let c, _): return c.name
     case .sae(let s): return s.name
     }
   }
@@ -40,7 +42,8 @@ public indirect enum CaseDocument: Sendable, Hashable {
     if object.has("sae") {
       self = .sae(try SAEStudy(json: data, defaultName: defaultName))
     } else {
-      self = .landscape(try Case(json: data, defaultName: defaultName))
+      let training = try object.object("train").map { try TrainingPlan($0) }
+      self = .landscape(try Case(json: data, defaultName: defaultName), training: training)
     }
   }
 

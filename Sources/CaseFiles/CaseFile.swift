@@ -1,5 +1,6 @@
 import Foundation
 import Landscape
+import Training
 
 extension Case {
   /// Reads and validates a case file (JSON; see README for the schema).
@@ -80,13 +81,11 @@ extension Case {
       penalty = Penalty(
         coefficient: try p.number("coefficient") ?? 0, exponent: try p.number("p") ?? 1)
     }
-    var training: TrainingPlan? = nil
-    if let t = try object.object("train") {
-      training = try TrainingPlan(t)
-    }
+    // The train block is read (and checked) here; `CaseDocument` keeps it beside the case.
+    _ = try object.object("train").map { try TrainingPlan($0) }
     self.init(
       name: name, title: title, features: features, patterns: patterns, path: path,
-      bias: bias, penalty: penalty, training: training)
+      bias: bias, penalty: penalty)
     try validate()
   }
 

@@ -21,13 +21,10 @@ public struct Case: Sendable, Hashable {
   public var bias: DecoderBias
   /// The sparsity penalty lambda * E[h^p] added to both losses.
   public var penalty: Penalty
-  /// How `landscape validate` trains this case, when the case says.
-  public var training: TrainingPlan?
 
   public init(
     name: String, title: String, features: [String], patterns: [Pattern],
-    path: LatentPath, bias: DecoderBias = .none, penalty: Penalty = .none,
-    training: TrainingPlan? = nil
+    path: LatentPath, bias: DecoderBias = .none, penalty: Penalty = .none
   ) {
     self.name = name
     self.title = title
@@ -36,7 +33,6 @@ public struct Case: Sendable, Hashable {
     self.path = path
     self.bias = bias
     self.penalty = penalty
-    self.training = training
   }
 
   /// The probability that no pattern fires: 1 - sum_j pi_j (never negative).
@@ -188,35 +184,4 @@ public struct Penalty: Sendable, Hashable {
 
   /// No penalty.
   public static let none = Penalty(coefficient: 0, exponent: 1)
-}
-
-/// How a case is trained by `landscape validate`: the `train` block of a case file.
-public struct TrainingPlan: Sendable, Hashable {
-  /// The reconstruction loss trained on.
-  public enum Loss: String, Sendable, Hashable, CaseIterable { case mse, l2, snap }
-  /// Which biases the trained SAE has.
-  public enum Biases: String, Sendable, Hashable, CaseIterable { case none, decoder, both }
-
-  public var loss: Loss = .mse
-  public var steps: Int = 3000
-  public var batch: Int = 4096
-  public var learningRate: Double = 0.003
-  public var beta1: Double = 0.9
-  public var beta2: Double = 0.999
-  public var seed: UInt64 = 1
-  /// The starting point on the path, t.
-  public var initialT: Double = 0.5
-  /// Standard deviation of Gaussian noise added to the initial latent.
-  public var initialNoise: Double = 0
-  /// The step at which snap loss switches from MSE to L2 (default: half the steps).
-  public var snapAt: Int? = nil
-  public var biases: Biases = .none
-  /// Embedding dimension d >= number of features (default: the number of features).
-  public var dimension: Int? = nil
-  /// Allowed |trained t - analytic t|.
-  public var tolerance: Double = 0.01
-  /// What the paper reports for this run, in words (printed by validate).
-  public var expectation: String? = nil
-
-  public init() {}
 }

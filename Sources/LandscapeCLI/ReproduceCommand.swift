@@ -41,8 +41,8 @@ struct ReproduceCommand: ParsableCommand {
   func run() throws {
     let files = try caseFiles(in: cases)
     let documents = try files.map { try CaseDocument.load(contentsOf: $0) }
-    let loaded = documents.compactMap { d -> Case? in
-      if case .landscape(let c) = d { return c }
+    let loaded = documents.compactMap { d -> (Case, TrainingPlan?)? in
+      if case .landscape(let c, let plan) = d { return (c, plan) }
       return nil
     }
     let studies = documents.compactMap { d -> SAEStudy? in
@@ -56,7 +56,7 @@ struct ReproduceCommand: ParsableCommand {
       throw CaseError(field: "--out", value: out, reason: "is not an existing folder")
     }
     var summary = "case                    loss  minima (t: loss, * global)\n"
-    for c in loaded { summary += try render(c) }
+    for (c, plan) in loaded { summary += try render(c, plan) }
     var saeSummary = "SAE case                          decoder hedging mass per latent\n"
     for study in studies {
       saeSummary += try render(study)
@@ -64,7 +64,7 @@ struct ReproduceCommand: ParsableCommand {
     }
     saeSummary += try EnsembleCommand.render(studies, out: out)
     try renderPhaseDiagram()
-    try renderOverlay(loaded)
+    try renderOverlay(loaded.map(\.0))
     print()
     print(summary, terminator: "")
     if !studies.isEmpty {
@@ -80,12 +80,12 @@ struct ReproduceCommand: ParsableCommand {
 
   /// Draws a single-latent case (with its training run over the landscape it is checked
   /// against, when it has a train block); returns its summary lines.
-  private func render(_ c: Case) throws -> String {
+  private func render(_ c: Case, _ training: TrainingPlan?) throws -> String {
     // With a learned decoder bias the run is checked against the optimal-bias landscape.
     var shown = c
     var chart = Figures.lossChart(c)
-    if let plan = c.training {
-      var options = try TrainingOptions(for: c)
+    if let plan = training {
+      var options = try TrainingOptions(for: c, plan: plan)
       options.trajectoryInterval = max(1, plan.steps / 60)
       shown = try TrainingTarget(for: c, options: options).analyticCase
       let result = try Trainer(c, options: options).run()

@@ -52,7 +52,7 @@ struct SAELossCommand: ParsableCommand {
     let toy: ToyModel
     let name: String
     switch try CaseDocument.load(contentsOf: caseFile) {
-    case .landscape(let c):
+    case .landscape(let c, _):
       toy = c.toyModel
       name = c.name
     case .sae(let study):

@@ -174,8 +174,9 @@ struct TrainCommand: ParsableCommand {
   }
 
   /// The options: the case's train block (or the defaults), overridden by the flags.
-  func options(for c: Case) throws -> TrainingOptions {
-    var o = try TrainingOptions(for: c)
+  /// The case's `train` block (nil: the defaults) with the flags' overrides.
+  func options(for c: Case, plan: TrainingPlan?) throws -> TrainingOptions {
+    var o = try TrainingOptions(for: c, plan: plan)
     if let loss { o.loss = loss }
     if let steps { o.steps = steps }
     if let batch { o.batch = batch }
@@ -196,8 +197,12 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
-    if let file = source.caseFile, case .sae(let study) = try CaseDocument.load(contentsOf: file) {
-      return try runSAE(study)
+    var plan: TrainingPlan? = nil
+    if let file = source.caseFile {
+      switch try CaseDocument.load(contentsOf: file) {
+      case .sae(let study): return try runSAE(study)
+      case .landscape(_, let training): plan = training
+      }
     }
     for (flag, given) in [
       ("--data", data != nil), ("--save", save != nil), ("--init-from", initFrom != nil),
@@ -212,7 +217,7 @@ struct TrainCommand: ParsableCommand {
     let plotSize = try size?.plotSize(for: plot ?? "")
     let trainer: Trainer
     do {
-      trainer = try Trainer(c, options: try options(for: c))
+      trainer = try Trainer(c, options: try options(for: c, plan: plan))
     } catch let e as CaseError {
       throw FlagTable.renamed(e, given: gave)
     }

@@ -35,13 +35,13 @@ struct ValidateCommand: ParsableCommand {
   var cases = "cases"
 
   func run() throws {
-    var sources: [Case] = []
+    var sources: [(Case, TrainingPlan)] = []
     var studies: [SAEStudy] = []
     var skipped: [String] = []
     let files = caseFiles.isEmpty ? try LandscapeCLI.caseFiles(in: cases) : caseFiles
     for file in files {
       switch try CaseDocument.load(contentsOf: file) {
-      case .landscape(let c) where c.training != nil: sources.append(c)
+      case .landscape(let c, let plan?): sources.append((c, plan))
       case .sae(let s)
       where !s.expectations.isEmpty || !(s.growth?.expectations.isEmpty ?? true)
         || s.ensemble?.expectations.isEmpty == false
@@ -65,9 +65,10 @@ struct ValidateCommand: ParsableCommand {
     }
 
     var checks: [(Case, TrainingCheck)] = []
-    for c in sources {
-      let bar = ProgressBar(total: c.training?.steps ?? 1, label: "training \(c.name)")
-      let check = try TrainingCheck(c, progress: bar.map { bar in { bar.update($0.step) } })
+    for (c, plan) in sources {
+      let bar = ProgressBar(total: plan.steps, label: "training \(c.name)")
+      let check = try TrainingCheck(
+        c, plan: plan, progress: bar.map { bar in { bar.update($0.step) } })
       bar?.finish()
       checks.append((c, check))
     }
@@ -133,7 +134,7 @@ struct ValidateCommand: ParsableCommand {
     var rows: [[String]] = [header]
     for (c, check) in checks {
       rows.append([
-        c.name, c.training!.loss.rawValue,
+        c.name, check.plan.loss.rawValue,
         fixed(check.target.minimum.t), fixed(check.result.t), fixed(check.difference),
         "\(check.tolerance)", check.passed ? "pass" : "FAIL",
       ])
@@ -154,7 +155,7 @@ struct ValidateCommand: ParsableCommand {
           + zip(c.features, b).map { "\($0) \(fixed($1))" }.joined(separator: ", ")
       }
       out += ".\n"
-      if let expectation = c.training?.expectation { out += "  expect: \(expectation)\n" }
+      if let expectation = check.plan.expectation { out += "  expect: \(expectation)\n" }
     }
     return out
   }

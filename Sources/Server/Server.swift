@@ -43,7 +43,7 @@ public struct LandscapeServer: Sendable {
     var served: [ServedCase] = []
     for file in names {
       let path = (folder as NSString).appendingPathComponent(file)
-      guard case .landscape(let c) = try CaseDocument.load(contentsOf: path) else { continue }
+      guard case .landscape(let c, _) = try CaseDocument.load(contentsOf: path) else { continue }
       served.append(ServedCase(name: String(file.dropLast(5)), source: c))
     }
     return served

@@ -33,9 +33,9 @@ public struct Trainer: Sendable {
     self.options = options
   }
 
-  /// A trainer with the case's own `train` block (or the defaults) and L1 penalty.
-  public init(_ source: Case) throws {
-    try self.init(source, options: TrainingOptions(for: source))
+  /// A trainer with a case's `train` block (nil: the defaults) and its L1 penalty.
+  public init(_ source: Case, plan: TrainingPlan?) throws {
+    try self.init(source, options: TrainingOptions(for: source, plan: plan))
   }
 
   /// The many-latent trainer's plan for these options.

@@ -88,6 +88,8 @@ public struct TrainingCheck: Sendable {
   /// The minimum the training should reach.
   public var target: TrainingTarget
   /// The training, run on `target.analyticCase`.
+  /// The case's `train` block the run followed.
+  public var plan: TrainingPlan
   public var result: TrainingResult
   /// The allowed |trained t - analytic t| (the plan's `tolerance`).
   public var tolerance: Double
@@ -109,16 +111,15 @@ public struct TrainingCheck: Sendable {
   /// Trains a case as its `train` block says and finds its analytic minimum.
   ///
   /// - Parameters:
-  ///   - source: a valid case with a `train` block.
+  ///   - source: a valid case.
+  ///   - plan: its `train` block.
   ///   - progress: passed to `Trainer.run`.
-  /// - Throws: `CaseError` when the case has no `train` block, or its settings are bad.
-  public init(_ source: Case, progress: ((TrainingProgress) -> Void)? = nil) throws {
-    guard let plan = source.training else {
-      throw CaseError(
-        field: "train", value: "",
-        reason: "is required to check a training (the case has no train block)")
-    }
-    let options = try TrainingOptions(for: source)
+  /// - Throws: `CaseError` when the block's settings are bad.
+  public init(
+    _ source: Case, plan: TrainingPlan, progress: ((TrainingProgress) -> Void)? = nil
+  ) throws {
+    self.plan = plan
+    let options = try TrainingOptions(for: source, plan: plan)
     target = try TrainingTarget(for: source, options: options)
     result = try Trainer(target.analyticCase, options: options).run(progress: progress)
     tolerance = plan.tolerance

@@ -78,16 +78,18 @@ public struct TrainingOptions: Sendable, Hashable {
 
   /// Options from a case's `train` block (or the defaults), with the case's L1 penalty.
   ///
+  /// - Parameter plan: the case file's `train` block (`CaseDocument.landscape`); nil: the
+  ///   defaults.
   /// - Throws: `CaseError` when the case's penalty is not L1 (p != 1 with lambda > 0):
   ///   the trainer penalises h only.
-  public init(for source: Case) throws {
+  public init(for source: Case, plan: TrainingPlan?) throws {
     let penalty = source.penalty
     if penalty.coefficient > 0 && penalty.exponent != 1 {
       throw CaseError(
         field: "penalty.p", value: "\(penalty.exponent)",
         reason: "is not 1: the trainer supports only the L1 penalty")
     }
-    self.init(source.training ?? TrainingPlan(), l1: penalty.coefficient)
+    self.init(plan ?? TrainingPlan(), l1: penalty.coefficient)
   }
 
   /// The step at which snap loss switches from MSE to L2.

@@ -488,7 +488,7 @@ final class SymbolicTests: XCTestCase {
     }.sorted()
     if files.isEmpty { throw XCTSkip("no case files in \(folder.path)") }
     for file in files {
-      guard case .landscape(let c) = try CaseDocument.load(
+      guard case .landscape(let c, _) = try CaseDocument.load(
         contentsOf: folder.appendingPathComponent(file).path)
       else { continue }  // an SAE case has no path
       let json: String

@@ -248,7 +248,7 @@ final class TrainerTests: XCTestCase {
     XCTAssertNil(field { _ in })
     var c = try toy()
     c.penalty = Penalty(coefficient: 0.1, exponent: 2)
-    XCTAssertThrowsError(try TrainingOptions(for: c))
+    XCTAssertThrowsError(try TrainingOptions(for: c, plan: nil))
   }
 
   /// A run asked to stop stops before the next step; one never asked is the plain run.
@@ -277,8 +277,11 @@ final class CaseFileTrainingTests: XCTestCase {
       .filter { $0.hasPrefix("train-") && $0.hasSuffix(".json") }.sorted()
     XCTAssertGreaterThanOrEqual(files.count, 5)
     for file in files {
-      let c = try Case.load(contentsOf: root.appendingPathComponent(file).path)
-      let check = try TrainingCheck(c)
+      guard
+        case .landscape(let c, let plan?) = try CaseDocument.load(
+          contentsOf: root.appendingPathComponent(file).path)
+      else { return XCTFail("\(file) has no train block") }
+      let check = try TrainingCheck(c, plan: plan)
       XCTAssertTrue(
         check.passed,
         "\(c.name): trained t \(check.result.t), analytic t \(check.target.minimum.t) (\(check.target.reason)), tolerance \(check.tolerance)"
