@@ -38,7 +38,7 @@ extension SAEStudy {
     guard let q = try e.string("quantity") else {
       throw CaseError(field: e.fieldPath("quantity"), value: "", reason: "is required")
     }
-    let quantity: SAEEnsembleExpectation.Quantity
+    let quantity: SAEEnsembleQuantity
     switch q {
     case "mse": quantity = .mse
     case "single_mse": quantity = .singleMSE

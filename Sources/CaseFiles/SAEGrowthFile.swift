@@ -42,11 +42,11 @@ extension SAEStudy {
       guard let name = try e.string("quantity") else {
         throw CaseError(field: e.fieldPath("quantity"), value: "", reason: "is required")
       }
-      guard let q = SAEGrowthExpectation.Quantity(rawValue: name) else {
+      guard let q = SAEGrowthQuantity(rawValue: name) else {
         throw CaseError(
           field: e.fieldPath("quantity"), value: JSONObject.render(name),
           reason: "is not one of "
-            + SAEGrowthExpectation.Quantity.allCases.map(\.rawValue).joined(separator: ", "))
+            + SAEGrowthQuantity.allCases.map(\.rawValue).joined(separator: ", "))
       }
       let (min, max) = try e.bounds()
       return SAEGrowthExpectation(q, min: min, max: max)

@@ -383,7 +383,7 @@ extension SAEStudy {
       return f
     }
     let statistic = try e.statistic()
-    let quantity: SAEExpectation.Quantity
+    let quantity: SAEQuantity
     switch q {
     case "decoder_bias": quantity = .decoderBias(feature: try feature())
     case "decoder_cos": quantity = .decoderCosine(latent: try latent(), feature: try feature())
@@ -410,9 +410,9 @@ extension SAEStudy {
 
 extension JSONObject {
   /// An expectation's `statistic` over several values: mean (the default), median, min, max.
-  func statistic() throws -> SAEExpectation.Statistic {
+  func statistic() throws -> HedgingStatistic {
     guard let s = try string("statistic") else { return .mean }
-    guard let parsed = SAEExpectation.Statistic(rawValue: s) else {
+    guard let parsed = HedgingStatistic(rawValue: s) else {
       throw CaseError(
         field: fieldPath("statistic"), value: JSONObject.render(s),
         reason: "is not one of mean, median, min, max")

@@ -22,7 +22,27 @@ extension Bounded {
   }
 }
 
-extension SAEExpectation.Statistic {
+/// A measurable statement `landscape validate` checks: a quantity (what is measured, and
+/// how: `SAEQuantity`, `SAEGrowthQuantity`, `SAEEnsembleQuantity`) and the bounds its value
+/// must lie in.
+public struct Expectation<Quantity: Sendable & Hashable>: Sendable, Hashable, Bounded {
+  public var quantity: Quantity
+  public var min: Double?
+  public var max: Double?
+
+  public init(_ quantity: Quantity, min: Double? = nil, max: Double? = nil) {
+    self.quantity = quantity
+    self.min = min
+    self.max = max
+  }
+}
+
+extension Expectation {
+  /// How the values of several latents are summarised.
+  public typealias Statistic = HedgingStatistic
+}
+
+extension HedgingStatistic {
   /// The statistic of some values (at least one): the mean, the median (the mean of the two
   /// middle values for an even count), the smallest or the largest.
   public func of(_ values: [Double]) -> Double {
@@ -38,7 +58,4 @@ extension SAEExpectation.Statistic {
   }
 }
 
-extension SAEExpectation: Bounded {}
-extension SAEGrowthExpectation: Bounded {}
-extension SAEEnsembleExpectation: Bounded {}
 extension SAEReport.Check: Bounded {}

@@ -332,29 +332,22 @@ public struct SAEEnsembleSpec: Sendable, Hashable {
 }
 
 /// A measurable statement about an ensemble's report: the value must lie in [min, max].
-public struct SAEEnsembleExpectation: Sendable, Hashable {
-  public enum Quantity: Sendable, Hashable {
-    case mse
-    case singleMSE
-    /// mse / single_mse: below 1 when the ensemble reconstructs better than its first member.
-    case mseRatio
-    case diversity
-    case stability
-    /// A statistic of the true hedging masses of one member's latents (every member's when
-    /// nil).
-    case hedgingMass(member: Int?, SAEExpectation.Statistic)
-  }
+public typealias SAEEnsembleExpectation = Expectation<SAEEnsembleQuantity>
 
-  public var quantity: Quantity
-  public var min: Double?
-  public var max: Double?
+/// Which number of an ensemble an expectation checks.
+public enum SAEEnsembleQuantity: Sendable, Hashable {
+  case mse
+  case singleMSE
+  /// mse / single_mse: below 1 when the ensemble reconstructs better than its first member.
+  case mseRatio
+  case diversity
+  case stability
+  /// A statistic of the true hedging masses of one member's latents (every member's when
+  /// nil).
+  case hedgingMass(member: Int?, HedgingStatistic)
+}
 
-  public init(_ quantity: Quantity, min: Double? = nil, max: Double? = nil) {
-    self.quantity = quantity
-    self.min = min
-    self.max = max
-  }
-
+extension Expectation where Quantity == SAEEnsembleQuantity {
   /// The quantity's value in a report (NaN for the diversity of one member).
   public func value(_ r: SAEEnsembleReport) -> Double {
     switch quantity {

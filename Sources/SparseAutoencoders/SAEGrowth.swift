@@ -210,30 +210,23 @@ public struct SAEGrowthStudy: Sendable, Hashable {
 
 /// A measurable statement about growth runs, checked by `landscape validate`: the value lies in
 /// [min, max].
-public struct SAEGrowthExpectation: Sendable, Hashable {
-  public enum Quantity: String, Sendable, Hashable, CaseIterable {
-    /// The smallest, over the growths of every run, of fraction_in_new_span - random_baseline.
-    case fractionOverBaseline = "fraction_over_baseline"
-    /// The mean, over the growths of every run, of fraction_in_new_span - random_baseline.
-    case meanFractionOverBaseline = "mean_fraction_over_baseline"
-    /// decoder_bias_norm at the last width minus at the first (the first run).
-    case decoderBiasNormChange = "decoder_bias_norm_change"
-    /// true_hedging_mass at the last width minus at the first (the first run).
-    case trueHedgingMassChange = "true_hedging_mass_change"
-    /// Spearman's rho between hedging degree and true hedging mass over every run's widths.
-    case rankCorrelation = "rank_correlation"
-  }
+public typealias SAEGrowthExpectation = Expectation<SAEGrowthQuantity>
 
-  public var quantity: Quantity
-  public var min: Double?
-  public var max: Double?
+/// Which number of growth runs an expectation checks.
+public enum SAEGrowthQuantity: String, Sendable, Hashable, CaseIterable {
+  /// The smallest, over the growths of every run, of fraction_in_new_span - random_baseline.
+  case fractionOverBaseline = "fraction_over_baseline"
+  /// The mean, over the growths of every run, of fraction_in_new_span - random_baseline.
+  case meanFractionOverBaseline = "mean_fraction_over_baseline"
+  /// decoder_bias_norm at the last width minus at the first (the first run).
+  case decoderBiasNormChange = "decoder_bias_norm_change"
+  /// true_hedging_mass at the last width minus at the first (the first run).
+  case trueHedgingMassChange = "true_hedging_mass_change"
+  /// Spearman's rho between hedging degree and true hedging mass over every run's widths.
+  case rankCorrelation = "rank_correlation"
+}
 
-  public init(_ quantity: Quantity, min: Double? = nil, max: Double? = nil) {
-    self.quantity = quantity
-    self.min = min
-    self.max = max
-  }
-
+extension Expectation where Quantity == SAEGrowthQuantity {
   /// The quantity's value over runs (one per correlation scale); nil when it is undefined
   /// (a rank correlation of constant values).
   public func value(_ runs: [SAEGrowth]) -> Double? {

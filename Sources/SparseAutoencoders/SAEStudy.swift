@@ -92,39 +92,31 @@ public struct SAEArchitecture: Sendable, Hashable {
 /// A measurable statement about a trained SAE that `landscape validate` checks.
 ///
 /// The value of `quantity` must lie in [min, max] (either bound may be open).
-public struct SAEExpectation: Sendable, Hashable {
-  /// Which number of the trained SAE is checked.
-  public enum Quantity: Sendable, Hashable {
-    /// The decoder bias in feature coordinates, b . e_j.
-    case decoderBias(feature: Int)
-    /// cos(decoder row i, e_j), oriented: times the sign of the cosine with the feature the
-    /// latent tracks.
-    case decoderCosine(latent: Int, feature: Int)
-    /// cos(encoder row i, e_j) (the decoder's when tied), oriented like the decoder's.
-    case encoderCosine(latent: Int, feature: Int)
-    /// A statistic of the hedging masses of the given latents' decoder rows (all when empty).
-    case decoderHedgingMass(latents: [Int], Statistic)
-    /// A statistic of the hedging masses of the given latents' encoder rows (all when empty).
-    case encoderHedgingMass(latents: [Int], Statistic)
-    /// The exact (or estimated) expected loss of the full reconstruction.
-    case loss(ReconstructionLoss)
-  }
+public typealias SAEExpectation = Expectation<SAEQuantity>
 
-  /// How the values of several latents are summarised.
-  public enum Statistic: String, Sendable, Hashable, CaseIterable {
-    case mean, median, min, max
-  }
+/// Which number of a trained SAE an expectation checks.
+public enum SAEQuantity: Sendable, Hashable {
+  /// The decoder bias in feature coordinates, b . e_j.
+  case decoderBias(feature: Int)
+  /// cos(decoder row i, e_j), oriented: times the sign of the cosine with the feature the
+  /// latent tracks.
+  case decoderCosine(latent: Int, feature: Int)
+  /// cos(encoder row i, e_j) (the decoder's when tied), oriented like the decoder's.
+  case encoderCosine(latent: Int, feature: Int)
+  /// A statistic of the hedging masses of the given latents' decoder rows (all when empty).
+  case decoderHedgingMass(latents: [Int], HedgingStatistic)
+  /// A statistic of the hedging masses of the given latents' encoder rows (all when empty).
+  case encoderHedgingMass(latents: [Int], HedgingStatistic)
+  /// The exact (or estimated) expected loss of the full reconstruction.
+  case loss(ReconstructionLoss)
+}
 
-  public var quantity: Quantity
-  public var min: Double?
-  public var max: Double?
+/// How the values of several latents are summarised.
+public enum HedgingStatistic: String, Sendable, Hashable, CaseIterable {
+  case mean, median, min, max
+}
 
-  public init(_ quantity: Quantity, min: Double? = nil, max: Double? = nil) {
-    self.quantity = quantity
-    self.min = min
-    self.max = max
-  }
-
+extension Expectation where Quantity == SAEQuantity {
   /// The quantity's value for a reading and its losses.
   public func value(_ reading: SAEReading, mse: Double, l2: Double) -> Double {
     func summary(_ latents: [Int], _ rows: [SAEReading.Latent], _ s: Statistic) -> Double {
