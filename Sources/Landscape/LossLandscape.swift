@@ -497,18 +497,22 @@ public struct LossLandscape: Sendable {
       for i in piece.termRange { sum += terms[i].probability * terms[i].root(t) }
       total = sum / d.squareRoot()
     }
-    let lambda = source.penalty.coefficient
-    if lambda > 0 {
+    if source.penalty.coefficient > 0 {
       let p = source.penalty.exponent
-      var sum = 0.0
-      for i in piece.termRange where terms[i].active {
-        let term = terms[i]
+      total += penalty(over: piece) { term in
         let h = Activation.encode(term.sa + term.sb * t) / d.squareRoot()
-        sum += term.probability * (p == 1 ? h : pow(h, p))
+        return p == 1 ? h : pow(h, p)
       }
-      total += lambda * sum
     }
     return total
+  }
+
+  /// lambda sum_j p_j f(term j) over the piece's active terms: the penalty's part of a loss or
+  /// of its slope.
+  private func penalty(over piece: Piece, _ f: (Term) -> Double) -> Double {
+    var sum = 0.0
+    for i in piece.termRange where terms[i].active { sum += terms[i].probability * f(terms[i]) }
+    return source.penalty.coefficient * sum
   }
 
   /// The derivative of the loss at t within `piece`; at a cusp, the one-sided
@@ -533,23 +537,14 @@ public struct LossLandscape: Sendable {
       }
       total = sum
     }
-    let lambda = source.penalty.coefficient
-    if lambda > 0 {
+    if source.penalty.coefficient > 0 {
       let p = source.penalty.exponent
-      var sum = 0.0
-      for i in piece.termRange where terms[i].active {
-        let term = terms[i]
+      total += penalty(over: piece) { term in
         let s = Activation.encode(term.sa + term.sb * t)
-        if p == 1 {
-          sum += term.probability * (term.sb / sd - s * dd / (2 * d * sd))
-        } else {
-          let dp = pow(d, p / 2)
-          sum +=
-            term.probability
-            * (p * pow(s, p - 1) * term.sb / dp - (p / 2) * pow(s, p) * dd / (dp * d))
-        }
+        if p == 1 { return term.sb / sd - s * dd / (2 * d * sd) }
+        let dp = pow(d, p / 2)
+        return p * pow(s, p - 1) * term.sb / dp - (p / 2) * pow(s, p) * dd / (dp * d)
       }
-      total += lambda * sum
     }
     return total
   }
