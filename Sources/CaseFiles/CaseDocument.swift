@@ -10,7 +10,7 @@ import Training
 /// value back as `.landscape` (a miscompile of this multi-payload enum; debug builds were right).
 public indirect enum CaseDocument: Sendable, Hashable {
   /// A single latent on a path, and how `validate` trains it (its `train` block).
-  case landscape(Case, training: TrainingPlan?)
+  case landscape(Case, training: TrainingOptions?)
   case sae(SAEStudy)
 
   /// The case's name.
@@ -42,7 +42,7 @@ public indirect enum CaseDocument: Sendable, Hashable {
     if object.has("sae") {
       self = .sae(try SAEStudy(json: data, defaultName: defaultName))
     } else {
-      let training = try object.object("train").map { try TrainingPlan($0) }
+      let training = try object.object("train").map { try TrainingOptions($0) }
       self = .landscape(try Case(json: data, defaultName: defaultName), training: training)
     }
   }

@@ -16,7 +16,7 @@ extension Case {
   /// Required: `features` (names) and `patterns` (each `name`, `probability`, `fires`:
   /// feature name to magnitude). Optional: `name`, `title`, `path` (`from`, `to`: feature
   /// name to component; `t`: [t_min, t_max]; default parent to child over [0, 1]), `bias`
-  /// (`none`, `optimal`, `centered`, or an object of feature name to component), `penalty` (`coefficient`, `p`), `train` (see `TrainingPlan`).
+  /// (`none`, `optimal`, `centered`, or an object of feature name to component), `penalty` (`coefficient`, `p`), `train` (see `TrainingOptions`).
   /// - Throws: `CaseError` naming the bad field.
   public init(json data: Data, defaultName: String = "case") throws {
     let object = try CaseDocument.root(data)
@@ -82,7 +82,7 @@ extension Case {
         coefficient: try p.number("coefficient") ?? 0, exponent: try p.number("p") ?? 1)
     }
     // The train block is read (and checked) here; `CaseDocument` keeps it beside the case.
-    _ = try object.object("train").map { try TrainingPlan($0) }
+    _ = try object.object("train").map { try TrainingOptions($0) }
     self.init(
       name: name, title: title, features: features, patterns: patterns, path: path,
       bias: bias, penalty: penalty)
@@ -216,7 +216,7 @@ extension Case {
   }
 }
 
-extension TrainingPlan {
+extension TrainingOptions {
   init(_ t: JSONObject) throws {
     try t.allow([
       "loss", "steps", "batch", "lr", "beta1", "beta2", "seed", "init", "init_noise", "snap_at",
@@ -241,7 +241,7 @@ extension TrainingPlan {
     if let v = try t.integer("steps", in: 1...100_000_000) { steps = v }
     if let v = try t.integer("batch", in: 1...Int(UInt32.max)) { batch = v }
     if let v = try t.number("lr", in: 0...10, open: true) { learningRate = v }
-    for (key, path) in [("beta1", \TrainingPlan.beta1), ("beta2", \TrainingPlan.beta2)] {
+    for (key, path) in [("beta1", \TrainingOptions.beta1), ("beta2", \TrainingOptions.beta2)] {
       guard let v = try t.number(key, in: 0...1) else { continue }
       guard v < 1 else {
         throw CaseError(field: "train.\(key)", value: "\(v)", reason: "is not in [0, 1)")

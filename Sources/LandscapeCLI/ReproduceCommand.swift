@@ -41,7 +41,7 @@ struct ReproduceCommand: ParsableCommand {
   func run() throws {
     let files = try caseFiles(in: cases)
     let documents = try files.map { try CaseDocument.load(contentsOf: $0) }
-    let loaded = documents.compactMap { d -> (Case, TrainingPlan?)? in
+    let loaded = documents.compactMap { d -> (Case, TrainingOptions?)? in
       if case .landscape(let c, let plan) = d { return (c, plan) }
       return nil
     }
@@ -80,7 +80,7 @@ struct ReproduceCommand: ParsableCommand {
 
   /// Draws a single-latent case (with its training run over the landscape it is checked
   /// against, when it has a train block); returns its summary lines.
-  private func render(_ c: Case, _ training: TrainingPlan?) throws -> String {
+  private func render(_ c: Case, _ training: TrainingOptions?) throws -> String {
     // With a learned decoder bias the run is checked against the optimal-bias landscape.
     var shown = c
     var chart = Figures.lossChart(c)

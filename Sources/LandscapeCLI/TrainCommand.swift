@@ -42,7 +42,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var source: CaseOptions
 
   @Option(help: "The loss: mse, l2 or snap (MSE, then L2 from --snap-at).")
-  var loss: TrainingPlan.Loss?
+  var loss: TrainingOptions.Loss?
 
   @Option(parsing: .unconditional, help: "Adam steps.")
   var steps: Int?
@@ -82,7 +82,7 @@ struct TrainCommand: ParsableCommand {
   var snapAt: Int?
 
   @Option(help: "The SAE's learned biases: none, decoder (b_dec) or both (b_dec and b_enc).")
-  var biases: TrainingPlan.Biases?
+  var biases: TrainingOptions.Biases?
 
   @Option(
     help:
@@ -175,7 +175,7 @@ struct TrainCommand: ParsableCommand {
 
   /// The options: the case's train block (or the defaults), overridden by the flags.
   /// The case's `train` block (nil: the defaults) with the flags' overrides.
-  func options(for c: Case, plan: TrainingPlan?) throws -> TrainingOptions {
+  func options(for c: Case, plan: TrainingOptions?) throws -> TrainingOptions {
     var o = try TrainingOptions(for: c, plan: plan)
     if let loss { o.loss = loss }
     if let steps { o.steps = steps }
@@ -197,7 +197,7 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
-    var plan: TrainingPlan? = nil
+    var plan: TrainingOptions? = nil
     if let file = source.caseFile {
       switch try CaseDocument.load(contentsOf: file) {
       case .sae(let study): return try runSAE(study)
@@ -294,6 +294,6 @@ struct TrainCommand: ParsableCommand {
   }
 }
 
-extension TrainingPlan.Loss: ExpressibleByArgument {}
-extension TrainingPlan.Biases: ExpressibleByArgument {}
+extension TrainingOptions.Loss: ExpressibleByArgument {}
+extension TrainingOptions.Biases: ExpressibleByArgument {}
 extension TrainingOptions.Sampling: ExpressibleByArgument {}

@@ -35,7 +35,7 @@ struct ValidateCommand: ParsableCommand {
   var cases = "cases"
 
   func run() throws {
-    var sources: [(Case, TrainingPlan)] = []
+    var sources: [(Case, TrainingOptions)] = []
     var studies: [SAEStudy] = []
     var skipped: [String] = []
     let files = caseFiles.isEmpty ? try LandscapeCLI.caseFiles(in: cases) : caseFiles

@@ -34,7 +34,7 @@ public struct Trainer: Sendable {
   }
 
   /// A trainer with a case's `train` block (nil: the defaults) and its L1 penalty.
-  public init(_ source: Case, plan: TrainingPlan?) throws {
+  public init(_ source: Case, plan: TrainingOptions?) throws {
     try self.init(source, options: TrainingOptions(for: source, plan: plan))
   }
 

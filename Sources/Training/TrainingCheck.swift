@@ -89,7 +89,7 @@ public struct TrainingCheck: Sendable {
   public var target: TrainingTarget
   /// The training, run on `target.analyticCase`.
   /// The case's `train` block the run followed.
-  public var plan: TrainingPlan
+  public var plan: TrainingOptions
   public var result: TrainingResult
   /// The allowed |trained t - analytic t| (the plan's `tolerance`).
   public var tolerance: Double
@@ -116,7 +116,7 @@ public struct TrainingCheck: Sendable {
   ///   - progress: passed to `Trainer.run`.
   /// - Throws: `CaseError` when the block's settings are bad.
   public init(
-    _ source: Case, plan: TrainingPlan, progress: ((TrainingProgress) -> Void)? = nil
+    _ source: Case, plan: TrainingOptions, progress: ((TrainingProgress) -> Void)? = nil
   ) throws {
     self.plan = plan
     let options = try TrainingOptions(for: source, plan: plan)

@@ -2,46 +2,56 @@ import Landscape
 import SparseAutoencoders
 import ToyModels
 
-/// How the trainer runs: the loss, Adam's settings, the seed, the embedding and the
-/// starting point.
+/// How a single-latent case is trained: the loss, Adam's settings, the seed, the embedding, the
+/// starting point, and what `landscape validate` checks of the run.
 ///
-/// Built from a case file's `train` block (`TrainingPlan`); every field can be changed
-/// afterwards. `validate(featureCount:)` states the valid ranges.
+/// A case file's `train` block is read into these options (`CaseDocument.landscape`); the
+/// command line's flags change them afterwards. `validate(featureCount:)` checks them, the
+/// optimiser's settings through the SAE trainer's one check.
 public struct TrainingOptions: Sendable, Hashable {
+  /// The reconstruction loss trained on.
+  public enum Loss: String, Sendable, Hashable, CaseIterable { case mse, l2, snap }
+  /// Which biases the trained SAE has.
+  public enum Biases: String, Sendable, Hashable, CaseIterable { case none, decoder, both }
+
   /// The loss trained on: MSE, L2, or snap (MSE before `switchStep`, L2 from it on).
-  public var loss: TrainingPlan.Loss
+  public var loss: Loss = .mse
   /// Adam steps, in 1...100_000_000.
-  public var steps: Int
+  public var steps: Int = 3000
   /// Samples per batch B, in 1...4_294_967_295 (GSL counts in 32 bits).
-  public var batch: Int
+  public var batch: Int = 4096
   /// Adam's learning rate, finite and > 0.
-  public var learningRate: Double
+  public var learningRate: Double = 0.003
   /// Adam's first-moment decay beta1, in [0, 1).
-  public var beta1: Double
+  public var beta1: Double = 0.9
   /// Adam's second-moment decay beta2, in [0, 1).
-  public var beta2: Double
+  public var beta2: Double = 0.999
   /// Adam's epsilon, finite and > 0.
   public var epsilon: Double = 1e-8
   /// The seed of GSL's MT19937 generator, in 0...4_294_967_295 (GSL maps 0 to its
   /// default seed 4357).
-  public var seed: UInt64
+  public var seed: UInt64 = 1
   /// The embedding dimension d, at least the number of features; nil: the number of
   /// features.
-  public var dimension: Int?
+  public var dimension: Int? = nil
   /// The starting point t on the case's path: w = (1 - t) u + t v, embedded. Finite.
-  public var initialT: Double
+  public var initialT: Double = 0.5
   /// The standard deviation of Gaussian noise added to each of w's d components, >= 0.
-  public var initialNoise: Double
+  public var initialNoise: Double = 0
   /// Snap loss's switch step, in 0...steps; nil: steps / 2.
-  public var snapAt: Int?
+  public var snapAt: Int? = nil
   /// Which biases the SAE learns (none, b_dec, or b_dec and b_enc). They start at zero.
-  public var biases: TrainingPlan.Biases
-  /// The L1 penalty coefficient lambda on h, finite and >= 0.
-  public var l1: Double
+  public var biases: Biases = .none
+  /// The L1 penalty coefficient lambda on h, finite and >= 0 (a case's penalty sets it).
+  public var l1: Double = 0
   /// Record the trajectory every this many steps (>= 1); nil: no trajectory.
-  public var trajectoryInterval: Int?
+  public var trajectoryInterval: Int? = nil
   /// How a batch is drawn: its pattern counts at once (the default), or every sample.
   public var sampling: Sampling = .counts
+  /// `validate`: the allowed |trained t - analytic t|.
+  public var tolerance: Double = 0.01
+  /// `validate`: what the paper reports for this run, in words (printed beside the check).
+  public var expectation: String? = nil
 
   /// How a batch is drawn. Both give the same distribution of batch gradients.
   public enum Sampling: String, Sendable, Hashable, CaseIterable {
@@ -54,27 +64,8 @@ public struct TrainingOptions: Sendable, Hashable {
     case samples
   }
 
-  /// Options from a `train` block, with an L1 penalty lambda.
-  ///
-  /// - Parameters:
-  ///   - plan: the block (defaults: `TrainingPlan()`).
-  ///   - l1: lambda >= 0.
-  public init(_ plan: TrainingPlan = TrainingPlan(), l1: Double = 0) {
-    loss = plan.loss
-    steps = plan.steps
-    batch = plan.batch
-    learningRate = plan.learningRate
-    beta1 = plan.beta1
-    beta2 = plan.beta2
-    seed = plan.seed
-    dimension = plan.dimension
-    initialT = plan.initialT
-    initialNoise = plan.initialNoise
-    snapAt = plan.snapAt
-    biases = plan.biases
-    self.l1 = l1
-    trajectoryInterval = nil
-  }
+  /// The defaults.
+  public init() {}
 
   /// Options from a case's `train` block (or the defaults), with the case's L1 penalty.
   ///
@@ -82,14 +73,15 @@ public struct TrainingOptions: Sendable, Hashable {
   ///   defaults.
   /// - Throws: `CaseError` when the case's penalty is not L1 (p != 1 with lambda > 0):
   ///   the trainer penalises h only.
-  public init(for source: Case, plan: TrainingPlan?) throws {
+  public init(for source: Case, plan: TrainingOptions?) throws {
     let penalty = source.penalty
     if penalty.coefficient > 0 && penalty.exponent != 1 {
       throw CaseError(
         field: "penalty.p", value: "\(penalty.exponent)",
         reason: "is not 1: the trainer supports only the L1 penalty")
     }
-    self.init(plan ?? TrainingPlan(), l1: penalty.coefficient)
+    self = plan ?? TrainingOptions()
+    l1 = penalty.coefficient
   }
 
   /// The step at which snap loss switches from MSE to L2.

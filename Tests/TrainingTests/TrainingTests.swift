@@ -117,7 +117,7 @@ final class TrainerTests: XCTestCase {
   }
 
   func testSameSeedIsBitIdenticalAndAnotherSeedDiffers() throws {
-    for biases in TrainingPlan.Biases.allCases {
+    for biases in TrainingOptions.Biases.allCases {
       var o = quickOptions()
       o.loss = .snap
       o.biases = biases
