@@ -42,8 +42,11 @@ public indirect enum CaseDocument: Sendable, Hashable {
     if object.has("sae") {
       self = .sae(try SAEStudy(json: data, defaultName: defaultName))
     } else {
-      let training = try object.object("train").map { try TrainingOptions($0) }
-      self = .landscape(try Case(json: data, defaultName: defaultName), training: training)
+      let c = try Case(json: data, defaultName: defaultName)
+      let training = try object.object("train").map {
+        try TrainingOptions.read($0, featureCount: c.features.count)
+      }
+      self = .landscape(c, training: training)
     }
   }
 

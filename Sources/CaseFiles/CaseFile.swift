@@ -82,7 +82,9 @@ extension Case {
         coefficient: try p.number("coefficient") ?? 0, exponent: try p.number("p") ?? 1)
     }
     // The train block is read (and checked) here; `CaseDocument` keeps it beside the case.
-    _ = try object.object("train").map { try TrainingOptions($0) }
+    _ = try object.object("train").map {
+      try TrainingOptions.read($0, featureCount: features.count)
+    }
     self.init(
       name: name, title: title, features: features, patterns: patterns, path: path,
       bias: bias, penalty: penalty)
@@ -238,23 +240,26 @@ extension TrainingOptions {
       }
       self.biases = b
     }
-    if let v = try t.integer("steps", in: 1...100_000_000) { steps = v }
-    if let v = try t.integer("batch", in: 1...Int(UInt32.max)) { batch = v }
-    if let v = try t.number("lr", in: 0...10, open: true) { learningRate = v }
-    for (key, path) in [("beta1", \TrainingOptions.beta1), ("beta2", \TrainingOptions.beta2)] {
-      guard let v = try t.number(key, in: 0...1) else { continue }
-      guard v < 1 else {
-        throw CaseError(field: "train.\(key)", value: "\(v)", reason: "is not in [0, 1)")
-      }
-      self[keyPath: path] = v
-    }
-    if let v = try t.integer("seed", in: 0...Int(UInt32.max)) { seed = UInt64(v) }
-    if let v = try t.number("init", in: -1e6...1e6) { initialT = v }
-    if let v = try t.number("init_noise", in: 0...1e6) { initialNoise = v }
-    if let v = try t.integer("snap_at", in: 0...100_000_000) { snapAt = v }
-    if let v = try t.integer("dim", in: 1...100_000) { dimension = v }
-    if let v = try t.number("tolerance", in: 0...1e6, open: true) { tolerance = v }
+    // Read as numbers here; their ranges are checked once, by `validate(featureCount:)`.
+    if let v = try t.wholeNumber("steps") { steps = v }
+    if let v = try t.wholeNumber("batch") { batch = v }
+    if let v = try t.finiteNumber("lr") { learningRate = v }
+    if let v = try t.finiteNumber("beta1") { beta1 = v }
+    if let v = try t.finiteNumber("beta2") { beta2 = v }
+    if let v = try t.seed("seed") { seed = v }
+    if let v = try t.finiteNumber("init") { initialT = v }
+    if let v = try t.finiteNumber("init_noise") { initialNoise = v }
+    if let v = try t.wholeNumber("snap_at") { snapAt = v }
+    if let v = try t.wholeNumber("dim") { dimension = v }
+    if let v = try t.finiteNumber("tolerance") { tolerance = v }
     expectation = try t.string("expect")
+  }
+
+  /// A case file's `train` block, read and checked for a case of `featureCount` features.
+  static func read(_ t: JSONObject, featureCount: Int) throws -> TrainingOptions {
+    let options = try TrainingOptions(t)
+    try options.validate(featureCount: featureCount)
+    return options
   }
 }
 

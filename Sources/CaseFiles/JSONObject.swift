@@ -84,6 +84,21 @@ struct JSONObject {
     return n
   }
 
+  /// A whole number whose range the setting's owner checks (only |n| <= 2^53 is read).
+  func wholeNumber(_ key: String) throws -> Int? {
+    try integer(key, in: -(1 << 53)...(1 << 53))
+  }
+
+  /// A finite number whose range the setting's owner checks.
+  func finiteNumber(_ key: String) throws -> Double? {
+    try number(key, in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+  }
+
+  /// A seed: a whole number in 0...4294967295 (what GSL's generator takes).
+  func seed(_ key: String) throws -> UInt64? {
+    try integer(key, in: 0...Int(UInt32.max)).map { UInt64($0) }
+  }
+
   /// A map from feature name to number, as a dense vector in feature order.
   func vector(over features: [String], index: [String: Int]) throws -> [Double] {
     var vector = [Double](repeating: 0, count: features.count)

@@ -330,36 +330,26 @@ extension SAEStudy {
       }
       plan.data = data
     }
-    if let v = try t.integer("steps", in: 0...100_000_000) { plan.steps = v }
-    if let v = try t.integer("batch", in: 1...Int(UInt32.max)) { plan.batch = v }
-    if let v = try t.number("lr", in: 0...10, open: true) { plan.learningRate = v }
-    if let v = try t.number("beta1", in: 0...1) {
-      guard v < 1 else {
-        throw CaseError(field: "train.beta1", value: "\(v)", reason: "is not in [0, 1)")
-      }
-      plan.beta1 = v
-    }
-    if let v = try t.number("beta2", in: 0...1) {
-      guard v < 1 else {
-        throw CaseError(field: "train.beta2", value: "\(v)", reason: "is not in [0, 1)")
-      }
-      plan.beta2 = v
-    }
-    if let v = try t.integer("seed", in: 0...Int(UInt32.max)) { plan.seed = UInt64(v) }
-    if let v = try t.number("l1", in: 0...1e6) { plan.l1 = v }
-    if let v = try t.integer("dim", in: 1...100_000) { plan.dimension = v }
+    // Read as numbers here; their ranges are checked once, by `SAETrainingPlan`.
+    if let v = try t.wholeNumber("steps") { plan.steps = v }
+    if let v = try t.wholeNumber("batch") { plan.batch = v }
+    if let v = try t.finiteNumber("lr") { plan.learningRate = v }
+    if let v = try t.finiteNumber("beta1") { plan.beta1 = v }
+    if let v = try t.finiteNumber("beta2") { plan.beta2 = v }
+    if let v = try t.seed("seed") { plan.seed = v }
+    if let v = try t.finiteNumber("l1") { plan.l1 = v }
+    if let v = try t.wholeNumber("dim") { plan.dimension = v }
     let name = try t.string("loss") ?? "mse"
     guard let schedule = SAETrainingPlan.Schedule(rawValue: name) else {
       throw CaseError(
         field: "train.loss", value: JSONObject.render(name), reason: "is not one of mse, l2, snap")
     }
-    let snapAt = try t.integer("snap_at", in: 0...100_000_000)
+    let snapAt = try t.wholeNumber("snap_at")
     do {
       try plan.setSchedule(schedule, snapAt: snapAt)
+      try plan.checkSettings()
     } catch let e as ToyModelError {
-      throw CaseError(
-        field: "train.snap_at", value: "",
-        reason: String(e.description.dropFirst("snap_at: ".count)))
+      throw CaseError(field: "train.\(e.field)", value: "", reason: e.reason)
     }
     return plan
   }

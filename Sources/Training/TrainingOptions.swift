@@ -116,15 +116,16 @@ public struct TrainingOptions: Sendable, Hashable {
     // A snap step given with another loss is unused, but still checked.
     if loss != .snap { plan.snapAt = snapAt }
     do { try plan.checkSettings() } catch let e as ToyModelError {
-      let text = e.description
-      let colon = text.firstIndex(of: ":") ?? text.startIndex
-      throw fail(String(text[..<colon]), "", String(text[colon...].dropFirst(2)))
+      throw fail(e.field, "", e.reason)
     }
     if let d = dimension, !(featureCount...100_000).contains(d) {
       throw fail(
         "dim", "\(d)", "is not in \(featureCount)...100000 (at least the \(featureCount) features)")
     }
     if !initialT.isFinite { throw fail("init", "\(initialT)", "is not finite") }
+    if !(tolerance.isFinite && tolerance > 0) {
+      throw fail("tolerance", "\(tolerance)", "is not a finite number > 0")
+    }
     if let k = trajectoryInterval, k < 1 {
       throw fail("trajectory", "\(k)", "is not a positive whole number")
     }

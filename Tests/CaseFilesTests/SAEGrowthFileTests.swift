@@ -66,3 +66,37 @@ final class SAEGrowthFileTests: XCTestCase {
       sae: #"{"latents": 2, "activation": "topk", "top_k": 1}"#)
   }
 }
+
+/// A train block's values are range-checked by the plan that owns them, for single-latent and
+/// SAE cases alike: the same bad value gets the same reason from both kinds of file.
+final class TrainBlockRangeTests: XCTestCase {
+  func error(_ train: String, sae: Bool) -> String {
+    let toy =
+      sae
+      ? #""hierarchy": {"groups": [{"parent": "a", "parent_probability": 0.3, "children": ["b"], "child_probability": 0.4}]}, "sae": {"latents": 1}"#
+      : #""patterns": [{"name": "p0", "probability": 0.2, "fires": {"a": 1}}]"#
+    let text = #"{"features": ["a", "b"], "# + toy + #", "train": "# + train + "}"
+    do {
+      _ = try CaseDocument(json: Data(text.utf8), defaultName: "t")
+      return "no error"
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  func testBothKindsOfCaseShareTheOwnersChecks() {
+    for (train, message) in [
+      (#"{"lr": 0}"#, "train.lr: 0.0 is not a finite number > 0"),
+      (#"{"beta1": 1}"#, "train.beta1: 1.0 is not in [0, 1)"),
+      (#"{"beta2": -0.5}"#, "train.beta2: -0.5 is not in [0, 1)"),
+      (#"{"batch": 0}"#, "train.batch: 0 is not in 1...4294967295"),
+      (#"{"steps": 200000000}"#, "train.steps: 200000000 is not in "),
+    ] {
+      XCTAssert(error(train, sae: true).hasPrefix(message), "\(train): \(error(train, sae: true))")
+      XCTAssert(error(train, sae: false).hasPrefix(message), "\(train): \(error(train, sae: false))")
+    }
+    XCTAssert(error(#"{"seed": -1}"#, sae: false).hasPrefix("train.seed: -1 is not"))
+    XCTAssert(error(#"{"tolerance": 0}"#, sae: false).hasPrefix("train.tolerance: 0.0 is not"))
+    XCTAssertEqual(error(#"{"lr": 0.01}"#, sae: true), "no error")
+  }
+}
