@@ -2,32 +2,7 @@ import Foundation
 import XCTest
 
 /// `landscape balance`, end to end: the sweep's report, its JSON and figure, bad input.
-final class BalanceCommandTests: XCTestCase {
-  private var folder: URL!
-
-  override func setUpWithError() throws {
-    folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("balance-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: folder)
-  }
-
-  private func write(_ name: String, _ text: String) throws -> String {
-    let url = folder.appendingPathComponent(name)
-    try Data(text.utf8).write(to: url)
-    return url.path
-  }
-
-  private func landscape(_ arguments: [String]) throws -> (
-    status: Int32, stdout: String, stderr: String
-  ) {
-    let run = try runLandscape(arguments, in: folder)
-    return (run.status, String(decoding: run.stdout, as: UTF8.self), run.stderr)
-  }
-
+final class BalanceCommandTests: CommandTestCase {
   /// A parent with three exclusive children, a 1/4 Matryoshka SAE (the balance case, shorter).
   private func toyCase(sae: String = #""matryoshka": [1, 4], "balance": 0.25"#, extra: String = "")
     throws -> String

@@ -2,26 +2,7 @@ import Foundation
 import XCTest
 
 /// `landscape ensemble`, end to end on a small hierarchy case.
-final class EnsembleCommandTests: XCTestCase {
-  private var folder: URL!
-
-  override func setUpWithError() throws {
-    folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("ensemble-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: folder)
-  }
-
-  private func landscape(_ arguments: [String]) throws -> (
-    status: Int32, stdout: String, stderr: String
-  ) {
-    let run = try runLandscape(arguments, in: folder)
-    return (run.status, String(decoding: run.stdout, as: UTF8.self), run.stderr)
-  }
-
+final class EnsembleCommandTests: CommandTestCase {
   /// A parent (0.25) with two children (0.2 each given it); one latent per member.
   private func caseFile(ensemble: String = "") throws -> String {
     let url = folder.appendingPathComponent("c.json")

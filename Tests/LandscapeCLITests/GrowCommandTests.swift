@@ -2,27 +2,7 @@ import Foundation
 import XCTest
 
 /// `landscape grow` end to end: the JSON, determinism, refused input.
-final class GrowCommandTests: XCTestCase {
-  private var folder: URL!
-
-  override func setUpWithError() throws {
-    guard LandscapeCLITests.binary != nil else { throw XCTSkip("the binary is not built") }
-    folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("grow-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    if let folder { try? FileManager.default.removeItem(at: folder) }
-  }
-
-  private func landscape(_ arguments: [String]) throws -> (
-    status: Int32, stdout: String, stderr: String
-  ) {
-    let run = try runLandscape(arguments, in: folder)
-    return (run.status, String(decoding: run.stdout, as: UTF8.self), run.stderr)
-  }
-
+final class GrowCommandTests: CommandTestCase {
   /// A parent with two exclusive children and two independent features, exact data.
   private func caseFile(_ extra: String = "") throws -> String {
     let url = folder.appendingPathComponent("toy.json")

@@ -2,32 +2,7 @@ import Foundation
 import XCTest
 
 /// `sae-loss`, `train` on SAE cases and `validate` of their expectations, end to end.
-final class SAECommandTests: XCTestCase {
-  private var folder: URL!
-
-  override func setUpWithError() throws {
-    folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("sae-commands-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: folder)
-  }
-
-  private func write(_ name: String, _ text: String) throws -> String {
-    let url = folder.appendingPathComponent(name)
-    try Data(text.utf8).write(to: url)
-    return url.path
-  }
-
-  private func landscape(_ arguments: [String]) throws -> (
-    status: Int32, stdout: String, stderr: String
-  ) {
-    let run = try runLandscape(arguments, in: folder)
-    return (run.status, String(decoding: run.stdout, as: UTF8.self), run.stderr)
-  }
-
+final class SAECommandTests: CommandTestCase {
   private func metrics(_ caseFile: String, _ sae: String) throws -> [String: Any] {
     let run = try landscape(["sae-loss", caseFile, "--sae", sae, "--json"])
     XCTAssertEqual(run.status, 0, run.stderr)
