@@ -30,6 +30,9 @@ struct GrowCommand: ParsableCommand {
       correlated toy can be grown at several correlation scales (C' = I + s (C - I)), and the \
       rank correlation is then pooled over every scale and width.
 
+      --init-from SAE.json (what `landscape train --save` writes) starts from that SAE and \
+      measures it as it is: the hedging degree of any trained SAE, grown once by --add.
+
       The cases sae-grow-matryoshka-toy.json and sae-grow-correlated.json have grow blocks \
       (`landscape grow cases/sae-grow-correlated.json --plot growth.png`; seconds in a \
       release build).
