@@ -84,14 +84,7 @@ extension SAE {
         pattern.active.contains { $0.feature == c && $0.magnitude != 0 }
       }
       guard present.contains(true) else { continue }
-      var x = [Double](repeating: 0, count: dimensions)
-      for f in pattern.active {
-        if let basis {
-          for c in 0..<dimensions { x[c] += f.magnitude * basis[f.feature][c] }
-        } else {
-          x[f.feature] += f.magnitude
-        }
-      }
+      let x = pattern.input(dimensions: dimensions, basis: basis)
       let silent = activations(x)[latent] == 0
       for (k, here) in present.enumerated() where here {
         firing[k] += pattern.weight

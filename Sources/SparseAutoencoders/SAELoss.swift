@@ -94,14 +94,7 @@ extension SAE {
     var sparsity = 0.0
     var l0 = 0.0
     for p in patterns where p.weight > 0 {
-      var x = [Double](repeating: 0, count: dimensions)
-      for f in p.active {
-        if let basis {
-          for c in 0..<dimensions { x[c] += f.magnitude * basis[f.feature][c] }
-        } else {
-          x[f.feature] += f.magnitude
-        }
-      }
+      let x = p.input(dimensions: dimensions, basis: basis)
       let h = activations(x)
       let xhat = reconstruction(h)
       let r2 = zip(x, xhat).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }

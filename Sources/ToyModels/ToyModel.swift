@@ -32,6 +32,17 @@ public struct WeightedPattern: Sendable, Hashable {
     for a in active { m[a.feature] += a.magnitude }
     return m
   }
+
+  /// The pattern's input in d dimensions: x = sum_f m_f e_f, e_f the rows of `basis` (each of
+  /// d values), or the unit vectors of R^d without one.
+  public func input(dimensions d: Int, basis: [[Double]]?) -> [Double] {
+    guard let basis else { return magnitudes(features: d) }
+    var x = [Double](repeating: 0, count: d)
+    for a in active {
+      for c in 0..<d { x[c] += a.magnitude * basis[a.feature][c] }
+    }
+    return x
+  }
 }
 
 /// A toy model of the paper: named features and how they fire.
