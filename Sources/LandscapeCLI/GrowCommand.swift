@@ -207,9 +207,7 @@ enum GrowthRuns {
         Array($0.prefix(growth.plan.start))
       }
       let n = study.features.count
-      let embedding = plan.dimension.map {
-        FeatureEmbedding(features: n, dimension: $0, seed: plan.seed)
-      }
+      let embedding = plan.embedding(features: n)
       do {
         let start =
           try initial

@@ -165,11 +165,7 @@ struct SAETraining {
   }
 
   /// The features' embedding in d > n dimensions (the trainer draws the same); nil when d = n.
-  var embedding: FeatureEmbedding? {
-    let n = study.features.count
-    guard let d = plan.dimension, d != n else { return nil }
-    return FeatureEmbedding(features: n, dimension: d, seed: plan.seed)
-  }
+  var embedding: FeatureEmbedding? { plan.embedding(features: study.features.count) }
 
   /// The initial SAE: the `--init-from` file, else the architecture's seeded initialisation.
   func initialSAE() throws -> SAE {

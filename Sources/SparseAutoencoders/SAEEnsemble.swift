@@ -36,55 +36,46 @@ public struct SAEEnsemble: Sendable {
 
   /// The dense input x = sum_f m_f e_f of a toy pattern.
   public func input(_ pattern: WeightedPattern) -> [Double] {
-    let d = members[0].dimensions
-    var x = [Double](repeating: 0, count: d)
-    for a in pattern.active {
-      if let basis {
-        for c in 0..<d { x[c] += a.magnitude * basis[a.feature][c] }
-      } else {
-        x[a.feature] += a.magnitude
-      }
-    }
-    return x
-  }
-
-  /// The ensemble's reconstruction of x from its first `count` members (all when nil).
-  public func reconstruction(_ x: [Double], members count: Int? = nil) -> [Double] {
-    let used = members.prefix(count ?? members.count)
-    switch method {
-    case .bagging:
-      var sum = [Double](repeating: 0, count: x.count)
-      for g in used {
-        for (c, v) in g.reconstruction(g.activations(x)).enumerated() { sum[c] += v }
-      }
-      return sum.map { $0 / Double(used.count) }
-    case .boosting:
-      var r = x
-      for g in used {
-        for (c, v) in g.reconstruction(g.activations(r)).enumerated() { r[c] -= v }
-      }
-      return zip(x, r).map { $0 - $1 }
-    }
+    pattern.input(dimensions: members[0].dimensions, basis: basis)
   }
 
   /// The exact expected squared error of the first `count` members (all when nil):
   ///
   ///     mse = sum_p w_p |x_p - xhat(x_p)|^2
   public func mse(on patterns: [WeightedPattern], members count: Int? = nil) -> Double {
-    var total = 0.0
+    mseByMembers(on: patterns, upTo: count ?? members.count).last!
+  }
+
+  /// The exact expected squared error of the ensemble of the first 1, 2, ..., `count` members,
+  /// in one pass over the patterns (each member's reconstruction computed once).
+  /// - Parameter count: in 1...members.count.
+  public func mseByMembers(on patterns: [WeightedPattern], upTo count: Int) -> [Double] {
+    var totals = [Double](repeating: 0, count: count)
     for p in patterns where p.weight > 0 {
       let x = input(p)
-      let xhat = reconstruction(x, members: count)
-      total += p.weight * zip(x, xhat).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+      // bagging: the sum of the reconstructions so far; boosting: the residual r.
+      var running = method == .bagging ? [Double](repeating: 0, count: x.count) : x
+      for (j, g) in members.prefix(count).enumerated() {
+        let xhat: [Double]
+        switch method {
+        case .bagging:
+          for (c, v) in g.reconstruction(g.activations(x)).enumerated() { running[c] += v }
+          xhat = running.map { $0 / Double(j + 1) }
+        case .boosting:
+          for (c, v) in g.reconstruction(g.activations(running)).enumerated() { running[c] -= v }
+          xhat = zip(x, running).map { $0 - $1 }
+        }
+        totals[j] += p.weight * zip(x, xhat).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+      }
     }
-    return total
+    return totals
   }
 
   /// The members' decoder rows, member by member, each normalised (zero rows stay zero).
   var unitLatents: [[[Double]]] {
     members.map { g in
       (0..<g.latents).map { l in
-        let row = Array(g.decoder[(l * g.dimensions)..<((l + 1) * g.dimensions)])
+        let row = g.decoderRow(l)
         let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return norm > 0 ? row.map { $0 / norm } : row
       }
@@ -154,7 +145,7 @@ extension SAEEnsemble {
     var decoderOffset: [Int] = []
     for g in members {
       decoderOffset.append(rows.count)
-      for l in 0..<g.latents { rows.append(Array(g.decoder[(l * d)..<((l + 1) * d)])) }
+      for l in 0..<g.latents { rows.append(g.decoderRow(l)) }
     }
     let biasOffset = rows.count
     rows.append(contentsOf: members.map(\.decoderBias))
@@ -201,8 +192,7 @@ extension SAEEnsemble {
     }
     let n = toy.features.count
     let d = plan.dimension ?? n
-    let embedding =
-      given ?? (d > n ? FeatureEmbedding(features: n, dimension: d, seed: plan.seed) : nil)
+    let embedding = given ?? plan.embedding(features: n)
     var trained: [SAE] = []
     for j in 0..<count {
       var memberPlan = plan
@@ -268,16 +258,17 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
       throw ToyModelError(
         "seed: \(plan.seed) + \(2 * count - 1) (two ensembles of \(count)) is above \(UInt32.max)")
     }
+    // One features' embedding for both ensembles, so that their latents are comparable (the
+    // one a single run with plan.seed draws).
+    let embedding = plan.embedding(features: toy.features.count)
     let ensemble = try SAEEnsemble.train(
-      method, members: count, architecture: architecture, toy: toy, plan: plan)
+      method, members: count, architecture: architecture, toy: toy, plan: plan,
+      embedding: embedding)
     var otherPlan = plan
     otherPlan.seed = plan.seed + UInt64(count)
-    // The same features' embedding, so that the two ensembles' latents are comparable.
     let other = try SAEEnsemble.train(
       method, members: count, architecture: architecture, toy: toy, plan: otherPlan,
-      embedding: ensemble.basis.map {
-        FeatureEmbedding(features: toy.features.count, dimension: $0[0].count, seed: plan.seed)
-      })
+      embedding: embedding)
     self.init(ensemble, other: other, patterns: toy.patterns ?? [], seed: plan.seed)
   }
 
@@ -289,7 +280,7 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
     method = ensemble.method.rawValue
     members = ensemble.members.count
     self.seed = seed
-    mseByMembers = (1...ensemble.members.count).map { ensemble.mse(on: patterns, members: $0) }
+    mseByMembers = ensemble.mseByMembers(on: patterns, upTo: ensemble.members.count)
     mse = mseByMembers.last!
     singleMSE = mseByMembers[0]
     diversity = ensemble.diversity

@@ -319,6 +319,14 @@ extension SAE {
 }
 
 extension SAETrainingPlan {
+  /// The features' embedding a run with this plan trains in: n features in `dimension`
+  /// dimensions, drawn as the run draws it (the first draws of the stream seeded with `seed`);
+  /// nil when d = n (feature coordinates).
+  public func embedding(features n: Int) -> FeatureEmbedding? {
+    guard let d = dimension, d > n else { return nil }
+    return FeatureEmbedding(features: n, dimension: d, seed: seed)
+  }
+
   /// Checks the plan against a toy of n features and an SAE of `saeDimensions` dimensions.
   ///
   /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
