@@ -58,9 +58,7 @@ public struct BalanceExpectation: Sendable, Hashable {
   }
 
   /// The runs checked: beta = `balance` (or snap).
-  public func applies(to run: BalanceSweep.Run) -> Bool {
-    balance == nil ? run.snap : (!run.snap && run.balance == balance)
-  }
+  public func applies(to run: BalanceSweep.Run) -> Bool { run.isRun(of: balance) }
 
   /// `absorption at beta = 0`, `decoder hedging mass with snap loss`.
   public var describe: String {
@@ -94,6 +92,11 @@ public struct BalanceSweep: Sendable, Encodable {
     public var parents: [Absorption]
     /// Exact expected MSE of the full reconstruction.
     public var mse: Double
+
+    /// Whether this is a run of coefficient `beta` (a snap-loss run when nil).
+    public func isRun(of beta: Double?) -> Bool {
+      beta == nil ? snap : (!snap && balance == beta)
+    }
 
     enum CodingKeys: String, CodingKey {
       case balance, snap, seed
@@ -144,7 +147,7 @@ public struct BalanceSweep: Sendable, Encodable {
   }
 
   private func mean(of value: KeyPath<Run, Double>, _ beta: Double?) -> Double {
-    let chosen = runs.filter { beta == nil ? $0.snap : (!$0.snap && $0.balance == beta) }
+    let chosen = runs.filter { $0.isRun(of: beta) }
     return chosen.map { $0[keyPath: value] }.reduce(0, +) / Double(Swift.max(chosen.count, 1))
   }
 
