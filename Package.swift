@@ -35,6 +35,13 @@ let package = Package(
     // The gradient trainer that cross-checks the analytic minima.
     .target(
       name: "Training", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels", "Reports"]),
+    // Every orchestrated run (train, grow, ensemble, balance, validate, reproduce, sweep): a
+    // value in, progress and cancellation, a typed report out; the CLI and the server call it.
+    .target(
+      name: "Studies",
+      dependencies: [
+        "CaseFiles", "Landscape", "Reports", "SparseAutoencoders", "ToyModels", "Training",
+      ]),
     // Every PLplot call, behind one serialised entry point.
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
     // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
@@ -55,7 +62,7 @@ let package = Package(
       name: "LandscapeCLI",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports",
-        "LandscapeFigures", "SparseAutoencoders", "ToyModels", "Server",
+        "LandscapeFigures", "SparseAutoencoders", "ToyModels", "Server", "Studies",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -76,6 +83,11 @@ let package = Package(
         "Training", "Landscape", "CaseFiles", "SparseAutoencoders", "TestSupport",
       ]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+    .testTarget(
+      name: "StudiesTests",
+      dependencies: [
+        "Studies", "CaseFiles", "Landscape", "Reports", "SparseAutoencoders", "Training",
+      ]),
     .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "LandscapeFigures"]),
     .testTarget(
       name: "ServerTests",

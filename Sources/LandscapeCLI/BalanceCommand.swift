@@ -6,7 +6,7 @@ import LandscapeFigures
 import Plotting
 import Reports
 import SparseAutoencoders
-import ToyModels
+import Studies
 
 /// `landscape balance`: hedging against absorption along the balance Matryoshka SAE's
 /// coefficient.
@@ -68,8 +68,6 @@ struct BalanceCommand: ParsableCommand {
   @Option(help: FigureSize.help)
   var size: FigureSize?
 
-  static let defaultCoefficients = [0, 0.05, 0.1, 0.25, 0.5, 0.75, 1]
-
   func validate() throws {
     if let coefficients {
       try coefficients.check(
@@ -91,9 +89,7 @@ struct BalanceCommand: ParsableCommand {
     }
     if let plot { try Figures.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
-    var plan =
-      study.balanceSweep
-      ?? BalanceSweepPlan(coefficients: Self.defaultCoefficients, seeds: [study.plan.seed])
+    var plan = BalanceSweepRun(study).plan
     if let coefficients {
       plan.coefficients = coefficients.values
       plan.expectations = plan.expectations.filter {
@@ -107,74 +103,10 @@ struct BalanceCommand: ParsableCommand {
       plan.snap = false
       plan.expectations = plan.expectations.filter { $0.balance != nil }
     }
-    let sweep = try Self.sweep(study, plan)
+    let sweep = try withTerminalProgress { try BalanceSweepRun(study: study, plan: plan).run($0) }
     if let plot {
       try Figures.write(Figures.balanceChart(sweep, title: study.title), to: plot, size: plotSize)
     }
-    print(json ? try ReportJSON.string(sweep) : Self.text(sweep), terminator: json ? "\n" : "")
-  }
-
-  /// The sweep, its errors naming the case's field.
-  static func sweep(_ study: SAEStudy, _ plan: BalanceSweepPlan) throws -> BalanceSweep {
-    do {
-      return try BalanceSweep(study, plan)
-    } catch let e as ToyModelError {
-      let text = e.description
-      let colon = text.firstIndex(of: ":") ?? text.startIndex
-      throw CaseError(
-        field: String(text[..<colon]), value: "",
-        reason: String(text[colon...].dropFirst().drop { $0 == " " }))
-    }
-  }
-
-  /// One line per run: beta (or snap), seed, hedging masses, absorption, mse; then the checks.
-  static func text(_ s: BalanceSweep) -> String {
-    func f(_ x: Double) -> String { String(format: "%.4f", x) }
-    var rows = [["beta", "seed", "decoder hedging", "encoder hedging", "absorption", "mse"]]
-    for r in s.runs {
-      rows.append([
-        r.snap ? "snap" : "\(r.balance)", "\(r.seed)", f(r.decoderHedgingMass),
-        f(r.encoderHedgingMass), f(r.absorption), f(r.mse),
-      ])
-    }
-    let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max()! }
-    var out =
-      "\(s.name): hedging mass of the innermost prefix's latents, absorption of the parents\n"
-    for row in rows {
-      let line = row.enumerated().map { i, cell in pad(cell, widths[i] + 2) }.joined()
-      out += String(line.reversed().drop { $0 == " " }.reversed()) + "\n"
-    }
-    for c in s.checks {
-      out += "\(c.holds ? "pass" : "FAIL")  \(c.quantity): "
-      out += c.values.map(f).joined(separator: ", ")
-      out += " (expected \(c.bounds))\n"
-    }
-    return out
-  }
-}
-
-extension ValidateCommand {
-  /// The checks of a study's balance sweep (none without one): one per expectation and seed.
-  static func balanceChecks(_ study: SAEStudy) throws -> [SAEReport.Check] {
-    guard let plan = study.balanceSweep, !plan.expectations.isEmpty else { return [] }
-    let sweep = try BalanceCommand.sweep(study, plan)
-    return sweep.checks.flatMap { c in
-      zip(plan.seeds, c.values).map { seed, v in
-        SAEReport.Check(
-          quantity: "\(c.quantity), seed \(seed)", value: v, min: c.min, max: c.max,
-          holds: c.holds(for: v))
-      }
-    }
-  }
-}
-
-extension ReproduceCommand {
-  /// The balance sweep's figure, <out>/<name>-balance.png, for a study that asks for one.
-  func renderBalanceSweep(_ study: SAEStudy) throws {
-    guard let plan = study.balanceSweep else { return }
-    let sweep = try BalanceCommand.sweep(study, plan)
-    let path = (out as NSString).appendingPathComponent("\(study.name)-balance.png")
-    try Figures.write(Figures.balanceChart(sweep, title: study.title), to: path)
-    print("rendered \(path)")
+    print(json ? try ReportJSON.string(sweep) : sweep.text, terminator: json ? "\n" : "")
   }
 }

@@ -6,7 +6,7 @@ import LandscapeFigures
 import Plotting
 import Reports
 import SparseAutoencoders
-import ToyModels
+import Studies
 
 /// `landscape ensemble`: bagging or boosting of a case's SAE (Gadgil, Lin and Lee).
 struct EnsembleCommand: ParsableCommand {
@@ -92,86 +92,17 @@ struct EnsembleCommand: ParsableCommand {
       plan.steps = steps
       plan.snapAt = plan.snapAt.map { min($0, steps) }
     }
-    let start = Date()
-    let report = try Self.report(study, method, members: members, plan: plan)
-    let seconds = Date().timeIntervalSince(start)
+    let result = try EnsembleRun(study: study, method: method, members: members, plan: plan)
+      .run()
     if let plot {
       try Figures.write(
-        Figures.ensembleChart(report, title: Self.title(study, report)), to: plot, size: plotSize)
+        Figures.ensembleChart(result.report, title: result.title(study)), to: plot,
+        size: plotSize)
     }
     if json {
-      print(try ReportJSON.string(report))
+      print(try ReportJSON.string(result.report))
     } else {
-      print(Self.text(report, study, seconds: seconds), terminator: "")
-    }
-  }
-
-  /// The ensemble's report (both ensembles trained), errors naming the case's field.
-  static func report(
-    _ study: SAEStudy, _ method: SAEEnsemble.Method, members: Int, plan: SAETrainingPlan
-  ) throws -> SAEEnsembleReport {
-    do {
-      return try SAEEnsembleReport(
-        method, members: members, architecture: study.architecture, toy: study.toy, plan: plan)
-    } catch let e as ToyModelError {
-      throw CaseError(field: "ensemble", value: "", reason: e.description)
-    }
-  }
-
-  static func title(_ study: SAEStudy, _ r: SAEEnsembleReport) -> String {
-    let k = study.architecture.latents
-    return "\(study.title)\n\(r.method) of \(r.members) SAEs of \(k) latent\(k == 1 ? "" : "s"): "
-      + "true hedging mass per member and exact mse"
-  }
-
-  /// The text report: one line per member, then the ensemble's numbers.
-  static func text(_ r: SAEEnsembleReport, _ study: SAEStudy, seconds: Double) -> String {
-    func f(_ x: Double) -> String { String(format: "%.4f", x) }
-    let last = r.seed + UInt64(r.members) - 1
-    var out = "\(study.name): \(r.method) of \(r.members) SAEs, seeds \(r.seed)...\(last)\n\n"
-    out += "member  mse of 0...j  mean hedging  hedging mass per latent (tracked feature)\n"
-    for (j, row) in r.hedgingMass.enumerated() {
-      let mean = row.reduce(0, +) / Double(max(row.count, 1))
-      out += pad("\(j)", 8) + pad(f(r.mseByMembers[j]), 14) + pad(f(mean), 14)
-      out +=
-        zip(row, r.trackedFeature[j]).map { "\(f($0)) (\(study.features[$1]))" }
-        .joined(separator: " ") + "\n"
-    }
-    out += "\nmse \(r.mse), single_mse \(r.singleMSE), "
-    out += "diversity \(r.diversity.map(f) ?? "n/a (one member)") (low is diverse), "
-    out += "stability \(f(r.stability)) (1 is stable)\n"
-    out += String(format: "time: %.3g s (two ensembles)\n", seconds)
-    return out
-  }
-
-  /// `reproduce`: each case with an ensemble block drawn to <out>/<name>-ensemble.png.
-  static func render(_ studies: [SAEStudy], out: String) throws -> String {
-    var lines = ""
-    for study in studies {
-      guard let spec = study.ensemble else { continue }
-      let start = Date()
-      let r = try report(study, spec.method, members: spec.members, plan: study.plan)
-      let seconds = Date().timeIntervalSince(start)
-      let path = (out as NSString).appendingPathComponent("\(study.name)-ensemble.png")
-      try Figures.write(Figures.ensembleChart(r, title: title(study, r)), to: path)
-      print("rendered \(path)")
-      lines += pad(study.name, 30) + "\(r.method) x\(r.members): "
-      lines += String(format: "mse %.4g (single %.4g), diversity ", r.mse, r.singleMSE)
-      lines += r.diversity.map { String(format: "%.3f", $0) } ?? "n/a"
-      lines += String(format: ", stability %.3f (%.1f s)\n", r.stability, seconds)
-    }
-    return lines
-  }
-
-  /// `validate`: the ensemble block's expectations checked on its ensemble (trained twice,
-  /// for the stability), one row each in validate's table.
-  static func checks(_ study: SAEStudy, _ spec: SAEEnsembleSpec) throws -> [SAEReport.Check] {
-    let r = try report(study, spec.method, members: spec.members, plan: study.plan)
-    return spec.expectations.map { e in
-      let v = e.value(r)
-      return SAEReport.Check(
-        quantity: "ensemble " + e.description, value: v, min: e.min, max: e.max,
-        holds: e.holds(for: v))
+      print(result.text(study), terminator: "")
     }
   }
 }

@@ -6,6 +6,7 @@ import LandscapeFigures
 import Plotting
 import Reports
 import SparseAutoencoders
+import Studies
 import ToyModels
 
 /// `landscape grow`: train an SAE, add latents, train again; how the existing latents move.
@@ -119,16 +120,19 @@ struct GrowCommand: ParsableCommand {
       throw CaseError(
         field: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
     }
-    let runs = try GrowthRuns.run(study, growthStudy, plan, initial: initial, label: "grow")
+    let grown = try withTerminalProgress {
+      try GrowthRuns(study: study, growth: growthStudy, plan: plan, initial: initial)
+        .run($0, label: "grow")
+    }
     if let plot {
       try Figures.write(
-        GrowthFigures.chart(runs, scales: growthStudy.correlationScales, title: study.title),
-        to: plot, size: plotSize)
+        GrowthFigures.chart(grown.runs, scales: grown.scales, title: study.title), to: plot,
+        size: plotSize)
     }
     if json {
-      print(try ReportJSON.string(GrowthRuns.Output(runs, scales: growthStudy.correlationScales)))
+      print(try ReportJSON.string(grown))
     } else {
-      print(GrowthRuns.text(runs, growthStudy, study), terminator: "")
+      print(grown.text(growthStudy, study), terminator: "")
     }
   }
 
@@ -183,88 +187,5 @@ struct GrowCommand: ParsableCommand {
     if let seed { plan.seed = UInt64(seed) }
     if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
     return (growth, plan)
-  }
-}
-
-/// Growth runs of a case, one per correlation scale: what `grow`, `reproduce` and `validate`
-/// share.
-enum GrowthRuns {
-  /// Runs the growth at every correlation scale, with a progress bar on a terminal.
-  /// - Parameter initial: an SAE to start from, measured untrained at the first width; nil
-  ///   starts from the case's architecture and trains it.
-  static func run(
-    _ study: SAEStudy, _ growth: SAEGrowthStudy, _ plan: SAETrainingPlan, initial: SAE? = nil,
-    label: String
-  ) throws -> [SAEGrowth] {
-    let widths = growth.plan.widths.count
-    let bar = ProgressBar(total: widths * growth.correlationScales.count, label: label)
-    defer { bar?.finish() }
-    var runs: [SAEGrowth] = []
-    for (r, s) in growth.correlationScales.enumerated() {
-      var architecture = study.architecture
-      architecture.latents = growth.plan.start
-      architecture.initialFeatures = architecture.initialFeatures.map {
-        Array($0.prefix(growth.plan.start))
-      }
-      let n = study.features.count
-      let embedding = plan.embedding(features: n)
-      do {
-        let start =
-          try initial
-          ?? architecture.initialSAE(
-            dimensions: plan.dimension ?? n, seed: plan.seed, basis: embedding?.basis)
-        runs.append(
-          try SAEGrowth.run(
-            start, on: SAEGrowthStudy.toy(study.toy, scale: s), training: plan,
-            growth: growth.plan, embedding: embedding, trainsFirstWidth: initial == nil
-          ) { done, _ in bar?.update(r * widths + done) })
-      } catch let e as ToyModelError {
-        throw CaseError(field: "grow", value: "", reason: e.description)
-      }
-    }
-    return runs
-  }
-
-  /// `--json`: one run as the flat object; several as {"correlation_scales", "runs",
-  /// "rank_correlation"} (rho pooled over every run).
-  struct Output: Encodable {
-    var runs: [SAEGrowth]
-    var scales: [Double]
-    init(_ runs: [SAEGrowth], scales: [Double]) {
-      self.runs = runs
-      self.scales = scales
-    }
-    func encode(to encoder: Encoder) throws {
-      if runs.count == 1 { return try runs[0].encode(to: encoder) }
-      enum Keys: String, CodingKey {
-        case correlationScales = "correlation_scales", runs, rankCorrelation = "rank_correlation"
-      }
-      var c = encoder.container(keyedBy: Keys.self)
-      try c.encode(scales, forKey: .correlationScales)
-      try c.encode(runs, forKey: .runs)
-      try c.encode(SAEGrowth.pooledRankCorrelation(runs), forKey: .rankCorrelation)
-    }
-  }
-
-  /// The text report: a table per run, then the rank correlation.
-  static func text(_ runs: [SAEGrowth], _ growth: SAEGrowthStudy, _ study: SAEStudy) -> String {
-    func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
-    var out = "\(study.name): \(study.title)\n"
-    out += "growth \(growth.plan.start) -> \(growth.plan.to) by \(growth.plan.add), "
-    out += "baseline over \(growth.plan.draws) random subspaces\n"
-    for (run, s) in zip(runs, growth.correlationScales) {
-      if runs.count > 1 || s != 1 { out += "\ncorrelation scale \(s)\n" } else { out += "\n" }
-      out += "width  in new span  baseline  moved    hedging degree  bias norm  true hedging  mse\n"
-      for (i, w) in run.widths.enumerated() {
-        let c = run.changes[i]
-        out += pad("\(w)", 7) + pad(f(c?.fractionInNewSpan), 13) + pad(f(c?.randomBaseline), 10)
-        out += pad(f(c?.relativeChange), 9) + pad(f(run.hedgingDegree[i]), 16)
-        out += pad(f(run.decoderBiasNorm[i]), 11) + pad(f(run.trueHedgingMass[i]), 14)
-        out += f(run.mse[i]) + "\n"
-      }
-    }
-    let rho = SAEGrowth.pooledRankCorrelation(runs)
-    out += "\nrank correlation (Spearman) of hedging degree and true hedging mass: \(f(rho))\n"
-    return out
   }
 }

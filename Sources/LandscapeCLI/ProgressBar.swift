@@ -1,4 +1,5 @@
 import Foundation
+import Studies
 import Synchronization
 
 /// A progress bar on standard error, drawn only when standard error is a terminal and
@@ -37,4 +38,43 @@ final class ProgressBar: Sendable {
       shown = -1
     }
   }
+}
+
+/// A run's progress drawn as bars on standard error (one per label, in turn) when it is a
+/// terminal; nothing otherwise.
+final class TerminalProgress: Sendable {
+  private let bar = Mutex<(label: String, bar: ProgressBar?)?>(nil)
+  private let isTerminal = isatty(STDERR_FILENO) == 1
+
+  /// A control that shows its progress here and is never cancelled.
+  var control: RunControl {
+    RunControl(progress: { [self] p in update(p) })
+  }
+
+  private func update(_ p: RunControl.Progress) {
+    guard isTerminal else { return }
+    let current = bar.withLock { current -> ProgressBar? in
+      if let c = current, c.label == p.label { return c.bar }
+      current?.bar?.finish()
+      let b = ProgressBar(total: p.total, label: p.label)
+      current = (p.label, b)
+      return b
+    }
+    current?.update(p.done)
+  }
+
+  /// Clears the line, if a bar was shown.
+  func finish() {
+    bar.withLock { current in
+      current?.bar?.finish()
+      current = nil
+    }
+  }
+}
+
+/// Runs `body` with a control whose progress is drawn on the terminal, clearing it after.
+func withTerminalProgress<T>(_ body: (RunControl) throws -> T) rethrows -> T {
+  let progress = TerminalProgress()
+  defer { progress.finish() }
+  return try body(progress.control)
 }

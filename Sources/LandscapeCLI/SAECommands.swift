@@ -6,6 +6,7 @@ import LandscapeFigures
 import Plotting
 import SparseAutoencoders
 import Reports
+import Studies
 import ToyModels
 
 /// `landscape sae-loss`: the exact expected losses of a given SAE on a case's toy model.
@@ -74,188 +75,12 @@ struct SAELossCommand: ParsableCommand {
   }
 }
 
-/// Reading and writing SAE files, naming the flag in errors.
-enum SAEFiles {
-  /// The SAE file at `path`, whose features must be `features` (the case's), in order.
-  static func read(_ path: String, field: String, features: [String]) throws -> SAEFile {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw CaseError(field: field, value: escapedForMessage(path), reason: "cannot be read")
-    }
-    let file: SAEFile
-    do {
-      file = try SAEFile(json: data)
-    } catch let e as ToyModelError {
-      throw CaseError(field: field, value: escapedForMessage(path), reason: "is not an SAE file: \(e)")
-    }
-    guard file.features == features else {
-      throw CaseError(
-        field: field, value: "",
-        reason:
-          "has features \(listForMessage(file.features)), the case \(listForMessage(features))")
-    }
-    return file
-  }
-
+/// Writing SAE files (reading is `Studies.SAEFiles.read`).
+extension SAEFiles {
   static func write(_ file: SAEFile, to path: String, field: String) throws {
     var data = try file.json()
     data.append(contentsOf: Array("\n".utf8))
     try OutputFile.write(data, to: path, field: field)
-  }
-}
-
-/// Training an SAE case: what `landscape train` does when the case file has an `sae` block.
-struct SAETraining {
-  var study: SAEStudy
-  var plan: SAETrainingPlan
-  var initFrom: String?
-
-  /// How the data met the trainer, and how long it took.
-  struct Timing: Encodable {
-    var seconds: Double
-    /// Drawing the batches, and the gradient steps (loss, gradient, Adam, renormalisation).
-    var samplingSeconds: Double
-    var gradientSeconds: Double
-    /// Distinct patterns per step, on average: what a step costs.
-    var distinctPatterns: Double
-    /// Samples drawn (counts and samples); nil for exact.
-    var samples: Int?
-    var samplesPerSecond: Double?
-    /// Exact: seconds per step, one step being one pass over every pattern.
-    var secondsPerEpoch: Double?
-
-    enum CodingKeys: String, CodingKey {
-      case seconds, samplingSeconds = "sampling_seconds", gradientSeconds = "gradient_seconds"
-      case distinctPatterns = "distinct_patterns", samples
-      case samplesPerSecond = "samples_per_second"
-      case secondsPerEpoch = "seconds_per_epoch"
-    }
-  }
-
-  /// The plan as the JSON's `training` block.
-  struct Settings: Encodable {
-    var data: String
-    var loss: String
-    var snapAt: Int?
-    var l1: Double
-    var steps: Int
-    var batch: Int?
-    var lr: Double
-    var beta1: Double
-    var beta2: Double
-    var seed: UInt64
-    var initFrom: String?
-
-    enum CodingKeys: String, CodingKey {
-      case data, loss, snapAt = "snap_at", l1, steps, batch, lr, beta1, beta2, seed
-      case initFrom = "init_from"
-    }
-  }
-
-  struct Output: Encodable {
-    var report: SAEReport
-    var training: Settings
-    var timing: Timing
-    func encode(to encoder: Encoder) throws {
-      try report.encode(to: encoder)
-      enum Keys: String, CodingKey { case training, timing }
-      var c = encoder.container(keyedBy: Keys.self)
-      try c.encode(training, forKey: .training)
-      try c.encode(timing, forKey: .timing)
-    }
-  }
-
-  /// The features' embedding in d > n dimensions (the trainer draws the same); nil when d = n.
-  var embedding: FeatureEmbedding? { plan.embedding(features: study.features.count) }
-
-  /// The initial SAE: the `--init-from` file, else the architecture's seeded initialisation.
-  func initialSAE() throws -> SAE {
-    guard let initFrom else {
-      do {
-        return try study.architecture.initialSAE(
-          dimensions: plan.dimension ?? study.features.count, seed: plan.seed,
-          basis: embedding?.basis)
-      } catch let e as ToyModelError {
-        throw CaseError(field: "sae", value: "", reason: e.description)
-      }
-    }
-    return try SAEFiles.read(initFrom, field: "--init-from", features: study.features).sae
-  }
-
-  /// Trains, returning the trained SAE, the features' embedding (nil when d = n) and the
-  /// timing.
-  func run() throws -> (SAE, FeatureEmbedding?, Timing) {
-    if initFrom != nil, let d = plan.dimension, d != study.features.count {
-      throw CaseError(
-        field: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
-    }
-    let run: SAETrainingRun
-    do {
-      run = try initialSAE().trainingRun(on: study.toy, plan)
-    } catch let e as ToyModelError {
-      throw CaseError(field: "train", value: "", reason: e.description)
-    }
-    let seconds = run.seconds
-    var timing = Timing(
-      seconds: seconds, samplingSeconds: run.samplingSeconds,
-      gradientSeconds: run.gradientSeconds, distinctPatterns: run.distinctPatterns)
-    if plan.data == .exact {
-      timing.secondsPerEpoch = plan.steps > 0 ? seconds / Double(plan.steps) : nil
-    } else {
-      timing.samples = plan.steps * plan.batch
-      timing.samplesPerSecond = seconds > 0 ? Double(plan.steps * plan.batch) / seconds : nil
-    }
-    return (run.sae, run.embedding, timing)
-  }
-
-  var settings: Settings {
-    Settings(
-      data: plan.data.rawValue,
-      loss: plan.snapAt != nil ? "snap" : plan.loss.rawValue, snapAt: plan.snapAt,
-      l1: plan.l1, steps: plan.steps, batch: plan.data == .exact ? nil : plan.batch,
-      lr: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2, seed: plan.seed,
-      initFrom: initFrom)
-  }
-
-  /// The text report: per latent, what decoder and encoder track and how much they hedge.
-  static func text(_ r: SAEReport, _ study: SAEStudy, _ s: Settings, _ t: Timing) -> String {
-    func f(_ x: Double) -> String { String(format: "%.4f", x) }
-    var out = "\(study.name): \(study.title)\n"
-    let a = study.architecture
-    var shape = "\(a.latents) latent\(a.latents == 1 ? "" : "s"), \(a.tied ? "tied" : "untied"), "
-    shape += a.activation.rawValue + (a.topK.map { " k = \($0)" } ?? "")
-    if let m = a.matryoshka { shape += ", Matryoshka " + m.map(String.init).joined(separator: "/") }
-    if let beta = a.balance { shape += " balanced (beta = \(beta))" }
-    var how = "\(s.loss.uppercased()) training"
-    if let snap = s.snapAt { how += " (L2 from step \(snap))" }
-    how += ", \(s.steps) steps, data \(s.data)"
-    if let b = s.batch { how += " (batch \(b))" }
-    how += ", lr \(s.lr), seed \(s.seed)"
-    if s.l1 > 0 { how += ", L1 \(s.l1)" }
-    out += shape + "; " + how + "\n\n"
-    let width = max(6, r.features.map(\.count).max() ?? 6)
-    out += "latent  " + pad("decoder", width + 33) + "encoder\n"
-    out += "        " + pad("tracks", width + 2) + "cos      off      hedging  "
-    out += pad("tracks", width + 2) + "cos      off      hedging\n"
-    for (d, e) in zip(r.decoderLatents, r.encoderLatents) {
-      out += pad("\(d.latent)", 8)
-      for l in [d, e] {
-        out += pad(l.tracks, width + 2) + pad(f(l.cos), 9) + pad(f(l.offTarget), 9)
-        out += pad(f(l.hedgingMass), 9)
-      }
-      out = String(out.reversed().drop { $0 == " " }.reversed()) + "\n"
-    }
-    out += "\ndecoder bias: "
-    out += zip(r.features, r.decoderBias).map { "\($0) \(f($1))" }.joined(separator: ", ") + "\n"
-    let m = r.metrics
-    out += "losses (\(m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples")): "
-    out += "mse \(m.mse), l2 \(m.l2), sparsity \(m.sparsity), l0 \(m.l0)\n"
-    out += "time: \(String(format: "%.3g", t.seconds)) s"
-    out += String(
-      format: " (sampling %.3g s, gradient %.3g s, %.0f distinct patterns a step)",
-      t.samplingSeconds, t.gradientSeconds, t.distinctPatterns)
-    if let sps = t.samplesPerSecond { out += " (\(String(format: "%.4g", sps)) samples/s)" }
-    if let e = t.secondsPerEpoch { out += " (\(String(format: "%.3g", e)) s per exact step)" }
-    return out + "\n"
   }
 }
 
@@ -279,26 +104,32 @@ extension TrainCommand {
     if let save { try OutputFile.check(save, field: "--save") }
     if let plot { try Figures.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
-    let training = SAETraining(study: study, plan: plan, initFrom: initFrom)
     if save != nil, let d = plan.dimension, d != study.features.count {
       throw CaseError(
         field: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
     }
-    let (sae, embedding, timing) = try training.run()
-    let report = SAEReport(
-      sae, study: study, basis: embedding?.basis, samples: samples ?? 100_000, seed: plan.seed)
+    let initial = try initFrom.map {
+      try SAEFiles.read($0, field: "--init-from", features: study.features).sae
+    }
+    let trained = try withTerminalProgress {
+      try SAECaseTraining(
+        study: study, plan: plan, initial: initial, initFrom: initFrom,
+        samples: samples ?? 100_000
+      ).run($0)
+    }
     if let save {
-      try SAEFiles.write(SAEFile(features: study.features, sae: sae), to: save, field: "--save")
+      try SAEFiles.write(
+        SAEFile(features: study.features, sae: trained.sae), to: save, field: "--save")
     }
     if let plot {
-      try Figures.write(Figures.latentCosines(report, title: study.title), to: plot, size: plotSize)
+      try Figures.write(
+        Figures.latentCosines(trained.report.report, title: study.title), to: plot,
+        size: plotSize)
     }
     if json {
-      print(
-        try ReportJSON.string(
-          SAETraining.Output(report: report, training: training.settings, timing: timing)))
+      print(try ReportJSON.string(trained.report))
     } else {
-      print(SAETraining.text(report, study, training.settings, timing), terminator: "")
+      print(trained.report.text(study), terminator: "")
     }
   }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
+import Studies
 import LandscapeFigures
 import Plotting
 import Reports
@@ -137,62 +138,38 @@ struct SweepCommand: ParsableCommand {
       range = shard.range(of: sweep.count)
       header = shard.index == 1
     }
-    let bar = ProgressBar(total: range.count, label: "sweep")
-    var progress: (@Sendable (Int) -> Void)? = nil
-    if let bar { progress = { bar.update($0) } }
     let clock = ContinuousClock()
     let start = clock.now
-    // Each chunk is formatted as soon as it is computed, on the thread that computed it.
-    let writeText = !discard
-    let keepRows = plot != nil
-    let axisText = Self.axisText(sweep)
-    let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
-    let chunks = sweep.mapChunks(in: range, jobs: workers, progress: progress) { first, rows in
-      SweepChunk(
-        text: writeText ? Self.csv(rows, first: first, sweep: sweep, axisText: axisText) : nil,
-        skipped: rows.reduce(0) { $0 + ($1 == nil ? 1 : 0) },
-        rows: keepRows ? Array(rows) : [])
+    let table = try withTerminalProgress {
+      try SweepRun(
+        sweep: sweep, range: range, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+        formatsText: !discard, keepsRows: plot != nil
+      ).run($0)
     }
     let computed = clock.now - start
-    bar?.finish()
-
-    let skipped = chunks.reduce(0) { $0 + $1.skipped }
-    if skipped > 0 {
+    if table.skipped > 0 {
       FileHandle.standardError.write(
         Data(
-          "landscape: skipped \(skipped) of \(range.count) points whose probabilities sum past 1\n"
+          "landscape: skipped \(table.skipped) of \(range.count) points whose probabilities sum past 1\n"
             .utf8))
     }
-    if writeText {
-      let headerLine = header ? Self.columns(sweep).joined(separator: ",") + "\n" : ""
-      func emit(_ sink: ByteSink) throws {
-        var line = headerLine
-        try line.withUTF8 { try sink.write(UnsafeRawBufferPointer($0)) }
-        for chunk in chunks { try chunk.text!.write(to: sink) }
+    if !discard && (csv != nil || plot == nil) {
+      try OutputFile.write(to: csv ?? "-", field: "--csv") { sink in
+        try table.write(header: header, to: sink.write)
       }
-      if csv != nil || plot == nil { try OutputFile.write(to: csv ?? "-", field: "--csv", emit) }
     }
     if let plot {
       try SweepFigure.render(
-        sweep: sweep, rows: chunks.flatMap(\.rows), range: range, column: color, to: plot,
-        size: plotSize)
+        sweep: sweep, rows: table.rows, range: range, column: color, to: plot, size: plotSize)
     }
     if timing {
       let total = clock.now - start
-      let what = writeText ? "computed and formatted" : "computed"
+      let what = discard ? "computed" : "computed and formatted"
       FileHandle.standardError.write(
         Data(
           "landscape: \(range.count) points \(what) in \(Self.seconds(computed)) s, \(Self.seconds(total)) s with output\n"
             .utf8))
     }
-  }
-
-  /// One computed chunk: its CSV text, how many of its points were skipped, and its rows
-  /// when a figure needs them.
-  struct SweepChunk: @unchecked Sendable {
-    var text: CSVText?
-    var skipped: Int
-    var rows: [SweepRow?]
   }
 
   static func seconds(_ d: Duration) -> String {
@@ -247,43 +224,6 @@ struct SweepCommand: ParsableCommand {
     let c = try model.hierarchy(
       p0: fixed["--p0"] ?? 0, p01: fixed["--p01"] ?? 0, p1: p1 == nil ? nil : (fixed["--p1"] ?? 0))
     return (c, axes)
-  }
-
-  /// The CSV header: the varied probabilities, then the minima's columns.
-  static func columns(_ sweep: Sweep) -> [String] {
-    sweep.axes.map(\.name) + SweepColumn.allCases.map(\.rawValue)
-  }
-
-  /// Each axis value formatted once ("0.25,"), to be copied into every row that has it.
-  static func axisText(_ sweep: Sweep) -> [[[UInt8]]] {
-    sweep.axes.map { axis in
-      axis.values.map { v in
-        let text = CSVText()
-        text.appendShortest(v)
-        text.comma()
-        return text.bytes
-      }
-    }
-  }
-
-  /// The CSV rows of one chunk (skipped points leave no row).
-  static func csv(
-    _ rows: UnsafeBufferPointer<SweepRow?>, first: Int, sweep: Sweep, axisText: [[[UInt8]]]
-  ) -> CSVText {
-    let text = CSVText(capacity: rows.count * 140)
-    let inner = sweep.axes.count == 2 ? sweep.axes[1].values.count : 1
-    for (k, row) in rows.enumerated() {
-      guard let row else { continue }
-      let i = first + k
-      text.append(bytes: axisText[0][i / inner])
-      if axisText.count == 2 { text.append(bytes: axisText[1][i % inner]) }
-      for (c, column) in SweepColumn.allCases.enumerated() {
-        if c > 0 { text.comma() }
-        column.write(row, to: text)
-      }
-      text.newline()
-    }
-    return text
   }
 }
 

@@ -6,6 +6,7 @@ import LandscapeFigures
 import Plotting
 import Reports
 import SparseAutoencoders
+import Studies
 import Training
 
 struct TrainCommand: ParsableCommand {
@@ -163,10 +164,6 @@ struct TrainCommand: ParsableCommand {
     }
   }
 
-  /// The most samples `--sampling samples` draws one by one (minutes, without progress
-  /// inside a step).
-  static let sampleLimit = 1e10
-
   private func positive(_ flag: String, _ value: Int?, limit: Int) throws {
     guard let value else { return }
     if value < 1 { throw ValidationError("\(flag): \(value) is not a positive whole number") }
@@ -215,44 +212,19 @@ struct TrainCommand: ParsableCommand {
     if let trajectory { try OutputFile.check(trajectory, field: "--trajectory") }
     if let plot { try Figures.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
-    let trainer: Trainer
-    do {
-      trainer = try Trainer(c, options: try options(for: c, plan: plan))
-    } catch let e as CaseError {
-      throw FlagTable.renamed(e, given: gave)
-    }
-    let o = trainer.options
-    if o.sampling == .samples && Double(o.steps) * Double(o.batch) > Self.sampleLimit {
-      throw CaseError(
-        field: "--sampling", value: "samples",
-        reason:
-          "would draw \(o.steps) x \(o.batch) samples one by one (above 1e10): use --sampling counts, which is exact and fast"
-      )
-    }
-    let bar = ProgressBar(total: trainer.options.steps, label: "training \(c.name)")
-    let result = trainer.run(progress: bar.map { bar in { bar.update($0.step) } })
-    bar?.finish()
-    if let step = result.divergedAt {
-      throw CaseError(
-        field: "training", value: "at step \(step)",
-        reason:
-          "diverged (a loss or weight is not finite): lower --lr \(trainer.options.learningRate) or --init-noise \(trainer.options.initialNoise)"
-      )
+    let report = try FlagTable.naming(given: gave) {
+      try withTerminalProgress {
+        try LatentCaseTraining(c, options: try options(for: c, plan: plan)).run($0)
+      }
     }
     if let trajectory {
-      var text = "step,t,loss,kind\n"
-      for p in result.trajectory { text += "\(p.step),\(p.t),\(p.loss),\(p.kind.rawValue)\n" }
-      try OutputFile.write(Data(text.utf8), to: trajectory, field: "--trajectory")
+      try OutputFile.write(Data(report.trajectoryCSV.utf8), to: trajectory, field: "--trajectory")
     }
     if let plot {
-      let chart = try Figures.trainedChart(c, options: trainer.options, result: result)
+      let chart = try Figures.trainedChart(c, options: report.options, result: report.result)
       try Figures.write(chart, to: plot, size: plotSize)
     }
-    print(
-      json
-        ? try ReportJSON.string(TrainingReport(c, options: trainer.options, result: result)) + "\n"
-        : Self.text(c, trainer.options, result),
-      terminator: "")
+    print(json ? try ReportJSON.string(report) + "\n" : report.text, terminator: "")
   }
 
   /// Whether a training flag (or `--l1`, which always sets the trainer's penalty) was given.
@@ -264,33 +236,6 @@ struct TrainCommand: ParsableCommand {
       "--snap-at": snapAt != nil, "--l1": true,
     ]
     return given[flag] ?? false
-  }
-
-  static func text(_ c: Case, _ o: TrainingOptions, _ r: TrainingResult) -> String {
-    func list(_ v: [Double]) -> String {
-      zip(c.features, v).map { "\($0) \($1)" }.joined(separator: ", ")
-    }
-    var out = "\(c.name): \(c.title)\n"
-    var how = "\(o.loss.rawValue.uppercased()) training"
-    if o.loss == .snap { how += " (L2 from step \(o.switchStep))" }
-    how +=
-      ", \(o.steps) steps of \(o.batch), lr \(o.learningRate), seed \(o.seed), d = \(r.dimension)"
-    if o.biases != .none { how += ", biases \(o.biases.rawValue)" }
-    if o.l1 > 0 { how += ", L1 \(o.l1)" }
-    if o.sampling == .samples { how += ", every sample drawn" }
-    out += how + "\n"
-    out += "latent:         \(list(r.latent))\n"
-    out += "t:              \(r.t) (cosine \(r.cosine))\n"
-    out += "decoder bias:   \(r.decoderBias.map(list) ?? "none")\n"
-    if let b = r.encoderBias { out += "encoder bias:   \(b)\n" }
-    out +=
-      "loss:           \(r.loss) (exact \(r.lossKind.rawValue.uppercased()) of the latent, case bias \(c.bias.kind.rawValue))\n"
-    if o.biases != .none {
-      out += "SAE loss:       \(r.saeLoss) (exact, with the learned biases)\n"
-    }
-    out +=
-      "samples/second: \(String(format: "%.4g", r.samplesPerSecond)) (\(String(format: "%.3g", r.seconds)) s)\n"
-    return out
   }
 }
 

@@ -1,0 +1,175 @@
+import Foundation
+import Landscape
+import Reports
+import SparseAutoencoders
+import ToyModels
+
+/// An ensemble of a case's SAE (bagging or boosting, Gadgil, Lin and Lee) trained and read
+/// against the true features: what `ensemble`, `reproduce` and `validate` share.
+public struct EnsembleRun: Sendable {
+  public var study: SAEStudy
+  public var method: SAEEnsemble.Method
+  /// The number of SAEs, in 1...50.
+  public var members: Int
+  public var plan: SAETrainingPlan
+
+  public init(study: SAEStudy, method: SAEEnsemble.Method, members: Int, plan: SAETrainingPlan) {
+    self.study = study
+    self.method = method
+    self.members = members
+    self.plan = plan
+  }
+
+  /// The case's own ensemble (its ensemble block and train block); nil without a block.
+  public init?(_ study: SAEStudy) {
+    guard let spec = study.ensemble else { return nil }
+    self.init(study: study, method: spec.method, members: spec.members, plan: study.plan)
+  }
+
+  /// The ensemble's report (both ensembles trained: the second for the stability) and the
+  /// seconds it took.
+  /// - Throws: `CaseError` (field `ensemble`); `CancellationError` before it starts.
+  public func run(_ control: RunControl = .none) throws -> EnsembleResult {
+    try control.checkCancellation()
+    let start = Date()
+    do {
+      let report = try SAEEnsembleReport(
+        method, members: members, architecture: study.architecture, toy: study.toy, plan: plan)
+      return EnsembleResult(report: report, seconds: Date().timeIntervalSince(start))
+    } catch let e as ToyModelError {
+      throw CaseError(field: "ensemble", value: "", reason: e.description)
+    }
+  }
+}
+
+/// An ensemble's report and how long it took.
+public struct EnsembleResult: Sendable {
+  public var report: SAEEnsembleReport
+  public var seconds: Double
+
+  /// The figure's title: the case's, then what the ensemble is.
+  public func title(_ study: SAEStudy) -> String {
+    let k = study.architecture.latents
+    let r = report
+    return "\(study.title)\n\(r.method) of \(r.members) SAEs of \(k) latent\(k == 1 ? "" : "s"): "
+      + "true hedging mass per member and exact mse"
+  }
+
+  /// The text report: one line per member, then the ensemble's numbers.
+  public func text(_ study: SAEStudy) -> String {
+    let r = report
+    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    let pad = TextTable.pad
+    let last = r.seed + UInt64(r.members) - 1
+    var out = "\(study.name): \(r.method) of \(r.members) SAEs, seeds \(r.seed)...\(last)\n\n"
+    out += "member  mse of 0...j  mean hedging  hedging mass per latent (tracked feature)\n"
+    for (j, row) in r.hedgingMass.enumerated() {
+      let mean = row.reduce(0, +) / Double(max(row.count, 1))
+      out += pad("\(j)", 8) + pad(f(r.mseByMembers[j]), 14) + pad(f(mean), 14)
+      out +=
+        zip(row, r.trackedFeature[j]).map { "\(f($0)) (\(study.features[$1]))" }
+        .joined(separator: " ") + "\n"
+    }
+    out += "\nmse \(r.mse), single_mse \(r.singleMSE), "
+    out += "diversity \(r.diversity.map(f) ?? "n/a (one member)") (low is diverse), "
+    out += "stability \(f(r.stability)) (1 is stable)\n"
+    out += String(format: "time: %.3g s (two ensembles)\n", seconds)
+    return out
+  }
+
+  /// The line `reproduce` prints for it.
+  public func summary(_ study: SAEStudy) -> String {
+    let r = report
+    var line = TextTable.pad(study.name, 30) + "\(r.method) x\(r.members): "
+    line += String(format: "mse %.4g (single %.4g), diversity ", r.mse, r.singleMSE)
+    line += r.diversity.map { String(format: "%.3f", $0) } ?? "n/a"
+    line += String(format: ", stability %.3f (%.1f s)\n", r.stability, seconds)
+    return line
+  }
+
+  /// The ensemble block's expectations checked on this ensemble, one row each.
+  public func checks(_ spec: SAEEnsembleSpec) -> [SAEReport.Check] {
+    spec.expectations.map { e in
+      let v = e.value(report)
+      return SAEReport.Check(
+        quantity: "ensemble " + e.description, value: v, min: e.min, max: e.max,
+        holds: e.holds(for: v))
+    }
+  }
+}
+
+/// The balance Matryoshka sweep of a case: hedging against absorption along the coefficient.
+public struct BalanceSweepRun: Sendable {
+  public var study: SAEStudy
+  public var plan: BalanceSweepPlan
+
+  /// The coefficients `balance` sweeps when neither the case nor the flags say.
+  public static let defaultCoefficients = [0, 0.05, 0.1, 0.25, 0.5, 0.75, 1]
+
+  public init(study: SAEStudy, plan: BalanceSweepPlan) {
+    self.study = study
+    self.plan = plan
+  }
+
+  /// The case's own sweep (its balance_sweep block, else the default coefficients at its
+  /// train seed).
+  public init(_ study: SAEStudy) {
+    self.init(
+      study: study,
+      plan: study.balanceSweep
+        ?? BalanceSweepPlan(coefficients: Self.defaultCoefficients, seeds: [study.plan.seed]))
+  }
+
+  /// The sweep, its errors naming the case's field.
+  public func run(_ control: RunControl = .none) throws -> BalanceSweep {
+    try control.checkCancellation()
+    do {
+      return try BalanceSweep(study, plan)
+    } catch let e as ToyModelError {
+      let text = e.description
+      let colon = text.firstIndex(of: ":") ?? text.startIndex
+      throw CaseError(
+        field: String(text[..<colon]), value: "",
+        reason: String(text[colon...].dropFirst().drop { $0 == " " }))
+    }
+  }
+
+  /// The checks of the case's balance sweep (none without one): one per expectation and seed.
+  public static func checks(_ study: SAEStudy, _ control: RunControl = .none) throws
+    -> [SAEReport.Check]
+  {
+    guard let plan = study.balanceSweep, !plan.expectations.isEmpty else { return [] }
+    let sweep = try BalanceSweepRun(study: study, plan: plan).run(control)
+    return sweep.checks.flatMap { c in
+      zip(plan.seeds, c.values).map { seed, v in
+        SAEReport.Check(
+          quantity: "\(c.quantity), seed \(seed)", value: v, min: c.min, max: c.max,
+          holds: c.holds(for: v))
+      }
+    }
+  }
+}
+
+extension BalanceSweep {
+  /// One line per run: beta (or snap), seed, hedging masses, absorption, mse; then the checks.
+  public var text: String {
+    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    var table = TextTable(
+      header: ["beta", "seed", "decoder hedging", "encoder hedging", "absorption", "mse"])
+    for r in runs {
+      table.append([
+        r.snap ? "snap" : "\(r.balance)", "\(r.seed)", f(r.decoderHedgingMass),
+        f(r.encoderHedgingMass), f(r.absorption), f(r.mse),
+      ])
+    }
+    var out =
+      "\(name): hedging mass of the innermost prefix's latents, absorption of the parents\n"
+    out += table.text
+    for c in checks {
+      out += "\(c.holds ? "pass" : "FAIL")  \(c.quantity): "
+      out += c.values.map(f).joined(separator: ", ")
+      out += " (expected \(c.bounds))\n"
+    }
+    return out
+  }
+}

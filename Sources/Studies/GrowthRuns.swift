@@ -1,0 +1,107 @@
+import Landscape
+import Reports
+import SparseAutoencoders
+import ToyModels
+
+/// Growing an SAE case's SAE at every correlation scale of its growth study: what `grow`,
+/// `reproduce` and `validate` share.
+public struct GrowthRuns: Sendable {
+  public var study: SAEStudy
+  public var growth: SAEGrowthStudy
+  public var plan: SAETrainingPlan
+  /// An SAE to start from, measured untrained at the first width; nil starts from the case's
+  /// architecture and trains it.
+  public var initial: SAE?
+
+  public init(
+    study: SAEStudy, growth: SAEGrowthStudy, plan: SAETrainingPlan, initial: SAE? = nil
+  ) {
+    self.study = study
+    self.growth = growth
+    self.plan = plan
+    self.initial = initial
+  }
+
+  /// One growth per correlation scale, in the growth study's order; progress per width.
+  /// - Throws: `CaseError` (field `grow`) when a growth cannot run; `CancellationError`.
+  public func run(_ control: RunControl = .none, label: String) throws -> GrowthReport {
+    let widths = growth.plan.widths.count
+    let total = widths * growth.correlationScales.count
+    var runs: [SAEGrowth] = []
+    for (r, s) in growth.correlationScales.enumerated() {
+      try control.checkCancellation()
+      var architecture = study.architecture
+      architecture.latents = growth.plan.start
+      architecture.initialFeatures = architecture.initialFeatures.map {
+        Array($0.prefix(growth.plan.start))
+      }
+      let n = study.features.count
+      let embedding = plan.embedding(features: n)
+      do {
+        let start =
+          try initial
+          ?? architecture.initialSAE(
+            dimensions: plan.dimension ?? n, seed: plan.seed, basis: embedding?.basis)
+        runs.append(
+          try SAEGrowth.run(
+            start, on: SAEGrowthStudy.toy(study.toy, scale: s), training: plan,
+            growth: growth.plan, embedding: embedding, trainsFirstWidth: initial == nil
+          ) { done, _ in control.report(r * widths + done, of: total, label) })
+      } catch let e as ToyModelError {
+        throw CaseError(field: "grow", value: "", reason: e.description)
+      }
+    }
+    return GrowthReport(runs: runs, scales: growth.correlationScales)
+  }
+}
+
+/// The growth runs of a case, one per correlation scale.
+///
+/// JSON: one run as its flat object (widths, fraction_in_new_span, ...); several as
+/// {"correlation_scales", "runs", "rank_correlation"} (rho pooled over every run).
+public struct GrowthReport: Encodable, Sendable {
+  public var runs: [SAEGrowth]
+  public var scales: [Double]
+
+  public init(runs: [SAEGrowth], scales: [Double]) {
+    self.runs = runs
+    self.scales = scales
+  }
+
+  /// Spearman's rho of the hedging degree and the true hedging mass, pooled over every run.
+  public var rankCorrelation: Double? { SAEGrowth.pooledRankCorrelation(runs) }
+
+  public func encode(to encoder: Encoder) throws {
+    if runs.count == 1 { return try runs[0].encode(to: encoder) }
+    enum Keys: String, CodingKey {
+      case correlationScales = "correlation_scales", runs, rankCorrelation = "rank_correlation"
+    }
+    var c = encoder.container(keyedBy: Keys.self)
+    try c.encode(scales, forKey: .correlationScales)
+    try c.encode(runs, forKey: .runs)
+    try c.encode(rankCorrelation, forKey: .rankCorrelation)
+  }
+
+  /// The text report: a table per run, then the rank correlation.
+  public func text(_ growth: SAEGrowthStudy, _ study: SAEStudy) -> String {
+    func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
+    let pad = TextTable.pad
+    var out = "\(study.name): \(study.title)\n"
+    out += "growth \(growth.plan.start) -> \(growth.plan.to) by \(growth.plan.add), "
+    out += "baseline over \(growth.plan.draws) random subspaces\n"
+    for (run, s) in zip(runs, growth.correlationScales) {
+      if runs.count > 1 || s != 1 { out += "\ncorrelation scale \(s)\n" } else { out += "\n" }
+      out += "width  in new span  baseline  moved    hedging degree  bias norm  true hedging  mse\n"
+      for (i, w) in run.widths.enumerated() {
+        let c = run.changes[i]
+        out += pad("\(w)", 7) + pad(f(c?.fractionInNewSpan), 13) + pad(f(c?.randomBaseline), 10)
+        out += pad(f(c?.relativeChange), 9) + pad(f(run.hedgingDegree[i]), 16)
+        out += pad(f(run.decoderBiasNorm[i]), 11) + pad(f(run.trueHedgingMass[i]), 14)
+        out += f(run.mse[i]) + "\n"
+      }
+    }
+    out += "\nrank correlation (Spearman) of hedging degree and true hedging mass: "
+    out += "\(f(rankCorrelation))\n"
+    return out
+  }
+}

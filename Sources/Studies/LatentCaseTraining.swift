@@ -1,0 +1,86 @@
+import Foundation
+import Landscape
+import Reports
+import Training
+
+/// Training a tied single latent on a case (the cross-check of the exact landscape): what
+/// `landscape train` does on a single-latent case, and `reproduce` for one with a train block.
+public struct LatentCaseTraining: Sendable {
+  public var source: Case
+  public var options: TrainingOptions
+
+  public init(_ source: Case, options: TrainingOptions) {
+    self.source = source
+    self.options = options
+  }
+
+  /// The most samples `sampling: samples` draws one by one (minutes, without progress
+  /// inside a step).
+  public static let sampleLimit = 1e10
+
+  /// Trains; progress every 1% of the steps.
+  /// - Throws: `CaseError` naming the case's fields (a plan the case cannot train, a run that
+  ///   diverged); `CancellationError`.
+  public func run(_ control: RunControl = .none) throws -> TrainingReport {
+    let trainer = try Trainer(source, options: options)
+    let o = trainer.options
+    if o.sampling == .samples && Double(o.steps) * Double(o.batch) > Self.sampleLimit {
+      throw CaseError(
+        field: "--sampling", value: "samples",
+        reason:
+          "would draw \(o.steps) x \(o.batch) samples one by one (above 1e10): use --sampling counts, which is exact and fast"
+      )
+    }
+    let label = "training \(source.name)"
+    let result = try trainer.run(
+      progress: { control.report($0.step, of: o.steps, label) }, isCancelled: control.isCancelled)
+    if let step = result.divergedAt {
+      throw CaseError(
+        field: "training", value: "at step \(step)",
+        reason:
+          "diverged (a loss or weight is not finite): lower --lr \(o.learningRate) or --init-noise \(o.initialNoise)"
+      )
+    }
+    return TrainingReport(source, options: o, result: result)
+  }
+}
+
+extension TrainingReport {
+  /// The trajectory as CSV: `step,t,loss,kind`, one row per recorded step.
+  public var trajectoryCSV: String {
+    var text = "step,t,loss,kind\n"
+    for p in result.trajectory { text += "\(p.step),\(p.t),\(p.loss),\(p.kind.rawValue)\n" }
+    return text
+  }
+
+  /// The text report: where the latent landed, its losses, how fast it trained.
+  public var text: String {
+    let c = source
+    let o = options
+    let r = result
+    func list(_ v: [Double]) -> String {
+      zip(c.features, v).map { "\($0) \($1)" }.joined(separator: ", ")
+    }
+    var out = "\(c.name): \(c.title)\n"
+    var how = "\(o.loss.rawValue.uppercased()) training"
+    if o.loss == .snap { how += " (L2 from step \(o.switchStep))" }
+    how +=
+      ", \(o.steps) steps of \(o.batch), lr \(o.learningRate), seed \(o.seed), d = \(r.dimension)"
+    if o.biases != .none { how += ", biases \(o.biases.rawValue)" }
+    if o.l1 > 0 { how += ", L1 \(o.l1)" }
+    if o.sampling == .samples { how += ", every sample drawn" }
+    out += how + "\n"
+    out += "latent:         \(list(r.latent))\n"
+    out += "t:              \(r.t) (cosine \(r.cosine))\n"
+    out += "decoder bias:   \(r.decoderBias.map(list) ?? "none")\n"
+    if let b = r.encoderBias { out += "encoder bias:   \(b)\n" }
+    out +=
+      "loss:           \(r.loss) (exact \(r.lossKind.rawValue.uppercased()) of the latent, case bias \(c.bias.kind.rawValue))\n"
+    if o.biases != .none {
+      out += "SAE loss:       \(r.saeLoss) (exact, with the learned biases)\n"
+    }
+    out +=
+      "samples/second: \(String(format: "%.4g", r.samplesPerSecond)) (\(String(format: "%.3g", r.seconds)) s)\n"
+    return out
+  }
+}

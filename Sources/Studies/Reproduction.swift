@@ -1,0 +1,151 @@
+import Foundation
+import CaseFiles
+import Landscape
+import Reports
+import SparseAutoencoders
+import Training
+
+/// Reproducing every case: what each case's figure shows, computed (trained, grown, swept),
+/// and the summary of their minima. What `landscape reproduce` runs; the caller draws each
+/// figure as it is handed over.
+public struct Reproduction: Sendable {
+  /// The case documents, in the order of their files.
+  public var documents: [CaseDocument]
+  /// Grid points per axis of the hierarchy's phase diagram, in 2...4000.
+  public var phasePoints: Int
+  /// Threads of the phase diagram's sweep, >= 1.
+  public var jobs: Int
+
+  public init(documents: [CaseDocument], phasePoints: Int, jobs: Int) {
+    self.documents = documents
+    self.phasePoints = phasePoints
+    self.jobs = jobs
+  }
+
+  /// One figure's content, with the file name (without extension) it is drawn to.
+  public enum Figure: Sendable {
+    /// A single-latent case's MSE and L2 curves; with a train block, the trained run over the
+    /// landscape it is checked against.
+    case landscape(Case, training: (options: TrainingOptions, result: TrainingResult)?)
+    /// An SAE case's trained SAE: its encoder and decoder cosines with the true features.
+    case latentCosines(SAEReport, title: String)
+    /// An SAE case's growth.
+    case growth(GrowthReport, title: String)
+    /// An SAE case's balance sweep.
+    case balance(BalanceSweep, title: String)
+    /// An SAE case's ensemble.
+    case ensemble(EnsembleResult, title: String)
+    /// The two-feature hierarchy's phase diagram over p0 and p01 (colour: the MSE-optimal t).
+    case phaseDiagram(Sweep, rows: [SweepRow?])
+    /// The paper's L1 overlay: two cases' MSE curves.
+    case overlay([Case])
+  }
+
+  /// The phase diagram's title.
+  public static let phaseDiagramTitle =
+    "Two-feature hierarchy: where MSE hedges and where L2 can undo it\nMSE-optimal t (colour) and the L2 regimes found by the sweep (lines)"
+  /// The overlay's cases and title.
+  public static let overlayCases = ["single-latent-toy", "single-latent-toy-l1"]
+  public static let overlayTitle =
+    "The paper's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"
+
+  /// Computes every figure, handing each to `draw` (with its file name) as soon as it is
+  /// ready, and returns the summary `reproduce` prints.
+  public func run(
+    _ control: RunControl = .none, draw: (_ name: String, Figure) throws -> Void
+  ) throws -> String {
+    let loaded = documents.compactMap { d -> (Case, TrainingOptions?)? in
+      if case .landscape(let c, let plan) = d { return (c, plan) }
+      return nil
+    }
+    let studies = documents.compactMap { d -> SAEStudy? in
+      if case .sae(let s) = d { return s }
+      return nil
+    }
+    var summary = "case                    loss  minima (t: loss, * global)\n"
+    for (c, plan) in loaded {
+      try control.checkCancellation()
+      summary += try reproduce(c, plan, control, draw)
+    }
+    var saeSummary = "SAE case                          decoder hedging mass per latent\n"
+    for study in studies {
+      saeSummary += try reproduce(study, control, draw)
+      if let plan = study.balanceSweep {
+        let sweep = try BalanceSweepRun(study: study, plan: plan).run(control)
+        try draw("\(study.name)-balance", .balance(sweep, title: study.title))
+      }
+    }
+    for study in studies {
+      guard let run = EnsembleRun(study) else { continue }
+      let result = try run.run(control)
+      try draw("\(study.name)-ensemble", .ensemble(result, title: result.title(study)))
+      saeSummary += result.summary(study)
+    }
+    try control.checkCancellation()
+    let phase = try Sweep(
+      base: try Case.hierarchy(p0: 0, p01: 0),
+      axes: [
+        SweepAxis(name: "p0", from: 0, to: 0.5, count: phasePoints),
+        SweepAxis(name: "p01", from: 0, to: 0.5, count: phasePoints),
+      ])
+    try draw("phase-hierarchy", .phaseDiagram(phase, rows: phase.rows(in: 0..<phase.count, jobs: jobs)))
+    let pair = Self.overlayCases.compactMap { name in loaded.first { $0.0.name == name }?.0 }
+    if pair.count == 2 { try draw("overlay-l1", .overlay(pair)) }
+    var out = "\n" + summary
+    if !studies.isEmpty { out += "\n" + saeSummary }
+    return out
+  }
+
+  /// A single-latent case (trained when it has a train block); its summary lines.
+  private func reproduce(
+    _ c: Case, _ training: TrainingOptions?, _ control: RunControl,
+    _ draw: (String, Figure) throws -> Void
+  ) throws -> String {
+    // With a learned decoder bias the run is checked against the optimal-bias landscape.
+    var shown = c
+    var trained: (options: TrainingOptions, result: TrainingResult)? = nil
+    if let plan = training {
+      var options = try TrainingOptions(for: c, plan: plan)
+      options.trajectoryInterval = max(1, plan.steps / 60)
+      shown = try TrainingTarget(for: c, options: options).analyticCase
+      let report = try LatentCaseTraining(c, options: options).run(control)
+      trained = (report.options, report.result)
+    }
+    try draw(c.name, .landscape(c, training: trained))
+    let landscape = LossLandscape(shown)
+    var lines = ""
+    for kind in LossKind.allCases {
+      let minima = landscape.minima(kind).map {
+        "\(TextTable.short($0.t)): \(TextTable.short($0.loss))\($0.isGlobal ? "*" : "")"
+      }
+      lines +=
+        TextTable.pad(kind == .mse ? c.name : "", 24) + TextTable.pad(kind.rawValue, 6)
+        + minima.joined(separator: ", ") + "\n"
+    }
+    return lines
+  }
+
+  /// An SAE case trained (a case with a grow block: grown); its summary line.
+  private func reproduce(
+    _ study: SAEStudy, _ control: RunControl, _ draw: (String, Figure) throws -> Void
+  ) throws -> String {
+    if let growth = study.growth {
+      let start = ContinuousClock.now
+      let grown = try GrowthRuns(study: study, growth: growth, plan: study.plan)
+        .run(control, label: "growing \(study.name)")
+      let seconds = (ContinuousClock.now - start) / .seconds(1)
+      try draw(study.name, .growth(grown, title: study.title))
+      let rho = grown.rankCorrelation.map { String(format: "%.2f", $0) } ?? "-"
+      let mean = SAEGrowthExpectation(.meanFractionOverBaseline).value(grown.runs) ?? .nan
+      return TextTable.pad(study.name, 34)
+        + String(format: "growth: in new span - baseline %.3f (mean), rho ", mean) + rho
+        + String(format: "  (%.1f s)", seconds) + "\n"
+    }
+    let trained = try SAECaseTraining(study: study, plan: study.plan).run(control)
+    let report = trained.report.report
+    try draw(study.name, .latentCosines(report, title: study.title))
+    let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }
+    return TextTable.pad(study.name, 34) + masses.joined(separator: " ")
+      + String(format: "  (%.1f s)", trained.report.timing.seconds) + "\n"
+  }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import Landscape
+import Reports
+import SparseAutoencoders
+import ToyModels
+
+/// Training an SAE case: its SAE trained as the plan says, and the report of what it learned.
+///
+/// What `landscape train` does on a case file with an `sae` block, and what `validate` and
+/// `reproduce` do for such a case.
+public struct SAECaseTraining: Sendable {
+  public var study: SAEStudy
+  public var plan: SAETrainingPlan
+  /// The SAE to start from (an SAE file's, in feature coordinates); nil: the architecture's
+  /// seeded initialisation.
+  public var initial: SAE?
+  /// Where `initial` came from, as the report names it.
+  public var initFrom: String?
+  /// Correlated toys: the samples of the final losses' estimate, >= 1.
+  public var samples: Int
+
+  public init(
+    study: SAEStudy, plan: SAETrainingPlan, initial: SAE? = nil, initFrom: String? = nil,
+    samples: Int = 100_000
+  ) {
+    self.study = study
+    self.plan = plan
+    self.initial = initial
+    self.initFrom = initFrom
+    self.samples = samples
+  }
+
+  /// The trained SAE, the features' embedding (nil when d = n) and the report.
+  public struct Trained: Sendable {
+    public var sae: SAE
+    public var embedding: FeatureEmbedding?
+    public var report: SAETrainingReport
+  }
+
+  /// The features' embedding in d > n dimensions (the trainer draws the same); nil when d = n.
+  public var embedding: FeatureEmbedding? { plan.embedding(features: study.features.count) }
+
+  /// The initial SAE: `initial`, else the architecture's seeded initialisation.
+  public func initialSAE() throws -> SAE {
+    if let initial { return initial }
+    do {
+      return try study.architecture.initialSAE(
+        dimensions: plan.dimension ?? study.features.count, seed: plan.seed,
+        basis: embedding?.basis)
+    } catch let e as ToyModelError {
+      throw CaseError(field: "sae", value: "", reason: e.description)
+    }
+  }
+
+  /// Trains and reports; progress every 1% of the steps.
+  /// - Throws: `CaseError` for a plan the toy cannot train; `CancellationError`.
+  public func run(_ control: RunControl = .none) throws -> Trained {
+    if initial != nil, let d = plan.dimension, d != study.features.count {
+      throw CaseError(
+        field: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
+    }
+    let label = "training \(study.name)"
+    let every = max(1, plan.steps / 100)
+    let run: SAETrainingRun
+    do {
+      run = try initialSAE().trainingRun(
+        on: study.toy, plan,
+        observe: { p in
+          if p.step % every == 0 { control.report(p.step, of: p.steps, label) }
+        }, isCancelled: control.isCancelled)
+    } catch let e as ToyModelError {
+      throw CaseError(field: "train", value: "", reason: e.description)
+    }
+    let seconds = run.seconds
+    var timing = SAETrainingReport.Timing(
+      seconds: seconds, samplingSeconds: run.samplingSeconds,
+      gradientSeconds: run.gradientSeconds, distinctPatterns: run.distinctPatterns)
+    if plan.data == .exact {
+      timing.secondsPerEpoch = plan.steps > 0 ? seconds / Double(plan.steps) : nil
+    } else {
+      timing.samples = plan.steps * plan.batch
+      timing.samplesPerSecond = seconds > 0 ? Double(plan.steps * plan.batch) / seconds : nil
+    }
+    let report = SAEReport(
+      run.sae, study: study, basis: run.embedding?.basis, samples: samples, seed: plan.seed)
+    return Trained(
+      sae: run.sae, embedding: run.embedding,
+      report: SAETrainingReport(report: report, training: settings, timing: timing))
+  }
+
+  /// The plan as the report's `training` block.
+  public var settings: SAETrainingReport.Settings {
+    SAETrainingReport.Settings(
+      data: plan.data.rawValue,
+      loss: plan.snapAt != nil ? "snap" : plan.loss.rawValue, snapAt: plan.snapAt,
+      l1: plan.l1, steps: plan.steps, batch: plan.data == .exact ? nil : plan.batch,
+      lr: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2, seed: plan.seed,
+      initFrom: initFrom)
+  }
+}
+
+/// What `landscape train --json` prints for an SAE case: the SAE's report, the training
+/// settings and how long it took.
+public struct SAETrainingReport: Encodable, Sendable {
+  public var report: SAEReport
+  public var training: Settings
+  public var timing: Timing
+
+  /// How the data met the trainer, and how long it took.
+  public struct Timing: Encodable, Sendable {
+    public var seconds: Double
+    /// Drawing the batches, and the gradient steps (loss, gradient, Adam, renormalisation).
+    public var samplingSeconds: Double
+    public var gradientSeconds: Double
+    /// Distinct patterns per step, on average: what a step costs.
+    public var distinctPatterns: Double
+    /// Samples drawn (counts and samples); nil for exact.
+    public var samples: Int?
+    public var samplesPerSecond: Double?
+    /// Exact: seconds per step, one step being one pass over every pattern.
+    public var secondsPerEpoch: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case seconds, samplingSeconds = "sampling_seconds", gradientSeconds = "gradient_seconds"
+      case distinctPatterns = "distinct_patterns", samples
+      case samplesPerSecond = "samples_per_second"
+      case secondsPerEpoch = "seconds_per_epoch"
+    }
+  }
+
+  /// The plan as the JSON's `training` block.
+  public struct Settings: Encodable, Sendable {
+    public var data: String
+    public var loss: String
+    public var snapAt: Int?
+    public var l1: Double
+    public var steps: Int
+    public var batch: Int?
+    public var lr: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var seed: UInt64
+    public var initFrom: String?
+
+    enum CodingKeys: String, CodingKey {
+      case data, loss, snapAt = "snap_at", l1, steps, batch, lr, beta1, beta2, seed
+      case initFrom = "init_from"
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    try report.encode(to: encoder)
+    enum Keys: String, CodingKey { case training, timing }
+    var c = encoder.container(keyedBy: Keys.self)
+    try c.encode(training, forKey: .training)
+    try c.encode(timing, forKey: .timing)
+  }
+
+  /// The text report: per latent, what decoder and encoder track and how much they hedge.
+  public func text(_ study: SAEStudy) -> String {
+    let r = report
+    let s = training
+    let t = timing
+    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    let pad = TextTable.pad
+    var out = "\(study.name): \(study.title)\n"
+    let a = study.architecture
+    var shape = "\(a.latents) latent\(a.latents == 1 ? "" : "s"), \(a.tied ? "tied" : "untied"), "
+    shape += a.activation.rawValue + (a.topK.map { " k = \($0)" } ?? "")
+    if let m = a.matryoshka { shape += ", Matryoshka " + m.map(String.init).joined(separator: "/") }
+    if let beta = a.balance { shape += " balanced (beta = \(beta))" }
+    var how = "\(s.loss.uppercased()) training"
+    if let snap = s.snapAt { how += " (L2 from step \(snap))" }
+    how += ", \(s.steps) steps, data \(s.data)"
+    if let b = s.batch { how += " (batch \(b))" }
+    how += ", lr \(s.lr), seed \(s.seed)"
+    if s.l1 > 0 { how += ", L1 \(s.l1)" }
+    out += shape + "; " + how + "\n\n"
+    let width = max(6, r.features.map(\.count).max() ?? 6)
+    out += "latent  " + pad("decoder", width + 33) + "encoder\n"
+    out += "        " + pad("tracks", width + 2) + "cos      off      hedging  "
+    out += pad("tracks", width + 2) + "cos      off      hedging\n"
+    for (d, e) in zip(r.decoderLatents, r.encoderLatents) {
+      var line = pad("\(d.latent)", 8)
+      for l in [d, e] {
+        line += pad(l.tracks, width + 2) + pad(f(l.cos), 9) + pad(f(l.offTarget), 9)
+        line += pad(f(l.hedgingMass), 9)
+      }
+      out += TextTable.trimmed(line) + "\n"
+    }
+    out += "\ndecoder bias: "
+    out += zip(r.features, r.decoderBias).map { "\($0) \(f($1))" }.joined(separator: ", ") + "\n"
+    let m = r.metrics
+    out += "losses (\(m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples")): "
+    out += "mse \(m.mse), l2 \(m.l2), sparsity \(m.sparsity), l0 \(m.l0)\n"
+    out += "time: \(String(format: "%.3g", t.seconds)) s"
+    out += String(
+      format: " (sampling %.3g s, gradient %.3g s, %.0f distinct patterns a step)",
+      t.samplingSeconds, t.gradientSeconds, t.distinctPatterns)
+    if let sps = t.samplesPerSecond { out += " (\(String(format: "%.4g", sps)) samples/s)" }
+    if let e = t.secondsPerEpoch { out += " (\(String(format: "%.3g", e)) s per exact step)" }
+    return out + "\n"
+  }
+}
+
+/// Reading SAE files, naming the flag (or field) in errors.
+public enum SAEFiles {
+  /// The SAE file at `path`, whose features must be `features` (the case's), in order.
+  public static func read(_ path: String, field: String, features: [String]) throws -> SAEFile {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw CaseError(field: field, value: escapedForMessage(path), reason: "cannot be read")
+    }
+    let file: SAEFile
+    do {
+      file = try SAEFile(json: data)
+    } catch let e as ToyModelError {
+      throw CaseError(field: field, value: escapedForMessage(path), reason: "is not an SAE file: \(e)")
+    }
+    guard file.features == features else {
+      throw CaseError(
+        field: field, value: "",
+        reason:
+          "has features \(listForMessage(file.features)), the case \(listForMessage(features))")
+    }
+    return file
+  }
+}

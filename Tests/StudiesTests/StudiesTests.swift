@@ -1,0 +1,128 @@
+import CaseFiles
+import Foundation
+import Landscape
+import Reports
+import SparseAutoencoders
+import Studies
+import Training
+import XCTest
+
+/// The runs library: what the command line and the server call, checked without either.
+final class StudiesTests: XCTestCase {
+  /// The hierarchy of the paper's first loss curve: p0 = 0.3, p01 = 0.1.
+  func hierarchy() throws -> Case { try Case.hierarchy(p0: 0.3, p01: 0.1) }
+
+  /// A single latent trained with MSE lands near the closed-form minimum
+  /// t* = 2 p01 / ((p0 + 2 p01) + sqrt(p0^2 + 4 p01^2)) = 0.2324081 (by hand:
+  /// 0.2 / (0.5 + sqrt(0.13)) = 0.2 / 0.860555), and progress reaches the last step.
+  func testLatentTrainingLandsOnTheMSEMinimum() throws {
+    var options = try TrainingOptions(for: hierarchy(), plan: nil)
+    options.steps = 2000
+    let seen = Counter()
+    let control = RunControl(progress: { p in
+      XCTAssertEqual(p.total, 2000)
+      seen.set(p.done)
+    })
+    let report = try LatentCaseTraining(hierarchy(), options: options).run(control)
+    XCTAssertEqual(report.result.t, 0.2 / (0.5 + 0.13.squareRoot()), accuracy: 0.01)
+    XCTAssertEqual(seen.value, 2000)
+    XCTAssertTrue(report.trajectoryCSV.hasPrefix("step,t,loss,kind\n"))
+  }
+
+  /// A cancelled run throws `CancellationError` and trains nothing.
+  func testCancelledRunsThrow() throws {
+    let cancelled = RunControl(isCancelled: { true })
+    XCTAssertThrowsError(
+      try LatentCaseTraining(hierarchy(), options: TrainingOptions(for: hierarchy(), plan: nil))
+        .run(cancelled)
+    ) { XCTAssertTrue($0 is CancellationError) }
+    let sweep = try Sweep(
+      base: hierarchy(), axes: [SweepAxis(name: "p0", from: 0, to: 0.5, count: 5)])
+    XCTAssertThrowsError(
+      try SweepRun(sweep: sweep, range: 0..<5, jobs: 1, formatsText: true, keepsRows: false)
+        .run(cancelled)
+    ) { XCTAssertTrue($0 is CancellationError) }
+  }
+
+  /// A diverging run is an error naming the training, not a report of NaNs.
+  func testDivergenceIsAnError() throws {
+    var options = try TrainingOptions(for: hierarchy(), plan: nil)
+    options.learningRate = 1e300
+    options.initialNoise = 1e6
+    options.steps = 50
+    XCTAssertThrowsError(try LatentCaseTraining(hierarchy(), options: options).run()) {
+      XCTAssertEqual(($0 as? CaseError)?.field, "training")
+    }
+  }
+
+  /// The sweep's CSV: the header, then one row per point whose probabilities sum to at most
+  /// 1 (p0 = 0.95 with p01 = 0.1 is skipped); the first columns are the grid's values and the
+  /// MSE-optimal t (by hand, as above: 0.2324081 at p0 = 0.3).
+  func testSweepTable() throws {
+    let sweep = try Sweep(
+      base: hierarchy(), axes: [SweepAxis(name: "p0", values: [0.3, 0.95])])
+    let table = try SweepRun(
+      sweep: sweep, range: 0..<2, jobs: 2, formatsText: true, keepsRows: true
+    ).run()
+    var bytes: [UInt8] = []
+    try table.write(header: true) { bytes += $0 }
+    let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+    XCTAssertEqual(table.skipped, 1)
+    XCTAssertEqual(lines.count, 2)
+    XCTAssertTrue(lines[0].hasPrefix("p0,"))
+    let header = lines[0].split(separator: ",").map(String.init)
+    let row = lines[1].split(separator: ",").map(String.init)
+    XCTAssertEqual(row[0], "0.3")
+    let t = try XCTUnwrap(Double(row[try XCTUnwrap(header.firstIndex(of: "mse_t"))]))
+    XCTAssertEqual(t, 0.2 / (0.5 + 0.13.squareRoot()), accuracy: 1e-12)
+    XCTAssertEqual(table.rows.count, 2)
+  }
+
+  /// Named cases with nothing to check are an error naming the file; in a folder they are
+  /// skipped, and a folder with nothing to check is an error naming it.
+  func testValidationNamesWhatItCannotCheck() throws {
+    let document = CaseDocument.landscape(try hierarchy(), training: nil)
+    XCTAssertThrowsError(
+      try Validation(documents: [(file: "a.json", document: document)], named: true).run()
+    ) { XCTAssertEqual(($0 as? CaseError)?.field, "a.json: train") }
+    XCTAssertThrowsError(
+      try Validation(documents: [(file: "a.json", document: document)], named: false)
+        .run(folder: "somewhere")
+    ) {
+      XCTAssertEqual(($0 as? CaseError)?.field, "--cases")
+      XCTAssertEqual(($0 as? CaseError)?.value, "somewhere")
+    }
+  }
+
+  /// A failed check makes the report's failure, naming the case and the count.
+  func testValidationReportsFailures() throws {
+    var report = ValidationReport(skipped: ["x"])
+    report.saeChecks = [
+      ("good", [SAEReport.Check(quantity: "q", value: 1, min: 0, max: 2, holds: true)]),
+      ("bad", [SAEReport.Check(quantity: "q", value: 3, min: 0, max: 2, holds: false)]),
+    ]
+    XCTAssertEqual(report.failed, ["bad"])
+    XCTAssertEqual(report.failure?.description, "validate: 1 of 2 cases failed: bad")
+    XCTAssertTrue(report.text.hasSuffix("skipped (no train block or expect list): x\n"))
+  }
+
+  /// Columns as wide as their widest cell plus two spaces, no trailing spaces.
+  func testTextTable() {
+    var t = TextTable(header: ["case", "verdict"])
+    t.append(["independent", "pass"])
+    t.append(["x"])
+    XCTAssertEqual(t.text, "case         verdict\nindependent  pass\nx\n")
+    XCTAssertEqual(TextTable.pad("abc", 2), "abc ")
+    XCTAssertEqual(TextTable.short(-0.00001), "0")
+    XCTAssertEqual(TextTable.short(0.23240814), "0.2324")
+    XCTAssertEqual(TextTable.short(2), "2")
+  }
+}
+
+/// The last value a progress callback saw (from any thread).
+final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var last = 0
+  func set(_ v: Int) { lock.withLock { last = v } }
+  var value: Int { lock.withLock { last } }
+}
