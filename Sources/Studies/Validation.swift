@@ -92,6 +92,8 @@ public struct ValidationReport: Sendable {
   /// The cases with nothing to check, by name.
   public var skipped: [String]
 
+  public init(skipped: [String] = []) { self.skipped = skipped }
+
   /// The names of the cases that failed, single-latent ones first.
   public var failed: [String] {
     latentChecks.filter { !$0.1.passed }.map(\.0.name)

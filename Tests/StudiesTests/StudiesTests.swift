@@ -44,14 +44,16 @@ final class StudiesTests: XCTestCase {
     ) { XCTAssertTrue($0 is CancellationError) }
   }
 
-  /// A diverging run is an error naming the training, not a report of NaNs.
+  /// A diverging run (weights of 1e300 overflow on the first step) is an error naming the
+  /// training and the step, not a report of NaNs.
   func testDivergenceIsAnError() throws {
     var options = try TrainingOptions(for: hierarchy(), plan: nil)
-    options.learningRate = 1e300
-    options.initialNoise = 1e6
+    options.initialNoise = 1e300
+    options.dimension = 5
     options.steps = 50
     XCTAssertThrowsError(try LatentCaseTraining(hierarchy(), options: options).run()) {
       XCTAssertEqual(($0 as? CaseError)?.field, "training")
+      XCTAssertEqual(($0 as? CaseError)?.value, "at step 0")
     }
   }
 
