@@ -76,7 +76,6 @@ extension SAEStudy {
   {
     let patterns = try Case.patterns(
       object.array("patterns")!, features: features, index: index)
-    var weighted: [WeightedPattern] = []
     var total = 0.0
     for (j, p) in patterns.enumerated() {
       guard p.probability.isFinite, p.probability >= 0, p.probability <= 1 else {
@@ -88,19 +87,12 @@ extension SAEStudy {
           field: "patterns[\(j)].fires.\(features[i])", value: "\(m)", reason: "is not finite")
       }
       total += p.probability
-      weighted.append(
-        WeightedPattern(
-          weight: p.probability,
-          active: p.magnitudes.enumerated().compactMap { i, m in
-            m == 0 ? nil : ActiveFeature(feature: i, magnitude: m)
-          }))
     }
     guard total <= 1 + 1e-12 else {
       throw CaseError(
         field: "patterns", value: "", reason: "has probabilities summing to \(total) > 1")
     }
-    if total < 1 { weighted.append(WeightedPattern(weight: 1 - total, active: [])) }
-    return ToyModel(features: features, firing: .enumerable(weighted))
+    return ToyModel(features: features, patterns: patterns)
   }
 
   /// `hierarchy`: groups of a parent and its children, independent features; enumerated.
