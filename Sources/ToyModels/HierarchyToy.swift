@@ -1,3 +1,5 @@
+import Foundation
+
 /// A hierarchical toy: groups of a parent and its children, plus independent features.
 ///
 /// Groups and independent features fire independently of each other; the joint distribution is
@@ -61,6 +63,26 @@ public struct HierarchyToy: Sendable, Hashable {
 
   /// The largest total mass `enumerate(cutoff:)` may drop.
   public static let maxDroppedMass = 1e-12
+
+  /// The most patterns (and the most states of one group) `enumerate(cutoff:)` builds: about
+  /// 100 MB of patterns.
+  public static let maxPatterns = 1 << 20
+
+  /// The number of states of each factor (every group, then every independent feature), an
+  /// upper bound counted before any is built: a group with c children has 1 + (c + 1) states
+  /// when they are exclusive, 1 + 2^c when they fire independently.
+  public var stateCounts: [Double] {
+    groups.map { g in
+      1 + (g.exclusiveChildren ? Double(g.children.count + 1) : pow(2, Double(g.children.count)))
+    } + independent.map { _ in 2 }
+  }
+
+  /// The most patterns `enumerate(cutoff:)` can keep: the product of the factors' state counts,
+  /// and with a cutoff at most 1 / cutoff (every kept pattern has probability >= cutoff).
+  public func patternBound(cutoff: Double) -> Double {
+    let product = stateCounts.reduce(1, *)
+    return cutoff > 0 ? min(product, 1 / cutoff) : product
+  }
 
   public var featureCount: Int
   public var groups: [Group]
@@ -153,8 +175,22 @@ public struct HierarchyToy: Sendable, Hashable {
   /// to 1) and added to `droppedMass`. Patterns are sorted by active features; equal patterns
   /// cannot arise (every feature belongs to one factor).
   /// - Parameter cutoff: in [0, 1); 0 keeps every pattern of positive probability.
-  /// - Throws: `ToyModelError` if more than `maxDroppedMass` would be dropped.
+  /// - Throws: `ToyModelError` if more than `maxDroppedMass` would be dropped, or, before
+  ///   anything is built, if a group has more than `maxPatterns` states or the patterns kept
+  ///   could number more than `maxPatterns` (naming the cutoff that bounds them).
   public func enumerate(cutoff: Double = 0) throws -> Enumeration {
+    let limit = Double(Self.maxPatterns)
+    for (g, count) in zip(groups.indices, stateCounts) where count > limit {
+      throw ToyModelError(
+        "groups[\(g)].children: \(groups[g].children.count) children that fire independently "
+          + "make \(Int(min(count, 1e18))) states, above \(Self.maxPatterns)")
+    }
+    let bound = patternBound(cutoff: cutoff)
+    if bound > limit {
+      throw ToyModelError(
+        "cutoff: \(cutoff) keeps up to \(String(format: "%.0f", bound)) patterns, above "
+          + "\(Self.maxPatterns): a cutoff of \(1 / limit) or more bounds them")
+    }
     var factors = groups.map(Self.states(of:))
     for ind in independent {
       let a = ActiveFeature(feature: ind.feature, magnitude: ind.magnitude)

@@ -199,4 +199,36 @@ final class HierarchyToyTests: XCTestCase {
     XCTAssertEqual(patterns.count, 32)
     XCTAssertLessThan(chi2, 70)
   }
+
+  /// Issue 21 item 7: 40 independent features (2^40 patterns) or a group of 30 children that
+  /// fire independently (2^30 states) are refused before anything is built, naming the count
+  /// and the cutoff that bounds the patterns (1/2^20); with that cutoff 40 features of
+  /// probability 0.01 pass the bound (at most 2^20 patterns can have probability >= 2^-20).
+  func testEnumerationIsBoundedBeforeItIsBuilt() throws {
+    let forty = try HierarchyToy(
+      featureCount: 40, groups: [],
+      independent: (0..<40).map { HierarchyToy.Independent(feature: $0, probability: 0.01) })
+    XCTAssertEqual(forty.patternBound(cutoff: 0), 1_099_511_627_776)  // 2^40
+    XCTAssertThrowsError(try forty.enumerate()) {
+      XCTAssertEqual(
+        "\($0)",
+        "cutoff: 0.0 keeps up to 1099511627776 patterns, above 1048576: a cutoff of "
+          + "9.5367431640625e-07 or more bounds them")
+    }
+    XCTAssertEqual(forty.patternBound(cutoff: 1.0 / 1_048_576), 1_048_576)
+    let wide = try HierarchyToy(
+      featureCount: 31,
+      groups: [
+        HierarchyToy.Group(
+          parent: 0, probability: 0.5,
+          children: (1...30).map { HierarchyToy.Child(feature: $0, probability: 0.1) },
+          exclusiveChildren: false)
+      ])
+    XCTAssertThrowsError(try wide.enumerate(cutoff: 0.01)) {
+      XCTAssertEqual(
+        "\($0)",
+        "groups[0].children: 30 children that fire independently make 1073741825 states, "
+          + "above 1048576")
+    }
+  }
 }
