@@ -179,48 +179,70 @@ public struct CorrelatedFiring: Sendable, Hashable {
       table.deallocate()
     }
 
-    private func reserve(_ samples: Int) {
+    /// The most distinct masks the table holds before it first grows: a batch of many
+    /// samples holds far fewer distinct masks, so room is taken as they come, not per sample.
+    static let initialCapacity = 1 << 16
+
+    /// Room for `samples` distinct masks: the distinct list and counts, and a table of twice
+    /// as many slots. Kept masks are copied and the table rebuilt.
+    private func reserve(_ samples: Int, keeping found: Int = 0) {
       guard samples > capacity else { return }
+      let newDistinct = UnsafeMutablePointer<UInt64>.allocate(capacity: words * samples)
+      let newCounts = UnsafeMutablePointer<UInt32>.allocate(capacity: samples)
+      newDistinct.update(from: distinct, count: words * found)
+      newCounts.update(from: counts, count: found)
       distinct.deallocate()
       counts.deallocate()
       table.deallocate()
+      distinct = newDistinct
+      counts = newCounts
       capacity = samples
-      distinct = .allocate(capacity: words * samples)
-      counts = .allocate(capacity: samples)
       var size = 16
       while size < 2 * samples { size *= 2 }
       table = .allocate(capacity: size)
       tableMask = size - 1
+      table.update(repeating: -1, count: size)
+      for e in 0..<found { table[slot(of: distinct + e * words)] = Int32(e) }
     }
 
-    /// Counts one sample's mask in the table; returns the number of distinct masks so far.
-    @inline(__always) private func count(_ key: UnsafeMutablePointer<UInt64>, _ found: Int) -> Int {
+    /// The table slot of `key`: its own, or the first empty one after its hash.
+    @inline(__always) private func slot(of key: UnsafeMutablePointer<UInt64>) -> Int {
       var h: UInt64 = 0x9E37_79B9_7F4A_7C15
       for w in 0..<words { h = (h ^ key[w]) &* 0xBF58_476D_1CE4_E5B9 }
       var slot = Int(truncatingIfNeeded: h >> 32) & tableMask
       while true {
         let e = Int(table[slot])
-        if e < 0 {
-          table[slot] = Int32(found)
-          (distinct + found * words).update(from: key, count: words)
-          counts[found] = 1
-          return found + 1
-        }
+        if e < 0 { return slot }
         let known = distinct + e * words
         var same = true
         for w in 0..<words where known[w] != key[w] { same = false }
-        if same {
-          counts[e] += 1
-          return found
-        }
+        if same { return slot }
         slot = (slot + 1) & tableMask
       }
+    }
+
+    /// Counts one sample's mask in the table; returns the number of distinct masks so far.
+    @inline(__always) private func count(_ key: UnsafeMutablePointer<UInt64>, _ found: Int) -> Int {
+      let slot = slot(of: key)
+      let e = Int(table[slot])
+      if e >= 0 {
+        counts[e] += 1
+        return found
+      }
+      if found == capacity {
+        reserve(2 * capacity, keeping: found)
+        return count(key, found)
+      }
+      table[slot] = Int32(found)
+      (distinct + found * words).update(from: key, count: words)
+      counts[found] = 1
+      return found + 1
     }
 
     /// `samples` samples drawn from `stream`; the batch gets each distinct firing pattern once,
     /// in the order first drawn, with weight count / samples.
     public func draw(_ samples: Int, _ stream: RandomStream, into batch: PatternBatch) {
-      reserve(samples)
+      reserve(min(samples, Self.initialCapacity))
       table.update(repeating: -1, count: tableMask + 1)
       var found = 0
       var done = 0

@@ -131,4 +131,24 @@ final class CorrelatedFiringTests: XCTestCase {
     XCTAssertThrowsError(
       try CorrelatedFiring(probabilities: [0.1, 0.2], correlation: [[1, 0.5], [0.4, 1]]))
   }
+
+  /// Issue 21 item 16: the sampler takes room for distinct masks as they come, not for every
+  /// sample of the batch. 20 independent features at p = 0.5 drawn 200,000 times give about
+  /// 2^20 (1 - exp(-200000 / 2^20)) = 182,000 distinct masks, so the table grows past its
+  /// first 65,536 twice; no mask may be lost or counted twice.
+  func testTheSamplerGrowsItsTableAsMasksCome() throws {
+    let n = 20
+    let identity = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
+    let f = try CorrelatedFiring(
+      probabilities: [Double](repeating: 0.5, count: n), correlation: identity)
+    let batch = PatternBatch()
+    CorrelatedFiring.Sampler(f).draw(200_000, RandomStream(seed: 3), into: batch)
+    let patterns = batch.patterns
+    XCTAssertGreaterThan(patterns.count, 2 * CorrelatedFiring.Sampler.initialCapacity)
+    XCTAssertEqual(Set(patterns.map { $0.active.map(\.feature) }).count, patterns.count)
+    XCTAssertEqual(patterns.reduce(0) { $0 + $1.weight }, 1, accuracy: 1e-9)
+    let counts = patterns.map { ($0.weight * 200_000).rounded() }
+    XCTAssertEqual(counts.reduce(0, +), 200_000)
+    XCTAssertEqual(Double(patterns.count), 182_000, accuracy: 2_000)
+  }
 }
