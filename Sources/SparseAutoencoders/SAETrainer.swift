@@ -332,7 +332,7 @@ extension SAETrainingPlan {
   /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
   ///   dimension (n when nil), exact or counts is asked of a sampled toy, or a value is out of
   ///   range.
-  func check(features n: Int, dimensions saeDimensions: Int, enumerable: Bool) throws {
+  public func check(features n: Int, dimensions saeDimensions: Int, enumerable: Bool) throws {
     let d = dimension ?? n
     if let dimension = dimension, dimension < n || dimension > 100_000 {
       throw ToyModelError("dimension: \(dimension) is not in \(n)...100000 (n = \(n) features)")

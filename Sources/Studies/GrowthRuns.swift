@@ -36,8 +36,11 @@ public struct GrowthRuns: Sendable {
         Array($0.prefix(growth.plan.start))
       }
       let n = study.features.count
-      let embedding = plan.embedding(features: n)
       do {
+        // Checked before the embedding (d x d numbers) and the SAE are built.
+        try plan.check(
+          features: n, dimensions: plan.dimension ?? n, enumerable: study.toy.patterns != nil)
+        let embedding = plan.embedding(features: n)
         let start =
           try initial
           ?? architecture.initialSAE(

@@ -63,6 +63,10 @@ public struct SAECaseTraining: Sendable {
     let every = max(1, plan.steps / 100)
     let run: SAETrainingRun
     do {
+      // Checked before the embedding (d x d numbers) and the SAE are built.
+      try plan.check(
+        features: study.features.count, dimensions: plan.dimension ?? study.features.count,
+        enumerable: study.toy.patterns != nil)
       run = try initialSAE().trainingRun(
         on: study.toy, plan,
         observe: { p in
