@@ -1,11 +1,10 @@
 import ArgumentParser
 import CaseFiles
-import Dispatch
 import Foundation
 import Landscape
 import Server
 
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
     abstract: "A local page where the curves, minima and formulas follow sliders, exactly.",
@@ -89,7 +88,7 @@ struct ServeCommand: ParsableCommand {
     }
   }
 
-  func run() throws {
+  func run() async throws {
     let served = try LandscapeServer.cases(in: cases)
     let server = LandscapeServer(cases: served, initialQuery: try initialQuery(served: served))
     // Checks the opening case now, so that a bad flag is the usual one-line error.
@@ -99,25 +98,9 @@ struct ServeCommand: ParsableCommand {
         Data(
           "landscape: warning: serving on \(host): the page has no authentication\n".utf8))
     }
-    let done = DispatchSemaphore(value: 0)
-    let outcome = Outcome()
-    let host = host
-    let port = port
-    Task {
-      do {
-        try await server.run(host: host, port: port) { address in
-          FileHandle.standardOutput.write(
-            Data("landscape: serving on \(address) (Ctrl-C stops)\n".utf8))
-        }
-      } catch { outcome.error = error }
-      done.signal()
+    try await server.run(host: host, port: port) { address in
+      FileHandle.standardOutput.write(
+        Data("landscape: serving on \(address) (Ctrl-C stops)\n".utf8))
     }
-    done.wait()
-    if let error = outcome.error { throw error }
   }
-}
-
-/// The server task's failure, handed back to the command's thread.
-private final class Outcome: @unchecked Sendable {
-  var error: (any Error)?
 }
