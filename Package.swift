@@ -50,10 +50,15 @@ let package = Package(
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Reports", "LandscapeFigures", "Plotting",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
-      resources: [.copy("Page")]),
+      // The page is embedded in the binary (no resource bundle to lose when it is moved).
+      resources: [
+        .embedInCode("Page/index.html"), .embedInCode("Page/page.js"),
+        .embedInCode("Page/page.css"),
+      ]),
     // The `landscape` command line.
     .executableTarget(
       name: "LandscapeCLI",
