@@ -59,14 +59,26 @@ public struct ServedCase: Sendable, Encodable {
 
 extension LandscapeServer {
   /// Reads every single-latent case file in `folder` (SAE cases are left out; a file that
-  /// does not load is an error naming it).
-  public static func cases(in folder: String) throws -> [ServedCase] {
+  /// does not load is an error naming it). Only files in the folder are read: a symbolic
+  /// link leading out of it is left out and handed to `outside`.
+  public static func cases(in folder: String, outside: (String) -> Void = { _ in }) throws
+    -> [ServedCase]
+  {
     let names = try FileManager.default.contentsOfDirectory(atPath: folder)
       .filter { $0.hasSuffix(".json") }.sorted()
+    let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
     var served: [ServedCase] = []
     for file in names {
       let path = (folder as NSString).appendingPathComponent(file)
-      guard case .landscape(let c, _) = try CaseDocument.load(contentsOf: path) else { continue }
+      // The file itself, links followed: read there, and only when it is in the folder.
+      let real = URL(fileURLWithPath: path).resolvingSymlinksInPath()
+      guard real.deletingLastPathComponent().path == root else {
+        outside(path)
+        continue
+      }
+      guard case .landscape(let c, _) = try CaseDocument.load(contentsOf: real.path) else {
+        continue
+      }
       served.append(ServedCase(name: String(file.dropLast(5)), source: c))
     }
     return served
