@@ -1,9 +1,11 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
-/// How much the server computes at once, and for how long.
+/// How much the server computes at once and for how long, and how long and how many
+/// connections it keeps.
 public struct ServeLimits: Sendable {
   /// The CPU seconds one request's computation may take; past it the request answers 503
   /// naming this limit.
@@ -12,14 +14,21 @@ public struct ServeLimits: Sendable {
   public var threads: Int
   /// Computations waiting in each pool, at most; past it a request answers 503.
   public var queueLimit: Int
+  /// Seconds a connection may stay silent: with no request (idle), or within a request's
+  /// head or body (a header sent by halves); then it is closed.
+  public var idleTimeout: Double
+  /// Connections open at once, at most; more wait to be accepted.
+  public var maximumConnections: Int
 
   public init(
     cpuBudget: Double = 10, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-    queueLimit: Int = 16
+    queueLimit: Int = 16, idleTimeout: Double = 20, maximumConnections: Int = 128
   ) {
     self.cpuBudget = cpuBudget
     self.threads = max(1, threads)
     self.queueLimit = queueLimit
+    self.idleTimeout = idleTimeout
+    self.maximumConnections = maximumConnections
   }
 }
 
@@ -53,21 +62,28 @@ public func buildRouter(_ server: LandscapeServer, pools: ComputePools) -> Route
   return router
 }
 
-/// The application serving `server` at `address`, its client connections watched (so a
-/// computation stops when its client goes).
+/// The application serving `server` at `host` and `port`, its client connections watched
+/// (so a computation stops when its client goes), timed out when silent and limited in
+/// number as `limits` says.
 ///
 /// - Parameters:
+///   - pools: the computations' pools (`ComputePools(limits)`).
 ///   - onRunning: called once listening, with the page's address (`http://HOST:PORT/`).
 public func buildApplication(
-  _ server: LandscapeServer, pools: ComputePools, host: String, port: Int,
+  _ server: LandscapeServer, pools: ComputePools, limits: ServeLimits, host: String, port: Int,
   onRunning: @escaping @Sendable (String) -> Void = { _ in }
 ) -> some ApplicationProtocol {
   var logger = Logger(label: "landscape-serve")
   logger.logLevel = .warning
   return Application(
     router: buildRouter(server, pools: pools),
-    server: .http1(configuration: .init(additionalChannelHandlers: [ClientConnection.handler()])),
-    configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+    server: .http1(
+      configuration: .init(
+        additionalChannelHandlers: [ClientConnection.handler()],
+        idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)))),
+    configuration: ApplicationConfiguration(
+      address: .hostname(host, port: port),
+      availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections)),
     onServerRunning: { channel in
       let port = channel.localAddress?.port ?? port
       let shown = host.contains(":") ? "[\(host)]" : host
@@ -90,7 +106,8 @@ extension LandscapeServer {
     onRunning: @escaping @Sendable (String) -> Void
   ) async throws {
     let pools = ComputePools(limits)
-    let app = buildApplication(self, pools: pools, host: host, port: port, onRunning: onRunning)
+    let app = buildApplication(
+      self, pools: pools, limits: limits, host: host, port: port, onRunning: onRunning)
     // Graceful shutdown runs in reverse order: the pools stop before the server waits for
     // the requests in flight.
     let group = ServiceGroup(

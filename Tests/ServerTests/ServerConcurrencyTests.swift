@@ -14,14 +14,16 @@ final class ServerConcurrencyTests: XCTestCase {
   /// A phase diagram with a penalised optimal bias: tens of CPU seconds.
   static let worstPhase = "/api/phase?p0=0.3&p01=0.1&bias=optimal&l1=0.01"
 
-  func server() throws -> LandscapeServer {
+  static func server() throws -> LandscapeServer {
     LandscapeServer(
       cases: try LandscapeServer.cases(in: Self.casesFolder), initialQuery: "p0=0.3&p01=0.1")
   }
 
   func testMinimaAnswersWhileHeavyRequestsRunAndAbandonedOnesStop() async throws {
-    let pools = ComputePools(ServeLimits(cpuBudget: 600, threads: 2, queueLimit: 8))
-    let app = buildApplication(try server(), pools: pools, host: "127.0.0.1", port: 0)
+    let limits = ServeLimits(cpuBudget: 600, threads: 2, queueLimit: 8)
+    let pools = ComputePools(limits)
+    let app = buildApplication(
+      try Self.server(), pools: pools, limits: limits, host: "127.0.0.1", port: 0)
     let expected = try ReportJSON.string(MinimaReport(Case.hierarchy(p0: 0.3, p01: 0.1))) + "\n"
     try await app.test(.live) { client in
       let port = try XCTUnwrap(client.port)
@@ -51,8 +53,10 @@ final class ServerConcurrencyTests: XCTestCase {
   }
 
   func testARequestPastItsCPUBudgetAnswers503NamingIt() async throws {
-    let pools = ComputePools(ServeLimits(cpuBudget: 0.05, threads: 1, queueLimit: 2))
-    let app = buildApplication(try server(), pools: pools, host: "127.0.0.1", port: 0)
+    let limits = ServeLimits(cpuBudget: 0.05, threads: 1, queueLimit: 2)
+    let pools = ComputePools(limits)
+    let app = buildApplication(
+      try Self.server(), pools: pools, limits: limits, host: "127.0.0.1", port: 0)
     try await app.test(.live) { client in
       for uri in [
         Self.worstPhase, "/api/curve?p0=0.3&p01=0.1&bias=optimal&l1=0.01&points=100000",
