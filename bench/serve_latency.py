@@ -42,7 +42,7 @@ def parameters(rng, penalised_optimal=False):
     return urllib.parse.urlencode(q)
 
 
-def start(landscape):
+def start_server(landscape):
     """`landscape serve` on a free port: the process, its host and port."""
     server = subprocess.Popen([landscape, "serve", "--port", "0"], stdout=subprocess.PIPE,
                               text=True)
@@ -58,7 +58,7 @@ WORST = ["/api/phase?p0=0.3&p01=0.1&bias=optimal&l1=0.01",
 def under_load(landscape, count=50, load=8):
     """/api/minima's latency with `load` worst-case requests in flight; then the time from
     SIGTERM to exit."""
-    server, host, port = start(landscape)
+    server, host, port = start_server(landscape)
     try:
         heavy = []
         for i in range(load):
@@ -91,7 +91,7 @@ def under_load(landscape, count=50, load=8):
 
 
 def measure(landscape, count, seed, penalised_optimal=False):
-    server, host, port = start(landscape)
+    server, host, port = start_server(landscape)
     try:
         conn = http.client.HTTPConnection(host, port)
         rng = random.Random(seed)
