@@ -5,7 +5,7 @@ SYSTEM_PACKAGES := libgsl-dev libplplot-dev plplot-driver-cairo
 BROWSER_PACKAGES := chromium chromium-driver python3-selenium
 LANDSCAPE := .build/release/landscape
 
-.PHONY: all deps test-deps build reproduce test bench serve clean
+.PHONY: all deps test-deps build install reproduce test bench serve clean
 
 all: build
 
@@ -30,6 +30,12 @@ test-deps:
 
 build: deps
 	$(SWIFT) build -c release
+
+# The binary alone is the whole tool (the page is embedded in it): PREFIX=/usr/local by default.
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(LANDSCAPE) $(DESTDIR)$(PREFIX)/bin/landscape
 
 # Renders every case in cases/ into figures/ and validates it.
 reproduce: build

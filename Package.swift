@@ -10,6 +10,8 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
   ],
   targets: [
     // Private C shims over the system libraries (Debian: libgsl-dev, libplplot-dev).
@@ -55,8 +57,15 @@ let package = Package(
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Reports", "LandscapeFigures", "Plotting",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
-      resources: [.copy("Page")]),
+      // The page is embedded in the binary (no resource bundle to lose when it is moved).
+      resources: [
+        .embedInCode("Page/index.html"), .embedInCode("Page/page.js"),
+        .embedInCode("Page/page.css"),
+      ]),
     // The `landscape` command line.
     .executableTarget(
       name: "LandscapeCLI",

@@ -3,7 +3,7 @@ import Foundation
 import Landscape
 
 @main
-struct LandscapeCommand: ParsableCommand {
+struct LandscapeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "landscape",
     abstract: "The exact loss landscape of tied single-latent SAEs on correlated features.",
@@ -25,12 +25,16 @@ struct LandscapeCommand: ParsableCommand {
   /// Runs the command line; errors are one line on stderr, exit 1 (2 for usage errors).
   /// Standard output is flushed and checked before exit; SIGINT and SIGTERM remove every
   /// temporary file first (exit 130, 143).
-  static func main() {
+  static func main() async {
     TemporaryFiles.installSignalHandlers()
     let arguments = Array(CommandLine.arguments.dropFirst())
     do {
       var command = try parseAsRoot(arguments)
-      try command.run()
+      if var command = command as? any AsyncParsableCommand {
+        try await command.run()
+      } else {
+        try command.run()
+      }
       try StandardOutput.flush()
     } catch {
       let code = exitCode(for: error)

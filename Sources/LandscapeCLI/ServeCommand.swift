@@ -1,11 +1,10 @@
 import ArgumentParser
 import CaseFiles
-import Dispatch
 import Foundation
 import Landscape
 import Server
 
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
     abstract: "A local page where the curves, minima and formulas follow sliders, exactly.",
@@ -16,7 +15,10 @@ struct ServeCommand: ParsableCommand {
       --p0 0.3 --p01 0.1. The API's parameters are the flags' names without the dashes; a bad \
       one answers 400 with {"error": LINE}, the line this command would print after \
       'landscape: '. There is no authentication: bind another host than loopback only on a \
-      network you trust.
+      network you trust. A request computes on a bounded pool for at most --cpu-budget \
+      seconds of CPU (then it answers 503) and stops when its client goes; a silent \
+      connection is closed after 20 s. Only files in the served folder are read; without \
+      a cases/ folder the page serves the hierarchy flags alone.
 
       Examples:
         landscape serve
@@ -37,8 +39,11 @@ struct ServeCommand: ParsableCommand {
 
   @OptionGroup var model: ModelOptions
 
-  @Option(help: "The folder of case files the page offers.")
-  var cases = "cases"
+  @Option(help: "The folder of case files the page offers (default: cases, when there is one).")
+  var cases: String?
+
+  @Option(help: "The CPU seconds one request may compute before it answers 503.")
+  var cpuBudget = 10.0
 
   @Option(help: "The port to listen on (0: a free port, printed).")
   var port = 8000
@@ -51,6 +56,9 @@ struct ServeCommand: ParsableCommand {
       throw ValidationError("Give a case file or --p0/--p01/--p1, not both.")
     }
     if !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not in 0...65535") }
+    if !(cpuBudget > 0 && cpuBudget.isFinite) {
+      throw ValidationError("--cpu-budget: \(cpuBudget) is not a positive number of seconds")
+    }
   }
 
   /// The query the page opens with: the case and flags as the API's parameters.
@@ -61,7 +69,7 @@ struct ServeCommand: ParsableCommand {
       guard served.contains(where: { $0.name == name }) else {
         throw CaseError(
           field: "case", value: caseFile,
-          reason: "is not a single-latent case in the served folder \(cases)")
+          reason: "is not a single-latent case in the served folder \(cases ?? "cases")")
       }
       items.append(("case", name))
     } else {
@@ -89,35 +97,38 @@ struct ServeCommand: ParsableCommand {
     }
   }
 
-  func run() throws {
-    let served = try LandscapeServer.cases(in: cases)
+  /// The served cases: those in `--cases`, else in `cases` when there is such a folder,
+  /// else none (said in one line on standard error).
+  func servedCases() throws -> [ServedCase] {
+    var isFolder: ObjCBool = false
+    let folder = cases ?? "cases"
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue
+    else {
+      if let cases { throw CaseError(field: "--cases", value: cases, reason: "is not a folder") }
+      warn("no cases/ folder here: serving no case files, only the hierarchy flags (--cases)")
+      return []
+    }
+    return try LandscapeServer.cases(in: folder) { path in
+      warn("\(path) leads out of \(folder): not served")
+    }
+  }
+
+  private func warn(_ line: String) {
+    FileHandle.standardError.write(Data("landscape: warning: \(line)\n".utf8))
+  }
+
+  func run() async throws {
+    let served = try servedCases()
     let server = LandscapeServer(cases: served, initialQuery: try initialQuery(served: served))
     // Checks the opening case now, so that a bad flag is the usual one-line error.
     _ = try server.resolve(query: server.initialQuery)
     if !["127.0.0.1", "localhost", "::1"].contains(host) {
-      FileHandle.standardError.write(
-        Data(
-          "landscape: warning: serving on \(host): the page has no authentication\n".utf8))
+      warn("serving on \(host): the page has no authentication")
     }
-    let done = DispatchSemaphore(value: 0)
-    let outcome = Outcome()
-    let host = host
-    let port = port
-    Task {
-      do {
-        try await server.run(host: host, port: port) { address in
-          FileHandle.standardOutput.write(
-            Data("landscape: serving on \(address) (Ctrl-C stops)\n".utf8))
-        }
-      } catch { outcome.error = error }
-      done.signal()
+    try await server.run(host: host, port: port, limits: ServeLimits(cpuBudget: cpuBudget)) {
+      address in
+      FileHandle.standardOutput.write(
+        Data("landscape: serving on \(address) (Ctrl-C stops)\n".utf8))
     }
-    done.wait()
-    if let error = outcome.error { throw error }
   }
-}
-
-/// The server task's failure, handed back to the command's thread.
-private final class Outcome: @unchecked Sendable {
-  var error: (any Error)?
 }

@@ -1,9 +1,10 @@
+import Hummingbird
 import Landscape
 
 /// The phase diagram of a two-feature hierarchy over p0 and p01 (the other settings of the
 /// case held): at each grid point the MSE-optimal t and the L2 regime, as `sweep` computes
 /// them; null where the probabilities sum past 1.
-struct PhaseGrid: Encodable {
+struct PhaseGrid: Sendable, ResponseEncodable {
   /// The grid of p0 (x) and of p01 (y): `LandscapeServer.phaseGridSize` values in [0, 1].
   var p0: [Double]
   var p01: [Double]
@@ -16,8 +17,11 @@ struct PhaseGrid: Encodable {
     case p0, p01, mseT = "mse_t", l2Regime = "l2_regime"
   }
 
-  /// - Throws: `CaseError` naming `case` when the case has no patterns p0 and p01.
-  init(_ c: Case) throws {
+  /// - Parameter isStopped: asked before each grid point (from the computing thread);
+  ///   true stops the grid.
+  /// - Throws: `CaseError` naming `case` when the case has no patterns p0 and p01;
+  ///   `CancellationError` when `isStopped` said stop.
+  init(_ c: Case, isStopped: @escaping @Sendable () -> Bool) throws {
     let n = LandscapeServer.phaseGridSize
     let sweep: Sweep
     do {
@@ -32,7 +36,9 @@ struct PhaseGrid: Encodable {
     }
     p0 = sweep.axes[0].values
     p01 = sweep.axes[1].values
-    let rows = sweep.rows(in: 0..<sweep.count, jobs: 1)
+    let rows = try sweep.mapChunks(
+      in: 0..<sweep.count, jobs: 1, chunkSize: 1, isCancelled: isStopped
+    ) { _, rows in Array(rows) }.flatMap { $0 }
     mseT = (0..<n).map { j in (0..<n).map { i in rows[i * n + j]?.mseT } }
     l2Regime = (0..<n).map { j in
       (0..<n).map { i in

@@ -25,7 +25,7 @@ final class ServerRouteTests: XCTestCase {
     _ uris: [String],
     _ check: @escaping @Sendable (String, HTTPResponse.Status, String?, ByteBuffer) -> Void
   ) async throws {
-    let app = Application(router: try server().router())
+    let app = Application(router: buildRouter(try server(), pools: ComputePools()))
     try await app.test(.router) { client in
       for uri in uris {
         try await client.execute(uri: uri, method: .get) { response in
