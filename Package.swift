@@ -31,7 +31,7 @@ let package = Package(
       name: "CaseFiles",
       dependencies: ["Landscape", "SparseAutoencoders", "ToyModels", "Training"]),
     // Exact rational derivations of the loss and its minima.
-    .target(name: "Symbolic", dependencies: ["Landscape", "Reports"]),
+    .target(name: "Symbolic", dependencies: ["Landscape", "Reports", "ToyModels"]),
     // The gradient trainer that cross-checks the analytic minima.
     .target(
       name: "Training", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels", "Reports"]),
@@ -40,14 +40,14 @@ let package = Package(
     // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
     .target(
       name: "LandscapeFigures",
-      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders"],
+      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders", "ToyModels"],
       path: "Sources/Figures"),
     // The local page and its JSON API (`landscape serve`), on Hummingbird.
     .target(
       name: "Server",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Reports", "LandscapeFigures", "Plotting",
-        .product(name: "Hummingbird", package: "hummingbird"),
+        "ToyModels", .product(name: "Hummingbird", package: "hummingbird"),
       ],
       resources: [.copy("Page")]),
     // The `landscape` command line.
@@ -62,18 +62,20 @@ let package = Package(
     // What the test targets share (a seeded generator); only test targets depend on it.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels", "TestSupport"]),
-    .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
-    .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "TestSupport"]),
+    .testTarget(
+      name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
+    .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "ToyModels", "TestSupport"]),
     .testTarget(
       name: "CaseFilesTests",
       dependencies: ["CaseFiles", "Landscape", "SparseAutoencoders", "ToyModels", "TestSupport"],
       exclude: ["Corpus"]),
     .testTarget(
-      name: "SymbolicTests", dependencies: ["Symbolic", "Landscape", "CaseFiles", "TestSupport"]),
+      name: "SymbolicTests",
+      dependencies: ["Symbolic", "Landscape", "CaseFiles", "ToyModels", "TestSupport"]),
     .testTarget(
       name: "TrainingTests",
       dependencies: [
-        "Training", "Landscape", "CaseFiles", "SparseAutoencoders", "TestSupport",
+        "Training", "Landscape", "CaseFiles", "SparseAutoencoders", "ToyModels", "TestSupport",
       ]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "LandscapeFigures"]),

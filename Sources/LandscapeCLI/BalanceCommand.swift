@@ -73,7 +73,8 @@ struct BalanceCommand: ParsableCommand {
   func validate() throws {
     if let coefficients {
       try coefficients.check(
-        "--coefficients", is: "a number in [0, 1000000]") { $0.isFinite && $0 >= 0 && $0 <= 1e6 }
+        "--coefficients", is: "a number in [0, 1000000]"
+      ) { $0.isFinite && $0 >= 0 && $0 <= 1e6 }
       if Set(coefficients.values).count != coefficients.values.count {
         throw ValidationError(
           "--coefficients: \"\(coefficients.text)\" names a coefficient twice")
@@ -86,7 +87,7 @@ struct BalanceCommand: ParsableCommand {
 
   func run() throws {
     guard case .sae(let study) = try CaseDocument.load(contentsOf: caseFile) else {
-      throw CaseError(
+      throw FieldError(
         field: "sae", value: "", reason: "is required: \(caseFile) is not an SAE case")
     }
     if let plot { try Figures.check(plot) }
@@ -107,24 +108,11 @@ struct BalanceCommand: ParsableCommand {
       plan.snap = false
       plan.expectations = plan.expectations.filter { $0.balance != nil }
     }
-    let sweep = try Self.sweep(study, plan)
+    let sweep = try BalanceSweep(study, plan)
     if let plot {
       try Figures.write(Figures.balanceChart(sweep, title: study.title), to: plot, size: plotSize)
     }
     print(json ? try ReportJSON.string(sweep) : Self.text(sweep), terminator: json ? "\n" : "")
-  }
-
-  /// The sweep, its errors naming the case's field.
-  static func sweep(_ study: SAEStudy, _ plan: BalanceSweepPlan) throws -> BalanceSweep {
-    do {
-      return try BalanceSweep(study, plan)
-    } catch let e as ToyModelError {
-      let text = e.description
-      let colon = text.firstIndex(of: ":") ?? text.startIndex
-      throw CaseError(
-        field: String(text[..<colon]), value: "",
-        reason: String(text[colon...].dropFirst().drop { $0 == " " }))
-    }
   }
 
   /// One line per run: beta (or snap), seed, hedging masses, absorption, mse; then the checks.
@@ -157,7 +145,7 @@ extension ValidateCommand {
   /// The checks of a study's balance sweep (none without one): one per expectation and seed.
   static func balanceChecks(_ study: SAEStudy) throws -> [SAEReport.Check] {
     guard let plan = study.balanceSweep, !plan.expectations.isEmpty else { return [] }
-    let sweep = try BalanceCommand.sweep(study, plan)
+    let sweep = try BalanceSweep(study, plan)
     return sweep.checks.flatMap { c in
       zip(plan.seeds, c.values).map { seed, v in
         SAEReport.Check(
@@ -172,7 +160,7 @@ extension ReproduceCommand {
   /// The balance sweep's figure, <out>/<name>-balance.png, for a study that asks for one.
   func renderBalanceSweep(_ study: SAEStudy) throws {
     guard let plan = study.balanceSweep else { return }
-    let sweep = try BalanceCommand.sweep(study, plan)
+    let sweep = try BalanceSweep(study, plan)
     let path = (out as NSString).appendingPathComponent("\(study.name)-balance.png")
     try Figures.write(Figures.balanceChart(sweep, title: study.title), to: path)
     print("rendered \(path)")

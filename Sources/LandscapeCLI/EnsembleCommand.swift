@@ -72,17 +72,17 @@ struct EnsembleCommand: ParsableCommand {
 
   func run() throws {
     guard case .sae(let study) = try CaseDocument.load(contentsOf: caseFile) else {
-      throw CaseError(
+      throw FieldError(
         field: "case file", value: escapedForMessage(caseFile),
         reason: "is not an SAE case (it has no sae block)")
     }
     guard let method = method ?? study.ensemble?.method else {
-      throw CaseError(
-        field: "--method", value: "", reason: "is required (the case has no ensemble block)")
+      throw FieldError(
+        flag: "--method", value: "", reason: "is required (the case has no ensemble block)")
     }
     guard let members = members ?? study.ensemble?.members else {
-      throw CaseError(
-        field: "--members", value: "", reason: "is required (the case has no ensemble block)")
+      throw FieldError(
+        flag: "--members", value: "", reason: "is required (the case has no ensemble block)")
     }
     if let plot { try Figures.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
@@ -113,8 +113,8 @@ struct EnsembleCommand: ParsableCommand {
     do {
       return try SAEEnsembleReport(
         method, members: members, architecture: study.architecture, toy: study.toy, plan: plan)
-    } catch let e as ToyModelError {
-      throw CaseError(field: "ensemble", value: "", reason: e.description)
+    } catch let e as FieldError {
+      throw e.within("ensemble")
     }
   }
 

@@ -4,8 +4,8 @@ import Foundation
 import Landscape
 import LandscapeFigures
 import Plotting
-import SparseAutoencoders
 import Reports
+import SparseAutoencoders
 import ToyModels
 
 /// `landscape sae-loss`: the exact expected losses of a given SAE on a case's toy model.
@@ -79,17 +79,18 @@ enum SAEFiles {
   /// The SAE file at `path`, whose features must be `features` (the case's), in order.
   static func read(_ path: String, field: String, features: [String]) throws -> SAEFile {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw CaseError(field: field, value: escapedForMessage(path), reason: "cannot be read")
+      throw FieldError(flag: field, value: escapedForMessage(path), reason: "cannot be read")
     }
     let file: SAEFile
     do {
       file = try SAEFile(json: data)
-    } catch let e as ToyModelError {
-      throw CaseError(field: field, value: escapedForMessage(path), reason: "is not an SAE file: \(e)")
+    } catch let e as FieldError {
+      throw FieldError(
+        flag: field, value: escapedForMessage(path), reason: "is not an SAE file: \(e)")
     }
     guard file.features == features else {
-      throw CaseError(
-        field: field, value: "",
+      throw FieldError(
+        flag: field, value: "",
         reason:
           "has features \(listForMessage(file.features)), the case \(listForMessage(features))")
     }
@@ -124,8 +125,11 @@ struct SAETraining {
     var secondsPerEpoch: Double?
 
     enum CodingKeys: String, CodingKey {
-      case seconds, samplingSeconds = "sampling_seconds", gradientSeconds = "gradient_seconds"
-      case distinctPatterns = "distinct_patterns", samples
+      case seconds
+      case samplingSeconds = "sampling_seconds"
+      case gradientSeconds = "gradient_seconds"
+      case distinctPatterns = "distinct_patterns"
+      case samples
       case samplesPerSecond = "samples_per_second"
       case secondsPerEpoch = "seconds_per_epoch"
     }
@@ -146,7 +150,9 @@ struct SAETraining {
     var initFrom: String?
 
     enum CodingKeys: String, CodingKey {
-      case data, loss, snapAt = "snap_at", l1, steps, batch, lr, beta1, beta2, seed
+      case data, loss
+      case snapAt = "snap_at"
+      case l1, steps, batch, lr, beta1, beta2, seed
       case initFrom = "init_from"
     }
   }
@@ -174,8 +180,8 @@ struct SAETraining {
         return try study.architecture.initialSAE(
           dimensions: plan.dimension ?? study.features.count, seed: plan.seed,
           basis: embedding?.basis)
-      } catch let e as ToyModelError {
-        throw CaseError(field: "sae", value: "", reason: e.description)
+      } catch let e as FieldError {
+        throw e.within("sae")
       }
     }
     return try SAEFiles.read(initFrom, field: "--init-from", features: study.features).sae
@@ -185,14 +191,15 @@ struct SAETraining {
   /// timing.
   func run() throws -> (SAE, FeatureEmbedding?, Timing) {
     if initFrom != nil, let d = plan.dimension, d != study.features.count {
-      throw CaseError(
-        field: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
+      throw FieldError(
+        flag: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
     }
     let run: SAETrainingRun
+    let initial = try initialSAE()
     do {
-      run = try initialSAE().trainingRun(on: study.toy, plan)
-    } catch let e as ToyModelError {
-      throw CaseError(field: "train", value: "", reason: e.description)
+      run = try initial.trainingRun(on: study.toy, plan)
+    } catch let e as FieldError {
+      throw e.within("train")
     }
     let seconds = run.seconds
     var timing = Timing(
@@ -265,8 +272,8 @@ extension SAETrainingPlan {
   /// `--dim`: the toy's n features embedded in d dimensions (d = n: feature coordinates).
   mutating func embed(inDimensions d: Int, features n: Int) throws {
     guard d >= n else {
-      throw CaseError(
-        field: "--dim", value: "\(d)", reason: "is below the number of features (\(n))")
+      throw FieldError(
+        flag: "--dim", value: "\(d)", reason: "is below the number of features (\(n))")
     }
     dimension = d == n ? nil : d
   }
@@ -281,8 +288,8 @@ extension TrainCommand {
     let plotSize = try size?.plotSize(for: plot ?? "")
     let training = SAETraining(study: study, plan: plan, initFrom: initFrom)
     if save != nil, let d = plan.dimension, d != study.features.count {
-      throw CaseError(
-        field: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
+      throw FieldError(
+        flag: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
     }
     let (sae, embedding, timing) = try training.run()
     let report = SAEReport(
@@ -313,14 +320,15 @@ extension TrainCommand {
       ("--parent-magnitude", source.model.parentMagnitude != nil),
       ("--child-magnitude", source.model.childMagnitude != nil),
     ] where given {
-      throw CaseError(
-        field: flag, value: "", reason: "does not apply to an SAE case (\(study.name) has an sae block)")
+      throw FieldError(
+        flag: flag, value: "",
+        reason: "does not apply to an SAE case (\(study.name) has an sae block)")
     }
     var plan = study.plan
     if let data {
       if data != .samples && study.toy.patterns == nil {
-        throw CaseError(
-          field: "--data", value: data.rawValue,
+        throw FieldError(
+          flag: "--data", value: data.rawValue,
           reason: "needs an enumerable toy (patterns or hierarchy): \(study.name) is sampled")
       }
       plan.data = data
@@ -334,7 +342,7 @@ extension TrainCommand {
     if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
     if let l1 = source.model.l1 {
       guard l1.isFinite && l1 >= 0 else {
-        throw CaseError(field: "--l1", value: "\(l1)", reason: "is not a number >= 0")
+        throw FieldError(flag: "--l1", value: "\(l1)", reason: "is not a number >= 0")
       }
       plan.l1 = l1
     }
@@ -343,9 +351,8 @@ extension TrainCommand {
     let keptSnap = loss == nil ? plan.snapAt.map { min($0, plan.steps) } : nil
     do {
       try plan.setSchedule(schedule, snapAt: snapAt ?? keptSnap)
-    } catch let e as ToyModelError {
-      throw CaseError(
-        field: "--snap-at", value: "", reason: String(e.description.dropFirst("snap_at: ".count)))
+    } catch let e as FieldError {
+      throw FieldError(flag: "--snap-at", value: e.value, reason: e.reason)
     }
     return plan
   }

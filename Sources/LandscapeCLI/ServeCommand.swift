@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Landscape
 import Server
+import ToyModels
 
 struct ServeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -59,7 +60,7 @@ struct ServeCommand: ParsableCommand {
     if let caseFile {
       let name = ((caseFile as NSString).lastPathComponent as NSString).deletingPathExtension
       guard served.contains(where: { $0.name == name }) else {
-        throw CaseError(
+        throw FieldError(
           field: "case", value: caseFile,
           reason: "is not a single-latent case in the served folder \(cases)")
       }

@@ -6,6 +6,7 @@ import LandscapeFigures
 import Plotting
 import Reports
 import SparseAutoencoders
+import ToyModels
 import Training
 
 struct TrainCommand: ParsableCommand {
@@ -113,7 +114,8 @@ struct TrainCommand: ParsableCommand {
       valueName: "exact|counts|samples"))
   var data: SAETrainingPlan.Data?
 
-  @Option(help: ArgumentHelp("SAE cases: write the trained SAE to this file.", valueName: "SAE.json"))
+  @Option(
+    help: ArgumentHelp("SAE cases: write the trained SAE to this file.", valueName: "SAE.json"))
   var save: String?
 
   @Option(
@@ -208,8 +210,8 @@ struct TrainCommand: ParsableCommand {
       ("--data", data != nil), ("--save", save != nil), ("--init-from", initFrom != nil),
       ("--samples", samples != nil),
     ] where given {
-      throw CaseError(
-        field: flag, value: "", reason: "applies to SAE cases only (a case file with an sae block)")
+      throw FieldError(
+        flag: flag, value: "", reason: "applies to SAE cases only (a case file with an sae block)")
     }
     let c = try source.resolve()
     if let trajectory { try OutputFile.check(trajectory, field: "--trajectory") }
@@ -218,13 +220,13 @@ struct TrainCommand: ParsableCommand {
     let trainer: Trainer
     do {
       trainer = try Trainer(c, options: try options(for: c, plan: plan))
-    } catch let e as CaseError {
+    } catch let e as FieldError {
       throw FlagTable.renamed(e, given: gave)
     }
     let o = trainer.options
     if o.sampling == .samples && Double(o.steps) * Double(o.batch) > Self.sampleLimit {
-      throw CaseError(
-        field: "--sampling", value: "samples",
+      throw FieldError(
+        flag: "--sampling", value: "samples",
         reason:
           "would draw \(o.steps) x \(o.batch) samples one by one (above 1e10): use --sampling counts, which is exact and fast"
       )
@@ -233,7 +235,7 @@ struct TrainCommand: ParsableCommand {
     let result = trainer.run(progress: bar.map { bar in { bar.update($0.step) } })
     bar?.finish()
     if let step = result.divergedAt {
-      throw CaseError(
+      throw FieldError(
         field: "training", value: "at step \(step)",
         reason:
           "diverged (a loss or weight is not finite): lower --lr \(trainer.options.learningRate) or --init-noise \(trainer.options.initialNoise)"

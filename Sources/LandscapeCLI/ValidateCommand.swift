@@ -3,6 +3,7 @@ import CaseFiles
 import Foundation
 import Landscape
 import SparseAutoencoders
+import ToyModels
 import Training
 
 struct ValidateCommand: ParsableCommand {
@@ -49,7 +50,7 @@ struct ValidateCommand: ParsableCommand {
         studies.append(s)
       case let document:
         if !caseFiles.isEmpty {
-          throw CaseError(
+          throw FieldError(
             field: "\(file): \(document.isSAE ? "expect" : "train")", value: "",
             reason:
               "is required to validate (the case has no \(document.isSAE ? "expect list" : "train block"))"
@@ -59,8 +60,8 @@ struct ValidateCommand: ParsableCommand {
       }
     }
     if sources.isEmpty && studies.isEmpty {
-      throw CaseError(
-        field: "--cases", value: cases,
+      throw FieldError(
+        flag: "--cases", value: cases,
         reason: "holds no case file with a train block or an expect list")
     }
 
@@ -80,7 +81,8 @@ struct ValidateCommand: ParsableCommand {
       if !study.expectations.isEmpty {
         let (sae, embedding, _) = try SAETraining(study: study, plan: study.plan, initFrom: nil)
           .run()
-        found += SAEReport(sae, study: study, basis: embedding?.basis, seed: study.plan.seed)
+        found +=
+          SAEReport(sae, study: study, basis: embedding?.basis, seed: study.plan.seed)
           .checks
       }
       if let growth = study.growth, !growth.expectations.isEmpty {
@@ -103,7 +105,7 @@ struct ValidateCommand: ParsableCommand {
     }
     let total = checks.count + reports.count
     if !failed.isEmpty {
-      throw CaseError(
+      throw FieldError(
         field: "validate", value: "",
         reason: "\(failed.count) of \(total) cases failed: \(failed.joined(separator: ", "))"
       )

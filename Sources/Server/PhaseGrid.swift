@@ -1,4 +1,5 @@
 import Landscape
+import ToyModels
 
 /// The phase diagram of a two-feature hierarchy over p0 and p01 (the other settings of the
 /// case held): at each grid point the MSE-optimal t and the L2 regime, as `sweep` computes
@@ -13,10 +14,12 @@ struct PhaseGrid: Encodable {
   var l2Regime: [[Int?]]
 
   private enum CodingKeys: String, CodingKey {
-    case p0, p01, mseT = "mse_t", l2Regime = "l2_regime"
+    case p0, p01
+    case mseT = "mse_t"
+    case l2Regime = "l2_regime"
   }
 
-  /// - Throws: `CaseError` naming `case` when the case has no patterns p0 and p01.
+  /// - Throws: `FieldError` naming `case` when the case has no patterns p0 and p01.
   init(_ c: Case) throws {
     let n = LandscapeServer.phaseGridSize
     let sweep: Sweep
@@ -27,8 +30,8 @@ struct PhaseGrid: Encodable {
           SweepAxis(name: "p0", from: 0, to: 1, count: n),
           SweepAxis(name: "p01", from: 0, to: 1, count: n),
         ])
-    } catch let error as CaseError {
-      throw CaseError(field: "case", value: "", reason: "has no phase diagram (\(error))")
+    } catch let error as FieldError {
+      throw FieldError(field: "case", value: "", reason: "has no phase diagram (\(error))")
     }
     p0 = sweep.axes[0].values
     p01 = sweep.axes[1].values

@@ -1,12 +1,13 @@
 import CaseFiles
 import Foundation
 import Hummingbird
-import Logging
 import Landscape
 import LandscapeFigures
+import Logging
 import Plotting
 import Reports
 import Symbolic
+import ToyModels
 
 /// The local page and its JSON API: every answer is computed exactly from the query, as the
 /// command line computes it (`landscape minima --json`, `curve`, `symbolic --json`,
@@ -88,11 +89,9 @@ public struct LandscapeServer: Sendable {
         let c = try $0.resolve(query)
         do {
           return Self.answer(try SymbolicLandscape(c).json())
-        } catch let error as CaseError {
+        } catch let error as FieldError {
           // Named as `symbolic --json` names it: the flag that set the field.
-          let field = try Self.parameters(query).flagName(
-            error.field, fromCaseFile: query["case"] != nil)
-          let named = CaseError(field: field, value: error.value, reason: error.reason)
+          let named = try Self.parameters(query).named(error, fromCaseFile: query["case"] != nil)
           return Self.answer(SymbolicLandscape.unsupportedJSON(name: c.name, error: named))
         }
       }
@@ -106,7 +105,7 @@ public struct LandscapeServer: Sendable {
           let c = try $0.resolve(request)
           let bytes: [UInt8]
           do { bytes = try Plotter.data(Figures.lossChart(c), format: format) } catch let error {
-            throw CaseError(field: "figure", value: "", reason: "\(error)")
+            throw FieldError(field: "figure", value: "", reason: "\(error)")
           }
           let types: [ImageFormat: String] = [
             .png: "image/png", .svg: "image/svg+xml", .pdf: "application/pdf",
@@ -118,9 +117,9 @@ public struct LandscapeServer: Sendable {
     return router
   }
 
-  /// Runs `answer`, turning a `CaseError` (a bad parameter) into a 400 with its line.
+  /// Runs `answer`, turning a `FieldError` (a bad parameter) into a 400 with its line.
   private func respond(_ answer: (LandscapeServer) throws -> Response) throws -> Response {
-    do { return try answer(self) } catch let error as CaseError {
+    do { return try answer(self) } catch let error as FieldError {
       return Self.error(error.description)
     }
   }
@@ -154,11 +153,11 @@ public struct LandscapeServer: Sendable {
   static func points(_ text: String?) throws -> Int {
     guard let text else { return 201 }
     guard let n = Int(text) else {
-      throw CaseError(field: "--points", value: "\"\(text)\"", reason: "is not a whole number")
+      throw FieldError(flag: "--points", value: "\"\(text)\"", reason: "is not a whole number")
     }
-    if n < 2 { throw CaseError(field: "--points", value: "\(n)", reason: "is below 2") }
+    if n < 2 { throw FieldError(flag: "--points", value: "\(n)", reason: "is below 2") }
     if n > maximumPoints {
-      throw CaseError(field: "--points", value: "\(n)", reason: "is above \(maximumPoints)")
+      throw FieldError(flag: "--points", value: "\(n)", reason: "is above \(maximumPoints)")
     }
     return n
   }
@@ -170,13 +169,13 @@ public struct LandscapeServer: Sendable {
     for (key, value) in request.uri.queryParameters {
       let name = String(key)
       guard name == "case" || extra.contains(name) || CaseParameters.names.contains(name) else {
-        throw CaseError(
+        throw FieldError(
           field: name.isEmpty ? "query" : name, value: "",
           reason: "is not a parameter (case, "
             + (CaseParameters.names + extra.sorted()).joined(separator: ", ") + ")")
       }
       guard values.updateValue(String(value), forKey: name) == nil else {
-        throw CaseError(field: "--\(name)", value: "", reason: "is given twice")
+        throw FieldError(flag: "--\(name)", value: "", reason: "is given twice")
       }
     }
     return values
@@ -208,7 +207,7 @@ public struct LandscapeServer: Sendable {
     let parameters = try Self.parameters(query)
     if let name = query["case"] {
       guard let served = cases.first(where: { $0.name == name }) else {
-        throw CaseError(
+        throw FieldError(
           field: "case", value: "\"\(name)\"",
           reason: "is not a served case (" + cases.map(\.name).joined(separator: ", ") + ")")
       }
@@ -229,7 +228,10 @@ public struct ServedCase: Sendable, Encodable {
   }
 
   private enum Keys: String, CodingKey {
-    case name, title, features, patterns, l1, bias, tMin = "t_min", tMax = "t_max", hierarchy
+    case name, title, features, patterns, l1, bias
+    case tMin = "t_min"
+    case tMax = "t_max"
+    case hierarchy
   }
 
   private struct PatternEntry: Encodable {

@@ -37,41 +37,54 @@ public struct SAEFile: Sendable, Hashable {
     var decoder_bias: [Double]?
   }
 
-  /// - Throws: `ToyModelError` naming the field and the value.
+  /// - Throws: `FieldError` naming the field and the value.
   public init(json data: Data) throws {
     let o: Fields
     do {
       o = try JSONDecoder().decode(Fields.self, from: data)
     } catch let DecodingError.typeMismatch(type, context) {
-      throw ToyModelError("\(Self.path(context.codingPath)): is not \(Self.noun(type))")
+      throw FieldError(
+        field: Self.path(context.codingPath), value: "", reason: "is not \(Self.noun(type))")
     } catch let DecodingError.valueNotFound(type, context) {
-      throw ToyModelError("\(Self.path(context.codingPath)): is null, not \(Self.noun(type))")
+      throw FieldError(
+        field: Self.path(context.codingPath), value: "", reason: "is null, not \(Self.noun(type))")
     } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-      throw ToyModelError("\(Self.path(context.codingPath)): is not a finite number")
+      throw FieldError(
+        field: Self.path(context.codingPath), value: "", reason: "is not a finite number")
     } catch {
-      throw ToyModelError("sae: not a JSON object")
+      throw FieldError(field: "sae", value: "", reason: "not a JSON object")
     }
     func finite(_ v: [Double], _ key: String) throws -> [Double] {
       for (i, x) in v.enumerated() where !x.isFinite {
-        throw ToyModelError("\(key)[\(i)]: \(x) is not a finite number")
+        throw FieldError(field: "\(key)[\(i)]", value: "\(x)", reason: "is not a finite number")
       }
       return v
     }
     guard let features = o.features else {
-      throw ToyModelError("features: missing or not a list of names")
+      throw FieldError(field: "features", value: "", reason: "missing or not a list of names")
     }
-    guard let tied = o.tied else { throw ToyModelError("tied: missing or not true/false") }
+    guard let tied = o.tied else {
+      throw FieldError(field: "tied", value: "", reason: "missing or not true/false")
+    }
     guard let name = o.activation else {
-      throw ToyModelError("activation: missing or not a string")
+      throw FieldError(field: "activation", value: "", reason: "missing or not a string")
     }
-    guard let decoder = o.decoder else { throw ToyModelError("decoder: missing") }
-    guard let decoderBias = o.decoder_bias else { throw ToyModelError("decoder_bias: missing") }
+    guard let decoder = o.decoder else {
+      throw FieldError(field: "decoder", value: "", reason: "missing")
+    }
+    guard let decoderBias = o.decoder_bias else {
+      throw FieldError(field: "decoder_bias", value: "", reason: "missing")
+    }
     let encoder = o.encoder
     let encoderBias = o.encoder_bias
-    if tied && encoder != nil { throw ToyModelError("encoder: given for a tied SAE") }
-    if !tied && encoder == nil { throw ToyModelError("encoder: missing for an untied SAE") }
+    if tied && encoder != nil {
+      throw FieldError(field: "encoder", value: "", reason: "given for a tied SAE")
+    }
+    if !tied && encoder == nil {
+      throw FieldError(field: "encoder", value: "", reason: "missing for an untied SAE")
+    }
     if !tied && encoderBias == nil {
-      throw ToyModelError("encoder_bias: missing for an untied SAE")
+      throw FieldError(field: "encoder_bias", value: "", reason: "missing for an untied SAE")
     }
     let topK = o.top_k
     let threshold = o.threshold
@@ -80,20 +93,26 @@ public struct SAEFile: Sendable, Hashable {
     case "relu": activation = .relu
     case "topk", "batchtopk":
       guard let k = topK, k == k.rounded(), k >= 1, k <= 1e9 else {
-        throw ToyModelError("top_k: \(topK.map { "\($0)" } ?? "null") is not a positive integer")
+        throw FieldError(
+          field: "top_k", value: "\(topK.map { "\($0)" } ?? "null")",
+          reason: "is not a positive integer")
       }
       if name == "topk" {
         activation = .topK(Int(k))
       } else {
-        guard let t = threshold else { throw ToyModelError("threshold: missing for batchtopk") }
+        guard let t = threshold else {
+          throw FieldError(field: "threshold", value: "", reason: "missing for batchtopk")
+        }
         activation = .batchTopK(k: Int(k), threshold: t)
       }
-    default: throw ToyModelError("activation: \"\(name)\" is not relu, topk or batchtopk")
+    default:
+      throw FieldError(
+        field: "activation", value: "\"\(name)\"", reason: "is not relu, topk or batchtopk")
     }
     let prefixes = try o.matryoshka.map { p in
       try p.enumerated().map { i, v in
         guard v == v.rounded(), abs(v) <= 1e9 else {
-          throw ToyModelError("matryoshka[\(i)]: \(v) is not an integer")
+          throw FieldError(field: "matryoshka[\(i)]", value: "\(v)", reason: "is not an integer")
         }
         return Int(v)
       }
@@ -106,7 +125,9 @@ public struct SAEFile: Sendable, Hashable {
       decoder: decoder, decoderBias: decoderBias, encoder: encoder, encoderBias: encoderBias,
       activation: activation, prefixes: prefixes, balance: o.balance)
     guard features.count == sae.dimensions else {
-      throw ToyModelError("features: \(features.count) names for \(sae.dimensions) dimensions")
+      throw FieldError(
+        field: "features", value: "",
+        reason: "\(features.count) names for \(sae.dimensions) dimensions")
     }
     self.init(features: features, sae: sae)
   }
@@ -115,7 +136,11 @@ public struct SAEFile: Sendable, Hashable {
   private static func path(_ codingPath: [CodingKey]) -> String {
     var out = ""
     for key in codingPath {
-      if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
+      if let i = key.intValue {
+        out += "[\(i)]"
+      } else {
+        out += (out.isEmpty ? "" : ".") + key.stringValue
+      }
     }
     return out.isEmpty ? "sae" : out
   }

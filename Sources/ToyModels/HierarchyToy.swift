@@ -66,7 +66,7 @@ public struct HierarchyToy: Sendable, Hashable {
   public var groups: [Group]
   public var independent: [Independent]
 
-  /// - Throws: `ToyModelError` if a probability is outside [0, 1], exclusive children sum above
+  /// - Throws: `FieldError` if a probability is outside [0, 1], exclusive children sum above
   ///   1, a group without children has `parentFiresAlone == false`, children cannot fire when
   ///   the parent must not fire alone, or a feature index is out of range or used twice.
   public init(featureCount: Int, groups: [Group], independent: [Independent] = []) throws {
@@ -76,15 +76,16 @@ public struct HierarchyToy: Sendable, Hashable {
     var used = Set<Int>()
     func claim(_ f: Int, _ field: String) throws {
       guard f >= 0 && f < featureCount else {
-        throw ToyModelError("\(field): feature \(f) is not in 0..<\(featureCount)")
+        throw FieldError(
+          field: field, value: "", reason: "feature \(f) is not in 0..<\(featureCount)")
       }
       guard used.insert(f).inserted else {
-        throw ToyModelError("\(field): feature \(f) used twice")
+        throw FieldError(field: field, value: "", reason: "feature \(f) used twice")
       }
     }
     func unit(_ p: Double, _ field: String) throws {
       guard p >= 0 && p <= 1 else {
-        throw ToyModelError("\(field): probability \(p) is not in [0, 1]")
+        throw FieldError(field: field, value: "", reason: "probability \(p) is not in [0, 1]")
       }
     }
     for (g, group) in groups.enumerated() {
@@ -97,13 +98,16 @@ public struct HierarchyToy: Sendable, Hashable {
       if group.exclusiveChildren {
         let sum = group.children.reduce(0) { $0 + $1.probability }
         guard sum <= 1 + 1e-12 else {
-          throw ToyModelError("groups[\(g)].children: exclusive probabilities sum to \(sum) > 1")
+          throw FieldError(
+            field: "groups[\(g)].children", value: "",
+            reason: "exclusive probabilities sum to \(sum) > 1")
         }
       }
       if !group.parentFiresAlone && group.probability > 0 {
         guard group.children.contains(where: { $0.probability > 0 }) else {
-          throw ToyModelError(
-            "groups[\(g)]: the parent fires only with a child but no child can fire")
+          throw FieldError(
+            field: "groups[\(g)]", value: "",
+            reason: "the parent fires only with a child but no child can fire")
         }
       }
     }
@@ -153,7 +157,7 @@ public struct HierarchyToy: Sendable, Hashable {
   /// to 1) and added to `droppedMass`. Patterns are sorted by active features; equal patterns
   /// cannot arise (every feature belongs to one factor).
   /// - Parameter cutoff: in [0, 1); 0 keeps every pattern of positive probability.
-  /// - Throws: `ToyModelError` if more than `maxDroppedMass` would be dropped.
+  /// - Throws: `FieldError` if more than `maxDroppedMass` would be dropped.
   public func enumerate(cutoff: Double = 0) throws -> Enumeration {
     var factors = groups.map(Self.states(of:))
     for ind in independent {
@@ -178,7 +182,9 @@ public struct HierarchyToy: Sendable, Hashable {
       partial = next
     }
     guard dropped <= Self.maxDroppedMass else {
-      throw ToyModelError("cutoff: \(cutoff) drops mass \(dropped) > \(Self.maxDroppedMass)")
+      throw FieldError(
+        field: "cutoff", value: "\(cutoff)",
+        reason: "drops mass \(dropped) > \(Self.maxDroppedMass)")
     }
     let patterns = partial.map { s in
       WeightedPattern(weight: s.probability, active: s.active.sorted { $0.feature < $1.feature })
@@ -190,7 +196,8 @@ public struct HierarchyToy: Sendable, Hashable {
   public func toyModel(features: [String]? = nil, cutoff: Double = 0) throws -> ToyModel {
     let names = features ?? (0..<featureCount).map { "f\($0)" }
     guard names.count == featureCount else {
-      throw ToyModelError("features: \(names.count) names for \(featureCount) features")
+      throw FieldError(
+        field: "features", value: "", reason: "\(names.count) names for \(featureCount) features")
     }
     return ToyModel(features: names, firing: .enumerable(try enumerate(cutoff: cutoff).patterns))
   }

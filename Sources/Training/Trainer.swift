@@ -25,7 +25,7 @@ public struct Trainer: Sendable {
   /// - Parameters:
   ///   - source: the case (validated again here).
   ///   - options: the settings (validated here).
-  /// - Throws: `CaseError` naming the first bad case field or option.
+  /// - Throws: `FieldError` naming the first bad case field or option.
   public init(_ source: Case, options: TrainingOptions) throws {
     try source.validate()
     try options.validate(featureCount: source.features.count)
