@@ -10,6 +10,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
   ],
   targets: [
     // Private C shims over the system libraries (Debian: libgsl-dev, libplplot-dev).
@@ -48,6 +49,7 @@ let package = Package(
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Reports", "LandscapeFigures", "Plotting",
         "ToyModels", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       resources: [.copy("Page")]),
     // The `landscape` command line.
@@ -61,7 +63,8 @@ let package = Package(
 
     // What the test targets share (a seeded generator); only test targets depend on it.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
-    .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels", "TestSupport"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+    .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels", "TestSupport", "_CGSL"]),
     .testTarget(
       name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
     .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "ToyModels", "TestSupport"]),
@@ -78,11 +81,15 @@ let package = Package(
         "Training", "Landscape", "CaseFiles", "SparseAutoencoders", "ToyModels", "TestSupport",
       ]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-    .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "LandscapeFigures"]),
+    // LandscapeCLITests and ServerTests also run the built `landscape` binary.
+    .testTarget(
+      name: "LandscapeCLITests",
+      dependencies: ["LandscapeCLI", "Landscape", "LandscapeFigures", "Plotting", "Reports"]),
     .testTarget(
       name: "ServerTests",
       dependencies: [
         "Server", "Landscape", "CaseFiles", "Reports", "LandscapeCLI",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ],
       exclude: ["browser_check.py"]),

@@ -201,6 +201,7 @@ struct SAETraining {
     } catch let e as FieldError {
       throw e.within("train")
     }
+    if let step = run.divergedAt { throw plan.divergence(atStep: step) }
     let seconds = run.seconds
     var timing = Timing(
       seconds: seconds, samplingSeconds: run.samplingSeconds,

@@ -234,13 +234,7 @@ struct TrainCommand: ParsableCommand {
     let bar = ProgressBar(total: trainer.options.steps, label: "training \(c.name)")
     let result = trainer.run(progress: bar.map { bar in { bar.update($0.step) } })
     bar?.finish()
-    if let step = result.divergedAt {
-      throw FieldError(
-        field: "training", value: "at step \(step)",
-        reason:
-          "diverged (a loss or weight is not finite): lower --lr \(trainer.options.learningRate) or --init-noise \(trainer.options.initialNoise)"
-      )
-    }
+    if let step = result.divergedAt { throw trainer.divergence(atStep: step) }
     if let trajectory {
       var text = "step,t,loss,kind\n"
       for p in result.trajectory { text += "\(p.step),\(p.t),\(p.loss),\(p.kind.rawValue)\n" }

@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 import ToyModels
 
 /// The SAE file: what `landscape train --save` writes and `--init-from` reads.
@@ -154,30 +155,50 @@ public struct SAEFile: Sendable, Hashable {
     }
   }
 
-  /// The file's JSON (keys sorted, full precision).
-  public func json() throws -> Data {
+  /// The file's JSON, written by the one report encoder (`ReportJSON`): keys sorted, every
+  /// number the shortest decimal that reads back to the same Double.
+  public func json() throws -> Data { try ReportJSON.data(self) }
+}
+
+extension SAEFile: Encodable {
+  private enum Key: String, CodingKey {
+    case features, tied, activation, top_k, threshold, matryoshka, balance, encoder
+    case encoder_bias, decoder, decoder_bias
+  }
+
+  /// Every field of the format, `top_k`, `threshold` and `matryoshka` null when unused;
+  /// `encoder` only when untied, `balance` only when set.
+  public func encode(to encoder: any Encoder) throws {
     let d = sae.dimensions
     func rows(_ w: [Double]) -> [[Double]] {
       (0..<sae.latents).map { Array(w[($0 * d)..<(($0 + 1) * d)]) }
     }
-    var o: [String: Any] = [
-      "features": features, "tied": sae.tied, "decoder": rows(sae.decoder),
-      "decoder_bias": sae.decoderBias, "encoder_bias": sae.encoderBias,
-      "top_k": NSNull(), "threshold": NSNull(),
-      "matryoshka": sae.prefixes == [sae.latents] ? NSNull() : sae.prefixes as Any,
-    ]
-    if !sae.tied { o["encoder"] = rows(sae.encoder) }
-    if let beta = sae.balance { o["balance"] = beta }
-    switch sae.activation {
-    case .relu: o["activation"] = "relu"
-    case .topK(let k):
-      o["activation"] = "topk"
-      o["top_k"] = k
-    case .batchTopK(let k, let t):
-      o["activation"] = "batchtopk"
-      o["top_k"] = k
-      o["threshold"] = t
+    var c = encoder.container(keyedBy: Key.self)
+    try c.encode(features, forKey: .features)
+    try c.encode(sae.tied, forKey: .tied)
+    try c.encode(rows(sae.decoder), forKey: .decoder)
+    try c.encode(sae.decoderBias, forKey: .decoder_bias)
+    try c.encode(sae.encoderBias, forKey: .encoder_bias)
+    if !sae.tied { try c.encode(rows(sae.encoder), forKey: .encoder) }
+    if sae.prefixes == [sae.latents] {
+      try c.encodeNil(forKey: .matryoshka)
+    } else {
+      try c.encode(sae.prefixes, forKey: .matryoshka)
     }
-    return try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
+    try c.encodeIfPresent(sae.balance, forKey: .balance)
+    switch sae.activation {
+    case .relu:
+      try c.encode("relu", forKey: .activation)
+      try c.encodeNil(forKey: .top_k)
+      try c.encodeNil(forKey: .threshold)
+    case .topK(let k):
+      try c.encode("topk", forKey: .activation)
+      try c.encode(k, forKey: .top_k)
+      try c.encodeNil(forKey: .threshold)
+    case .batchTopK(let k, let t):
+      try c.encode("batchtopk", forKey: .activation)
+      try c.encode(k, forKey: .top_k)
+      try c.encode(t, forKey: .threshold)
+    }
   }
 }

@@ -402,6 +402,15 @@ extension SAETrainingPlan {
       throw fail("threshold_lr", thresholdLearningRate, "is not in [0, 1]")
     }
   }
+
+  /// The error of a run of this plan that stopped at `step` (`SAETrainingRun.divergedAt`):
+  /// one line naming the settings to lower, for one latent and many.
+  public func divergence(atStep step: Int) -> FieldError {
+    FieldError(
+      field: "training", value: "at step \(step)",
+      reason: "diverged (a loss or weight is not finite): lower --lr \(learningRate) or "
+        + "--init-noise \(initialNoise)")
+  }
 }
 
 extension ToyModel {

@@ -41,6 +41,10 @@ public struct Trainer: Sendable {
   /// The many-latent trainer's plan for these options.
   var plan: SAETrainingPlan { Self.plan(options) }
 
+  /// The error of a run that stopped at `step` (`TrainingResult.divergedAt`), as the SAE
+  /// trainer reports it.
+  public func divergence(atStep step: Int) -> FieldError { plan.divergence(atStep: step) }
+
   /// The many-latent trainer's plan for single-latent options.
   static func plan(_ options: TrainingOptions) -> SAETrainingPlan {
     var plan = SAETrainingPlan()
