@@ -12,6 +12,7 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
   ],
   targets: [
     // Private C shims over the system libraries (Debian: libgsl-dev, libplplot-dev).
@@ -33,7 +34,7 @@ let package = Package(
       name: "CaseFiles",
       dependencies: ["Landscape", "SparseAutoencoders", "ToyModels", "Training"]),
     // Exact rational derivations of the loss and its minima.
-    .target(name: "Symbolic", dependencies: ["Landscape", "Reports"]),
+    .target(name: "Symbolic", dependencies: ["Landscape", "Reports", "ToyModels"]),
     // The gradient trainer that cross-checks the analytic minima.
     .target(
       name: "Training", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels", "Reports"]),
@@ -49,17 +50,19 @@ let package = Package(
     // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
     .target(
       name: "LandscapeFigures",
-      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders"],
+      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders", "ToyModels"],
       path: "Sources/Figures"),
     // The local page and its JSON API (`landscape serve`), on Hummingbird.
     .target(
       name: "Server",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Reports", "LandscapeFigures", "Plotting",
+        "ToyModels",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       // The page is embedded in the binary (no resource bundle to lose when it is moved).
       resources: [
@@ -77,31 +80,39 @@ let package = Package(
 
     // What the test targets share (a seeded generator); only test targets depend on it.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
-    .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels", "TestSupport"]),
-    .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
-    .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "TestSupport"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+    .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels", "TestSupport", "_CGSL"]),
+    .testTarget(
+      name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
+    .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "ToyModels", "TestSupport"]),
     .testTarget(
       name: "CaseFilesTests",
       dependencies: ["CaseFiles", "Landscape", "SparseAutoencoders", "ToyModels", "TestSupport"],
       exclude: ["Corpus"]),
     .testTarget(
-      name: "SymbolicTests", dependencies: ["Symbolic", "Landscape", "CaseFiles", "TestSupport"]),
+      name: "SymbolicTests",
+      dependencies: ["Symbolic", "Landscape", "CaseFiles", "ToyModels", "TestSupport"]),
     .testTarget(
       name: "TrainingTests",
       dependencies: [
-        "Training", "Landscape", "CaseFiles", "SparseAutoencoders", "TestSupport",
+        "Training", "Landscape", "CaseFiles", "SparseAutoencoders", "ToyModels", "TestSupport",
       ]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     .testTarget(
       name: "StudiesTests",
       dependencies: [
-        "Studies", "CaseFiles", "Landscape", "Reports", "SparseAutoencoders", "Training",
+        "Studies", "CaseFiles", "Landscape", "Reports", "SparseAutoencoders", "ToyModels",
+        "Training",
       ]),
-    .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "LandscapeFigures"]),
+    // LandscapeCLITests and ServerTests also run the built `landscape` binary.
+    .testTarget(
+      name: "LandscapeCLITests",
+      dependencies: ["LandscapeCLI", "Landscape", "LandscapeFigures", "Plotting", "Reports"]),
     .testTarget(
       name: "ServerTests",
       dependencies: [
         "Server", "Landscape", "CaseFiles", "Reports", "LandscapeCLI",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ],
       exclude: ["browser_check.py"]),

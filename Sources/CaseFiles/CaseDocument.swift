@@ -1,6 +1,7 @@
 import Foundation
 import Landscape
 import SparseAutoencoders
+import ToyModels
 import Training
 
 /// What a case file holds: a single latent on a path (`Case`), or an SAE with many latents on a
@@ -30,7 +31,7 @@ public indirect enum CaseDocument: Sendable, Hashable {
   /// Reads and validates a case file of either kind.
   ///
   /// - Parameter path: the file's path. Its base name is the default case name.
-  /// - Throws: `CaseError` naming the file and the bad field.
+  /// - Throws: `FieldError` naming the file and the bad field.
   public static func load(contentsOf path: String) throws -> CaseDocument {
     try reading(path) { data, stem in try CaseDocument(json: data, defaultName: stem) }
   }
@@ -55,7 +56,7 @@ public indirect enum CaseDocument: Sendable, Hashable {
     guard let data = FileManager.default.contents(atPath: path) else {
       var isDirectory: ObjCBool = false
       let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      throw CaseError(
+      throw FieldError(
         field: "case file", value: escapedForMessage(path, limit: 1000),
         reason: exists
           ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist")
@@ -63,8 +64,8 @@ public indirect enum CaseDocument: Sendable, Hashable {
     let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     do {
       return try parse(data, stem)
-    } catch let error as CaseError {
-      throw CaseError(
+    } catch let error as FieldError {
+      throw FieldError(
         field: "\(escapedForMessage(path, limit: 1000)): \(error.field)", value: error.value,
         reason: error.reason)
     }
@@ -78,15 +79,17 @@ public indirect enum CaseDocument: Sendable, Hashable {
       // significant digits (which JSONSerialization may read one ulp off) the values come
       // from JSONDecoder, whose numbers are exact.
       root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-      if ExactJSON.hasLongNumber(data), let exact = try? JSONDecoder().decode(ExactJSON.self, from: data) {
+      if ExactJSON.hasLongNumber(data),
+        let exact = try? JSONDecoder().decode(ExactJSON.self, from: data)
+      {
         root = exact.foundationValue
       }
     } catch {
-      throw CaseError(
+      throw FieldError(
         field: "json", value: "", reason: "is not valid JSON (\(Case.firstLine(of: error)))")
     }
     if let duplicate = Case.firstDuplicateKey(in: data) {
-      throw CaseError(
+      throw FieldError(
         field: duplicate.isEmpty ? "\"\"" : escapedForMessage(duplicate), value: "",
         reason: "is given twice in one object")
     }

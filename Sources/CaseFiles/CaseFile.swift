@@ -1,12 +1,13 @@
 import Foundation
 import Landscape
+import ToyModels
 import Training
 
 extension Case {
   /// Reads and validates a case file (JSON; see README for the schema).
   ///
   /// - Parameter path: the file's path. Its base name is the default case name.
-  /// - Throws: `CaseError` naming the file and the bad field.
+  /// - Throws: `FieldError` naming the file and the bad field.
   public static func load(contentsOf path: String) throws -> Case {
     try CaseDocument.reading(path) { data, stem in try Case(json: data, defaultName: stem) }
   }
@@ -17,11 +18,11 @@ extension Case {
   /// feature name to magnitude). Optional: `name`, `title`, `path` (`from`, `to`: feature
   /// name to component; `t`: [t_min, t_max]; default parent to child over [0, 1]), `bias`
   /// (`none`, `optimal`, `centered`, or an object of feature name to component), `penalty` (`coefficient`, `p`), `train` (see `TrainingOptions`).
-  /// - Throws: `CaseError` naming the bad field.
+  /// - Throws: `FieldError` naming the bad field.
   public init(json data: Data, defaultName: String = "case") throws {
     let object = try CaseDocument.root(data)
     if object.has("sae") {
-      throw CaseError(
+      throw FieldError(
         field: "sae", value: "",
         reason:
           "describes an SAE with many latents: use landscape train or landscape sae-loss on it")
@@ -34,7 +35,7 @@ extension Case {
     let features = try Self.features(object)
     let index = Dictionary(features.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     guard let patternList = try object.array("patterns") else {
-      throw CaseError(field: "patterns", value: "", reason: "is required")
+      throw FieldError(field: "patterns", value: "", reason: "is required")
     }
     let patterns = try Self.patterns(patternList, features: features, index: index)
 
@@ -50,7 +51,7 @@ extension Case {
         guard t.count == 2, let lo = JSONObject.numberValue(t[0]),
           let hi = JSONObject.numberValue(t[1])
         else {
-          throw CaseError(
+          throw FieldError(
             field: "path.t", value: JSONObject.render(t),
             reason: "is not a pair [t_min, t_max] of numbers")
         }
@@ -58,7 +59,7 @@ extension Case {
         path.tMax = hi
       }
     } else if features.count < 2 {
-      throw CaseError(
+      throw FieldError(
         field: "path", value: "", reason: "is required when there are fewer than two features")
     }
 
@@ -67,7 +68,7 @@ extension Case {
       bias = .fixed(try b.vector(over: features, index: index))
     } else if let b = try object.string("bias") {
       guard let parsed = DecoderBias(name: b) else {
-        throw CaseError(
+        throw FieldError(
           field: "bias", value: JSONObject.render(b),
           reason:
             "is not one of \(DecoderBias.namedKinds.map(\.rawValue).joined(separator: ", ")) or an object of feature magnitudes"
@@ -94,11 +95,11 @@ extension Case {
   /// The `features` list: names, required.
   static func features(_ object: JSONObject) throws -> [String] {
     guard let featureList = try object.array("features") else {
-      throw CaseError(field: "features", value: "", reason: "is required")
+      throw FieldError(field: "features", value: "", reason: "is required")
     }
     return try featureList.enumerated().map { i, item in
       guard let s = item as? String else {
-        throw CaseError(
+        throw FieldError(
           field: "features[\(i)]", value: JSONObject.render(item), reason: "is not a string")
       }
       return s
@@ -117,10 +118,10 @@ extension Case {
       let probability =
         try p.number("probability")
         ?? {
-          throw CaseError(field: "\(field).probability", value: "", reason: "is required")
+          throw FieldError(field: "\(field).probability", value: "", reason: "is required")
         }()
       guard let fires = try p.object("fires") else {
-        throw CaseError(field: "\(field).fires", value: "", reason: "is required")
+        throw FieldError(field: "\(field).fires", value: "", reason: "is required")
       }
       let magnitudes = try fires.vector(over: features, index: index)
       let patternName = try p.string("name") ?? "p\(j)"
@@ -138,7 +139,7 @@ extension Case {
       ($0.isASCII && (CharacterSet.alphanumerics.contains($0))) || "._-".unicodeScalars.contains($0)
     }
     guard !name.isEmpty, allowed, !name.hasPrefix(".") else {
-      throw CaseError(
+      throw FieldError(
         field: "name", value: "\"\(escapedForMessage(name))\"",
         reason: "is not a file name (letters, digits, '.', '_', '-'; not starting with '.')")
     }
@@ -154,7 +155,7 @@ extension Case {
     func digit(_ c: Unicode.Scalar) -> Bool { c.isASCII && CharacterSet.decimalDigits.contains(c) }
     guard let first = scalars.first, letter(first), scalars.allSatisfy({ letter($0) || digit($0) })
     else {
-      throw CaseError(
+      throw FieldError(
         field: field, value: "\"\(escapedForMessage(name))\"", reason: "is not an identifier")
     }
   }
@@ -227,14 +228,14 @@ extension TrainingOptions {
     self.init()
     if let s = try t.string("loss") {
       guard let loss = Loss(rawValue: s) else {
-        throw CaseError(
+        throw FieldError(
           field: "train.loss", value: JSONObject.render(s), reason: "is not one of mse, l2, snap")
       }
       self.loss = loss
     }
     if let s = try t.string("bias") {
       guard let b = Biases(rawValue: s) else {
-        throw CaseError(
+        throw FieldError(
           field: "train.bias", value: JSONObject.render(s),
           reason: "is not one of none, decoder, both")
       }
@@ -262,4 +263,3 @@ extension TrainingOptions {
     return options
   }
 }
-

@@ -1,5 +1,6 @@
 import Foundation
 import Landscape
+import ToyModels
 
 /// The parameters the command line's flags give a case (and the server's query parameters,
 /// the same names without the dashes): the hierarchy shorthand, or overrides on a case file.
@@ -43,12 +44,12 @@ public struct CaseParameters: Sendable, Equatable {
 
   /// Sets the parameter `name` (one of `names`) from its text, as the flag would parse it.
   ///
-  /// - Throws: `CaseError` naming the flag (`--p0: "abc" is not a number`); a name that is
+  /// - Throws: `FieldError` naming the flag (`--p0: "abc" is not a number`); a name that is
   ///   not one of `names` is returned false.
   public mutating func set(_ name: String, to text: String) throws -> Bool {
     func number() throws -> Double {
       guard let x = Double(text), x.isFinite else {
-        throw CaseError(field: "--\(name)", value: "\"\(text)\"", reason: "is not a number")
+        throw FieldError(flag: "--\(name)", value: "\"\(text)\"", reason: "is not a number")
       }
       return x
     }
@@ -63,8 +64,8 @@ public struct CaseParameters: Sendable, Equatable {
     case "t-max": tMax = try number()
     case "bias":
       guard let b = BiasOption(argument: text) else {
-        throw CaseError(
-          field: "--bias", value: "\"\(text)\"",
+        throw FieldError(
+          flag: "--bias", value: "\"\(text)\"",
           reason: "is not none, optimal, centered or FEATURE=B,...")
       }
       bias = b
@@ -102,22 +103,21 @@ public struct CaseParameters: Sendable, Equatable {
   }
 
   /// The hierarchy shorthand's case from `p0`, `p01` and `p1`.
-  /// - Throws: `CaseError` naming `--p0` or `--p01` when missing.
+  /// - Throws: `FieldError` naming `--p0` or `--p01` when missing.
   public func hierarchy() throws -> Case {
-    guard let p0 else { throw CaseError(field: "--p0", value: "", reason: "is missing") }
-    guard let p01 else { throw CaseError(field: "--p01", value: "", reason: "is missing") }
+    guard let p0 else { throw FieldError(flag: "--p0", value: "", reason: "is missing") }
+    guard let p01 else { throw FieldError(flag: "--p01", value: "", reason: "is missing") }
     return try hierarchy(p0: p0, p01: p01, p1: p1)
   }
 
-  /// The flag that set a case's field, when one did (`penalty.coefficient` -> `--l1`): for
-  /// errors found after the case was made, such as the symbolic derivation's scope.
+  /// The error named by the flag that set its field, when one did (`penalty.coefficient` ->
+  /// `--l1`): for errors found after the case was made, such as the symbolic derivation's
+  /// scope.
   ///
   /// - Parameter fromCaseFile: whether the case came from a case file (else the shorthand,
   ///   where the flags set every field).
-  public func flagName(_ field: String, fromCaseFile: Bool) -> String {
-    FlagTable.renamed(CaseError(field: field, value: "", reason: "")) { flag in
-      !fromCaseFile || gave(flag)
-    }.field
+  public func named(_ error: FieldError, fromCaseFile: Bool) -> FieldError {
+    FlagTable.renamed(error) { flag in !fromCaseFile || gave(flag) }
   }
 
   /// A case file's case with these overrides applied, validated: the penalty, bias and t
@@ -128,8 +128,8 @@ public struct CaseParameters: Sendable, Equatable {
     for (flag, given) in [
       ("--parent-magnitude", parentMagnitude != nil), ("--child-magnitude", childMagnitude != nil),
     ] where given {
-      throw CaseError(
-        field: flag, value: "",
+      throw FieldError(
+        flag: flag, value: "",
         reason: "applies to the hierarchy shorthand, not to a case file "
           + "(its patterns give the magnitudes)")
     }
@@ -138,8 +138,8 @@ public struct CaseParameters: Sendable, Equatable {
     for (name, value) in [("p0", p0), ("p01", p01), ("p1", p1)] {
       guard let value else { continue }
       guard let i = c.patterns.firstIndex(where: { $0.name == name }) else {
-        throw CaseError(
-          field: "--\(name)", value: "",
+        throw FieldError(
+          flag: "--\(name)", value: "",
           reason: "is not a pattern of \(c.name) (patterns: "
             + c.patterns.map(\.name).joined(separator: ", ") + ")")
       }
@@ -153,9 +153,9 @@ public struct CaseParameters: Sendable, Equatable {
     guard checked else { return c }
     do {
       try c.validate()
-    } catch let e as CaseError {
+    } catch let e as FieldError {
       if let flag = fields[e.field] {
-        throw CaseError(field: flag, value: e.value, reason: e.reason)
+        throw FieldError(flag: flag, value: e.value, reason: e.reason)
       }
       throw FlagTable.renamed(e, given: gave)
     }
@@ -192,7 +192,7 @@ public enum BiasOption: Sendable, Equatable {
   }
 
   /// The bias for a case with these features; unnamed features get 0.
-  /// - Throws: `CaseError` naming `--bias` when a feature is unknown or given twice.
+  /// - Throws: `FieldError` naming `--bias` when a feature is unknown or given twice.
   public func resolve(features: [String]) throws -> DecoderBias {
     switch self {
     case .named(let bias): return bias
@@ -201,12 +201,12 @@ public enum BiasOption: Sendable, Equatable {
       var seen = Set<String>()
       for c in components {
         guard let i = features.firstIndex(of: c.feature) else {
-          throw CaseError(
-            field: "--bias", value: c.feature,
+          throw FieldError(
+            flag: "--bias", value: c.feature,
             reason: "is not a feature (features: \(features.joined(separator: ", ")))")
         }
         guard seen.insert(c.feature).inserted else {
-          throw CaseError(field: "--bias", value: c.feature, reason: "is given twice")
+          throw FieldError(flag: "--bias", value: c.feature, reason: "is given twice")
         }
         vector[i] = c.value
       }

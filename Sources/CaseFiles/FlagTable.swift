@@ -1,4 +1,5 @@
 import Landscape
+import ToyModels
 
 /// The one table from a case's field paths (as the libraries name them in errors) to the
 /// command-line flags that set them (a server's query parameters are the same names without
@@ -32,13 +33,13 @@ public enum FlagTable {
 
   /// The error with its field renamed to the flag that set it, when `given` says that flag
   /// was given.
-  public static func renamed(_ error: CaseError, given: (String) -> Bool) -> CaseError {
+  public static func renamed(_ error: FieldError, given: (String) -> Bool) -> FieldError {
     guard let flag = flags[error.field], given(flag) else { return error }
-    return CaseError(field: flag, value: error.value, reason: error.reason)
+    return error.renamed(flag, kind: .usage)
   }
 
-  /// Runs `body`, renaming the field of any `CaseError` it throws.
+  /// Runs `body`, renaming the field of any `FieldError` it throws.
   public static func naming<T>(given: (String) -> Bool, _ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as CaseError { throw renamed(e, given: given) }
+    do { return try body() } catch let e as FieldError { throw renamed(e, given: given) }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Landscape
+import ToyModels
 
 /// A JSON object with field-naming accessors.
 struct JSONObject {
@@ -8,7 +9,7 @@ struct JSONObject {
 
   init(_ any: Any, field: String) throws {
     guard let dict = any as? [String: Any] else {
-      throw CaseError(field: field, value: JSONObject.render(any), reason: "is not a JSON object")
+      throw FieldError(field: field, value: JSONObject.render(any), reason: "is not a JSON object")
     }
     self.values = dict
     self.field = field
@@ -23,7 +24,7 @@ struct JSONObject {
 
   func allow(_ keys: Set<String>) throws {
     for key in values.keys.sorted() where !keys.contains(key) {
-      throw CaseError(
+      throw FieldError(
         field: path(key), value: "",
         reason: "is not a known field (known: \(keys.sorted().joined(separator: ", ")))")
     }
@@ -32,7 +33,7 @@ struct JSONObject {
   func string(_ key: String) throws -> String? {
     guard let v = values[key], !(v is NSNull) else { return nil }
     guard let s = v as? String else {
-      throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not a string")
+      throw FieldError(field: path(key), value: JSONObject.render(v), reason: "is not a string")
     }
     return s
   }
@@ -40,7 +41,7 @@ struct JSONObject {
   func array(_ key: String) throws -> [Any]? {
     guard let v = values[key], !(v is NSNull) else { return nil }
     guard let a = v as? [Any] else {
-      throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not an array")
+      throw FieldError(field: path(key), value: JSONObject.render(v), reason: "is not an array")
     }
     return a
   }
@@ -53,7 +54,7 @@ struct JSONObject {
   func number(_ key: String) throws -> Double? {
     guard let v = values[key], !(v is NSNull) else { return nil }
     guard let x = JSONObject.numberValue(v) else {
-      throw CaseError(field: path(key), value: JSONObject.render(v), reason: "is not a number")
+      throw FieldError(field: path(key), value: JSONObject.render(v), reason: "is not a number")
     }
     return x
   }
@@ -62,7 +63,7 @@ struct JSONObject {
     guard let x = try number(key) else { return nil }
     if !x.isFinite || !range.contains(x) || (open && x == range.lowerBound) {
       let lower = open ? "(\(range.lowerBound)" : "[\(range.lowerBound)"
-      throw CaseError(
+      throw FieldError(
         field: path(key), value: "\(x)", reason: "is not in \(lower), \(range.upperBound)]")
     }
     return x
@@ -77,7 +78,7 @@ struct JSONObject {
       ["q", "l", "i", "s"].contains(String(cString: n.objCType)) ? Int(exactly: n.int64Value) : nil
     }
     guard let n = whole ?? Int(exactly: x), range.contains(n) else {
-      throw CaseError(
+      throw FieldError(
         field: path(key), value: JSONObject.render(values[key]!),
         reason: "is not a whole number in \(range.lowerBound)...\(range.upperBound)")
     }
@@ -104,12 +105,12 @@ struct JSONObject {
     var vector = [Double](repeating: 0, count: features.count)
     for key in values.keys.sorted() {
       guard let i = index[key] else {
-        throw CaseError(
+        throw FieldError(
           field: path(key), value: "",
           reason: "is not a feature (features: \(listForMessage(features)))")
       }
       guard let x = JSONObject.numberValue(values[key]!) else {
-        throw CaseError(
+        throw FieldError(
           field: path(key), value: JSONObject.render(values[key]!), reason: "is not a number")
       }
       vector[i] = x
@@ -154,7 +155,8 @@ extension JSONObject {
   func bool(_ key: String) throws -> Bool? {
     guard let v = values[key], !(v is NSNull) else { return nil }
     guard let n = v as? NSNumber, String(cString: n.objCType) == "c" else {
-      throw CaseError(field: fieldPath(key), value: JSONObject.render(v), reason: "is not true or false")
+      throw FieldError(
+        field: fieldPath(key), value: JSONObject.render(v), reason: "is not true or false")
     }
     return n.boolValue
   }
@@ -170,7 +172,7 @@ extension JSONObject {
   func numbers(_ key: String, in range: ClosedRange<Double>) throws -> [Double]? {
     try array(key)?.enumerated().map { i, item in
       guard let x = JSONObject.numberValue(item), x.isFinite, range.contains(x) else {
-        throw CaseError(
+        throw FieldError(
           field: "\(fieldPath(key))[\(i)]", value: JSONObject.render(item),
           reason: "is not a number in [\(range.lowerBound), \(range.upperBound)]")
       }
@@ -189,7 +191,7 @@ extension JSONObject {
   func integers(_ key: String, in range: ClosedRange<Int>) throws -> [Int]? {
     try array(key)?.enumerated().map { i, item in
       guard let x = JSONObject.numberValue(item), let n = Int(exactly: x), range.contains(n) else {
-        throw CaseError(
+        throw FieldError(
           field: "\(fieldPath(key))[\(i)]", value: JSONObject.render(item),
           reason: "is not a whole number in \(range.lowerBound)...\(range.upperBound)")
       }
@@ -201,7 +203,7 @@ extension JSONObject {
   func feature(_ key: String, _ index: [String: Int], features: [String]) throws -> Int? {
     guard let name = try string(key) else { return nil }
     guard let i = index[name] else {
-      throw CaseError(
+      throw FieldError(
         field: fieldPath(key), value: JSONObject.render(name),
         reason: "is not a feature (features: \(listForMessage(features)))")
     }

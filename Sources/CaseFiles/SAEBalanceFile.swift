@@ -1,15 +1,16 @@
 import Landscape
 import SparseAutoencoders
+import ToyModels
 
 extension SAEStudy {
   /// The `sae` block's `balance`: the balance Matryoshka SAE's coefficient beta
   /// (`SAE.prefixWeights`), a finite number >= 0, only with `matryoshka`.
   ///
-  /// - Throws: `CaseError` naming `sae.balance` and the value.
+  /// - Throws: `FieldError` naming `sae.balance` and the value.
   static func balance(_ s: JSONObject, into a: inout SAEArchitecture) throws {
     guard let beta = try s.number("balance", in: 0...1e6) else { return }
     guard let m = a.matryoshka, m.count > 1 else {
-      throw CaseError(
+      throw FieldError(
         field: "sae.balance", value: "\(beta)",
         reason: "needs Matryoshka prefixes (sae.matryoshka with two or more)")
     }
@@ -23,25 +24,25 @@ extension SAEStudy {
   /// `expect`: entries of `quantity` (absorption, decoder_hedging_mass,
   /// encoder_hedging_mass), `balance` (one of the coefficients, or "snap"), `min`/`max`.
   ///
-  /// - Throws: `CaseError` naming the field (`balance_sweep.expect[0].balance`).
+  /// - Throws: `FieldError` naming the field (`balance_sweep.expect[0].balance`).
   static func balanceSweep(_ b: JSONObject?, architecture: SAEArchitecture) throws
     -> BalanceSweepPlan?
   {
     guard let b else { return nil }
     try b.allow(["coefficients", "seeds", "snap", "expect"])
     guard let m = architecture.matryoshka, m.count > 1 else {
-      throw CaseError(
+      throw FieldError(
         field: "balance_sweep", value: "",
         reason: "needs Matryoshka prefixes (sae.matryoshka with two or more)")
     }
     guard let coefficients = try b.numbers("coefficients", in: 0...1e6), !coefficients.isEmpty
     else {
-      throw CaseError(
+      throw FieldError(
         field: b.fieldPath("coefficients"), value: "", reason: "is required (a list of betas >= 0)")
     }
     let seeds = try b.integers("seeds", in: 0...Int(UInt32.max)) ?? [1]
     guard !seeds.isEmpty else {
-      throw CaseError(field: b.fieldPath("seeds"), value: "[]", reason: "is empty")
+      throw FieldError(field: b.fieldPath("seeds"), value: "[]", reason: "is empty")
     }
     var plan = BalanceSweepPlan(
       coefficients: coefficients, seeds: seeds.map(UInt64.init), snap: try b.bool("snap") ?? true)
@@ -49,20 +50,20 @@ extension SAEStudy {
       try e.allow(["quantity", "balance", "min", "max", "why"])
       let name = try e.string("quantity") ?? ""
       guard let quantity = BalanceExpectation.Quantity(rawValue: name) else {
-        throw CaseError(
+        throw FieldError(
           field: e.fieldPath("quantity"), value: JSONObject.render(name),
           reason: "is not one of absorption, decoder_hedging_mass, encoder_hedging_mass")
       }
       let beta: Double?
       if let word = try? e.string("balance"), word == "snap" {
         guard plan.snap else {
-          throw CaseError(
+          throw FieldError(
             field: e.fieldPath("balance"), value: "\"snap\"", reason: "needs snap: true")
         }
         beta = nil
       } else {
         guard let x = try e.number("balance"), coefficients.contains(x) else {
-          throw CaseError(
+          throw FieldError(
             field: e.fieldPath("balance"), value: e.has("balance") ? "\(e.values["balance"]!)" : "",
             reason: "is not one of the coefficients or \"snap\"")
         }

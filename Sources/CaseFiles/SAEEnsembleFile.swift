@@ -6,24 +6,24 @@ extension SAEStudy {
   /// Parses a case's `ensemble` block: `method` (bagging or boosting), `members` (1...50) and
   /// an optional `expect` list (quantity mse, single_mse, mse_ratio, diversity, stability or
   /// hedging_mass with an optional `member` and `statistic`; min and/or max).
-  /// - Throws: `CaseError` naming the field (`ensemble.expect[0].member`).
+  /// - Throws: `FieldError` naming the field (`ensemble.expect[0].member`).
   static func ensembleSpec(_ e: JSONObject?, toy: ToyModel) throws -> SAEEnsembleSpec? {
     guard let e else { return nil }
     try e.allow(["method", "members", "expect"])
     guard toy.patterns != nil else {
-      throw CaseError(
+      throw FieldError(
         field: "ensemble", value: "", reason: "needs an enumerable toy (patterns or hierarchy)")
     }
     guard let m = try e.string("method") else {
-      throw CaseError(field: e.fieldPath("method"), value: "", reason: "is required")
+      throw FieldError(field: e.fieldPath("method"), value: "", reason: "is required")
     }
     guard let method = SAEEnsemble.Method(rawValue: m) else {
-      throw CaseError(
+      throw FieldError(
         field: e.fieldPath("method"), value: JSONObject.render(m),
         reason: "is not one of bagging, boosting")
     }
     guard let members = try e.integer("members", in: 1...50) else {
-      throw CaseError(field: e.fieldPath("members"), value: "", reason: "is required")
+      throw FieldError(field: e.fieldPath("members"), value: "", reason: "is required")
     }
     let expectations = try (e.objects("expect") ?? []).map {
       try ensembleExpectation($0, members: members)
@@ -36,7 +36,7 @@ extension SAEStudy {
   {
     try e.allow(["quantity", "member", "statistic", "min", "max", "why"])
     guard let q = try e.string("quantity") else {
-      throw CaseError(field: e.fieldPath("quantity"), value: "", reason: "is required")
+      throw FieldError(field: e.fieldPath("quantity"), value: "", reason: "is required")
     }
     let quantity: SAEEnsembleQuantity
     switch q {
@@ -45,7 +45,7 @@ extension SAEStudy {
     case "mse_ratio": quantity = .mseRatio
     case "diversity":
       guard members > 1 else {
-        throw CaseError(
+        throw FieldError(
           field: e.fieldPath("quantity"), value: "\"diversity\"", reason: "needs 2 members or more")
       }
       quantity = .diversity
@@ -54,13 +54,13 @@ extension SAEStudy {
       let statistic = try e.statistic()
       quantity = .hedgingMass(member: try e.integer("member", in: 0...(members - 1)), statistic)
     default:
-      throw CaseError(
+      throw FieldError(
         field: e.fieldPath("quantity"), value: JSONObject.render(q),
         reason: "is not one of mse, single_mse, mse_ratio, diversity, stability, hedging_mass")
     }
     if q != "hedging_mass" {
       for key in ["member", "statistic"] where e.has(key) {
-        throw CaseError(field: e.fieldPath(key), value: "", reason: "applies to hedging_mass only")
+        throw FieldError(field: e.fieldPath(key), value: "", reason: "applies to hedging_mass only")
       }
     }
     let (lo, hi) = try e.bounds()

@@ -9,7 +9,7 @@ extension SAEStudy {
   /// Required: `features` (names), exactly one toy model (`patterns`, `hierarchy` or
   /// `correlated`) and `sae`. Optional: `name`, `title`, `train`, `expect`, `grow`,
   /// `balance_sweep`.
-  /// - Throws: `CaseError` naming the bad field (`hierarchy.groups[0].parent_probability`).
+  /// - Throws: `FieldError` naming the bad field (`hierarchy.groups[0].parent_probability`).
   public init(json data: Data, defaultName: String = "case") throws {
     let object = try CaseDocument.root(data)
     try object.allow([
@@ -21,15 +21,15 @@ extension SAEStudy {
     let title = try object.string("title") ?? name
     let features = try Case.features(object)
     guard !features.isEmpty else {
-      throw CaseError(field: "features", value: "[]", reason: "is empty")
+      throw FieldError(field: "features", value: "[]", reason: "is empty")
     }
     if let twice = Self.firstRepeated(features) {
-      throw CaseError(field: "features", value: JSONObject.render(twice), reason: "is named twice")
+      throw FieldError(field: "features", value: JSONObject.render(twice), reason: "is named twice")
     }
     let index = Dictionary(features.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     let toys = ["patterns", "hierarchy", "correlated"].filter { object.has($0) }
     guard toys.count == 1 else {
-      throw CaseError(
+      throw FieldError(
         field: toys.isEmpty ? "patterns" : toys.joined(separator: ", "), value: "",
         reason: "an SAE case needs exactly one toy model: patterns, hierarchy or correlated")
     }
@@ -49,8 +49,9 @@ extension SAEStudy {
       index: index)
     let plan = try Self.plan(object.object("train"), sampled: toy.patterns == nil)
     if let d = plan.dimension, d < features.count {
-      throw CaseError(
-        field: "train.dim", value: "\(d)", reason: "is below the number of features (\(features.count))")
+      throw FieldError(
+        field: "train.dim", value: "\(d)",
+        reason: "is below the number of features (\(features.count))")
     }
     let expectations = try (object.objects("expect") ?? []).map {
       try Self.expectation($0, architecture: architecture, features: features, index: index)
@@ -79,17 +80,18 @@ extension SAEStudy {
     var total = 0.0
     for (j, p) in patterns.enumerated() {
       guard p.probability.isFinite, p.probability >= 0, p.probability <= 1 else {
-        throw CaseError(
-          field: "patterns[\(j)].probability", value: "\(p.probability)", reason: "is not in [0, 1]")
+        throw FieldError(
+          field: "patterns[\(j)].probability", value: "\(p.probability)", reason: "is not in [0, 1]"
+        )
       }
       for (i, m) in p.magnitudes.enumerated() where !m.isFinite {
-        throw CaseError(
+        throw FieldError(
           field: "patterns[\(j)].fires.\(features[i])", value: "\(m)", reason: "is not finite")
       }
       total += p.probability
     }
     guard total <= 1 + 1e-12 else {
-      throw CaseError(
+      throw FieldError(
         field: "patterns", value: "", reason: "has probabilities summing to \(total) > 1")
     }
     return ToyModel(features: features, patterns: patterns)
@@ -109,16 +111,16 @@ extension SAEStudy {
         "parent_fires_alone", "magnitude",
       ])
       guard let parent = try g.feature("parent", index, features: features) else {
-        throw CaseError(field: g.fieldPath("parent"), value: "", reason: "is required")
+        throw FieldError(field: g.fieldPath("parent"), value: "", reason: "is required")
       }
       guard let pParent = try g.number("parent_probability", in: 0...1) else {
-        throw CaseError(field: g.fieldPath("parent_probability"), value: "", reason: "is required")
+        throw FieldError(field: g.fieldPath("parent_probability"), value: "", reason: "is required")
       }
       let m = try g.number("magnitude", in: -1e6...1e6) ?? magnitude
       let names = try g.array("children") ?? []
       let children = try names.enumerated().map { i, item -> Int in
         guard let s = item as? String, let f = index[s] else {
-          throw CaseError(
+          throw FieldError(
             field: "\(g.fieldPath("children"))[\(i)]", value: JSONObject.render(item),
             reason: "is not a feature (features: \(listForMessage(features)))")
         }
@@ -126,7 +128,7 @@ extension SAEStudy {
       }
       let pChild = try g.numberOrList("child_probability", count: children.count, in: 0...1)
       guard pChild.count == children.count else {
-        throw CaseError(
+        throw FieldError(
           field: g.fieldPath("child_probability"), value: "",
           reason:
             "needs one probability per child (\(children.count)), or one number for all")
@@ -144,21 +146,23 @@ extension SAEStudy {
     for f in try h.objects("independent") ?? [] {
       try f.allow(["feature", "probability", "magnitude"])
       guard let i = try f.feature("feature", index, features: features) else {
-        throw CaseError(field: f.fieldPath("feature"), value: "", reason: "is required")
+        throw FieldError(field: f.fieldPath("feature"), value: "", reason: "is required")
       }
       guard let p = try f.number("probability", in: 0...1) else {
-        throw CaseError(field: f.fieldPath("probability"), value: "", reason: "is required")
+        throw FieldError(field: f.fieldPath("probability"), value: "", reason: "is required")
       }
       independent.append(
         HierarchyToy.Independent(
-          feature: i, probability: p, magnitude: try f.number("magnitude", in: -1e6...1e6) ?? magnitude))
+          feature: i, probability: p,
+          magnitude: try f.number("magnitude", in: -1e6...1e6) ?? magnitude))
     }
     do {
-      let toy = try HierarchyToy(featureCount: features.count, groups: groups, independent: independent)
+      let toy = try HierarchyToy(
+        featureCount: features.count, groups: groups, independent: independent)
       let e = try toy.enumerate(cutoff: cutoff)
       return (ToyModel(features: features, firing: .enumerable(e.patterns)), e.droppedMass)
-    } catch let e as ToyModelError {
-      throw CaseError(field: "hierarchy", value: "", reason: "is not a valid toy: \(e.description)")
+    } catch let e as FieldError {
+      throw FieldError(field: "hierarchy", value: "", reason: "is not a valid toy: \(e)")
     }
   }
 
@@ -168,35 +172,35 @@ extension SAEStudy {
     let n = features.count
     let probabilities = try c.numberOrList("probabilities", count: n, in: 0...1)
     guard probabilities.count == n else {
-      throw CaseError(
+      throw FieldError(
         field: "correlated.probabilities", value: "",
         reason: "needs one probability per feature (\(n)), or one number for all")
     }
     for (i, p) in probabilities.enumerated() where !(p > 0 && p < 1) {
-      throw CaseError(
+      throw FieldError(
         field: "correlated.probabilities[\(i)]", value: "\(p)", reason: "is not in (0, 1)")
     }
     let magnitude = try c.number("magnitude", in: -1e6...1e6) ?? 1
     guard let r = try c.object("correlation") else {
-      throw CaseError(field: "correlated.correlation", value: "", reason: "is required")
+      throw FieldError(field: "correlated.correlation", value: "", reason: "is required")
     }
     try r.allow(["matrix", "seed", "main", "strength"])
     let matrix: [[Double]]
     if let rows = try r.array("matrix") {
       guard !r.has("seed") && !r.has("main") && !r.has("strength") else {
-        throw CaseError(
+        throw FieldError(
           field: "correlated.correlation", value: "",
           reason: "gives a matrix or a seed with main and strength, not both")
       }
       matrix = try rows.enumerated().map { i, row in
         guard let a = row as? [Any], a.count == n else {
-          throw CaseError(
+          throw FieldError(
             field: "correlated.correlation.matrix[\(i)]", value: "",
             reason: "is not a row of \(n) numbers")
         }
         return try a.enumerated().map { j, v in
           guard let x = JSONObject.numberValue(v), x.isFinite, abs(x) <= 1 else {
-            throw CaseError(
+            throw FieldError(
               field: "correlated.correlation.matrix[\(i)][\(j)]", value: JSONObject.render(v),
               reason: "is not a number in [-1, 1]")
           }
@@ -204,7 +208,7 @@ extension SAEStudy {
         }
       }
       guard matrix.count == n else {
-        throw CaseError(
+        throw FieldError(
           field: "correlated.correlation.matrix", value: "", reason: "does not have \(n) rows")
       }
     } else {
@@ -219,8 +223,8 @@ extension SAEStudy {
         probabilities: probabilities, magnitudes: [Double](repeating: magnitude, count: n),
         correlation: matrix)
       return ToyModel(features: features, firing: .correlated(firing))
-    } catch let e as ToyModelError {
-      throw CaseError(field: "correlated", value: "", reason: "is not a valid toy: \(e.description)")
+    } catch let e as FieldError {
+      throw FieldError(field: "correlated", value: "", reason: "is not a valid toy: \(e)")
     }
   }
 
@@ -233,12 +237,12 @@ extension SAEStudy {
       "latents", "tied", "activation", "top_k", "matryoshka", "balance", "init", "init_noise",
     ])
     guard let k = try s.integer("latents", in: 1...10_000) else {
-      throw CaseError(field: "sae.latents", value: "", reason: "is required")
+      throw FieldError(field: "sae.latents", value: "", reason: "is required")
     }
     var a = SAEArchitecture(latents: k, tied: try s.bool("tied") ?? false)
     if let name = try s.string("activation") {
       guard let kind = SAEArchitecture.Activation(rawValue: name) else {
-        throw CaseError(
+        throw FieldError(
           field: "sae.activation", value: JSONObject.render(name),
           reason: "is not one of relu, topk, batchtopk")
       }
@@ -246,15 +250,15 @@ extension SAEStudy {
     }
     a.topK = try s.integer("top_k", in: 1...k)
     if a.activation != .relu && a.topK == nil {
-      throw CaseError(
+      throw FieldError(
         field: "sae.top_k", value: "", reason: "is required by \(a.activation.rawValue)")
     }
     if a.activation == .relu && a.topK != nil {
-      throw CaseError(field: "sae.top_k", value: "", reason: "applies to topk and batchtopk only")
+      throw FieldError(field: "sae.top_k", value: "", reason: "applies to topk and batchtopk only")
     }
     if let m = try s.integers("matryoshka", in: 1...k) {
       guard m.last == k, zip(m, m.dropFirst()).allSatisfy({ $0 < $1 }) else {
-        throw CaseError(
+        throw FieldError(
           field: "sae.matryoshka", value: JSONObject.render(m),
           reason: "is not strictly increasing and ending at latents (\(k))")
       }
@@ -265,7 +269,7 @@ extension SAEStudy {
       let names = try s.array("init")!
       a.initialFeatures = try names.enumerated().map { i, item in
         guard let name = item as? String, let f = index[name] else {
-          throw CaseError(
+          throw FieldError(
             field: "sae.init[\(i)]", value: JSONObject.render(item),
             reason: "is not a feature (features: \(listForMessage(features)))")
         }
@@ -276,24 +280,25 @@ extension SAEStudy {
       case "random": break
       case "features": a.initialFeatures = Array(0..<min(k, features.count))
       default:
-        throw CaseError(
+        throw FieldError(
           field: "sae.init", value: JSONObject.render(word),
           reason: "is not random, features, or a list of feature names")
       }
     }
     if let f = a.initialFeatures {
       guard f.count == k else {
-        throw CaseError(
+        throw FieldError(
           field: "sae.init", value: "",
           reason: "starts \(f.count) latents at features, the SAE has \(k) latents")
       }
       if let twice = firstRepeated(f.map { features[$0] }) {
-        throw CaseError(field: "sae.init", value: JSONObject.render(twice), reason: "is named twice")
+        throw FieldError(
+          field: "sae.init", value: JSONObject.render(twice), reason: "is named twice")
       }
     }
     if let noise = try s.number("init_noise", in: 0...10) {
       guard a.initialFeatures != nil else {
-        throw CaseError(
+        throw FieldError(
           field: "sae.init_noise", value: "\(noise)", reason: "needs init at features")
       }
       a.initialNoise = noise
@@ -311,12 +316,12 @@ extension SAEStudy {
     ])
     if let s = try t.string("data") {
       guard let data = SAETrainingPlan.Data(rawValue: s) else {
-        throw CaseError(
+        throw FieldError(
           field: "train.data", value: JSONObject.render(s),
           reason: "is not one of exact, counts, samples")
       }
       if sampled && data != .samples {
-        throw CaseError(
+        throw FieldError(
           field: "train.data", value: JSONObject.render(s),
           reason: "needs an enumerable toy (patterns or hierarchy): a correlated toy is sampled")
       }
@@ -333,15 +338,15 @@ extension SAEStudy {
     if let v = try t.wholeNumber("dim") { plan.dimension = v }
     let name = try t.string("loss") ?? "mse"
     guard let schedule = SAETrainingPlan.Schedule(rawValue: name) else {
-      throw CaseError(
+      throw FieldError(
         field: "train.loss", value: JSONObject.render(name), reason: "is not one of mse, l2, snap")
     }
     let snapAt = try t.wholeNumber("snap_at")
     do {
       try plan.setSchedule(schedule, snapAt: snapAt)
       try plan.checkSettings()
-    } catch let e as ToyModelError {
-      throw CaseError(field: "train.\(e.field)", value: "", reason: e.reason)
+    } catch let e as FieldError {
+      throw e.renamed("train.\(e.field)")
     }
     return plan
   }
@@ -352,7 +357,7 @@ extension SAEStudy {
   ) throws -> SAEExpectation {
     try e.allow(["quantity", "latent", "latents", "statistic", "feature", "min", "max", "why"])
     guard let q = try e.string("quantity") else {
-      throw CaseError(field: e.fieldPath("quantity"), value: "", reason: "is required")
+      throw FieldError(field: e.fieldPath("quantity"), value: "", reason: "is required")
     }
     let k = architecture.latents
     func latent() throws -> Int {
@@ -360,7 +365,7 @@ extension SAEStudy {
     }
     func feature() throws -> Int {
       guard let f = try e.feature("feature", index, features: features) else {
-        throw CaseError(field: e.fieldPath("feature"), value: "", reason: "is required by \(q)")
+        throw FieldError(field: e.fieldPath("feature"), value: "", reason: "is required by \(q)")
       }
       return f
     }
@@ -379,7 +384,7 @@ extension SAEStudy {
     case "mse": quantity = .loss(.mse)
     case "l2": quantity = .loss(.l2)
     default:
-      throw CaseError(
+      throw FieldError(
         field: e.fieldPath("quantity"), value: JSONObject.render(q),
         reason:
           "is not one of decoder_bias, decoder_cos, encoder_cos, decoder_hedging_mass, encoder_hedging_mass, mse, l2"
@@ -395,7 +400,7 @@ extension JSONObject {
   func statistic() throws -> HedgingStatistic {
     guard let s = try string("statistic") else { return .mean }
     guard let parsed = HedgingStatistic(rawValue: s) else {
-      throw CaseError(
+      throw FieldError(
         field: fieldPath("statistic"), value: JSONObject.render(s),
         reason: "is not one of mean, median, min, max")
     }
@@ -407,10 +412,10 @@ extension JSONObject {
     let lo = try number("min", in: -1e9...1e9)
     let hi = try number("max", in: -1e9...1e9)
     guard lo != nil || hi != nil else {
-      throw CaseError(field: fieldPath("min"), value: "", reason: "or max is required")
+      throw FieldError(field: fieldPath("min"), value: "", reason: "or max is required")
     }
     if let lo, let hi, lo > hi {
-      throw CaseError(field: fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
+      throw FieldError(field: fieldPath("min"), value: "\(lo)", reason: "is above max \(hi)")
     }
     return (lo, hi)
   }

@@ -1,6 +1,7 @@
 import Foundation
 import Landscape
 import Plotting
+import ToyModels
 import Training
 
 /// Turns landscapes, sweeps and trainings into figures (the Plotting module's value types).
@@ -104,18 +105,18 @@ public enum Figures {
     -> HeatMap
   {
     guard sweep.axes.count == 2 else {
-      throw CaseError(
-        field: "--plot", value: "\(sweep.axes.count) axis", reason: "needs two varied probabilities"
+      throw FieldError(
+        flag: "--plot", value: "\(sweep.axes.count) axis", reason: "needs two varied probabilities"
       )
     }
     let xs = sweep.axes[0].values
     let ys = sweep.axes[1].values
     guard rows.count == xs.count * ys.count else {
-      throw CaseError(
-        field: "--plot", value: "a shard", reason: "needs the whole grid (drop --shard)")
+      throw FieldError(
+        flag: "--plot", value: "a shard", reason: "needs the whole grid (drop --shard)")
     }
     guard isIncreasing(xs), isIncreasing(ys) else {
-      throw CaseError(field: "--plot", value: "", reason: "needs increasing grids A:B:N with A < B")
+      throw FieldError(flag: "--plot", value: "", reason: "needs increasing grids A:B:N with A < B")
     }
     var values = [Double](repeating: .nan, count: xs.count * ys.count)
     for i in xs.indices {
@@ -293,4 +294,3 @@ public enum Figures {
     zip(xs, xs.dropFirst()).allSatisfy { $0 < $1 }
   }
 }
-

@@ -1,3 +1,5 @@
+import ToyModels
+
 extension Case {
   /// Checks every field before any numerical routine sees it.
   ///
@@ -7,79 +9,79 @@ extension Case {
   /// neither zero, lengths within a factor 1000, not parallel (so w(t) never vanishes),
   /// a finite t range with t_min < t_max. Penalty: coefficient finite and >= 0,
   /// exponent finite and > 0.
-  /// - Throws: `CaseError` naming the first bad field.
+  /// - Throws: `FieldError` naming the first bad field.
   public func validate() throws {
     if features.isEmpty {
-      throw CaseError(field: "features", value: "[]", reason: "must name at least one feature")
+      throw FieldError(field: "features", value: "[]", reason: "must name at least one feature")
     }
     var seen = Set<String>()
     for (i, feature) in features.enumerated() {
       if feature.isEmpty {
-        throw CaseError(field: "features[\(i)]", value: "\"\"", reason: "is empty")
+        throw FieldError(field: "features[\(i)]", value: "\"\"", reason: "is empty")
       }
       if !seen.insert(feature).inserted {
-        throw CaseError(
+        throw FieldError(
           field: "features[\(i)]", value: "\"\(escapedForMessage(feature))\"",
           reason: "is a duplicate")
       }
     }
     if patterns.isEmpty {
-      throw CaseError(field: "patterns", value: "[]", reason: "must list at least one pattern")
+      throw FieldError(field: "patterns", value: "[]", reason: "must list at least one pattern")
     }
     var names = Set<String>()
     var total = 0.0
     for (j, pattern) in patterns.enumerated() {
       let field = "patterns[\(j)]"
       if pattern.name.isEmpty {
-        throw CaseError(field: "\(field).name", value: "\"\"", reason: "is empty")
+        throw FieldError(field: "\(field).name", value: "\"\"", reason: "is empty")
       }
       if !names.insert(pattern.name).inserted {
-        throw CaseError(
+        throw FieldError(
           field: "\(field).name", value: "\"\(escapedForMessage(pattern.name))\"",
           reason: "is a duplicate")
       }
       let p = pattern.probability
       if !p.isFinite || p < 0 || p > 1 {
-        throw CaseError(field: "\(field).probability", value: "\(p)", reason: "is not in [0, 1]")
+        throw FieldError(field: "\(field).probability", value: "\(p)", reason: "is not in [0, 1]")
       }
       total += p
       if pattern.magnitudes.count != features.count {
-        throw CaseError(
+        throw FieldError(
           field: "\(field).fires", value: "\(pattern.magnitudes.count) magnitudes",
           reason: "does not match the \(features.count) features")
       }
       for (i, m) in pattern.magnitudes.enumerated()
       where !m.isFinite || abs(m) > Case.magnitudeLimit {
-        throw CaseError(
+        throw FieldError(
           field: "\(field).fires.\(escapedForMessage(features[i]))", value: "\(m)",
           reason: "is not a finite magnitude of size at most \(Case.magnitudeLimit)")
       }
     }
     if total > 1 + 1e-12 {
-      throw CaseError(
+      throw FieldError(
         field: "patterns", value: "probabilities summing to \(total)", reason: "exceed 1")
     }
     try path.validate(featureCount: features.count, features: features)
     if case .fixed(let b) = bias {
       if b.count != features.count {
-        throw CaseError(
+        throw FieldError(
           field: "bias", value: "\(b.count) components",
           reason: "does not match the \(features.count) features")
       }
       for (i, x) in b.enumerated() where !x.isFinite || abs(x) > Case.magnitudeLimit {
-        throw CaseError(
+        throw FieldError(
           field: "bias.\(escapedForMessage(features[i]))", value: "\(x)",
           reason: "is not a finite component of size at most \(Case.magnitudeLimit)")
       }
     }
     let lambda = penalty.coefficient
     if !lambda.isFinite || lambda < 0 {
-      throw CaseError(
+      throw FieldError(
         field: "penalty.coefficient", value: "\(lambda)", reason: "is not a finite number >= 0")
     }
     let p = penalty.exponent
     if !p.isFinite || p <= 0 || p > 16 {
-      throw CaseError(field: "penalty.p", value: "\(p)", reason: "is not in (0, 16]")
+      throw FieldError(field: "penalty.p", value: "\(p)", reason: "is not in (0, 16]")
     }
   }
 
@@ -97,21 +99,21 @@ extension LatentPath {
   /// factor `Case.pathEndRatioLimit` of each other, not parallel (|u|^2 |v|^2 - (u . v)^2
   /// > 1e-12 |u|^2 |v|^2, so w(t) never vanishes), and a finite t range with
   /// t_min < t_max.
-  /// - Throws: `CaseError` naming the first bad field.
+  /// - Throws: `FieldError` naming the first bad field.
   public func validate(featureCount: Int, features: [String]) throws {
     for (label, end) in [("path.from", from), ("path.to", to)] {
       if end.count != featureCount {
-        throw CaseError(
+        throw FieldError(
           field: label, value: "\(end.count) components",
           reason: "does not match the \(featureCount) features")
       }
       for (i, c) in end.enumerated() where !c.isFinite || abs(c) > Case.magnitudeLimit {
-        throw CaseError(
+        throw FieldError(
           field: "\(label).\(escapedForMessage(features[i]))", value: "\(c)",
           reason: "is not a finite component of size at most \(Case.magnitudeLimit)")
       }
       if end.allSatisfy({ $0 == 0 }) {
-        throw CaseError(field: label, value: describe(end, features), reason: "is the zero vector")
+        throw FieldError(field: label, value: describe(end, features), reason: "is the zero vector")
       }
     }
     let uu = from.reduce(0) { $0 + $1 * $1 }
@@ -120,7 +122,7 @@ extension LatentPath {
     // |v|^2; with |u| / |v| = 1e6 the latent turns within 1e-6 of t = 1 and the
     // coefficients cancel to a few digits there (no MSE minimum was found at all).
     if max(uu, vv) > Case.pathEndRatioLimit * Case.pathEndRatioLimit * min(uu, vv) {
-      throw CaseError(
+      throw FieldError(
         field: "path", value: "from \(describe(from, features)) to \(describe(to, features))",
         reason:
           "has ends whose lengths differ by more than a factor \(Int(Case.pathEndRatioLimit)) (\(uu.squareRoot()) and \(vv.squareRoot()))"
@@ -128,19 +130,19 @@ extension LatentPath {
     }
     let uv = zip(from, to).reduce(0) { $0 + $1.0 * $1.1 }
     if uu * vv - uv * uv <= 1e-12 * uu * vv {
-      throw CaseError(
+      throw FieldError(
         field: "path", value: "from \(describe(from, features)) to \(describe(to, features))",
         reason: "has parallel ends, so w(t) = (1-t) u + t v spans no plane (and may vanish)")
     }
     let lo = tMin
     let hi = tMax
     if !lo.isFinite || !hi.isFinite || abs(lo) > 1e6 || abs(hi) > 1e6 {
-      throw CaseError(
+      throw FieldError(
         field: "path.t", value: "[\(lo), \(hi)]", reason: "is not a finite range within [-1e6, 1e6]"
       )
     }
     if !(lo < hi) {
-      throw CaseError(
+      throw FieldError(
         field: "path.t", value: "[\(lo), \(hi)]", reason: "is empty: t_min must be below t_max")
     }
   }

@@ -1,3 +1,5 @@
+import ToyModels
+
 extension Case {
   /// The two-feature hierarchy of the seeds: parent alone (p0), parent and child (p01),
   /// and optionally child alone (p1), over the path parent -> child.
@@ -12,7 +14,7 @@ extension Case {
   ///   - bias: the decoder bias.
   ///   - tMin: the start of the t range.
   ///   - tMax: the end of the t range, above `tMin`.
-  /// - Throws: `CaseError` naming the bad field (`patterns[1].probability` for p01).
+  /// - Throws: `FieldError` naming the bad field (`patterns[1].probability` for p01).
   public static func hierarchy(
     p0: Double, p01: Double, p1: Double? = nil, parentMagnitude: Double = 1,
     childMagnitude: Double = 1, l1: Double = 0, bias: DecoderBias = .none,

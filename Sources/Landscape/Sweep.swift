@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import ToyModels
 
 /// One varied probability of a sweep: a pattern's name and the values it takes.
 public struct SweepAxis: Sendable, Hashable {
@@ -60,26 +61,27 @@ public struct Sweep: Sendable {
   public let axes: [SweepAxis]
   let indices: [Int]
 
-  /// - Throws: `CaseError` when an axis names no pattern of the case, or there are not
+  /// - Throws: `FieldError` when an axis names no pattern of the case, or there are not
   ///   one or two axes, or an axis value is not a probability.
   public init(base: Case, axes: [SweepAxis]) throws {
     guard (1...2).contains(axes.count) else {
-      throw CaseError(field: "sweep.axes", value: "\(axes.count) axes", reason: "must be one or two")
+      throw FieldError(
+        field: "sweep.axes", value: "\(axes.count) axes", reason: "must be one or two")
     }
     var indices: [Int] = []
     for axis in axes {
       guard let j = base.patterns.firstIndex(where: { $0.name == axis.name }) else {
-        throw CaseError(
+        throw FieldError(
           field: "sweep.axes", value: axis.name,
           reason:
             "is not a pattern of the case (patterns: \(base.patterns.map(\.name).joined(separator: ", ")))"
         )
       }
       if indices.contains(j) {
-        throw CaseError(field: "sweep.axes", value: axis.name, reason: "is varied twice")
+        throw FieldError(field: "sweep.axes", value: axis.name, reason: "is varied twice")
       }
       for v in axis.values where !v.isFinite || v < 0 || v > 1 {
-        throw CaseError(field: axis.name, value: "\(v)", reason: "is not a probability in [0, 1]")
+        throw FieldError(field: axis.name, value: "\(v)", reason: "is not a probability in [0, 1]")
       }
       indices.append(j)
     }

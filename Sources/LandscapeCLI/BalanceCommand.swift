@@ -7,6 +7,7 @@ import Plotting
 import Reports
 import SparseAutoencoders
 import Studies
+import ToyModels
 
 /// `landscape balance`: hedging against absorption along the balance Matryoshka SAE's
 /// coefficient.
@@ -84,7 +85,7 @@ struct BalanceCommand: ParsableCommand {
 
   func run() throws {
     guard case .sae(let study) = try CaseDocument.load(contentsOf: caseFile) else {
-      throw CaseError(
+      throw FieldError(
         field: "sae", value: "", reason: "is required: \(caseFile) is not an SAE case")
     }
     if let plot { try Figures.check(plot) }

@@ -7,6 +7,7 @@ import Plotting
 import Reports
 import SparseAutoencoders
 import Studies
+import ToyModels
 
 /// `landscape ensemble`: bagging or boosting of a case's SAE (Gadgil, Lin and Lee).
 struct EnsembleCommand: ParsableCommand {
@@ -72,17 +73,17 @@ struct EnsembleCommand: ParsableCommand {
 
   func run() throws {
     guard case .sae(let study) = try CaseDocument.load(contentsOf: caseFile) else {
-      throw CaseError(
+      throw FieldError(
         field: "case file", value: escapedForMessage(caseFile),
         reason: "is not an SAE case (it has no sae block)")
     }
     guard let method = method ?? study.ensemble?.method else {
-      throw CaseError(
-        field: "--method", value: "", reason: "is required (the case has no ensemble block)")
+      throw FieldError(
+        flag: "--method", value: "", reason: "is required (the case has no ensemble block)")
     }
     guard let members = members ?? study.ensemble?.members else {
-      throw CaseError(
-        field: "--members", value: "", reason: "is required (the case has no ensemble block)")
+      throw FieldError(
+        flag: "--members", value: "", reason: "is required (the case has no ensemble block)")
     }
     if let plot { try Figures.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")

@@ -3,6 +3,7 @@ import Foundation
 import Landscape
 import LandscapeFigures
 import Plotting
+import ToyModels
 
 /// `--size`: a figure's size as written, "WIDTHxHEIGHT" in device units (pixels for .png,
 /// points for .svg and .pdf), lengths with units ("3.25inx2.2in", "234ptx158pt": inches or
@@ -49,7 +50,7 @@ struct FigureSize: ExpressibleByArgument, Hashable {
   }
 
   /// The size of a figure written to `path` (its extension's format; PNG when unknown).
-  /// - Throws: `CaseError` naming --size when a side is outside PlotSize.allowed.
+  /// - Throws: `FieldError` naming --size when a side is outside PlotSize.allowed.
   func plotSize(for path: String) throws -> PlotSize {
     let format = (try? ImageFormat(path: path)) ?? .png
     let size: PlotSize
@@ -58,8 +59,8 @@ struct FigureSize: ExpressibleByArgument, Hashable {
     case .physical(let w, let h): size = .physical(width: w, height: h, format: format)
     }
     guard PlotSize.allowed.contains(size.width), PlotSize.allowed.contains(size.height) else {
-      throw CaseError(
-        field: "--size", value: "\"\(text)\"",
+      throw FieldError(
+        flag: "--size", value: "\"\(text)\"",
         reason:
           "is \(size.width)x\(size.height) \(format == .png ? "pixels" : "points"): each side must be in "
           + "\(PlotSize.allowed.lowerBound)...\(PlotSize.allowed.upperBound)")
@@ -98,7 +99,7 @@ extension Figures {
   ) throws {
     let bytes: [UInt8]
     do { bytes = try draw(try ImageFormat(path: path)) } catch {
-      throw CaseError(field: field, value: "", reason: error.description)
+      throw FieldError(flag: field, value: "", reason: error.description)
     }
     try OutputFile.write(Data(bytes), to: path, field: field)
   }
@@ -106,7 +107,7 @@ extension Figures {
   /// Checks that a figure can be written at `path` (known extension), naming the flag.
   static func check(_ path: String, field: String = "--plot") throws {
     do { _ = try Plotter.device(for: path) } catch {
-      throw CaseError(field: field, value: "", reason: error.description)
+      throw FieldError(flag: field, value: "", reason: error.description)
     }
     try OutputFile.check(path, field: field)
   }

@@ -106,7 +106,7 @@ struct GrowCommand: ParsableCommand {
 
   func run() throws {
     guard case .sae(let study) = try CaseDocument.load(contentsOf: caseFile) else {
-      throw CaseError(
+      throw FieldError(
         field: "case", value: escapedForMessage(caseFile),
         reason: "is a single-latent case: grow needs an SAE case (an sae block)")
     }
@@ -117,8 +117,8 @@ struct GrowCommand: ParsableCommand {
       try SAEFiles.read($0, field: "--init-from", features: study.features).sae
     }
     if initial != nil, plan.dimension != nil {
-      throw CaseError(
-        field: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
+      throw FieldError(
+        flag: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
     }
     let grown = try withTerminalProgress {
       try GrowthRuns(study: study, growth: growthStudy, plan: plan, initial: initial)
@@ -144,8 +144,8 @@ struct GrowCommand: ParsableCommand {
     }
     let first = start ?? given ?? study.growth?.plan.start ?? study.architecture.latents
     if let given, first != given {
-      throw CaseError(
-        field: "--start", value: "\(first)",
+      throw FieldError(
+        flag: "--start", value: "\(first)",
         reason: "differs from the --init-from SAE's \(given) latents")
     }
     var growth = study.growth ?? SAEGrowthStudy(plan: SAEGrowthPlan(start: first, add: 0, to: 0))
@@ -157,26 +157,26 @@ struct GrowCommand: ParsableCommand {
       growth.plan.to = first + growth.plan.add
     }
     if study.growth == nil && add == nil {
-      throw CaseError(field: "--add", value: "", reason: "is required: \(study.name) has no grow block")
+      throw FieldError(flag: "--add", value: "", reason: "is required: \(study.name) has no grow block")
     }
     if study.growth == nil && to == nil && given == nil {
-      throw CaseError(field: "--to", value: "", reason: "is required: \(study.name) has no grow block")
+      throw FieldError(flag: "--to", value: "", reason: "is required: \(study.name) has no grow block")
     }
     if let draws { growth.plan.draws = draws }
     if let s = correlationScales?.values {
       guard study.toy.patterns == nil else {
-        throw CaseError(
-          field: "--correlation-scales", value: "",
+        throw FieldError(
+          flag: "--correlation-scales", value: "",
           reason: "needs a correlated toy: \(study.name) is enumerable")
       }
       growth.correlationScales = s
     }
-    do { try growth.plan.check() } catch let e as ToyModelError {
+    do { try growth.plan.check() } catch let e as FieldError {
       // The plan names its field (`to: 7 is not ...`); the flag has the same name.
-      throw ValidationError("--\(e.description)")
+      throw FieldError(flag: "--\(e.field)", value: e.value, reason: e.reason)
     }
     guard study.architecture.activation == .relu, study.architecture.matryoshka == nil else {
-      throw CaseError(
+      throw FieldError(
         field: "case", value: escapedForMessage(caseFile),
         reason: "has a \(study.architecture.activation.rawValue)"
           + (study.architecture.matryoshka == nil ? "" : " Matryoshka")

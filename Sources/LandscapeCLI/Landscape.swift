@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Landscape
+import ToyModels
 
 @main
 struct LandscapeCommand: AsyncParsableCommand {
@@ -45,7 +46,7 @@ struct LandscapeCommand: AsyncParsableCommand {
       if let output = error as? StandardOutputError, output.code == EPIPE {
         Foundation.exit(141)  // a closed pipe (`| head -1`) ends the output quietly
       }
-      let usage = code == .validationFailure || isUsageError(error)
+      let usage = code == .validationFailure || (error as? FieldError)?.kind == .usage
       var line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
       if usage { line += " (see '\(helpCommand(arguments)) --help')" }
       FileHandle.standardError.write(Data("landscape: \(line)\n".utf8))
@@ -61,13 +62,6 @@ struct LandscapeCommand: AsyncParsableCommand {
       Foundation.exit(1)
     }
     Foundation.exit(status)
-  }
-
-  /// An invalid option value caught by our own checks: an error naming a flag, other than a
-  /// failure to write its file.
-  static func isUsageError(_ error: Error) -> Bool {
-    guard let e = error as? CaseError else { return false }
-    return e.field.hasPrefix("--") && !e.reason.hasPrefix("cannot be written")
   }
 
   /// `landscape SUB` when the arguments name a subcommand, else `landscape`.

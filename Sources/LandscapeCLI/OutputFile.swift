@@ -1,6 +1,7 @@
 import Foundation
 import Landscape
 import Reports
+import ToyModels
 
 /// Files the command writes: checked before any work. A regular file (or a symlink to one,
 /// or a new path) is written beside its target and renamed over it; a device, FIFO, socket
@@ -17,16 +18,16 @@ enum OutputFile {
   }
 
   /// Where `path` leads: symlinks followed, non-regular files streamed.
-  /// - Throws: `CaseError` naming the flag and the path.
+  /// - Throws: `FieldError` naming the flag and the path.
   static func destination(_ path: String, field: String) throws -> Destination {
     if path == "-" { return .standardOutput }
-    if path.isEmpty { throw CaseError(field: field, value: "\"\"", reason: "is an empty path") }
+    if path.isEmpty { throw FieldError(flag: field, value: "\"\"", reason: "is an empty path") }
     let target = try followLinks(path, field: field)
     for name in [path, target] where isDescriptorPath(name) { return .stream(path) }
     var info = stat()
     if stat(path, &info) == 0 {
       switch info.st_mode & S_IFMT {
-      case S_IFDIR: throw CaseError(field: field, value: path, reason: "is a directory")
+      case S_IFDIR: throw FieldError(flag: field, value: path, reason: "is a directory")
       case S_IFREG: break
       default: return .stream(path)
       }
@@ -53,15 +54,16 @@ enum OutputFile {
       let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
       current =
         link.hasPrefix("/")
-        ? link : ((current as NSString).deletingLastPathComponent as NSString)
+        ? link
+        : ((current as NSString).deletingLastPathComponent as NSString)
           .appendingPathComponent(link)
     }
-    throw CaseError(field: field, value: path, reason: "has too many levels of symbolic links")
+    throw FieldError(flag: field, value: path, reason: "has too many levels of symbolic links")
   }
 
   /// Checks that `path` can be written: a stream, or a regular file whose folder exists and
   /// is writable.
-  /// - Throws: `CaseError` naming the flag and the path.
+  /// - Throws: `FieldError` naming the flag and the path.
   static func check(_ path: String, field: String) throws {
     guard case .regular(let target) = try destination(path, field: field) else { return }
     let manager = FileManager.default
@@ -69,10 +71,10 @@ enum OutputFile {
     let folder = (target as NSString).deletingLastPathComponent
     let dir = folder.isEmpty ? "." : folder
     guard manager.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw CaseError(field: field, value: path, reason: "is in a folder that does not exist")
+      throw FieldError(flag: field, value: path, reason: "is in a folder that does not exist")
     }
     guard manager.isWritableFile(atPath: dir) else {
-      throw CaseError(field: field, value: path, reason: "is in a folder that is not writable")
+      throw FieldError(flag: field, value: path, reason: "is in a folder that is not writable")
     }
   }
 
@@ -96,18 +98,20 @@ enum OutputFile {
       if fd < 0 { throw failure(path, field: field, "open") }
       defer { close(fd) }
       do { try produce(ByteSink(descriptor: fd)) } catch let error as POSIXError {
-        throw CaseError(
+        throw FieldError(
           field: field, value: path,
-          reason: "cannot be written (\(String(cString: strerror(error.code.rawValue))))")
+          reason: "cannot be written (\(String(cString: strerror(error.code.rawValue))))",
+          kind: .output)
       }
     case .regular(let target):
       try writeAtomically(target: target, path: path, field: field, produce)
     }
   }
 
-  private static func failure(_ path: String, field: String, _ what: String) -> CaseError {
+  private static func failure(_ path: String, field: String, _ what: String) -> FieldError {
     let reason = String(cString: strerror(errno))
-    return CaseError(field: field, value: path, reason: "cannot be written (\(what): \(reason))")
+    return FieldError(
+      field: field, value: path, reason: "cannot be written (\(what): \(reason))", kind: .output)
   }
 
   private static func writeAtomically(
@@ -118,7 +122,7 @@ enum OutputFile {
       .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
     TemporaryFiles.register(temporary)
     defer { TemporaryFiles.unregister(temporary) }
-    func fail(_ what: String) -> CaseError {
+    func fail(_ what: String) -> FieldError {
       let error = failure(path, field: field, what)
       unlink(temporary)
       return error
@@ -150,8 +154,8 @@ enum OutputFile {
 /// memory and calls `unlink` and `_exit` (both async-signal-safe).
 enum TemporaryFiles {
   private static let capacity = 64
-  nonisolated(unsafe) private static let slots:
-    UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
+  nonisolated(unsafe) private static let slots: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> =
+    {
       let p = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
       p.initialize(repeating: nil, count: capacity)
       return p

@@ -5,6 +5,7 @@ import Landscape
 import LandscapeFigures
 import Plotting
 import Studies
+import ToyModels
 
 struct ReproduceCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -44,7 +45,7 @@ struct ReproduceCommand: ParsableCommand {
     guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory),
       isDirectory.boolValue
     else {
-      throw CaseError(field: "--out", value: out, reason: "is not an existing folder")
+      throw FieldError(flag: "--out", value: out, reason: "is not an existing folder")
     }
     let reproduction = Reproduction(
       documents: documents, phasePoints: phasePoints,
@@ -86,13 +87,13 @@ func caseFiles(in folder: String) throws -> [String] {
   guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory),
     isDirectory.boolValue
   else {
-    throw CaseError(field: "--cases", value: folder, reason: "is not an existing folder")
+    throw FieldError(flag: "--cases", value: folder, reason: "is not an existing folder")
   }
   let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
     $0.hasSuffix(".json")
   }.sorted()
   if names.isEmpty {
-    throw CaseError(field: "--cases", value: folder, reason: "holds no .json case files")
+    throw FieldError(flag: "--cases", value: folder, reason: "holds no .json case files")
   }
   return names.map { (folder as NSString).appendingPathComponent($0) }
 }

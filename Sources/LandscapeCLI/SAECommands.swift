@@ -90,8 +90,8 @@ extension SAETrainingPlan {
   /// `--dim`: the toy's n features embedded in d dimensions (d = n: feature coordinates).
   mutating func embed(inDimensions d: Int, features n: Int) throws {
     guard d >= n else {
-      throw CaseError(
-        field: "--dim", value: "\(d)", reason: "is below the number of features (\(n))")
+      throw FieldError(
+        flag: "--dim", value: "\(d)", reason: "is below the number of features (\(n))")
     }
     dimension = d == n ? nil : d
   }
@@ -105,8 +105,8 @@ extension TrainCommand {
     if let plot { try Figures.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     if save != nil, let d = plan.dimension, d != study.features.count {
-      throw CaseError(
-        field: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
+      throw FieldError(
+        flag: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
     }
     let initial = try initFrom.map {
       try SAEFiles.read($0, field: "--init-from", features: study.features).sae
@@ -144,14 +144,14 @@ extension TrainCommand {
       ("--parent-magnitude", source.model.parentMagnitude != nil),
       ("--child-magnitude", source.model.childMagnitude != nil),
     ] where given {
-      throw CaseError(
-        field: flag, value: "", reason: "does not apply to an SAE case (\(study.name) has an sae block)")
+      throw FieldError(
+        flag: flag, value: "", reason: "does not apply to an SAE case (\(study.name) has an sae block)")
     }
     var plan = study.plan
     if let data {
       if data != .samples && study.toy.patterns == nil {
-        throw CaseError(
-          field: "--data", value: data.rawValue,
+        throw FieldError(
+          flag: "--data", value: data.rawValue,
           reason: "needs an enumerable toy (patterns or hierarchy): \(study.name) is sampled")
       }
       plan.data = data
@@ -165,7 +165,7 @@ extension TrainCommand {
     if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
     if let l1 = source.model.l1 {
       guard l1.isFinite && l1 >= 0 else {
-        throw CaseError(field: "--l1", value: "\(l1)", reason: "is not a number >= 0")
+        throw FieldError(flag: "--l1", value: "\(l1)", reason: "is not a number >= 0")
       }
       plan.l1 = l1
     }
@@ -174,9 +174,8 @@ extension TrainCommand {
     let keptSnap = loss == nil ? plan.snapAt.map { min($0, plan.steps) } : nil
     do {
       try plan.setSchedule(schedule, snapAt: snapAt ?? keptSnap)
-    } catch let e as ToyModelError {
-      throw CaseError(
-        field: "--snap-at", value: "", reason: String(e.description.dropFirst("snap_at: ".count)))
+    } catch let e as FieldError {
+      throw FieldError(flag: "--snap-at", value: e.value, reason: e.reason)
     }
     return plan
   }

@@ -3,6 +3,7 @@ import CaseFiles
 import Foundation
 import Landscape
 import Server
+import ToyModels
 
 struct ServeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -67,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
     if let caseFile {
       let name = ((caseFile as NSString).lastPathComponent as NSString).deletingPathExtension
       guard served.contains(where: { $0.name == name }) else {
-        throw CaseError(
+        throw FieldError(
           field: "case", value: caseFile,
           reason: "is not a single-latent case in the served folder \(cases ?? "cases")")
       }
@@ -104,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
     let folder = cases ?? "cases"
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue
     else {
-      if let cases { throw CaseError(field: "--cases", value: cases, reason: "is not a folder") }
+      if let cases { throw FieldError(flag: "--cases", value: cases, reason: "is not a folder") }
       warn("no cases/ folder here: serving no case files, only the hierarchy flags (--cases)")
       return []
     }

@@ -6,6 +6,7 @@ import Studies
 import LandscapeFigures
 import Plotting
 import Reports
+import ToyModels
 
 struct SweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -92,7 +93,6 @@ struct SweepCommand: ParsableCommand {
     help: "Compute the sweep but write no CSV (with --timing: a benchmark of the minima alone).")
   var discard = false
 
-
   func validate() throws {
     if caseFile == nil {
       guard p0 != nil, p01 != nil else {
@@ -119,14 +119,14 @@ struct SweepCommand: ParsableCommand {
     let (base, axes) = try resolve()
     let flags = gridFlags
     if axes.count > 2 {
-      throw CaseError(
-        field: flags, value: "\(axes.count) grids", reason: "vary more than two probabilities")
+      throw FieldError(
+        flag: flags, value: "\(axes.count) grids", reason: "vary more than two probabilities")
     }
     let sweep = try FlagTable.naming(given: { _ in caseFile != nil }) {
       try Sweep(base: base, axes: axes)
     }
     if sweep.count > 100_000_000 {
-      throw CaseError(field: flags, value: "\(sweep.count) points", reason: "is above 100000000")
+      throw FieldError(flag: flags, value: "\(sweep.count) points", reason: "is above 100000000")
     }
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if let plot { try Figures.check(plot) }
@@ -193,11 +193,11 @@ struct SweepCommand: ParsableCommand {
         let axis: SweepAxis?
         do {
           axis = try v.spec.axis(named: v.name, field: "--vary")
-        } catch let e as CaseError {
-          throw CaseError(field: "--vary", value: "\"\(v.text)\"", reason: e.reason)
+        } catch let e as FieldError {
+          throw FieldError(flag: "--vary", value: "\"\(v.text)\"", reason: e.reason)
         }
         guard let axis else {
-          throw CaseError(field: "--vary", value: "\"\(v.text)\"", reason: "is not NAME=A:B:N")
+          throw FieldError(flag: "--vary", value: "\"\(v.text)\"", reason: "is not NAME=A:B:N")
         }
         axes.append(axis)
       }
@@ -244,7 +244,8 @@ struct Shard: ExpressibleByArgument, Hashable {
 
   init?(argument: String) {
     let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
-    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(i)
+    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1,
+      (1...n).contains(i)
     else { return nil }
     index = i
     count = n
@@ -294,22 +295,22 @@ struct SweepSpec: ExpressibleByArgument, Hashable {
   }
 
   /// The axis a grid or a list varies (nil for a fixed value), its probabilities in [0, 1].
-  /// - Throws: `CaseError` naming `field` when a value or the count is out of range.
+  /// - Throws: `FieldError` naming `field` when a value or the count is out of range.
   func axis(named name: String, field: String) throws -> SweepAxis? {
     switch values {
     case .fixed: return nil
     case .list(let list):
       guard list.allSatisfy({ $0.isFinite && (0...1).contains($0) }) else {
-        throw CaseError(field: field, value: "\"\(text)\"", reason: "has values outside [0, 1]")
+        throw FieldError(flag: field, value: "\"\(text)\"", reason: "has values outside [0, 1]")
       }
       return SweepAxis(name: name, values: list)
     case .grid(let a, let b, let n):
       guard a.isFinite, b.isFinite, (0...1).contains(a), (0...1).contains(b) else {
-        throw CaseError(field: field, value: "\"\(text)\"", reason: "has ends outside [0, 1]")
+        throw FieldError(flag: field, value: "\"\(text)\"", reason: "has ends outside [0, 1]")
       }
       guard n >= 1, n <= 1_000_000 else {
-        throw CaseError(
-          field: field, value: "\"\(text)\"", reason: "has a count outside 1...1000000")
+        throw FieldError(
+          flag: field, value: "\"\(text)\"", reason: "has a count outside 1...1000000")
       }
       return SweepAxis(name: name, from: a, to: b, count: n)
     }

@@ -1,6 +1,7 @@
 import Landscape
 import LandscapeFigures
 import Plotting
+import ToyModels
 
 /// The figure of a sweep: a heat map over two grids, else a line chart.
 enum SweepFigure {
@@ -9,7 +10,7 @@ enum SweepFigure {
     size: PlotSize? = nil
   ) throws {
     guard range == 0..<sweep.count else {
-      throw CaseError(field: "--plot", value: path, reason: "needs the whole grid (drop --shard)")
+      throw FieldError(flag: "--plot", value: path, reason: "needs the whole grid (drop --shard)")
     }
     if Figures.isLineSweep(sweep) {
       try Figures.write(Figures.sweepChart(sweep, rows: rows, column: column), to: path, size: size)

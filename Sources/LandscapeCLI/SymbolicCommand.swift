@@ -3,6 +3,7 @@ import CaseFiles
 import Foundation
 import Landscape
 import Symbolic
+import ToyModels
 
 struct SymbolicCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -44,10 +45,8 @@ struct SymbolicCommand: ParsableCommand {
     let derivation: SymbolicLandscape
     do {
       derivation = try SymbolicLandscape(c)
-    } catch let error as CaseError {
-      let field = source.model.parameters.flagName(
-        error.field, fromCaseFile: source.caseFile != nil)
-      let named = CaseError(field: field, value: error.value, reason: error.reason)
+    } catch let error as FieldError {
+      let named = source.model.parameters.named(error, fromCaseFile: source.caseFile != nil)
       if json {
         print(SymbolicLandscape.unsupportedJSON(name: c.name, error: named), terminator: "")
         return

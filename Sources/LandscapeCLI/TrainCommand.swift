@@ -8,6 +8,7 @@ import Reports
 import SparseAutoencoders
 import Studies
 import Training
+import ToyModels
 
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -205,8 +206,8 @@ struct TrainCommand: ParsableCommand {
       ("--data", data != nil), ("--save", save != nil), ("--init-from", initFrom != nil),
       ("--samples", samples != nil),
     ] where given {
-      throw CaseError(
-        field: flag, value: "", reason: "applies to SAE cases only (a case file with an sae block)")
+      throw FieldError(
+        flag: flag, value: "", reason: "applies to SAE cases only (a case file with an sae block)")
     }
     let c = try source.resolve()
     if let trajectory { try OutputFile.check(trajectory, field: "--trajectory") }

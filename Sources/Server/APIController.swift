@@ -4,6 +4,7 @@ import Landscape
 import LandscapeFigures
 import Plotting
 import Symbolic
+import ToyModels
 
 extension MinimaReport: ResponseEncodable {}
 
@@ -79,10 +80,9 @@ struct APIController {
     let text = try await quick.run(client: await context.client) { _ in
       do {
         return try SymbolicLandscape(c).json()
-      } catch let error as CaseError {
+      } catch let error as FieldError {
         // Named as `symbolic --json` names it: the flag that set the field.
-        let field = parameters.flagName(error.field, fromCaseFile: fromCaseFile)
-        let named = CaseError(field: field, value: error.value, reason: error.reason)
+        let named = parameters.named(error, fromCaseFile: fromCaseFile)
         return SymbolicLandscape.unsupportedJSON(name: c.name, error: named)
       }
     }
@@ -106,7 +106,7 @@ struct APIController {
     let c = try server.resolve(request)
     let bytes = try await heavy.run(client: await context.client) { _ in
       do { return try Plotter.data(Figures.lossChart(c), format: format) } catch let error {
-        throw CaseError(field: "figure", value: "", reason: "\(error)")
+        throw FieldError(field: "figure", value: "", reason: "\(error)")
       }
     }
     let types: [ImageFormat: String] = [

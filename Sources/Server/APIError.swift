@@ -1,6 +1,7 @@
 import Hummingbird
 import Landscape
 import Symbolic
+import ToyModels
 
 /// An error answer: `{"error": LINE}` with its status, LINE being what the command line
 /// prints after `landscape: `.
@@ -20,17 +21,15 @@ struct APIError: HTTPResponseError {
   }
 }
 
-/// Turns the errors of a computation into their answers: a bad parameter (`CaseError`, or
-/// `SymbolicError` when exact arithmetic overflows on its decimals) 400, a computation
-/// refused or stopped (`ComputeStop`) 503.
+/// Turns the errors of a computation that are not HTTP errors themselves into their answers:
+/// `SymbolicError` (exact arithmetic that overflows on its decimals) 400, a computation
+/// refused or stopped (`ComputeStop`) 503. A `FieldError` answers for itself (400).
 struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
   func handle(
     _ request: Request, context: Context,
     next: (Request, Context) async throws -> Response
   ) async throws -> Response {
-    do { return try await next(request, context) } catch let error as CaseError {
-      throw APIError(error.description)
-    } catch let error as SymbolicError {
+    do { return try await next(request, context) } catch let error as SymbolicError {
       throw APIError(error.description)
     } catch let error as ComputeStop {
       throw APIError(error.description, status: .serviceUnavailable)

@@ -2,6 +2,7 @@ import CaseFiles
 import Foundation
 import Hummingbird
 import Landscape
+import ToyModels
 
 /// The local page and its JSON API: every answer is computed exactly from the query, as the
 /// command line computes it (`landscape minima --json`, `curve`, `symbolic --json`,
@@ -34,11 +35,11 @@ public struct LandscapeServer: Sendable {
   static func points(_ text: String?) throws -> Int {
     guard let text else { return 201 }
     guard let n = Int(text) else {
-      throw CaseError(field: "--points", value: "\"\(text)\"", reason: "is not a whole number")
+      throw FieldError(flag: "--points", value: "\"\(text)\"", reason: "is not a whole number")
     }
-    if n < 2 { throw CaseError(field: "--points", value: "\(n)", reason: "is below 2") }
+    if n < 2 { throw FieldError(flag: "--points", value: "\(n)", reason: "is below 2") }
     if n > maximumPoints {
-      throw CaseError(field: "--points", value: "\(n)", reason: "is above \(maximumPoints)")
+      throw FieldError(flag: "--points", value: "\(n)", reason: "is above \(maximumPoints)")
     }
     return n
   }
@@ -50,13 +51,13 @@ public struct LandscapeServer: Sendable {
     for (key, value) in request.uri.queryParameters {
       let name = String(key)
       guard name == "case" || extra.contains(name) || CaseParameters.names.contains(name) else {
-        throw CaseError(
+        throw FieldError(
           field: name.isEmpty ? "query" : name, value: "",
           reason: "is not a parameter (case, "
             + (CaseParameters.names + extra.sorted()).joined(separator: ", ") + ")")
       }
       guard values.updateValue(String(value), forKey: name) == nil else {
-        throw CaseError(field: "--\(name)", value: "", reason: "is given twice")
+        throw FieldError(flag: "--\(name)", value: "", reason: "is given twice")
       }
     }
     return values
@@ -88,7 +89,7 @@ public struct LandscapeServer: Sendable {
     let parameters = try Self.parameters(query)
     if let name = query["case"] {
       guard let served = cases.first(where: { $0.name == name }) else {
-        throw CaseError(
+        throw FieldError(
           field: "case", value: "\"\(name)\"",
           reason: "is not a served case (" + cases.map(\.name).joined(separator: ", ") + ")")
       }

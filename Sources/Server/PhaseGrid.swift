@@ -1,5 +1,6 @@
 import Hummingbird
 import Landscape
+import ToyModels
 
 /// The phase diagram of a two-feature hierarchy over p0 and p01 (the other settings of the
 /// case held): at each grid point the MSE-optimal t and the L2 regime, as `sweep` computes
@@ -19,7 +20,7 @@ struct PhaseGrid: Sendable, ResponseEncodable {
 
   /// - Parameter isStopped: asked before each grid point (from the computing thread);
   ///   true stops the grid.
-  /// - Throws: `CaseError` naming `case` when the case has no patterns p0 and p01;
+  /// - Throws: `FieldError` naming `case` when the case has no patterns p0 and p01;
   ///   `CancellationError` when `isStopped` said stop.
   init(_ c: Case, isStopped: @escaping @Sendable () -> Bool) throws {
     let n = LandscapeServer.phaseGridSize
@@ -31,8 +32,8 @@ struct PhaseGrid: Sendable, ResponseEncodable {
           SweepAxis(name: "p0", from: 0, to: 1, count: n),
           SweepAxis(name: "p01", from: 0, to: 1, count: n),
         ])
-    } catch let error as CaseError {
-      throw CaseError(field: "case", value: "", reason: "has no phase diagram (\(error))")
+    } catch let error as FieldError {
+      throw FieldError(field: "case", value: "", reason: "has no phase diagram (\(error))")
     }
     p0 = sweep.axes[0].values
     p01 = sweep.axes[1].values

@@ -41,7 +41,7 @@ public struct SAE: Sendable, Hashable {
   public var decoder: [Double]
   public var decoderBias: [Double]
 
-  /// - Throws: `ToyModelError` naming the field if a size is wrong, the prefixes are not
+  /// - Throws: `FieldError` naming the field if a size is wrong, the prefixes are not
   ///   strictly increasing in 1...k ending at k, or the balance is not a finite number >= 0
   ///   given with two or more prefixes.
   public init(
@@ -51,39 +51,47 @@ public struct SAE: Sendable, Hashable {
   ) throws {
     let k = decoder.count
     guard k >= 1, let d = decoder.first?.count, d >= 1 else {
-      throw ToyModelError("decoder: needs at least one row of at least one value")
+      throw FieldError(
+        field: "decoder", value: "", reason: "needs at least one row of at least one value")
     }
     guard decoder.allSatisfy({ $0.count == d }) else {
-      throw ToyModelError("decoder: rows of different lengths")
+      throw FieldError(field: "decoder", value: "", reason: "rows of different lengths")
     }
     guard decoderBias.count == d else {
-      throw ToyModelError("decoder_bias: \(decoderBias.count) values for \(d) dimensions")
+      throw FieldError(
+        field: "decoder_bias", value: "", reason: "\(decoderBias.count) values for \(d) dimensions")
     }
     if let e = encoder {
       guard e.count == k, e.allSatisfy({ $0.count == d }) else {
-        throw ToyModelError("encoder: not \(k) rows of \(d) values")
+        throw FieldError(field: "encoder", value: "", reason: "not \(k) rows of \(d) values")
       }
     }
     let eb = encoderBias ?? [Double](repeating: 0, count: k)
     guard eb.count == k else {
-      throw ToyModelError("encoder_bias: \(eb.count) values for \(k) latents")
+      throw FieldError(
+        field: "encoder_bias", value: "", reason: "\(eb.count) values for \(k) latents")
     }
     let p = prefixes ?? [k]
     guard p.last == k, p.first! >= 1, zip(p, p.dropFirst()).allSatisfy({ $0 < $1 }) else {
-      throw ToyModelError("matryoshka: \(p) is not strictly increasing in 1...\(k) ending at \(k)")
+      throw FieldError(
+        field: "matryoshka", value: "\(p)",
+        reason: "is not strictly increasing in 1...\(k) ending at \(k)")
     }
     if let b = balance {
       guard b.isFinite, b >= 0 else {
-        throw ToyModelError("balance: \(b) is not a finite number >= 0")
+        throw FieldError(field: "balance", value: "\(b)", reason: "is not a finite number >= 0")
       }
       guard p.count > 1 else {
-        throw ToyModelError("balance: \(b) needs Matryoshka prefixes (two or more)")
+        throw FieldError(
+          field: "balance", value: "\(b)", reason: "needs Matryoshka prefixes (two or more)")
       }
     }
     switch activation {
     case .relu: break
     case .topK(let n), .batchTopK(let n, _):
-      guard n >= 1 && n <= k else { throw ToyModelError("top_k: \(n) is not in 1...\(k)") }
+      guard n >= 1 && n <= k else {
+        throw FieldError(field: "top_k", value: "\(n)", reason: "is not in 1...\(k)")
+      }
     }
     latents = k
     dimensions = d

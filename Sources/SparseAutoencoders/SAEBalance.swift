@@ -173,18 +173,20 @@ public struct BalanceSweep: Sendable, Encodable {
   ///
   /// - Parameters: study: a Matryoshka SAE (two or more prefixes) on an enumerable toy whose
   ///   patterns imply at least one parent with children (`Absorption.hierarchy`).
-  /// - Throws: `ToyModelError` naming the field when the study cannot be swept.
+  /// - Throws: `FieldError` naming the field when the study cannot be swept.
   public init(_ study: SAEStudy, _ plan: BalanceSweepPlan) throws {
     guard let prefixes = study.architecture.matryoshka, prefixes.count > 1 else {
-      throw ToyModelError("sae.matryoshka: a balance sweep needs two or more prefixes")
+      throw FieldError(
+        field: "sae.matryoshka", value: "", reason: "a balance sweep needs two or more prefixes")
     }
     guard let patterns = study.toy.patterns else {
-      throw ToyModelError(
-        "hierarchy: a balance sweep needs an enumerable toy (patterns or hierarchy)")
+      throw FieldError(
+        field: "hierarchy", value: "",
+        reason: "a balance sweep needs an enumerable toy (patterns or hierarchy)")
     }
     let hierarchy = Absorption.hierarchy(patterns, features: study.features.count)
     guard !hierarchy.isEmpty else {
-      throw ToyModelError("hierarchy: the toy has no parent with children")
+      throw FieldError(field: "hierarchy", value: "", reason: "the toy has no parent with children")
     }
     var runs: [Run] = []
     let settings = plan.coefficients.map { ($0, false) } + (plan.snap ? [(1.0, true)] : [])

@@ -177,18 +177,23 @@ extension SAEEnsemble {
   /// residual patterns of members 0..<j (`residualPatterns`), so a boosted member 0 is the same
   /// SAE as bagging's.
   /// - Parameters: count >= 1; plan.seed + count - 1 <= 2^32 - 1.
-  /// - Throws: `ToyModelError` naming the field if the toy is not enumerable, the seeds run
+  /// - Throws: `FieldError` naming the field if the toy is not enumerable, the seeds run
   ///   out, or the architecture or plan is invalid.
   public static func train(
     _ method: Method, members count: Int, architecture: SAEArchitecture, toy: ToyModel,
     plan: SAETrainingPlan, embedding given: FeatureEmbedding? = nil
   ) throws -> SAEEnsemble {
-    guard count >= 1 else { throw ToyModelError("members: \(count) is not >= 1") }
+    guard count >= 1 else {
+      throw FieldError(field: "members", value: "\(count)", reason: "is not >= 1")
+    }
     guard let patterns = toy.patterns else {
-      throw ToyModelError("ensemble: needs an enumerable toy (patterns or hierarchy)")
+      throw FieldError(
+        field: "ensemble", value: "", reason: "needs an enumerable toy (patterns or hierarchy)")
     }
     guard plan.seed + UInt64(count - 1) <= UInt64(UInt32.max) else {
-      throw ToyModelError("seed: \(plan.seed) + \(count - 1) members is above \(UInt32.max)")
+      throw FieldError(
+        field: "seed", value: "",
+        reason: "\(plan.seed) + \(count - 1) members is above \(UInt32.max)")
     }
     let n = toy.features.count
     let d = plan.dimension ?? n
@@ -209,7 +214,8 @@ extension SAEEnsemble {
           on: residual.patterns, basis: residual.basis, memberPlan, embedding: embedding)
       }
       if let step = run.divergedAt {
-        throw ToyModelError("ensemble: member \(j) diverged at step \(step)")
+        throw FieldError(
+          field: "ensemble", value: "", reason: "member \(j) diverged at step \(step)")
       }
       trained.append(run.sae)
     }
@@ -253,10 +259,14 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
     _ method: SAEEnsemble.Method, members count: Int, architecture: SAEArchitecture,
     toy: ToyModel, plan: SAETrainingPlan
   ) throws {
-    guard count >= 1 else { throw ToyModelError("members: \(count) is not >= 1") }
+    guard count >= 1 else {
+      throw FieldError(field: "members", value: "\(count)", reason: "is not >= 1")
+    }
     guard plan.seed + UInt64(2 * count - 1) <= UInt64(UInt32.max) else {
-      throw ToyModelError(
-        "seed: \(plan.seed) + \(2 * count - 1) (two ensembles of \(count)) is above \(UInt32.max)")
+      throw FieldError(
+        field: "seed", value: "",
+        reason: "\(plan.seed) + \(2 * count - 1) (two ensembles of \(count)) is above \(UInt32.max)"
+      )
     }
     // One features' embedding for both ensembles, so that their latents are comparable (the
     // one a single run with plan.seed draws).

@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 import ToyModels
 
 /// The SAE file: what `landscape train --save` writes and `--init-from` reads.
@@ -37,41 +38,54 @@ public struct SAEFile: Sendable, Hashable {
     var decoder_bias: [Double]?
   }
 
-  /// - Throws: `ToyModelError` naming the field and the value.
+  /// - Throws: `FieldError` naming the field and the value.
   public init(json data: Data) throws {
     let o: Fields
     do {
       o = try JSONDecoder().decode(Fields.self, from: data)
     } catch let DecodingError.typeMismatch(type, context) {
-      throw ToyModelError("\(Self.path(context.codingPath)): is not \(Self.noun(type))")
+      throw FieldError(
+        field: Self.path(context.codingPath), value: "", reason: "is not \(Self.noun(type))")
     } catch let DecodingError.valueNotFound(type, context) {
-      throw ToyModelError("\(Self.path(context.codingPath)): is null, not \(Self.noun(type))")
+      throw FieldError(
+        field: Self.path(context.codingPath), value: "", reason: "is null, not \(Self.noun(type))")
     } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-      throw ToyModelError("\(Self.path(context.codingPath)): is not a finite number")
+      throw FieldError(
+        field: Self.path(context.codingPath), value: "", reason: "is not a finite number")
     } catch {
-      throw ToyModelError("sae: not a JSON object")
+      throw FieldError(field: "sae", value: "", reason: "not a JSON object")
     }
     func finite(_ v: [Double], _ key: String) throws -> [Double] {
       for (i, x) in v.enumerated() where !x.isFinite {
-        throw ToyModelError("\(key)[\(i)]: \(x) is not a finite number")
+        throw FieldError(field: "\(key)[\(i)]", value: "\(x)", reason: "is not a finite number")
       }
       return v
     }
     guard let features = o.features else {
-      throw ToyModelError("features: missing or not a list of names")
+      throw FieldError(field: "features", value: "", reason: "missing or not a list of names")
     }
-    guard let tied = o.tied else { throw ToyModelError("tied: missing or not true/false") }
+    guard let tied = o.tied else {
+      throw FieldError(field: "tied", value: "", reason: "missing or not true/false")
+    }
     guard let name = o.activation else {
-      throw ToyModelError("activation: missing or not a string")
+      throw FieldError(field: "activation", value: "", reason: "missing or not a string")
     }
-    guard let decoder = o.decoder else { throw ToyModelError("decoder: missing") }
-    guard let decoderBias = o.decoder_bias else { throw ToyModelError("decoder_bias: missing") }
+    guard let decoder = o.decoder else {
+      throw FieldError(field: "decoder", value: "", reason: "missing")
+    }
+    guard let decoderBias = o.decoder_bias else {
+      throw FieldError(field: "decoder_bias", value: "", reason: "missing")
+    }
     let encoder = o.encoder
     let encoderBias = o.encoder_bias
-    if tied && encoder != nil { throw ToyModelError("encoder: given for a tied SAE") }
-    if !tied && encoder == nil { throw ToyModelError("encoder: missing for an untied SAE") }
+    if tied && encoder != nil {
+      throw FieldError(field: "encoder", value: "", reason: "given for a tied SAE")
+    }
+    if !tied && encoder == nil {
+      throw FieldError(field: "encoder", value: "", reason: "missing for an untied SAE")
+    }
     if !tied && encoderBias == nil {
-      throw ToyModelError("encoder_bias: missing for an untied SAE")
+      throw FieldError(field: "encoder_bias", value: "", reason: "missing for an untied SAE")
     }
     let topK = o.top_k
     let threshold = o.threshold
@@ -80,20 +94,26 @@ public struct SAEFile: Sendable, Hashable {
     case "relu": activation = .relu
     case "topk", "batchtopk":
       guard let k = topK, k == k.rounded(), k >= 1, k <= 1e9 else {
-        throw ToyModelError("top_k: \(topK.map { "\($0)" } ?? "null") is not a positive integer")
+        throw FieldError(
+          field: "top_k", value: "\(topK.map { "\($0)" } ?? "null")",
+          reason: "is not a positive integer")
       }
       if name == "topk" {
         activation = .topK(Int(k))
       } else {
-        guard let t = threshold else { throw ToyModelError("threshold: missing for batchtopk") }
+        guard let t = threshold else {
+          throw FieldError(field: "threshold", value: "", reason: "missing for batchtopk")
+        }
         activation = .batchTopK(k: Int(k), threshold: t)
       }
-    default: throw ToyModelError("activation: \"\(name)\" is not relu, topk or batchtopk")
+    default:
+      throw FieldError(
+        field: "activation", value: "\"\(name)\"", reason: "is not relu, topk or batchtopk")
     }
     let prefixes = try o.matryoshka.map { p in
       try p.enumerated().map { i, v in
         guard v == v.rounded(), abs(v) <= 1e9 else {
-          throw ToyModelError("matryoshka[\(i)]: \(v) is not an integer")
+          throw FieldError(field: "matryoshka[\(i)]", value: "\(v)", reason: "is not an integer")
         }
         return Int(v)
       }
@@ -106,7 +126,9 @@ public struct SAEFile: Sendable, Hashable {
       decoder: decoder, decoderBias: decoderBias, encoder: encoder, encoderBias: encoderBias,
       activation: activation, prefixes: prefixes, balance: o.balance)
     guard features.count == sae.dimensions else {
-      throw ToyModelError("features: \(features.count) names for \(sae.dimensions) dimensions")
+      throw FieldError(
+        field: "features", value: "",
+        reason: "\(features.count) names for \(sae.dimensions) dimensions")
     }
     self.init(features: features, sae: sae)
   }
@@ -115,7 +137,11 @@ public struct SAEFile: Sendable, Hashable {
   private static func path(_ codingPath: [CodingKey]) -> String {
     var out = ""
     for key in codingPath {
-      if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
+      if let i = key.intValue {
+        out += "[\(i)]"
+      } else {
+        out += (out.isEmpty ? "" : ".") + key.stringValue
+      }
     }
     return out.isEmpty ? "sae" : out
   }
@@ -129,30 +155,50 @@ public struct SAEFile: Sendable, Hashable {
     }
   }
 
-  /// The file's JSON (keys sorted, full precision).
-  public func json() throws -> Data {
+  /// The file's JSON, written by the one report encoder (`ReportJSON`): keys sorted, every
+  /// number the shortest decimal that reads back to the same Double.
+  public func json() throws -> Data { try ReportJSON.data(self) }
+}
+
+extension SAEFile: Encodable {
+  private enum Key: String, CodingKey {
+    case features, tied, activation, top_k, threshold, matryoshka, balance, encoder
+    case encoder_bias, decoder, decoder_bias
+  }
+
+  /// Every field of the format, `top_k`, `threshold` and `matryoshka` null when unused;
+  /// `encoder` only when untied, `balance` only when set.
+  public func encode(to encoder: any Encoder) throws {
     let d = sae.dimensions
     func rows(_ w: [Double]) -> [[Double]] {
       (0..<sae.latents).map { Array(w[($0 * d)..<(($0 + 1) * d)]) }
     }
-    var o: [String: Any] = [
-      "features": features, "tied": sae.tied, "decoder": rows(sae.decoder),
-      "decoder_bias": sae.decoderBias, "encoder_bias": sae.encoderBias,
-      "top_k": NSNull(), "threshold": NSNull(),
-      "matryoshka": sae.prefixes == [sae.latents] ? NSNull() : sae.prefixes as Any,
-    ]
-    if !sae.tied { o["encoder"] = rows(sae.encoder) }
-    if let beta = sae.balance { o["balance"] = beta }
-    switch sae.activation {
-    case .relu: o["activation"] = "relu"
-    case .topK(let k):
-      o["activation"] = "topk"
-      o["top_k"] = k
-    case .batchTopK(let k, let t):
-      o["activation"] = "batchtopk"
-      o["top_k"] = k
-      o["threshold"] = t
+    var c = encoder.container(keyedBy: Key.self)
+    try c.encode(features, forKey: .features)
+    try c.encode(sae.tied, forKey: .tied)
+    try c.encode(rows(sae.decoder), forKey: .decoder)
+    try c.encode(sae.decoderBias, forKey: .decoder_bias)
+    try c.encode(sae.encoderBias, forKey: .encoder_bias)
+    if !sae.tied { try c.encode(rows(sae.encoder), forKey: .encoder) }
+    if sae.prefixes == [sae.latents] {
+      try c.encodeNil(forKey: .matryoshka)
+    } else {
+      try c.encode(sae.prefixes, forKey: .matryoshka)
     }
-    return try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
+    try c.encodeIfPresent(sae.balance, forKey: .balance)
+    switch sae.activation {
+    case .relu:
+      try c.encode("relu", forKey: .activation)
+      try c.encodeNil(forKey: .top_k)
+      try c.encodeNil(forKey: .threshold)
+    case .topK(let k):
+      try c.encode("topk", forKey: .activation)
+      try c.encode(k, forKey: .top_k)
+      try c.encodeNil(forKey: .threshold)
+    case .batchTopK(let k, let t):
+      try c.encode("batchtopk", forKey: .activation)
+      try c.encode(k, forKey: .top_k)
+      try c.encode(t, forKey: .threshold)
+    }
   }
 }

@@ -21,16 +21,19 @@ public struct SAEGrowthPlan: Sendable, Hashable {
   /// start, start + add, ..., to.
   public var widths: [Int] { Array(stride(from: start, through: to, by: add)) }
 
-  /// - Throws: `ToyModelError` naming the field when a value is out of range.
+  /// - Throws: `FieldError` naming the field when a value is out of range.
   public func check() throws {
-    guard start >= 1 else { throw ToyModelError("start: \(start) is not >= 1") }
-    guard add >= 1 else { throw ToyModelError("add: \(add) is not >= 1") }
+    guard start >= 1 else {
+      throw FieldError(field: "start", value: "\(start)", reason: "is not >= 1")
+    }
+    guard add >= 1 else { throw FieldError(field: "add", value: "\(add)", reason: "is not >= 1") }
     guard to > start && to <= 10_000 && (to - start) % add == 0 else {
-      throw ToyModelError(
-        "to: \(to) is not start + a positive multiple of add (\(start) + n \(add), at most 10000)")
+      throw FieldError(
+        field: "to", value: "\(to)",
+        reason: "is not start + a positive multiple of add (\(start) + n \(add), at most 10000)")
     }
     guard (1...1000).contains(draws) else {
-      throw ToyModelError("draws: \(draws) is not in 1...1000")
+      throw FieldError(field: "draws", value: "\(draws)", reason: "is not in 1...1000")
     }
   }
 }
@@ -95,9 +98,14 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
   public var rankCorrelation: Double? { Self.pooledRankCorrelation([self]) }
 
   enum CodingKeys: String, CodingKey {
-    case widths, fractionInNewSpan = "fraction_in_new_span", randomBaseline = "random_baseline"
-    case relativeChange = "relative_change", hedgingDegree = "hedging_degree"
-    case decoderBiasNorm = "decoder_bias_norm", trueHedgingMass = "true_hedging_mass", mse
+    case widths
+    case fractionInNewSpan = "fraction_in_new_span"
+    case randomBaseline = "random_baseline"
+    case relativeChange = "relative_change"
+    case hedgingDegree = "hedging_degree"
+    case decoderBiasNorm = "decoder_bias_norm"
+    case trueHedgingMass = "true_hedging_mass"
+    case mse
     case rankCorrelation = "rank_correlation"
   }
 
@@ -129,7 +137,7 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
   ///   hedging degree is then the first width's); metricsSamples: draws of the loss
   ///   estimate on a correlated toy.
   ///   progress: called after each width with its index and the widths' count.
-  /// - Throws: `ToyModelError` naming the field when the plan or the SAE does not fit.
+  /// - Throws: `FieldError` naming the field when the plan or the SAE does not fit.
   public static func run(
     _ initial: SAE, on toy: ToyModel, training: SAETrainingPlan, growth plan: SAEGrowthPlan,
     embedding: FeatureEmbedding? = nil, trainsFirstWidth: Bool = true,
@@ -137,10 +145,12 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
   ) throws -> SAEGrowth {
     try plan.check()
     guard initial.latents == plan.start else {
-      throw ToyModelError("start: \(plan.start) for an SAE of \(initial.latents) latents")
+      throw FieldError(
+        field: "start", value: "\(plan.start)", reason: "for an SAE of \(initial.latents) latents")
     }
     guard initial.prefixes.count == 1, case .relu = initial.activation else {
-      throw ToyModelError("sae: growth needs a plain relu SAE (no top_k, no matryoshka)")
+      throw FieldError(
+        field: "sae", value: "", reason: "growth needs a plain relu SAE (no top_k, no matryoshka)")
     }
     let stream = RandomStream(seed: training.seed)
     var result = SAEGrowth()

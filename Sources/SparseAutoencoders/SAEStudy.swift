@@ -55,7 +55,7 @@ public struct SAEArchitecture: Sendable, Hashable {
   ///     encoder = decoder (untied: a copy, then trained apart), biases 0
   ///
   /// - Parameters: dimensions d >= 1; seed in 0...UInt32.max.
-  /// - Throws: `ToyModelError` naming the field when the shape is invalid.
+  /// - Throws: `FieldError` naming the field when the shape is invalid.
   ///   basis: the features' directions (n rows of d) when d > n: a latent started at feature f
   ///   starts at basis[f].
   public func initialSAE(dimensions d: Int, seed: UInt64, basis: [[Double]]? = nil) throws
@@ -77,9 +77,11 @@ public struct SAEArchitecture: Sendable, Hashable {
       return r.map { $0 / norm }
     }
     if activation != .relu {
-      guard let k = topK else { throw ToyModelError("sae.top_k: needed by \(activation.rawValue)") }
+      guard let k = topK else {
+        throw FieldError(field: "sae.top_k", value: "", reason: "needed by \(activation.rawValue)")
+      }
       guard (1...latents).contains(k) else {
-        throw ToyModelError("sae.top_k: \(k) is not in 1...\(latents)")
+        throw FieldError(field: "sae.top_k", value: "\(k)", reason: "is not in 1...\(latents)")
       }
     }
     return try SAE(

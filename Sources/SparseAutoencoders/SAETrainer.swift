@@ -119,7 +119,7 @@ extension SAE {
   ///   last one before a divergence); it must not keep the progress value.
   /// - Parameter isCancelled: asked before every step; true stops the run, which throws
   ///   `CancellationError` (a server drops a run whose client left).
-  /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
+  /// - Throws: `FieldError` naming the field if the SAE's dimensions are not the plan's
   ///   dimension (n when nil), exact or counts is asked of a correlated toy, or a plan value
   ///   is out of range; `CancellationError` when cancelled.
   public func trainingRun(
@@ -131,8 +131,9 @@ extension SAE {
     try plan.check(features: n, dimensions: dimensions, enumerable: toy.patterns != nil)
     let stream = RandomStream(seed: plan.seed)
     if let given, given.dimension != d || given.basis.count != n {
-      throw ToyModelError(
-        "embedding: \(given.basis.count) features in \(given.dimension) dimensions for \(n) in \(d)")
+      throw FieldError(
+        field: "embedding", value: "",
+        reason: "\(given.basis.count) features in \(given.dimension) dimensions for \(n) in \(d)")
     }
     let embedding =
       given ?? (d > n ? FeatureEmbedding(features: n, dimension: d, stream: stream) : nil)
@@ -154,7 +155,7 @@ extension SAE {
   ///   - embedding: the true features' directions the run reports (its `reading`), nil when
   ///     they are the unit vectors; not used in training.
   ///   - observe, isCancelled: as for a toy.
-  /// - Throws: `ToyModelError` naming the field if a basis row or a feature index does not fit
+  /// - Throws: `FieldError` naming the field if a basis row or a feature index does not fit
   ///   the SAE, no pattern has positive weight, or a plan value is out of range.
   public func trainingRun(
     on patterns: [WeightedPattern], basis: [[Double]]?, _ plan: SAETrainingPlan,
@@ -163,25 +164,31 @@ extension SAE {
   ) throws -> SAETrainingRun {
     let d = dimensions
     if let dimension = plan.dimension, dimension != d {
-      throw ToyModelError("dimension: \(dimension) for an SAE of \(d) dimensions")
+      throw FieldError(
+        field: "dimension", value: "\(dimension)", reason: "for an SAE of \(d) dimensions")
     }
     if let row = basis?.firstIndex(where: { $0.count != d }) {
-      throw ToyModelError("basis[\(row)]: \(basis![row].count) values for \(d) dimensions")
+      throw FieldError(
+        field: "basis[\(row)]", value: "", reason: "\(basis![row].count) values for \(d) dimensions"
+      )
     }
     let rows = basis?.count ?? d
     for (j, p) in patterns.enumerated() {
       guard p.weight.isFinite && p.weight >= 0 else {
-        throw ToyModelError("patterns[\(j)].weight: \(p.weight) is not a finite number >= 0")
+        throw FieldError(
+          field: "patterns[\(j)].weight", value: "\(p.weight)",
+          reason: "is not a finite number >= 0")
       }
       let fits = { (a: ActiveFeature) in (0..<rows).contains(a.feature) && a.magnitude.isFinite }
       if let a = p.active.first(where: { !fits($0) }) {
-        throw ToyModelError(
-          "patterns[\(j)]: feature \(a.feature) at \(a.magnitude) is not one of \(rows) rows "
+        throw FieldError(
+          field: "patterns[\(j)]", value: "",
+          reason: "feature \(a.feature) at \(a.magnitude) is not one of \(rows) rows "
             + "at a finite magnitude")
       }
     }
     guard patterns.contains(where: { $0.weight > 0 }) else {
-      throw ToyModelError("patterns: none has a positive weight")
+      throw FieldError(field: "patterns", value: "", reason: "none has a positive weight")
     }
     try plan.checkValues(enumerable: true)
     return try run(
@@ -329,19 +336,20 @@ extension SAETrainingPlan {
 
   /// Checks the plan against a toy of n features and an SAE of `saeDimensions` dimensions.
   ///
-  /// - Throws: `ToyModelError` naming the field if the SAE's dimensions are not the plan's
+  /// - Throws: `FieldError` naming the field if the SAE's dimensions are not the plan's
   ///   dimension (n when nil), exact or counts is asked of a sampled toy, or a value is out of
   ///   range.
   public func check(features n: Int, dimensions saeDimensions: Int, enumerable: Bool) throws {
     let d = dimension ?? n
     if let dimension = dimension, dimension < n || dimension > 100_000 {
-      throw ToyModelError("dimension: \(dimension) is not in \(n)...100000 (n = \(n) features)")
+      throw FieldError(
+        field: "dimension", value: "\(dimension)",
+        reason: "is not in \(n)...100000 (n = \(n) features)")
     }
     guard d == saeDimensions else {
-      throw ToyModelError(
-        dimension == nil
-          ? "features: \(n) for an SAE of \(saeDimensions) dimensions"
-          : "dimension: \(d) for an SAE of \(saeDimensions) dimensions")
+      throw FieldError(
+        field: dimension == nil ? "features" : "dimension", value: "\(dimension == nil ? n : d)",
+        reason: "for an SAE of \(saeDimensions) dimensions")
     }
     try checkValues(enumerable: enumerable)
   }
@@ -350,7 +358,8 @@ extension SAETrainingPlan {
   func checkValues(enumerable: Bool) throws {
     try checkSettings()
     if !enumerable && data != .samples {
-      throw ToyModelError("data: \(data.rawValue) needs an enumerable toy; use samples")
+      throw FieldError(
+        field: "data", value: "\(data.rawValue)", reason: "needs an enumerable toy; use samples")
     }
   }
 
@@ -361,10 +370,10 @@ extension SAETrainingPlan {
   ///     steps 0...100_000_000, batch 1...2^32 - 1, lr finite > 0, beta1 and beta2 in [0, 1),
   ///     epsilon finite > 0, seed 0...2^32 - 1, l1 finite >= 0, init_noise finite >= 0,
   ///     snap_at 0...steps, threshold_lr in [0, 1]
-  /// - Throws: `ToyModelError` naming the first field out of range.
+  /// - Throws: `FieldError` naming the first field out of range.
   public func checkSettings() throws {
-    func fail(_ field: String, _ value: Any, _ reason: String) -> ToyModelError {
-      ToyModelError("\(field): \(value) \(reason)")
+    func fail(_ field: String, _ value: Any, _ reason: String) -> FieldError {
+      FieldError(field: field, value: "\(value)", reason: reason)
     }
     guard (0...100_000_000).contains(steps) else {
       throw fail("steps", steps, "is not in 0...100000000")
@@ -392,6 +401,15 @@ extension SAETrainingPlan {
     guard thresholdLearningRate >= 0 && thresholdLearningRate <= 1 else {
       throw fail("threshold_lr", thresholdLearningRate, "is not in [0, 1]")
     }
+  }
+
+  /// The error of a run of this plan that stopped at `step` (`SAETrainingRun.divergedAt`):
+  /// one line naming the settings to lower, for one latent and many.
+  public func divergence(atStep step: Int) -> FieldError {
+    FieldError(
+      field: "training", value: "at step \(step)",
+      reason: "diverged (a loss or weight is not finite): lower --lr \(learningRate) or "
+        + "--init-noise \(initialNoise)")
   }
 }
 

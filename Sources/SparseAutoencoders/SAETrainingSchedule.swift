@@ -18,13 +18,16 @@ extension SAETrainingPlan {
   /// default half the steps).
   ///
   /// - Parameters: snapAt in 0...steps, only with `.snap`.
-  /// - Throws: `ToyModelError` whose description starts with `snap_at:` when `snapAt` is
+  /// - Throws: `FieldError` naming `snap_at` when `snapAt` is
   ///   given without snap or is above the steps.
   public mutating func setSchedule(_ schedule: Schedule, snapAt: Int? = nil) throws {
     if let snapAt {
-      guard schedule == .snap else { throw ToyModelError("snap_at: applies to snap loss only") }
+      guard schedule == .snap else {
+        throw FieldError(field: "snap_at", value: "", reason: "applies to snap loss only")
+      }
       guard (0...steps).contains(snapAt) else {
-        throw ToyModelError("snap_at: \(snapAt) is not in 0...\(steps) (the steps)")
+        throw FieldError(
+          field: "snap_at", value: "\(snapAt)", reason: "is not in 0...\(steps) (the steps)")
       }
     }
     loss = schedule == .l2 ? .l2 : .mse

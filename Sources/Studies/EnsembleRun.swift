@@ -28,7 +28,7 @@ public struct EnsembleRun: Sendable {
 
   /// The ensemble's report (both ensembles trained: the second for the stability) and the
   /// seconds it took.
-  /// - Throws: `CaseError` (field `ensemble`); `CancellationError` before it starts.
+  /// - Throws: `FieldError` (field `ensemble`); `CancellationError` before it starts.
   public func run(_ control: RunControl = .none) throws -> EnsembleResult {
     try control.checkCancellation()
     let start = Date()
@@ -36,8 +36,8 @@ public struct EnsembleRun: Sendable {
       let report = try SAEEnsembleReport(
         method, members: members, architecture: study.architecture, toy: study.toy, plan: plan)
       return EnsembleResult(report: report, seconds: Date().timeIntervalSince(start))
-    } catch let e as ToyModelError {
-      throw CaseError(field: "ensemble", value: "", reason: e.description)
+    } catch let e as FieldError {
+      throw e.within("ensemble")
     }
   }
 }
@@ -120,18 +120,10 @@ public struct BalanceSweepRun: Sendable {
         ?? BalanceSweepPlan(coefficients: Self.defaultCoefficients, seeds: [study.plan.seed]))
   }
 
-  /// The sweep, its errors naming the case's field.
+  /// The sweep; its errors name the case's field.
   public func run(_ control: RunControl = .none) throws -> BalanceSweep {
     try control.checkCancellation()
-    do {
-      return try BalanceSweep(study, plan)
-    } catch let e as ToyModelError {
-      let text = e.description
-      let colon = text.firstIndex(of: ":") ?? text.startIndex
-      throw CaseError(
-        field: String(text[..<colon]), value: "",
-        reason: String(text[colon...].dropFirst().drop { $0 == " " }))
-    }
+    return try BalanceSweep(study, plan)
   }
 
   /// The checks of the case's balance sweep (none without one): one per expectation and seed.

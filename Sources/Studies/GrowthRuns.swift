@@ -23,7 +23,7 @@ public struct GrowthRuns: Sendable {
   }
 
   /// One growth per correlation scale, in the growth study's order; progress per width.
-  /// - Throws: `CaseError` (field `grow`) when a growth cannot run; `CancellationError`.
+  /// - Throws: `FieldError` (field `grow`) when a growth cannot run; `CancellationError`.
   public func run(_ control: RunControl = .none, label: String) throws -> GrowthReport {
     let widths = growth.plan.widths.count
     let total = widths * growth.correlationScales.count
@@ -50,8 +50,8 @@ public struct GrowthRuns: Sendable {
             start, on: SAEGrowthStudy.toy(study.toy, scale: s), training: plan,
             growth: growth.plan, embedding: embedding, trainsFirstWidth: initial == nil
           ) { done, _ in control.report(r * widths + done, of: total, label) })
-      } catch let e as ToyModelError {
-        throw CaseError(field: "grow", value: "", reason: e.description)
+      } catch let e as FieldError {
+        throw e.within("grow")
       }
     }
     return GrowthReport(runs: runs, scales: growth.correlationScales)

@@ -2,6 +2,7 @@ import Foundation
 import Landscape
 import Reports
 import Training
+import ToyModels
 
 /// Training a tied single latent on a case (the cross-check of the exact landscape): what
 /// `landscape train` does on a single-latent case, and `reproduce` for one with a train block.
@@ -19,14 +20,14 @@ public struct LatentCaseTraining: Sendable {
   public static let sampleLimit = 1e10
 
   /// Trains; progress every 1% of the steps.
-  /// - Throws: `CaseError` naming the case's fields (a plan the case cannot train, a run that
+  /// - Throws: `FieldError` naming the case's fields (a plan the case cannot train, a run that
   ///   diverged); `CancellationError`.
   public func run(_ control: RunControl = .none) throws -> TrainingReport {
     let trainer = try Trainer(source, options: options)
     let o = trainer.options
     if o.sampling == .samples && Double(o.steps) * Double(o.batch) > Self.sampleLimit {
-      throw CaseError(
-        field: "--sampling", value: "samples",
+      throw FieldError(
+        flag: "--sampling", value: "samples",
         reason:
           "would draw \(o.steps) x \(o.batch) samples one by one (above 1e10): use --sampling counts, which is exact and fast"
       )
@@ -34,13 +35,7 @@ public struct LatentCaseTraining: Sendable {
     let label = "training \(source.name)"
     let result = try trainer.run(
       progress: { control.report($0.step, of: o.steps, label) }, isCancelled: control.isCancelled)
-    if let step = result.divergedAt {
-      throw CaseError(
-        field: "training", value: "at step \(step)",
-        reason:
-          "diverged (a loss or weight is not finite): lower --lr \(o.learningRate) or --init-noise \(o.initialNoise)"
-      )
-    }
+    if let step = result.divergedAt { throw trainer.divergence(atStep: step) }
     return TrainingReport(source, options: o, result: result)
   }
 }

@@ -47,17 +47,17 @@ public struct SAECaseTraining: Sendable {
       return try study.architecture.initialSAE(
         dimensions: plan.dimension ?? study.features.count, seed: plan.seed,
         basis: embedding?.basis)
-    } catch let e as ToyModelError {
-      throw CaseError(field: "sae", value: "", reason: e.description)
+    } catch let e as FieldError {
+      throw e.within("sae")
     }
   }
 
   /// Trains and reports; progress every 1% of the steps.
-  /// - Throws: `CaseError` for a plan the toy cannot train; `CancellationError`.
+  /// - Throws: `FieldError` for a plan the toy cannot train; `CancellationError`.
   public func run(_ control: RunControl = .none) throws -> Trained {
     if initial != nil, let d = plan.dimension, d != study.features.count {
-      throw CaseError(
-        field: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
+      throw FieldError(
+        flag: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
     }
     let label = "training \(study.name)"
     let every = max(1, plan.steps / 100)
@@ -72,9 +72,10 @@ public struct SAECaseTraining: Sendable {
         observe: { p in
           if p.step % every == 0 { control.report(p.step, of: p.steps, label) }
         }, isCancelled: control.isCancelled)
-    } catch let e as ToyModelError {
-      throw CaseError(field: "train", value: "", reason: e.description)
+    } catch let e as FieldError {
+      throw e.within("train")
     }
+    if let step = run.divergedAt { throw plan.divergence(atStep: step) }
     let seconds = run.seconds
     var timing = SAETrainingReport.Timing(
       seconds: seconds, samplingSeconds: run.samplingSeconds,
@@ -212,17 +213,18 @@ public enum SAEFiles {
   /// The SAE file at `path`, whose features must be `features` (the case's), in order.
   public static func read(_ path: String, field: String, features: [String]) throws -> SAEFile {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw CaseError(field: field, value: escapedForMessage(path), reason: "cannot be read")
+      throw FieldError(flag: field, value: escapedForMessage(path), reason: "cannot be read")
     }
     let file: SAEFile
     do {
       file = try SAEFile(json: data)
-    } catch let e as ToyModelError {
-      throw CaseError(field: field, value: escapedForMessage(path), reason: "is not an SAE file: \(e)")
+    } catch let e as FieldError {
+      throw FieldError(
+        flag: field, value: escapedForMessage(path), reason: "is not an SAE file: \(e)")
     }
     guard file.features == features else {
-      throw CaseError(
-        field: field, value: "",
+      throw FieldError(
+        flag: field, value: "",
         reason:
           "has features \(listForMessage(file.features)), the case \(listForMessage(features))")
     }

@@ -4,6 +4,7 @@ import Landscape
 import Reports
 import SparseAutoencoders
 import Training
+import ToyModels
 
 /// Validating cases: each single-latent case trained as its train block says and checked
 /// against the analytic minimum; each SAE case's expectations (of its trained SAE, growth,
@@ -28,7 +29,7 @@ public struct Validation: Sendable {
   }
 
   /// Trains and checks every case.
-  /// - Throws: `CaseError` naming a named case with nothing to check, or a folder with no
+  /// - Throws: `FieldError` naming a named case with nothing to check, or a folder with no
   ///   case to check (`field` names it); the runs' errors; `CancellationError`.
   public func run(_ control: RunControl = .none, folder: String = "cases") throws
     -> ValidationReport
@@ -42,7 +43,7 @@ public struct Validation: Sendable {
       case .sae(let s) where Self.hasExpectations(s): studies.append(s)
       default:
         if named {
-          throw CaseError(
+          throw FieldError(
             field: "\(file): \(document.isSAE ? "expect" : "train")", value: "",
             reason:
               "is required to validate (the case has no \(document.isSAE ? "expect list" : "train block"))"
@@ -52,8 +53,8 @@ public struct Validation: Sendable {
       }
     }
     if sources.isEmpty && studies.isEmpty {
-      throw CaseError(
-        field: "--cases", value: folder,
+      throw FieldError(
+        flag: "--cases", value: folder,
         reason: "holds no case file with a train block or an expect list")
     }
     var report = ValidationReport(skipped: skipped)
@@ -101,11 +102,11 @@ public struct ValidationReport: Sendable {
   }
 
   /// The error `validate` ends with when a case failed; nil when every case passed.
-  public var failure: CaseError? {
+  public var failure: FieldError? {
     let failed = failed
     guard !failed.isEmpty else { return nil }
     let total = latentChecks.count + saeChecks.count
-    return CaseError(
+    return FieldError(
       field: "validate", value: "",
       reason: "\(failed.count) of \(total) cases failed: \(failed.joined(separator: ", "))")
   }

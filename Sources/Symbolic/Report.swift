@@ -1,5 +1,6 @@
-import Reports
 import Landscape
+import Reports
+import ToyModels
 
 extension SymbolicLandscape {
   /// The derivation as plain text: D, and per relu piece N, the normalised stationarity
@@ -21,7 +22,8 @@ extension SymbolicLandscape {
       out += stationarityText(piece.stationarity, n).map { "  \($0)\n" }.joined()
     }
     guard let l2 else {
-      return out + "L2: not derived with the \(bias.kind.rawValue) bias (L2 is not linear in the probabilities)\n"
+      return out
+        + "L2: not derived with the \(bias.kind.rawValue) bias (L2 is not linear in the probabilities)\n"
     }
     out += "L2 = sum_j p_j sqrt(Q_j/D): candidates (cusps and range ends)\n"
     for c in l2.candidates {
@@ -80,7 +82,8 @@ extension SymbolicLandscape {
       "% \(name)" + (title.map { ": \(latexComment($0))" } ?? "")
       + " (pattern probabilities are symbols)\n"
     if l2 == nil {
-      out += "% L2 is not derived with the \(bias.kind.rawValue) bias (it is not linear in the probabilities)\n"
+      out +=
+        "% L2 is not derived with the \(bias.kind.rawValue) bias (it is not linear in the probabilities)\n"
     } else if l2?.complete == false {
       out +=
         "% L2 may also have minima between the listed candidates (a firing pattern lies outside the path's plane)\n"
@@ -104,7 +107,7 @@ extension SymbolicLandscape {
 
   /// The JSON for a case outside the derivation's scope: its name, `"supported": false`
   /// and `"unsupported": {"field": ..., "value": ..., "reason": ...}`.
-  public static func unsupportedJSON(name: String, error: CaseError) -> String {
+  public static func unsupportedJSON(name: String, error: FieldError) -> String {
     struct Unsupported: Encodable {
       var `case`: String
       var supported = false
@@ -239,8 +242,11 @@ private struct JSONReport: Encodable {
   init(_ d: SymbolicLandscape) { self.d = d }
 
   enum Key: String, CodingKey {
-    case name = "case", supported, bias, symbols, tRange = "t_range"
-    case tRangeExact = "t_range_exact", denominator, numerator, stationarity, l2
+    case name = "case"
+    case supported, bias, symbols
+    case tRange = "t_range"
+    case tRangeExact = "t_range_exact"
+    case denominator, numerator, stationarity, l2
   }
 
   func encode(to encoder: Encoder) throws {
@@ -317,7 +323,9 @@ private struct JSONReport: Encodable {
     var text: String
 
     enum CodingKeys: String, CodingKey {
-      case tRange = "t_range", tRangeExact = "t_range_exact", active, coefficients, text
+      case tRange = "t_range"
+      case tRangeExact = "t_range_exact"
+      case active, coefficients, text
     }
 
     init(_ p: SymbolicPiece, _ d: SymbolicLandscape) {
@@ -334,7 +342,10 @@ private struct JSONReport: Encodable {
       var rootSign: Int
       var formulas: [String]
       var when: Condition?
-      enum CodingKeys: String, CodingKey { case rootSign = "root_sign", formulas, when }
+      enum CodingKeys: String, CodingKey {
+        case rootSign = "root_sign"
+        case formulas, when
+      }
     }
     var tRange: [ExactNumber]
     var tRangeExact: [String]
@@ -347,8 +358,12 @@ private struct JSONReport: Encodable {
     var minimum: Minimum?
 
     enum CodingKeys: String, CodingKey {
-      case tRange = "t_range", tRangeExact = "t_range_exact", degree, scale, coefficients, text
-      case discriminant, discriminantText = "discriminant_text", minimum
+      case tRange = "t_range"
+      case tRangeExact = "t_range_exact"
+      case degree, scale, coefficients, text
+      case discriminant
+      case discriminantText = "discriminant_text"
+      case minimum
     }
 
     init(_ p: SymbolicPiece, _ d: SymbolicLandscape) {
@@ -397,8 +412,13 @@ private struct JSONReport: Encodable {
       var localMinimum: Condition
 
       enum CodingKeys: String, CodingKey {
-        case t, tExact = "t_exact", cuspOf = "cusp_of", start, end, value
-        case leftSlope = "left_slope", rightSlope = "right_slope", localMinimum = "local_minimum"
+        case t
+        case tExact = "t_exact"
+        case cuspOf = "cusp_of"
+        case start, end, value
+        case leftSlope = "left_slope"
+        case rightSlope = "right_slope"
+        case localMinimum = "local_minimum"
       }
 
       /// The slopes are written as null at a range end.

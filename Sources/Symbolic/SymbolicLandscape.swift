@@ -1,4 +1,5 @@
 import Landscape
+import ToyModels
 
 /// The exact, symbolic loss landscape of a case: every pattern probability is a symbol
 /// (its pattern's name), magnitudes and path ends are the decimals the case was written
@@ -47,7 +48,7 @@ public struct SymbolicLandscape: Sendable {
   /// Derives the landscape of a validated case.
   ///
   /// - Parameter source: a case that passed `validate()`, with `penalty.coefficient` 0.
-  /// - Throws: `CaseError` naming `penalty.coefficient` when the case has a penalty;
+  /// - Throws: `FieldError` naming `penalty.coefficient` when the case has a penalty;
   ///   `SymbolicError` when exact arithmetic overflows.
   public init(_ source: Case) throws {
     try SymbolicLandscape.checkSupported(source)
@@ -178,17 +179,17 @@ public struct SymbolicLandscape: Sendable {
 
   /// Throws when the case is outside the derivation's scope.
   ///
-  /// - Throws: `CaseError` naming `penalty.coefficient` (> 0).
+  /// - Throws: `FieldError` naming `penalty.coefficient` (> 0).
   public static func checkSupported(_ source: Case) throws {
     if case .fixed = source.bias {
-      throw CaseError(
+      throw FieldError(
         field: "bias", value: "fixed",
         reason:
           "is not supported by the symbolic derivation, which covers no bias, the optimal and the centered bias"
       )
     }
     if source.penalty.coefficient != 0 {
-      throw CaseError(
+      throw FieldError(
         field: "penalty.coefficient", value: "\(source.penalty.coefficient)",
         reason:
           "is not supported by the symbolic derivation, which covers no penalty only (with a penalty the MSE is no ratio of quadratics)"

@@ -16,31 +16,36 @@ public struct CorrelatedFiring: Sendable, Hashable {
   /// The lower Cholesky factor of C, row-major n x n.
   public let cholesky: [Double]
 
-  /// - Throws: `ToyModelError` if the sizes differ, a probability is not in (0, 1), or C is not
+  /// - Throws: `FieldError` if the sizes differ, a probability is not in (0, 1), or C is not
   ///   a symmetric positive definite matrix with unit diagonal.
   public init(probabilities: [Double], magnitudes: [Double]? = nil, correlation: [[Double]]) throws
   {
     let n = probabilities.count
     let mags = magnitudes ?? [Double](repeating: 1, count: n)
     guard mags.count == n else {
-      throw ToyModelError("magnitudes: \(mags.count) values for \(n) features")
+      throw FieldError(
+        field: "magnitudes", value: "", reason: "\(mags.count) values for \(n) features")
     }
     guard correlation.count == n, correlation.allSatisfy({ $0.count == n }) else {
-      throw ToyModelError("correlation: not an \(n) x \(n) matrix")
+      throw FieldError(field: "correlation", value: "", reason: "not an \(n) x \(n) matrix")
     }
     for (i, p) in probabilities.enumerated() where !(p > 0 && p < 1) {
-      throw ToyModelError("probabilities[\(i)]: \(p) is not in (0, 1)")
+      throw FieldError(field: "probabilities[\(i)]", value: "\(p)", reason: "is not in (0, 1)")
     }
     for i in 0..<n {
       guard abs(correlation[i][i] - 1) <= 1e-12 else {
-        throw ToyModelError("correlation[\(i)][\(i)]: \(correlation[i][i]) is not 1")
+        throw FieldError(
+          field: "correlation[\(i)][\(i)]", value: "\(correlation[i][i])", reason: "is not 1")
       }
       for j in 0..<i where abs(correlation[i][j] - correlation[j][i]) > 1e-12 {
-        throw ToyModelError("correlation[\(i)][\(j)]: \(correlation[i][j]) is not symmetric")
+        throw FieldError(
+          field: "correlation[\(i)][\(j)]", value: "\(correlation[i][j])",
+          reason: "is not symmetric")
       }
     }
     guard let l = Self.choleskyFactor(correlation) else {
-      throw ToyModelError("correlation: the matrix is not positive definite")
+      throw FieldError(
+        field: "correlation", value: "", reason: "the matrix is not positive definite")
     }
     self.probabilities = probabilities
     self.magnitudes = mags
@@ -61,7 +66,8 @@ public struct CorrelatedFiring: Sendable, Hashable {
       correlation[i].indices.map { j in i == j ? 1 : s * correlation[i][j] }
     }
     // Positive definite by construction.
-    return try! CorrelatedFiring(probabilities: probabilities, magnitudes: magnitudes, correlation: c)
+    return try! CorrelatedFiring(
+      probabilities: probabilities, magnitudes: magnitudes, correlation: c)
   }
 
   /// The lower Cholesky factor (row-major), or nil if C is not positive definite.

@@ -88,7 +88,7 @@ public struct HierarchyToy: Sendable, Hashable {
   public var groups: [Group]
   public var independent: [Independent]
 
-  /// - Throws: `ToyModelError` if a probability is outside [0, 1], exclusive children sum above
+  /// - Throws: `FieldError` if a probability is outside [0, 1], exclusive children sum above
   ///   1, a group without children has `parentFiresAlone == false`, children cannot fire when
   ///   the parent must not fire alone, or a feature index is out of range or used twice.
   public init(featureCount: Int, groups: [Group], independent: [Independent] = []) throws {
@@ -98,15 +98,16 @@ public struct HierarchyToy: Sendable, Hashable {
     var used = Set<Int>()
     func claim(_ f: Int, _ field: String) throws {
       guard f >= 0 && f < featureCount else {
-        throw ToyModelError("\(field): feature \(f) is not in 0..<\(featureCount)")
+        throw FieldError(
+          field: field, value: "", reason: "feature \(f) is not in 0..<\(featureCount)")
       }
       guard used.insert(f).inserted else {
-        throw ToyModelError("\(field): feature \(f) used twice")
+        throw FieldError(field: field, value: "", reason: "feature \(f) used twice")
       }
     }
     func unit(_ p: Double, _ field: String) throws {
       guard p >= 0 && p <= 1 else {
-        throw ToyModelError("\(field): probability \(p) is not in [0, 1]")
+        throw FieldError(field: field, value: "", reason: "probability \(p) is not in [0, 1]")
       }
     }
     for (g, group) in groups.enumerated() {
@@ -119,13 +120,16 @@ public struct HierarchyToy: Sendable, Hashable {
       if group.exclusiveChildren {
         let sum = group.children.reduce(0) { $0 + $1.probability }
         guard sum <= 1 + 1e-12 else {
-          throw ToyModelError("groups[\(g)].children: exclusive probabilities sum to \(sum) > 1")
+          throw FieldError(
+            field: "groups[\(g)].children", value: "",
+            reason: "exclusive probabilities sum to \(sum) > 1")
         }
       }
       if !group.parentFiresAlone && group.probability > 0 {
         guard group.children.contains(where: { $0.probability > 0 }) else {
-          throw ToyModelError(
-            "groups[\(g)]: the parent fires only with a child but no child can fire")
+          throw FieldError(
+            field: "groups[\(g)]", value: "",
+            reason: "the parent fires only with a child but no child can fire")
         }
       }
     }
@@ -175,20 +179,22 @@ public struct HierarchyToy: Sendable, Hashable {
   /// to 1) and added to `droppedMass`. Patterns are sorted by active features; equal patterns
   /// cannot arise (every feature belongs to one factor).
   /// - Parameter cutoff: in [0, 1); 0 keeps every pattern of positive probability.
-  /// - Throws: `ToyModelError` if more than `maxDroppedMass` would be dropped, or, before
+  /// - Throws: `FieldError` if more than `maxDroppedMass` would be dropped, or, before
   ///   anything is built, if a group has more than `maxPatterns` states or the patterns kept
   ///   could number more than `maxPatterns` (naming the cutoff that bounds them).
   public func enumerate(cutoff: Double = 0) throws -> Enumeration {
     let limit = Double(Self.maxPatterns)
     for (g, count) in zip(groups.indices, stateCounts) where count > limit {
-      throw ToyModelError(
-        "groups[\(g)].children: \(groups[g].children.count) children that fire independently "
+      throw FieldError(
+        field: "groups[\(g)].children", value: "",
+        reason: "\(groups[g].children.count) children that fire independently "
           + "make \(Int(min(count, 1e18))) states, above \(Self.maxPatterns)")
     }
     let bound = patternBound(cutoff: cutoff)
     if bound > limit {
-      throw ToyModelError(
-        "cutoff: \(cutoff) keeps up to \(String(format: "%.0f", bound)) patterns, above "
+      throw FieldError(
+        field: "cutoff", value: "\(cutoff)",
+        reason: "keeps up to \(String(format: "%.0f", bound)) patterns, above "
           + "\(Self.maxPatterns): a cutoff of \(1 / limit) or more bounds them")
     }
     var factors = groups.map(Self.states(of:))
@@ -214,7 +220,9 @@ public struct HierarchyToy: Sendable, Hashable {
       partial = next
     }
     guard dropped <= Self.maxDroppedMass else {
-      throw ToyModelError("cutoff: \(cutoff) drops mass \(dropped) > \(Self.maxDroppedMass)")
+      throw FieldError(
+        field: "cutoff", value: "\(cutoff)",
+        reason: "drops mass \(dropped) > \(Self.maxDroppedMass)")
     }
     let patterns = partial.map { s in
       WeightedPattern(weight: s.probability, active: s.active.sorted { $0.feature < $1.feature })
@@ -226,7 +234,8 @@ public struct HierarchyToy: Sendable, Hashable {
   public func toyModel(features: [String]? = nil, cutoff: Double = 0) throws -> ToyModel {
     let names = features ?? (0..<featureCount).map { "f\($0)" }
     guard names.count == featureCount else {
-      throw ToyModelError("features: \(names.count) names for \(featureCount) features")
+      throw FieldError(
+        field: "features", value: "", reason: "\(names.count) names for \(featureCount) features")
     }
     return ToyModel(features: names, firing: .enumerable(try enumerate(cutoff: cutoff).patterns))
   }

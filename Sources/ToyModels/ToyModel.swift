@@ -75,28 +75,3 @@ public struct ToyModel: Sendable, Hashable {
     return nil
   }
 }
-
-/// Errors building a toy model: one line naming the field and the value.
-public struct ToyModelError: Error, Sendable, Hashable, CustomStringConvertible {
-  public var description: String
-  public init(_ description: String) { self.description = description }
-
-  /// The field the message names: the text before its first ": " (all of it without one).
-  public var field: String { String(description[..<split.lowerBound]) }
-
-  /// The message after the field (`0.0 is not a finite number > 0`).
-  public var reason: String { String(description[split.upperBound...]) }
-
-  /// Where ": " first stands (the end when it does not).
-  private var split: Range<String.Index> {
-    var i = description.startIndex
-    while i < description.endIndex {
-      let next = description.index(after: i)
-      if description[i] == ":", next < description.endIndex, description[next] == " " {
-        return i..<description.index(after: next)
-      }
-      i = next
-    }
-    return description.endIndex..<description.endIndex
-  }
-}

@@ -25,7 +25,7 @@ public struct Trainer: Sendable {
   /// - Parameters:
   ///   - source: the case (validated again here).
   ///   - options: the settings (validated here).
-  /// - Throws: `CaseError` naming the first bad case field or option.
+  /// - Throws: `FieldError` naming the first bad case field or option.
   public init(_ source: Case, options: TrainingOptions) throws {
     try source.validate()
     try options.validate(featureCount: source.features.count)
@@ -40,6 +40,10 @@ public struct Trainer: Sendable {
 
   /// The many-latent trainer's plan for these options.
   var plan: SAETrainingPlan { Self.plan(options) }
+
+  /// The error of a run that stopped at `step` (`TrainingResult.divergedAt`), as the SAE
+  /// trainer reports it.
+  public func divergence(atStep step: Int) -> FieldError { plan.divergence(atStep: step) }
 
   /// The many-latent trainer's plan for single-latent options.
   static func plan(_ options: TrainingOptions) -> SAETrainingPlan {

@@ -1,4 +1,5 @@
 import Landscape
+import ToyModels
 
 extension LossLandscape {
   /// The local minimum that descending `kind` along the path from `t` reaches.
@@ -50,7 +51,7 @@ public struct TrainingTarget: Sendable {
   /// - Parameters:
   ///   - source: the trained case (valid).
   ///   - options: how it is trained.
-  /// - Throws: `CaseError` when the landscape has no minimum to compare with.
+  /// - Throws: `FieldError` when the landscape has no minimum to compare with.
   public init(for source: Case, options: TrainingOptions) throws {
     var analytic = source
     analytic.bias = options.biases == .none ? .none : .optimal
@@ -59,7 +60,7 @@ public struct TrainingTarget: Sendable {
     guard
       let mse = mseMinima.min(by: { abs($0.t - options.initialT) < abs($1.t - options.initialT) })
     else {
-      throw CaseError(field: "case", value: source.name, reason: "has no MSE minimum on its path")
+      throw FieldError(field: "case", value: source.name, reason: "has no MSE minimum on its path")
     }
     let biasNote = analytic.bias == .optimal ? " (optimal bias)" : ""
     analyticCase = analytic
@@ -72,7 +73,7 @@ public struct TrainingTarget: Sendable {
       kind = .l2
       let start = options.loss == .l2 ? options.initialT : mse.t
       guard let m = landscape.descend(.l2, from: start) else {
-        throw CaseError(field: "case", value: source.name, reason: "has no L2 minimum on its path")
+        throw FieldError(field: "case", value: source.name, reason: "has no L2 minimum on its path")
       }
       minimum = m
       reason =
@@ -114,7 +115,7 @@ public struct TrainingCheck: Sendable {
   ///   - source: a valid case.
   ///   - plan: its `train` block.
   ///   - progress: passed to `Trainer.run`.
-  /// - Throws: `CaseError` when the block's settings are bad.
+  /// - Throws: `FieldError` when the block's settings are bad.
   public init(
     _ source: Case, plan: TrainingOptions, progress: ((TrainingProgress) -> Void)? = nil
   ) throws {

@@ -71,12 +71,12 @@ public struct TrainingOptions: Sendable, Hashable {
   ///
   /// - Parameter plan: the case file's `train` block (`CaseDocument.landscape`); nil: the
   ///   defaults.
-  /// - Throws: `CaseError` when the case's penalty is not L1 (p != 1 with lambda > 0):
+  /// - Throws: `FieldError` when the case's penalty is not L1 (p != 1 with lambda > 0):
   ///   the trainer penalises h only.
   public init(for source: Case, plan: TrainingOptions?) throws {
     let penalty = source.penalty
     if penalty.coefficient > 0 && penalty.exponent != 1 {
-      throw CaseError(
+      throw FieldError(
         field: "penalty.p", value: "\(penalty.exponent)",
         reason: "is not 1: the trainer supports only the L1 penalty")
     }
@@ -102,10 +102,10 @@ public struct TrainingOptions: Sendable, Hashable {
   /// Checks every field against its range (see the fields' documentation).
   ///
   /// - Parameter featureCount: the case's number of features k (d must be >= k).
-  /// - Throws: `CaseError` naming the field as in a case file's `train` block.
+  /// - Throws: `FieldError` naming the field as in a case file's `train` block.
   public func validate(featureCount: Int) throws {
-    func fail(_ field: String, _ value: String, _ reason: String) -> CaseError {
-      CaseError(field: "train.\(field)", value: value, reason: reason)
+    func fail(_ field: String, _ value: String, _ reason: String) -> FieldError {
+      FieldError(field: "train.\(field)", value: value, reason: reason)
     }
     // A single-latent run takes at least one step; every other optimiser setting is the
     // SAE trainer's, checked where that plan is defined.
@@ -115,8 +115,8 @@ public struct TrainingOptions: Sendable, Hashable {
     var plan = Trainer.plan(self)
     // A snap step given with another loss is unused, but still checked.
     if loss != .snap { plan.snapAt = snapAt }
-    do { try plan.checkSettings() } catch let e as ToyModelError {
-      throw fail(e.field, "", e.reason)
+    do { try plan.checkSettings() } catch let e as FieldError {
+      throw fail(e.field, e.value, e.reason)
     }
     if let d = dimension, !(featureCount...100_000).contains(d) {
       throw fail(

@@ -1,8 +1,9 @@
 import Foundation
+import Landscape
+import ToyModels
 import XCTest
 
 @testable import CaseFiles
-import Landscape
 
 final class CaseFileTests: XCTestCase {
   func parse(_ json: String) throws -> Case {
@@ -13,7 +14,7 @@ final class CaseFileTests: XCTestCase {
     _ json: String, field: String, file: StaticString = #filePath, line: UInt = #line
   ) {
     XCTAssertThrowsError(try parse(json), file: file, line: line) { error in
-      guard let e = error as? CaseError else { return XCTFail("\(error)", file: file, line: line) }
+      guard let e = error as? FieldError else { return XCTFail("\(error)", file: file, line: line) }
       XCTAssertEqual(e.field, field, "\(e)", file: file, line: line)
     }
   }
@@ -69,10 +70,10 @@ final class CaseFileTests: XCTestCase {
   /// The library names the field; the command line's flag table turns it into the flag.
   func testHierarchyShorthandNamesFields() {
     XCTAssertThrowsError(try Case.hierarchy(p0: .nan, p01: 0.1)) { error in
-      XCTAssertEqual((error as? CaseError)?.field, "patterns[0].probability")
+      XCTAssertEqual((error as? FieldError)?.field, "patterns[0].probability")
     }
     XCTAssertThrowsError(try Case.hierarchy(p0: 0.7, p01: 0.4)) { error in
-      XCTAssertEqual((error as? CaseError)?.field, "patterns")
+      XCTAssertEqual((error as? FieldError)?.field, "patterns")
     }
   }
 }

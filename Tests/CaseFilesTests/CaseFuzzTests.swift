@@ -1,12 +1,13 @@
-import Foundation
 import CaseFiles
+import Foundation
 import Landscape
 import TestSupport
+import ToyModels
 import XCTest
 
 /// A seeded mutation fuzzer for the case-file parser.
 ///
-/// Every input must either be rejected with a `CaseError` that names a field in one line,
+/// Every input must either be rejected with a `FieldError` that names a field in one line,
 /// or give a valid case whose MSE and L2 minima are finite and inside the t range (and
 /// whose curve and off-path optimum are finite). Set
 /// `FUZZ_ITERATIONS` (default 3000) and `FUZZ_SEED` to run longer; with `FUZZ_SAVE` set,
@@ -37,7 +38,7 @@ final class CaseFuzzTests: XCTestCase {
     let c: Case
     do {
       c = try Case(json: Data(input), defaultName: "fuzz")
-    } catch let error as CaseError {
+    } catch let error as FieldError {
       let text = error.description
       XCTAssertFalse(
         error.field.isEmpty, "empty field in \(text) for \(show(input))", file: file, line: line)
@@ -50,7 +51,7 @@ final class CaseFuzzTests: XCTestCase {
         text.count, 600, "long message \(text) for \(show(input))", file: file, line: line)
       return "rejected"
     } catch {
-      XCTFail("not a CaseError: \(error) for \(show(input))", file: file, line: line)
+      XCTFail("not a FieldError: \(error) for \(show(input))", file: file, line: line)
       return "other error"
     }
     XCTAssertNoThrow(

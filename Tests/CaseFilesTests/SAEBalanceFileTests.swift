@@ -1,6 +1,7 @@
 import Foundation
 import Landscape
 import SparseAutoencoders
+import ToyModels
 import XCTest
 
 @testable import CaseFiles
@@ -89,7 +90,7 @@ final class SAEBalanceFileTests: XCTestCase {
     ]
     for (sae, extra, field) in cases {
       XCTAssertThrowsError(try parse(sae, extra), sae + extra) { e in
-        XCTAssertEqual((e as? CaseError)?.field, field, "\(sae)\(extra): \(e)")
+        XCTAssertEqual((e as? FieldError)?.field, field, "\(sae)\(extra): \(e)")
       }
     }
   }

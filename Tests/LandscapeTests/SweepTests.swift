@@ -1,4 +1,5 @@
 import Synchronization
+import ToyModels
 import XCTest
 
 @testable import Landscape
@@ -91,7 +92,8 @@ final class SweepTests: XCTestCase {
     let started = Atomic(0)
     XCTAssertThrowsError(
       try sweep.mapChunks(
-        in: 0..<sweep.count, jobs: 2, chunkSize: 100, isCancelled: { started.load(ordering: .relaxed) >= 3 }
+        in: 0..<sweep.count, jobs: 2, chunkSize: 100,
+        isCancelled: { started.load(ordering: .relaxed) >= 3 }
       ) { first, rows in
         started.wrappingAdd(1, ordering: .relaxed)
         return rows.count
@@ -108,10 +110,10 @@ final class SweepTests: XCTestCase {
   func testBadAxesAreNamed() throws {
     let base = try Case.hierarchy(p0: 0.2, p01: 0.1)
     XCTAssertThrowsError(try Sweep(base: base, axes: [SweepAxis(name: "p9", values: [0.1])])) {
-      XCTAssertEqual(($0 as? CaseError)?.field, "sweep.axes")
+      XCTAssertEqual(($0 as? FieldError)?.field, "sweep.axes")
     }
     XCTAssertThrowsError(try Sweep(base: base, axes: [SweepAxis(name: "p0", values: [1.5])])) {
-      XCTAssertEqual(($0 as? CaseError)?.field, "p0")
+      XCTAssertEqual(($0 as? FieldError)?.field, "p0")
     }
   }
 }

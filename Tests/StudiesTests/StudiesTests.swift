@@ -6,6 +6,7 @@ import SparseAutoencoders
 import Studies
 import Training
 import XCTest
+import ToyModels
 
 /// The runs library: what the command line and the server call, checked without either.
 final class StudiesTests: XCTestCase {
@@ -52,8 +53,8 @@ final class StudiesTests: XCTestCase {
     options.dimension = 5
     options.steps = 50
     XCTAssertThrowsError(try LatentCaseTraining(hierarchy(), options: options).run()) {
-      XCTAssertEqual(($0 as? CaseError)?.field, "training")
-      XCTAssertEqual(($0 as? CaseError)?.value, "at step 0")
+      XCTAssertEqual(($0 as? FieldError)?.field, "training")
+      XCTAssertEqual(($0 as? FieldError)?.value, "at step 0")
     }
   }
 
@@ -86,13 +87,13 @@ final class StudiesTests: XCTestCase {
     let document = CaseDocument.landscape(try hierarchy(), training: nil)
     XCTAssertThrowsError(
       try Validation(documents: [(file: "a.json", document: document)], named: true).run()
-    ) { XCTAssertEqual(($0 as? CaseError)?.field, "a.json: train") }
+    ) { XCTAssertEqual(($0 as? FieldError)?.field, "a.json: train") }
     XCTAssertThrowsError(
       try Validation(documents: [(file: "a.json", document: document)], named: false)
         .run(folder: "somewhere")
     ) {
-      XCTAssertEqual(($0 as? CaseError)?.field, "--cases")
-      XCTAssertEqual(($0 as? CaseError)?.value, "somewhere")
+      XCTAssertEqual(($0 as? FieldError)?.field, "--cases")
+      XCTAssertEqual(($0 as? FieldError)?.value, "somewhere")
     }
   }
 

@@ -1,7 +1,8 @@
-import Foundation
 import CaseFiles
+import Foundation
 import Landscape
 import TestSupport
+import ToyModels
 import XCTest
 
 @testable import Symbolic
@@ -409,11 +410,11 @@ final class SymbolicTests: XCTestCase {
   func testUnsupportedCasesNameTheField() throws {
     XCTAssertThrowsError(try SymbolicLandscape(try Case.hierarchy(p0: 0.3, p01: 0.1, l1: 0.1))) {
       error in
-      XCTAssertEqual((error as? CaseError)?.field, "penalty.coefficient")
+      XCTAssertEqual((error as? FieldError)?.field, "penalty.coefficient")
     }
     let json = SymbolicLandscape.unsupportedJSON(
       name: "x",
-      error: CaseError(field: "penalty.coefficient", value: "0.1", reason: "is not supported"))
+      error: FieldError(field: "penalty.coefficient", value: "0.1", reason: "is not supported"))
     let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
     XCTAssertEqual(object["supported"] as? Bool, false)
     XCTAssertEqual((object["unsupported"] as? [String: String])?["field"], "penalty.coefficient")
@@ -488,13 +489,14 @@ final class SymbolicTests: XCTestCase {
     }.sorted()
     if files.isEmpty { throw XCTSkip("no case files in \(folder.path)") }
     for file in files {
-      guard case .landscape(let c, _) = try CaseDocument.load(
-        contentsOf: folder.appendingPathComponent(file).path)
+      guard
+        case .landscape(let c, _) = try CaseDocument.load(
+          contentsOf: folder.appendingPathComponent(file).path)
       else { continue }  // an SAE case has no path
       let json: String
       do {
         json = try SymbolicLandscape(c).json()
-      } catch let error as CaseError {
+      } catch let error as FieldError {
         XCTAssertEqual(error.field, "penalty.coefficient", file)
         continue
       }

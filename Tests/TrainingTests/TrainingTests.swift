@@ -1,8 +1,9 @@
-import Foundation
 import CaseFiles
+import Foundation
 import Landscape
 import SparseAutoencoders
 import TestSupport
+import ToyModels
 import XCTest
 
 @testable import Training
@@ -227,7 +228,7 @@ final class TrainerTests: XCTestCase {
       do {
         _ = try Trainer(toy(), options: o)
         return nil
-      } catch let e as CaseError {
+      } catch let e as FieldError {
         return e.field
       } catch {
         return "\(error)"
