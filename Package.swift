@@ -37,16 +37,16 @@ let package = Package(
       name: "Training", dependencies: ["Landscape", "SparseAutoencoders", "ToyModels", "Reports"]),
     // Every PLplot call, behind one serialised entry point.
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
-    // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
+    // Which chart every report gets (loss curves, sweeps, phase diagrams, an SAE's cosines,
+    // growth, ensembles, balance), composed as Plotting's values. Pure functions.
     .target(
-      name: "LandscapeFigures",
-      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders"],
-      path: "Sources/Figures"),
+      name: "FigureComposition",
+      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders"]),
     // The local page and its JSON API (`landscape serve`), on Hummingbird.
     .target(
       name: "Server",
       dependencies: [
-        "Landscape", "CaseFiles", "Symbolic", "Reports", "LandscapeFigures", "Plotting",
+        "Landscape", "CaseFiles", "Symbolic", "Reports", "FigureComposition", "Plotting",
         .product(name: "Hummingbird", package: "hummingbird"),
       ],
       resources: [.copy("Page")]),
@@ -55,7 +55,7 @@ let package = Package(
       name: "LandscapeCLI",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports",
-        "LandscapeFigures", "SparseAutoencoders", "ToyModels", "Server",
+        "FigureComposition", "SparseAutoencoders", "ToyModels", "Server",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -76,7 +76,9 @@ let package = Package(
         "Training", "Landscape", "CaseFiles", "SparseAutoencoders", "TestSupport",
       ]),
     .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-    .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "LandscapeFigures"]),
+    .testTarget(
+      name: "FigureCompositionTests", dependencies: ["FigureComposition", "Landscape", "Plotting"]),
+    .testTarget(name: "LandscapeCLITests", dependencies: ["LandscapeCLI"]),
     .testTarget(
       name: "ServerTests",
       dependencies: [

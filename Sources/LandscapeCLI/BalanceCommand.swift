@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 import SparseAutoencoders
@@ -89,7 +89,7 @@ struct BalanceCommand: ParsableCommand {
       throw CaseError(
         field: "sae", value: "", reason: "is required: \(caseFile) is not an SAE case")
     }
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     var plan =
       study.balanceSweep
@@ -109,7 +109,7 @@ struct BalanceCommand: ParsableCommand {
     }
     let sweep = try Self.sweep(study, plan)
     if let plot {
-      try Figures.write(Figures.balanceChart(sweep, title: study.title), to: plot, size: plotSize)
+      try FigureFile.write(Figures.balanceChart(sweep, title: study.title), to: plot, size: plotSize)
     }
     print(json ? try ReportJSON.string(sweep) : Self.text(sweep), terminator: json ? "\n" : "")
   }
@@ -174,7 +174,7 @@ extension ReproduceCommand {
     guard let plan = study.balanceSweep else { return }
     let sweep = try BalanceCommand.sweep(study, plan)
     let path = (out as NSString).appendingPathComponent("\(study.name)-balance.png")
-    try Figures.write(Figures.balanceChart(sweep, title: study.title), to: path)
+    try FigureFile.write(Figures.balanceChart(sweep, title: study.title), to: path)
     print("rendered \(path)")
   }
 }

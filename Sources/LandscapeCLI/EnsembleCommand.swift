@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 import SparseAutoencoders
@@ -84,7 +84,7 @@ struct EnsembleCommand: ParsableCommand {
       throw CaseError(
         field: "--members", value: "", reason: "is required (the case has no ensemble block)")
     }
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     var plan = study.plan
     if let seed { plan.seed = UInt64(seed) }
@@ -96,7 +96,7 @@ struct EnsembleCommand: ParsableCommand {
     let report = try Self.report(study, method, members: members, plan: plan)
     let seconds = Date().timeIntervalSince(start)
     if let plot {
-      try Figures.write(
+      try FigureFile.write(
         Figures.ensembleChart(report, title: Self.title(study, report)), to: plot, size: plotSize)
     }
     if json {
@@ -153,7 +153,7 @@ struct EnsembleCommand: ParsableCommand {
       let r = try report(study, spec.method, members: spec.members, plan: study.plan)
       let seconds = Date().timeIntervalSince(start)
       let path = (out as NSString).appendingPathComponent("\(study.name)-ensemble.png")
-      try Figures.write(Figures.ensembleChart(r, title: title(study, r)), to: path)
+      try FigureFile.write(Figures.ensembleChart(r, title: title(study, r)), to: path)
       print("rendered \(path)")
       lines += pad(study.name, 30) + "\(r.method) x\(r.members): "
       lines += String(format: "mse %.4g (single %.4g), diversity ", r.mse, r.singleMSE)

@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 import SparseAutoencoders
@@ -110,7 +110,7 @@ struct GrowCommand: ParsableCommand {
         reason: "is a single-latent case: grow needs an SAE case (an sae block)")
     }
     let (growthStudy, plan) = try settings(study)
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     let initial = try initFrom.map {
       try SAEFiles.read($0, field: "--init-from", features: study.features).sae
@@ -121,8 +121,8 @@ struct GrowCommand: ParsableCommand {
     }
     let runs = try GrowthRuns.run(study, growthStudy, plan, initial: initial, label: "grow")
     if let plot {
-      try Figures.write(
-        GrowthFigures.chart(runs, scales: growthStudy.correlationScales, title: study.title),
+      try FigureFile.write(
+        Figures.growthChart(runs, scales: growthStudy.correlationScales, title: study.title),
         to: plot, size: plotSize)
     }
     if json {

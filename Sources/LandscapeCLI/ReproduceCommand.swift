@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import SparseAutoencoders
 import Training
@@ -92,7 +92,7 @@ struct ReproduceCommand: ParsableCommand {
       chart = try Figures.trainedChart(c, options: options, result: result)
     }
     let path = figurePath(c.name)
-    try Figures.write(chart, to: path)
+    try FigureFile.write(chart, to: path)
     print("rendered \(path)")
     let landscape = LossLandscape(shown)
     var lines = ""
@@ -116,7 +116,7 @@ struct ReproduceCommand: ParsableCommand {
     ).run()
     let report = SAEReport(sae, study: study, basis: embedding?.basis, seed: study.plan.seed)
     let path = figurePath(study.name)
-    try Figures.write(Figures.latentCosines(report, title: study.title), to: path)
+    try FigureFile.write(Figures.latentCosines(report, title: study.title), to: path)
     print("rendered \(path)")
     let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }
     return pad(study.name, 34) + masses.joined(separator: " ")
@@ -129,8 +129,8 @@ struct ReproduceCommand: ParsableCommand {
     let runs = try GrowthRuns.run(study, growth, study.plan, label: "growing \(study.name)")
     let seconds = (ContinuousClock.now - start) / .seconds(1)
     let path = figurePath(study.name)
-    try Figures.write(
-      GrowthFigures.chart(runs, scales: growth.correlationScales, title: study.title), to: path)
+    try FigureFile.write(
+      Figures.growthChart(runs, scales: growth.correlationScales, title: study.title), to: path)
     print("rendered \(path)")
     let rho = SAEGrowth.pooledRankCorrelation(runs).map { String(format: "%.2f", $0) } ?? "-"
     let mean = SAEGrowthExpectation(.meanFractionOverBaseline).value(runs) ?? .nan
@@ -152,7 +152,7 @@ struct ReproduceCommand: ParsableCommand {
     map.title =
       "Two-feature hierarchy: where MSE hedges and where L2 can undo it\nMSE-optimal t (colour) and the L2 regimes found by the sweep (lines)"
     let path = figurePath("phase-hierarchy")
-    try Figures.write(map, to: path)
+    try FigureFile.write(map, to: path)
     print("rendered \(path)")
   }
 
@@ -163,7 +163,7 @@ struct ReproduceCommand: ParsableCommand {
     }
     guard pair.count == 2 else { return }
     let path = figurePath("overlay-l1")
-    try Figures.write(
+    try FigureFile.write(
       Figures.overlayChart(
         pair,
         title: "The paper's hierarchy (p0 = 0.2, p01 = 0.05): MSE with L1 coefficients 0 and 0.1"),

@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import SparseAutoencoders
 import Reports
@@ -277,7 +277,7 @@ extension TrainCommand {
   func runSAE(_ study: SAEStudy) throws {
     let plan = try saePlan(study)
     if let save { try OutputFile.check(save, field: "--save") }
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     let training = SAETraining(study: study, plan: plan, initFrom: initFrom)
     if save != nil, let d = plan.dimension, d != study.features.count {
@@ -291,7 +291,7 @@ extension TrainCommand {
       try SAEFiles.write(SAEFile(features: study.features, sae: sae), to: save, field: "--save")
     }
     if let plot {
-      try Figures.write(Figures.latentCosines(report, title: study.title), to: plot, size: plotSize)
+      try FigureFile.write(Figures.latentCosines(report, title: study.title), to: plot, size: plotSize)
     }
     if json {
       print(

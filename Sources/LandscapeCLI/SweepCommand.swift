@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 
@@ -128,7 +128,7 @@ struct SweepCommand: ParsableCommand {
       throw CaseError(field: flags, value: "\(sweep.count) points", reason: "is above 100000000")
     }
     if let csv { try OutputFile.check(csv, field: "--csv") }
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
 
     var range = 0..<sweep.count
@@ -173,9 +173,11 @@ struct SweepCommand: ParsableCommand {
       if csv != nil || plot == nil { try OutputFile.write(to: csv ?? "-", field: "--csv", emit) }
     }
     if let plot {
-      try SweepFigure.render(
-        sweep: sweep, rows: chunks.flatMap(\.rows), range: range, column: color, to: plot,
-        size: plotSize)
+      guard range == 0..<sweep.count else {
+        throw CaseError(field: "--plot", value: plot, reason: "needs the whole grid (drop --shard)")
+      }
+      let figure = try Figures.sweepFigure(sweep, rows: chunks.flatMap(\.rows), column: color)
+      try FigureFile.write(figure, to: plot, size: plotSize)
     }
     if timing {
       let total = clock.now - start

@@ -141,32 +141,43 @@ extension HeatMap {
   }
 }
 
-extension LatentCosines {
+extension CosinePanels {
   /// How far a cosine may stray outside -1...1 by rounding.
   static let cosineSlack = 1e-9
 
   func validate() throws(PlotError) {
     try checkText(title, "title")
-    guard let features = encoder.first?.count else { throw invalid("encoder", "has no latents") }
-    guard features > 0 else { throw invalid("encoder[0]", "has no features") }
-    try checkCosines(encoder, "encoder", columns: features)
-    guard decoder.count == encoder.count else {
-      throw invalid("decoder", "has \(decoder.count) latents but encoder has \(encoder.count)")
+    try checkText(rowLabel, "rowLabel")
+    try checkText(columnLabel, "columnLabel")
+    guard let first = panels.first else { throw invalid("panels", "is empty") }
+    for (p, panel) in panels.enumerated() { try checkText(panel.title, "panels[\(p)].title") }
+    if let reference { try checkText(reference.title, "reference.title") }
+    guard let columns = first.rows.first?.count else {
+      throw invalid("panels[0] \"\(first.title)\".rows", "is empty")
     }
-    try checkCosines(decoder, "decoder", columns: features)
-    if let trueFeatures {
-      guard trueFeatures.count == features else {
+    guard columns > 0 else { throw invalid("panels[0] \"\(first.title)\".rows[0]", "is empty") }
+    for (p, panel) in panels.enumerated() {
+      let field = "panels[\(p)] \"\(panel.title)\""
+      guard panel.rows.count == first.rows.count else {
         throw invalid(
-          "trueFeatures", "has \(trueFeatures.count) rows but there are \(features) features")
+          "\(field).rows", "has \(panel.rows.count) rows but panels[0] has \(first.rows.count)")
       }
-      try checkCosines(trueFeatures, "trueFeatures", columns: features)
+      try checkCosines(panel.rows, "\(field).rows", columns: columns)
     }
-    if let featureNames {
-      guard featureNames.count == features else {
+    if let reference {
+      let field = "reference \"\(reference.title)\""
+      guard reference.rows.count == columns else {
         throw invalid(
-          "featureNames", "has \(featureNames.count) names but there are \(features) features")
+          "\(field).rows", "has \(reference.rows.count) rows but there are \(columns) columns")
       }
-      for (j, name) in featureNames.enumerated() { try checkText(name, "featureNames[\(j)]") }
+      try checkCosines(reference.rows, "\(field).rows", columns: columns)
+    }
+    if let columnNames {
+      guard columnNames.count == columns else {
+        throw invalid(
+          "columnNames", "has \(columnNames.count) names but there are \(columns) columns")
+      }
+      for (j, name) in columnNames.enumerated() { try checkText(name, "columnNames[\(j)]") }
     }
   }
 
@@ -176,10 +187,10 @@ extension LatentCosines {
   {
     for (i, row) in matrix.enumerated() {
       guard row.count == columns else {
-        throw invalid("\(field)[\(i)]", "has \(row.count) values but there are \(columns) features")
+        throw invalid("\(field)[\(i)]", "has \(row.count) values but there are \(columns) columns")
       }
       try checkFinite(row, "\(field)[\(i)]")
-      if let j = row.firstIndex(where: { abs($0) > 1 + LatentCosines.cosineSlack }) {
+      if let j = row.firstIndex(where: { abs($0) > 1 + CosinePanels.cosineSlack }) {
         throw invalid("\(field)[\(i)][\(j)]", "\(row[j]) is not a cosine (outside -1...1)")
       }
     }

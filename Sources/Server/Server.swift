@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 import Symbolic
