@@ -189,12 +189,13 @@ struct AxisLabels {
   /// The least of 1, 2, 5, 10, 20, 50, ... cells that span `need` pixels (at most `count`).
   private static func labelStride(_ count: Int, cell: Double, need: Double) -> Int {
     var power = 1
-    while true {
+    while power < count {
       for k in [1, 2, 5] where Double(k * power) * cell >= need || k * power >= count {
-        return max(1, k * power)
+        return k * power
       }
       power *= 10
     }
+    return power
   }
 }
 

@@ -26,6 +26,19 @@ private func checkRange(_ range: ClosedRange<Double>?, _ field: String) throws(P
     throw invalid(
       field, "\(r.lowerBound)...\(r.upperBound) is not a finite range of positive width")
   }
+  guard Ticks.canLabel(r) else {
+    throw invalid(
+      field,
+      "\(r.lowerBound)...\(r.upperBound) is narrower than an axis can label "
+        + "(its span must be at least 1e-9 of its largest end, and 1e-290)")
+  }
+}
+
+/// Checks that every value is within +-1e300, so that padded axis ranges stay finite.
+private func checkDrawable(_ values: [Double], _ field: String) throws(PlotError) {
+  if let i = values.firstIndex(where: { abs($0) > 1e300 }) {
+    throw invalid("\(field)[\(i)]", "\(values[i]) is beyond +-1e300 (too large to draw)")
+  }
 }
 
 private func checkText(_ text: String, _ field: String) throws(PlotError) {
@@ -58,6 +71,8 @@ extension Series {
     }
     try checkFinite(xs, "\(label).xs")
     try checkFinite(ys, "\(label).ys")
+    try checkDrawable(xs, "\(label).xs")
+    try checkDrawable(ys, "\(label).ys")
     if axis == .right && !allowRight {
       throw invalid("\(label).axis", "right axis used but the chart has no rightLabel")
     }
@@ -111,10 +126,17 @@ extension HeatMap {
     guard !ys.isEmpty else { throw invalid("ys", "is empty") }
     try checkFinite(xs, "xs")
     try checkFinite(ys, "ys")
+    try checkDrawable(xs, "xs")
+    try checkDrawable(ys, "ys")
     for (name, axis) in [("xs", xs), ("ys", ys)] {
       if let i = axis.indices.dropFirst().first(where: { axis[$0] <= axis[$0 - 1] }) {
         throw invalid("\(name)[\(i)]", "\(axis[i]) does not exceed \(axis[i - 1]) (must increase)")
       }
+    }
+    // The cells' edges are the axes: grids finer than an axis can label are refused.
+    for (name, axis) in [("xs", xs), ("ys", ys)] {
+      let edges = cellEdges(axis)
+      try checkRange(edges[0]...edges[edges.count - 1], "\(name) (cell edges)")
     }
     guard values.count == xs.count * ys.count else {
       throw invalid(
@@ -123,6 +145,7 @@ extension HeatMap {
     if let i = values.firstIndex(where: { $0.isInfinite }) {
       throw invalid("values[\(i)]", "\(values[i]) is infinite (use NaN for a missing point)")
     }
+    try checkDrawable(values.filter(\.isFinite), "values (finite)")
     try checkRange(valueRange, "valueRange")
     if let categories {
       guard !categories.isEmpty else { throw invalid("categories", "is empty") }
