@@ -47,16 +47,16 @@ let package = Package(
       ]),
     // Every PLplot call, behind one serialised entry point.
     .target(name: "Plotting", dependencies: ["_CPLplot"]),
-    // The figures the tool draws (loss curves, sweeps, phase diagrams), as Plotting's values.
+    // Which chart every report gets (loss curves, sweeps, phase diagrams, an SAE's cosines,
+    // growth, ensembles, balance), composed as Plotting's values. Pure functions.
     .target(
-      name: "LandscapeFigures",
-      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders", "ToyModels"],
-      path: "Sources/Figures"),
+      name: "FigureComposition",
+      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders", "ToyModels"]),
     // The local page and its JSON API (`landscape serve`), on Hummingbird.
     .target(
       name: "Server",
       dependencies: [
-        "Landscape", "CaseFiles", "Symbolic", "Reports", "LandscapeFigures", "Plotting",
+        "Landscape", "CaseFiles", "Symbolic", "Reports", "FigureComposition", "Plotting",
         "ToyModels",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -74,7 +74,7 @@ let package = Package(
       name: "LandscapeCLI",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports",
-        "LandscapeFigures", "SparseAutoencoders", "ToyModels", "Server", "Studies",
+        "FigureComposition", "SparseAutoencoders", "ToyModels", "Server", "Studies",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -104,10 +104,11 @@ let package = Package(
         "Studies", "CaseFiles", "Landscape", "Reports", "SparseAutoencoders", "ToyModels",
         "Training",
       ]),
+    .testTarget(
+      name: "FigureCompositionTests", dependencies: ["FigureComposition", "Landscape", "Plotting"]),
     // LandscapeCLITests and ServerTests also run the built `landscape` binary.
     .testTarget(
-      name: "LandscapeCLITests",
-      dependencies: ["LandscapeCLI", "Landscape", "LandscapeFigures", "Plotting", "Reports"]),
+      name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "Landscape", "Plotting", "Reports"]),
     .testTarget(
       name: "ServerTests",
       dependencies: [

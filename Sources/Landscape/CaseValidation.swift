@@ -92,13 +92,16 @@ extension Case {
   /// The largest magnitude a case may use: keeps squared magnitudes and their exact
   /// rational forms far from overflow.
   public static let magnitudeLimit = 1e6
+  /// The narrowest t range, relative to max(1, |t_min|, |t_max|): narrower, its points do
+  /// not differ and a figure's t axis cannot be labelled.
+  public static let minimumTSpan = 1e-9
 }
 
 extension LatentPath {
   /// Checks the path: finite ends of the right length, neither zero, lengths within a
   /// factor `Case.pathEndRatioLimit` of each other, not parallel (|u|^2 |v|^2 - (u . v)^2
   /// > 1e-12 |u|^2 |v|^2, so w(t) never vanishes), and a finite t range with
-  /// t_min < t_max.
+  /// t_max - t_min >= `Case.minimumTSpan` max(1, |t_min|, |t_max|).
   /// - Throws: `FieldError` naming the first bad field.
   public func validate(featureCount: Int, features: [String]) throws {
     for (label, end) in [("path.from", from), ("path.to", to)] {
@@ -144,6 +147,13 @@ extension LatentPath {
     if !(lo < hi) {
       throw FieldError(
         field: "path.t", value: "[\(lo), \(hi)]", reason: "is empty: t_min must be below t_max")
+    }
+    if hi - lo < Case.minimumTSpan * max(1, abs(lo), abs(hi)) {
+      throw FieldError(
+        field: "path.t", value: "[\(lo), \(hi)]",
+        reason:
+          "is too narrow: t_max - t_min must be at least 1e-9 max(1, |t_min|, |t_max|) for "
+          + "its points to differ and a figure's t axis to be labelled")
     }
   }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 import SparseAutoencoders
@@ -88,7 +88,7 @@ struct BalanceCommand: ParsableCommand {
       throw FieldError(
         field: "sae", value: "", reason: "is required: \(caseFile) is not an SAE case")
     }
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     var plan = BalanceSweepRun(study).plan
     if let coefficients {
@@ -106,7 +106,7 @@ struct BalanceCommand: ParsableCommand {
     }
     let sweep = try withTerminalProgress { try BalanceSweepRun(study: study, plan: plan).run($0) }
     if let plot {
-      try Figures.write(Figures.balanceChart(sweep, title: study.title), to: plot, size: plotSize)
+      try FigureFile.write(Figures.balanceChart(sweep, title: study.title), to: plot, size: plotSize)
     }
     print(json ? try ReportJSON.string(sweep) : sweep.text, terminator: json ? "\n" : "")
   }

@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 
 struct CurveCommand: ParsableCommand {
@@ -53,15 +53,15 @@ struct CurveCommand: ParsableCommand {
 
   func run() throws {
     let plotSize = try size?.plotSize(for: plot ?? "")
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if !overlay.isEmpty {
       let cases = try [source.resolve()] + overlay.map { try Case.load(contentsOf: $0) }
-      try Figures.write(Figures.overlayChart(cases), to: plot!, size: plotSize)
+      try FigureFile.write(Figures.overlayChart(cases), to: plot!, size: plotSize)
       return
     }
     let c = try source.resolve()
-    if let plot { try Figures.write(Figures.lossChart(c), to: plot, size: plotSize) }
+    if let plot { try FigureFile.write(Figures.lossChart(c), to: plot, size: plotSize) }
     guard csv != nil || plot == nil else { return }
     // Rows are formatted and written a block at a time: memory stays constant.
     try OutputFile.write(to: csv ?? "-", field: "--csv") { sink in

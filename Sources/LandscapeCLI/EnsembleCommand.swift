@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 import SparseAutoencoders
@@ -85,7 +85,7 @@ struct EnsembleCommand: ParsableCommand {
       throw FieldError(
         flag: "--members", value: "", reason: "is required (the case has no ensemble block)")
     }
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     var plan = study.plan
     if let seed { plan.seed = UInt64(seed) }
@@ -96,7 +96,7 @@ struct EnsembleCommand: ParsableCommand {
     let result = try EnsembleRun(study: study, method: method, members: members, plan: plan)
       .run()
     if let plot {
-      try Figures.write(
+      try FigureFile.write(
         Figures.ensembleChart(result.report, title: result.title(study)), to: plot,
         size: plotSize)
     }

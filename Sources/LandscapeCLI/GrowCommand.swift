@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 import SparseAutoencoders
@@ -111,7 +111,7 @@ struct GrowCommand: ParsableCommand {
         reason: "is a single-latent case: grow needs an SAE case (an sae block)")
     }
     let (growthStudy, plan) = try settings(study)
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     let initial = try initFrom.map {
       try SAEFiles.read($0, field: "--init-from", features: study.features).sae
@@ -125,8 +125,8 @@ struct GrowCommand: ParsableCommand {
         .run($0, label: "grow")
     }
     if let plot {
-      try Figures.write(
-        GrowthFigures.chart(grown.runs, scales: grown.scales, title: study.title), to: plot,
+      try FigureFile.write(
+        Figures.growthChart(grown.runs, scales: grown.scales, title: study.title), to: plot,
         size: plotSize)
     }
     if json {

@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Studies
 import ToyModels
@@ -53,7 +53,7 @@ struct ReproduceCommand: ParsableCommand {
     let summary = try withTerminalProgress { control in
       try reproduction.run(control) { name, figure in
         let path = (out as NSString).appendingPathComponent("\(name).png")
-        try Figures.write(try Self.chart(figure), to: path)
+        try FigureFile.write(try Self.chart(figure), to: path)
         print("rendered \(path)")
       }
     }
@@ -68,7 +68,7 @@ struct ReproduceCommand: ParsableCommand {
       return try Figures.trainedChart(c, options: trained.options, result: trained.result)
     case .latentCosines(let report, let title): return Figures.latentCosines(report, title: title)
     case .growth(let grown, let title):
-      return GrowthFigures.chart(grown.runs, scales: grown.scales, title: title)
+      return Figures.growthChart(grown.runs, scales: grown.scales, title: title)
     case .balance(let sweep, let title): return Figures.balanceChart(sweep, title: title)
     case .ensemble(let result, let title): return Figures.ensembleChart(result.report, title: title)
     case .phaseDiagram(let sweep, let rows):

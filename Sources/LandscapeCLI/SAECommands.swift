@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import SparseAutoencoders
 import Reports
@@ -102,7 +102,7 @@ extension TrainCommand {
   func runSAE(_ study: SAEStudy) throws {
     let plan = try saePlan(study)
     if let save { try OutputFile.check(save, field: "--save") }
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     if save != nil, let d = plan.dimension, d != study.features.count {
       throw FieldError(
@@ -122,7 +122,7 @@ extension TrainCommand {
         SAEFile(features: study.features, sae: trained.sae), to: save, field: "--save")
     }
     if let plot {
-      try Figures.write(
+      try FigureFile.write(
         Figures.latentCosines(trained.report.report, title: study.title), to: plot,
         size: plotSize)
     }

@@ -3,7 +3,7 @@ import CaseFiles
 import Foundation
 import Landscape
 import Studies
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 import ToyModels
@@ -129,7 +129,7 @@ struct SweepCommand: ParsableCommand {
       throw FieldError(flag: flags, value: "\(sweep.count) points", reason: "is above 100000000")
     }
     if let csv { try OutputFile.check(csv, field: "--csv") }
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
 
     var range = 0..<sweep.count
@@ -159,8 +159,11 @@ struct SweepCommand: ParsableCommand {
       }
     }
     if let plot {
-      try SweepFigure.render(
-        sweep: sweep, rows: table.rows, range: range, column: color, to: plot, size: plotSize)
+      guard range == 0..<sweep.count else {
+        throw FieldError(flag: "--plot", value: plot, reason: "needs the whole grid (drop --shard)")
+      }
+      let figure = try Figures.sweepFigure(sweep, rows: table.rows, column: color)
+      try FigureFile.write(figure, to: plot, size: plotSize)
     }
     if timing {
       let total = clock.now - start

@@ -2,7 +2,7 @@ import ArgumentParser
 import CaseFiles
 import Foundation
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Reports
 import SparseAutoencoders
@@ -211,7 +211,7 @@ struct TrainCommand: ParsableCommand {
     }
     let c = try source.resolve()
     if let trajectory { try OutputFile.check(trajectory, field: "--trajectory") }
-    if let plot { try Figures.check(plot) }
+    if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     let report = try FlagTable.naming(given: gave) {
       try withTerminalProgress {
@@ -223,7 +223,7 @@ struct TrainCommand: ParsableCommand {
     }
     if let plot {
       let chart = try Figures.trainedChart(c, options: report.options, result: report.result)
-      try Figures.write(chart, to: plot, size: plotSize)
+      try FigureFile.write(chart, to: plot, size: plotSize)
     }
     print(json ? try ReportJSON.string(report) + "\n" : report.text, terminator: "")
   }

@@ -204,6 +204,21 @@ final class ColorTable {
 
 /// Evenly spaced "nice" tick values (steps of 1, 2, 2.5 or 5 times a power of ten).
 struct Ticks {
+  /// The narrowest span an axis over lo...hi can tick and label:
+  /// max(1e-9 max(|lo|, |hi|), 1e-290). Narrower, its ticks would not be distinct numbers
+  /// (PLplot's tick loop, x += step, would not advance) or its step would not be a normal
+  /// number.
+  static func minimumSpan(_ lo: Double, _ hi: Double) -> Double {
+    max(1e-9 * max(abs(lo), abs(hi)), 1e-290)
+  }
+
+  /// True when an axis over `range` can be ticked and labelled: finite ends, a finite span
+  /// of at least `minimumSpan`.
+  static func canLabel(_ range: ClosedRange<Double>) -> Bool {
+    let (lo, hi) = (range.lowerBound, range.upperBound)
+    return lo.isFinite && hi.isFinite && (hi - lo).isFinite && hi - lo >= minimumSpan(lo, hi)
+  }
+
   let step: Double
   let values: [Double]
   let decimals: Int

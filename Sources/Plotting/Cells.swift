@@ -1,7 +1,7 @@
 import _CPLplot
 
 // Coloured cells and their colour bar, drawn the same way for every figure with a colour
-// scale (`HeatMap`, the panels of `LatentCosines`). Every call runs inside a Plotter session.
+// scale (`HeatMap`, the panels of `CosinePanels`). Every call runs inside a Plotter session.
 
 /// A colour map: evenly spaced anchor colours, interpolated linearly in sRGB.
 struct ColorMap {

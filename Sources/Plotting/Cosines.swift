@@ -1,24 +1,24 @@
 import _CPLplot
 
-// The layout and drawing of `LatentCosines`. Every PLplot call runs inside a Plotter session.
+// The layout and drawing of `CosinePanels`. Every PLplot call runs inside a Plotter session.
 
-extension LatentCosines {
+extension CosinePanels {
   /// The size the figure gets when none is asked for: the format's default, widened until
   /// the printed values are comfortably readable.
   ///
   /// Starting from `format.defaultSize` (1200x800 pixels, or 468x312 points), the width
   /// grows in steps of 5%, up to three times, until the values print at 0.7 of the
   /// tick-label size; failing that, the first width at which they print at all (0.6), and
-  /// failing that (more than 20 features, or rows too thin) the format's default. An
+  /// failing that (more than 20 columns, or rows too thin) the format's default. An
   /// invalid figure gets the format's default (drawing it throws).
   ///
   /// - Parameter format: the file format.
   public func defaultSize(for format: ImageFormat) -> PlotSize {
     let base = format.defaultSize
-    guard (try? validate()) != nil, featureCount <= CosineLayout.maximumValueColumns else {
+    guard (try? validate()) != nil, columnCount <= CosineLayout.maximumValueColumns else {
       return base
     }
-    let widest = panels.map(\.widestValue)
+    let widest = drawnPanels.map(\.widestValue)
     guard widest.contains(where: { $0 > 0 }) else { return base }
     var fallback: PlotSize? = nil
     for step in 0...40 {
@@ -34,19 +34,19 @@ extension LatentCosines {
     return fallback ?? base
   }
 
-  var latentCount: Int { encoder.count }
-  var featureCount: Int { encoder.first?.count ?? 0 }
-  var isSingleLatent: Bool { encoder.count == 1 }
+  /// The number of rows of every panel (vectors).
+  var rowCount: Int { panels.first?.rows.count ?? 0 }
+  /// The number of columns (directions).
+  var columnCount: Int { panels.first?.rows.first?.count ?? 0 }
+  /// True when the panels are bar charts (one row each).
+  var isSingleRow: Bool { rowCount == 1 }
+  /// True when the reference panel is drawn (heat maps only).
+  var drawsReference: Bool { reference != nil && !isSingleRow }
 
-  /// The panels left to right: encoder, decoder and (for two or more latents) true features.
-  var panels: [CosinePanel] {
-    let n = featureCount
-    var panels = [CosinePanel(title: "Encoder", rows: encoder)]
-    panels.append(CosinePanel(title: "Decoder", rows: decoder))
-    guard !isSingleLatent else { return panels }
-    let identity = (0..<n).map { i in (0..<n).map { j in i == j ? 1.0 : 0.0 } }
-    panels.append(CosinePanel(title: "True features", rows: trueFeatures ?? identity))
-    return panels
+  /// The panels drawn, left to right: `panels`, then the reference if it is drawn.
+  var drawnPanels: [Panel] {
+    guard drawsReference, let reference else { return panels }
+    return panels + [reference]
   }
 
   /// The text printed for a cosine: two decimals, nothing when it would read 0.00.
@@ -56,7 +56,7 @@ extension LatentCosines {
 
   /// Draws the figure on an initialised stream and returns the panels' frames, left to right.
   func draw(on canvas: Canvas) -> [PlotFrame] {
-    let panels = self.panels
+    let panels = drawnPanels
     let lay = CosineLayout(self, size: canvas.size, widest: panels.map(\.widestValue))
     let m = lay.metrics
     c_pladv(0)
@@ -64,7 +64,7 @@ extension LatentCosines {
       let frame = lay.frames[p]
       let rows = lay.rowAxes[p]
       canvas.enter(frame)
-      if isSingleLatent {
+      if isSingleRow {
         canvas.drawCosineBars(
           panel.rows[0], frame: frame, grid: lay.rowAxes[0].ticks, valueScale: lay.valueScales[p],
           metrics: m)
@@ -72,16 +72,16 @@ extension LatentCosines {
         canvas.drawCosineCells(panel.rows, frame: frame, valueScale: lay.valueScales[p])
       }
       canvas.drawAxes(
-        x: lay.features.ticks, y: rows.ticks, frame: frame, yRange: frame.leftRange,
-        closed: true, ticksOpposite: false, verticalX: lay.features.isVertical, metrics: m)
+        x: lay.columns.ticks, y: rows.ticks, frame: frame, yRange: frame.leftRange,
+        closed: true, ticksOpposite: false, verticalX: lay.columns.isVertical, metrics: m)
       canvas.drawAxisLabels(
-        x: "feature", y: lay.rowTitles[p], yTickWidth: rows.extent,
-        xTickHeight: lay.features.extent, metrics: m)
+        x: columnLabel, y: lay.rowTitles[p], yTickWidth: rows.extent,
+        xTickHeight: lay.columns.extent, metrics: m)
       canvas.drawTitle(
         panel.title, width: frame.right - frame.left + 1.5 * m.em,
         firstLineScale: CosineLayout.panelTitleScale, metrics: m)
     }
-    if !isSingleLatent, let last = lay.frames.last {
+    if !isSingleRow, let last = lay.frames.last {
       canvas.drawColorBar(
         beside: last, map: .diverging, range: -1...1, ticks: lay.colorBar.ticks,
         tickWidth: lay.colorBar.extent, label: "cosine similarity")
@@ -97,15 +97,11 @@ extension LatentCosines {
   }
 }
 
-/// One panel of a `LatentCosines` figure: its title and its matrix, rows from the top.
-struct CosinePanel {
-  let title: String
-  let rows: [[Double]]
-
+extension CosinePanels.Panel {
   /// The width of the widest printed value (`Canvas.estimatedWidth`, in font heights);
   /// 0 when nothing prints.
   var widestValue: Double {
-    rows.joined().compactMap(LatentCosines.valueLabel).map(Canvas.estimatedWidth).max() ?? 0
+    rows.joined().compactMap(CosinePanels.valueLabel).map(Canvas.estimatedWidth).max() ?? 0
   }
 }
 
@@ -193,16 +189,17 @@ struct AxisLabels {
   /// The least of 1, 2, 5, 10, 20, 50, ... cells that span `need` pixels (at most `count`).
   private static func labelStride(_ count: Int, cell: Double, need: Double) -> Int {
     var power = 1
-    while true {
+    while power < count {
       for k in [1, 2, 5] where Double(k * power) * cell >= need || k * power >= count {
-        return max(1, k * power)
+        return k * power
       }
       power *= 10
     }
+    return power
   }
 }
 
-/// Where the panels of a `LatentCosines` figure go at one size, and how they are labelled.
+/// Where the panels of a `CosinePanels` figure go at one size, and how they are labelled.
 struct CosineLayout {
   /// A panel prints its values only with at most this many columns.
   static let maximumValueColumns = 20
@@ -217,11 +214,11 @@ struct CosineLayout {
   static let barRange: ClosedRange<Double> = -1.2...1.2
 
   let metrics: Metrics
-  /// The panels' frames, left to right: x is the feature index; y is minus the row index
+  /// The panels' frames, left to right: x is the column index; y is minus the row index
   /// in a heat map, the cosine in a bar chart.
   let frames: [PlotFrame]
-  /// The labels under every panel: the features.
-  let features: AxisLabels
+  /// The labels under every panel: the directions.
+  let columns: AxisLabels
   /// The labels left of each panel.
   let rowAxes: [AxisLabels]
   /// The y-axis label of each panel ("" where it shares its left neighbour's).
@@ -236,33 +233,39 @@ struct CosineLayout {
   private(set) var valueScales: [Double?] = []
 
   /// Lays out `figure` in `size`; `widest` is each panel's `widestValue`.
-  init(_ figure: LatentCosines, size: PlotSize, widest: [Double]) {
-    // Rows of true features are named if the names fit; else their room is freed.
-    self.init(figure, size: size, namedRows: figure.featureNames != nil)
-    if !figure.isSingleLatent && figure.featureNames != nil && !rowAxes[2].isNamed {
+  init(_ figure: CosinePanels, size: PlotSize, widest: [Double]) {
+    // The reference's rows are named if the names fit; else their room is freed.
+    self.init(figure, size: size, namedRows: figure.columnNames != nil)
+    if figure.drawsReference && figure.columnNames != nil && !rowAxes[rowAxes.count - 1].isNamed {
       self.init(figure, size: size, namedRows: false)
     }
     valueScales = CosineLayout.valueScales(
-      widest: widest, columns: figure.featureCount, frames: frames,
-      isBars: figure.isSingleLatent, metrics: metrics)
+      widest: widest, columns: figure.columnCount, frames: frames,
+      isBars: figure.isSingleRow, metrics: metrics)
   }
 
-  /// Frames and labels, with the true features' rows named (if names are given) or numbered.
-  private init(_ figure: LatentCosines, size: PlotSize, namedRows: Bool) {
+  /// Frames and labels, with the reference's rows named (if names are given) or numbered.
+  private init(_ figure: CosinePanels, size: PlotSize, namedRows: Bool) {
     let m = Metrics(em: Canvas.em(for: size))
     let (w, h) = (Double(size.width), Double(size.height))
-    let (n, k) = (figure.featureCount, figure.latentCount)
+    let (n, k) = (figure.columnCount, figure.rowCount)
+    // The panels after the first share its row labels; the reference comes last.
+    let shared = figure.panels.count - 1
+    let hasReference = figure.drawsReference
     let bars = AxisLabels(numbers: Ticks(CosineLayout.barRange, target: 6), metrics: m)
-    let names = namedRows ? figure.featureNames : nil
+    let names = namedRows ? figure.columnNames : nil
     metrics = m
     colorBar = AxisLabels(numbers: Ticks(-1...1, target: 5), metrics: m)
     panelTitleRoom = 0.8 * m.em + CosineLayout.panelTitleScale * m.font
-    let titles = figure.isSingleLatent ? ["cosine similarity", ""] : ["latent", "", "feature"]
+    let titles =
+      [figure.isSingleRow ? "cosine similarity" : figure.rowLabel]
+      + Array(repeating: "", count: shared) + (hasReference ? [figure.columnLabel] : [])
     rowTitles = titles
     let featureWidth: Double =
       names.map { $0.map { m.textWidth($0) }.max() ?? 0 } ?? m.textWidth(String(n - 1))
     let tickWidths: [Double] =
-      figure.isSingleLatent ? [bars.extent, 0] : [m.textWidth(String(k - 1)), 0, featureWidth]
+      [figure.isSingleRow ? bars.extent : m.textWidth(String(k - 1))]
+      + Array(repeating: 0, count: shared) + (hasReference ? [featureWidth] : [])
     // Left of each panel: its axis label and tick labels, or a gap where it shares them.
     let rooms: [Double] = tickWidths.indices.map { p in
       let outer: Double = p == 0 ? m.pad : 1.5 * m.em
@@ -271,35 +274,32 @@ struct CosineLayout {
       return outer + label + ticks + m.tick
     }
     let right =
-      figure.isSingleLatent ? 1.5 * m.em : ColorBar.room(tickWidth: colorBar.extent, metrics: m)
+      figure.isSingleRow ? 1.5 * m.em : ColorBar.room(tickWidth: colorBar.extent, metrics: m)
     let width = max(1, (w - rooms.reduce(0, +) - right) / Double(rooms.count))
-    features = AxisLabels.columns(
-      n, names: figure.featureNames, cell: width / Double(n), maxLength: 0.25 * h, metrics: m)
+    columns = AxisLabels.columns(
+      n, names: figure.columnNames, cell: width / Double(n), maxLength: 0.25 * h, metrics: m)
     let lefts = rooms.indices.map { p in rooms[...p].reduce(0, +) + Double(p) * width }
     let centre = (lefts[0] + lefts[lefts.count - 1] + width) / 2
     titleWidth = 2 * min(centre, w - centre) - 2 * m.pad
     let top =
       (figure.title.isEmpty ? m.pad : m.titleHeight(figure.title, width: titleWidth))
       + panelTitleRoom
-    let bottom = m.pad + 1.6 * m.em + m.gap + features.extent + m.gap + m.tick
+    let bottom = m.pad + 1.6 * m.em + m.gap + columns.extent + m.gap + m.tick
     let height = max(1, h - top - bottom)
     func snap(_ v: Double) -> Double { v.rounded(.down) + 0.5 }
-    let rowCounts = figure.isSingleLatent ? [1, 1] : [k, k, n]
+    let rowCounts = Array(repeating: k, count: shared + 1) + (hasReference ? [n] : [])
     frames = zip(lefts, rowCounts).map { left, rows in
       PlotFrame(
         left: snap(left), right: snap(left + width), top: snap(top), bottom: snap(top + height),
         xRange: -0.5...(Double(n) - 0.5),
-        leftRange: figure.isSingleLatent ? CosineLayout.barRange : -(Double(rows) - 0.5)...0.5,
+        leftRange: figure.isSingleRow ? CosineLayout.barRange : -(Double(rows) - 0.5)...0.5,
         rightRange: nil)
     }
-    let latents = AxisLabels.rows(k, names: nil, cell: height / Double(k), metrics: m)
+    let first =
+      figure.isSingleRow ? bars : AxisLabels.rows(k, names: nil, cell: height / Double(k), metrics: m)
     rowAxes =
-      figure.isSingleLatent
-      ? [bars, bars.unlabelled]
-      : [
-        latents, latents.unlabelled,
-        AxisLabels.rows(n, names: names, cell: height / Double(n), metrics: m),
-      ]
+      [first] + Array(repeating: first.unlabelled, count: shared)
+      + (hasReference ? [AxisLabels.rows(n, names: names, cell: height / Double(n), metrics: m)] : [])
   }
 
   /// The text scale of the values in each panel: nil for a panel that does not print, one
@@ -342,7 +342,7 @@ extension Canvas {
     textScale(valueScale)
     for (i, row) in rows.enumerated() {
       for (j, v) in row.enumerated() {
-        guard let label = LatentCosines.valueLabel(v) else { continue }
+        guard let label = CosinePanels.valueLabel(v) else { continue }
         let c = shade(v)
         let luminance = 0.299 * Double(c.red) + 0.587 * Double(c.green) + 0.114 * Double(c.blue)
         if luminance < 150 { color(.white) } else { useValueInk(v) }
@@ -352,7 +352,7 @@ extension Canvas {
     textScale(1)
   }
 
-  /// Draws one bar per feature in the current window over `frame`, red above 0 and blue
+  /// Draws one bar per column in the current window over `frame`, red above 0 and blue
   /// below, over grid lines at `grid`'s ticks and under a line at 0; each value printed
   /// past the end of its bar at `valueScale` (none when nil), in ink, or grey under 0.05.
   func drawCosineBars(
@@ -375,7 +375,7 @@ extension Canvas {
     let span = frame.leftRange.upperBound - frame.leftRange.lowerBound
     let offset = (0.35 * m.em + 0.5 * m.font * valueScale) * span / (frame.bottom - frame.top)
     for (j, v) in values.enumerated() {
-      guard let label = LatentCosines.valueLabel(v) else { continue }
+      guard let label = CosinePanels.valueLabel(v) else { continue }
       useValueInk(v)
       c_plptex(Double(j), v > 0 ? v + offset : v - offset, 1, 0, 0.5, label)
     }

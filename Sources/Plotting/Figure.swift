@@ -403,63 +403,89 @@ public struct HeatMap: Sendable, Hashable {
   }
 }
 
-/// How an SAE's latents line up with the true features, drawn as the paper draws them.
+/// The cosine similarities of sets of vectors with one set of directions, as panels side by
+/// side (e.g. an SAE's encoder and decoder rows against the true features).
 ///
-/// Each entry is a cosine similarity in -1...1: cos(W_enc,i, e_j) and cos(W_dec,i, e_j)
-/// for latent i and feature j, and cos(e_i, e_j) between the true features.
+/// Each entry is a cosine in -1...1: cos(v_i, e_j) for vector i of a panel and direction j,
+/// and in the reference panel cos(e_i, e_j) between the directions.
 ///
-/// With two or more latents the figure has three heat maps side by side: "Encoder" and
-/// "Decoder" (one row per latent, one column per feature) and "True features" (one row and
-/// one column per feature; the identity for orthogonal features), latent 0 and feature 0 at
-/// the top left. One diverging colour map serves all three, fixed to -1...1 so that figures
-/// compare: blue negative, white 0, red positive, with a colour bar. A cell prints its value
-/// with two decimals when its panel has at most 20 columns and its cells hold the panel's
-/// widest value at 0.6 of the tick-label size or more (every panel that prints uses one
-/// size, the largest that fits them all, at most 0.85): white on dark cells, grey under 0.05
-/// so that the eye goes to the large values, else ink; |value| < 0.005 prints nothing, so
-/// that cells near 0 stay white and empty.
+/// With two or more vectors per panel, each panel is a heat map (one row per vector, one
+/// column per direction), then the reference panel (one row and one column per direction),
+/// row 0 and column 0 at the top left. One diverging colour map serves them all, fixed to
+/// -1...1 so that figures compare: blue negative, white 0, red positive, with a colour bar.
+/// A cell prints its value with two decimals when its panel has at most 20 columns and its
+/// cells hold the panel's widest value at 0.6 of the tick-label size or more (every panel
+/// that prints uses one size, the largest that fits them all, at most 0.85): white on dark
+/// cells, grey under 0.05 so that the eye goes to the large values, else ink;
+/// |value| < 0.005 prints nothing, so that cells near 0 stay white and empty.
 ///
-/// With one latent the figure has two bar charts instead, "Encoder" and "Decoder": one bar
-/// per feature, red for a positive cosine and blue for a negative one, on a fixed axis from
-/// -1.2 to 1.2 with a line at 0, each value printed at the end of its bar by the same rule.
+/// With one vector per panel, each panel is a bar chart instead (the reference is not
+/// drawn): one bar per direction, red for a positive cosine and blue for a negative one, on
+/// a fixed axis from -1.2 to 1.2 with a line at 0, each value printed at the end of its bar
+/// by the same rule.
 ///
-/// The x axes name the features: `featureNames` side by side if they fit, else running
+/// The x axes name the directions: `columnNames` side by side if they fit, else running
 /// downwards if their cells are at least a line wide, else every k-th index (k = 1, 2, 5,
-/// 10, 20, ...). The y axes number the latents (and name the features on "True features")
-/// the same way. Text may use PLplot's escapes as in `LineChart`.
-public struct LatentCosines: Sendable, Hashable {
+/// 10, 20, ...). The first panel's y axis numbers the vectors (the others share it) and the
+/// reference's names the directions the same way. Text may use PLplot's escapes as in
+/// `LineChart`.
+public struct CosinePanels: Sendable, Hashable {
+  /// One panel: its title and its cosines, rows from the top.
+  public struct Panel: Sendable, Hashable {
+    /// The title above the panel.
+    public var title: String
+    /// One row per vector, each with one cosine per direction, in -1...1.
+    public var rows: [[Double]]
+
+    /// Creates a panel.
+    ///
+    /// - Parameters:
+    ///   - title: the title above it.
+    ///   - rows: one row per vector, each with one cosine in -1...1 per direction.
+    public init(title: String, rows: [[Double]]) {
+      self.title = title
+      self.rows = rows
+    }
+  }
+
   /// The title above the panels; empty for none; a newline splits it into a title and a
   /// smaller subtitle line.
   public var title: String
-  /// The encoder's cosines: one row per latent, each with one value per feature, in -1...1.
-  public var encoder: [[Double]]
-  /// The decoder's cosines, in the shape of `encoder`.
-  public var decoder: [[Double]]
-  /// The true features' cosines with each other: one row per feature, each with one value
-  /// per feature, in -1...1; nil for the identity (orthogonal features). Not drawn for a
-  /// single latent.
-  public var trueFeatures: [[Double]]?
-  /// One name per feature; nil to number the features from 0.
-  public var featureNames: [String]?
+  /// The panels, left to right; at least one, each with as many rows as the first and one
+  /// value per direction in every row.
+  public var panels: [Panel]
+  /// The directions' cosines with each other (one row per direction, each with one value
+  /// per direction), drawn right of the panels when they have two or more rows; nil for
+  /// none.
+  public var reference: Panel?
+  /// The y-axis label of the first panel: what its rows are.
+  public var rowLabel: String
+  /// The x-axis label of every panel (and the reference's y-axis label): what the
+  /// directions are.
+  public var columnLabel: String
+  /// One name per direction; nil to number the directions from 0.
+  public var columnNames: [String]?
 
   /// Creates the figure.
   ///
   /// - Parameters:
   ///   - title: the title above the panels; empty (the default) for none.
-  ///   - encoder: latents x features cosines in -1...1; at least one latent and one feature,
-  ///     every row as long.
-  ///   - decoder: cosines in the shape of `encoder`, in -1...1.
-  ///   - trueFeatures: features x features cosines in -1...1, or nil for the identity.
-  ///   - featureNames: one name per feature, or nil for indices.
+  ///   - panels: at least one panel; every one with the same number of rows (at least
+  ///     one), every row with the same number of cosines (at least one) in -1...1.
+  ///   - reference: directions x directions cosines in -1...1, or nil for none.
+  ///   - rowLabel: what the panels' rows are.
+  ///   - columnLabel: what the directions are.
+  ///   - columnNames: one name per direction, or nil for indices.
   public init(
-    title: String = "", encoder: [[Double]], decoder: [[Double]],
-    trueFeatures: [[Double]]? = nil, featureNames: [String]? = nil
+    title: String = "", panels: [Panel], reference: Panel? = nil, rowLabel: String,
+    columnLabel: String, columnNames: [String]? = nil
   ) {
     self.title = title
-    self.encoder = encoder
-    self.decoder = decoder
-    self.trueFeatures = trueFeatures
-    self.featureNames = featureNames
+    self.panels = panels
+    self.reference = reference
+    self.rowLabel = rowLabel
+    self.columnLabel = columnLabel
+    self.columnNames = columnNames
   }
 }
 

@@ -10,13 +10,17 @@ import _CPLplot
 // things to keep clear of, and the legend. Every PLplot call runs inside a Plotter session.
 
 /// The data range of `values`, widened by `fraction` of its span on each side.
+///
+/// Data flatter than an axis can label (span below `Ticks.minimumSpan`, e.g. all equal)
+/// get 10% of their value on each side, or 1 when that is still too narrow (values near 0,
+/// subnormal ones included): the axis shows them as the flat line they are.
 func paddedRange(_ values: [Double], fraction: Double) -> ClosedRange<Double> {
   guard let lo = values.min(), let hi = values.max() else { return 0...1 }
-  if hi > lo {
+  if hi - lo >= Ticks.minimumSpan(lo, hi) {
     let pad = (hi - lo) * fraction
     return (lo - pad)...(hi + pad)
   }
-  let pad = lo == 0 ? 1 : abs(lo) * 0.1
+  let pad = abs(lo) * 0.1 >= Ticks.minimumSpan(lo, hi) ? abs(lo) * 0.1 : 1
   return (lo - pad)...(hi + pad)
 }
 

@@ -1,4 +1,4 @@
-/// Why a figure could not be drawn or written.
+/// Why a figure could not be drawn.
 ///
 /// Each `description` is one line that names the offending field or path and its value.
 /// A command line can prefix it with the option name (e.g. "--plot: ").
@@ -9,12 +9,6 @@ public enum PlotError: Error, Sendable, Hashable, CustomStringConvertible {
   case invalidSize(PlotSize)
   /// A figure field is empty, mismatched, non-finite or out of range.
   case invalidData(field: String, problem: String)
-  /// The directory that should hold the output does not exist.
-  case missingDirectory(path: String)
-  /// The output path (or its directory) cannot be written.
-  case notWritable(path: String, reason: String)
-  /// The output path names a directory.
-  case targetIsDirectory(path: String)
   /// The PLplot device for the output format is not installed.
   case deviceUnavailable(String)
   /// PLplot reported an error while drawing.
@@ -31,12 +25,6 @@ public enum PlotError: Error, Sendable, Hashable, CustomStringConvertible {
         "size: \(size) is not within \(PlotSize.allowed.lowerBound)...\(PlotSize.allowed.upperBound)"
     case .invalidData(let field, let problem):
       return "\(field): \(problem)"
-    case .missingDirectory(let path):
-      return "\"\(path)\": no such directory"
-    case .notWritable(let path, let reason):
-      return "\"\(path)\": cannot write (\(reason))"
-    case .targetIsDirectory(let path):
-      return "\"\(path)\": is a directory, not a file"
     case .deviceUnavailable(let device):
       return "PLplot device \"\(device)\" is not installed (Debian: plplot-driver-cairo)"
     case .plplot(let message):

@@ -15,29 +15,11 @@ import _CPLplot
 /// `plexit` (which would end the process) into `PlotError.plplot`; PLplot's non-fatal
 /// errors are collected with `plsError` and thrown the same way. The device is checked
 /// against PLplot's list first, so PLplot never prompts on stdin for another one.
-/// Figures are validated before PLplot sees them; files are written atomically
-/// (drawn into a hidden temporary file next to the target, then renamed over it),
-/// so a failure leaves no new file and an existing target untouched.
+/// Figures are validated before PLplot sees them and drawn in memory: the caller writes
+/// the bytes (the command line through its one atomic writer).
 public enum Plotter {
   /// The lock that serialises PLplot, with the error buffers PLplot writes into.
   private static let session = Mutex(Session())
-
-  /// Draws `figure` into the file at `path`, replacing it atomically.
-  ///
-  /// - Parameters:
-  ///   - figure: a line chart, a heat map or an SAE's cosines.
-  ///   - path: the output file; its extension (.png, .svg or .pdf) picks the format.
-  ///     Its directory must exist and be writable.
-  ///   - size: pixels for .png, points for .svg and .pdf, each side in 100...8000; by
-  ///     default the figure's own (1200x800 pixels, or a printable 6.5 x 4.33 inches).
-  /// - Throws: `PlotError`, with nothing written.
-  public static func render(
-    _ figure: some PlotFigure, to path: String, size: PlotSize? = nil
-  ) throws(PlotError) {
-    let format = try ImageFormat(path: path)
-    let target = try TargetFile(path: path)
-    try target.write(try figure.data(format: format, size: size))
-  }
 
   /// Draws `figure` into memory as the bytes of a .png, .svg or .pdf file.
   ///
@@ -46,9 +28,9 @@ public enum Plotter {
   ///   - format: the file format.
   ///   - size: pixels for PNG, points for SVG and PDF, each side in 100...8000; by default
   ///     `figure.defaultSize(for: format)`, wide enough for the printed values.
-  /// - Returns: the file's bytes, the same as `render` writes.
+  /// - Returns: the file's bytes, what a file of the format holds.
   public static func data(
-    _ figure: LatentCosines, format: ImageFormat, size: PlotSize? = nil
+    _ figure: CosinePanels, format: ImageFormat, size: PlotSize? = nil
   ) throws(PlotError) -> [UInt8] {
     try figure.validate()
     return try drawToBytes(format: format, size: size ?? figure.defaultSize(for: format)) {
@@ -57,11 +39,11 @@ public enum Plotter {
     }
   }
 
-  /// Draws `figure` into memory exactly as `render` would draw a .png.
+  /// Draws `figure` into memory exactly as `data` draws a .png.
   ///
   /// - Returns: the pixels (their `frame` is the first panel's) and every panel's frame,
   ///   left to right.
-  static func rasterize(_ figure: LatentCosines, size: PlotSize) throws(PlotError) -> (
+  static func rasterize(_ figure: CosinePanels, size: PlotSize) throws(PlotError) -> (
     raster: Raster, panels: [PlotFrame]
   ) {
     try figure.validate()
@@ -79,7 +61,7 @@ public enum Plotter {
   ///   - format: the file format.
   ///   - size: pixels for PNG, points for SVG and PDF, each side in 100...8000; by default
   ///     `format.defaultSize`.
-  /// - Returns: the file's bytes, the same as `render` writes.
+  /// - Returns: the file's bytes, what a file of the format holds.
   public static func data(
     _ chart: LineChart, format: ImageFormat, size: PlotSize? = nil
   ) throws(PlotError) -> [UInt8] {
@@ -97,7 +79,7 @@ public enum Plotter {
   ///   - format: the file format.
   ///   - size: pixels for PNG, points for SVG and PDF, each side in 100...8000; by default
   ///     `format.defaultSize`.
-  /// - Returns: the file's bytes, the same as `render` writes.
+  /// - Returns: the file's bytes, what a file of the format holds.
   public static func data(
     _ map: HeatMap, format: ImageFormat, size: PlotSize? = nil
   ) throws(PlotError) -> [UInt8] {
@@ -108,7 +90,7 @@ public enum Plotter {
     }
   }
 
-  /// Draws `chart` into memory exactly as `render` would draw a .png.
+  /// Draws `chart` into memory exactly as `data` draws a .png.
   ///
   /// - Parameters:
   ///   - chart: the figure.
@@ -124,7 +106,7 @@ public enum Plotter {
     return Raster(width: size.width, height: size.height, pixels: pixels, frame: frame)
   }
 
-  /// Draws `map` into memory exactly as `render` would draw a .png.
+  /// Draws `map` into memory exactly as `data` draws a .png.
   ///
   /// - Parameters:
   ///   - map: the figure.
@@ -150,7 +132,7 @@ public enum Plotter {
   }
 }
 
-/// The file formats `Plotter` writes.
+/// The file formats `Plotter` draws.
 public enum ImageFormat: String, Sendable, Hashable, CaseIterable {
   /// A PNG raster (sizes in pixels).
   case png
@@ -322,85 +304,6 @@ extension Plotter {
   }
 }
 
-// MARK: - Atomic file replacement
-
-/// A checked output path: its directory exists and is writable, and it is no directory.
-private struct TargetFile {
-  let path: String
-  let directory: String
-  let name: String
-  /// The permission bits for the result: those of the existing target, else rw-r--r--.
-  let mode: mode_t
-
-  init(path: String) throws(PlotError) {
-    self.path = path
-    if let slash = path.lastIndex(of: "/") {
-      let dir = String(path[..<slash])
-      directory = dir.isEmpty ? "/" : dir
-      name = String(path[path.index(after: slash)...])
-    } else {
-      directory = "."
-      name = path
-    }
-    var info = stat()
-    if stat(path, &info) == 0 {
-      if (info.st_mode & S_IFMT) == S_IFDIR { throw .targetIsDirectory(path: path) }
-      mode = info.st_mode & 0o777
-    } else {
-      mode = 0o644
-    }
-    guard !name.isEmpty else { throw .targetIsDirectory(path: path) }
-    var dirInfo = stat()
-    guard stat(directory, &dirInfo) == 0 else {
-      let code = errno
-      if code == ENOENT { throw .missingDirectory(path: directory) }
-      throw .notWritable(path: directory, reason: systemMessage(code))
-    }
-    guard (dirInfo.st_mode & S_IFMT) == S_IFDIR else {
-      throw .notWritable(path: directory, reason: "not a directory")
-    }
-    guard access(directory, W_OK | X_OK) == 0 else {
-      throw .notWritable(path: directory, reason: systemMessage(errno))
-    }
-  }
-
-  /// Writes `bytes` into a hidden file next to the target, then renames it over the target.
-  func write(_ bytes: [UInt8]) throws(PlotError) {
-    var template = Array("\(directory)/.\(name).XXXXXX.tmp".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
-    guard fd >= 0 else { throw .notWritable(path: path, reason: systemMessage(errno)) }
-    let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    fchmod(fd, mode)
-    var written = 0
-    var failure: Int32 = 0
-    bytes.withUnsafeBytes { raw in
-      while written < raw.count {
-        let n = systemWrite(fd, raw.baseAddress! + written, raw.count - written)
-        if n < 0 {
-          if errno == EINTR { continue }
-          failure = errno
-          return
-        }
-        written += n
-      }
-    }
-    if failure == 0 && close(fd) != 0 { failure = errno } else if failure != 0 { close(fd) }
-    guard failure == 0, rename(temporary, path) == 0 else {
-      let code = failure != 0 ? failure : errno
-      unlink(temporary)
-      throw .notWritable(path: path, reason: systemMessage(code))
-    }
-  }
-}
-
-private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-  #if canImport(Glibc)
-    Glibc.write(fd, bytes, count)
-  #else
-    Darwin.write(fd, bytes, count)
-  #endif
-}
-
 private func systemMessage(_ code: Int32) -> String {
   String(cString: strerror(code))
 }
@@ -423,7 +326,7 @@ extension HeatMap: PlotFigure {
   }
 }
 
-extension LatentCosines: PlotFigure {
+extension CosinePanels: PlotFigure {
   public func data(format: ImageFormat, size: PlotSize?) throws(PlotError) -> [UInt8] {
     try Plotter.data(self, format: format, size: size)
   }

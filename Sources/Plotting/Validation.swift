@@ -26,6 +26,19 @@ private func checkRange(_ range: ClosedRange<Double>?, _ field: String) throws(P
     throw invalid(
       field, "\(r.lowerBound)...\(r.upperBound) is not a finite range of positive width")
   }
+  guard Ticks.canLabel(r) else {
+    throw invalid(
+      field,
+      "\(r.lowerBound)...\(r.upperBound) is narrower than an axis can label "
+        + "(its span must be at least 1e-9 of its largest end, and 1e-290)")
+  }
+}
+
+/// Checks that every value is within +-1e300, so that padded axis ranges stay finite.
+private func checkDrawable(_ values: [Double], _ field: String) throws(PlotError) {
+  if let i = values.firstIndex(where: { abs($0) > 1e300 }) {
+    throw invalid("\(field)[\(i)]", "\(values[i]) is beyond +-1e300 (too large to draw)")
+  }
 }
 
 private func checkText(_ text: String, _ field: String) throws(PlotError) {
@@ -58,6 +71,8 @@ extension Series {
     }
     try checkFinite(xs, "\(label).xs")
     try checkFinite(ys, "\(label).ys")
+    try checkDrawable(xs, "\(label).xs")
+    try checkDrawable(ys, "\(label).ys")
     if axis == .right && !allowRight {
       throw invalid("\(label).axis", "right axis used but the chart has no rightLabel")
     }
@@ -111,10 +126,17 @@ extension HeatMap {
     guard !ys.isEmpty else { throw invalid("ys", "is empty") }
     try checkFinite(xs, "xs")
     try checkFinite(ys, "ys")
+    try checkDrawable(xs, "xs")
+    try checkDrawable(ys, "ys")
     for (name, axis) in [("xs", xs), ("ys", ys)] {
       if let i = axis.indices.dropFirst().first(where: { axis[$0] <= axis[$0 - 1] }) {
         throw invalid("\(name)[\(i)]", "\(axis[i]) does not exceed \(axis[i - 1]) (must increase)")
       }
+    }
+    // The cells' edges are the axes: grids finer than an axis can label are refused.
+    for (name, axis) in [("xs", xs), ("ys", ys)] {
+      let edges = cellEdges(axis)
+      try checkRange(edges[0]...edges[edges.count - 1], "\(name) (cell edges)")
     }
     guard values.count == xs.count * ys.count else {
       throw invalid(
@@ -123,6 +145,7 @@ extension HeatMap {
     if let i = values.firstIndex(where: { $0.isInfinite }) {
       throw invalid("values[\(i)]", "\(values[i]) is infinite (use NaN for a missing point)")
     }
+    try checkDrawable(values.filter(\.isFinite), "values (finite)")
     try checkRange(valueRange, "valueRange")
     if let categories {
       guard !categories.isEmpty else { throw invalid("categories", "is empty") }
@@ -141,32 +164,43 @@ extension HeatMap {
   }
 }
 
-extension LatentCosines {
+extension CosinePanels {
   /// How far a cosine may stray outside -1...1 by rounding.
   static let cosineSlack = 1e-9
 
   func validate() throws(PlotError) {
     try checkText(title, "title")
-    guard let features = encoder.first?.count else { throw invalid("encoder", "has no latents") }
-    guard features > 0 else { throw invalid("encoder[0]", "has no features") }
-    try checkCosines(encoder, "encoder", columns: features)
-    guard decoder.count == encoder.count else {
-      throw invalid("decoder", "has \(decoder.count) latents but encoder has \(encoder.count)")
+    try checkText(rowLabel, "rowLabel")
+    try checkText(columnLabel, "columnLabel")
+    guard let first = panels.first else { throw invalid("panels", "is empty") }
+    for (p, panel) in panels.enumerated() { try checkText(panel.title, "panels[\(p)].title") }
+    if let reference { try checkText(reference.title, "reference.title") }
+    guard let columns = first.rows.first?.count else {
+      throw invalid("panels[0] \"\(first.title)\".rows", "is empty")
     }
-    try checkCosines(decoder, "decoder", columns: features)
-    if let trueFeatures {
-      guard trueFeatures.count == features else {
+    guard columns > 0 else { throw invalid("panels[0] \"\(first.title)\".rows[0]", "is empty") }
+    for (p, panel) in panels.enumerated() {
+      let field = "panels[\(p)] \"\(panel.title)\""
+      guard panel.rows.count == first.rows.count else {
         throw invalid(
-          "trueFeatures", "has \(trueFeatures.count) rows but there are \(features) features")
+          "\(field).rows", "has \(panel.rows.count) rows but panels[0] has \(first.rows.count)")
       }
-      try checkCosines(trueFeatures, "trueFeatures", columns: features)
+      try checkCosines(panel.rows, "\(field).rows", columns: columns)
     }
-    if let featureNames {
-      guard featureNames.count == features else {
+    if let reference {
+      let field = "reference \"\(reference.title)\""
+      guard reference.rows.count == columns else {
         throw invalid(
-          "featureNames", "has \(featureNames.count) names but there are \(features) features")
+          "\(field).rows", "has \(reference.rows.count) rows but there are \(columns) columns")
       }
-      for (j, name) in featureNames.enumerated() { try checkText(name, "featureNames[\(j)]") }
+      try checkCosines(reference.rows, "\(field).rows", columns: columns)
+    }
+    if let columnNames {
+      guard columnNames.count == columns else {
+        throw invalid(
+          "columnNames", "has \(columnNames.count) names but there are \(columns) columns")
+      }
+      for (j, name) in columnNames.enumerated() { try checkText(name, "columnNames[\(j)]") }
     }
   }
 
@@ -176,10 +210,10 @@ extension LatentCosines {
   {
     for (i, row) in matrix.enumerated() {
       guard row.count == columns else {
-        throw invalid("\(field)[\(i)]", "has \(row.count) values but there are \(columns) features")
+        throw invalid("\(field)[\(i)]", "has \(row.count) values but there are \(columns) columns")
       }
       try checkFinite(row, "\(field)[\(i)]")
-      if let j = row.firstIndex(where: { abs($0) > 1 + LatentCosines.cosineSlack }) {
+      if let j = row.firstIndex(where: { abs($0) > 1 + CosinePanels.cosineSlack }) {
         throw invalid("\(field)[\(i)][\(j)]", "\(row[j]) is not a cosine (outside -1...1)")
       }
     }

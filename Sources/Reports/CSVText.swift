@@ -61,10 +61,10 @@ public final class CSVText {
     // Decimal exponent e with 10^e <= v < 10^(e+1), then 16 digits m = round(v 10^(15-e)).
     var e = Int((Double(v.exponent) * 0.30102999566398120).rounded(.down))
     if v >= power(e + 1) { e += 1 } else if v < power(e) { e -= 1 }
-    var m = (v * power(15 - e)).rounded()
+    var m = scaled(v, 15 - e).rounded()
     if m >= 1e16 {
       e += 1
-      m = (v * power(15 - e)).rounded()
+      m = scaled(v, 15 - e).rounded()
     }
     let out = reserve(48)
     let d = out + 32  // the sixteen digits, most significant first
@@ -107,6 +107,12 @@ public final class CSVText {
       p += n
     }
     count &+= p - out
+  }
+
+  /// v 10^k; past 10^308 (k up to 339, for subnormal v) in two steps, since 10^k overflows.
+  @inline(__always)
+  private func scaled(_ v: Double, _ k: Int) -> Double {
+    k <= 308 ? v * power(k) : v * power(k - 300) * power(300)
   }
 
   /// Writes the n significant digits d with exponent e as `d.ddde-e` at p; returns the end.

@@ -1,7 +1,7 @@
 import CaseFiles
 import Hummingbird
 import Landscape
-import LandscapeFigures
+import FigureComposition
 import Plotting
 import Symbolic
 import ToyModels

@@ -21,6 +21,24 @@ final class CSVTextTests: XCTestCase {
     for (x, s) in cases { XCTAssertEqual(format(x), s, "\(x)") }
   }
 
+  func testSubnormalsPrintAsTheNumbersTheyAre() {
+    // 2^-1074 = 4.9406564584124654e-324 (the least positive double), 2^-1060, and the
+    // product 1e-158 * 1e-158 that a curve with those magnitudes squares.
+    XCTAssertTrue(format(5e-324).hasPrefix("4.94065645841246"), format(5e-324))
+    XCTAssertTrue(format(-5e-324).hasSuffix("e-324"), format(-5e-324))
+    for x in [
+      5e-324, Double(sign: .plus, exponent: -1060, significand: 1), 1e-158 * 1e-158,
+      Double.leastNormalMagnitude.nextDown, 3.3e-310,
+    ] {
+      let text = format(x)
+      let back = Double(text)
+      XCTAssertNotNil(back, text)
+      // The value's own digits, not a rounding to 0 (a subnormal's rounding step is
+      // 2^-1074, so only its leading digits are its own).
+      XCTAssertEqual(back ?? 0, x, accuracy: 2 * 5e-324, text)
+    }
+  }
+
   func testNumbersReadBackWithin1e15Relative() {
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     for _ in 0..<200_000 {

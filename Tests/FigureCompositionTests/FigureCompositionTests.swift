@@ -1,12 +1,11 @@
 import Landscape
-import LandscapeFigures
 import Plotting
 import XCTest
 
-@testable import LandscapeCLI
+@testable import FigureComposition
 
-/// The figures `landscape` draws put the curves where the math does.
-final class FigureTests: XCTestCase {
+/// The figures put the curves where the math does, and every report gets its chart.
+final class FigureCompositionTests: XCTestCase {
   /// The mean column of the lowest drawn pixels of a colour, in the plot area.
   func lowestColumn(of color: PlotColor, in raster: Raster) -> Double? {
     let f = raster.frame
@@ -72,30 +71,6 @@ final class FigureTests: XCTestCase {
     XCTAssertEqual(Figures.lossChart(c).title, "Snap loss merges: p0 = 0.2\np01 = 0.15")
   }
 
-  func testSweepAxesTakeAListOfValues() throws {
-    let spec = try XCTUnwrap(SweepSpec(argument: "0.1,0.2,0.3"))
-    XCTAssertNil(spec.fixed)
-    XCTAssertEqual(
-      try spec.axis(named: "p0", field: "--p0"), SweepAxis(name: "p0", values: [0.1, 0.2, 0.3]))
-    XCTAssertEqual(SweepSpec(argument: "0.25")?.fixed, 0.25)
-    XCTAssertEqual(
-      try SweepSpec(argument: "0:0.5:3")?.axis(named: "p01", field: "--p01"),
-      SweepAxis(name: "p01", from: 0, to: 0.5, count: 3))
-    // Not a number, a grid or a list: the argument parser refuses it.
-    for bad in ["0.1,x", "0.1,,0.2", "0:1", "a:b:3", "0:1:2.5"] {
-      XCTAssertNil(SweepSpec(argument: bad), bad)
-    }
-    // Probabilities outside [0, 1] and counts out of range: named with the flag.
-    for (bad, reason) in [
-      ("0.1,1.5", "has values outside [0, 1]"), ("0:2:3", "has ends outside [0, 1]"),
-      ("0:1:0", "has a count outside 1...1000000"),
-    ] {
-      XCTAssertThrowsError(try SweepSpec(argument: bad)?.axis(named: "p0", field: "--p0"), bad) {
-        XCTAssertEqual("\($0)", "--p0: \"\(bad)\" \(reason)")
-      }
-    }
-  }
-
   func testOneAxisSweepIsALineChartOfTheExactMinimumPerListedValue() throws {
     let sweep = try Sweep(
       base: try Case.hierarchy(p0: 0, p01: 0),
@@ -159,27 +134,32 @@ final class FigureTests: XCTestCase {
     XCTAssertNil(try Figures.phaseDiagram(sweep, rows: rows, column: .mseT).categories)
   }
 
-  func testSizesInInchesPointsAndPresets() throws {
-    func parse(_ s: String, _ path: String) throws -> PlotSize? {
-      try FigureSize(argument: s)?.plotSize(for: path)
-    }
-    XCTAssertEqual(try parse("3.25inx2.2in", "f.svg"), PlotSize(width: 234, height: 158))
-    XCTAssertEqual(try parse("column", "f.pdf"), PlotSize(width: 234, height: 158))
-    XCTAssertEqual(try parse("234ptx158pt", "f.svg"), PlotSize(width: 234, height: 158))
-    XCTAssertEqual(
-      try parse("3.25inx2.2in", "f.png"), PlotSize(width: 975, height: 660, density: 300 / 72))
-    XCTAssertEqual(try parse("slide", "f.svg"), PlotSize(width: 720, height: 405))
-    XCTAssertEqual(try parse("1200x800", "f.svg"), PlotSize(width: 1200, height: 800))
-    // Not a size at all: the argument parser refuses it, naming --size.
-    for bad in ["3inx2", "3cmx2cm", "column2", "-3inx2in", "3in", "1200x"] {
-      XCTAssertNil(FigureSize(argument: bad), bad)
-    }
-    // A size whose sides are out of range for the format.
-    for (bad, path) in [("50x50", "f.svg"), ("30inx20in", "f.png"), ("9000x100", "f.pdf")] {
-      XCTAssertThrowsError(try parse(bad, path), bad) { error in
-        XCTAssertTrue("\(error)".hasPrefix("--size: \"\(bad)\" is "), "\(error)")
-      }
-    }
-    XCTAssertEqual(try parse("30inx20in", "f.pdf"), PlotSize(width: 2160, height: 1440))
+  func testASweepGetsAHeatMapOnlyOverTwoLongGrids() throws {
+    let base = try Case.hierarchy(p0: 0, p01: 0)
+    let long = try Sweep(
+      base: base,
+      axes: [
+        SweepAxis(name: "p0", from: 0.05, to: 0.5, count: 9),
+        SweepAxis(name: "p01", from: 0.05, to: 0.5, count: 9),
+      ])
+    let figure = try Figures.sweepFigure(
+      long, rows: long.rows(in: 0..<long.count, jobs: 2), column: .mseT)
+    XCTAssertTrue(figure is HeatMap, "9 x 9: more than 8 lines")
+    let lines = try Sweep(base: base, axes: [long.axes[0], SweepAxis(name: "p01", values: [0.1, 0.2])])
+    let chart = try Figures.sweepFigure(
+      lines, rows: lines.rows(in: 0..<lines.count, jobs: 2), column: .mseT)
+    XCTAssertEqual((chart as? LineChart)?.series.map(\.name), ["p01 = 0.1", "p01 = 0.2"])
+  }
+
+  func testLatentCosinesAreTheEncoderTheDecoderAndTheTrueFeatures() throws {
+    let figure = Figures.latentCosines(
+      encoder: [[1, 0], [-0.6, 0.8]], decoder: [[0.6, 0.8], [0, 1]],
+      features: ["parent", "child"], title: "Toy")
+    XCTAssertEqual(figure.panels.map(\.title), ["Encoder", "Decoder"])
+    XCTAssertEqual(figure.panels.map(\.rows), [[[1, 0], [-0.6, 0.8]], [[0.6, 0.8], [0, 1]]])
+    XCTAssertEqual(figure.reference?.title, "True features")
+    XCTAssertEqual(figure.reference?.rows, [[1, 0], [0, 1]])
+    XCTAssertEqual([figure.rowLabel, figure.columnLabel], ["latent", "feature"])
+    XCTAssertEqual(figure.columnNames, ["parent", "child"])
   }
 }

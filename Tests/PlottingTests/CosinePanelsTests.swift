@@ -3,9 +3,27 @@ import XCTest
 
 @testable import Plotting
 
+/// An SAE's cosines drawn as the figure composition draws them: encoder and decoder panels
+/// (one row per latent), the true features' cosines (the identity by default) as reference.
+private func latentCosines(
+  title: String = "", encoder: [[Double]], decoder: [[Double]],
+  trueFeatures: [[Double]]? = nil, featureNames: [String]? = nil
+) -> CosinePanels {
+  let n = encoder.first?.count ?? 0
+  let identity = (0..<n).map { i in (0..<n).map { j in i == j ? 1.0 : 0.0 } }
+  return CosinePanels(
+    title: title,
+    panels: [
+      CosinePanels.Panel(title: "Encoder", rows: encoder),
+      CosinePanels.Panel(title: "Decoder", rows: decoder),
+    ],
+    reference: CosinePanels.Panel(title: "True features", rows: trueFeatures ?? identity),
+    rowLabel: "latent", columnLabel: "feature", columnNames: featureNames)
+}
+
 /// A deterministic SAE reading: latent i tracks feature i n / k and hedges into the next two
 /// (negative in the encoder, positive in the decoder), plus small noise; rows unit-norm.
-private func hedgingFigure(latents k: Int, features n: Int) -> LatentCosines {
+private func hedgingFigure(latents k: Int, features n: Int) -> CosinePanels {
   var state: UInt64 = 11
   func noise() -> Double {
     state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -23,11 +41,11 @@ private func hedgingFigure(latents k: Int, features n: Int) -> LatentCosines {
       return row.map { $0 / norm }
     }
   }
-  return LatentCosines(encoder: matrix(-1), decoder: matrix(1))
+  return latentCosines(encoder: matrix(-1), decoder: matrix(1))
 }
 
 /// Three latents on three features with values whose colours are known (row 0 at the top).
-private let knownValues = LatentCosines(
+private let knownValues = latentCosines(
   encoder: [[1, -1, 0], [0.5, -0.5, 0.001], [0, 0.03, 0]],
   decoder: [[0, 0, 0], [0, 0, 0], [0, 0, 1]])
 
@@ -76,9 +94,9 @@ private func darkExtent(_ r: Raster, rows: Range<Int>, columns: Range<Int>) -> (
   return (count, left, right)
 }
 
-final class LatentCosinesTests: XCTestCase {
+final class CosinePanelsTests: XCTestCase {
   func testEveryFormatRendersToBytesAtTheDefaultSize() throws {
-    let single = LatentCosines(
+    let single = latentCosines(
       encoder: [[0.97, -0.24]], decoder: [[0.95, 0.31]], featureNames: ["parent", "child"])
     for (name, figure) in [
       ("5x20", hedgingFigure(latents: 5, features: 20)),
@@ -108,23 +126,24 @@ final class LatentCosinesTests: XCTestCase {
     }
   }
 
-  func testFilesAreWrittenAndBadInputWritesNothing() throws {
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("cosines-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let target = directory.appendingPathComponent("cosines.png").path
-    try Plotter.render(knownValues, to: target)
-    let bytes = try Data(contentsOf: URL(fileURLWithPath: target))
-    XCTAssertEqual([UInt8](bytes), try Plotter.data(knownValues, format: .png))
-    var bad = knownValues
-    bad.decoder[1][2] = .nan
-    let other = directory.appendingPathComponent("bad.svg").path
-    XCTAssertThrowsError(try Plotter.render(bad, to: other)) { error in
-      XCTAssertEqual("\(error)", "decoder[1][2]: nan is not finite")
-    }
-    XCTAssertEqual(
-      try FileManager.default.contentsOfDirectory(atPath: directory.path), ["cosines.png"])
+  func testEveryPanelIsDrawnAndTheReferenceOnlyOverHeatMaps() throws {
+    let rows: [[Double]] = [[1, 0], [0, -1]]
+    var figure = CosinePanels(
+      panels: [
+        CosinePanels.Panel(title: "A", rows: rows), CosinePanels.Panel(title: "B", rows: rows),
+        CosinePanels.Panel(title: "C", rows: rows),
+      ],
+      rowLabel: "vector", columnLabel: "direction")
+    XCTAssertEqual(try Plotter.rasterize(figure, size: .standard).panels.count, 3)
+    figure.reference = CosinePanels.Panel(title: "R", rows: [[1, 0], [0, 1]])
+    let (r, frames) = try Plotter.rasterize(figure, size: .standard)
+    XCTAssertEqual(frames.count, 4)
+    // Left to right, as wide as each other; panel C's cell (1, 1) is -1: dark blue.
+    XCTAssertTrue(zip(frames, frames.dropFirst()).allSatisfy { $0.right < $1.left })
+    XCTAssertTrue(isNear(pixel(r, frames[2], x: 1.3, y: -1.3), PlotColor(hex: 0x053061), tolerance: 4))
+    // One row per panel: bar charts, and no reference.
+    figure.panels = figure.panels.map { CosinePanels.Panel(title: $0.title, rows: [[0.5, -0.5]]) }
+    XCTAssertEqual(try Plotter.rasterize(figure, size: .standard).panels.count, 3)
   }
 
   func testCellsUseTheDivergingMapWithRowZeroAtTheTop() throws {
@@ -188,16 +207,16 @@ final class LatentCosinesTests: XCTestCase {
     XCTAssertEqual(text(1, 2, on: .white), 0, "0.001 prints nothing")
     XCTAssertEqual(text(0, 2, on: .white), 0, "0 prints nothing")
 
-    XCTAssertNil(LatentCosines.valueLabel(0.0049))
-    XCTAssertNil(LatentCosines.valueLabel(-0.0049))
-    XCTAssertEqual(LatentCosines.valueLabel(-0.234), "-0.23")
-    XCTAssertEqual(LatentCosines.valueLabel(0.016), "0.02")
-    XCTAssertEqual(LatentCosines.valueLabel(1), "1.00")
+    XCTAssertNil(CosinePanels.valueLabel(0.0049))
+    XCTAssertNil(CosinePanels.valueLabel(-0.0049))
+    XCTAssertEqual(CosinePanels.valueLabel(-0.234), "-0.23")
+    XCTAssertEqual(CosinePanels.valueLabel(0.016), "0.02")
+    XCTAssertEqual(CosinePanels.valueLabel(1), "1.00")
   }
 
   func testMoreThanTwentyFeaturesOrThinCellsPrintNoValues() throws {
     let wide = hedgingFigure(latents: 5, features: 21)
-    let widest = wide.panels.map(\.widestValue)
+    let widest = wide.drawnPanels.map(\.widestValue)
     let big = PlotSize(width: 8000, height: 2000)
     XCTAssertEqual(
       CosineLayout(wide, size: big, widest: widest).valueScales, [nil, nil, nil])
@@ -205,7 +224,7 @@ final class LatentCosinesTests: XCTestCase {
     XCTAssertEqual(wide.defaultSize(for: .pdf), .page)
     // Twenty features print at a big size, not in 1200x800.
     let twenty = hedgingFigure(latents: 5, features: 20)
-    let twentyWidest = twenty.panels.map(\.widestValue)
+    let twentyWidest = twenty.drawnPanels.map(\.widestValue)
     let scales = CosineLayout(twenty, size: big, widest: twentyWidest).valueScales
     XCTAssertEqual(scales.compactMap { $0 }.count, 3)
     XCTAssertEqual(Set(scales.compactMap { $0 }).count, 1, "one text size for every panel")
@@ -221,7 +240,7 @@ final class LatentCosinesTests: XCTestCase {
     // At 312 points high, "1.00" fits the true features' cells at a narrower width than
     // "-0.23" fits the encoder's.
     let figure = hedgingFigure(latents: 5, features: 20)
-    let widest = figure.panels.map(\.widestValue)
+    let widest = figure.drawnPanels.map(\.widestValue)
     let sizes = stride(from: 468, through: 1404, by: 4).map { PlotSize(width: $0, height: 312) }
     guard
       let size = sizes.first(where: { size in
@@ -243,7 +262,7 @@ final class LatentCosinesTests: XCTestCase {
     for figure in [
       hedgingFigure(latents: 5, features: 20), hedgingFigure(latents: 20, features: 20),
     ] {
-      let widest = figure.panels.map(\.widestValue)
+      let widest = figure.drawnPanels.map(\.widestValue)
       let size = figure.defaultSize(for: .png)
       XCTAssertGreaterThan(size.width, base.width)
       XCTAssertEqual(size.height, base.height)
@@ -290,7 +309,7 @@ final class LatentCosinesTests: XCTestCase {
   }
 
   func testSingleLatentDrawsSignedBarsFromAZeroLine() throws {
-    let figure = LatentCosines(encoder: [[0.8, -0.4]], decoder: [[0.6, 0.3]])
+    let figure = latentCosines(encoder: [[0.8, -0.4]], decoder: [[0.6, 0.3]])
     let (r, panels) = try Plotter.rasterize(figure, size: .standard)
     XCTAssertEqual(panels.count, 2)
     XCTAssertEqual(panels[0].leftRange, -1.2...1.2)
@@ -343,7 +362,7 @@ final class LatentCosinesTests: XCTestCase {
   }
 
   func testBadInputNamesTheField() {
-    func message(_ figure: LatentCosines) -> String? {
+    func message(_ figure: CosinePanels) -> String? {
       do {
         _ = try Plotter.data(figure, format: .png)
         return nil
@@ -351,47 +370,56 @@ final class LatentCosinesTests: XCTestCase {
         return "\(error)"
       }
     }
-    let ok = LatentCosines(encoder: [[1, 0], [0, 1]], decoder: [[1, 0], [0, 1]])
+    let ok = latentCosines(encoder: [[1, 0], [0, 1]], decoder: [[1, 0], [0, 1]])
     XCTAssertNil(message(ok))
     var f = ok
-    f.encoder = []
-    f.decoder = []
-    XCTAssertEqual(message(f), "encoder: has no latents")
+    f.panels = []
+    XCTAssertEqual(message(f), "panels: is empty")
     f = ok
-    f.encoder = [[], []]
-    XCTAssertEqual(message(f), "encoder[0]: has no features")
+    f.panels[0].rows = []
+    XCTAssertEqual(message(f), "panels[0] \"Encoder\".rows: is empty")
+    f.panels[0].rows = [[], []]
+    XCTAssertEqual(message(f), "panels[0] \"Encoder\".rows[0]: is empty")
     f = ok
-    f.encoder[1] = [0.5]
-    XCTAssertEqual(message(f), "encoder[1]: has 1 values but there are 2 features")
+    f.panels[0].rows[1] = [0.5]
+    XCTAssertEqual(
+      message(f), "panels[0] \"Encoder\".rows[1]: has 1 values but there are 2 columns")
     f = ok
-    f.decoder = [[1, 0]]
-    XCTAssertEqual(message(f), "decoder: has 1 latents but encoder has 2")
+    f.panels[1].rows = [[1, 0]]
+    XCTAssertEqual(message(f), "panels[1] \"Decoder\".rows: has 1 rows but panels[0] has 2")
     f = ok
-    f.encoder[0][1] = .infinity
-    XCTAssertEqual(message(f), "encoder[0][1]: inf is not finite")
+    f.panels[0].rows[0][1] = .infinity
+    XCTAssertEqual(message(f), "panels[0] \"Encoder\".rows[0][1]: inf is not finite")
     f = ok
-    f.decoder[1][0] = -1.5
-    XCTAssertEqual(message(f), "decoder[1][0]: -1.5 is not a cosine (outside -1...1)")
+    f.panels[1].rows[1][0] = -1.5
+    XCTAssertEqual(
+      message(f), "panels[1] \"Decoder\".rows[1][0]: -1.5 is not a cosine (outside -1...1)")
     f = ok
-    f.decoder[1][1] = 1 + 1e-12
+    f.panels[1].rows[1][1] = 1 + 1e-12
     XCTAssertNil(message(f), "rounding past 1 is still a cosine")
     f = ok
-    f.trueFeatures = [[1, 0]]
-    XCTAssertEqual(message(f), "trueFeatures: has 1 rows but there are 2 features")
-    f.trueFeatures = [[1, 0, 0], [0, 1, 0]]
-    XCTAssertEqual(message(f), "trueFeatures[0]: has 3 values but there are 2 features")
-    f.trueFeatures = [[1, 0.2], [0.2, .nan]]
-    XCTAssertEqual(message(f), "trueFeatures[1][1]: nan is not finite")
+    f.reference?.rows = [[1, 0]]
+    XCTAssertEqual(
+      message(f), "reference \"True features\".rows: has 1 rows but there are 2 columns")
+    f.reference?.rows = [[1, 0, 0], [0, 1, 0]]
+    XCTAssertEqual(
+      message(f), "reference \"True features\".rows[0]: has 3 values but there are 2 columns")
+    f.reference?.rows = [[1, 0.2], [0.2, .nan]]
+    XCTAssertEqual(message(f), "reference \"True features\".rows[1][1]: nan is not finite")
     f = ok
-    f.featureNames = ["a"]
-    XCTAssertEqual(message(f), "featureNames: has 1 names but there are 2 features")
-    f.featureNames = ["a", "b\u{0}"]
-    XCTAssertEqual(message(f), "featureNames[1]: contains a NUL character")
+    f.columnNames = ["a"]
+    XCTAssertEqual(message(f), "columnNames: has 1 names but there are 2 columns")
+    f.columnNames = ["a", "b\u{0}"]
+    XCTAssertEqual(message(f), "columnNames[1]: contains a NUL character")
     f = ok
     f.title = String(repeating: "x", count: 501)
     XCTAssertEqual(message(f), "title: is longer than 500 bytes")
+    f = ok
+    f.panels[1].title = "x\u{0}"
+    XCTAssertEqual(message(f), "panels[1].title: contains a NUL character")
     // An invalid figure still has a default size.
-    XCTAssertEqual(LatentCosines(encoder: [], decoder: []).defaultSize(for: .png), .standard)
+    XCTAssertEqual(
+      latentCosines(encoder: [], decoder: []).defaultSize(for: .png), .standard)
   }
 
   func testTinyAndHugeSizesDrawWithoutFailing() throws {

@@ -1,15 +1,18 @@
 import Plotting
 import SparseAutoencoders
 
-/// The figures of a growing SAE (`landscape grow`).
-public enum GrowthFigures {
+extension Figures {
+  /// The figure of a growing SAE (`landscape grow`).
+  ///
   /// Over the SAE's width: the fraction of the existing latents' change in the new latents'
   /// span and its random baseline, the hedging degree and the true hedging mass (left axis,
   /// 0 to 1), the decoder bias's norm (right axis). Several runs (correlation scales): the
   /// hedging degree of every width but the last against its true hedging mass, one colour
   /// per run, with Spearman's rho pooled over all of them.
   /// - Parameters: runs: at least one, each with at least two widths; scales: one per run.
-  public static func chart(_ runs: [SAEGrowth], scales: [Double], title: String) -> LineChart {
+  public static func growthChart(_ runs: [SAEGrowth], scales: [Double], title: String)
+    -> LineChart
+  {
     func xs(_ r: SAEGrowth, _ keep: (Int) -> Bool) -> [Double] {
       r.widths.indices.filter(keep).map { Double(r.widths[$0]) }
     }

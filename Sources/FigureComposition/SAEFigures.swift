@@ -50,9 +50,27 @@ extension Figures {
       series: series)
   }
 
-  /// The paper's picture of an SAE: encoder and decoder cosines with the true features.
-  public static func latentCosines(_ r: SAEReport, title: String) -> LatentCosines {
-    LatentCosines(
-      title: title, encoder: r.encoderCos, decoder: r.decoderCos, featureNames: r.features)
+  /// The paper's picture of an SAE: its encoder's and decoder's cosines with the true
+  /// features (cos(W_enc,i, e_j), cos(W_dec,i, e_j), one row per latent), beside the true
+  /// features' cosines with each other (the identity: the features are orthonormal).
+  public static func latentCosines(_ r: SAEReport, title: String) -> CosinePanels {
+    latentCosines(encoder: r.encoderCos, decoder: r.decoderCos, features: r.features, title: title)
+  }
+
+  /// The figure of `latentCosines(_:title:)` from the cosines (latents x features) and the
+  /// features' names.
+  static func latentCosines(
+    encoder: [[Double]], decoder: [[Double]], features: [String], title: String
+  ) -> CosinePanels {
+    let n = encoder.first?.count ?? 0
+    let identity = (0..<n).map { i in (0..<n).map { j in i == j ? 1.0 : 0.0 } }
+    return CosinePanels(
+      title: title,
+      panels: [
+        CosinePanels.Panel(title: "Encoder", rows: encoder),
+        CosinePanels.Panel(title: "Decoder", rows: decoder),
+      ],
+      reference: CosinePanels.Panel(title: "True features", rows: identity),
+      rowLabel: "latent", columnLabel: "feature", columnNames: features)
   }
 }

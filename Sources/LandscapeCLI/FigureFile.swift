@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Landscape
-import LandscapeFigures
 import Plotting
 import ToyModels
 
@@ -80,7 +79,9 @@ struct FigureSize: ExpressibleByArgument, Hashable {
   }
 }
 
-extension Figures {
+/// A figure's file: drawn in memory by Plotting, written by `OutputFile` (the one writer of
+/// every output file).
+enum FigureFile {
   /// Draws a figure (a chart, a heat map, an SAE's cosines) to a file, naming the flag in
   /// any error.
   static func write(
