@@ -29,6 +29,7 @@ struct LandscapeCommand: AsyncParsableCommand {
   static func main() async {
     TemporaryFiles.installSignalHandlers()
     let arguments = Array(CommandLine.arguments.dropFirst())
+    OutputFile.arguments = arguments
     do {
       var command = try parseAsRoot(arguments)
       if var command = command as? any AsyncParsableCommand {

@@ -61,11 +61,39 @@ enum OutputFile {
     throw FieldError(flag: field, value: path, reason: "has too many levels of symbolic links")
   }
 
+  /// The command's arguments (`main` sets them): a file named by one of them is an input, and
+  /// no output may be it.
+  nonisolated(unsafe) static var arguments: [String] = []
+
+  /// The file (device and inode) at `path`, links followed; nil when there is none.
+  private static func fileID(_ path: String) -> [UInt64]? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    return [UInt64(info.st_dev), UInt64(info.st_ino)]
+  }
+
+  /// Refuses a regular output file that another argument of the command names too (the same
+  /// file through any path or link): writing it would replace an input, the case file of
+  /// `train CASE --save CASE` say.
+  private static func checkNotAnInput(_ path: String, target: String, field: String) throws {
+    guard let id = fileID(target) else { return }
+    let named = arguments.filter { argument in
+      let value = argument.hasPrefix("--") ? String(argument.drop { $0 != "=" }.dropFirst()) : argument
+      return !value.isEmpty && fileID(value) == id
+    }
+    if named.count > 1 {
+      throw FieldError(
+        flag: field, value: escapedForMessage(path),
+        reason: "is also an input of this command (the same file): writing it would replace it")
+    }
+  }
+
   /// Checks that `path` can be written: a stream, or a regular file whose folder exists and
-  /// is writable.
+  /// is writable and that is not an input of the command.
   /// - Throws: `FieldError` naming the flag and the path.
   static func check(_ path: String, field: String) throws {
     guard case .regular(let target) = try destination(path, field: field) else { return }
+    try checkNotAnInput(path, target: target, field: field)
     let manager = FileManager.default
     var isDirectory: ObjCBool = false
     let folder = (target as NSString).deletingLastPathComponent

@@ -49,6 +49,32 @@ final class OutputPathTests: XCTestCase {
     XCTAssertEqual(try listing(), ["link.csv", "real.csv"])
   }
 
+  /// Issue 21 item 12: an output that is an input of the same command (the same file, by its
+  /// name, through a link, or as --flag=PATH) is refused before any work, exit 2, and the
+  /// input is left as it was; an existing output named once is still replaced.
+  func testAnOutputThatIsAnInputIsRefused() throws {
+    let source = try String(
+      contentsOf: LandscapeCLITests.cases.appendingPathComponent("train-mse-hedges.json"),
+      encoding: .utf8)
+    XCTAssertTrue(FileManager.default.createFile(atPath: path("case.json"), contents: Data(source.utf8)))
+    XCTAssertEqual(symlink("case.json", path("link.json")), 0)
+    for arguments in [
+      ["train", "case.json", "--steps", "5", "--trajectory", "case.json"],
+      ["train", "case.json", "--steps", "5", "--trajectory", "link.json"],
+      ["train", "case.json", "--steps", "5", "--trajectory=./case.json"],
+      ["curve", "link.json", "--csv", "case.json"],
+    ] {
+      let r = try run(arguments)
+      XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)")
+      XCTAssertTrue(r.stderr.contains("is also an input of this command"), r.stderr)
+      XCTAssertEqual(contents("case.json"), source, "\(arguments)")
+    }
+    XCTAssertTrue(FileManager.default.createFile(atPath: path("old.csv"), contents: Data("x\n".utf8)))
+    let r = try run(curve + ["--csv", "old.csv"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(contents("old.csv").hasPrefix(expected))
+  }
+
   /// Item 1: a dangling symlink creates its target.
   func testDanglingSymlinkCreatesTarget() throws {
     XCTAssertEqual(symlink("new.csv", path("link.csv")), 0)
