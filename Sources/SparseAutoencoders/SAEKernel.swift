@@ -17,14 +17,16 @@ final class SAEKernel {
   @exclusivity(unchecked) var batchSelection = false
   @exclusivity(unchecked) var l1 = 0.0
   /// Whether Adam moves the biases (a frozen one keeps its value).
-  @exclusivity(unchecked) var trainsEncoderBias = true
-  @exclusivity(unchecked) var trainsDecoderBias = true
+  @exclusivity(unchecked) var trainsEncoderBias = true { didSet { findTrained() } }
+  @exclusivity(unchecked) var trainsDecoderBias = true { didSet { findTrained() } }
   @exclusivity(unchecked) var reconstruction = ReconstructionLoss.mse
 
   /// The memory of `pass` and `moments`.
   private let workspace: Workspace
   private let pass: SAEPatternPass
   @exclusivity(unchecked) private var moments: AdamMoments
+  /// The parameters Adam moves (`SAEParameterVector.trained`), kept from step to step.
+  @exclusivity(unchecked) private var trained: [Range<Int>] = []
   private let selection = SAEBatchTopKSelection()
 
   /// - Parameter basis: the features' directions, n rows of sae.dimensions; nil for d = n.
@@ -39,6 +41,12 @@ final class SAEKernel {
     activation = sae.activation
     pass.load(sae, basis: basis)
     moments.reset()
+    findTrained()
+  }
+
+  private func findTrained() {
+    trained = pass.parameters.trained(
+      encoderBias: trainsEncoderBias, decoderBias: trainsDecoderBias)
   }
 
   /// The SAE with the kernel's parameters and `activation`.
@@ -66,11 +74,8 @@ final class SAEKernel {
   /// One Adam step (`AdamMoments`) on every parameter that trains, from the gradient left by
   /// `loss(_:)`.
   func adam(learningRate lr: Double, beta1: Double, beta2: Double, epsilon: Double = 1e-8) {
-    let parameters = pass.parameters
     moments.step(
-      parameters.values, pass.gradient.values,
-      over: parameters.trained(encoderBias: trainsEncoderBias, decoderBias: trainsDecoderBias),
-      learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon)
+      pass.parameters.values, pass.gradient.values, over: trained, learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon)
   }
 
   /// Every decoder row divided by its norm (rows of norm 0 are left as they are); whether

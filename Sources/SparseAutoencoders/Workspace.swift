@@ -1,20 +1,23 @@
 /// Flat buffers carved from one allocation and freed together (the kernel's memory).
 ///
 /// `carve(_:)` runs its closure twice, first to measure, then on the allocation: each
-/// `Carver.take(_:of:)` hands out the next region, aligned for its element type. The regions
+/// `Carver.take(_:of:)` hands out the next region, on a cache line. The regions
 /// are uninitialised; their owners write them before reading them (trivial types only:
 /// Double, Int, Bool). The parts built point into the workspace and are valid while it lives.
 final class Workspace {
   private let base: UnsafeMutableRawPointer
+  /// Every region's start: a cache line.
+  static let alignment = 64
 
   /// Hands out consecutive regions of the allocation (or, measuring, only counts them).
   struct Carver {
     fileprivate let base: UnsafeMutableRawPointer?
     fileprivate private(set) var bytes = 0
 
-    /// The next region of `count` values of `type`, count >= 0.
+    /// The next region of `count` values of `type`, count >= 0, starting on a cache line (64
+    /// bytes).
     mutating func take<T>(_ count: Int, of type: T.Type = T.self) -> UnsafeMutablePointer<T> {
-      let alignment = MemoryLayout<T>.alignment
+      let alignment = max(MemoryLayout<T>.alignment, Workspace.alignment)
       bytes = (bytes + alignment - 1) / alignment * alignment
       defer { bytes += count * MemoryLayout<T>.stride }
       guard let base else {
@@ -26,7 +29,7 @@ final class Workspace {
   }
 
   private init(bytes: Int) {
-    base = .allocate(byteCount: max(bytes, 1), alignment: 16)
+    base = .allocate(byteCount: max(bytes, 1), alignment: Self.alignment)
   }
 
   deinit { base.deallocate() }

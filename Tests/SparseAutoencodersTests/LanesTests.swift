@@ -1,15 +1,10 @@
+import ToyModels
 import XCTest
 
-@testable import ToyModels
+@testable import SparseAutoencoders
 
-/// The vector primitives against sums worked by hand.
-final class VectorsTests: XCTestCase {
-  /// 1 4 + 2 5 + 3 6 = 32.
-  func testDotByHand() {
-    XCTAssertEqual(dot([1, 2, 3], [4, 5, 6]), 32)
-    XCTAssertEqual(dot([], []), 0)
-  }
-
+/// The kernel's four-lane loops against sums worked by hand.
+final class LanesTests: XCTestCase {
   /// Six values: one block of four lanes and a tail of two; x = (1...6), y = (6...1).
   func testLanesByHand() {
     let x: [Double] = [1, 2, 3, 4, 5, 6]

@@ -1,27 +1,17 @@
-/// The dot product a . b = sum_i a_i b_i, summed in index order (so every caller gets the
-/// same bits for the same vectors); dot(a, a).squareRoot() is a's norm.
-///
-/// - Parameters:
-///   - a: a vector.
-///   - b: a vector with at least as many components as `a`.
-@inlinable @inline(__always) package func dot(_ a: [Double], _ b: [Double]) -> Double {
-  var s = 0.0
-  for i in a.indices { s += a[i] * b[i] }
-  return s
-}
-
 /// Loops over n contiguous values, four lanes at a time (SIMD4), for the SAE kernel's flat
 /// buffers.
 ///
 /// A sum is kept per lane, the lanes added as (s_0 + s_1) + (s_2 + s_3), then the last n mod 4
 /// values in index order: a fixed order, so the bits are the same on every run (but not those of
-/// `dot(_:_:)`, which sums in index order).
+/// ToyModels' `dot(_:_:)`, which sums in index order). Internal to this module, where whole-module
+/// optimisation inlines them (from ToyModels, as `@inlinable`, the calls stayed calls: 14% of
+/// a Matryoshka training run).
 ///
 /// Every loop reads and writes n values from each pointer, n >= 0; the pointers need no
 /// alignment.
-package enum Lanes {
+enum Lanes {
   /// y += alpha x.
-  @inlinable @inline(__always) package static func axpy(
+  @inline(__always) static func axpy(
     _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int
   ) {
     let a = SIMD4<Double>(repeating: alpha)
@@ -37,7 +27,7 @@ package enum Lanes {
   }
 
   /// x . y.
-  @inlinable @inline(__always) package static func dot(
+  @inline(__always) static func dot(
     _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int
   ) -> Double {
     var s = SIMD4<Double>()
@@ -55,7 +45,7 @@ package enum Lanes {
   }
 
   /// x . g, and y += alpha g, in one pass over g.
-  @inlinable @inline(__always) package static func dotAndAxpy(
+  @inline(__always) static func dotAndAxpy(
     _ x: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ alpha: Double,
     _ y: UnsafeMutablePointer<Double>, _ n: Int
   ) -> Double {
@@ -78,7 +68,7 @@ package enum Lanes {
   }
 
   /// r = u - v, returning r . r.
-  @inlinable @inline(__always) package static func difference(
+  @inline(__always) static func difference(
     _ u: UnsafePointer<Double>, _ v: UnsafePointer<Double>, _ r: UnsafeMutablePointer<Double>,
     _ n: Int
   ) -> Double {
@@ -101,7 +91,7 @@ package enum Lanes {
   }
 
   /// y = x.
-  @inlinable @inline(__always) package static func copy(
+  @inline(__always) static func copy(
     _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int
   ) {
     var c = 0
@@ -116,7 +106,7 @@ package enum Lanes {
   }
 
   /// y *= alpha.
-  @inlinable @inline(__always) package static func scale(
+  @inline(__always) static func scale(
     _ alpha: Double, _ y: UnsafeMutablePointer<Double>, _ n: Int
   ) {
     let a = SIMD4<Double>(repeating: alpha)
@@ -131,19 +121,19 @@ package enum Lanes {
     }
   }
 
-  @usableFromInline @inline(__always) static func load(_ p: UnsafePointer<Double>)
+  @inline(__always) private static func load(_ p: UnsafePointer<Double>)
     -> SIMD4<Double>
   {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
   }
 
-  @usableFromInline @inline(__always) static func store(
+  @inline(__always) private static func store(
     _ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>
   ) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
   }
 
-  @usableFromInline @inline(__always) static func total(_ s: SIMD4<Double>) -> Double {
+  @inline(__always) private static func total(_ s: SIMD4<Double>) -> Double {
     (s[0] + s[1]) + (s[2] + s[3])
   }
 }
