@@ -75,7 +75,8 @@ final class SAEKernel {
   /// `loss(_:)`.
   func adam(learningRate lr: Double, beta1: Double, beta2: Double, epsilon: Double = 1e-8) {
     moments.step(
-      pass.parameters.values, pass.gradient.values, over: trained, learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon)
+      pass.parameters.values, pass.gradient.values, over: trained, learningRate: lr,
+      beta1: beta1, beta2: beta2, epsilon: epsilon)
   }
 
   /// Every decoder row divided by its norm (rows of norm 0 are left as they are); whether

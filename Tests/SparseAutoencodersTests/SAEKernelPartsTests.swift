@@ -44,9 +44,11 @@ final class SAEKernelPartsTests: XCTestCase {
         [-1, -2, -3, -4, -5, -6, 10, 11, 1, 2, 3, 4, 5, 6, 7, 8, 9])
       XCTAssertEqual(t.count, 11)
       XCTAssertEqual(
-        Array(UnsafeBufferPointer(start: t.values, count: 11)), [10, 11, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+        Array(UnsafeBufferPointer(start: t.values, count: 11)),
+        [10, 11, 1, 2, 3, 4, 5, 6, 7, 8, 9])
       XCTAssertEqual(t.encoder, t.decoder)
-      XCTAssertEqual(u.trained(encoderBias: true, decoderBias: true), [0..<6, 8..<14, 6..<8, 14..<17])
+      XCTAssertEqual(
+        u.trained(encoderBias: true, decoderBias: true), [0..<6, 8..<14, 6..<8, 14..<17])
       XCTAssertEqual(t.trained(encoderBias: false, decoderBias: true), [0..<0, 2..<8, 8..<11])
       XCTAssertEqual(t.trained(encoderBias: true, decoderBias: false), [0..<0, 2..<8, 0..<2])
       var back = tied
