@@ -1,4 +1,5 @@
 import Foundation
+import ToyModels
 
 /// A toy model of correlated features and the tied single-latent SAE studied on it.
 ///

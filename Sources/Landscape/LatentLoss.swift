@@ -1,4 +1,5 @@
 import Foundation
+import ToyModels
 
 extension Case {
   /// The exact expected losses of the tied SAE whose latent is the unit vector `latent`

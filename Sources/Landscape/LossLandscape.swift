@@ -1,4 +1,5 @@
 import Foundation
+import ToyModels
 
 /// Which expected loss: the mean squared error or the mean unsquared error norm.
 public enum LossKind: String, Sendable, Hashable, CaseIterable {

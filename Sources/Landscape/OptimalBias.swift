@@ -1,4 +1,5 @@
 import Foundation
+import ToyModels
 
 /// One event of a case's firing distribution: a pattern, or "nothing fires" (x = 0).
 public struct FiringEvent: Sendable, Hashable {

@@ -47,14 +47,6 @@ public struct Subspace: Sendable, Hashable {
   }
 }
 
-/// sum_i a_i b_i.
-@inline(__always)
-func dot(_ a: [Double], _ b: [Double]) -> Double {
-  var s = 0.0
-  for i in a.indices { s += a[i] * b[i] }
-  return s
-}
-
 /// How much of the change of existing latents, when an SAE grows, lies in the span of the new
 /// latents: the paper's evidence of hedging in LLM SAEs, with its random baseline.
 ///

@@ -76,7 +76,7 @@ public struct SAEEnsemble: Sendable {
     members.map { g in
       (0..<g.latents).map { l in
         let row = g.decoderRow(l)
-        let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let norm = dot(row, row).squareRoot()
         return norm > 0 ? row.map { $0 / norm } : row
       }
     }

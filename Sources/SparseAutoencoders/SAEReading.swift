@@ -1,3 +1,5 @@
+import ToyModels
+
 /// What a trained SAE says about hedging: cosines of its rows with the true features.
 ///
 ///     cos_ij = row_i . e_j / (|row_i| |e_j|)
@@ -30,12 +32,11 @@ public struct SAEReading: Sendable, Hashable {
     let e = basis ?? (0..<d).map { j in (0..<d).map { $0 == j ? 1.0 : 0.0 } }
     func cosines(_ w: [Double]) -> [[Double]] {
       (0..<sae.latents).map { i in
-        let row = w[(i * d)..<((i + 1) * d)]
-        let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let row = Array(w[(i * d)..<((i + 1) * d)])
+        let norm = dot(row, row).squareRoot()
         return e.map { ej in
-          let en = ej.reduce(0) { $0 + $1 * $1 }.squareRoot()
-          let dot = zip(row, ej).reduce(0) { $0 + $1.0 * $1.1 }
-          return norm > 0 && en > 0 ? dot / (norm * en) : 0
+          let en = dot(ej, ej).squareRoot()
+          return norm > 0 && en > 0 ? dot(row, ej) / (norm * en) : 0
         }
       }
     }
@@ -56,6 +57,6 @@ public struct SAEReading: Sendable, Hashable {
     encoderCos = sae.tied ? decoderCos : cosines(sae.encoder)
     decoderLatents = read(decoderCos)
     encoderLatents = read(encoderCos)
-    decoderBias = e.map { ej in zip(sae.decoderBias, ej).reduce(0) { $0 + $1.0 * $1.1 } }
+    decoderBias = e.map { dot(sae.decoderBias, $0) }
   }
 }

@@ -73,7 +73,7 @@ public struct SAEArchitecture: Sendable, Hashable {
       } else {
         r = (0..<d).map { _ in gsl_ran_gaussian_ziggurat(rng, 1) }
       }
-      let norm = r.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      let norm = dot(r, r).squareRoot()
       return r.map { $0 / norm }
     }
     if activation != .relu {

@@ -105,8 +105,8 @@ extension SAE {
   /// Each step draws its batch (`plan.data`), takes the loss's gradient with the active sets
   /// held fixed, makes one Adam step and renormalises the decoder rows to unit norm (also done
   /// once before the first step). BatchTopK keeps the batch's k B largest activations (see
-  /// `SAEKernel`; for exact data the weights are the probabilities, so the cut is the
-  /// population's quantile) and moves its threshold toward the smallest kept activation,
+  /// `SAEBatchTopKSelection`; for exact data the weights are the probabilities, so the cut is
+  /// the population's quantile) and moves its threshold toward the smallest kept activation,
   /// threshold += rate * (smallest - threshold), as SAELens's BatchTopKTrainingSAE and the
   /// paper's code do; the threshold starts from the SAE's. Same SAE, toy and plan give the
   /// same bits.

@@ -100,7 +100,7 @@ public struct CorrelatedFiring: Sendable, Hashable {
     var a = [[Double]](repeating: [], count: n)
     for i in 0..<n {
       a[i] = (0..<n).map { _ in gsl_ran_gaussian_ziggurat(rng, 1) }
-      let norm = a[i].reduce(0) { $0 + $1 * $1 }.squareRoot()
+      let norm = dot(a[i], a[i]).squareRoot()
       a[i] = a[i].map { $0 / norm }
     }
     var scale = strength
@@ -109,7 +109,7 @@ public struct CorrelatedFiring: Sendable, Hashable {
       for i in 0..<n {
         c[i][i] = 1
         for j in 0..<i where !(i < main && j < main) {
-          let v = scale * zip(a[i], a[j]).reduce(0) { $0 + $1.0 * $1.1 }
+          let v = scale * dot(a[i], a[j])
           c[i][j] = v
           c[j][i] = v
         }

@@ -21,11 +21,11 @@ public struct FeatureEmbedding: Sendable, Hashable {
       var v = (0..<d).map { _ in stream.gaussian() }
       for _ in 0..<2 {
         for e in basis {
-          let c = zip(v, e).reduce(0) { $0 + $1.0 * $1.1 }
+          let c = dot(v, e)
           for i in 0..<d { v[i] -= c * e[i] }
         }
       }
-      let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      let norm = dot(v, v).squareRoot()
       guard norm > 1e-8 else { continue }
       basis.append(v.map { $0 / norm })
     }
@@ -49,6 +49,6 @@ public struct FeatureEmbedding: Sendable, Hashable {
 
   /// The feature coordinates e_f . x of x in R^d (the part outside the features' span dropped).
   public func project(_ x: [Double]) -> [Double] {
-    basis.map { e in zip(e, x).reduce(0) { $0 + $1.0 * $1.1 } }
+    basis.map { dot($0, x) }
   }
 }

@@ -1,4 +1,5 @@
 import Landscape
+import ToyModels
 
 extension LatentPath {
   /// The t in [tMin, tMax] whose latent l(t) is closest in angle to `latent`, and the

@@ -1,5 +1,5 @@
 /// The dot product a . b = sum_i a_i b_i, summed in index order (so every caller gets the
-/// same bits for the same vectors).
+/// same bits for the same vectors); dot(a, a).squareRoot() is a's norm.
 ///
 /// - Parameters:
 ///   - a: a vector.
