@@ -1,5 +1,6 @@
 import Foundation
 import Landscape
+import Reports
 import SparseAutoencoders
 import ToyModels
 import Training
@@ -88,7 +89,7 @@ public indirect enum CaseDocument: Sendable, Hashable {
       throw FieldError(
         field: "json", value: "", reason: "is not valid JSON (\(Case.firstLine(of: error)))")
     }
-    if let duplicate = Case.firstDuplicateKey(in: data) {
+    if let duplicate = StrictJSON.firstDuplicateKey(in: data) {
       throw FieldError(
         field: duplicate.isEmpty ? "\"\"" : escapedForMessage(duplicate), value: "",
         reason: "is given twice in one object")

@@ -38,8 +38,38 @@ public struct SAEFile: Sendable, Hashable {
     var decoder_bias: [Double]?
   }
 
-  /// - Throws: `FieldError` naming the field and the value.
+  /// The fields an SAE file may have.
+  static let fieldNames = [
+    "features", "tied", "activation", "top_k", "threshold", "matryoshka", "balance", "encoder",
+    "encoder_bias", "decoder", "decoder_bias",
+  ]
+
+  /// - Throws: `FieldError` naming the field and the value: JSON that is not one object, a key
+  ///   given twice in one object (parsers disagree on which one counts), an unknown field, a
+  ///   value of the wrong kind or out of range.
   public init(json data: Data) throws {
+    let root: Any
+    do {
+      root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    } catch {
+      // Foundation's reason, one line (a number no Double holds, as 1e400, is refused here).
+      let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+      let line = detail?.split(separator: "\n").first.map { " (\($0))" } ?? ""
+      throw FieldError(field: "sae", value: "", reason: "is not valid JSON" + line)
+    }
+    guard let object = root as? [String: Any] else {
+      throw FieldError(
+        field: "sae", value: "",
+        reason: root is [Any] ? "is a JSON array, not an object" : "is not a JSON object")
+    }
+    if let key = StrictJSON.firstDuplicateKey(in: data) {
+      throw FieldError(field: key, value: "", reason: "is given twice in one object")
+    }
+    if let key = object.keys.sorted().first(where: { !Self.fieldNames.contains($0) }) {
+      throw FieldError(
+        field: escapedForMessage(key, limit: 40), value: "",
+        reason: "is not a field of an SAE file (\(Self.fieldNames.joined(separator: ", ")))")
+    }
     let o: Fields
     do {
       o = try JSONDecoder().decode(Fields.self, from: data)
@@ -53,7 +83,9 @@ public struct SAEFile: Sendable, Hashable {
       throw FieldError(
         field: Self.path(context.codingPath), value: "", reason: "is not a finite number")
     } catch {
-      throw FieldError(field: "sae", value: "", reason: "not a JSON object")
+      // The JSON is one object of known fields: what is left is a number no Double holds.
+      throw FieldError(
+        field: "sae", value: "", reason: "has a number that is not a finite double (as 1e400)")
     }
     func finite(_ v: [Double], _ key: String) throws -> [Double] {
       for (i, x) in v.enumerated() where !x.isFinite {

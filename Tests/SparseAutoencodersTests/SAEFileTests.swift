@@ -82,4 +82,24 @@ final class SAEFileTests: XCTestCase {
       }
     }
   }
+
+  /// Issue 21 items 10 and 18: a key given twice (Python's json keeps the last, Foundation the
+  /// first: one file, two SAEs), an unknown field, an array and a number no Double holds
+  /// (Foundation refuses 1e400 as JSON) are each refused with their own line.
+  func testStrictFiles() {
+    let good = #""features": ["a"], "tied": true, "activation": "relu", "decoder": [[1]]"#
+    let cases: [(String, String)] = [
+      ("{" + good + #", "decoder": [[2]], "decoder_bias": [0]}"#, "decoder: is given twice in one object"),
+      ("{" + good + #", "decoder_bias": [0], "note": 1}"#, "note: is not a field of an SAE file"),
+      ("[" + "{" + good + #", "decoder_bias": [0]}"# + "]", "sae: is a JSON array, not an object"),
+      ("{" + good + #", "decoder_bias": [1e400]}"#, "sae: is not valid JSON"),
+      ("3", "sae: is not a JSON object"),
+    ]
+    for (json, line) in cases {
+      XCTAssertThrowsError(try parse(json), json) {
+        XCTAssertTrue("\($0)".hasPrefix(line), "\($0) for \(json)")
+      }
+    }
+    XCTAssertNoThrow(try parse("{" + good + #", "decoder_bias": [0]}"#))
+  }
 }
