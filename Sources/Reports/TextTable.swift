@@ -48,6 +48,14 @@ public struct TextTable: Sendable, Hashable {
 }
 
 extension TextTable {
+  /// `x` with `places` decimals, minus zero (and a negative number that rounds to zero)
+  /// written without its sign: `0.0000`, not `-0.0000`.
+  public static func decimal(_ x: Double, places: Int = 4) -> String {
+    let s = String(format: "%.\(places)f", x)
+    return s.hasPrefix("-") && s.dropFirst().allSatisfy({ $0 == "0" || $0 == "." })
+      ? String(s.dropFirst()) : s
+  }
+
   /// `x` to at most four decimals, trailing zeros dropped, minus zero as 0 (`0.2324`, `0.5`,
   /// `1`): the numbers of summaries and figure labels.
   public static func short(_ x: Double) -> String {

@@ -58,7 +58,7 @@ public struct EnsembleResult: Sendable {
   /// The text report: one line per member, then the ensemble's numbers.
   public func text(_ study: SAEStudy) -> String {
     let r = report
-    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    func f(_ x: Double) -> String { TextTable.decimal(x) }
     let pad = TextTable.pad
     let last = r.seed + UInt64(r.members) - 1
     var out = "\(study.name): \(r.method) of \(r.members) SAEs, seeds \(r.seed)...\(last)\n\n"
@@ -145,7 +145,7 @@ public struct BalanceSweepRun: Sendable {
 extension BalanceSweep {
   /// One line per run: beta (or snap), seed, hedging masses, absorption, mse; then the checks.
   public var text: String {
-    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    func f(_ x: Double) -> String { TextTable.decimal(x) }
     var table = TextTable(
       header: ["beta", "seed", "decoder hedging", "encoder hedging", "absorption", "mse"])
     for r in runs {

@@ -87,7 +87,7 @@ public struct GrowthReport: Encodable, Sendable {
 
   /// The text report: a table per run, then the rank correlation.
   public func text(_ growth: SAEGrowthStudy, _ study: SAEStudy) -> String {
-    func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
+    func f(_ x: Double?) -> String { x.map { TextTable.decimal($0) } ?? "-" }
     let pad = TextTable.pad
     var out = "\(study.name): \(study.title)\n"
     out += "growth \(growth.plan.start) -> \(growth.plan.to) by \(growth.plan.add), "

@@ -166,7 +166,7 @@ public struct SAETrainingReport: Encodable, Sendable {
     let r = report
     let s = training
     let t = timing
-    func f(_ x: Double) -> String { String(format: "%.4f", x) }
+    func f(_ x: Double) -> String { TextTable.decimal(x) }
     let pad = TextTable.pad
     var out = "\(study.name): \(study.title)\n"
     let a = study.architecture

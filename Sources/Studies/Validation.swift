@@ -131,7 +131,7 @@ public struct ValidationReport: Sendable {
     for r in reports {
       for (i, c) in r.checks.enumerated() {
         table.append([
-          i == 0 ? r.name : "", c.quantity, String(format: "%.4f", c.value),
+          i == 0 ? r.name : "", c.quantity, TextTable.decimal(c.value),
           c.bounds, c.holds ? "pass" : "FAIL",
         ])
       }
@@ -167,8 +167,5 @@ public struct ValidationReport: Sendable {
   }
 
   /// t to 6 decimals, minus zero shown as 0.
-  static func fixed(_ x: Double) -> String {
-    let s = String(format: "%.6f", x)
-    return s == "-0.000000" ? "0.000000" : s
-  }
+  static func fixed(_ x: Double) -> String { TextTable.decimal(x, places: 6) }
 }

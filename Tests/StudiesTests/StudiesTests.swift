@@ -119,6 +119,11 @@ final class StudiesTests: XCTestCase {
     XCTAssertEqual(TextTable.short(-0.00001), "0")
     XCTAssertEqual(TextTable.short(0.23240814), "0.2324")
     XCTAssertEqual(TextTable.short(2), "2")
+    // Issue 21 item 18: no -0.0000 in the SAE reports.
+    XCTAssertEqual(TextTable.decimal(-0.00001), "0.0000")
+    XCTAssertEqual(TextTable.decimal(-0.0), "0.0000")
+    XCTAssertEqual(TextTable.decimal(-0.00005, places: 4), "-0.0001")
+    XCTAssertEqual(TextTable.decimal(-0.5), "-0.5000")
   }
 }
 
