@@ -81,6 +81,9 @@ struct BalanceCommand: ParsableCommand {
     try seeds?.check("--seeds", is: "a whole number in 0...4294967295") {
       $0 == $0.rounded() && $0 >= 0 && $0 <= Double(UInt32.max)
     }
+    if let seeds, Set(seeds.values).count != seeds.values.count {
+      throw ValidationError("--seeds: \"\(seeds.text)\" names a seed twice")
+    }
   }
 
   func run() throws {

@@ -90,8 +90,13 @@ struct EnsembleCommand: ParsableCommand {
     var plan = study.plan
     if let seed { plan.seed = UInt64(seed) }
     if let steps {
+      // The same rule as train's: a case's snap step past the new steps is refused.
       plan.steps = steps
-      plan.snapAt = plan.snapAt.map { min($0, steps) }
+      if let s = plan.snapAt, s > steps {
+        throw FieldError(
+          field: "train.snap_at", value: "\(s)",
+          reason: "is not in 0...\(steps) (the steps): --steps \(steps) is below it")
+      }
     }
     let result = try EnsembleRun(study: study, method: method, members: members, plan: plan)
       .run()

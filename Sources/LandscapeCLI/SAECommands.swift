@@ -169,13 +169,15 @@ extension TrainCommand {
       }
       plan.l1 = l1
     }
-    // A new --steps moves the case's snap step no further than the steps.
+    // One rule for every command: a snap step past the steps is refused, naming the flag
+    // that set it or the case's train.snap_at (a new --steps below it needs --snap-at too).
     let schedule = loss.flatMap { SAETrainingPlan.Schedule(rawValue: $0.rawValue) } ?? plan.schedule
-    let keptSnap = loss == nil ? plan.snapAt.map { min($0, plan.steps) } : nil
     do {
-      try plan.setSchedule(schedule, snapAt: snapAt ?? keptSnap)
+      try plan.setSchedule(schedule, snapAt: snapAt ?? (loss == nil ? plan.snapAt : nil))
     } catch let e as FieldError {
-      throw FieldError(flag: "--snap-at", value: e.value, reason: e.reason)
+      throw snapAt != nil
+        ? FieldError(flag: "--snap-at", value: e.value, reason: e.reason)
+        : e.renamed("train.\(e.field)")
     }
     return plan
   }

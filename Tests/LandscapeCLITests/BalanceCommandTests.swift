@@ -75,6 +75,7 @@ final class BalanceCommandTests: CommandTestCase {
       (["--coefficients", "0,x"], "'0,x' is invalid for '--coefficients <beta,...>'"),
       (["--coefficients", "1,1"], "--coefficients: \"1,1\" names a coefficient twice"),
       (["--seeds", "1.5"], "--seeds: \"1.5\" is not a whole number"),
+      (["--seeds", "1,1,1"], "--seeds: \"1,1,1\" names a seed twice"),
       (["--plot", "figure.gif"], "--plot: "),
       (["--plot", "figure.png", "--size", "big"], "'big' is invalid for '--size <WxH>'"),
     ] {

@@ -183,4 +183,30 @@ final class SAECommandTests: CommandTestCase {
     let run = try landscape(["train", correlated])
     XCTAssertTrue(run.stderr.contains("train.data: \"exact\" needs an enumerable toy"), run.stderr)
   }
+
+  /// Issue 21 item 17: one rule for a case's snap step past a new --steps, in train and
+  /// ensemble as in grow and single-latent train: refused, naming the case's train.snap_at;
+  /// with --snap-at inside the steps it trains.
+  func testStepsBelowTheCasesSnapStepAreRefused() throws {
+    let c = try write(
+      "snap.json",
+      """
+      {"features": ["parent", "child"],
+       "hierarchy": {"independent": [{"feature": "parent", "probability": 0.25},
+                                     {"feature": "child", "probability": 0.2}]},
+       "sae": {"latents": 1, "init": "features"},
+       "train": {"data": "exact", "loss": "snap", "steps": 100, "snap_at": 80},
+       "ensemble": {"method": "bagging", "members": 2}}
+      """)
+    for command in ["train", "ensemble"] {
+      let run = try landscape([command, c, "--steps", "10"])
+      XCTAssertEqual(run.status, 1, "\(command): \(run.stderr)")
+      XCTAssertTrue(
+        run.stderr.contains("train.snap_at: 80 is not in 0...10 (the steps)"),
+        "\(command): \(run.stderr)")
+    }
+    let fine = try landscape(["train", c, "--steps", "10", "--snap-at", "5", "--json"])
+    XCTAssertEqual(fine.status, 0, fine.stderr)
+    XCTAssertTrue(fine.stdout.contains("\"snap_at\":5"), fine.stdout)
+  }
 }
