@@ -30,7 +30,6 @@ struct SweepCommand: ParsableCommand {
         landscape sweep --p0 0:0.5:21 --p01 0:0.5:21 --csv phase.csv
         landscape sweep --p0 0:.5:21 --p01 0:.5:21 --plot p.png --color l2_minima
         landscape sweep cases/correlated.json --vary p1=0:0.3:7
-        landscape sweep --p-parent 0.4 --p-child-if-parent 0.25 --vary p01=0:0.5:6
       """)
 
   @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")
