@@ -10,18 +10,24 @@ import ToyModels
 /// only when the flag was given (or, for the hierarchy shorthand, when the shorthand built the
 /// case); otherwise the case file's field path stands.
 public enum FlagTable {
-  /// Field path -> flag, for every field a flag can set.
-  public static let flags: [String: String] = [
-    // The hierarchy shorthand (and the paper's form, which sets the same patterns).
-    "patterns[0].probability": "--p0", "patterns[1].probability": "--p01",
-    "patterns[2].probability": "--p1", "patterns": "--p0 + --p01 + --p1",
-    "patterns[0].fires.parent": "--parent-magnitude",
-    "patterns[1].fires.parent": "--parent-magnitude",
-    "patterns[1].fires.child": "--child-magnitude",
-    "patterns[2].fires.child": "--child-magnitude",
-    // The model options, on any case.
-    "path.t": "--t-min/--t-max", "penalty.coefficient": "--l1", "bias": "--bias",
-    "bias.parent": "--bias", "bias.child": "--bias",
+  /// Field path -> flag, for every field a flag can set: the fields of `CaseParameters.table`,
+  /// the fields that errors name as a whole (`patterns`, `path.t`), a sweep's grids and the
+  /// training options.
+  public static let flags: [String: String] = {
+    var flags: [String: String] = [:]
+    for parameter in CaseParameters.table {
+      for field in parameter.fields where flags[field.description] == nil {
+        flags[field.description] = parameter.flag
+      }
+    }
+    return flags.merging(wholes) { table, _ in table }
+  }()
+
+  /// The fields errors name as a whole, set by several flags, and those set by flags other
+  /// than `CaseParameters.table`'s.
+  static let wholes: [String: String] = [
+    // The hierarchy's probabilities (and the paper's form, which sets the same patterns).
+    "patterns": "--p0 + --p01 + --p1", "path.t": "--t-min/--t-max",
     // A sweep's grids.
     "sweep.axes": "--vary",
     // Training.

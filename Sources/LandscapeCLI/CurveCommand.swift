@@ -22,9 +22,8 @@ struct CurveCommand: ParsableCommand {
 
   @OptionGroup var source: CaseOptions
 
-  @Option(
-    parsing: .unconditional, help: "Number of evenly spaced t values, ends included (at least 2).")
-  var points = 201
+  @Option(parsing: .unconditional, help: ArgumentHelp(parameter: "points"))
+  var points: String?
 
   @Flag(help: "Add the decoder bias each loss uses at t: mse_bias_FEATURE, l2_bias_FEATURE.")
   var biasColumns = false
@@ -47,11 +46,10 @@ struct CurveCommand: ParsableCommand {
     if !overlay.isEmpty && plot == nil {
       throw ValidationError("--overlay draws a figure: give --plot FILE.")
     }
-    if points < 2 { throw ValidationError("--points: \(points) is below 2.") }
-    if points > 100_000_000 { throw ValidationError("--points: \(points) is above 100000000.") }
   }
 
   func run() throws {
+    let points = try CaseParameters(texts: [("points", points)]).points ?? 201
     let plotSize = try size?.plotSize(for: plot ?? "")
     if let plot { try FigureFile.check(plot) }
     if let csv { try OutputFile.check(csv, field: "--csv") }

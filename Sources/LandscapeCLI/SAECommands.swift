@@ -163,7 +163,7 @@ extension TrainCommand {
     if let beta2 { plan.beta2 = beta2 }
     if let seed { plan.seed = UInt64(seed) }
     if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
-    if let l1 = source.model.l1 {
+    if let l1 = try source.parameters().l1 {
       guard l1.isFinite && l1 >= 0 else {
         throw FieldError(flag: "--l1", value: "\(l1)", reason: "is not a number >= 0")
       }

@@ -12,8 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
     discussion: """
       Serves the page and its JSON API (/api/minima, /api/curve, /api/symbolic, \
       /api/figure.png|svg|pdf, /api/phase, /api/cases) until Ctrl-C. The page opens on \
-      the case given (a case file in the served folder, or the hierarchy flags), else on \
-      --p0 0.3 --p01 0.1. The API's parameters are the flags' names without the dashes; a bad \
+      the case given (a case file in the served folder, the hierarchy flags or the paper's \
+      form), else on --p0 0.3 --p01 0.1. The API's parameters are the flags' names without the dashes; a bad \
       one answers 400 with {"error": LINE}, the line this command would print after \
       'landscape: '. There is no authentication: bind another host than loopback only on a \
       network you trust. A request computes on a bounded pool for at most --cpu-budget \
@@ -29,14 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
   @Argument(help: "A case file in the served folder to open the page on.")
   var caseFile: String?
 
-  @Option(parsing: .unconditional, help: "Hierarchy: P(parent fires alone).")
-  var p0: Double?
-
-  @Option(parsing: .unconditional, help: "Hierarchy: P(parent and child fire together).")
-  var p01: Double?
-
-  @Option(parsing: .unconditional, help: "Hierarchy: P(child fires alone).")
-  var p1: Double?
+  @OptionGroup var probabilities: ProbabilityOptions
 
   @OptionGroup var model: ModelOptions
 
@@ -53,18 +46,18 @@ struct ServeCommand: AsyncParsableCommand {
   var host = "127.0.0.1"
 
   func validate() throws {
-    if caseFile != nil && (p0 != nil || p01 != nil || p1 != nil) {
-      throw ValidationError("Give a case file or --p0/--p01/--p1, not both.")
-    }
     if !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not in 0...65535") }
     if !(cpuBudget > 0 && cpuBudget.isFinite) {
       throw ValidationError("--cpu-budget: \(cpuBudget) is not a positive number of seconds")
     }
   }
 
-  /// The query the page opens with: the case and flags as the API's parameters.
+  /// The query the page opens with: the case and flags as the API's parameters, each
+  /// written by its `CaseParameters.table` entry (the shorthand's default p0 = 0.3,
+  /// p01 = 0.1 when neither the shorthand nor the paper's form is given).
   func initialQuery(served: [ServedCase]) throws -> String {
     var items: [(String, String)] = []
+    var parameters = try model.parameters(probabilities)
     if let caseFile {
       let name = ((caseFile as NSString).lastPathComponent as NSString).deletingPathExtension
       guard served.contains(where: { $0.name == name }) else {
@@ -73,29 +66,15 @@ struct ServeCommand: AsyncParsableCommand {
           reason: "is not a single-latent case in the served folder \(cases ?? "cases")")
       }
       items.append(("case", name))
-    } else {
-      items += [("p0", "\(p0 ?? 0.3)"), ("p01", "\(p01 ?? 0.1)")]
-      if let p1 { items.append(("p1", "\(p1)")) }
+    } else if !parameters.usesPaperForm {
+      parameters.p0 = parameters.p0 ?? 0.3
+      parameters.p01 = parameters.p01 ?? 0.1
     }
-    let m = model
-    for (name, value) in [
-      ("parent-magnitude", m.parentMagnitude), ("child-magnitude", m.childMagnitude),
-      ("l1", m.l1), ("t-min", m.tMin), ("t-max", m.tMax),
-    ] {
-      if let value { items.append((name, "\(value)")) }
-    }
-    if let bias = m.bias { items.append(("bias", biasText(bias))) }
+    items += parameters.texts.map { ($0.name, $0.text) }
     var allowed = CharacterSet.urlQueryAllowed
     allowed.remove(charactersIn: "&=+")
     return items.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $1)" }
       .joined(separator: "&")
-  }
-
-  private func biasText(_ bias: BiasOption) -> String {
-    switch bias {
-    case .named(let b): b.kind.rawValue
-    case .fixed(let parts): parts.map { "\($0.feature)=\($0.value)" }.joined(separator: ",")
-    }
   }
 
   /// The served cases: those in `--cases`, else in `cases` when there is such a folder,

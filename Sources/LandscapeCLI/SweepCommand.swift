@@ -15,7 +15,8 @@ struct SweepCommand: ParsableCommand {
     discussion: """
       Vary one or two probabilities: with the hierarchy shorthand, --p0 A:B:N --p01 A:B:N \
       (N evenly spaced values from A to B, or a list A,B,C; a plain number holds it \
-      fixed); with a case file, --vary NAME=A:B:N (or NAME=A,B,C) for any pattern name. \
+      fixed); with a case file, or the paper's form (--p-parent P --p-child-if-parent P, whose \
+      patterns are p0, p01, p1), --vary NAME=A:B:N (or NAME=A,B,C) for any pattern name. \
       --plot draws a heat map over two grids, and a line chart of the --color column \
       against one varied probability, one line per value of a second one given as a short \
       list (e.g. --p0 0.1,0.2,0.3 --p01 0:0.4:81), the L2 minima's regimes shaded. Each grid point gives the MSE and L2 \
@@ -94,7 +95,14 @@ struct SweepCommand: ParsableCommand {
   var discard = false
 
   func validate() throws {
-    if caseFile == nil {
+    if caseFile == nil && model.usesPaperForm {
+      if p0 != nil || p01 != nil || p1 != nil {
+        throw ValidationError("Give the paper's form or --p0/--p01/--p1, not both.")
+      }
+      if vary.isEmpty {
+        throw ValidationError("--vary: a sweep of the paper's form needs --vary NAME=A:B:N.")
+      }
+    } else if caseFile == nil {
       guard p0 != nil, p01 != nil else {
         throw ValidationError(
           "Give a case file with --vary, or the hierarchy shorthand --p0 SPEC --p01 SPEC.")
@@ -122,7 +130,7 @@ struct SweepCommand: ParsableCommand {
       throw FieldError(
         flag: flags, value: "\(axes.count) grids", reason: "vary more than two probabilities")
     }
-    let sweep = try FlagTable.naming(given: { _ in caseFile != nil }) {
+    let sweep = try FlagTable.naming(given: { _ in caseFile != nil || model.usesPaperForm }) {
       try Sweep(base: base, axes: axes)
     }
     if sweep.count > 100_000_000 {
@@ -182,15 +190,19 @@ struct SweepCommand: ParsableCommand {
 
   /// The flags that give the grids, for errors about the grid as a whole.
   var gridFlags: String {
-    if caseFile != nil { return "--vary" }
+    if caseFile != nil || model.usesPaperForm { return "--vary" }
     return [("--p0", p0), ("--p01", p01), ("--p1", p1)]
       .filter { $0.1 != nil && $0.1?.fixed == nil }.map(\.0).joined(separator: " ")
   }
 
   /// The case and axes the options describe.
   func resolve() throws -> (Case, [SweepAxis]) {
-    if let caseFile {
-      let c = try model.applied(to: Case.load(contentsOf: caseFile), checked: false)
+    let parameters = try model.parameters()
+    if caseFile != nil || parameters.usesPaperForm {
+      // The paper's form gives the hierarchy whose patterns p0, p01, p1 --vary varies.
+      let c =
+        try caseFile.map { try parameters.applied(to: Case.load(contentsOf: $0), checked: false) }
+        ?? parameters.hierarchy()
       var axes: [SweepAxis] = []
       for v in vary {
         let axis: SweepAxis?
@@ -224,7 +236,7 @@ struct SweepCommand: ParsableCommand {
       }
     }
     if axes.isEmpty { throw ValidationError("Give a grid A:B:N to --p0, --p01 or --p1.") }
-    let c = try model.hierarchy(
+    let c = try parameters.hierarchy(
       p0: fixed["--p0"] ?? 0, p01: fixed["--p01"] ?? 0, p1: p1 == nil ? nil : (fixed["--p1"] ?? 0))
     return (c, axes)
   }

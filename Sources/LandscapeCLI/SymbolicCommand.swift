@@ -46,7 +46,7 @@ struct SymbolicCommand: ParsableCommand {
     do {
       derivation = try SymbolicLandscape(c)
     } catch let error as FieldError {
-      let named = source.model.parameters.named(error, fromCaseFile: source.caseFile != nil)
+      let named = try source.parameters().named(error, fromCaseFile: source.caseFile != nil)
       if json {
         print(SymbolicLandscape.unsupportedJSON(name: c.name, error: named), terminator: "")
         return

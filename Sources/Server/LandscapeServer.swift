@@ -8,9 +8,12 @@ import ToyModels
 /// command line computes it (`landscape minima --json`, `curve`, `symbolic --json`,
 /// `curve --plot`).
 ///
-/// Query parameters are the command line's flags without their dashes (`p0`, `p01`, `p1`,
-/// `parent-magnitude`, `child-magnitude`, `l1`, `bias`, `t-min`, `t-max`, `points`), or
-/// `case=NAME` for a served case file, which those override. A bad request answers 400
+/// Query parameters are the command line's flags without their dashes (the names of
+/// `CaseParameters.table`: `p0`, `p01`, `p1`, the paper's `p-parent`, `p-child-if-parent`,
+/// `p-child-if-no-parent`, `parent-magnitude`, `child-magnitude`, `l1`, `bias`, `t-min`,
+/// `t-max`, and `points` for a curve), or `case=NAME` for a served case file, which those
+/// override as the flags override a case file. A name given twice, or not a parameter, is
+/// refused. A bad request answers 400
 /// with `{"error": LINE}`, LINE being the line the command line prints after `landscape: `
 /// (`--p0: 1.5 is not in [0, 1]`).
 public struct LandscapeServer: Sendable {
@@ -34,29 +37,32 @@ public struct LandscapeServer: Sendable {
   /// The `points` parameter: 2 ... `maximumPoints` (default 201, as `curve`).
   static func points(_ text: String?) throws -> Int {
     guard let text else { return 201 }
-    guard let n = Int(text) else {
-      throw FieldError(flag: "--points", value: "\"\(text)\"", reason: "is not a whole number")
-    }
-    if n < 2 { throw FieldError(flag: "--points", value: "\(n)", reason: "is below 2") }
+    var parameters = CaseParameters()
+    _ = try parameters.set("points", to: text)
+    let n = parameters.points!
     if n > maximumPoints {
       throw FieldError(flag: "--points", value: "\(n)", reason: "is above \(maximumPoints)")
     }
     return n
   }
 
-  /// The request's query as names and values; a name that is not a parameter (nor one of
-  /// `extra`), or one given twice, is an error naming it.
+  /// The request's query as names and values (see `query(_:extra:)`).
   func query(_ request: Request, extra: Set<String> = []) throws -> [String: String] {
+    try Self.query(request.uri.queryParameters.map { key, value in (String(key), String(value)) }, extra: extra)
+  }
+
+  /// A query's names and values; a name that is not a parameter (`case`, a name of
+  /// `CaseParameters.names`, or one of `extra`), or one given twice, is an error naming it.
+  static func query(_ items: [(String, String)], extra: Set<String> = []) throws -> [String: String] {
     var values: [String: String] = [:]
-    for (key, value) in request.uri.queryParameters {
-      let name = String(key)
+    for (name, value) in items {
       guard name == "case" || extra.contains(name) || CaseParameters.names.contains(name) else {
         throw FieldError(
           field: name.isEmpty ? "query" : name, value: "",
           reason: "is not a parameter (case, "
             + (CaseParameters.names + extra.sorted()).joined(separator: ", ") + ")")
       }
-      guard values.updateValue(String(value), forKey: name) == nil else {
+      guard values.updateValue(value, forKey: name) == nil else {
         throw FieldError(flag: "--\(name)", value: "", reason: "is given twice")
       }
     }
@@ -65,23 +71,22 @@ public struct LandscapeServer: Sendable {
 
   func resolve(_ request: Request) throws -> Case { try resolve(query(request)) }
 
-  /// The query's case parameters (all but `case` and `points`).
+  /// The query's case parameters (all but `case` and `points`), each parsed by its entry of
+  /// `CaseParameters.table`.
   static func parameters(_ query: [String: String]) throws -> CaseParameters {
-    var parameters = CaseParameters()
-    for (name, value) in query where CaseParameters.names.contains(name) {
-      _ = try parameters.set(name, to: value)
-    }
-    return parameters
+    try CaseParameters(
+      texts: CaseParameters.names.map { name in (name, query[name]) })
   }
 
-  /// The case a query string describes (`p0=0.3&p01=0.1`), as a request would.
+  /// The case a query string describes (`p0=0.3&p01=0.1`), by the rules of a request's:
+  /// a name that is not a parameter, or one given twice, is an error naming it.
   public func resolve(query text: String) throws -> Case {
-    var values: [String: String] = [:]
-    for item in text.split(separator: "&") {
+    let items = text.split(separator: "&").map { item in
       let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
-      values[pair[0]] = pair.count > 1 ? (pair[1].removingPercentEncoding ?? pair[1]) : ""
+      let value = pair.count > 1 ? pair[1] : ""
+      return (pair[0], value.removingPercentEncoding ?? value)
     }
-    return try resolve(values)
+    return try resolve(Self.query(items))
   }
 
   /// The case a query describes: `case=NAME` with overrides, or the hierarchy shorthand.
