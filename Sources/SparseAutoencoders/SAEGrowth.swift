@@ -152,6 +152,12 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
       throw FieldError(
         field: "sae", value: "", reason: "growth needs a plain relu SAE (no top_k, no matryoshka)")
     }
+    // Width w trains with seed + w: the last width's seed must be a seed too.
+    guard training.seed + UInt64(plan.widths.count - 1) <= UInt64(UInt32.max) else {
+      throw FieldError(
+        field: "seed", value: "",
+        reason: "\(training.seed) + \(plan.widths.count - 1) widths is above \(UInt32.max)")
+    }
     let stream = RandomStream(seed: training.seed)
     var result = SAEGrowth()
     result.embedding = embedding

@@ -99,5 +99,10 @@ final class GrowCommandTests: CommandTestCase {
     XCTAssertEqual(run.status, 1)
     XCTAssert(run.stderr.contains("grow needs an SAE case"), run.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.png").path))
+    // Issue 21 item 18: the seed the user gave is named, not the last width's seed + 1.
+    let seed = try landscape(["grow", c, "--add", "1", "--to", "3", "--seed", "4294967295"])
+    XCTAssertEqual(seed.status, 1, seed.stderr)
+    XCTAssertTrue(
+      seed.stderr.contains("grow: seed: 4294967295 + 2 widths is above 4294967295"), seed.stderr)
   }
 }
