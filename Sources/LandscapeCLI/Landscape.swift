@@ -31,6 +31,7 @@ struct LandscapeCommand: AsyncParsableCommand {
     let arguments = Array(CommandLine.arguments.dropFirst())
     OutputFile.arguments = arguments
     do {
+      try checkSubcommand(arguments)
       var command = try parseAsRoot(arguments)
       if var command = command as? any AsyncParsableCommand {
         try await command.run()
@@ -48,7 +49,10 @@ struct LandscapeCommand: AsyncParsableCommand {
         Foundation.exit(141)  // a closed pipe (`| head -1`) ends the output quietly
       }
       let usage = code == .validationFailure || (error as? FieldError)?.kind == .usage
-      var line = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+      // ArgumentParser lists a long set of values as bullets below its line: keep them on it.
+      let text = message(for: error).replacingOccurrences(of: ":\n  - ", with: ": ")
+        .replacingOccurrences(of: "\n  - ", with: ", ")
+      var line = text.split(separator: "\n").first.map(String.init) ?? "\(error)"
       if usage { line += " (see '\(helpCommand(arguments)) --help')" }
       FileHandle.standardError.write(Data("landscape: \(line)\n".utf8))
       Foundation.exit(usage ? 2 : 1)
@@ -65,9 +69,47 @@ struct LandscapeCommand: AsyncParsableCommand {
     Foundation.exit(status)
   }
 
+  /// The subcommands' names.
+  static var subcommandNames: [String] {
+    configuration.subcommands.compactMap { $0.configuration.commandName }
+  }
+
+  /// Refuses a first word (or the word after `help`) that names no subcommand, with the
+  /// nearest name: `landscape minimum` and `landscape help foo` are usage errors, not an
+  /// unknown option or the overview.
+  static func checkSubcommand(_ arguments: [String]) throws {
+    var words = arguments.prefix(2)
+    if words.first == "help" { words = words.dropFirst() } else { words = words.prefix(1) }
+    guard let word = words.first, !word.hasPrefix("-") else { return }
+    let names = subcommandNames
+    guard !names.contains(word) else { return }
+    let nearest = names.min { editDistance($0, word) < editDistance($1, word) }
+    let hint = nearest.map { editDistance($0, word) <= 3 ? " (did you mean '\($0)'?)" : "" } ?? ""
+    throw FieldError(
+      flag: "subcommand", value: "'\(escapedForMessage(word, limit: 40))'",
+      reason: "is not a subcommand\(hint): \(names.joined(separator: ", "))")
+  }
+
+  /// The Levenshtein distance between two names.
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a)
+    let b = Array(b.prefix(64))
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var previous = row[0]
+      row[0] = i
+      for j in stride(from: 1, through: b.count, by: 1) {
+        let substitution = previous + (a[i - 1] == b[j - 1] ? 0 : 1)
+        previous = row[j]
+        row[j] = min(substitution, row[j] + 1, row[j - 1] + 1)
+      }
+    }
+    return row[b.count]
+  }
+
   /// `landscape SUB` when the arguments name a subcommand, else `landscape`.
   static func helpCommand(_ arguments: [String]) -> String {
-    let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+    let names = subcommandNames
     if let first = arguments.first, names.contains(first) { return "landscape \(first)" }
     return "landscape"
   }
