@@ -51,7 +51,9 @@ let package = Package(
     // growth, ensembles, balance), composed as Plotting's values. Pure functions.
     .target(
       name: "FigureComposition",
-      dependencies: ["Landscape", "Training", "Plotting", "SparseAutoencoders", "ToyModels"]),
+      dependencies: [
+        "Landscape", "Plotting", "Reports", "SparseAutoencoders", "ToyModels", "Training",
+      ]),
     // The local page and its JSON API (`landscape serve`), on Hummingbird.
     .target(
       name: "Server",

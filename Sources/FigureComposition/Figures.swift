@@ -1,6 +1,7 @@
 import Foundation
 import Landscape
 import Plotting
+import Reports
 import Training
 
 /// Turns landscapes, sweeps and trainings into figures (the Plotting module's value types).
@@ -129,12 +130,7 @@ public enum Figures {
   }
 
   /// At most four decimals, trailing zeros dropped.
-  public static func short(_ x: Double) -> String {
-    var s = String(format: "%.4f", x)
-    while s.hasSuffix("0") { s.removeLast() }
-    if s.hasSuffix(".") { s.removeLast() }
-    return s == "-0" ? "0" : s
-  }
+  public static func short(_ x: Double) -> String { TextTable.short(x) }
 
   public static func isIncreasing(_ xs: [Double]) -> Bool {
     zip(xs, xs.dropFirst()).allSatisfy { $0 < $1 }
