@@ -54,15 +54,9 @@ public indirect enum CaseDocument: Sendable, Hashable {
 
   /// Reads the file at `path` and parses it with `parse(data, stem)`, naming the file in errors.
   static func reading<T>(_ path: String, _ parse: (Data, String) throws -> T) throws -> T {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      var isDirectory: ObjCBool = false
-      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      throw FieldError(
-        field: "case file", value: escapedForMessage(path, limit: 1000),
-        reason: exists
-          ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "does not exist")
-    }
-    let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    let data = try InputFile.contents(of: path, field: "case file", kind: .input)
+    let stem =
+      path == "-" ? "case" : ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     do {
       return try parse(data, stem)
     } catch let error as FieldError {
@@ -88,6 +82,11 @@ public indirect enum CaseDocument: Sendable, Hashable {
     } catch {
       throw FieldError(
         field: "json", value: "", reason: "is not valid JSON (\(Case.firstLine(of: error)))")
+    }
+    if let offset = StrictJSON.firstTrailingComma(in: data) {
+      throw FieldError(
+        field: "json", value: "",
+        reason: "is not valid JSON (a trailing comma at byte \(offset): RFC 8259 has none)")
     }
     if let duplicate = StrictJSON.firstDuplicateKey(in: data) {
       throw FieldError(

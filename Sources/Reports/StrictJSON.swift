@@ -50,4 +50,29 @@ public enum StrictJSON {
     }
     return nil
   }
+
+  /// The byte offset of the first comma that closes nothing (`[1, 2,]`, `{"a": 1,}`) in JSON
+  /// `data`, which RFC 8259 forbids and Foundation's parser accepts; nil when there is none.
+  public static func firstTrailingComma(in data: Data) -> Int? {
+    let bytes = [UInt8](data)
+    var i = 0
+    while i < bytes.count {
+      switch bytes[i] {
+      case UInt8(ascii: "\""):
+        i += 1
+        while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
+          i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1
+        }
+      case UInt8(ascii: ","):
+        var j = i + 1
+        while j < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[j]) { j += 1 }
+        if j < bytes.count && (bytes[j] == UInt8(ascii: "}") || bytes[j] == UInt8(ascii: "]")) {
+          return i
+        }
+      default: break
+      }
+      i += 1
+    }
+    return nil
+  }
 }

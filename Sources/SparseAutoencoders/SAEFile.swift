@@ -62,6 +62,11 @@ public struct SAEFile: Sendable, Hashable {
         field: "sae", value: "",
         reason: root is [Any] ? "is a JSON array, not an object" : "is not a JSON object")
     }
+    if let offset = StrictJSON.firstTrailingComma(in: data) {
+      throw FieldError(
+        field: "sae", value: "",
+        reason: "is not valid JSON (a trailing comma at byte \(offset): RFC 8259 has none)")
+    }
     if let key = StrictJSON.firstDuplicateKey(in: data) {
       throw FieldError(field: key, value: "", reason: "is given twice in one object")
     }

@@ -212,9 +212,7 @@ public struct SAETrainingReport: Encodable, Sendable {
 public enum SAEFiles {
   /// The SAE file at `path`, whose features must be `features` (the case's), in order.
   public static func read(_ path: String, field: String, features: [String]) throws -> SAEFile {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw FieldError(flag: field, value: escapedForMessage(path), reason: "cannot be read")
-    }
+    let data = try InputFile.contents(of: path, field: field, kind: .usage)
     let file: SAEFile
     do {
       file = try SAEFile(json: data)

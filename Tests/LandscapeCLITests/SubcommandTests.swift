@@ -44,3 +44,48 @@ final class SubcommandTests: XCTestCase {
     XCTAssertTrue(r.stderr.contains("Please provide one of the following: mse_t, "), r.stderr)
   }
 }
+
+/// Issue 21 item 22: `-` reads a case file from standard input; a trailing comma is refused as
+/// Python's json refuses it; a missing SAE file says why it cannot be read.
+final class InputFileTests: XCTestCase {
+  func testStandardInputTrailingCommasAndReasons() throws {
+    let binary = try XCTUnwrap(LandscapeCLITests.binary)
+    func run(_ arguments: [String], input: String) throws -> (Int32, String, String) {
+      let process = Process()
+      process.executableURL = binary
+      process.arguments = arguments
+      let stdin = Pipe()
+      let stdout = Pipe()
+      let stderr = Pipe()
+      process.standardInput = stdin
+      process.standardOutput = stdout
+      process.standardError = stderr
+      try process.run()
+      stdin.fileHandleForWriting.write(Data(input.utf8))
+      try stdin.fileHandleForWriting.close()
+      let out = stdout.fileHandleForReading.readDataToEndOfFile()
+      let err = stderr.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      return (
+        process.terminationStatus, String(decoding: out, as: UTF8.self),
+        String(decoding: err, as: UTF8.self)
+      )
+    }
+    let source = try String(
+      contentsOf: LandscapeCLITests.cases.appendingPathComponent("correlated.json"),
+      encoding: .utf8)
+    let (status, out, err) = try run(["minima", "-", "--json"], input: source)
+    XCTAssertEqual(status, 0, err)
+    XCTAssertTrue(out.hasPrefix("{"), out)
+    let trimmed = source.trimmingCharacters(in: .whitespacesAndNewlines)
+    let comma = String(trimmed.dropLast()) + ",}"
+    let (bad, _, message) = try run(["minima", "-"], input: comma)
+    XCTAssertEqual(bad, 1, message)
+    XCTAssertTrue(message.contains("a trailing comma at byte"), message)
+    let (missing, _, reason) = try run(
+      ["sae-loss", LandscapeCLITests.cases.appendingPathComponent("correlated.json").path,
+       "--sae", "/nonexistent/sae.json"], input: "")
+    XCTAssertEqual(missing, 2, reason)
+    XCTAssertTrue(reason.contains("--sae: /nonexistent/sae.json does not exist"), reason)
+  }
+}
