@@ -42,12 +42,9 @@ public indirect enum CaseDocument: Sendable, Hashable {
   public init(json data: Data, defaultName: String = "case") throws {
     let object = try Self.root(data)
     if object.has("sae") {
-      self = .sae(try SAEStudy(json: data, defaultName: defaultName))
+      self = .sae(try SAEStudy(object, defaultName: defaultName))
     } else {
-      let c = try Case(json: data, defaultName: defaultName)
-      let training = try object.object("train").map {
-        try TrainingOptions.read($0, featureCount: c.features.count)
-      }
+      let (c, training) = try Case.read(object, defaultName: defaultName)
       self = .landscape(c, training: training)
     }
   }

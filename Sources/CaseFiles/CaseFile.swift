@@ -20,7 +20,14 @@ extension Case {
   /// (`none`, `optimal`, `centered`, or an object of feature name to component), `penalty` (`coefficient`, `p`), `train` (see `TrainingOptions`).
   /// - Throws: `FieldError` naming the bad field.
   public init(json data: Data, defaultName: String = "case") throws {
-    let object = try CaseDocument.root(data)
+    self = try Self.read(CaseDocument.root(data), defaultName: defaultName).case
+  }
+
+  /// A single-latent case and its `train` block (nil when it has none) from a case file's
+  /// top-level object: each read once.
+  static func read(_ object: JSONObject, defaultName: String) throws
+    -> (case: Case, training: TrainingOptions?)
+  {
     if object.has("sae") {
       throw FieldError(
         field: "sae", value: "",
@@ -82,14 +89,14 @@ extension Case {
       penalty = Penalty(
         coefficient: try p.number("coefficient") ?? 0, exponent: try p.number("p") ?? 1)
     }
-    // The train block is read (and checked) here; `CaseDocument` keeps it beside the case.
-    _ = try object.object("train").map {
+    let training = try object.object("train").map {
       try TrainingOptions.read($0, featureCount: features.count)
     }
-    self.init(
+    let c = Case(
       name: name, title: title, features: features, patterns: patterns, path: path,
       bias: bias, penalty: penalty)
-    try validate()
+    try c.validate()
+    return (c, training)
   }
 
   /// The `features` list: names, required.

@@ -11,7 +11,11 @@ extension SAEStudy {
   /// `balance_sweep`.
   /// - Throws: `FieldError` naming the bad field (`hierarchy.groups[0].parent_probability`).
   public init(json data: Data, defaultName: String = "case") throws {
-    let object = try CaseDocument.root(data)
+    try self.init(CaseDocument.root(data), defaultName: defaultName)
+  }
+
+  /// An SAE case from a case file's top-level object.
+  init(_ object: JSONObject, defaultName: String) throws {
     try object.allow([
       "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
       "ensemble", "grow", "balance_sweep",
@@ -37,7 +41,11 @@ extension SAEStudy {
     let toy: ToyModel
     switch toys[0] {
     case "patterns":
-      toy = try Self.patternToy(object, features: features, index: index)
+      // Explicit patterns, checked as a single-latent case's; "nothing fires" gets the
+      // leftover mass.
+      let patterns = try Case.patterns(object.array("patterns")!, features: features, index: index)
+      try Case.validate(patterns: patterns, features: features)
+      toy = ToyModel(features: features, patterns: patterns)
     case "hierarchy":
       (toy, dropped) = try Self.hierarchyToy(
         object.object("hierarchy")!, features: features, index: index)
@@ -69,32 +77,6 @@ extension SAEStudy {
   static func firstRepeated(_ names: [String]) -> String? {
     var seen = Set<String>()
     return names.first { !seen.insert($0).inserted }
-  }
-
-  /// Explicit patterns, as in a single-latent case; "nothing fires" gets the leftover mass.
-  static func patternToy(_ object: JSONObject, features: [String], index: [String: Int]) throws
-    -> ToyModel
-  {
-    let patterns = try Case.patterns(
-      object.array("patterns")!, features: features, index: index)
-    var total = 0.0
-    for (j, p) in patterns.enumerated() {
-      guard p.probability.isFinite, p.probability >= 0, p.probability <= 1 else {
-        throw FieldError(
-          field: "patterns[\(j)].probability", value: "\(p.probability)", reason: "is not in [0, 1]"
-        )
-      }
-      for (i, m) in p.magnitudes.enumerated() where !m.isFinite {
-        throw FieldError(
-          field: "patterns[\(j)].fires.\(features[i])", value: "\(m)", reason: "is not finite")
-      }
-      total += p.probability
-    }
-    guard total <= 1 + 1e-12 else {
-      throw FieldError(
-        field: "patterns", value: "", reason: "has probabilities summing to \(total) > 1")
-    }
-    return ToyModel(features: features, patterns: patterns)
   }
 
   /// `hierarchy`: groups of a parent and its children, independent features; enumerated.

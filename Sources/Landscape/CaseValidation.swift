@@ -1,6 +1,50 @@
 import ToyModels
 
 extension Case {
+  /// Checks a list of patterns over `features`: at least one, distinct non-empty names,
+  /// probabilities finite in [0, 1] summing to at most 1, one magnitude per feature, each
+  /// finite and at most `Case.magnitudeLimit` in size. A case's patterns and an SAE case's
+  /// `patterns` toy are checked here alike.
+  /// - Throws: `FieldError` naming the first bad pattern field (`patterns[1].probability`).
+  public static func validate(patterns: [Pattern], features: [String]) throws {
+    if patterns.isEmpty {
+      throw FieldError(field: "patterns", value: "[]", reason: "must list at least one pattern")
+  }
+  var names = Set<String>()
+  var total = 0.0
+  for (j, pattern) in patterns.enumerated() {
+    let field = "patterns[\(j)]"
+    if pattern.name.isEmpty {
+      throw FieldError(field: "\(field).name", value: "\"\"", reason: "is empty")
+    }
+    if !names.insert(pattern.name).inserted {
+      throw FieldError(
+        field: "\(field).name", value: "\"\(escapedForMessage(pattern.name))\"",
+        reason: "is a duplicate")
+    }
+    let p = pattern.probability
+    if !p.isFinite || p < 0 || p > 1 {
+      throw FieldError(field: "\(field).probability", value: "\(p)", reason: "is not in [0, 1]")
+    }
+    total += p
+    if pattern.magnitudes.count != features.count {
+      throw FieldError(
+        field: "\(field).fires", value: "\(pattern.magnitudes.count) magnitudes",
+        reason: "does not match the \(features.count) features")
+    }
+    for (i, m) in pattern.magnitudes.enumerated()
+    where !m.isFinite || abs(m) > Case.magnitudeLimit {
+      throw FieldError(
+        field: "\(field).fires.\(escapedForMessage(features[i]))", value: "\(m)",
+        reason: "is not a finite magnitude of size at most \(Case.magnitudeLimit)")
+    }
+  }
+  if total > 1 + 1e-12 {
+    throw FieldError(
+      field: "patterns", value: "probabilities summing to \(total)", reason: "exceed 1")
+  }
+  }
+
   /// Checks every field before any numerical routine sees it.
   ///
   /// Features: at least one, distinct, non-empty. Patterns: at least one, distinct
@@ -25,42 +69,7 @@ extension Case {
           reason: "is a duplicate")
       }
     }
-    if patterns.isEmpty {
-      throw FieldError(field: "patterns", value: "[]", reason: "must list at least one pattern")
-    }
-    var names = Set<String>()
-    var total = 0.0
-    for (j, pattern) in patterns.enumerated() {
-      let field = "patterns[\(j)]"
-      if pattern.name.isEmpty {
-        throw FieldError(field: "\(field).name", value: "\"\"", reason: "is empty")
-      }
-      if !names.insert(pattern.name).inserted {
-        throw FieldError(
-          field: "\(field).name", value: "\"\(escapedForMessage(pattern.name))\"",
-          reason: "is a duplicate")
-      }
-      let p = pattern.probability
-      if !p.isFinite || p < 0 || p > 1 {
-        throw FieldError(field: "\(field).probability", value: "\(p)", reason: "is not in [0, 1]")
-      }
-      total += p
-      if pattern.magnitudes.count != features.count {
-        throw FieldError(
-          field: "\(field).fires", value: "\(pattern.magnitudes.count) magnitudes",
-          reason: "does not match the \(features.count) features")
-      }
-      for (i, m) in pattern.magnitudes.enumerated()
-      where !m.isFinite || abs(m) > Case.magnitudeLimit {
-        throw FieldError(
-          field: "\(field).fires.\(escapedForMessage(features[i]))", value: "\(m)",
-          reason: "is not a finite magnitude of size at most \(Case.magnitudeLimit)")
-      }
-    }
-    if total > 1 + 1e-12 {
-      throw FieldError(
-        field: "patterns", value: "probabilities summing to \(total)", reason: "exceed 1")
-    }
+    try Self.validate(patterns: patterns, features: features)
     try path.validate(featureCount: features.count, features: features)
     if case .fixed(let b) = bias {
       if b.count != features.count {
