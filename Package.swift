@@ -32,7 +32,7 @@ let package = Package(
     // The case-file schema: reads and checks JSON case files into the math modules' values.
     .target(
       name: "CaseFiles",
-      dependencies: ["Landscape", "Reports", "SparseAutoencoders", "ToyModels", "Training"]),
+      dependencies: ["Landscape", "Reports", "SparseAutoencoders", "ToyModels"]),
     // Exact rational derivations of the loss and its minima.
     .target(name: "Symbolic", dependencies: ["Landscape", "Reports", "ToyModels"]),
     // The gradient trainer that cross-checks the analytic minima.

@@ -3,7 +3,6 @@ import Landscape
 import Reports
 import SparseAutoencoders
 import ToyModels
-import Training
 
 /// What a case file holds: a single latent on a path (`Case`), or an SAE with many latents on a
 /// toy model (`SAEStudy`, the files with an `sae` block).
@@ -12,7 +11,7 @@ import Training
 /// value back as `.landscape` (a miscompile of this multi-payload enum; debug builds were right).
 public indirect enum CaseDocument: Sendable, Hashable {
   /// A single latent on a path, and how `validate` trains it (its `train` block).
-  case landscape(Case, training: TrainingOptions?)
+  case landscape(Case, training: LatentTrainingPlan?)
   case sae(SAEStudy)
 
   /// The case's name.

@@ -1,7 +1,7 @@
 import Foundation
 import Landscape
 import ToyModels
-import Training
+import SparseAutoencoders
 
 extension Case {
   /// Reads and validates a case file (JSON; see README for the schema).
@@ -17,7 +17,7 @@ extension Case {
   /// Required: `features` (names) and `patterns` (each `name`, `probability`, `fires`:
   /// feature name to magnitude). Optional: `name`, `title`, `path` (`from`, `to`: feature
   /// name to component; `t`: [t_min, t_max]; default parent to child over [0, 1]), `bias`
-  /// (`none`, `optimal`, `centered`, or an object of feature name to component), `penalty` (`coefficient`, `p`), `train` (see `TrainingOptions`).
+  /// (`none`, `optimal`, `centered`, or an object of feature name to component), `penalty` (`coefficient`, `p`), `train` (see `LatentTrainingPlan`).
   /// - Throws: `FieldError` naming the bad field.
   public init(json data: Data, defaultName: String = "case") throws {
     self = try Self.read(CaseDocument.root(data), defaultName: defaultName).case
@@ -26,7 +26,7 @@ extension Case {
   /// A single-latent case and its `train` block (nil when it has none) from a case file's
   /// top-level object: each read once.
   static func read(_ object: JSONObject, defaultName: String) throws
-    -> (case: Case, training: TrainingOptions?)
+    -> (case: Case, training: LatentTrainingPlan?)
   {
     if object.has("sae") {
       throw FieldError(
@@ -90,7 +90,7 @@ extension Case {
         coefficient: try p.number("coefficient") ?? 0, exponent: try p.number("p") ?? 1)
     }
     let training = try object.object("train").map {
-      try TrainingOptions.read($0, featureCount: features.count)
+      try LatentTrainingPlan.read($0, featureCount: features.count)
     }
     let c = Case(
       name: name, title: title, features: features, patterns: patterns, path: path,
@@ -177,7 +177,9 @@ extension Case {
   }
 }
 
-extension TrainingOptions {
+extension LatentTrainingPlan {
+  /// A single-latent case file's `train` block: read as numbers here, every range checked
+  /// once, by `validate(featureCount:)`.
   init(_ t: JSONObject) throws {
     try t.allow([
       "loss", "steps", "batch", "lr", "beta1", "beta2", "seed", "init", "init_noise", "snap_at",
@@ -185,11 +187,11 @@ extension TrainingOptions {
     ])
     self.init()
     if let s = try t.string("loss") {
-      guard let loss = Loss(rawValue: s) else {
+      guard let loss = SAETrainingPlan.Loss(rawValue: s) else {
         throw FieldError(
           field: "train.loss", value: JSONObject.render(s), reason: "is not one of mse, l2, snap")
       }
-      self.loss = loss
+      sae.loss = loss
     }
     if let s = try t.string("bias") {
       guard let b = Biases(rawValue: s) else {
@@ -197,27 +199,26 @@ extension TrainingOptions {
           field: "train.bias", value: JSONObject.render(s),
           reason: "is not one of none, decoder, both")
       }
-      self.biases = b
+      biases = b
     }
-    // Read as numbers here; their ranges are checked once, by `validate(featureCount:)`.
-    if let v = try t.wholeNumber("steps") { steps = v }
-    if let v = try t.wholeNumber("batch") { batch = v }
-    if let v = try t.finiteNumber("lr") { learningRate = v }
-    if let v = try t.finiteNumber("beta1") { beta1 = v }
-    if let v = try t.finiteNumber("beta2") { beta2 = v }
-    if let v = try t.seed("seed") { seed = v }
+    if let v = try t.wholeNumber("steps") { sae.steps = v }
+    if let v = try t.wholeNumber("batch") { sae.batch = v }
+    if let v = try t.finiteNumber("lr") { sae.learningRate = v }
+    if let v = try t.finiteNumber("beta1") { sae.beta1 = v }
+    if let v = try t.finiteNumber("beta2") { sae.beta2 = v }
+    if let v = try t.seed("seed") { sae.seed = v }
     if let v = try t.finiteNumber("init") { initialT = v }
-    if let v = try t.finiteNumber("init_noise") { initialNoise = v }
-    if let v = try t.wholeNumber("snap_at") { snapAt = v }
-    if let v = try t.wholeNumber("dim") { dimension = v }
+    if let v = try t.finiteNumber("init_noise") { sae.initialNoise = v }
+    if let v = try t.wholeNumber("snap_at") { sae.snapAt = v }
+    if let v = try t.wholeNumber("dim") { sae.dimension = v }
     if let v = try t.finiteNumber("tolerance") { tolerance = v }
     expectation = try t.string("expect")
   }
 
   /// A case file's `train` block, read and checked for a case of `featureCount` features.
-  static func read(_ t: JSONObject, featureCount: Int) throws -> TrainingOptions {
-    let options = try TrainingOptions(t)
-    try options.validate(featureCount: featureCount)
-    return options
+  static func read(_ t: JSONObject, featureCount: Int) throws -> LatentTrainingPlan {
+    let plan = try LatentTrainingPlan(t)
+    try plan.validate(featureCount: featureCount)
+    return plan
   }
 }

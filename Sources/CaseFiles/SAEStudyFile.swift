@@ -319,13 +319,13 @@ extension SAEStudy {
     if let v = try t.finiteNumber("l1") { plan.l1 = v }
     if let v = try t.wholeNumber("dim") { plan.dimension = v }
     let name = try t.string("loss") ?? "mse"
-    guard let schedule = SAETrainingPlan.Schedule(rawValue: name) else {
+    guard let loss = SAETrainingPlan.Loss(rawValue: name) else {
       throw FieldError(
         field: "train.loss", value: JSONObject.render(name), reason: "is not one of mse, l2, snap")
     }
-    let snapAt = try t.wholeNumber("snap_at")
+    plan.loss = loss
+    plan.snapAt = try t.wholeNumber("snap_at")
     do {
-      try plan.setSchedule(schedule, snapAt: snapAt)
       try plan.checkSettings()
     } catch let e as FieldError {
       throw e.renamed("train.\(e.field)")

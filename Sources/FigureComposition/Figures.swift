@@ -2,6 +2,7 @@ import Foundation
 import Landscape
 import Plotting
 import Reports
+import SparseAutoencoders
 import Training
 
 /// Turns landscapes, sweeps and trainings into figures (the Plotting module's value types).
@@ -66,10 +67,10 @@ public enum Figures {
   /// The trained case's chart: its trajectory over the landscape its training is checked
   /// against (with a learned decoder bias: the optimal-bias landscape).
   public static func trainedChart(
-    _ c: Case, options: TrainingOptions, result: TrainingResult
+    _ c: Case, options: LatentTrainingPlan, result: TrainingResult
   ) throws -> LineChart {
     let shown = try TrainingTarget(for: c, options: options).analyticCase
-    return lossChart(shown, trajectory: result.trajectory, trainedLoss: options.loss.rawValue)
+    return lossChart(shown, trajectory: result.trajectory, trainedLoss: options.sae.loss.rawValue)
   }
 
   /// The MSE curves of several cases on one chart (e.g. several penalty coefficients).

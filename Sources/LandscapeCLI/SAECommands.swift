@@ -156,12 +156,7 @@ extension TrainCommand {
       }
       plan.data = data
     }
-    if let steps { plan.steps = steps }
-    if let batch { plan.batch = batch }
-    if let lr { plan.learningRate = lr }
-    if let beta1 { plan.beta1 = beta1 }
-    if let beta2 { plan.beta2 = beta2 }
-    if let seed { plan.seed = UInt64(seed) }
+    overriding(&plan)
     if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
     if let l1 = try source.parameters().l1 {
       guard l1.isFinite && l1 >= 0 else {
@@ -169,15 +164,13 @@ extension TrainCommand {
       }
       plan.l1 = l1
     }
-    // One rule for every command: a snap step past the steps is refused, naming the flag
-    // that set it or the case's train.snap_at (a new --steps below it needs --snap-at too).
-    let schedule = loss.flatMap { SAETrainingPlan.Schedule(rawValue: $0.rawValue) } ?? plan.schedule
-    do {
-      try plan.setSchedule(schedule, snapAt: snapAt ?? (loss == nil ? plan.snapAt : nil))
-    } catch let e as FieldError {
-      throw snapAt != nil
-        ? FieldError(flag: "--snap-at", value: e.value, reason: e.reason)
-        : e.renamed("train.\(e.field)")
+    // One rule for every command: a setting out of range is refused, naming the flag that
+    // set it or the case's train field (a new --steps below the case's snap step needs
+    // --snap-at too).
+    try FlagTable.naming(given: gave) {
+      do { try plan.checkSettings() } catch let e as FieldError {
+        throw e.renamed("train.\(e.field)")
+      }
     }
     return plan
   }

@@ -44,7 +44,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var source: CaseOptions
 
   @Option(help: "The loss: mse, l2 or snap (MSE, then L2 from --snap-at).")
-  var loss: TrainingOptions.Loss?
+  var loss: SAETrainingPlan.Loss?
 
   @Option(parsing: .unconditional, help: "Adam steps.")
   var steps: Int?
@@ -62,7 +62,7 @@ struct TrainCommand: ParsableCommand {
   var beta2: Double?
 
   @Option(parsing: .unconditional, help: "The random seed, in 0...4294967295.")
-  var seed: Int?
+  var seed: UInt64?
 
   @Option(
     parsing: .unconditional,
@@ -84,13 +84,13 @@ struct TrainCommand: ParsableCommand {
   var snapAt: Int?
 
   @Option(help: "The SAE's learned biases: none, decoder (b_dec) or both (b_dec and b_enc).")
-  var biases: TrainingOptions.Biases?
+  var biases: LatentTrainingPlan.Biases?
 
   @Option(
     help:
       "How a batch is drawn: counts (one multinomial of the pattern counts) or samples (every sample: slow, the reference)."
   )
-  var sampling: TrainingOptions.Sampling?
+  var sampling: SAETrainingPlan.Data?
 
   @Flag(help: "Print JSON: t, latent, bias, loss, samples_per_second and more.")
   var json = false
@@ -133,69 +133,49 @@ struct TrainCommand: ParsableCommand {
   var size: FigureSize?
 
   func validate() throws {
-    try positive("--steps", steps, limit: 100_000_000)
-    try positive("--batch", batch, limit: Int(UInt32.max))
-    try positive("--dim", dim, limit: 100_000)
-    try positive("--trajectory-every", trajectoryEvery, limit: Int.max)
-    if let lr, !(lr.isFinite && lr > 0 && lr <= 10) {
-      throw ValidationError("--lr: \(lr) is not in (0, 10]")
-    }
-    for (flag, beta) in [("--beta1", beta1), ("--beta2", beta2)] {
-      if let beta, !(beta >= 0 && beta < 1) {
-        throw ValidationError("\(flag): \(beta) is not in [0, 1)")
-      }
-    }
-    if let seed, !(0...Int(UInt32.max)).contains(seed) {
-      throw ValidationError("--seed: \(seed) is not in 0...4294967295")
-    }
-    if let initialT, !initialT.isFinite {
-      throw ValidationError("--init: \(initialT) is not finite")
-    }
-    if let initNoise, !(initNoise >= 0 && initNoise <= 1e6) {
-      throw ValidationError("--init-noise: \(initNoise) is not in [0, 1e6]")
-    }
-    if let snapAt {
-      if snapAt < 0 { throw ValidationError("--snap-at: \(snapAt) is not a whole number >= 0") }
-      if let steps, snapAt > steps {
-        throw ValidationError("--snap-at: \(snapAt) is above --steps \(steps)")
-      }
-    }
+    // Every range is the plan's (`LatentTrainingPlan`, `SAETrainingPlan`), checked once
+    // there and named by the flag that set it (`FlagTable`).
     if trajectoryEvery != nil && trajectory == nil {
       throw ValidationError("--trajectory-every: needs --trajectory FILE.csv")
     }
   }
 
-  private func positive(_ flag: String, _ value: Int?, limit: Int) throws {
-    guard let value else { return }
-    if value < 1 { throw ValidationError("\(flag): \(value) is not a positive whole number") }
-    if value > limit { throw ValidationError("\(flag): \(value) is above \(limit)") }
+  /// The training flags' overrides of a plan, one rule for a single latent and an SAE: a new
+  /// loss other than snap drops the case's snap step, which `--snap-at` sets.
+  func overriding(_ plan: inout SAETrainingPlan) {
+    if let steps { plan.steps = steps }
+    if let batch { plan.batch = batch }
+    if let lr { plan.learningRate = lr }
+    if let beta1 { plan.beta1 = beta1 }
+    if let beta2 { plan.beta2 = beta2 }
+    if let seed { plan.seed = seed }
+    if let loss {
+      plan.loss = loss
+      if loss != .snap { plan.snapAt = nil }
+    }
+    if let snapAt { plan.snapAt = snapAt }
   }
 
-  /// The options: the case's train block (or the defaults), overridden by the flags.
   /// The case's `train` block (nil: the defaults) with the flags' overrides.
-  func options(for c: Case, plan: TrainingOptions?) throws -> TrainingOptions {
-    var o = try TrainingOptions(for: c, plan: plan)
-    if let loss { o.loss = loss }
-    if let steps { o.steps = steps }
-    if let batch { o.batch = batch }
-    if let lr { o.learningRate = lr }
-    if let beta1 { o.beta1 = beta1 }
-    if let beta2 { o.beta2 = beta2 }
-    if let seed { o.seed = UInt64(seed) }
-    if let dim { o.dimension = dim }
+  func options(for c: Case, plan: LatentTrainingPlan?) throws -> LatentTrainingPlan {
+    var o = try LatentTrainingPlan(for: c, plan: plan)
+    overriding(&o.sae)
+    if let dim { o.sae.dimension = dim }
     if let initialT { o.initialT = initialT }
-    if let initNoise { o.initialNoise = initNoise }
-    if let snapAt { o.snapAt = snapAt }
+    if let initNoise { o.sae.initialNoise = initNoise }
     if let biases { o.biases = biases }
-    if let sampling { o.sampling = sampling }
-    if trajectory != nil { o.trajectoryInterval = trajectoryEvery ?? max(1, o.steps / 1000) }
+    if let sampling { o.sae.data = sampling }
+    if let k = trajectoryEvery { o.trajectoryInterval = k }
+    if trajectory != nil && trajectoryEvery == nil {
+      o.trajectoryInterval = max(1, o.sae.steps / 1000)
+    }
     // A figure shows about 60 points of the trajectory, as `reproduce` draws them.
-    if plot != nil && trajectory == nil { o.trajectoryInterval = max(1, o.steps / 60) }
+    if plot != nil && trajectory == nil { o.trajectoryInterval = max(1, o.sae.steps / 60) }
     return o
   }
 
   func run() throws {
-    var plan: TrainingOptions? = nil
+    var plan: LatentTrainingPlan? = nil
     if let file = source.caseFile {
       switch try CaseDocument.load(contentsOf: file) {
       case .sae(let study): return try runSAE(study)
@@ -229,17 +209,17 @@ struct TrainCommand: ParsableCommand {
   }
 
   /// Whether a training flag (or `--l1`, which always sets the trainer's penalty) was given.
-  private func gave(_ flag: String) -> Bool {
+  func gave(_ flag: String) -> Bool {
     let given: [String: Bool] = [
       "--steps": steps != nil, "--batch": batch != nil, "--lr": lr != nil,
       "--beta1": beta1 != nil, "--beta2": beta2 != nil, "--seed": seed != nil,
       "--dim": dim != nil, "--init": initialT != nil, "--init-noise": initNoise != nil,
-      "--snap-at": snapAt != nil, "--l1": true,
+      "--snap-at": snapAt != nil, "--trajectory-every": trajectoryEvery != nil,
+      "--sampling": sampling != nil, "--l1": true,
     ]
     return given[flag] ?? false
   }
 }
 
-extension TrainingOptions.Loss: ExpressibleByArgument {}
-extension TrainingOptions.Biases: ExpressibleByArgument {}
-extension TrainingOptions.Sampling: ExpressibleByArgument {}
+extension SAETrainingPlan.Loss: ExpressibleByArgument {}
+extension LatentTrainingPlan.Biases: ExpressibleByArgument {}

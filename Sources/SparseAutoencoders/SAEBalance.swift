@@ -196,9 +196,8 @@ public struct BalanceSweep: Sendable, Encodable {
         architecture.balance = snap ? nil : beta
         var training = study.plan
         training.seed = seed
-        try training.setSchedule(
-          snap ? .snap : (training.loss == .l2 ? .l2 : .mse),
-          snapAt: snap ? (study.plan.snapAt ?? training.steps / 2) : nil)
+        training.loss = snap ? .snap : (training.loss == .l2 ? .l2 : .mse)
+        training.snapAt = snap ? study.plan.snapAt : nil
         let n = study.features.count
         let embedding = training.dimension.flatMap { d in
           d == n ? nil : FeatureEmbedding(features: n, dimension: d, seed: seed)

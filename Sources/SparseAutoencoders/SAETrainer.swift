@@ -15,17 +15,32 @@ public struct SAETrainingPlan: Sendable, Hashable {
     case samples
   }
 
+  /// The loss a step trains on, in the case file's and the command line's words.
+  public enum Loss: String, Sendable, Hashable, CaseIterable {
+    /// MSE throughout.
+    case mse
+    /// L2 = |x - xhat| throughout.
+    case l2
+    /// The paper's snap loss: MSE before `switchStep`, L2 from it on.
+    case snap
+  }
+
   public var data: Data = .exact
-  public var loss: ReconstructionLoss = .mse
-  /// With `loss == .mse`: switch to l2 from this step on (snap loss); nil never.
+  public var loss: Loss = .mse
+  /// Snap loss: the step from which L2 replaces MSE, in 0...steps; nil: half the steps.
+  /// Given with another loss, it is refused by `checkSettings()`.
   public var snapAt: Int? = nil
   /// L1 coefficient lambda (relu only), >= 0.
   public var l1: Double = 0
+  /// Adam steps, in 0...100_000_000.
   public var steps: Int = 1000
   /// Samples per step B (counts and samples), in 1...2^32 - 1.
   public var batch: Int = 4096
+  /// Adam's learning rate, in (0, 10].
   public var learningRate: Double = 0.003
+  /// Adam's first-moment decay beta1, in [0, 1).
   public var beta1: Double = 0.9
+  /// Adam's second-moment decay beta2, in [0, 1).
   public var beta2: Double = 0.999
   /// Adam's epsilon, finite and > 0.
   public var epsilon: Double = 1e-8
@@ -34,7 +49,7 @@ public struct SAETrainingPlan: Sendable, Hashable {
   public var trainsEncoderBias = true
   public var trainsDecoderBias = true
   /// The standard deviation of Gaussian noise added to every decoder component before the first
-  /// step (drawn from the run's stream after the embedding), finite and >= 0.
+  /// step (drawn from the run's stream after the embedding), in [0, 1e6].
   public var initialNoise: Double = 0
   /// BatchTopK: the threshold's moving-average rate, in [0, 1] (SAELens's topk_threshold_lr).
   public var thresholdLearningRate: Double = 0.01
@@ -211,9 +226,7 @@ extension SAE {
     let distribution = patterns.map { PatternDistribution($0, batch: plan.batch) }
     if plan.data == .exact { distribution!.drawExact(into: batch) }
 
-    func reconstruction(atStep t: Int) -> ReconstructionLoss {
-      plan.snapAt.map { t >= $0 } == true ? .l2 : plan.loss
-    }
+    func reconstruction(atStep t: Int) -> ReconstructionLoss { plan.reconstruction(atStep: t) }
     if let observe {
       observe(
         SAETrainingProgress(
@@ -367,9 +380,12 @@ extension SAETrainingPlan {
   /// SAE cases and single-latent cases alike. Fields are named as in a case file's `train`
   /// block (`lr: 0.0 is not a finite number > 0`).
   ///
-  ///     steps 0...100_000_000, batch 1...2^32 - 1, lr finite > 0, beta1 and beta2 in [0, 1),
-  ///     epsilon finite > 0, seed 0...2^32 - 1, l1 finite >= 0, init_noise finite >= 0,
-  ///     snap_at 0...steps, threshold_lr in [0, 1]
+  ///     steps 0...100_000_000, batch 1...2^32 - 1, lr in (0, 10], beta1 and beta2 in [0, 1),
+  ///     epsilon finite > 0, seed 0...2^32 - 1, l1 finite >= 0, init_noise in [0, 1e6],
+  ///     snap_at 0...steps (snap loss only), threshold_lr in [0, 1]
+  ///
+  /// A rate above 10 or noise above 1e6 is no training the paper's toys need: such a run
+  /// only diverges.
   /// - Throws: `FieldError` naming the first field out of range.
   public func checkSettings() throws {
     func fail(_ field: String, _ value: Any, _ reason: String) -> FieldError {
@@ -381,8 +397,8 @@ extension SAETrainingPlan {
     guard batch >= 1 && batch <= Int(UInt32.max) else {
       throw fail("batch", batch, "is not in 1...\(UInt32.max)")
     }
-    guard learningRate > 0 && learningRate.isFinite else {
-      throw fail("lr", learningRate, "is not a finite number > 0")
+    guard learningRate > 0 && learningRate <= 10 else {
+      throw fail("lr", learningRate, "is not in (0, 10]")
     }
     for (field, beta) in [("beta1", beta1), ("beta2", beta2)] where !(beta >= 0 && beta < 1) {
       throw fail(field, beta, "is not in [0, 1)")
@@ -392,11 +408,14 @@ extension SAETrainingPlan {
     }
     guard seed <= UInt64(UInt32.max) else { throw fail("seed", seed, "is not in 0...4294967295") }
     guard l1 >= 0 && l1.isFinite else { throw fail("l1", l1, "is not a finite number >= 0") }
-    guard initialNoise >= 0 && initialNoise.isFinite else {
-      throw fail("init_noise", initialNoise, "is not a finite number >= 0")
+    guard initialNoise >= 0 && initialNoise <= 1e6 else {
+      throw fail("init_noise", initialNoise, "is not in [0, 1e6]")
     }
-    if let s = snapAt, !(0...steps).contains(s) {
-      throw fail("snap_at", s, "is not in 0...\(steps) (the steps)")
+    if let s = snapAt {
+      guard loss == .snap else { throw fail("snap_at", s, "applies to snap loss only") }
+      guard (0...steps).contains(s) else {
+        throw fail("snap_at", s, "is not in 0...\(steps) (the steps)")
+      }
     }
     guard thresholdLearningRate >= 0 && thresholdLearningRate <= 1 else {
       throw fail("threshold_lr", thresholdLearningRate, "is not in [0, 1]")

@@ -1,36 +1,19 @@
 import ToyModels
 
 extension SAETrainingPlan {
-  /// The loss schedule in the case file's and the command line's words.
-  public enum Schedule: String, Sendable, Hashable, CaseIterable {
-    /// MSE throughout.
-    case mse
-    /// L2 = |x - xhat| throughout.
-    case l2
-    /// The paper's snap loss: MSE, then L2 from `snapAt`.
-    case snap
-  }
+  /// The step from which snap loss trains on L2: `snapAt`, else half the steps.
+  public var switchStep: Int { snapAt ?? steps / 2 }
 
-  /// The schedule this plan trains with.
-  public var schedule: Schedule { snapAt != nil ? .snap : (loss == .l2 ? .l2 : .mse) }
-
-  /// Sets the schedule: MSE or L2 throughout, or snap (MSE, then L2 from `snapAt`, by
-  /// default half the steps).
-  ///
-  /// - Parameters: snapAt in 0...steps, only with `.snap`.
-  /// - Throws: `FieldError` naming `snap_at` when `snapAt` is
-  ///   given without snap or is above the steps.
-  public mutating func setSchedule(_ schedule: Schedule, snapAt: Int? = nil) throws {
-    if let snapAt {
-      guard schedule == .snap else {
-        throw FieldError(field: "snap_at", value: "", reason: "applies to snap loss only")
-      }
-      guard (0...steps).contains(snapAt) else {
-        throw FieldError(
-          field: "snap_at", value: "\(snapAt)", reason: "is not in 0...\(steps) (the steps)")
-      }
+  /// The reconstruction loss of step `step` (0-based): MSE or L2 throughout, or for snap
+  /// loss MSE before `switchStep` and L2 from it on.
+  public func reconstruction(atStep step: Int) -> ReconstructionLoss {
+    switch loss {
+    case .mse: .mse
+    case .l2: .l2
+    case .snap: step < switchStep ? .mse : .l2
     }
-    loss = schedule == .l2 ? .l2 : .mse
-    self.snapAt = schedule == .snap ? (snapAt ?? steps / 2) : nil
   }
+
+  /// The loss of the last phase: MSE for MSE training, L2 for L2 and snap.
+  public var finalReconstruction: ReconstructionLoss { loss == .mse ? .mse : .l2 }
 }

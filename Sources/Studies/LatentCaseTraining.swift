@@ -1,5 +1,6 @@
 import Foundation
 import Landscape
+import SparseAutoencoders
 import Reports
 import Training
 import ToyModels
@@ -8,9 +9,9 @@ import ToyModels
 /// `landscape train` does on a single-latent case, and `reproduce` for one with a train block.
 public struct LatentCaseTraining: Sendable {
   public var source: Case
-  public var options: TrainingOptions
+  public var options: LatentTrainingPlan
 
-  public init(_ source: Case, options: TrainingOptions) {
+  public init(_ source: Case, options: LatentTrainingPlan) {
     self.source = source
     self.options = options
   }
@@ -25,16 +26,16 @@ public struct LatentCaseTraining: Sendable {
   public func run(_ control: RunControl = .none) throws -> TrainingReport {
     let trainer = try Trainer(source, options: options)
     let o = trainer.options
-    if o.sampling == .samples && Double(o.steps) * Double(o.batch) > Self.sampleLimit {
+    if o.sae.data == .samples && Double(o.sae.steps) * Double(o.sae.batch) > Self.sampleLimit {
       throw FieldError(
         flag: "--sampling", value: "samples",
         reason:
-          "would draw \(o.steps) x \(o.batch) samples one by one (above 1e10): use --sampling counts, which is exact and fast"
+          "would draw \(o.sae.steps) x \(o.sae.batch) samples one by one (above 1e10): use --sampling counts, which is exact and fast"
       )
     }
     let label = "training \(source.name)"
     let result = try trainer.run(
-      progress: { control.report($0.step, of: o.steps, label) }, isCancelled: control.isCancelled)
+      progress: { control.report($0.step, of: o.sae.steps, label) }, isCancelled: control.isCancelled)
     if let step = result.divergedAt { throw trainer.divergence(atStep: step) }
     return TrainingReport(source, options: o, result: result)
   }
@@ -57,13 +58,13 @@ extension TrainingReport {
       zip(c.features, v).map { "\($0) \($1)" }.joined(separator: ", ")
     }
     var out = "\(c.name): \(c.title)\n"
-    var how = "\(o.loss.rawValue.uppercased()) training"
-    if o.loss == .snap { how += " (L2 from step \(o.switchStep))" }
+    var how = "\(o.sae.loss.rawValue.uppercased()) training"
+    if o.sae.loss == .snap { how += " (L2 from step \(o.sae.switchStep))" }
     how +=
-      ", \(o.steps) steps of \(o.batch), lr \(o.learningRate), seed \(o.seed), d = \(r.dimension)"
+      ", \(o.sae.steps) steps of \(o.sae.batch), lr \(o.sae.learningRate), seed \(o.sae.seed), d = \(r.dimension)"
     if o.biases != .none { how += ", biases \(o.biases.rawValue)" }
-    if o.l1 > 0 { how += ", L1 \(o.l1)" }
-    if o.sampling == .samples { how += ", every sample drawn" }
+    if o.sae.l1 > 0 { how += ", L1 \(o.sae.l1)" }
+    if o.sae.data == .samples { how += ", every sample drawn" }
     out += how + "\n"
     out += "latent:         \(list(r.latent))\n"
     out += "t:              \(r.t) (cosine \(r.cosine))\n"

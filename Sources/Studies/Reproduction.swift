@@ -26,7 +26,7 @@ public struct Reproduction: Sendable {
   public enum Figure: Sendable {
     /// A single-latent case's MSE and L2 curves; with a train block, the trained run over the
     /// landscape it is checked against.
-    case landscape(Case, training: (options: TrainingOptions, result: TrainingResult)?)
+    case landscape(Case, training: (options: LatentTrainingPlan, result: TrainingResult)?)
     /// An SAE case's trained SAE: its encoder and decoder cosines with the true features.
     case latentCosines(SAEReport, title: String)
     /// An SAE case's growth.
@@ -54,7 +54,7 @@ public struct Reproduction: Sendable {
   public func run(
     _ control: RunControl = .none, draw: (_ name: String, Figure) throws -> Void
   ) throws -> String {
-    let loaded = documents.compactMap { d -> (Case, TrainingOptions?)? in
+    let loaded = documents.compactMap { d -> (Case, LatentTrainingPlan?)? in
       if case .landscape(let c, let plan) = d { return (c, plan) }
       return nil
     }
@@ -98,15 +98,15 @@ public struct Reproduction: Sendable {
 
   /// A single-latent case (trained when it has a train block); its summary lines.
   private func reproduce(
-    _ c: Case, _ training: TrainingOptions?, _ control: RunControl,
+    _ c: Case, _ training: LatentTrainingPlan?, _ control: RunControl,
     _ draw: (String, Figure) throws -> Void
   ) throws -> String {
     // With a learned decoder bias the run is checked against the optimal-bias landscape.
     var shown = c
-    var trained: (options: TrainingOptions, result: TrainingResult)? = nil
+    var trained: (options: LatentTrainingPlan, result: TrainingResult)? = nil
     if let plan = training {
-      var options = try TrainingOptions(for: c, plan: plan)
-      options.trajectoryInterval = max(1, plan.steps / 60)
+      var options = try LatentTrainingPlan(for: c, plan: plan)
+      options.trajectoryInterval = max(1, plan.sae.steps / 60)
       shown = try TrainingTarget(for: c, options: options).analyticCase
       let report = try LatentCaseTraining(c, options: options).run(control)
       trained = (report.options, report.result)

@@ -97,7 +97,7 @@ public struct SAECaseTraining: Sendable {
   public var settings: SAETrainingReport.Settings {
     SAETrainingReport.Settings(
       data: plan.data.rawValue,
-      loss: plan.snapAt != nil ? "snap" : plan.loss.rawValue, snapAt: plan.snapAt,
+      loss: plan.loss.rawValue, snapAt: plan.loss == .snap ? plan.switchStep : nil,
       l1: plan.l1, steps: plan.steps, batch: plan.data == .exact ? nil : plan.batch,
       lr: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2, seed: plan.seed,
       initFrom: initFrom)

@@ -34,7 +34,7 @@ public struct Validation: Sendable {
   public func run(_ control: RunControl = .none, folder: String = "cases") throws
     -> ValidationReport
   {
-    var sources: [(Case, TrainingOptions)] = []
+    var sources: [(Case, LatentTrainingPlan)] = []
     var studies: [SAEStudy] = []
     var skipped: [String] = []
     for (file, document) in documents {
@@ -62,7 +62,7 @@ public struct Validation: Sendable {
       try control.checkCancellation()
       let label = "training \(c.name)"
       let check = try TrainingCheck(
-        c, plan: plan, progress: { control.report($0.step, of: plan.steps, label) })
+        c, plan: plan, progress: { control.report($0.step, of: plan.sae.steps, label) })
       report.latentChecks.append((c, check))
     }
     for study in studies {
@@ -147,7 +147,7 @@ public struct ValidationReport: Sendable {
     ])
     for (c, check) in checks {
       table.append([
-        c.name, check.plan.loss.rawValue,
+        c.name, check.plan.sae.loss.rawValue,
         fixed(check.target.minimum.t), fixed(check.result.t), fixed(check.difference),
         "\(check.tolerance)", check.passed ? "pass" : "FAIL",
       ])

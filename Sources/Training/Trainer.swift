@@ -12,7 +12,7 @@ import ToyModels
 ///
 ///     row = (1 - t) u + t v at the initial t, embedded, plus Gaussian noise (sd init_noise),
 ///
-/// its biases at zero and trained only as `TrainingOptions.biases` says. Each step draws the
+/// its biases at zero and trained only as `LatentTrainingPlan.biases` says. Each step draws the
 /// batch's pattern counts (one multinomial, so a step costs O(patterns d), not O(B d)) or every
 /// sample (the reference). One MT19937 stream is consumed in a fixed order (basis, initial
 /// noise, the batches), so a run is reproducible bit for bit from its seed.
@@ -20,13 +20,13 @@ public struct Trainer: Sendable {
   /// The case whose activations are sampled.
   public let source: Case
   /// How to train.
-  public let options: TrainingOptions
+  public let options: LatentTrainingPlan
 
   /// - Parameters:
   ///   - source: the case (validated again here).
   ///   - options: the settings (validated here).
   /// - Throws: `FieldError` naming the first bad case field or option.
-  public init(_ source: Case, options: TrainingOptions) throws {
+  public init(_ source: Case, options: LatentTrainingPlan) throws {
     try source.validate()
     try options.validate(featureCount: source.features.count)
     self.source = source
@@ -34,39 +34,13 @@ public struct Trainer: Sendable {
   }
 
   /// A trainer with a case's `train` block (nil: the defaults) and its L1 penalty.
-  public init(_ source: Case, plan: TrainingOptions?) throws {
-    try self.init(source, options: TrainingOptions(for: source, plan: plan))
+  public init(_ source: Case, plan: LatentTrainingPlan?) throws {
+    try self.init(source, options: LatentTrainingPlan(for: source, plan: plan))
   }
-
-  /// The many-latent trainer's plan for these options.
-  var plan: SAETrainingPlan { Self.plan(options) }
 
   /// The error of a run that stopped at `step` (`TrainingResult.divergedAt`), as the SAE
   /// trainer reports it.
-  public func divergence(atStep step: Int) -> FieldError { plan.divergence(atStep: step) }
-
-  /// The many-latent trainer's plan for single-latent options.
-  static func plan(_ options: TrainingOptions) -> SAETrainingPlan {
-    var plan = SAETrainingPlan()
-    plan.data = options.sampling == .counts ? .counts : .samples
-    plan.loss = options.loss == .l2 ? .l2 : .mse
-    plan.snapAt = options.loss == .snap ? options.switchStep : nil
-    plan.l1 = options.l1
-    plan.steps = options.steps
-    plan.batch = options.batch
-    plan.learningRate = options.learningRate
-    plan.beta1 = options.beta1
-    plan.beta2 = options.beta2
-    plan.epsilon = options.epsilon
-    plan.dimension = options.dimension
-    plan.seed = options.seed
-    plan.initialNoise = options.initialNoise
-    plan.trainsDecoderBias = options.biases != .none
-    plan.trainsEncoderBias = options.biases == .both
-    // A step of a few patterns costs a few hundred ns: the whole run's time is enough.
-    plan.timesPhases = false
-    return plan
-  }
+  public func divergence(atStep step: Int) -> FieldError { options.sae.divergence(atStep: step) }
 
   /// Runs the training.
   ///
@@ -85,9 +59,9 @@ public struct Trainer: Sendable {
     progress: ((TrainingProgress) -> Void)? = nil, isCancelled: @escaping () -> Bool
   ) throws(CancellationError) -> TrainingResult {
     let k = source.features.count
-    let d = options.dimension ?? k
+    let d = options.sae.dimension ?? k
     // The trainer draws the same basis first from its stream.
-    let embedding = d > k ? FeatureEmbedding(features: k, dimension: d, seed: options.seed) : nil
+    let embedding = d > k ? FeatureEmbedding(features: k, dimension: d, seed: options.sae.seed) : nil
     let toy = source.toyModel
     let patterns = toy.patterns ?? []
     let direction = source.path.direction(at: options.initialT)
@@ -96,7 +70,7 @@ public struct Trainer: Sendable {
       decoder: [embedding?.embed(direction) ?? direction],
       decoderBias: [Double](repeating: 0, count: d))
 
-    let steps = options.steps
+    let steps = options.sae.steps
     let progressEvery = max(1, steps / 100)
     let trajectoryEvery = options.trajectoryInterval ?? 0
     var trajectory: [TrajectoryPoint] = []
@@ -125,7 +99,7 @@ public struct Trainer: Sendable {
     }
     let run: SAETrainingRun
     do {
-      run = try initial.trainingRun(on: toy, plan, observe: observe, isCancelled: isCancelled)
+      run = try initial.trainingRun(on: toy, options.sae, observe: observe, isCancelled: isCancelled)
     } catch let e as CancellationError {
       throw e
     } catch {
@@ -140,7 +114,7 @@ public struct Trainer: Sendable {
   private func exactLoss(
     _ sae: SAE, _ kind: LossKind, _ patterns: [WeightedPattern], _ embedding: FeatureEmbedding?
   ) -> Double {
-    sae.expectedLoss(patterns, kind == .mse ? .mse : .l2, l1: options.l1, basis: embedding?.basis)
+    sae.expectedLoss(patterns, kind == .mse ? .mse : .l2, l1: options.sae.l1, basis: embedding?.basis)
   }
 
   /// What a run learned, read back onto the case: the latent's feature coordinates, the
@@ -156,12 +130,12 @@ public struct Trainer: Sendable {
     var divergedAt = run.divergedAt
     let projected = embedding?.project(sae.decoder) ?? sae.decoder
     let inPlane = dot(projected, projected).squareRoot()
-    if divergedAt == nil && !(inPlane.isFinite && inPlane > 0) { divergedAt = options.steps }
+    if divergedAt == nil && !(inPlane.isFinite && inPlane > 0) { divergedAt = options.sae.steps }
     let unit = projected.map { $0 / inPlane }
     let nearest = source.path.nearestT(to: projected)
     let kind = options.finalLossKind
     let exact = source.losses(atLatent: unit)
-    let samples = Double(options.steps) * Double(options.batch)
+    let samples = Double(options.sae.steps) * Double(options.sae.batch)
     return TrainingResult(
       sae: sae, embedding: embedding, dimension: sae.dimensions, latent: projected,
       t: nearest.t, cosine: nearest.cosine,

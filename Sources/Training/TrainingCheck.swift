@@ -1,4 +1,5 @@
 import Landscape
+import SparseAutoencoders
 import ToyModels
 
 extension LossLandscape {
@@ -52,7 +53,7 @@ public struct TrainingTarget: Sendable {
   ///   - source: the trained case (valid).
   ///   - options: how it is trained.
   /// - Throws: `FieldError` when the landscape has no minimum to compare with.
-  public init(for source: Case, options: TrainingOptions) throws {
+  public init(for source: Case, options: LatentTrainingPlan) throws {
     var analytic = source
     analytic.bias = options.biases == .none ? .none : .optimal
     let landscape = LossLandscape(analytic)
@@ -64,20 +65,20 @@ public struct TrainingTarget: Sendable {
     }
     let biasNote = analytic.bias == .optimal ? " (optimal bias)" : ""
     analyticCase = analytic
-    switch options.loss {
+    switch options.sae.loss {
     case .mse:
       kind = .mse
       minimum = mse
       reason = "global MSE minimum" + biasNote
     case .l2, .snap:
       kind = .l2
-      let start = options.loss == .l2 ? options.initialT : mse.t
+      let start = options.sae.loss == .l2 ? options.initialT : mse.t
       guard let m = landscape.descend(.l2, from: start) else {
         throw FieldError(field: "case", value: source.name, reason: "has no L2 minimum on its path")
       }
       minimum = m
       reason =
-        options.loss == .l2
+        options.sae.loss == .l2
         ? "L2 minimum descended from the initial t = \(start)" + biasNote
         : "L2 minimum descended from the MSE minimum t = \(shortNumber(start))" + biasNote
     }
@@ -90,7 +91,7 @@ public struct TrainingCheck: Sendable {
   public var target: TrainingTarget
   /// The training, run on `target.analyticCase`.
   /// The case's `train` block the run followed.
-  public var plan: TrainingOptions
+  public var plan: LatentTrainingPlan
   public var result: TrainingResult
   /// The allowed |trained t - analytic t| (the plan's `tolerance`).
   public var tolerance: Double
@@ -117,10 +118,10 @@ public struct TrainingCheck: Sendable {
   ///   - progress: passed to `Trainer.run`.
   /// - Throws: `FieldError` when the block's settings are bad.
   public init(
-    _ source: Case, plan: TrainingOptions, progress: ((TrainingProgress) -> Void)? = nil
+    _ source: Case, plan: LatentTrainingPlan, progress: ((TrainingProgress) -> Void)? = nil
   ) throws {
     self.plan = plan
-    let options = try TrainingOptions(for: source, plan: plan)
+    let options = try LatentTrainingPlan(for: source, plan: plan)
     target = try TrainingTarget(for: source, options: options)
     result = try Trainer(target.analyticCase, options: options).run(progress: progress)
     tolerance = plan.tolerance

@@ -1,4 +1,5 @@
 import Landscape
+import SparseAutoencoders
 import Reports
 
 /// What `landscape train --json` prints for a single-latent case: where the latent landed,
@@ -8,10 +9,10 @@ import Reports
 ///      "sae_loss", "cosine", "encoder_bias", "training": {...}}
 public struct TrainingReport: Sendable, Encodable {
   public var source: Case
-  public var options: TrainingOptions
+  public var options: LatentTrainingPlan
   public var result: TrainingResult
 
-  public init(_ source: Case, options: TrainingOptions, result: TrainingResult) {
+  public init(_ source: Case, options: LatentTrainingPlan, result: TrainingResult) {
     self.source = source
     self.options = options
     self.result = result
@@ -42,20 +43,20 @@ public struct TrainingReport: Sendable, Encodable {
     try c.encode(ReportNumber(r.cosine), forKey: .cosine)
     try c.encode(r.encoderBias.map(ReportNumber.init), forKey: .encoderBias)
     var t = c.nestedContainer(keyedBy: Keys.self, forKey: .training)
-    try t.encode(o.loss.rawValue, forKey: .loss)
-    try t.encode(o.steps, forKey: .steps)
-    try t.encode(o.batch, forKey: .batch)
-    try t.encode(ReportNumber(o.learningRate), forKey: .lr)
-    try t.encode(ReportNumber(o.beta1), forKey: .beta1)
-    try t.encode(ReportNumber(o.beta2), forKey: .beta2)
-    try t.encode(o.seed, forKey: .seed)
+    try t.encode(o.sae.loss.rawValue, forKey: .loss)
+    try t.encode(o.sae.steps, forKey: .steps)
+    try t.encode(o.sae.batch, forKey: .batch)
+    try t.encode(ReportNumber(o.sae.learningRate), forKey: .lr)
+    try t.encode(ReportNumber(o.sae.beta1), forKey: .beta1)
+    try t.encode(ReportNumber(o.sae.beta2), forKey: .beta2)
+    try t.encode(o.sae.seed, forKey: .seed)
     try t.encode(r.dimension, forKey: .dim)
     try t.encode(ReportNumber(o.initialT), forKey: .initialT)
-    try t.encode(ReportNumber(o.initialNoise), forKey: .initialNoise)
-    try t.encode(o.loss == .snap ? o.switchStep : nil, forKey: .snapAt)
+    try t.encode(ReportNumber(o.sae.initialNoise), forKey: .initialNoise)
+    try t.encode(o.sae.loss == .snap ? o.sae.switchStep : nil, forKey: .snapAt)
     try t.encode(o.biases.rawValue, forKey: .bias)
-    try t.encode(ReportNumber(o.l1), forKey: .l1)
-    try t.encode(o.sampling.rawValue, forKey: .sampling)
+    try t.encode(ReportNumber(o.sae.l1), forKey: .l1)
+    try t.encode(o.sae.data.rawValue, forKey: .sampling)
     try t.encode(ReportNumber(r.seconds), forKey: .seconds)
   }
 }

@@ -50,7 +50,7 @@ final class SAEStudyFileTests: XCTestCase {
     XCTAssertEqual(s.architecture.initialFeatures, [0, 3])
     XCTAssertEqual(s.architecture.initialNoise, 0.01)
     XCTAssertEqual(s.plan.data, .counts)
-    XCTAssertEqual(s.plan.schedule, .snap)
+    XCTAssertEqual(s.plan.loss, .snap)
     XCTAssertEqual(s.plan.snapAt, 7)
     XCTAssertEqual(s.plan.dimension, 6)
     XCTAssertEqual(s.plan.l1, 0.5)

@@ -337,7 +337,7 @@ final class OutputPathTests: XCTestCase {
   }
 
   /// Item 6: implausible training options are refused before training.
-  func testImplausibleTrainingOptionsAreRefused() throws {
+  func testImplausibleLatentTrainingPlanAreRefused() throws {
     for (flag, value) in [("--init-noise", "1e300"), ("--lr", "11")] {
       let r = try run(["train", "--p0", ".3", "--p01", ".1", flag, value])
       XCTAssertEqual(r.status, 2, r.stderr)

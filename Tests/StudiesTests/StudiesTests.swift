@@ -17,8 +17,8 @@ final class StudiesTests: XCTestCase {
   /// t* = 2 p01 / ((p0 + 2 p01) + sqrt(p0^2 + 4 p01^2)) = 0.2324081 (by hand:
   /// 0.2 / (0.5 + sqrt(0.13)) = 0.2 / 0.860555), and progress reaches the last step.
   func testLatentTrainingLandsOnTheMSEMinimum() throws {
-    var options = try TrainingOptions(for: hierarchy(), plan: nil)
-    options.steps = 2000
+    var options = try LatentTrainingPlan(for: hierarchy(), plan: nil)
+    options.sae.steps = 2000
     let seen = Counter()
     let control = RunControl(progress: { p in
       XCTAssertEqual(p.total, 2000)
@@ -34,7 +34,7 @@ final class StudiesTests: XCTestCase {
   func testCancelledRunsThrow() throws {
     let cancelled = RunControl(isCancelled: { true })
     XCTAssertThrowsError(
-      try LatentCaseTraining(hierarchy(), options: TrainingOptions(for: hierarchy(), plan: nil))
+      try LatentCaseTraining(hierarchy(), options: LatentTrainingPlan(for: hierarchy(), plan: nil))
         .run(cancelled)
     ) { XCTAssertTrue($0 is CancellationError) }
     let sweep = try Sweep(
@@ -45,22 +45,23 @@ final class StudiesTests: XCTestCase {
     ) { XCTAssertTrue($0 is CancellationError) }
   }
 
-  /// A diverging run (weights of 1e300 overflow on the first step) is an error naming the
-  /// training and the step, not a report of NaNs.
+  /// A diverging run (an encoder bias of 1e300: a^2 overflows on the first step) is an error
+  /// naming the training and the step, not a report of NaNs.
   func testDivergenceIsAnError() throws {
-    var options = try TrainingOptions(for: hierarchy(), plan: nil)
-    options.initialNoise = 1e300
-    options.dimension = 5
-    options.steps = 50
-    XCTAssertThrowsError(try LatentCaseTraining(hierarchy(), options: options).run()) {
+    let study = try SAEStudy(
+      json: Data(
+        (#"{"features": ["a", "b"], "patterns": [{"probability": 0.5, "fires": {"a": 1}}], "#
+          + #""sae": {"latents": 2}, "train": {"steps": 5}}"#).utf8))
+    var start = try study.architecture.initialSAE(dimensions: 2, seed: 1, basis: nil)
+    start.encoderBias = [1e300, 1e300]
+    XCTAssertThrowsError(
+      try SAECaseTraining(study: study, plan: study.plan, initial: start).run()
+    ) {
       XCTAssertEqual(($0 as? FieldError)?.field, "training")
       XCTAssertEqual(($0 as? FieldError)?.value, "at step 0")
     }
   }
 
-  /// The sweep's CSV: the header, then one row per point whose probabilities sum to at most
-  /// 1 (p0 = 0.95 with p01 = 0.1 is skipped); the first columns are the grid's values and the
-  /// MSE-optimal t (by hand, as above: 0.2324081 at p0 = 0.3).
   func testSweepTable() throws {
     let sweep = try Sweep(
       base: hierarchy(), axes: [SweepAxis(name: "p0", values: [0.3, 0.95])])

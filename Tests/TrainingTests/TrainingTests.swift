@@ -79,15 +79,15 @@ final class PathTests: XCTestCase {
   }
 
   func testTargetsFollowTheSeedsReasoning() throws {
-    var options = TrainingOptions()
-    options.loss = .snap
+    var options = LatentTrainingPlan()
+    options.sae.loss = .snap
     // MSE minimum t* = 0.3486 lies beyond the ridge at 1/4: snap merges.
     XCTAssertEqual(
       try TrainingTarget(for: toy(p0: 0.2, p01: 0.15), options: options).minimum.t, 0.5,
       accuracy: 1e-12)
     // t* = 0.191 lies in the parent's basin (no ridge on [0, 1/2]): snap recovers the parent.
     XCTAssertEqual(try TrainingTarget(for: toy(), options: options).minimum.t, 0, accuracy: 1e-12)
-    options.loss = .mse
+    options.sae.loss = .mse
     XCTAssertEqual(
       try TrainingTarget(for: toy(), options: options).minimum.t, (3 - 5.0.squareRoot()) / 4,
       accuracy: 1e-12)
@@ -95,32 +95,35 @@ final class PathTests: XCTestCase {
 }
 
 final class TrainerTests: XCTestCase {
-  private func quickOptions() -> TrainingOptions {
-    var o = TrainingOptions()
-    o.steps = 600
-    o.batch = 1024
-    o.learningRate = 0.005
-    o.initialNoise = 0.05
-    o.dimension = 5
+  private func quickOptions() -> LatentTrainingPlan {
+    var o = LatentTrainingPlan()
+    o.sae.steps = 600
+    o.sae.batch = 1024
+    o.sae.learningRate = 0.005
+    o.sae.initialNoise = 0.05
+    o.sae.dimension = 5
     o.trajectoryInterval = 100
     return o
   }
 
   /// Issue 12 item 6: weights of 1e300 overflow on the first step; training stops there
   /// and says so instead of reporting t = 0 and a NaN loss.
-  func testDivergenceStopsAtTheFirstNonFiniteStep() throws {
+  /// A start whose norm would overflow (noise 1e300) is refused before training: within the
+  /// plan's ranges a single latent's run stays finite.
+  func testOverflowingStartIsRefused() throws {
     var o = quickOptions()
-    o.initialNoise = 1e300
-    let r = try Trainer(toy(), options: o).run()
-    XCTAssertEqual(r.divergedAt, 0)
-    let fine = try Trainer(toy(), options: quickOptions()).run()
-    XCTAssertNil(fine.divergedAt)
+    o.sae.initialNoise = 1e300
+    XCTAssertThrowsError(try Trainer(toy(), options: o)) {
+      XCTAssertEqual("\($0)", "train.init_noise: 1e+300 is not in [0, 1e6]")
+    }
+    o.sae.initialNoise = 1e6
+    XCTAssertNil(try Trainer(toy(), options: o).run().divergedAt)
   }
 
   func testSameSeedIsBitIdenticalAndAnotherSeedDiffers() throws {
-    for biases in TrainingOptions.Biases.allCases {
+    for biases in LatentTrainingPlan.Biases.allCases {
       var o = quickOptions()
-      o.loss = .snap
+      o.sae.loss = .snap
       o.biases = biases
       let a = try Trainer(toy(), options: o).run()
       let b = try Trainer(toy(), options: o).run()
@@ -134,7 +137,7 @@ final class TrainerTests: XCTestCase {
       XCTAssertEqual(a.trajectory, b.trajectory)
       XCTAssertEqual(a.t.bitPattern, b.t.bitPattern)
       XCTAssertEqual(a.loss.bitPattern, b.loss.bitPattern)
-      o.seed = 2
+      o.sae.seed = 2
       let c = try Trainer(toy(), options: o).run()
       XCTAssertNotEqual(a.sae.decoder, c.sae.decoder)
       XCTAssertNotEqual(a.embedding, c.embedding)
@@ -147,14 +150,14 @@ final class TrainerTests: XCTestCase {
   func testMSETrainingHedgesToTheAnalyticMinimum() throws {
     let tStar = (3 - 5.0.squareRoot()) / 4
     XCTAssertEqual(0.2 * tStar * tStar - 0.3 * tStar + 0.05, 0, accuracy: 1e-15)
-    var o = TrainingOptions()
-    o.loss = .mse
-    o.steps = 4000
-    o.batch = 4096
-    o.learningRate = 0.0005
+    var o = LatentTrainingPlan()
+    o.sae.loss = .mse
+    o.sae.steps = 4000
+    o.sae.batch = 4096
+    o.sae.learningRate = 0.0005
     let tolerance = 0.01
     for seed: UInt64 in [1, 2, 3] {
-      o.seed = seed
+      o.sae.seed = seed
       let r = try Trainer(toy(), options: o).run()
       XCTAssertEqual(r.t, tStar, accuracy: tolerance, "seed \(seed)")
       XCTAssertEqual(r.cosine, 1, accuracy: 1e-9)
@@ -165,13 +168,13 @@ final class TrainerTests: XCTestCase {
   /// Drawing every sample (the reference) lands where drawing the counts does.
   func testEverySampleSamplingAgreesWithPatternCounts() throws {
     let tStar = (3 - 5.0.squareRoot()) / 4
-    var o = TrainingOptions()
-    o.steps = 3000
-    o.batch = 512
-    o.learningRate = 0.0005
-    o.sampling = .samples
+    var o = LatentTrainingPlan()
+    o.sae.steps = 3000
+    o.sae.batch = 512
+    o.sae.learningRate = 0.0005
+    o.sae.data = .samples
     let slow = try Trainer(toy(), options: o).run()
-    o.sampling = .counts
+    o.sae.data = .counts
     let fast = try Trainer(toy(), options: o).run()
     XCTAssertEqual(slow.t, tStar, accuracy: 0.015)
     XCTAssertEqual(fast.t, tStar, accuracy: 0.015)
@@ -182,10 +185,10 @@ final class TrainerTests: XCTestCase {
   /// parent component b_p is free below zero: with l = parent, every b_p <= 0 gives the
   /// same reconstructions, so only b_p <= 0 is checked.)
   func testSnapRecoversTheParentAndLearnsNoBias() throws {
-    var o = TrainingOptions()
-    o.loss = .snap
-    o.steps = 4000
-    o.learningRate = 0.003
+    var o = LatentTrainingPlan()
+    o.sae.loss = .snap
+    o.sae.steps = 4000
+    o.sae.learningRate = 0.003
     o.biases = .decoder
     let r = try Trainer(toy(), options: o).run()
     XCTAssertEqual(r.t, 0, accuracy: 0.01)
@@ -197,9 +200,9 @@ final class TrainerTests: XCTestCase {
   /// probability, 0.05 + 0.15 = 0.2 (the seed's "hedging in the decoder bias").
   func testDecoderBiasLearnsTheChildFrequency() throws {
     let c = try Case.hierarchy(p0: 0.2, p01: 0.05, p1: 0.15)
-    var o = TrainingOptions()
-    o.steps = 20000
-    o.learningRate = 0.0005
+    var o = LatentTrainingPlan()
+    o.sae.steps = 20000
+    o.sae.learningRate = 0.0005
     o.biases = .decoder
     let r = try Trainer(c, options: o).run()
     XCTAssertEqual(r.t, 0, accuracy: 0.02)
@@ -208,7 +211,7 @@ final class TrainerTests: XCTestCase {
 
   func testTrajectoryAndProgress() throws {
     var o = quickOptions()
-    o.loss = .snap
+    o.sae.loss = .snap
     var calls = 0
     let r = try Trainer(toy(), options: o).run { p in
       calls += 1
@@ -222,8 +225,8 @@ final class TrainerTests: XCTestCase {
   }
 
   func testOptionsAreValidatedBeforeGSLSeesThem() throws {
-    func field(_ change: (inout TrainingOptions) -> Void) -> String? {
-      var o = TrainingOptions()
+    func field(_ change: (inout LatentTrainingPlan) -> Void) -> String? {
+      var o = LatentTrainingPlan()
       change(&o)
       do {
         _ = try Trainer(toy(), options: o)
@@ -234,22 +237,22 @@ final class TrainerTests: XCTestCase {
         return "\(error)"
       }
     }
-    XCTAssertEqual(field { $0.batch = 0 }, "train.batch")
-    XCTAssertEqual(field { $0.batch = Int(UInt32.max) + 1 }, "train.batch")
-    XCTAssertEqual(field { $0.steps = 0 }, "train.steps")
-    XCTAssertEqual(field { $0.learningRate = .nan }, "train.lr")
-    XCTAssertEqual(field { $0.beta1 = 1 }, "train.beta1")
-    XCTAssertEqual(field { $0.beta2 = -0.1 }, "train.beta2")
-    XCTAssertEqual(field { $0.dimension = 1 }, "train.dim")
-    XCTAssertEqual(field { $0.seed = 1 << 40 }, "train.seed")
+    XCTAssertEqual(field { $0.sae.batch = 0 }, "train.batch")
+    XCTAssertEqual(field { $0.sae.batch = Int(UInt32.max) + 1 }, "train.batch")
+    XCTAssertEqual(field { $0.sae.steps = 0 }, "train.steps")
+    XCTAssertEqual(field { $0.sae.learningRate = .nan }, "train.lr")
+    XCTAssertEqual(field { $0.sae.beta1 = 1 }, "train.beta1")
+    XCTAssertEqual(field { $0.sae.beta2 = -0.1 }, "train.beta2")
+    XCTAssertEqual(field { $0.sae.dimension = 1 }, "train.dim")
+    XCTAssertEqual(field { $0.sae.seed = 1 << 40 }, "train.seed")
     XCTAssertEqual(field { $0.initialT = .infinity }, "train.init")
-    XCTAssertEqual(field { $0.initialNoise = -1 }, "train.init_noise")
-    XCTAssertEqual(field { $0.snapAt = 5000 }, "train.snap_at")
-    XCTAssertEqual(field { $0.l1 = -1 }, "train.l1")
+    XCTAssertEqual(field { $0.sae.initialNoise = -1 }, "train.init_noise")
+    XCTAssertEqual(field { $0.sae.snapAt = 5000 }, "train.snap_at")
+    XCTAssertEqual(field { $0.sae.l1 = -1 }, "train.l1")
     XCTAssertNil(field { _ in })
     var c = try toy()
     c.penalty = Penalty(coefficient: 0.1, exponent: 2)
-    XCTAssertThrowsError(try TrainingOptions(for: c, plan: nil))
+    XCTAssertThrowsError(try LatentTrainingPlan(for: c, plan: nil))
   }
 
   /// A run asked to stop stops before the next step; one never asked is the plain run.
