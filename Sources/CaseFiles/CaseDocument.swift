@@ -4,20 +4,20 @@ import Reports
 import SparseAutoencoders
 import ToyModels
 
-/// What a case file holds: a single latent on a path (`Case`), or an SAE with many latents on a
-/// toy model (`SAEStudy`, the files with an `sae` block).
+/// What a case file holds: a single latent on a path (`LatentCase`), or an SAE with many latents on a
+/// toy model (`SAECase`, the files with an `sae` block).
 ///
 /// `indirect`: with the two payloads stored inline, Swift 6.3's release build read a `.sae`
-/// value back as `.landscape` (a miscompile of this multi-payload enum; debug builds were right).
+/// value back as `.latent` (a miscompile of this multi-payload enum; debug builds were right).
 public indirect enum CaseDocument: Sendable, Hashable {
   /// A single latent on a path, and how `validate` trains it (its `train` block).
-  case landscape(Case, training: LatentTrainingPlan?)
-  case sae(SAEStudy)
+  case latent(LatentCase, training: LatentTrainingPlan?)
+  case sae(SAECase)
 
   /// The case's name.
   public var name: String {
     switch self {
-    case .landscape(let c, _): return c.name
+    case .latent(let c, _): return c.name
     case .sae(let s): return s.name
     }
   }
@@ -36,15 +36,15 @@ public indirect enum CaseDocument: Sendable, Hashable {
     try reading(path) { data, stem in try CaseDocument(json: data, defaultName: stem) }
   }
 
-  /// Parses and validates a case of either kind from JSON: with an `sae` block an `SAEStudy`,
-  /// else a `Case`.
+  /// Parses and validates a case of either kind from JSON: with an `sae` block an `SAECase`,
+  /// else a `LatentCase`.
   public init(json data: Data, defaultName: String = "case") throws {
     let object = try Self.root(data)
     if object.has("sae") {
-      self = .sae(try SAEStudy(object, defaultName: defaultName))
+      self = .sae(try SAECase(object, defaultName: defaultName))
     } else {
-      let (c, training) = try Case.read(object, defaultName: defaultName)
-      self = .landscape(c, training: training)
+      let (c, training) = try LatentCase.read(object, defaultName: defaultName)
+      self = .latent(c, training: training)
     }
   }
 
@@ -77,7 +77,7 @@ public indirect enum CaseDocument: Sendable, Hashable {
       }
     } catch {
       throw FieldError(
-        field: "json", value: "", reason: "is not valid JSON (\(Case.firstLine(of: error)))")
+        field: "json", value: "", reason: "is not valid JSON (\(LatentCase.firstLine(of: error)))")
     }
     if let offset = StrictJSON.firstTrailingComma(in: data) {
       throw FieldError(

@@ -191,10 +191,10 @@ public struct CaseParameters: Sendable, Equatable {
   public var hasProbabilities: Bool { p0 != nil || p01 != nil || p1 != nil }
 
   /// The hierarchy shorthand's case, validated (errors name the flags).
-  public func hierarchy(p0: Double, p01: Double, p1: Double?) throws -> Case {
+  public func hierarchy(p0: Double, p01: Double, p1: Double?) throws -> LatentCase {
     // Every field of the shorthand's case comes from a flag.
     try FlagTable.naming(given: { _ in true }) {
-      try Case.hierarchy(
+      try LatentCase.hierarchy(
         p0: p0, p01: p01, p1: p1, parentMagnitude: parentMagnitude ?? 1,
         childMagnitude: childMagnitude ?? 1,
         l1: l1 ?? 0, bias: try bias?.resolve(features: ["parent", "child"]) ?? .none,
@@ -218,7 +218,7 @@ public struct CaseParameters: Sendable, Equatable {
   /// The hierarchy's case from `p0`, `p01` and `p1`, or from the paper's form.
   /// - Throws: `FieldError` naming `--p0` or `--p01` when missing, or naming the paper's
   ///   form when it is given with them.
-  public func hierarchy() throws -> Case {
+  public func hierarchy() throws -> LatentCase {
     if usesPaperForm {
       for (flag, given) in [("--p0", p0 != nil), ("--p01", p01 != nil), ("--p1", p1 != nil)]
       where given {
@@ -248,7 +248,7 @@ public struct CaseParameters: Sendable, Equatable {
   /// range, and the probability of the patterns named p0, p01, p1.
   ///
   /// - Parameter checked: false to skip validation (a sweep validates per point).
-  public func applied(to loaded: Case, checked: Bool = true) throws -> Case {
+  public func applied(to loaded: LatentCase, checked: Bool = true) throws -> LatentCase {
     for (flag, given, what) in [
       ("--parent-magnitude", parentMagnitude != nil, "magnitudes"),
       ("--child-magnitude", childMagnitude != nil, "magnitudes"),

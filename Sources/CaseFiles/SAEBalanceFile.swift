@@ -2,7 +2,7 @@ import Landscape
 import SparseAutoencoders
 import ToyModels
 
-extension SAEStudy {
+extension SAECase {
   /// The `sae` block's `balance`: the balance Matryoshka SAE's coefficient beta
   /// (`SAE.prefixWeights`), a finite number >= 0, only with `matryoshka`.
   ///
@@ -18,7 +18,7 @@ extension SAEStudy {
   }
 }
 
-extension SAEStudy {
+extension SAECase {
   /// The `balance_sweep` block: `coefficients` (betas, each finite and >= 0), `seeds` (whole
   /// numbers in 0...4294967295; default the train block's seed), `snap` (default true) and
   /// `expect`: entries of `quantity` (absorption, decoder_hedging_mass,

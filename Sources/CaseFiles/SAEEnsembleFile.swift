@@ -2,7 +2,7 @@ import Landscape
 import SparseAutoencoders
 import ToyModels
 
-extension SAEStudy {
+extension SAECase {
   /// Parses a case's `ensemble` block: `method` (bagging or boosting), `members` (1...50) and
   /// an optional `expect` list (quantity mse, single_mse, mse_ratio, diversity, stability or
   /// hedging_mass with an optional `member` and `statistic`; min and/or max).

@@ -2,7 +2,7 @@ import Landscape
 import SparseAutoencoders
 import ToyModels
 
-extension SAEStudy {
+extension SAECase {
   /// `grow`: how `landscape grow` grows the case's SAE, and what `validate` checks of it.
   ///
   ///     "grow": {"start": 2, "add": 2, "to": 20, "draws": 20,

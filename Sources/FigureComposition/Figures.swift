@@ -14,7 +14,7 @@ public enum Figures {
   /// filled), guides at the parent (t = 0) and merged solutions, and the
   /// trained trajectory when given.
   public static func lossChart(
-    _ c: Case, trajectory: [TrajectoryPoint] = [], trainedLoss: String? = nil
+    _ c: LatentCase, trajectory: [TrajectoryPoint] = [], trainedLoss: String? = nil
   ) -> LineChart {
     let landscape = LossLandscape(c)
     let curve = landscape.curve(points: curvePoints)
@@ -58,7 +58,7 @@ public enum Figures {
 
   /// The case's title over the model's parameters, without repeating what the title says
   /// (a case made from flags is titled by its parameters: it becomes "Two-feature hierarchy").
-  public static func title(_ c: Case) -> String {
+  public static func title(_ c: LatentCase) -> String {
     let heading = c.name == "hierarchy" ? "Two-feature hierarchy" : c.title
     let parts = probabilitiesParts(c).filter { !heading.contains($0) }
     return parts.isEmpty ? heading : heading + "\n" + parts.joined(separator: ", ")
@@ -67,14 +67,14 @@ public enum Figures {
   /// The trained case's chart: its trajectory over the landscape its training is checked
   /// against (with a learned decoder bias: the optimal-bias landscape).
   public static func trainedChart(
-    _ c: Case, options: LatentTrainingPlan, result: TrainingResult
+    _ c: LatentCase, options: LatentTrainingPlan, result: LatentTrainingRun
   ) throws -> LineChart {
     let shown = try TrainingTarget(for: c, options: options).analyticCase
     return lossChart(shown, trajectory: result.trajectory, trainedLoss: options.sae.loss.rawValue)
   }
 
   /// The MSE curves of several cases on one chart (e.g. several penalty coefficients).
-  public static func overlayChart(_ cases: [Case], title: String? = nil) -> LineChart {
+  public static func overlayChart(_ cases: [LatentCase], title: String? = nil) -> LineChart {
     var series: [Series] = []
     var markers: [Marker] = []
     for (i, c) in cases.enumerated() {
@@ -102,7 +102,7 @@ public enum Figures {
 
   /// Guides at the parent (t = 0) and at the merged solution: the cusp of the pattern
   /// that fires parent and child (t = 1/2 for equal magnitudes).
-  public static func guides(_ c: Case) -> [Guide] {
+  public static func guides(_ c: LatentCase) -> [Guide] {
     var points: [(Double, String)] = [(0.0, "parent")]
     if let merged = c.mergedT { points.append((merged, "merged")) }
     return points.compactMap { t, label in
@@ -111,14 +111,14 @@ public enum Figures {
   }
 
   /// The x label of a loss chart, naming where the parent, merged and child latents sit.
-  public static func pathLabel(_ c: Case) -> String {
+  public static func pathLabel(_ c: LatentCase) -> String {
     let merged = c.mergedT.map { t in
       t == 0.5 ? "1/2 = merged, " : "\(short(t)) = merged, "
     }
     return "t   (0 = parent, \(merged ?? "")1 = child)"
   }
 
-  public static func probabilitiesParts(_ c: Case) -> [String] {
+  public static func probabilitiesParts(_ c: LatentCase) -> [String] {
     var parts = c.patterns.map { "\($0.name) = \(short($0.probability))" }
     if let words = c.bias.describe(features: c.features) { parts.append(words) }
     if c.penalty.coefficient > 0 { parts.append(penaltyText(c.penalty)) }

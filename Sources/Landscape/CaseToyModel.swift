@@ -22,7 +22,7 @@ extension ToyModel {
   }
 }
 
-extension Case {
+extension LatentCase {
   /// The case's firing distribution as a toy model (`ToyModel(features:patterns:)`): what an
   /// SAE case with a `patterns` block trains on too.
   public var toyModel: ToyModel { ToyModel(features: features, patterns: patterns) }

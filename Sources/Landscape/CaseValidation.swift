@@ -1,9 +1,9 @@
 import ToyModels
 
-extension Case {
+extension LatentCase {
   /// Checks a list of patterns over `features`: at least one, distinct non-empty names,
   /// probabilities finite in [0, 1] summing to at most 1, one magnitude per feature, each
-  /// finite and at most `Case.magnitudeLimit` in size. A case's patterns and an SAE case's
+  /// finite and at most `LatentCase.magnitudeLimit` in size. A case's patterns and an SAE case's
   /// `patterns` toy are checked here alike.
   /// - Throws: `FieldError` naming the first bad pattern field (`patterns[1].probability`).
   public static func validate(patterns: [Pattern], features: [String]) throws {
@@ -33,10 +33,10 @@ extension Case {
         reason: "does not match the \(features.count) features")
     }
     for (i, m) in pattern.magnitudes.enumerated()
-    where !m.isFinite || abs(m) > Case.magnitudeLimit {
+    where !m.isFinite || abs(m) > LatentCase.magnitudeLimit {
       throw FieldError(
         field: "\(field).fires.\(escapedForMessage(features[i]))", value: "\(m)",
-        reason: "is not a finite magnitude of size at most \(Case.magnitudeLimit)")
+        reason: "is not a finite magnitude of size at most \(LatentCase.magnitudeLimit)")
     }
   }
   if total > 1 + 1e-12 {
@@ -49,7 +49,7 @@ extension Case {
   ///
   /// Features: at least one, distinct, non-empty. Patterns: at least one, distinct
   /// names, probabilities finite in [0, 1] summing to at most 1, magnitudes finite and
-  /// at most `Case.magnitudeLimit` in size. Path: finite ends of the feature count,
+  /// at most `LatentCase.magnitudeLimit` in size. Path: finite ends of the feature count,
   /// neither zero, lengths within a factor 1000, not parallel (so w(t) never vanishes),
   /// a finite t range with t_min < t_max. Penalty: coefficient finite and >= 0,
   /// exponent finite and > 0.
@@ -77,10 +77,10 @@ extension Case {
           field: "bias", value: "\(b.count) components",
           reason: "does not match the \(features.count) features")
       }
-      for (i, x) in b.enumerated() where !x.isFinite || abs(x) > Case.magnitudeLimit {
+      for (i, x) in b.enumerated() where !x.isFinite || abs(x) > LatentCase.magnitudeLimit {
         throw FieldError(
           field: "bias.\(escapedForMessage(features[i]))", value: "\(x)",
-          reason: "is not a finite component of size at most \(Case.magnitudeLimit)")
+          reason: "is not a finite component of size at most \(LatentCase.magnitudeLimit)")
       }
     }
     let lambda = penalty.coefficient
@@ -108,9 +108,9 @@ extension Case {
 
 extension LatentPath {
   /// Checks the path: finite ends of the right length, neither zero, lengths within a
-  /// factor `Case.pathEndRatioLimit` of each other, not parallel (|u|^2 |v|^2 - (u . v)^2
+  /// factor `LatentCase.pathEndRatioLimit` of each other, not parallel (|u|^2 |v|^2 - (u . v)^2
   /// > 1e-12 |u|^2 |v|^2, so w(t) never vanishes), and a finite t range with
-  /// t_max - t_min >= `Case.minimumTSpan` max(1, |t_min|, |t_max|).
+  /// t_max - t_min >= `LatentCase.minimumTSpan` max(1, |t_min|, |t_max|).
   /// - Throws: `FieldError` naming the first bad field.
   public func validate(featureCount: Int, features: [String]) throws {
     for (label, end) in [("path.from", from), ("path.to", to)] {
@@ -119,10 +119,10 @@ extension LatentPath {
           field: label, value: "\(end.count) components",
           reason: "does not match the \(featureCount) features")
       }
-      for (i, c) in end.enumerated() where !c.isFinite || abs(c) > Case.magnitudeLimit {
+      for (i, c) in end.enumerated() where !c.isFinite || abs(c) > LatentCase.magnitudeLimit {
         throw FieldError(
           field: "\(label).\(escapedForMessage(features[i]))", value: "\(c)",
-          reason: "is not a finite component of size at most \(Case.magnitudeLimit)")
+          reason: "is not a finite component of size at most \(LatentCase.magnitudeLimit)")
       }
       if end.allSatisfy({ $0 == 0 }) {
         throw FieldError(field: label, value: describe(end, features), reason: "is the zero vector")
@@ -133,11 +133,11 @@ extension LatentPath {
     // The losses are ratios of quadratics in t whose coefficients scale with |u|^2 and
     // |v|^2; with |u| / |v| = 1e6 the latent turns within 1e-6 of t = 1 and the
     // coefficients cancel to a few digits there (no MSE minimum was found at all).
-    if max(uu, vv) > Case.pathEndRatioLimit * Case.pathEndRatioLimit * min(uu, vv) {
+    if max(uu, vv) > LatentCase.pathEndRatioLimit * LatentCase.pathEndRatioLimit * min(uu, vv) {
       throw FieldError(
         field: "path", value: "from \(describe(from, features)) to \(describe(to, features))",
         reason:
-          "has ends whose lengths differ by more than a factor \(Int(Case.pathEndRatioLimit)) (\(uu.squareRoot()) and \(vv.squareRoot()))"
+          "has ends whose lengths differ by more than a factor \(Int(LatentCase.pathEndRatioLimit)) (\(uu.squareRoot()) and \(vv.squareRoot()))"
       )
     }
     let uv = zip(from, to).reduce(0) { $0 + $1.0 * $1.1 }
@@ -157,7 +157,7 @@ extension LatentPath {
       throw FieldError(
         field: "path.t", value: "[\(lo), \(hi)]", reason: "is empty: t_min must be below t_max")
     }
-    if hi - lo < Case.minimumTSpan * max(1, abs(lo), abs(hi)) {
+    if hi - lo < LatentCase.minimumTSpan * max(1, abs(lo), abs(hi)) {
       throw FieldError(
         field: "path.t", value: "[\(lo), \(hi)]",
         reason:

@@ -1,6 +1,6 @@
 import ToyModels
 
-extension Case {
+extension LatentCase {
   /// The two-feature hierarchy of the seeds: parent alone (p0), parent and child (p01),
   /// and optionally child alone (p1), over the path parent -> child.
   ///
@@ -19,7 +19,7 @@ extension Case {
     p0: Double, p01: Double, p1: Double? = nil, parentMagnitude: Double = 1,
     childMagnitude: Double = 1, l1: Double = 0, bias: DecoderBias = .none,
     tMin: Double = 0, tMax: Double = 1
-  ) throws -> Case {
+  ) throws -> LatentCase {
     var patterns = [
       Pattern(name: "p0", probability: p0, magnitudes: [parentMagnitude, 0]),
       Pattern(name: "p01", probability: p01, magnitudes: [parentMagnitude, childMagnitude]),
@@ -31,7 +31,7 @@ extension Case {
     if let p1 { title += ", p1 = \(p1)" }
     if l1 > 0 { title += ", L1 = \(l1)" }
     if let words = bias.describe(features: ["parent", "child"]) { title += ", " + words }
-    let c = Case(
+    let c = LatentCase(
       name: "hierarchy", title: title, features: ["parent", "child"], patterns: patterns,
       path: LatentPath(from: [1, 0], to: [0, 1], tMin: tMin, tMax: tMax), bias: bias,
       penalty: Penalty(coefficient: l1, exponent: 1))

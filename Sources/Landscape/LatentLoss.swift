@@ -1,7 +1,7 @@
 import Foundation
 import ToyModels
 
-extension Case {
+extension LatentCase {
   /// The exact expected losses of the tied SAE whose latent is the unit vector `latent`
   /// (feature coordinates), computed event by event from the model's definition.
   ///
@@ -69,7 +69,7 @@ extension Case {
       let x = event.activation
       var s = 0.0
       for i in 0..<k { s += latent[i] * (x[i] - b[i]) }
-      let h = Activation.encode(s)
+      let h = LatentActivation.encode(s)
       var e2 = 0.0
       for i in 0..<k {
         let r = x[i] - (h * latent[i] + b[i])
@@ -98,7 +98,7 @@ public struct SphereOptimum: Sendable, Hashable {
   public var isProvenOptimal: Bool
 }
 
-extension Case {
+extension LatentCase {
   /// The MSE-optimal latent over the whole sphere.
   ///
   /// Without a penalty it starts from the top eigenvector of M = E[(x - c)(x - c)^T]

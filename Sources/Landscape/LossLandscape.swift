@@ -37,7 +37,7 @@ public enum LossKind: String, Sendable, Hashable, CaseIterable {
 /// of any size (down to 1e-300) give the same minima.
 public struct LossLandscape: Sendable {
   /// The case this landscape belongs to.
-  public private(set) var source: Case
+  public private(set) var source: LatentCase
   /// D(t) = |w(t)|^2.
   let norm: Quadratic
   /// Breakpoints strictly inside the t range, ascending.
@@ -160,7 +160,7 @@ public struct LossLandscape: Sendable {
   /// Builds the landscape of a validated case.
   ///
   /// - Parameter source: a case that passed `validate()`.
-  public init(_ source: Case) {
+  public init(_ source: LatentCase) {
     self.source = source
     let u = source.path.from
     let dir = zip(u, source.path.to).map { $1 - $0 }
@@ -210,7 +210,7 @@ public struct LossLandscape: Sendable {
   ///   - u: w(0); `dir`: w(1) - w(0).
   ///   - scale: the divisor of the pattern probabilities (`weightScale(_:)`).
   static func lines(
-    _ source: Case, from u: [Double], direction dir: [Double], weightScale scale: Double
+    _ source: LatentCase, from u: [Double], direction dir: [Double], weightScale scale: Double
   ) -> [Line] {
     let zero = [Double](repeating: 0, count: source.features.count)
     let mu = source.meanActivation
@@ -266,7 +266,7 @@ public struct LossLandscape: Sendable {
   static func breakpoints(_ lines: [Line], in lo: Double, _ hi: Double) -> [Double] {
     var cuts: [Double] = []
     for line in lines where line.canFire {
-      if let t = Activation.threshold(a: line.a, b: line.b), Tolerance.isInterior(t, lo, hi) {
+      if let t = LatentActivation.threshold(a: line.a, b: line.b), Tolerance.isInterior(t, lo, hi) {
         cuts.append(t)
       }
     }
@@ -290,7 +290,7 @@ public struct LossLandscape: Sendable {
       let first = terms.count
       var numerator = Quadratic.zero
       for line in lines {
-        let active = !line.canClip || (line.canFire && Activation.fires(line.a + line.b * mid))
+        let active = !line.canClip || (line.canFire && LatentActivation.fires(line.a + line.b * mid))
         let q = error(line, active: active)
         numerator = numerator + line.probability * q.expanded
         if let term = term(line, q, active: active) { terms.append(term) }
@@ -326,7 +326,7 @@ public struct LossLandscape: Sendable {
   /// ends and the breakpoints; for L2 also the terms' vertices (`vertexCandidates`), or,
   /// with the optimal bias, the ends and the difference cusps.
   static func candidates(
-    _ source: Case, pieces: [Piece], terms: [Term], _ breakpoints: [Double]
+    _ source: LatentCase, pieces: [Piece], terms: [Term], _ breakpoints: [Double]
   ) -> (mse: [Candidate], l2: [Candidate]) {
     let lo = source.path.tMin
     let hi = source.path.tMax
@@ -345,7 +345,7 @@ public struct LossLandscape: Sendable {
   /// plane) the bottom of a valley that may be narrower than the root search's samples.
   /// A clipped term without a bias or with a fixed one is |c_j|^2 D, constant in the loss:
   /// its vertex means nothing.
-  static func vertexCandidates(_ source: Case, pieces: [Piece], terms: [Term]) -> [Candidate] {
+  static func vertexCandidates(_ source: LatentCase, pieces: [Piece], terms: [Term]) -> [Candidate] {
     let clippedIsConstant = source.bias.kind == .none || source.bias.kind == .fixed
     var out: [Candidate] = []
     for piece in pieces {
@@ -363,7 +363,7 @@ public struct LossLandscape: Sendable {
   /// The divisor of the probabilities: their sum without a bias (t then does not depend
   /// on their common scale), 1 with a bias (the "nothing fires" event's weight is
   /// 1 - sum_j pi_j) or when every probability is 0.
-  static func weightScale(_ source: Case) -> Double {
+  static func weightScale(_ source: LatentCase) -> Double {
     guard source.bias == .none else { return 1 }
     let sum = source.patterns.reduce(0) { $0 + $1.probability }
     return sum > 0 ? sum : 1
@@ -371,7 +371,7 @@ public struct LossLandscape: Sendable {
 
   /// The t strictly inside (lo, hi) where w(t) is parallel to x_i - x_j for two events
   /// of positive probability (two features only; elsewhere none are needed).
-  static func differenceCusps(_ source: Case, in lo: Double, _ hi: Double) -> [Candidate] {
+  static func differenceCusps(_ source: LatentCase, in lo: Double, _ hi: Double) -> [Candidate] {
     guard source.features.count == 2 else { return [] }
     let u = source.path.from
     let v = source.path.to
@@ -393,7 +393,7 @@ public struct LossLandscape: Sendable {
 
   /// The t in the range where the latent is parallel to the first pattern that fires
   /// both of the first two features (the merged solution), if there is one.
-  static func mergedCusp(_ source: Case) -> Double? {
+  static func mergedCusp(_ source: LatentCase) -> Double? {
     guard source.features.count >= 2,
       let merged = source.patterns.first(where: { $0.magnitudes[0] != 0 && $0.magnitudes[1] != 0 })
     else { return nil }
@@ -501,7 +501,7 @@ public struct LossLandscape: Sendable {
     if source.penalty.coefficient > 0 {
       let p = source.penalty.exponent
       total += penalty(over: piece) { term in
-        let h = Activation.encode(term.sa + term.sb * t) / d.squareRoot()
+        let h = LatentActivation.encode(term.sa + term.sb * t) / d.squareRoot()
         return p == 1 ? h : pow(h, p)
       }
     }
@@ -541,7 +541,7 @@ public struct LossLandscape: Sendable {
     if source.penalty.coefficient > 0 {
       let p = source.penalty.exponent
       total += penalty(over: piece) { term in
-        let s = Activation.encode(term.sa + term.sb * t)
+        let s = LatentActivation.encode(term.sa + term.sb * t)
         if p == 1 { return term.sb / sd - s * dd / (2 * d * sd) }
         let dp = pow(d, p / 2)
         return p * pow(s, p - 1) * term.sb / dp - (p / 2) * pow(s, p) * dd / (dp * d)
@@ -576,7 +576,7 @@ public struct LossLandscape: Sendable {
   }
 }
 
-extension Case {
+extension LatentCase {
   /// Where the latent is parallel to the pattern that fires the first two features
   /// together (the merged solution), if on the t range; see `LossLandscape.mergedT`.
   public var mergedT: Double? { LossLandscape.mergedCusp(self) }

@@ -196,7 +196,7 @@ extension LossLandscape {
   /// sum_j pi_j |n . (x_j - x_m)| with n orthogonal to the latent and x_m the weighted
   /// median: each term is |x_j - x_m| |sin(phi - phi_jm)|, concave between the cusps
   /// where the median's order changes (`differenceCusps`).
-  static func concaveBetweenKinks(_ source: Case, _ terms: [Term]) -> Bool {
+  static func concaveBetweenKinks(_ source: LatentCase, _ terms: [Term]) -> Bool {
     if source.penalty.coefficient > 0 && source.penalty.exponent != 1 { return false }
     switch source.bias {
     case .none, .fixed:

@@ -17,13 +17,13 @@ public struct MinimaReport: Sendable, Encodable {
     public var bias: [Double]?
   }
 
-  public var source: Case
+  public var source: LatentCase
   public var mse: [Entry]
   public var l2: [Entry]
   public var sphere: SphereOptimum?
 
   /// The report of a validated case.
-  public init(_ c: Case) {
+  public init(_ c: LatentCase) {
     let landscape = LossLandscape(c)
     source = c
     func entries(_ kind: LossKind) -> [Entry] {

@@ -9,7 +9,7 @@ public struct FiringEvent: Sendable, Hashable {
   public var activation: [Double]
 }
 
-extension Case {
+extension LatentCase {
   /// The events with positive probability: the patterns in order, then "nothing fires"
   /// (x = 0) when its probability 1 - sum_j pi_j is positive. Their probabilities sum to 1.
   public var events: [FiringEvent] {
@@ -60,7 +60,7 @@ public enum OptimalBias {
   /// - Parameters:
   ///   - kind: the loss the bias minimises.
   ///   - latent: l, a unit vector in feature coordinates (at least two components).
-  ///   - events: the firing distribution, probabilities summing to 1 (see `Case.events`).
+  ///   - events: the firing distribution, probabilities summing to 1 (see `LatentCase.events`).
   ///   - penalty: the sparsity penalty lambda E[h^p] (lambda >= 0, p > 0).
   public static func solve(
     _ kind: LossKind, latent l: [Double], events: [FiringEvent], penalty: Penalty
@@ -300,7 +300,7 @@ public enum OptimalBias {
           e2 += r * r
         }
         let clipped = max(beta - s[j], 0)
-        let h = Activation.encode(s[j] - beta)
+        let h = LatentActivation.encode(s[j] - beta)
         let error: Double = (e2 + clipped * clipped).squareRoot()
         let sparsity: Double = lambda * pow(h, p)
         total += weights[j] * (error + sparsity)

@@ -56,14 +56,14 @@ public struct SweepRow: Sendable, Hashable {
 /// probabilities held at the case's values.
 public struct Sweep: Sendable {
   /// The case whose probabilities vary. Must be valid apart from its probability sum.
-  public let base: Case
+  public let base: LatentCase
   /// One or two axes; the first varies slowest.
   public let axes: [SweepAxis]
   let indices: [Int]
 
   /// - Throws: `FieldError` when an axis names no pattern of the case, or there are not
   ///   one or two axes, or an axis value is not a probability.
-  public init(base: Case, axes: [SweepAxis]) throws {
+  public init(base: LatentCase, axes: [SweepAxis]) throws {
     guard (1...2).contains(axes.count) else {
       throw FieldError(
         field: "sweep.axes", value: "\(axes.count) axes", reason: "must be one or two")

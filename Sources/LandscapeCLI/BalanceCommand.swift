@@ -87,13 +87,13 @@ struct BalanceCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard case .sae(let study) = try CaseDocument.load(contentsOf: caseFile) else {
+    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile) else {
       throw FieldError(
         field: "sae", value: "", reason: "is required: \(caseFile) is not an SAE case")
     }
     if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
-    var plan = BalanceSweepRun(study).plan
+    var plan = BalanceSweepRun(saeCase).plan
     if let coefficients {
       plan.coefficients = coefficients.values
       plan.expectations = plan.expectations.filter {
@@ -107,9 +107,9 @@ struct BalanceCommand: ParsableCommand {
       plan.snap = false
       plan.expectations = plan.expectations.filter { $0.balance != nil }
     }
-    let sweep = try withTerminalProgress { try BalanceSweepRun(study: study, plan: plan).run($0) }
+    let sweep = try withTerminalProgress { try BalanceSweepRun(saeCase: saeCase, plan: plan).run($0) }
     if let plot {
-      try FigureFile.write(Figures.balanceChart(sweep, title: study.title), to: plot, size: plotSize)
+      try FigureFile.write(Figures.balanceChart(sweep, title: saeCase.title), to: plot, size: plotSize)
     }
     print(json ? try ReportJSON.string(sweep) : sweep.text, terminator: json ? "\n" : "")
   }

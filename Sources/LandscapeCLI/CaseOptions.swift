@@ -25,9 +25,9 @@ struct CaseOptions: ParsableArguments {
   func parameters() throws -> CaseParameters { try model.parameters(probabilities) }
 
   /// The case these options describe, validated; file settings overridden by flags.
-  func resolve() throws -> Case {
+  func resolve() throws -> LatentCase {
     let parameters = try parameters()
-    if let caseFile { return try parameters.applied(to: Case.load(contentsOf: caseFile)) }
+    if let caseFile { return try parameters.applied(to: LatentCase.load(contentsOf: caseFile)) }
     return try parameters.hierarchy()
   }
 }

@@ -54,7 +54,7 @@ struct CurveCommand: ParsableCommand {
     if let plot { try FigureFile.check(plot) }
     if let csv { try OutputFile.check(csv, field: "--csv") }
     if !overlay.isEmpty {
-      let cases = try [source.resolve()] + overlay.map { try Case.load(contentsOf: $0) }
+      let cases = try [source.resolve()] + overlay.map { try LatentCase.load(contentsOf: $0) }
       try FigureFile.write(Figures.overlayChart(cases), to: plot!, size: plotSize)
       return
     }

@@ -72,22 +72,22 @@ struct EnsembleCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard case .sae(let study) = try CaseDocument.load(contentsOf: caseFile) else {
+    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile) else {
       throw FieldError(
         field: "case file", value: escapedForMessage(caseFile),
         reason: "is not an SAE case (it has no sae block)")
     }
-    guard let method = method ?? study.ensemble?.method else {
+    guard let method = method ?? saeCase.ensemble?.method else {
       throw FieldError(
         flag: "--method", value: "", reason: "is required (the case has no ensemble block)")
     }
-    guard let members = members ?? study.ensemble?.members else {
+    guard let members = members ?? saeCase.ensemble?.members else {
       throw FieldError(
         flag: "--members", value: "", reason: "is required (the case has no ensemble block)")
     }
     if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
-    var plan = study.plan
+    var plan = saeCase.plan
     if let seed { plan.seed = UInt64(seed) }
     if let steps {
       // The same rule as train's: a case's snap step past the new steps is refused.
@@ -98,17 +98,17 @@ struct EnsembleCommand: ParsableCommand {
           reason: "is not in 0...\(steps) (the steps): --steps \(steps) is below it")
       }
     }
-    let result = try EnsembleRun(study: study, method: method, members: members, plan: plan)
+    let result = try EnsembleRun(saeCase: saeCase, method: method, members: members, plan: plan)
       .run()
     if let plot {
       try FigureFile.write(
-        Figures.ensembleChart(result.report, title: result.title(study)), to: plot,
+        Figures.ensembleChart(result.report, title: result.title(saeCase)), to: plot,
         size: plotSize)
     }
     if json {
       print(try ReportJSON.string(result.report))
     } else {
-      print(result.text(study), terminator: "")
+      print(result.text(saeCase), terminator: "")
     }
   }
 }

@@ -105,69 +105,69 @@ struct GrowCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard case .sae(let study) = try CaseDocument.load(contentsOf: caseFile) else {
+    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile) else {
       throw FieldError(
         field: "case", value: escapedForMessage(caseFile),
         reason: "is a single-latent case: grow needs an SAE case (an sae block)")
     }
-    let (growthStudy, plan) = try settings(study)
+    let (growthStudy, plan) = try settings(saeCase)
     if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     let initial = try initFrom.map {
-      try SAEFiles.read($0, field: "--init-from", features: study.features).sae
+      try SAEFiles.read($0, field: "--init-from", features: saeCase.features).sae
     }
     if initial != nil, plan.dimension != nil {
       throw FieldError(
         flag: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
     }
     let grown = try withTerminalProgress {
-      try GrowthRuns(study: study, growth: growthStudy, plan: plan, initial: initial)
+      try GrowthRuns(saeCase: saeCase, growth: growthStudy, plan: plan, initial: initial)
         .run($0, label: "grow")
     }
     if let plot {
       try FigureFile.write(
-        Figures.growthChart(grown.runs, scales: grown.scales, title: study.title), to: plot,
+        Figures.growthChart(grown.runs, scales: grown.scales, title: saeCase.title), to: plot,
         size: plotSize)
     }
     if json {
       print(try ReportJSON.string(grown))
     } else {
-      print(grown.text(growthStudy, study), terminator: "")
+      print(grown.text(growthStudy, saeCase), terminator: "")
     }
   }
 
-  /// The case's growth study and training plan with the flags' overrides.
-  func settings(_ study: SAEStudy) throws -> (SAEGrowthStudy, SAETrainingPlan) {
+  /// The case's growth saeCase and training plan with the flags' overrides.
+  func settings(_ saeCase: SAECase) throws -> (SAEGrowthStudy, SAETrainingPlan) {
     // With --init-from the first width is the file's SAE: --to defaults to one growth.
     let given = try initFrom.map {
-      try SAEFiles.read($0, field: "--init-from", features: study.features).sae.latents
+      try SAEFiles.read($0, field: "--init-from", features: saeCase.features).sae.latents
     }
-    let first = start ?? given ?? study.growth?.plan.start ?? study.architecture.latents
+    let first = start ?? given ?? saeCase.growth?.plan.start ?? saeCase.architecture.latents
     if let given, first != given {
       throw FieldError(
         flag: "--start", value: "\(first)",
         reason: "differs from the --init-from SAE's \(given) latents")
     }
-    var growth = study.growth ?? SAEGrowthStudy(plan: SAEGrowthPlan(start: first, add: 0, to: 0))
+    var growth = saeCase.growth ?? SAEGrowthStudy(plan: SAEGrowthPlan(start: first, add: 0, to: 0))
     growth.plan.start = first
     if let add { growth.plan.add = add }
     if let to {
       growth.plan.to = to
-    } else if given != nil || study.growth == nil {
+    } else if given != nil || saeCase.growth == nil {
       growth.plan.to = first + growth.plan.add
     }
-    if study.growth == nil && add == nil {
-      throw FieldError(flag: "--add", value: "", reason: "is required: \(study.name) has no grow block")
+    if saeCase.growth == nil && add == nil {
+      throw FieldError(flag: "--add", value: "", reason: "is required: \(saeCase.name) has no grow block")
     }
-    if study.growth == nil && to == nil && given == nil {
-      throw FieldError(flag: "--to", value: "", reason: "is required: \(study.name) has no grow block")
+    if saeCase.growth == nil && to == nil && given == nil {
+      throw FieldError(flag: "--to", value: "", reason: "is required: \(saeCase.name) has no grow block")
     }
     if let draws { growth.plan.draws = draws }
     if let s = correlationScales?.values {
-      guard study.toy.patterns == nil else {
+      guard saeCase.toy.patterns == nil else {
         throw FieldError(
           flag: "--correlation-scales", value: "",
-          reason: "needs a correlated toy: \(study.name) is enumerable")
+          reason: "needs a correlated toy: \(saeCase.name) is enumerable")
       }
       growth.correlationScales = s
     }
@@ -175,17 +175,17 @@ struct GrowCommand: ParsableCommand {
       // The plan names its field (`to: 7 is not ...`); the flag has the same name.
       throw FieldError(flag: "--\(e.field)", value: e.value, reason: e.reason)
     }
-    guard study.architecture.activation == .relu, study.architecture.matryoshka == nil else {
+    guard saeCase.architecture.activation == .relu, saeCase.architecture.matryoshka == nil else {
       throw FieldError(
         field: "case", value: escapedForMessage(caseFile),
-        reason: "has a \(study.architecture.activation.rawValue)"
-          + (study.architecture.matryoshka == nil ? "" : " Matryoshka")
+        reason: "has a \(saeCase.architecture.activation.rawValue)"
+          + (saeCase.architecture.matryoshka == nil ? "" : " Matryoshka")
           + " SAE: grow needs a plain relu SAE")
     }
-    var plan = study.plan
+    var plan = saeCase.plan
     if let steps { plan.steps = steps }
     if let seed { plan.seed = UInt64(seed) }
-    if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
+    if let dim { try plan.embed(inDimensions: dim, features: saeCase.features.count) }
     return (growth, plan)
   }
 }

@@ -63,8 +63,8 @@ struct ReproduceCommand: ParsableCommand {
   /// The chart of a reproduced figure.
   static func chart(_ figure: Reproduction.Figure) throws -> any PlotFigure {
     switch figure {
-    case .landscape(let c, nil): return Figures.lossChart(c)
-    case .landscape(let c, let trained?):
+    case .latent(let c, nil): return Figures.lossChart(c)
+    case .latent(let c, let trained?):
       return try Figures.trainedChart(c, options: trained.options, result: trained.result)
     case .latentCosines(let report, let title): return Figures.latentCosines(report, title: title)
     case .growth(let grown, let title):

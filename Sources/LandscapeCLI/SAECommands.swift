@@ -53,12 +53,12 @@ struct SAELossCommand: ParsableCommand {
     let toy: ToyModel
     let name: String
     switch try CaseDocument.load(contentsOf: caseFile) {
-    case .landscape(let c, _):
+    case .latent(let c, _):
       toy = c.toyModel
       name = c.name
-    case .sae(let study):
-      toy = study.toy
-      name = study.name
+    case .sae(let saeCase):
+      toy = saeCase.toy
+      name = saeCase.name
     }
     let file = try SAEFiles.read(sae, field: "--sae", features: toy.features)
     let m = file.sae.metrics(on: toy, samples: samples, seed: UInt64(seed))
@@ -99,42 +99,42 @@ extension SAETrainingPlan {
 
 extension TrainCommand {
   /// `train` on an SAE case: the case's plan with the flags' overrides; report, save, plot.
-  func runSAE(_ study: SAEStudy) throws {
-    let plan = try saePlan(study)
+  func runSAE(_ saeCase: SAECase) throws {
+    let plan = try saePlan(saeCase)
     if let save { try OutputFile.check(save, field: "--save") }
     if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
-    if save != nil, let d = plan.dimension, d != study.features.count {
+    if save != nil, let d = plan.dimension, d != saeCase.features.count {
       throw FieldError(
         flag: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
     }
     let initial = try initFrom.map {
-      try SAEFiles.read($0, field: "--init-from", features: study.features).sae
+      try SAEFiles.read($0, field: "--init-from", features: saeCase.features).sae
     }
     let trained = try withTerminalProgress {
       try SAECaseTraining(
-        study: study, plan: plan, initial: initial, initFrom: initFrom,
+        saeCase: saeCase, plan: plan, initial: initial, initFrom: initFrom,
         samples: samples ?? 100_000
       ).run($0)
     }
     if let save {
       try SAEFiles.write(
-        SAEFile(features: study.features, sae: trained.sae), to: save, field: "--save")
+        SAEFile(features: saeCase.features, sae: trained.sae), to: save, field: "--save")
     }
     if let plot {
       try FigureFile.write(
-        Figures.latentCosines(trained.report.report, title: study.title), to: plot,
+        Figures.latentCosines(trained.report.report, title: saeCase.title), to: plot,
         size: plotSize)
     }
     if json {
       print(try ReportJSON.string(trained.report))
     } else {
-      print(trained.report.text(study), terminator: "")
+      print(trained.report.text(saeCase), terminator: "")
     }
   }
 
   /// The SAE case's plan with the flags' overrides; flags that do not apply are refused.
-  func saePlan(_ study: SAEStudy) throws -> SAETrainingPlan {
+  func saePlan(_ saeCase: SAECase) throws -> SAETrainingPlan {
     for (flag, given) in [
       ("--init", initialT != nil), ("--init-noise", initNoise != nil),
       ("--biases", biases != nil), ("--sampling", sampling != nil),
@@ -145,19 +145,19 @@ extension TrainCommand {
       ("--child-magnitude", source.model.childMagnitude != nil),
     ] where given {
       throw FieldError(
-        flag: flag, value: "", reason: "does not apply to an SAE case (\(study.name) has an sae block)")
+        flag: flag, value: "", reason: "does not apply to an SAE case (\(saeCase.name) has an sae block)")
     }
-    var plan = study.plan
+    var plan = saeCase.plan
     if let data {
-      if data != .samples && study.toy.patterns == nil {
+      if data != .samples && saeCase.toy.patterns == nil {
         throw FieldError(
           flag: "--data", value: data.rawValue,
-          reason: "needs an enumerable toy (patterns or hierarchy): \(study.name) is sampled")
+          reason: "needs an enumerable toy (patterns or hierarchy): \(saeCase.name) is sampled")
       }
       plan.data = data
     }
     overriding(&plan)
-    if let dim { try plan.embed(inDimensions: dim, features: study.features.count) }
+    if let dim { try plan.embed(inDimensions: dim, features: saeCase.features.count) }
     if let l1 = try source.parameters().l1 {
       guard l1.isFinite && l1 >= 0 else {
         throw FieldError(flag: "--l1", value: "\(l1)", reason: "is not a number >= 0")

@@ -196,12 +196,12 @@ struct SweepCommand: ParsableCommand {
   }
 
   /// The case and axes the options describe.
-  func resolve() throws -> (Case, [SweepAxis]) {
+  func resolve() throws -> (LatentCase, [SweepAxis]) {
     let parameters = try model.parameters()
     if caseFile != nil || parameters.usesPaperForm {
       // The paper's form gives the hierarchy whose patterns p0, p01, p1 --vary varies.
       let c =
-        try caseFile.map { try parameters.applied(to: Case.load(contentsOf: $0), checked: false) }
+        try caseFile.map { try parameters.applied(to: LatentCase.load(contentsOf: $0), checked: false) }
         ?? parameters.hierarchy()
       var axes: [SweepAxis] = []
       for v in vary {

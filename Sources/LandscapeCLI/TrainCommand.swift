@@ -157,7 +157,7 @@ struct TrainCommand: ParsableCommand {
   }
 
   /// The case's `train` block (nil: the defaults) with the flags' overrides.
-  func options(for c: Case, plan: LatentTrainingPlan?) throws -> LatentTrainingPlan {
+  func options(for c: LatentCase, plan: LatentTrainingPlan?) throws -> LatentTrainingPlan {
     var o = try LatentTrainingPlan(for: c, plan: plan)
     overriding(&o.sae)
     if let dim { o.sae.dimension = dim }
@@ -178,8 +178,8 @@ struct TrainCommand: ParsableCommand {
     var plan: LatentTrainingPlan? = nil
     if let file = source.caseFile {
       switch try CaseDocument.load(contentsOf: file) {
-      case .sae(let study): return try runSAE(study)
-      case .landscape(_, let training): plan = training
+      case .sae(let saeCase): return try runSAE(saeCase)
+      case .latent(_, let training): plan = training
       }
     }
     for (flag, given) in [

@@ -69,7 +69,7 @@ public struct LandscapeServer: Sendable {
     return values
   }
 
-  func resolve(_ request: Request) throws -> Case { try resolve(query(request)) }
+  func resolve(_ request: Request) throws -> LatentCase { try resolve(query(request)) }
 
   /// The query's case parameters (all but `case` and `points`), each parsed by its entry of
   /// `CaseParameters.table`.
@@ -80,7 +80,7 @@ public struct LandscapeServer: Sendable {
 
   /// The case a query string describes (`p0=0.3&p01=0.1`), by the rules of a request's:
   /// a name that is not a parameter, or one given twice, is an error naming it.
-  public func resolve(query text: String) throws -> Case {
+  public func resolve(query text: String) throws -> LatentCase {
     let items = text.split(separator: "&").map { item in
       let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
       let value = pair.count > 1 ? pair[1] : ""
@@ -90,7 +90,7 @@ public struct LandscapeServer: Sendable {
   }
 
   /// The case a query describes: `case=NAME` with overrides, or the hierarchy shorthand.
-  func resolve(_ query: [String: String]) throws -> Case {
+  func resolve(_ query: [String: String]) throws -> LatentCase {
     let parameters = try Self.parameters(query)
     if let name = query["case"] {
       guard let served = cases.first(where: { $0.name == name }) else {

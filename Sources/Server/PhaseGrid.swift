@@ -22,7 +22,7 @@ struct PhaseGrid: Sendable, ResponseEncodable {
   ///   true stops the grid.
   /// - Throws: `FieldError` naming `case` when the case has no patterns p0 and p01;
   ///   `CancellationError` when `isStopped` said stop.
-  init(_ c: Case, isStopped: @escaping @Sendable () -> Bool) throws {
+  init(_ c: LatentCase, isStopped: @escaping @Sendable () -> Bool) throws {
     let n = LandscapeServer.phaseGridSize
     let sweep: Sweep
     do {

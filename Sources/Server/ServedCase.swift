@@ -5,9 +5,9 @@ import Landscape
 /// A case file the server offers, by name.
 public struct ServedCase: Sendable, Encodable {
   public var name: String
-  public var source: Case
+  public var source: LatentCase
 
-  public init(name: String, source: Case) {
+  public init(name: String, source: LatentCase) {
     self.name = name
     self.source = source
   }
@@ -76,7 +76,7 @@ extension LandscapeServer {
         outside(path)
         continue
       }
-      guard case .landscape(let c, _) = try CaseDocument.load(contentsOf: real.path) else {
+      guard case .latent(let c, _) = try CaseDocument.load(contentsOf: real.path) else {
         continue
       }
       served.append(ServedCase(name: String(file.dropLast(5)), source: c))

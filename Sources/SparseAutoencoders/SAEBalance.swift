@@ -168,23 +168,23 @@ public struct BalanceSweep: Sendable, Encodable {
   /// True when every expectation holds.
   public var passed: Bool { checks.allSatisfy(\.holds) }
 
-  /// Trains the sweep on `study` (its architecture with each balance; its plan with each seed,
+  /// Trains the sweep on `saeCase` (its architecture with each balance; its plan with each seed,
   /// MSE unless snap).
   ///
-  /// - Parameters: study: a Matryoshka SAE (two or more prefixes) on an enumerable toy whose
+  /// - Parameters: saeCase: a Matryoshka SAE (two or more prefixes) on an enumerable toy whose
   ///   patterns imply at least one parent with children (`Absorption.hierarchy`).
-  /// - Throws: `FieldError` naming the field when the study cannot be swept.
-  public init(_ study: SAEStudy, _ plan: BalanceSweepPlan) throws {
-    guard let prefixes = study.architecture.matryoshka, prefixes.count > 1 else {
+  /// - Throws: `FieldError` naming the field when the saeCase cannot be swept.
+  public init(_ saeCase: SAECase, _ plan: BalanceSweepPlan) throws {
+    guard let prefixes = saeCase.architecture.matryoshka, prefixes.count > 1 else {
       throw FieldError(
         field: "sae.matryoshka", value: "", reason: "a balance sweep needs two or more prefixes")
     }
-    guard let patterns = study.toy.patterns else {
+    guard let patterns = saeCase.toy.patterns else {
       throw FieldError(
         field: "hierarchy", value: "",
         reason: "a balance sweep needs an enumerable toy (patterns or hierarchy)")
     }
-    let hierarchy = Absorption.hierarchy(patterns, features: study.features.count)
+    let hierarchy = Absorption.hierarchy(patterns, features: saeCase.features.count)
     guard !hierarchy.isEmpty else {
       throw FieldError(field: "hierarchy", value: "", reason: "the toy has no parent with children")
     }
@@ -192,19 +192,19 @@ public struct BalanceSweep: Sendable, Encodable {
     let settings = plan.coefficients.map { ($0, false) } + (plan.snap ? [(1.0, true)] : [])
     for (beta, snap) in settings {
       for seed in plan.seeds {
-        var architecture = study.architecture
+        var architecture = saeCase.architecture
         architecture.balance = snap ? nil : beta
-        var training = study.plan
+        var training = saeCase.plan
         training.seed = seed
         training.loss = snap ? .snap : (training.loss == .l2 ? .l2 : .mse)
-        training.snapAt = snap ? study.plan.snapAt : nil
-        let n = study.features.count
+        training.snapAt = snap ? saeCase.plan.snapAt : nil
+        let n = saeCase.features.count
         let embedding = training.dimension.flatMap { d in
           d == n ? nil : FeatureEmbedding(features: n, dimension: d, seed: seed)
         }
         let start = try architecture.initialSAE(
           dimensions: training.dimension ?? n, seed: seed, basis: embedding?.basis)
-        let run = try start.trainingRun(on: study.toy, training, embedding: embedding)
+        let run = try start.trainingRun(on: saeCase.toy, training, embedding: embedding)
         let basis = run.embedding?.basis
         let reading = SAEReading(run.sae, basis: basis)
         let inner = 0..<prefixes[0]
@@ -225,7 +225,7 @@ public struct BalanceSweep: Sendable, Encodable {
             mse: run.sae.expectedMetrics(patterns, basis: basis).mse))
       }
     }
-    name = study.name
+    name = saeCase.name
     coefficients = plan.coefficients
     seeds = plan.seeds
     self.runs = runs

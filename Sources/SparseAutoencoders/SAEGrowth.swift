@@ -199,7 +199,7 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
   }
 }
 
-/// A growth study of a case: the plan, the correlation scales it is repeated at (correlated
+/// A growth saeCase of a case: the plan, the correlation scales it is repeated at (correlated
 /// toys) and what `landscape validate` checks.
 public struct SAEGrowthStudy: Sendable, Hashable {
   public var plan: SAEGrowthPlan

@@ -119,36 +119,36 @@ public struct SAEReport: Sendable, Hashable, Encodable {
     case encoderLatents = "encoder_latents", metrics, checks
   }
 
-  /// The report of `sae` on `study`'s toy; its expectations checked.
+  /// The report of `sae` on `saeCase`'s toy; its expectations checked.
   ///
   /// - Parameters: samples >= 1, the estimate's size on a correlated toy; seed for it.
   /// - Parameters: basis: the features' directions (n rows of d) when the SAE has d > n
   ///   dimensions, else nil.
   public init(
-    _ sae: SAE, study: SAEStudy, basis: [[Double]]? = nil, samples: Int = 100_000,
+    _ sae: SAE, saeCase: SAECase, basis: [[Double]]? = nil, samples: Int = 100_000,
     seed: UInt64 = 1
   ) {
     let reading = SAEReading(sae, basis: basis)
-    let metrics = sae.metrics(on: study.toy, basis: basis, samples: samples, seed: seed)
+    let metrics = sae.metrics(on: saeCase.toy, basis: basis, samples: samples, seed: seed)
     func latents(_ rows: [SAEReading.Latent]) -> [Latent] {
       rows.enumerated().map { i, r in
         Latent(
-          latent: i, tracks: study.features[r.tracked], cos: r.cosine, offTarget: r.offTarget,
+          latent: i, tracks: saeCase.features[r.tracked], cos: r.cosine, offTarget: r.offTarget,
           hedgingMass: r.hedgingMass)
       }
     }
-    name = study.name
-    features = study.features
+    name = saeCase.name
+    features = saeCase.features
     decoderCos = reading.decoderCos
     encoderCos = reading.encoderCos
     decoderBias = reading.decoderBias
     decoderLatents = latents(reading.decoderLatents)
     encoderLatents = latents(reading.encoderLatents)
     self.metrics = metrics
-    checks = study.expectations.map { e in
+    checks = saeCase.expectations.map { e in
       let v = e.value(reading, mse: metrics.mse, l2: metrics.l2)
       return Check(
-        quantity: e.describe(features: study.features), value: v, min: e.min, max: e.max,
+        quantity: e.describe(features: saeCase.features), value: v, min: e.min, max: e.max,
         holds: e.holds(for: v))
     }
   }

@@ -7,23 +7,23 @@ import ToyModels
 /// An ensemble of a case's SAE (bagging or boosting, Gadgil, Lin and Lee) trained and read
 /// against the true features: what `ensemble`, `reproduce` and `validate` share.
 public struct EnsembleRun: Sendable {
-  public var study: SAEStudy
+  public var saeCase: SAECase
   public var method: SAEEnsemble.Method
   /// The number of SAEs, in 1...50.
   public var members: Int
   public var plan: SAETrainingPlan
 
-  public init(study: SAEStudy, method: SAEEnsemble.Method, members: Int, plan: SAETrainingPlan) {
-    self.study = study
+  public init(saeCase: SAECase, method: SAEEnsemble.Method, members: Int, plan: SAETrainingPlan) {
+    self.saeCase = saeCase
     self.method = method
     self.members = members
     self.plan = plan
   }
 
   /// The case's own ensemble (its ensemble block and train block); nil without a block.
-  public init?(_ study: SAEStudy) {
-    guard let spec = study.ensemble else { return nil }
-    self.init(study: study, method: spec.method, members: spec.members, plan: study.plan)
+  public init?(_ saeCase: SAECase) {
+    guard let spec = saeCase.ensemble else { return nil }
+    self.init(saeCase: saeCase, method: spec.method, members: spec.members, plan: saeCase.plan)
   }
 
   /// The ensemble's report (both ensembles trained: the second for the stability) and the
@@ -34,7 +34,7 @@ public struct EnsembleRun: Sendable {
     let start = Date()
     do {
       let report = try SAEEnsembleReport(
-        method, members: members, architecture: study.architecture, toy: study.toy, plan: plan)
+        method, members: members, architecture: saeCase.architecture, toy: saeCase.toy, plan: plan)
       return EnsembleResult(report: report, seconds: Date().timeIntervalSince(start))
     } catch let e as FieldError {
       throw e.within("ensemble")
@@ -48,26 +48,26 @@ public struct EnsembleResult: Sendable {
   public var seconds: Double
 
   /// The figure's title: the case's, then what the ensemble is.
-  public func title(_ study: SAEStudy) -> String {
-    let k = study.architecture.latents
+  public func title(_ saeCase: SAECase) -> String {
+    let k = saeCase.architecture.latents
     let r = report
-    return "\(study.title)\n\(r.method) of \(r.members) SAEs of \(k) latent\(k == 1 ? "" : "s"): "
+    return "\(saeCase.title)\n\(r.method) of \(r.members) SAEs of \(k) latent\(k == 1 ? "" : "s"): "
       + "true hedging mass per member and exact mse"
   }
 
   /// The text report: one line per member, then the ensemble's numbers.
-  public func text(_ study: SAEStudy) -> String {
+  public func text(_ saeCase: SAECase) -> String {
     let r = report
     func f(_ x: Double) -> String { TextTable.decimal(x) }
     let pad = TextTable.pad
     let last = r.seed + UInt64(r.members) - 1
-    var out = "\(study.name): \(r.method) of \(r.members) SAEs, seeds \(r.seed)...\(last)\n\n"
+    var out = "\(saeCase.name): \(r.method) of \(r.members) SAEs, seeds \(r.seed)...\(last)\n\n"
     out += "member  mse of 0...j  mean hedging  hedging mass per latent (tracked feature)\n"
     for (j, row) in r.hedgingMass.enumerated() {
       let mean = row.reduce(0, +) / Double(max(row.count, 1))
       out += pad("\(j)", 8) + pad(f(r.mseByMembers[j]), 14) + pad(f(mean), 14)
       out +=
-        zip(row, r.trackedFeature[j]).map { "\(f($0)) (\(study.features[$1]))" }
+        zip(row, r.trackedFeature[j]).map { "\(f($0)) (\(saeCase.features[$1]))" }
         .joined(separator: " ") + "\n"
     }
     out += "\nmse \(r.mse), single_mse \(r.singleMSE), "
@@ -78,9 +78,9 @@ public struct EnsembleResult: Sendable {
   }
 
   /// The line `reproduce` prints for it.
-  public func summary(_ study: SAEStudy) -> String {
+  public func summary(_ saeCase: SAECase) -> String {
     let r = report
-    var line = TextTable.pad(study.name, 30) + "\(r.method) x\(r.members): "
+    var line = TextTable.pad(saeCase.name, 30) + "\(r.method) x\(r.members): "
     line += String(format: "mse %.4g (single %.4g), diversity ", r.mse, r.singleMSE)
     line += r.diversity.map { String(format: "%.3f", $0) } ?? "n/a"
     line += String(format: ", stability %.3f (%.1f s)\n", r.stability, seconds)
@@ -100,38 +100,38 @@ public struct EnsembleResult: Sendable {
 
 /// The balance Matryoshka sweep of a case: hedging against absorption along the coefficient.
 public struct BalanceSweepRun: Sendable {
-  public var study: SAEStudy
+  public var saeCase: SAECase
   public var plan: BalanceSweepPlan
 
   /// The coefficients `balance` sweeps when neither the case nor the flags say.
   public static let defaultCoefficients = [0, 0.05, 0.1, 0.25, 0.5, 0.75, 1]
 
-  public init(study: SAEStudy, plan: BalanceSweepPlan) {
-    self.study = study
+  public init(saeCase: SAECase, plan: BalanceSweepPlan) {
+    self.saeCase = saeCase
     self.plan = plan
   }
 
   /// The case's own sweep (its balance_sweep block, else the default coefficients at its
   /// train seed).
-  public init(_ study: SAEStudy) {
+  public init(_ saeCase: SAECase) {
     self.init(
-      study: study,
-      plan: study.balanceSweep
-        ?? BalanceSweepPlan(coefficients: Self.defaultCoefficients, seeds: [study.plan.seed]))
+      saeCase: saeCase,
+      plan: saeCase.balanceSweep
+        ?? BalanceSweepPlan(coefficients: Self.defaultCoefficients, seeds: [saeCase.plan.seed]))
   }
 
   /// The sweep; its errors name the case's field.
   public func run(_ control: RunControl = .none) throws -> BalanceSweep {
     try control.checkCancellation()
-    return try BalanceSweep(study, plan)
+    return try BalanceSweep(saeCase, plan)
   }
 
   /// The checks of the case's balance sweep (none without one): one per expectation and seed.
-  public static func checks(_ study: SAEStudy, _ control: RunControl = .none) throws
+  public static func checks(_ saeCase: SAECase, _ control: RunControl = .none) throws
     -> [SAEReport.Check]
   {
-    guard let plan = study.balanceSweep, !plan.expectations.isEmpty else { return [] }
-    let sweep = try BalanceSweepRun(study: study, plan: plan).run(control)
+    guard let plan = saeCase.balanceSweep, !plan.expectations.isEmpty else { return [] }
+    let sweep = try BalanceSweepRun(saeCase: saeCase, plan: plan).run(control)
     return sweep.checks.flatMap { c in
       zip(plan.seeds, c.values).map { seed, v in
         SAEReport.Check(

@@ -3,10 +3,10 @@ import Reports
 import SparseAutoencoders
 import ToyModels
 
-/// Growing an SAE case's SAE at every correlation scale of its growth study: what `grow`,
+/// Growing an SAE case's SAE at every correlation scale of its growth saeCase: what `grow`,
 /// `reproduce` and `validate` share.
 public struct GrowthRuns: Sendable {
-  public var study: SAEStudy
+  public var saeCase: SAECase
   public var growth: SAEGrowthStudy
   public var plan: SAETrainingPlan
   /// An SAE to start from, measured untrained at the first width; nil starts from the case's
@@ -14,15 +14,15 @@ public struct GrowthRuns: Sendable {
   public var initial: SAE?
 
   public init(
-    study: SAEStudy, growth: SAEGrowthStudy, plan: SAETrainingPlan, initial: SAE? = nil
+    saeCase: SAECase, growth: SAEGrowthStudy, plan: SAETrainingPlan, initial: SAE? = nil
   ) {
-    self.study = study
+    self.saeCase = saeCase
     self.growth = growth
     self.plan = plan
     self.initial = initial
   }
 
-  /// One growth per correlation scale, in the growth study's order; progress per width.
+  /// One growth per correlation scale, in the growth saeCase's order; progress per width.
   /// - Throws: `FieldError` (field `grow`) when a growth cannot run; `CancellationError`.
   public func run(_ control: RunControl = .none, label: String) throws -> GrowthReport {
     let widths = growth.plan.widths.count
@@ -30,16 +30,16 @@ public struct GrowthRuns: Sendable {
     var runs: [SAEGrowth] = []
     for (r, s) in growth.correlationScales.enumerated() {
       try control.checkCancellation()
-      var architecture = study.architecture
+      var architecture = saeCase.architecture
       architecture.latents = growth.plan.start
       architecture.initialFeatures = architecture.initialFeatures.map {
         Array($0.prefix(growth.plan.start))
       }
-      let n = study.features.count
+      let n = saeCase.features.count
       do {
         // Checked before the embedding (d x d numbers) and the SAE are built.
         try plan.check(
-          features: n, dimensions: plan.dimension ?? n, enumerable: study.toy.patterns != nil)
+          features: n, dimensions: plan.dimension ?? n, enumerable: saeCase.toy.patterns != nil)
         let embedding = plan.embedding(features: n)
         let start =
           try initial
@@ -47,7 +47,7 @@ public struct GrowthRuns: Sendable {
             dimensions: plan.dimension ?? n, seed: plan.seed, basis: embedding?.basis)
         runs.append(
           try SAEGrowth.run(
-            start, on: SAEGrowthStudy.toy(study.toy, scale: s), training: plan,
+            start, on: SAEGrowthStudy.toy(saeCase.toy, scale: s), training: plan,
             growth: growth.plan, embedding: embedding, trainsFirstWidth: initial == nil
           ) { done, _ in control.report(r * widths + done, of: total, label) })
       } catch let e as FieldError {
@@ -86,10 +86,10 @@ public struct GrowthReport: Encodable, Sendable {
   }
 
   /// The text report: a table per run, then the rank correlation.
-  public func text(_ growth: SAEGrowthStudy, _ study: SAEStudy) -> String {
+  public func text(_ growth: SAEGrowthStudy, _ saeCase: SAECase) -> String {
     func f(_ x: Double?) -> String { x.map { TextTable.decimal($0) } ?? "-" }
     let pad = TextTable.pad
-    var out = "\(study.name): \(study.title)\n"
+    var out = "\(saeCase.name): \(saeCase.title)\n"
     out += "growth \(growth.plan.start) -> \(growth.plan.to) by \(growth.plan.add), "
     out += "baseline over \(growth.plan.draws) random subspaces\n"
     for (run, s) in zip(runs, growth.correlationScales) {

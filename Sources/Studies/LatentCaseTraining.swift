@@ -8,10 +8,10 @@ import ToyModels
 /// Training a tied single latent on a case (the cross-check of the exact landscape): what
 /// `landscape train` does on a single-latent case, and `reproduce` for one with a train block.
 public struct LatentCaseTraining: Sendable {
-  public var source: Case
+  public var source: LatentCase
   public var options: LatentTrainingPlan
 
-  public init(_ source: Case, options: LatentTrainingPlan) {
+  public init(_ source: LatentCase, options: LatentTrainingPlan) {
     self.source = source
     self.options = options
   }
@@ -23,9 +23,8 @@ public struct LatentCaseTraining: Sendable {
   /// Trains; progress every 1% of the steps.
   /// - Throws: `FieldError` naming the case's fields (a plan the case cannot train, a run that
   ///   diverged); `CancellationError`.
-  public func run(_ control: RunControl = .none) throws -> TrainingReport {
-    let trainer = try Trainer(source, options: options)
-    let o = trainer.options
+  public func run(_ control: RunControl = .none) throws -> LatentTrainingReport {
+    let o = options
     if o.sae.data == .samples && Double(o.sae.steps) * Double(o.sae.batch) > Self.sampleLimit {
       throw FieldError(
         flag: "--sampling", value: "samples",
@@ -34,14 +33,15 @@ public struct LatentCaseTraining: Sendable {
       )
     }
     let label = "training \(source.name)"
-    let result = try trainer.run(
-      progress: { control.report($0.step, of: o.sae.steps, label) }, isCancelled: control.isCancelled)
-    if let step = result.divergedAt { throw trainer.divergence(atStep: step) }
-    return TrainingReport(source, options: o, result: result)
+    let result = try source.trainingRun(
+      o, progress: { control.report($0.step, of: o.sae.steps, label) },
+      isCancelled: control.isCancelled)
+    if let step = result.divergedAt { throw o.sae.divergence(atStep: step) }
+    return LatentTrainingReport(source, options: o, result: result)
   }
 }
 
-extension TrainingReport {
+extension LatentTrainingReport {
   /// The trajectory as CSV: `step,t,loss,kind`, one row per recorded step.
   public var trajectoryCSV: String {
     var text = "step,t,loss,kind\n"

@@ -26,7 +26,7 @@ public struct Reproduction: Sendable {
   public enum Figure: Sendable {
     /// A single-latent case's MSE and L2 curves; with a train block, the trained run over the
     /// landscape it is checked against.
-    case landscape(Case, training: (options: LatentTrainingPlan, result: TrainingResult)?)
+    case latent(LatentCase, training: (options: LatentTrainingPlan, result: LatentTrainingRun)?)
     /// An SAE case's trained SAE: its encoder and decoder cosines with the true features.
     case latentCosines(SAEReport, title: String)
     /// An SAE case's growth.
@@ -38,7 +38,7 @@ public struct Reproduction: Sendable {
     /// The two-feature hierarchy's phase diagram over p0 and p01 (colour: the MSE-optimal t).
     case phaseDiagram(Sweep, rows: [SweepRow?])
     /// The paper's L1 overlay: two cases' MSE curves.
-    case overlay([Case])
+    case overlay([LatentCase])
   }
 
   /// The phase diagram's title.
@@ -54,11 +54,11 @@ public struct Reproduction: Sendable {
   public func run(
     _ control: RunControl = .none, draw: (_ name: String, Figure) throws -> Void
   ) throws -> String {
-    let loaded = documents.compactMap { d -> (Case, LatentTrainingPlan?)? in
-      if case .landscape(let c, let plan) = d { return (c, plan) }
+    let loaded = documents.compactMap { d -> (LatentCase, LatentTrainingPlan?)? in
+      if case .latent(let c, let plan) = d { return (c, plan) }
       return nil
     }
-    let studies = documents.compactMap { d -> SAEStudy? in
+    let studies = documents.compactMap { d -> SAECase? in
       if case .sae(let s) = d { return s }
       return nil
     }
@@ -68,22 +68,22 @@ public struct Reproduction: Sendable {
       summary += try reproduce(c, plan, control, draw)
     }
     var saeSummary = "SAE case                          decoder hedging mass per latent\n"
-    for study in studies {
-      saeSummary += try reproduce(study, control, draw)
-      if let plan = study.balanceSweep {
-        let sweep = try BalanceSweepRun(study: study, plan: plan).run(control)
-        try draw("\(study.name)-balance", .balance(sweep, title: study.title))
+    for saeCase in studies {
+      saeSummary += try reproduce(saeCase, control, draw)
+      if let plan = saeCase.balanceSweep {
+        let sweep = try BalanceSweepRun(saeCase: saeCase, plan: plan).run(control)
+        try draw("\(saeCase.name)-balance", .balance(sweep, title: saeCase.title))
       }
     }
-    for study in studies {
-      guard let run = EnsembleRun(study) else { continue }
+    for saeCase in studies {
+      guard let run = EnsembleRun(saeCase) else { continue }
       let result = try run.run(control)
-      try draw("\(study.name)-ensemble", .ensemble(result, title: result.title(study)))
-      saeSummary += result.summary(study)
+      try draw("\(saeCase.name)-ensemble", .ensemble(result, title: result.title(saeCase)))
+      saeSummary += result.summary(saeCase)
     }
     try control.checkCancellation()
     let phase = try Sweep(
-      base: try Case.hierarchy(p0: 0, p01: 0),
+      base: try LatentCase.hierarchy(p0: 0, p01: 0),
       axes: [
         SweepAxis(name: "p0", from: 0, to: 0.5, count: phasePoints),
         SweepAxis(name: "p01", from: 0, to: 0.5, count: phasePoints),
@@ -98,12 +98,12 @@ public struct Reproduction: Sendable {
 
   /// A single-latent case (trained when it has a train block); its summary lines.
   private func reproduce(
-    _ c: Case, _ training: LatentTrainingPlan?, _ control: RunControl,
+    _ c: LatentCase, _ training: LatentTrainingPlan?, _ control: RunControl,
     _ draw: (String, Figure) throws -> Void
   ) throws -> String {
     // With a learned decoder bias the run is checked against the optimal-bias landscape.
     var shown = c
-    var trained: (options: LatentTrainingPlan, result: TrainingResult)? = nil
+    var trained: (options: LatentTrainingPlan, result: LatentTrainingRun)? = nil
     if let plan = training {
       var options = try LatentTrainingPlan(for: c, plan: plan)
       options.trajectoryInterval = max(1, plan.sae.steps / 60)
@@ -111,7 +111,7 @@ public struct Reproduction: Sendable {
       let report = try LatentCaseTraining(c, options: options).run(control)
       trained = (report.options, report.result)
     }
-    try draw(c.name, .landscape(c, training: trained))
+    try draw(c.name, .latent(c, training: trained))
     let landscape = LossLandscape(shown)
     var lines = ""
     for kind in LossKind.allCases {
@@ -127,25 +127,25 @@ public struct Reproduction: Sendable {
 
   /// An SAE case trained (a case with a grow block: grown); its summary line.
   private func reproduce(
-    _ study: SAEStudy, _ control: RunControl, _ draw: (String, Figure) throws -> Void
+    _ saeCase: SAECase, _ control: RunControl, _ draw: (String, Figure) throws -> Void
   ) throws -> String {
-    if let growth = study.growth {
+    if let growth = saeCase.growth {
       let start = ContinuousClock.now
-      let grown = try GrowthRuns(study: study, growth: growth, plan: study.plan)
-        .run(control, label: "growing \(study.name)")
+      let grown = try GrowthRuns(saeCase: saeCase, growth: growth, plan: saeCase.plan)
+        .run(control, label: "growing \(saeCase.name)")
       let seconds = (ContinuousClock.now - start) / .seconds(1)
-      try draw(study.name, .growth(grown, title: study.title))
+      try draw(saeCase.name, .growth(grown, title: saeCase.title))
       let rho = grown.rankCorrelation.map { String(format: "%.2f", $0) } ?? "-"
       let mean = SAEGrowthExpectation(.meanFractionOverBaseline).value(grown.runs) ?? .nan
-      return TextTable.pad(study.name, 34)
+      return TextTable.pad(saeCase.name, 34)
         + String(format: "growth: in new span - baseline %.3f (mean), rho ", mean) + rho
         + String(format: "  (%.1f s)", seconds) + "\n"
     }
-    let trained = try SAECaseTraining(study: study, plan: study.plan).run(control)
+    let trained = try SAECaseTraining(saeCase: saeCase, plan: saeCase.plan).run(control)
     let report = trained.report.report
-    try draw(study.name, .latentCosines(report, title: study.title))
+    try draw(saeCase.name, .latentCosines(report, title: saeCase.title))
     let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }
-    return TextTable.pad(study.name, 34) + masses.joined(separator: " ")
+    return TextTable.pad(saeCase.name, 34) + masses.joined(separator: " ")
       + String(format: "  (%.1f s)", trained.report.timing.seconds) + "\n"
   }
 }

@@ -9,7 +9,7 @@ import ToyModels
 /// What `landscape train` does on a case file with an `sae` block, and what `validate` and
 /// `reproduce` do for such a case.
 public struct SAECaseTraining: Sendable {
-  public var study: SAEStudy
+  public var saeCase: SAECase
   public var plan: SAETrainingPlan
   /// The SAE to start from (an SAE file's, in feature coordinates); nil: the architecture's
   /// seeded initialisation.
@@ -20,10 +20,10 @@ public struct SAECaseTraining: Sendable {
   public var samples: Int
 
   public init(
-    study: SAEStudy, plan: SAETrainingPlan, initial: SAE? = nil, initFrom: String? = nil,
+    saeCase: SAECase, plan: SAETrainingPlan, initial: SAE? = nil, initFrom: String? = nil,
     samples: Int = 100_000
   ) {
-    self.study = study
+    self.saeCase = saeCase
     self.plan = plan
     self.initial = initial
     self.initFrom = initFrom
@@ -38,14 +38,14 @@ public struct SAECaseTraining: Sendable {
   }
 
   /// The features' embedding in d > n dimensions (the trainer draws the same); nil when d = n.
-  public var embedding: FeatureEmbedding? { plan.embedding(features: study.features.count) }
+  public var embedding: FeatureEmbedding? { plan.embedding(features: saeCase.features.count) }
 
   /// The initial SAE: `initial`, else the architecture's seeded initialisation.
   public func initialSAE() throws -> SAE {
     if let initial { return initial }
     do {
-      return try study.architecture.initialSAE(
-        dimensions: plan.dimension ?? study.features.count, seed: plan.seed,
+      return try saeCase.architecture.initialSAE(
+        dimensions: plan.dimension ?? saeCase.features.count, seed: plan.seed,
         basis: embedding?.basis)
     } catch let e as FieldError {
       throw e.within("sae")
@@ -55,20 +55,20 @@ public struct SAECaseTraining: Sendable {
   /// Trains and reports; progress every 1% of the steps.
   /// - Throws: `FieldError` for a plan the toy cannot train; `CancellationError`.
   public func run(_ control: RunControl = .none) throws -> Trained {
-    if initial != nil, let d = plan.dimension, d != study.features.count {
+    if initial != nil, let d = plan.dimension, d != saeCase.features.count {
       throw FieldError(
         flag: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
     }
-    let label = "training \(study.name)"
+    let label = "training \(saeCase.name)"
     let every = max(1, plan.steps / 100)
     let run: SAETrainingRun
     do {
       // Checked before the embedding (d x d numbers) and the SAE are built.
       try plan.check(
-        features: study.features.count, dimensions: plan.dimension ?? study.features.count,
-        enumerable: study.toy.patterns != nil)
+        features: saeCase.features.count, dimensions: plan.dimension ?? saeCase.features.count,
+        enumerable: saeCase.toy.patterns != nil)
       run = try initialSAE().trainingRun(
-        on: study.toy, plan,
+        on: saeCase.toy, plan,
         observe: { p in
           if p.step % every == 0 { control.report(p.step, of: p.steps, label) }
         }, isCancelled: control.isCancelled)
@@ -87,7 +87,7 @@ public struct SAECaseTraining: Sendable {
       timing.samplesPerSecond = seconds > 0 ? Double(plan.steps * plan.batch) / seconds : nil
     }
     let report = SAEReport(
-      run.sae, study: study, basis: run.embedding?.basis, samples: samples, seed: plan.seed)
+      run.sae, saeCase: saeCase, basis: run.embedding?.basis, samples: samples, seed: plan.seed)
     return Trained(
       sae: run.sae, embedding: run.embedding,
       report: SAETrainingReport(report: report, training: settings, timing: timing))
@@ -162,14 +162,14 @@ public struct SAETrainingReport: Encodable, Sendable {
   }
 
   /// The text report: per latent, what decoder and encoder track and how much they hedge.
-  public func text(_ study: SAEStudy) -> String {
+  public func text(_ saeCase: SAECase) -> String {
     let r = report
     let s = training
     let t = timing
     func f(_ x: Double) -> String { TextTable.decimal(x) }
     let pad = TextTable.pad
-    var out = "\(study.name): \(study.title)\n"
-    let a = study.architecture
+    var out = "\(saeCase.name): \(saeCase.title)\n"
+    let a = saeCase.architecture
     var shape = "\(a.latents) latent\(a.latents == 1 ? "" : "s"), \(a.tied ? "tied" : "untied"), "
     shape += a.activation.rawValue + (a.topK.map { " k = \($0)" } ?? "")
     if let m = a.matryoshka { shape += ", Matryoshka " + m.map(String.init).joined(separator: "/") }

@@ -22,7 +22,7 @@ public struct Validation: Sendable {
   }
 
   /// Whether an SAE case has anything to check.
-  static func hasExpectations(_ s: SAEStudy) -> Bool {
+  static func hasExpectations(_ s: SAECase) -> Bool {
     !s.expectations.isEmpty || !(s.growth?.expectations.isEmpty ?? true)
       || s.ensemble?.expectations.isEmpty == false
       || s.balanceSweep?.expectations.isEmpty == false
@@ -34,12 +34,12 @@ public struct Validation: Sendable {
   public func run(_ control: RunControl = .none, folder: String = "cases") throws
     -> ValidationReport
   {
-    var sources: [(Case, LatentTrainingPlan)] = []
-    var studies: [SAEStudy] = []
+    var sources: [(LatentCase, LatentTrainingPlan)] = []
+    var studies: [SAECase] = []
     var skipped: [String] = []
     for (file, document) in documents {
       switch document {
-      case .landscape(let c, let plan?): sources.append((c, plan))
+      case .latent(let c, let plan?): sources.append((c, plan))
       case .sae(let s) where Self.hasExpectations(s): studies.append(s)
       default:
         if named {
@@ -61,26 +61,26 @@ public struct Validation: Sendable {
     for (c, plan) in sources {
       try control.checkCancellation()
       let label = "training \(c.name)"
-      let check = try TrainingCheck(
+      let check = try LatentTrainingCheck(
         c, plan: plan, progress: { control.report($0.step, of: plan.sae.steps, label) })
       report.latentChecks.append((c, check))
     }
-    for study in studies {
+    for saeCase in studies {
       var found: [SAEReport.Check] = []
-      if !study.expectations.isEmpty {
-        let trained = try SAECaseTraining(study: study, plan: study.plan).run(control)
+      if !saeCase.expectations.isEmpty {
+        let trained = try SAECaseTraining(saeCase: saeCase, plan: saeCase.plan).run(control)
         found += trained.report.report.checks
       }
-      if let growth = study.growth, !growth.expectations.isEmpty {
-        let grown = try GrowthRuns(study: study, growth: growth, plan: study.plan)
-          .run(control, label: "growing \(study.name)")
+      if let growth = saeCase.growth, !growth.expectations.isEmpty {
+        let grown = try GrowthRuns(saeCase: saeCase, growth: growth, plan: saeCase.plan)
+          .run(control, label: "growing \(saeCase.name)")
         found += growth.expectations.map { $0.check(grown.runs) }
       }
-      if let spec = study.ensemble, !spec.expectations.isEmpty, let run = EnsembleRun(study) {
+      if let spec = saeCase.ensemble, !spec.expectations.isEmpty, let run = EnsembleRun(saeCase) {
         found += try run.run(control).checks(spec)
       }
-      found += try BalanceSweepRun.checks(study, control)
-      report.saeChecks.append((study.name, found))
+      found += try BalanceSweepRun.checks(saeCase, control)
+      report.saeChecks.append((saeCase.name, found))
     }
     return report
   }
@@ -88,7 +88,7 @@ public struct Validation: Sendable {
 
 /// What `validate` found: each single-latent case's training check and each SAE case's checks.
 public struct ValidationReport: Sendable {
-  public var latentChecks: [(Case, TrainingCheck)] = []
+  public var latentChecks: [(LatentCase, LatentTrainingCheck)] = []
   public var saeChecks: [(name: String, checks: [SAEReport.Check])] = []
   /// The cases with nothing to check, by name.
   public var skipped: [String]
@@ -141,7 +141,7 @@ public struct ValidationReport: Sendable {
 
   /// One line per single-latent case: analytic and trained t, their difference, the
   /// verdict; then why each analytic t is the one the training should reach.
-  static func latentTable(_ checks: [(Case, TrainingCheck)]) -> String {
+  static func latentTable(_ checks: [(LatentCase, LatentTrainingCheck)]) -> String {
     var table = TextTable(header: [
       "case", "loss", "analytic t", "trained t", "difference", "tolerance", "verdict",
     ])

@@ -50,7 +50,7 @@ public struct SymbolicLandscape: Sendable {
   /// - Parameter source: a case that passed `validate()`, with `penalty.coefficient` 0.
   /// - Throws: `FieldError` naming `penalty.coefficient` when the case has a penalty;
   ///   `SymbolicError` when exact arithmetic overflows.
-  public init(_ source: Case) throws {
+  public init(_ source: LatentCase) throws {
     try SymbolicLandscape.checkSupported(source)
     name = source.name
     symbols = source.patterns.map(\.name)
@@ -99,7 +99,7 @@ public struct SymbolicLandscape: Sendable {
   ///
   /// - Parameters:
   ///   - u: w(0); `dir`: w(1) - w(0).
-  static func lines(_ source: Case, from u: [Rational], direction dir: [Rational]) throws
+  static func lines(_ source: LatentCase, from u: [Rational], direction dir: [Rational]) throws
     -> [Line]
   {
     try source.patterns.map { p -> Line in
@@ -180,7 +180,7 @@ public struct SymbolicLandscape: Sendable {
   /// Throws when the case is outside the derivation's scope.
   ///
   /// - Throws: `FieldError` naming `penalty.coefficient` (> 0).
-  public static func checkSupported(_ source: Case) throws {
+  public static func checkSupported(_ source: LatentCase) throws {
     if case .fixed = source.bias {
       throw FieldError(
         field: "bias", value: "fixed",

@@ -5,11 +5,11 @@ import ToyModels
 extension LatentTrainingPlan {
   /// A case's plan (its `train` block, or the defaults) with the case's L1 penalty.
   ///
-  /// - Parameter plan: the case file's `train` block (`CaseDocument.landscape`); nil: the
+  /// - Parameter plan: the case file's `train` block (`CaseDocument.latent`); nil: the
   ///   defaults.
   /// - Throws: `FieldError` when the case's penalty is not L1 (p != 1 with lambda > 0):
   ///   the trainer penalises h only.
-  public init(for source: Case, plan: LatentTrainingPlan?) throws {
+  public init(for source: LatentCase, plan: LatentTrainingPlan?) throws {
     let penalty = source.penalty
     if penalty.coefficient > 0 && penalty.exponent != 1 {
       throw FieldError(

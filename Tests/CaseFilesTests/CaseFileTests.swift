@@ -6,8 +6,8 @@ import XCTest
 @testable import CaseFiles
 
 final class CaseFileTests: XCTestCase {
-  func parse(_ json: String) throws -> Case {
-    try Case(json: Data(json.utf8), defaultName: "t")
+  func parse(_ json: String) throws -> LatentCase {
+    try LatentCase(json: Data(json.utf8), defaultName: "t")
   }
 
   func expectError(
@@ -69,10 +69,10 @@ final class CaseFileTests: XCTestCase {
 
   /// The library names the field; the command line's flag table turns it into the flag.
   func testHierarchyShorthandNamesFields() {
-    XCTAssertThrowsError(try Case.hierarchy(p0: .nan, p01: 0.1)) { error in
+    XCTAssertThrowsError(try LatentCase.hierarchy(p0: .nan, p01: 0.1)) { error in
       XCTAssertEqual((error as? FieldError)?.field, "patterns[0].probability")
     }
-    XCTAssertThrowsError(try Case.hierarchy(p0: 0.7, p01: 0.4)) { error in
+    XCTAssertThrowsError(try LatentCase.hierarchy(p0: 0.7, p01: 0.4)) { error in
       XCTAssertEqual((error as? FieldError)?.field, "patterns")
     }
   }
@@ -81,7 +81,7 @@ final class CaseFileTests: XCTestCase {
 final class ExactNumberTests: XCTestCase {
   func testSeventeenDigitProbabilitiesAreReadExactly() throws {
     // JSONSerialization on Linux reads 0.026895109798822505 as 0.026895109798822515.
-    let c = try Case(
+    let c = try LatentCase(
       json: Data(
         """
         {"features": ["parent", "child"], "patterns": [

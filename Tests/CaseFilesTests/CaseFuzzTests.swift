@@ -35,9 +35,9 @@ final class CaseFuzzTests: XCTestCase {
   @discardableResult
   static func check(_ input: [UInt8], file: StaticString = #filePath, line: UInt = #line) -> String
   {
-    let c: Case
+    let c: LatentCase
     do {
-      c = try Case(json: Data(input), defaultName: "fuzz")
+      c = try LatentCase(json: Data(input), defaultName: "fuzz")
     } catch let error as FieldError {
       let text = error.description
       XCTAssertFalse(

@@ -37,7 +37,7 @@ final class CaseParametersTests: XCTestCase {
   /// Overrides on a case file: the named patterns' probabilities, penalty and t range; the
   /// magnitudes belong to the file.
   func testOverridesOnACaseFile() throws {
-    let file = try Case.hierarchy(p0: 0.2, p01: 0.1, p1: 0.05)
+    let file = try LatentCase.hierarchy(p0: 0.2, p01: 0.1, p1: 0.05)
     let c = try CaseParameters(p01: 0.25, l1: 0.01, tMin: -1).applied(to: file)
     XCTAssertEqual(c.patterns.map(\.probability), [0.2, 0.25, 0.05])
     XCTAssertEqual(c.penalty.coefficient, 0.01)
@@ -45,7 +45,7 @@ final class CaseParametersTests: XCTestCase {
     XCTAssertThrowsError(try CaseParameters(p01: 0.8).applied(to: file)) {
       XCTAssertEqual("\($0)", "--p0 + --p01 + --p1: probabilities summing to 1.05 exceed 1")
     }
-    let two = try Case.hierarchy(p0: 0.2, p01: 0.1)
+    let two = try LatentCase.hierarchy(p0: 0.2, p01: 0.1)
     XCTAssertThrowsError(try CaseParameters(p1: 0.1).applied(to: two)) {
       XCTAssertEqual("\($0)", "--p1: is not a pattern of hierarchy (patterns: p0, p01)")
     }
@@ -61,7 +61,7 @@ final class CaseParametersTests: XCTestCase {
     let p = try CaseParameters(texts: [
       ("p-parent", "0.4"), ("p-child-if-parent", "0.3"), ("p-child-if-no-parent", "0.1"),
     ])
-    XCTAssertEqual(try p.hierarchy(), try Case.hierarchy(p0: 0.28, p01: 0.12, p1: 0.06))
+    XCTAssertEqual(try p.hierarchy(), try LatentCase.hierarchy(p0: 0.28, p01: 0.12, p1: 0.06))
     XCTAssertNotEqual(0.4 * 0.7, 0.28)
     XCTAssertThrowsError(try CaseParameters(texts: [("p-parent", "0.4")]).hierarchy()) {
       XCTAssertEqual("\($0)", "--p-child-if-parent: is missing")
@@ -76,7 +76,7 @@ final class CaseParametersTests: XCTestCase {
     XCTAssertThrowsError(try CaseParameters(texts: [("p-parent", "0x1")])) {
       XCTAssertEqual("\($0)", "--p-parent: \"0x1\" is not a probability in [0, 1]")
     }
-    let file = try Case.hierarchy(p0: 0.2, p01: 0.1)
+    let file = try LatentCase.hierarchy(p0: 0.2, p01: 0.1)
     XCTAssertThrowsError(try CaseParameters(pParent: 0.5).applied(to: file)) {
       XCTAssertEqual(
         "\($0)",

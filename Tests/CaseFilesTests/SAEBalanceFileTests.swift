@@ -8,7 +8,7 @@ import XCTest
 
 /// The `sae` block's `balance` and the `balance_sweep` block.
 final class SAEBalanceFileTests: XCTestCase {
-  func parse(_ sae: String, _ extra: String = "") throws -> SAEStudy {
+  func parse(_ sae: String, _ extra: String = "") throws -> SAECase {
     let text = """
       {"features": ["p", "a"],
        "hierarchy": {"groups": [{"parent": "p", "parent_probability": 0.4, "children": ["a"],

@@ -14,7 +14,7 @@ final class SAEEnsembleFileTests: XCTestCase {
     "sae": {"latents": 2}
     """
 
-  private func parse(_ ensemble: String, toy: String? = nil) throws -> SAEStudy {
+  private func parse(_ ensemble: String, toy: String? = nil) throws -> SAECase {
     let text = "{\(toy ?? self.toy), \"ensemble\": \(ensemble)}"
     guard case .sae(let s) = try CaseDocument(json: Data(text.utf8), defaultName: "t") else {
       throw XCTSkip("not an SAE case")

@@ -7,7 +7,7 @@ import XCTest
 /// The `grow` block of an SAE case: the growth plan, correlation scales and expectations.
 final class SAEGrowthFileTests: XCTestCase {
   func parse(_ grow: String, toy: String? = nil, sae: String = #"{"latents": 2}"#) throws
-    -> SAEStudy
+    -> SAECase
   {
     let hierarchy = #""hierarchy": {"groups": [{"parent": "a", "parent_probability": 0.3, "children": ["b", "c"], "child_probability": 0.4}]}"#
     let text = """

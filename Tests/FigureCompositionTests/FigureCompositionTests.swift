@@ -25,7 +25,7 @@ final class FigureCompositionTests: XCTestCase {
   }
 
   func testLossChartPutsTheMSEMinimumAtTStar() throws {
-    let c = try Case.hierarchy(p0: 0.1, p01: 0.3)
+    let c = try LatentCase.hierarchy(p0: 0.1, p01: 0.3)
     var chart = Figures.lossChart(c)
     chart.markers = []
     chart.guides = []
@@ -43,7 +43,7 @@ final class FigureCompositionTests: XCTestCase {
 
   func testPhaseDiagramBoundariesComeFromTheRows() throws {
     let sweep = try Sweep(
-      base: try Case.hierarchy(p0: 0, p01: 0),
+      base: try LatentCase.hierarchy(p0: 0, p01: 0),
       axes: [
         SweepAxis(name: "p0", from: 0.01, to: 0.5, count: 50),
         SweepAxis(name: "p01", from: 0.01, to: 0.5, count: 200),
@@ -61,9 +61,9 @@ final class FigureCompositionTests: XCTestCase {
   }
 
   func testFlagMadeTitlesDoNotRepeatThemselves() throws {
-    let flags = Figures.lossChart(try Case.hierarchy(p0: 0.3, p01: 0.1)).title
+    let flags = Figures.lossChart(try LatentCase.hierarchy(p0: 0.3, p01: 0.1)).title
     XCTAssertEqual(flags, "Two-feature hierarchy\np0 = 0.3, p01 = 0.1")
-    var c = try Case.hierarchy(p0: 0.2, p01: 0.15)
+    var c = try LatentCase.hierarchy(p0: 0.2, p01: 0.15)
     c.name = "train-snap-merges"
     c.title = "Snap loss merges: p0 = 0.2, p01 = 0.15"
     XCTAssertEqual(Figures.lossChart(c).title, "Snap loss merges: p0 = 0.2, p01 = 0.15")
@@ -73,7 +73,7 @@ final class FigureCompositionTests: XCTestCase {
 
   func testOneAxisSweepIsALineChartOfTheExactMinimumPerListedValue() throws {
     let sweep = try Sweep(
-      base: try Case.hierarchy(p0: 0, p01: 0),
+      base: try LatentCase.hierarchy(p0: 0, p01: 0),
       axes: [
         SweepAxis(name: "p0", values: [0.1, 0.2, 0.3]),
         SweepAxis(name: "p01", from: 0, to: 0.4, count: 81),
@@ -105,7 +105,7 @@ final class FigureCompositionTests: XCTestCase {
 
   func testSingleLineSweepShadesTheL2Regimes() throws {
     let sweep = try Sweep(
-      base: try Case.hierarchy(p0: 0.2, p01: 0),
+      base: try LatentCase.hierarchy(p0: 0.2, p01: 0),
       axes: [SweepAxis(name: "p01", from: 0.001, to: 0.4, count: 400)])
     let chart = Figures.sweepChart(
       sweep, rows: sweep.rows(in: 0..<sweep.count, jobs: 2), column: .l2T)
@@ -123,7 +123,7 @@ final class FigureCompositionTests: XCTestCase {
 
   func testMinimaCountsAreCategories() throws {
     let sweep = try Sweep(
-      base: try Case.hierarchy(p0: 0, p01: 0),
+      base: try LatentCase.hierarchy(p0: 0, p01: 0),
       axes: [
         SweepAxis(name: "p0", from: 0.05, to: 0.5, count: 40),
         SweepAxis(name: "p01", from: 0.05, to: 0.5, count: 40),
@@ -135,7 +135,7 @@ final class FigureCompositionTests: XCTestCase {
   }
 
   func testASweepGetsAHeatMapOnlyOverTwoLongGrids() throws {
-    let base = try Case.hierarchy(p0: 0, p01: 0)
+    let base = try LatentCase.hierarchy(p0: 0, p01: 0)
     let long = try Sweep(
       base: base,
       axes: [

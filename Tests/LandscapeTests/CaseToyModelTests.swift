@@ -5,7 +5,7 @@ import XCTest
 
 final class CaseToyModelTests: XCTestCase {
   func testExplicitPatternsBecomeSparseWeightedPatterns() {
-    let c = Case(
+    let c = LatentCase(
       name: "t", title: "t", features: ["parent", "child"],
       patterns: [
         Pattern(name: "parent", probability: 0.15, magnitudes: [1, 0]),

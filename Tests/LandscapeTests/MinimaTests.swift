@@ -15,7 +15,7 @@ final class MinimaTests: XCTestCase {
     bias: DecoderBias = .none, tMin: Double = 0, tMax: Double = 1
   ) throws -> LossLandscape {
     LossLandscape(
-      try Case.hierarchy(
+      try LatentCase.hierarchy(
         p0: p0, p01: p01, p1: p1, childMagnitude: child, l1: l1, bias: bias, tMin: tMin, tMax: tMax)
     )
   }
@@ -167,18 +167,18 @@ final class MinimaTests: XCTestCase {
   }
 
   func testPiecewiseFormsAgreeWithTheDefinition() throws {
-    var cases: [Case] = []
+    var cases: [LatentCase] = []
     for bias in DecoderBias.examples {
       cases.append(
-        try Case.hierarchy(
+        try LatentCase.hierarchy(
           p0: 0.225, p01: 0.025, p1: 0.15, l1: 0.05, bias: bias, tMin: -0.5, tMax: 1.5))
       cases.append(
-        try Case.hierarchy(
+        try LatentCase.hierarchy(
           p0: 0.2, p01: 0.05, p1: 0.1, childMagnitude: 2.5, bias: bias, tMin: -1, tMax: 1))
     }
     // Three features, a pattern off the path's plane, a tilted path.
     cases.append(
-      Case(
+      LatentCase(
         name: "three", title: "", features: ["a", "b", "c"],
         patterns: [
           Pattern(name: "x", probability: 0.2, magnitudes: [1, 0.5, 0.3]),
@@ -202,7 +202,7 @@ final class MinimaTests: XCTestCase {
   func testMinimaAreNoWorseThanADenseScan() throws {
     for (p0, p01, p1) in [(0.3, 0.1, 0.0), (0.2, 0.05, 0.075), (0.225, 0.025, 0.15)] {
       for bias in DecoderBias.examples {
-        let c = try Case.hierarchy(p0: p0, p01: p01, p1: p1, l1: 0.03, bias: bias, tMin: -0.5)
+        let c = try LatentCase.hierarchy(p0: p0, p01: p01, p1: p1, l1: 0.03, bias: bias, tMin: -0.5)
         let landscape = LossLandscape(c)
         // The optimal bias with a penalty is solved latent by latent: a coarser scan.
         let solved = bias == .optimal
@@ -229,7 +229,7 @@ final class MinimaTests: XCTestCase {
   func testSphereOptimumIsTheTopEigenvector() throws {
     // By hand: the top eigenvector of E[x x^T] = [[p0 + p01, p01], [p01, p01]] is at
     // tan(2 theta) = 2 p01 / p0.
-    let c = try Case.hierarchy(p0: 0.3, p01: 0.1)
+    let c = try LatentCase.hierarchy(p0: 0.3, p01: 0.1)
     let sphere = try XCTUnwrap(c.sphereOptimum())
     let theta = 0.5 * atan2(2 * 0.1, 0.3)
     XCTAssertEqual(sphere.latent[0], cos(theta), accuracy: 1e-12)
@@ -238,7 +238,7 @@ final class MinimaTests: XCTestCase {
     XCTAssertFalse(sphere.clipsPattern)
     // With the centered bias on anti-correlated features, the relu clips the child-alone
     // pattern.
-    let anti = try Case.hierarchy(p0: 0.225, p01: 0.025, p1: 0.15, bias: .centered, tMin: -0.5)
+    let anti = try LatentCase.hierarchy(p0: 0.225, p01: 0.025, p1: 0.15, bias: .centered, tMin: -0.5)
     XCTAssertTrue(try XCTUnwrap(anti.sphereOptimum()).clipsPattern)
   }
 }

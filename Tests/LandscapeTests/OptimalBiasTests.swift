@@ -8,7 +8,7 @@ import XCTest
 /// for the penalised and L2 cases; by hand for the hierarchy).
 final class OptimalBiasTests: XCTestCase {
   func testMSEMinimumIsTheCovariancesTopEigenvectorWithNegativeHedging() throws {
-    let c = try Case.hierarchy(p0: 0.225, p01: 0.025, p1: 0.15, bias: .optimal, tMin: -1)
+    let c = try LatentCase.hierarchy(p0: 0.225, p01: 0.025, p1: 0.15, bias: .optimal, tMin: -1)
     let minima = LossLandscape(c).minima(.mse)
     let best = try XCTUnwrap(minima.first(where: \.isGlobal))
     // mpmath: the top eigenvector of Sigma is parallel to w(t) at this t.
@@ -16,19 +16,19 @@ final class OptimalBiasTests: XCTestCase {
     XCTAssertEqual(best.loss, 0.13736296752350968035, accuracy: 1e-15)
     // The learned-bias trainer's loss (0.13738) is above it, the centered bias's
     // "minimum" (0.14257 at t = -0.1064) far above.
-    let centered = try Case.hierarchy(p0: 0.225, p01: 0.025, p1: 0.15, bias: .centered, tMin: -1)
+    let centered = try LatentCase.hierarchy(p0: 0.225, p01: 0.025, p1: 0.15, bias: .centered, tMin: -1)
     XCTAssertGreaterThan(LossLandscape(centered).globalMinima(.mse)[0].loss, best.loss + 5e-3)
   }
 
   func testMSEMinimumWithUnequalMagnitudes() throws {
-    let c = try Case.hierarchy(p0: 0.2, p01: 0.05, p1: 0.1, childMagnitude: 2, bias: .optimal)
+    let c = try LatentCase.hierarchy(p0: 0.2, p01: 0.05, p1: 0.1, childMagnitude: 2, bias: .optimal)
     let best = LossLandscape(c).globalMinima(.mse)[0]
     XCTAssertEqual(best.t, 0.92845419085962346999, accuracy: 1e-10)
     XCTAssertEqual(best.loss, 0.18557352344777143093, accuracy: 1e-15)
   }
 
   func testSphereOptimumOfThreeFeaturesIsTheTopEigenvector() throws {
-    let c = Case(
+    let c = LatentCase(
       name: "three", title: "", features: ["a", "b", "c"],
       patterns: [
         Pattern(name: "x", probability: 0.2, magnitudes: [1, 0.5, 0.3]),
@@ -52,13 +52,13 @@ final class OptimalBiasTests: XCTestCase {
   func testL2MinimaThroughTheWeightedMedian() throws {
     // Anti-correlated: brute force over b at every t (scipy) gives cusp minima at the
     // parent (0.175) and the end t = 1 (0.25).
-    let anti = try Case.hierarchy(p0: 0.225, p01: 0.025, p1: 0.15, bias: .optimal, tMin: -1)
+    let anti = try LatentCase.hierarchy(p0: 0.225, p01: 0.025, p1: 0.15, bias: .optimal, tMin: -1)
     let antiMinima = LossLandscape(anti).minima(.l2)
     XCTAssertEqual(antiMinima.map(\.t), [0, 1])
     XCTAssertEqual(antiMinima[0].loss, 0.175, accuracy: 1e-15)
     XCTAssertEqual(antiMinima[1].loss, 0.25, accuracy: 1e-15)
     // Independent: the parent (0.2), the merged cusp (0.35 / sqrt 2) and the child (0.25).
-    let independent = try Case.hierarchy(p0: 0.2, p01: 0.05, p1: 0.15, bias: .optimal)
+    let independent = try LatentCase.hierarchy(p0: 0.2, p01: 0.05, p1: 0.15, bias: .optimal)
     let minima = LossLandscape(independent).minima(.l2)
     XCTAssertEqual(minima.map(\.t), [0, 0.5, 1])
     XCTAssertEqual(minima[0].loss, 0.2, accuracy: 1e-15)
@@ -70,7 +70,7 @@ final class OptimalBiasTests: XCTestCase {
   }
 
   func testPenalisedMSEWithTheOptimalBias() throws {
-    let c = try Case.hierarchy(
+    let c = try LatentCase.hierarchy(
       p0: 0.225, p01: 0.025, p1: 0.15, l1: 0.03, bias: .optimal, tMin: -0.5)
     let landscape = LossLandscape(c)
     let best = landscape.globalMinima(.mse)[0]
@@ -87,7 +87,7 @@ final class OptimalBiasTests: XCTestCase {
       let p01 = rng.uniform(0.02, 0.3)
       let p1 = rng.uniform(0, 0.25)
       let l1 = rng.uniform(0, 1) < 0.5 ? 0 : rng.uniform(0, 0.05)
-      let c = try Case.hierarchy(
+      let c = try LatentCase.hierarchy(
         p0: p0, p01: p01, p1: p1, childMagnitude: rng.uniform(0.5, 2), l1: l1, bias: .optimal,
         tMin: -1, tMax: 1)
       let landscape = LossLandscape(c)
@@ -112,7 +112,7 @@ final class OptimalBiasTests: XCTestCase {
     var rng = SplitMix64(seed: 11)
     for _ in 0..<15 {
       let bias: DecoderBias = rng.uniform(0, 1) < 0.5 ? .none : .optimal
-      let c = try Case.hierarchy(
+      let c = try LatentCase.hierarchy(
         p0: rng.uniform(0.02, 0.4), p01: rng.uniform(0.02, 0.3), p1: rng.uniform(0, 0.2),
         l1: rng.uniform(0.005, 0.1), bias: bias, tMin: -1, tMax: 1)
       let minima = LossLandscape(c).minima(.mse)
@@ -122,7 +122,7 @@ final class OptimalBiasTests: XCTestCase {
     }
     // The case the issue names: the eigenvector scored with the penalty (0.0509366)
     // was worse than the on-path minimum (0.0509364).
-    let c = try Case.hierarchy(p0: 0.2, p01: 0.05, l1: 0.05)
+    let c = try LatentCase.hierarchy(p0: 0.2, p01: 0.05, l1: 0.05)
     let onPath = LossLandscape(c).globalMinima(.mse)[0]
     let sphere = try XCTUnwrap(c.sphereOptimum(startingFrom: [c.path.latent(at: onPath.t)]))
     XCTAssertLessThanOrEqual(sphere.loss, onPath.loss)
@@ -131,24 +131,24 @@ final class OptimalBiasTests: XCTestCase {
 
   func testMergedSolutionIsTheCuspOfTheMergedPattern() throws {
     // Child magnitude 2: the latent is parallel to parent + 2 child at t = 2/3.
-    let c = try Case.hierarchy(p0: 0.2, p01: 0.05, childMagnitude: 2)
+    let c = try LatentCase.hierarchy(p0: 0.2, p01: 0.05, childMagnitude: 2)
     XCTAssertEqual(try XCTUnwrap(LossLandscape(c).mergedT), 2.0 / 3, accuracy: 1e-15)
     let sweep = try Sweep(
       base: c, axes: [SweepAxis(name: "p01", values: [0.05, 0.15])])
     let rows = sweep.rows(in: 0..<2, jobs: 1).compactMap { $0 }
     // p01 > p0/5 makes the merged cusp an L2 minimum (sympy, README's derivation).
     XCTAssertEqual(rows.map(\.mergedL2Local), [true, true])
-    XCTAssertEqual(LossLandscape(try Case.hierarchy(p0: 0.2, p01: 0.03, childMagnitude: 2))
+    XCTAssertEqual(LossLandscape(try LatentCase.hierarchy(p0: 0.2, p01: 0.03, childMagnitude: 2))
       .minima(.l2).contains { abs($0.t - 2.0 / 3) < 1e-12 }, false)
   }
 
   func testTheMinimumDoesNotDependOnTheScaleOfTheProbabilities() throws {
-    let reference = LossLandscape(try Case.hierarchy(p0: 0.3, p01: 0.3)).globalMinima(.mse)[0]
+    let reference = LossLandscape(try LatentCase.hierarchy(p0: 0.3, p01: 0.3)).globalMinima(.mse)[0]
     // (3 - sqrt 5)/2, by hand.
     XCTAssertEqual(reference.t, (3 - 5.0.squareRoot()) / 2, accuracy: 1e-15)
     for exponent in stride(from: -300, through: 0, by: 20) {
       let scale = pow(10.0, Double(exponent))
-      let c = try Case.hierarchy(p0: 0.3 * scale, p01: 0.3 * scale)
+      let c = try LatentCase.hierarchy(p0: 0.3 * scale, p01: 0.3 * scale)
       let landscape = LossLandscape(c)
       let best = landscape.globalMinima(.mse)[0]
       XCTAssertEqual(best.t, reference.t, accuracy: 1e-12, "scale 1e\(exponent)")

@@ -14,7 +14,7 @@ extension SplitMix64 {
   /// A random valid case: 2 or 3 features, 1 to 4 patterns with probabilities summing to
   /// at most 1 and magnitudes in [-2, 2] (or [0, 2]), a non-parallel path, a t range
   /// that may leave [0, 1], and the bias and penalty the shape allows.
-  mutating func randomCase(_ shape: CaseShape = CaseShape()) -> Case {
+  mutating func randomCase(_ shape: CaseShape = CaseShape()) -> LatentCase {
     let k = Int.random(in: 2...3, using: &self)
     let features = (0..<k).map { "f\($0)" }
     let n = Int.random(in: 1...4, using: &self)
@@ -51,7 +51,7 @@ extension SplitMix64 {
     let tMax = chance(0.3) && tMin < 0.8 ? 1 : tMin + uniform(0.2, 2.5)
     let bias = shape.bias[Int.random(in: 0..<shape.bias.count, using: &self)]
     let penalty = shape.penalty && chance(0.5) ? Penalty(coefficient: uniform(0.001, 0.3)) : .none
-    return Case(
+    return LatentCase(
       name: "random", title: "random", features: features, patterns: patterns,
       path: LatentPath(from: from, to: to, tMin: tMin, tMax: tMax), bias: bias, penalty: penalty)
   }
@@ -67,7 +67,7 @@ func sine2(_ u: [Double], _ v: [Double]) -> Double {
 
 /// The loss's natural size: E|x|^2 for MSE, E|x| for L2 (plus the penalty's E|x|), so that
 /// absolute tolerances mean the same for every case.
-func scale(_ c: Case, _ kind: LossKind) -> Double {
+func scale(_ c: LatentCase, _ kind: LossKind) -> Double {
   var s = 0.0
   for p in c.patterns {
     let q = p.magnitudes.map { $0 * $0 }.reduce(0, +)
@@ -84,7 +84,7 @@ func tolerance(_ kind: LossKind, _ value: Double, _ s: Double) -> Double {
   1e-11 * abs(value) + 1e-12 * s
 }
 
-func value(_ c: Case, _ kind: LossKind, at t: Double) -> Double {
+func value(_ c: LatentCase, _ kind: LossKind, at t: Double) -> Double {
   let l = c.losses(at: t)
   return kind == .mse ? l.mse : l.l2
 }
@@ -93,7 +93,7 @@ func value(_ c: Case, _ kind: LossKind, at t: Double) -> Double {
 /// either side. On a flat stretch every point is a local minimum, and which of them the
 /// search reports is rounding (known: it reports noise), so lists of minima are compared
 /// off such stretches only.
-func isFlat(_ c: Case, _ kind: LossKind, at t: Double) -> Bool {
+func isFlat(_ c: LatentCase, _ kind: LossKind, at t: Double) -> Bool {
   let h = 1e-3 * (c.path.tMax - c.path.tMin)
   let f = value(c, kind, at: t)
   let s = scale(c, kind)
@@ -107,7 +107,7 @@ final class PropertyTests: XCTestCase {
   /// Checks that every minimum of `a` off a flat stretch has one in `b` at the same t
   /// with the same loss (after `map`), and the other way round.
   func expectSameMinima(
-    _ kind: LossKind, _ a: [Minimum], in ca: Case, _ b: [Minimum], in cb: Case,
+    _ kind: LossKind, _ a: [Minimum], in ca: LatentCase, _ b: [Minimum], in cb: LatentCase,
     t map: (Double) -> Double, loss scaleLoss: Double = 1, _ message: @autoclosure () -> String
   ) {
     let s = scale(ca, kind)
@@ -151,7 +151,7 @@ final class PropertyTests: XCTestCase {
   /// Runs `body` on `count` random cases, naming the seed and the case on failure.
   func forEachCase(
     seed: UInt64, _ shape: CaseShape = CaseShape(), count: Int = PropertyTests.count,
-    _ body: (Case, inout SplitMix64) throws -> Void
+    _ body: (LatentCase, inout SplitMix64) throws -> Void
   ) rethrows {
     var rng = SplitMix64(seed: seed ^ Self.salt)
     for i in 0..<count {

@@ -9,7 +9,7 @@ final class SweepTests: XCTestCase {
     for (p1, l1, bias) in [(nil, 0.0, DecoderBias.none), (0.05, 0.05, .none), (0.1, 0.0, .optimal)]
       as [(Double?, Double, DecoderBias)]
     {
-      let base = try Case.hierarchy(p0: 0, p01: 0, p1: p1, l1: l1, bias: bias)
+      let base = try LatentCase.hierarchy(p0: 0, p01: 0, p1: p1, l1: l1, bias: bias)
       let sweep = try Sweep(
         base: base,
         axes: [
@@ -28,7 +28,7 @@ final class SweepTests: XCTestCase {
         let row = try XCTUnwrap(row)
         XCTAssertEqual(row.first, p0)
         XCTAssertEqual(row.second, p01)
-        let single = LossLandscape(try Case.hierarchy(p0: p0, p01: p01, p1: p1, l1: l1, bias: bias))
+        let single = LossLandscape(try LatentCase.hierarchy(p0: p0, p01: p01, p1: p1, l1: l1, bias: bias))
         let mse = single.minima(.mse)
         let l2 = single.minima(.l2)
         let bestMSE = try XCTUnwrap(mse.first(where: \.isGlobal))
@@ -52,7 +52,7 @@ final class SweepTests: XCTestCase {
   /// global minimum iff p01 < p0/sqrt(2). Points within 1e-9 of a boundary are skipped.
   func testRegimeBoundariesOfTheHierarchy() throws {
     let sweep = try Sweep(
-      base: try Case.hierarchy(p0: 0, p01: 0),
+      base: try LatentCase.hierarchy(p0: 0, p01: 0),
       axes: [
         SweepAxis(name: "p0", from: 0.001, to: 0.5, count: 61),
         SweepAxis(name: "p01", from: 0.001, to: 0.5, count: 67),
@@ -74,7 +74,7 @@ final class SweepTests: XCTestCase {
 
   func testRowsDoNotDependOnJobsOrRange() throws {
     let sweep = try Sweep(
-      base: try Case.hierarchy(p0: 0.2, p01: 0, p1: 0.05, l1: 0.02),
+      base: try LatentCase.hierarchy(p0: 0.2, p01: 0, p1: 0.05, l1: 0.02),
       axes: [
         SweepAxis(name: "p01", from: 0, to: 0.7, count: 997)
       ])
@@ -87,7 +87,7 @@ final class SweepTests: XCTestCase {
 
   func testACancelledSweepStopsAndThrows() throws {
     let sweep = try Sweep(
-      base: try Case.hierarchy(p0: 0.2, p01: 0.1),
+      base: try LatentCase.hierarchy(p0: 0.2, p01: 0.1),
       axes: [SweepAxis(name: "p0", from: 0, to: 0.5, count: 100_000)])
     let started = Atomic(0)
     XCTAssertThrowsError(
@@ -108,7 +108,7 @@ final class SweepTests: XCTestCase {
   }
 
   func testBadAxesAreNamed() throws {
-    let base = try Case.hierarchy(p0: 0.2, p01: 0.1)
+    let base = try LatentCase.hierarchy(p0: 0.2, p01: 0.1)
     XCTAssertThrowsError(try Sweep(base: base, axes: [SweepAxis(name: "p9", values: [0.1])])) {
       XCTAssertEqual(($0 as? FieldError)?.field, "sweep.axes")
     }

@@ -132,7 +132,7 @@ final class CaseParameterAgreementTests: XCTestCase {
     // p0 = 0.4 (1 - 0.25) = 0.3 and p01 = 0.4 * 0.25 = 0.1, exactly as decimals.
     XCTAssertEqual(
       try server.resolve(query: "p-parent=0.4&p-child-if-parent=0.25"),
-      try Case.hierarchy(p0: 0.3, p01: 0.1))
+      try LatentCase.hierarchy(p0: 0.3, p01: 0.1))
   }
 
   /// `serve` opens on the paper's form: the page's opening query carries it, and the API

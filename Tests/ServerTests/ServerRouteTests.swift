@@ -42,7 +42,7 @@ final class ServerRouteTests: XCTestCase {
   }
 
   func testMinimaIsTheMinimaReportTheCLIPrints() async throws {
-    let c = try Case.hierarchy(p0: 0.3, p01: 0.1, p1: 0.05, l1: 0.01, bias: .optimal)
+    let c = try LatentCase.hierarchy(p0: 0.3, p01: 0.1, p1: 0.05, l1: 0.01, bias: .optimal)
     let expected = try ReportJSON.string(MinimaReport(c)) + "\n"
     try await get(["/api/minima?p0=0.3&p01=0.1&p1=0.05&l1=0.01&bias=optimal"]) {
       _, status, type, body in
@@ -53,7 +53,7 @@ final class ServerRouteTests: XCTestCase {
   }
 
   func testCurveIsTheCurveCSV() async throws {
-    let c = try Case.hierarchy(p0: 0.3, p01: 0.1, tMin: -0.5, tMax: 1.5)
+    let c = try LatentCase.hierarchy(p0: 0.3, p01: 0.1, tMin: -0.5, tMax: 1.5)
     let expected = String(decoding: LossLandscape(c).curveCSV(points: 1000), as: UTF8.self)
     try await get([
       "/api/curve?p0=0.3&p01=0.1&t-min=-0.5&t-max=1.5&points=1000", "/api/curve?p0=0.3&p01=0.1",

@@ -11,7 +11,7 @@ import ToyModels
 /// The runs library: what the command line and the server call, checked without either.
 final class StudiesTests: XCTestCase {
   /// The hierarchy of the paper's first loss curve: p0 = 0.3, p01 = 0.1.
-  func hierarchy() throws -> Case { try Case.hierarchy(p0: 0.3, p01: 0.1) }
+  func hierarchy() throws -> LatentCase { try LatentCase.hierarchy(p0: 0.3, p01: 0.1) }
 
   /// A single latent trained with MSE lands near the closed-form minimum
   /// t* = 2 p01 / ((p0 + 2 p01) + sqrt(p0^2 + 4 p01^2)) = 0.2324081 (by hand:
@@ -48,14 +48,14 @@ final class StudiesTests: XCTestCase {
   /// A diverging run (an encoder bias of 1e300: a^2 overflows on the first step) is an error
   /// naming the training and the step, not a report of NaNs.
   func testDivergenceIsAnError() throws {
-    let study = try SAEStudy(
+    let saeCase = try SAECase(
       json: Data(
         (#"{"features": ["a", "b"], "patterns": [{"probability": 0.5, "fires": {"a": 1}}], "#
           + #""sae": {"latents": 2}, "train": {"steps": 5}}"#).utf8))
-    var start = try study.architecture.initialSAE(dimensions: 2, seed: 1, basis: nil)
+    var start = try saeCase.architecture.initialSAE(dimensions: 2, seed: 1, basis: nil)
     start.encoderBias = [1e300, 1e300]
     XCTAssertThrowsError(
-      try SAECaseTraining(study: study, plan: study.plan, initial: start).run()
+      try SAECaseTraining(saeCase: saeCase, plan: saeCase.plan, initial: start).run()
     ) {
       XCTAssertEqual(($0 as? FieldError)?.field, "training")
       XCTAssertEqual(($0 as? FieldError)?.value, "at step 0")
@@ -85,7 +85,7 @@ final class StudiesTests: XCTestCase {
   /// Named cases with nothing to check are an error naming the file; in a folder they are
   /// skipped, and a folder with nothing to check is an error naming it.
   func testValidationNamesWhatItCannotCheck() throws {
-    let document = CaseDocument.landscape(try hierarchy(), training: nil)
+    let document = CaseDocument.latent(try hierarchy(), training: nil)
     XCTAssertThrowsError(
       try Validation(documents: [(file: "a.json", document: document)], named: true).run()
     ) { XCTAssertEqual(($0 as? FieldError)?.field, "a.json: train") }

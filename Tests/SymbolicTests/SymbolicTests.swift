@@ -69,7 +69,7 @@ final class SymbolicTests: XCTestCase {
   // MARK: The hierarchy, exactly
 
   func testHierarchyPlainText() throws {
-    let s = try SymbolicLandscape(try Case.hierarchy(p0: 0.3, p01: 0.1))
+    let s = try SymbolicLandscape(try LatentCase.hierarchy(p0: 0.3, p01: 0.1))
     let text = s.plainText()
     let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
     XCTAssertTrue(lines.contains("MSE = N(t)/D(t), D(t) = 2 t^2 - 2 t + 1"), text)
@@ -91,7 +91,7 @@ final class SymbolicTests: XCTestCase {
   }
 
   func testHierarchyStructure() throws {
-    let s = try SymbolicLandscape(try Case.hierarchy(p0: 0.3, p01: 0.1))
+    let s = try SymbolicLandscape(try LatentCase.hierarchy(p0: 0.3, p01: 0.1))
     XCTAssertEqual(s.symbols, ["p0", "p01"])
     XCTAssertEqual(s.denominator, [Rational(1), Rational(-2), Rational(2)])
     XCTAssertEqual(s.pieces.count, 1)
@@ -112,7 +112,7 @@ final class SymbolicTests: XCTestCase {
   }
 
   func testHierarchyJSON() throws {
-    let s = try SymbolicLandscape(try Case.hierarchy(p0: 0.15, p01: 0.15))
+    let s = try SymbolicLandscape(try LatentCase.hierarchy(p0: 0.15, p01: 0.15))
     let object = try JSONSerialization.jsonObject(with: Data(s.json().utf8)) as! [String: Any]
     let stationarity = object["stationarity"] as! [String: Any]
     let pieces = stationarity["pieces"] as! [[String: Any]]
@@ -139,7 +139,7 @@ final class SymbolicTests: XCTestCase {
   }
 
   func testHierarchyLaTeX() throws {
-    let text = try SymbolicLandscape(try Case.hierarchy(p0: 0.3, p01: 0.1)).latex()
+    let text = try SymbolicLandscape(try LatentCase.hierarchy(p0: 0.3, p01: 0.1)).latex()
     XCTAssertTrue(text.contains("\\begin{align}\n"), text)
     XCTAssertTrue(text.hasSuffix("\\end{align}\n"), text)
     XCTAssertTrue(text.contains("0 &= p_{0}t^{2} - \\left(p_{0} + 2p_{01}\\right)t + p_{01}"), text)
@@ -156,7 +156,7 @@ final class SymbolicTests: XCTestCase {
       (0.15, 0.15, (3 - 5.0.squareRoot()) / 2), (0.2, 0.05, (3 - 5.0.squareRoot()) / 4),
     ]
     for (p0, p01, expected) in rows {
-      let s = try SymbolicLandscape(try Case.hierarchy(p0: p0, p01: p01))
+      let s = try SymbolicLandscape(try LatentCase.hierarchy(p0: p0, p01: p01))
       let t = s.pieces[0].stationarity.minimisingRoot(at: ["p0": p0, "p01": p01])
       XCTAssertEqual(t ?? .nan, expected, accuracy: 1e-6, "(\(p0), \(p01))")
     }
@@ -170,7 +170,7 @@ final class SymbolicTests: XCTestCase {
     // N'D - N D' = -2 (p0 - 3 p01) t^2 + 2 (p0 + p01) t - 4 p01,
     // cusps at t = 0 (p0) and t = 2/3 (p01); L2(0) = 2 p01, L2(2/3) = 2 sqrt(5) p0 / 5;
     // slope right of 0: p0 - p01; left of 2/3: 9 sqrt(5)/25 p0 - 9 sqrt(5)/5 p01.
-    let c = try Case.hierarchy(p0: 0.3, p01: 0.1, parentMagnitude: 1, childMagnitude: 2)
+    let c = try LatentCase.hierarchy(p0: 0.3, p01: 0.1, parentMagnitude: 1, childMagnitude: 2)
     let s = try SymbolicLandscape(c)
     let st = s.pieces[0].stationarity
     XCTAssertEqual(
@@ -218,8 +218,8 @@ final class SymbolicTests: XCTestCase {
   /// Cases with no bias: the hierarchy, with a child-alone pattern, unequal magnitudes,
   /// an anti-correlated range [-0.5, 1] with several relu pieces, and a pattern off the
   /// path's plane.
-  func randomCases() throws -> [Case] {
-    let anti = Case(
+  func randomCases() throws -> [LatentCase] {
+    let anti = LatentCase(
       name: "anti", title: "anti", features: ["parent", "child"],
       patterns: [
         Pattern(name: "p0", probability: 0.1, magnitudes: [1, 0]),
@@ -228,7 +228,7 @@ final class SymbolicTests: XCTestCase {
         Pattern(name: "p01", probability: 0.1, magnitudes: [0.5, 1.5]),
       ],
       path: LatentPath(from: [1, 0], to: [0, 1], tMin: -0.5, tMax: 1))
-    let offPlane = Case(
+    let offPlane = LatentCase(
       name: "three", title: "three", features: ["a", "b", "c"],
       patterns: [
         Pattern(name: "pa", probability: 0.1, magnitudes: [1, 0, 0]),
@@ -239,17 +239,17 @@ final class SymbolicTests: XCTestCase {
     try anti.validate()
     try offPlane.validate()
     return [
-      try Case.hierarchy(p0: 0.3, p01: 0.1),
-      try Case.hierarchy(p0: 0.3, p01: 0.1, p1: 0.1),
-      try Case.hierarchy(p0: 0.3, p01: 0.1, parentMagnitude: 1, childMagnitude: 2),
-      try Case.hierarchy(
+      try LatentCase.hierarchy(p0: 0.3, p01: 0.1),
+      try LatentCase.hierarchy(p0: 0.3, p01: 0.1, p1: 0.1),
+      try LatentCase.hierarchy(p0: 0.3, p01: 0.1, parentMagnitude: 1, childMagnitude: 2),
+      try LatentCase.hierarchy(
         p0: 0.3, p01: 0.1, p1: 0.05, parentMagnitude: 1.5, childMagnitude: 0.7, tMin: -0.5,
         tMax: 1.5),
       anti, offPlane,
     ]
   }
 
-  func randomProbabilities(_ c: Case, _ rng: inout SplitMix64) -> [Double] {
+  func randomProbabilities(_ c: LatentCase, _ rng: inout SplitMix64) -> [Double] {
     let cap = 0.95 / Double(c.patterns.count)
     return c.patterns.map { _ in Double.random(in: 0.01...cap, using: &rng) }
   }
@@ -257,7 +257,7 @@ final class SymbolicTests: XCTestCase {
   func testMSEMatchesTheNumericEngine() throws {
     var rng = SplitMix64(seed: 6)
     let none = try randomCases()
-    let optimal = none.map { c -> Case in
+    let optimal = none.map { c -> LatentCase in
       var c = c
       c.bias = .optimal
       return c
@@ -371,7 +371,7 @@ final class SymbolicTests: XCTestCase {
         let p01 = Double(j) * 0.025
         if p0 + p01 > 1 || abs(p01 - p0) < 1e-9 || abs(2 * p01 - p0) < 1e-9 { continue }
         if abs(p01 * 2.0.squareRoot() - p0) < 1e-9 { continue }
-        let minima = LossLandscape(try Case.hierarchy(p0: p0, p01: p01)).minima(.l2)
+        let minima = LossLandscape(try LatentCase.hierarchy(p0: p0, p01: p01)).minima(.l2)
         let parent = minima.first { abs($0.t) < 1e-12 }
         let merged = minima.first { abs($0.t - 0.5) < 1e-12 }
         XCTAssertEqual(parent != nil, p01 < p0, "\(p0), \(p01)")
@@ -408,7 +408,7 @@ final class SymbolicTests: XCTestCase {
   }
 
   func testUnsupportedCasesNameTheField() throws {
-    XCTAssertThrowsError(try SymbolicLandscape(try Case.hierarchy(p0: 0.3, p01: 0.1, l1: 0.1))) {
+    XCTAssertThrowsError(try SymbolicLandscape(try LatentCase.hierarchy(p0: 0.3, p01: 0.1, l1: 0.1))) {
       error in
       XCTAssertEqual((error as? FieldError)?.field, "penalty.coefficient")
     }
@@ -427,7 +427,7 @@ final class SymbolicTests: XCTestCase {
     // over p0, p01 and "nothing fires" (1 - p0 - p01), times D:
     // N = (p0 + 4 p01 - p0^2 - 4 p0 p01 - 4 p01^2) t^2 + (-4 p01 + 2 p0 p01 + 4 p01^2) t + p01 - p01^2,
     // N'D - N D' = 2 p0 (p0 + 2 p01 - 1) t^2 - 2 (p0^2 + 4 p0 p01 - p0 + 2 p01^2 - 2 p01) t + 2 p01 (p0 + p01 - 1).
-    let s = try SymbolicLandscape(try Case.hierarchy(p0: 0.3, p01: 0.1, bias: .optimal))
+    let s = try SymbolicLandscape(try LatentCase.hierarchy(p0: 0.3, p01: 0.1, bias: .optimal))
     func m(_ names: String...) -> Monomial { Monomial(names) }
     XCTAssertEqual(
       s.pieces[0].numerator,
@@ -490,7 +490,7 @@ final class SymbolicTests: XCTestCase {
     if files.isEmpty { throw XCTSkip("no case files in \(folder.path)") }
     for file in files {
       guard
-        case .landscape(let c, _) = try CaseDocument.load(
+        case .latent(let c, _) = try CaseDocument.load(
           contentsOf: folder.appendingPathComponent(file).path)
       else { continue }  // an SAE case has no path
       let json: String

@@ -16,15 +16,15 @@ extension SplitMix64 {
 }
 
 /// The seeds' single-latent toy: P(parent alone) = p0, P(parent and child) = p01.
-private func toy(p0: Double = 0.2, p01: Double = 0.05) throws -> Case {
-  try Case.hierarchy(p0: p0, p01: p01)
+private func toy(p0: Double = 0.2, p01: Double = 0.05) throws -> LatentCase {
+  try LatentCase.hierarchy(p0: p0, p01: p01)
 }
 
 final class SingleLatentSAETests: XCTestCase {
   /// The exact expected loss of the trainer's SAE (one tied relu latent, no biases) over a
-  /// case's toy is `Case.losses(atLatent:)`: the bridge reads the case as the landscape does.
+  /// case's toy is `LatentCase.losses(atLatent:)`: the bridge reads the case as the landscape does.
   func testSAELossAgreesWithTheExactLandscape() throws {
-    for c in [try toy(), try Case.hierarchy(p0: 0.2, p01: 0.05, p1: 0.15)] {
+    for c in [try toy(), try LatentCase.hierarchy(p0: 0.2, p01: 0.05, p1: 0.15)] {
       let patterns = c.toyModel.patterns!
       for t in [0.0, 0.1, 0.3, 0.5, 0.9] {
         let l = c.path.latent(at: t)
@@ -39,7 +39,7 @@ final class SingleLatentSAETests: XCTestCase {
 
 final class PathTests: XCTestCase {
   func testNearestTRecoversPointsOnThePath() throws {
-    let c = try Case.hierarchy(p0: 0.2, p01: 0.05, tMin: -0.5, tMax: 1.5)
+    let c = try LatentCase.hierarchy(p0: 0.2, p01: 0.05, tMin: -0.5, tMax: 1.5)
     for t in [-0.4, -0.1, 0, 0.19, 0.5, 0.77, 1, 1.3] {
       let found = c.path.nearestT(to: c.path.latent(at: t))
       XCTAssertEqual(found.t, t, accuracy: 1e-12)
@@ -94,7 +94,7 @@ final class PathTests: XCTestCase {
   }
 }
 
-final class TrainerTests: XCTestCase {
+final class LatentTrainerTests: XCTestCase {
   private func quickOptions() -> LatentTrainingPlan {
     var o = LatentTrainingPlan()
     o.sae.steps = 600
@@ -113,11 +113,11 @@ final class TrainerTests: XCTestCase {
   func testOverflowingStartIsRefused() throws {
     var o = quickOptions()
     o.sae.initialNoise = 1e300
-    XCTAssertThrowsError(try Trainer(toy(), options: o)) {
+    XCTAssertThrowsError(try toy().trainingRun(o)) {
       XCTAssertEqual("\($0)", "train.init_noise: 1e+300 is not in [0, 1e6]")
     }
     o.sae.initialNoise = 1e6
-    XCTAssertNil(try Trainer(toy(), options: o).run().divergedAt)
+    XCTAssertNil(try toy().trainingRun(o).divergedAt)
   }
 
   func testSameSeedIsBitIdenticalAndAnotherSeedDiffers() throws {
@@ -125,8 +125,8 @@ final class TrainerTests: XCTestCase {
       var o = quickOptions()
       o.sae.loss = .snap
       o.biases = biases
-      let a = try Trainer(toy(), options: o).run()
-      let b = try Trainer(toy(), options: o).run()
+      let a = try toy().trainingRun(o)
+      let b = try toy().trainingRun(o)
       XCTAssertEqual(a.sae.decoder.map(\.bitPattern), b.sae.decoder.map(\.bitPattern))
       XCTAssertEqual(a.sae.decoderBias.map(\.bitPattern), b.sae.decoderBias.map(\.bitPattern))
       XCTAssertEqual(a.sae.encoderBias.map(\.bitPattern), b.sae.encoderBias.map(\.bitPattern))
@@ -138,7 +138,7 @@ final class TrainerTests: XCTestCase {
       XCTAssertEqual(a.t.bitPattern, b.t.bitPattern)
       XCTAssertEqual(a.loss.bitPattern, b.loss.bitPattern)
       o.sae.seed = 2
-      let c = try Trainer(toy(), options: o).run()
+      let c = try toy().trainingRun(o)
       XCTAssertNotEqual(a.sae.decoder, c.sae.decoder)
       XCTAssertNotEqual(a.embedding, c.embedding)
     }
@@ -158,7 +158,7 @@ final class TrainerTests: XCTestCase {
     let tolerance = 0.01
     for seed: UInt64 in [1, 2, 3] {
       o.sae.seed = seed
-      let r = try Trainer(toy(), options: o).run()
+      let r = try toy().trainingRun(o)
       XCTAssertEqual(r.t, tStar, accuracy: tolerance, "seed \(seed)")
       XCTAssertEqual(r.cosine, 1, accuracy: 1e-9)
       XCTAssertEqual(r.loss, (3 - 5.0.squareRoot()) / 20, accuracy: 1e-4)  // MSE(t*) = p0 t*
@@ -173,9 +173,9 @@ final class TrainerTests: XCTestCase {
     o.sae.batch = 512
     o.sae.learningRate = 0.0005
     o.sae.data = .samples
-    let slow = try Trainer(toy(), options: o).run()
+    let slow = try toy().trainingRun(o)
     o.sae.data = .counts
-    let fast = try Trainer(toy(), options: o).run()
+    let fast = try toy().trainingRun(o)
     XCTAssertEqual(slow.t, tStar, accuracy: 0.015)
     XCTAssertEqual(fast.t, tStar, accuracy: 0.015)
     XCTAssertNotEqual(slow.sae, fast.sae)  // different draws from the stream
@@ -190,7 +190,7 @@ final class TrainerTests: XCTestCase {
     o.sae.steps = 4000
     o.sae.learningRate = 0.003
     o.biases = .decoder
-    let r = try Trainer(toy(), options: o).run()
+    let r = try toy().trainingRun(o)
     XCTAssertEqual(r.t, 0, accuracy: 0.01)
     XCTAssertEqual(r.decoderBias![1], 0, accuracy: 0.01)
     XCTAssertLessThanOrEqual(r.decoderBias![0], 0.01)
@@ -199,12 +199,12 @@ final class TrainerTests: XCTestCase {
   /// Independent features: the latent is the parent and b_dec takes the child's firing
   /// probability, 0.05 + 0.15 = 0.2 (the seed's "hedging in the decoder bias").
   func testDecoderBiasLearnsTheChildFrequency() throws {
-    let c = try Case.hierarchy(p0: 0.2, p01: 0.05, p1: 0.15)
+    let c = try LatentCase.hierarchy(p0: 0.2, p01: 0.05, p1: 0.15)
     var o = LatentTrainingPlan()
     o.sae.steps = 20000
     o.sae.learningRate = 0.0005
     o.biases = .decoder
-    let r = try Trainer(c, options: o).run()
+    let r = try c.trainingRun(o)
     XCTAssertEqual(r.t, 0, accuracy: 0.02)
     XCTAssertEqual(r.decoderBias![1], 0.2, accuracy: 0.01)
   }
@@ -213,7 +213,7 @@ final class TrainerTests: XCTestCase {
     var o = quickOptions()
     o.sae.loss = .snap
     var calls = 0
-    let r = try Trainer(toy(), options: o).run { p in
+    let r = try toy().trainingRun(o) { p in
       calls += 1
       XCTAssertEqual(p.kind, p.step <= 300 ? .mse : .l2)
     }
@@ -229,7 +229,7 @@ final class TrainerTests: XCTestCase {
       var o = LatentTrainingPlan()
       change(&o)
       do {
-        _ = try Trainer(toy(), options: o)
+        try o.validate(featureCount: toy().features.count)
         return nil
       } catch let e as FieldError {
         return e.field
@@ -259,14 +259,14 @@ final class TrainerTests: XCTestCase {
   func testRunCanBeCancelled() throws {
     var asked = 0
     XCTAssertThrowsError(
-      try Trainer(toy(), options: quickOptions()).run(isCancelled: {
+      try toy().trainingRun(quickOptions(), isCancelled: {
         asked += 1
         return asked > 5
       })
     ) { XCTAssert($0 is CancellationError) }
     XCTAssertEqual(asked, 6)
-    let plain = try Trainer(toy(), options: quickOptions()).run()
-    let asking = try Trainer(toy(), options: quickOptions()).run(isCancelled: { false })
+    let plain = try toy().trainingRun(quickOptions())
+    let asking = try toy().trainingRun(quickOptions(), isCancelled: { false })
     XCTAssertEqual(asking.sae, plain.sae)
   }
 }
@@ -282,10 +282,10 @@ final class CaseFileTrainingTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(files.count, 5)
     for file in files {
       guard
-        case .landscape(let c, let plan?) = try CaseDocument.load(
+        case .latent(let c, let plan?) = try CaseDocument.load(
           contentsOf: root.appendingPathComponent(file).path)
       else { return XCTFail("\(file) has no train block") }
-      let check = try TrainingCheck(c, plan: plan)
+      let check = try LatentTrainingCheck(c, plan: plan)
       XCTAssertTrue(
         check.passed,
         "\(c.name): trained t \(check.result.t), analytic t \(check.target.minimum.t) (\(check.target.reason)), tolerance \(check.tolerance)"

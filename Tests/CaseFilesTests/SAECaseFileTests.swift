@@ -7,8 +7,8 @@ import XCTest
 
 /// SAE case files: the toy model enumerated or sampled as written, the SAE's shape, the plan
 /// and the expectations.
-final class SAEStudyFileTests: XCTestCase {
-  func parse(_ text: String) throws -> SAEStudy {
+final class SAECaseFileTests: XCTestCase {
+  func parse(_ text: String) throws -> SAECase {
     guard case .sae(let s) = try CaseDocument(json: Data(text.utf8), defaultName: "t") else {
       throw XCTSkip("not an SAE case")
     }

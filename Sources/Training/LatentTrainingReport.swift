@@ -7,12 +7,12 @@ import Reports
 ///
 ///     {"case", "t", "latent", "bias", "loss", "samples_per_second", "loss_kind", "case_bias",
 ///      "sae_loss", "cosine", "encoder_bias", "training": {...}}
-public struct TrainingReport: Sendable, Encodable {
-  public var source: Case
+public struct LatentTrainingReport: Sendable, Encodable {
+  public var source: LatentCase
   public var options: LatentTrainingPlan
-  public var result: TrainingResult
+  public var result: LatentTrainingRun
 
-  public init(_ source: Case, options: LatentTrainingPlan, result: TrainingResult) {
+  public init(_ source: LatentCase, options: LatentTrainingPlan, result: LatentTrainingRun) {
     self.source = source
     self.options = options
     self.result = result

@@ -41,7 +41,7 @@ extension LossLandscape {
 public struct TrainingTarget: Sendable {
   /// The case the minimum belongs to: the trained case, its `bias` set to `optimal`
   /// when the SAE learns biases and to `none` otherwise.
-  public var analyticCase: Case
+  public var analyticCase: LatentCase
   /// The loss whose minimum it is.
   public var kind: LossKind
   /// The minimum.
@@ -53,7 +53,7 @@ public struct TrainingTarget: Sendable {
   ///   - source: the trained case (valid).
   ///   - options: how it is trained.
   /// - Throws: `FieldError` when the landscape has no minimum to compare with.
-  public init(for source: Case, options: LatentTrainingPlan) throws {
+  public init(for source: LatentCase, options: LatentTrainingPlan) throws {
     var analytic = source
     analytic.bias = options.biases == .none ? .none : .optimal
     let landscape = LossLandscape(analytic)
@@ -86,13 +86,13 @@ public struct TrainingTarget: Sendable {
 }
 
 /// A training compared with its analytic minimum: what `landscape validate` reports.
-public struct TrainingCheck: Sendable {
+public struct LatentTrainingCheck: Sendable {
   /// The minimum the training should reach.
   public var target: TrainingTarget
   /// The training, run on `target.analyticCase`.
   /// The case's `train` block the run followed.
   public var plan: LatentTrainingPlan
-  public var result: TrainingResult
+  public var result: LatentTrainingRun
   /// The allowed |trained t - analytic t| (the plan's `tolerance`).
   public var tolerance: Double
 
@@ -115,15 +115,15 @@ public struct TrainingCheck: Sendable {
   /// - Parameters:
   ///   - source: a valid case.
   ///   - plan: its `train` block.
-  ///   - progress: passed to `Trainer.run`.
+  ///   - progress: passed to `LatentCase.trainingRun`.
   /// - Throws: `FieldError` when the block's settings are bad.
   public init(
-    _ source: Case, plan: LatentTrainingPlan, progress: ((TrainingProgress) -> Void)? = nil
+    _ source: LatentCase, plan: LatentTrainingPlan, progress: ((LatentTrainingProgress) -> Void)? = nil
   ) throws {
     self.plan = plan
     let options = try LatentTrainingPlan(for: source, plan: plan)
     target = try TrainingTarget(for: source, options: options)
-    result = try Trainer(target.analyticCase, options: options).run(progress: progress)
+    result = try target.analyticCase.trainingRun(options, progress: progress)
     tolerance = plan.tolerance
   }
 }

@@ -7,7 +7,7 @@ import ToyModels
 /// probability pi_j and produces the activation x_j = sum_i m_ji e_i; the leftover mass
 /// 1 - sum_j pi_j is "nothing fires" (x = 0). The SAE's latent runs along the path
 /// w(t) = (1 - t) u + t v, l(t) = w(t) / |w(t)|, for t in [`path.tMin`, `path.tMax`].
-public struct Case: Sendable, Hashable {
+public struct LatentCase: Sendable, Hashable {
   /// Short identifier, used for file names (`skew-parent`).
   public var name: String
   /// One-line description, used as the figure title.
@@ -51,7 +51,7 @@ public struct Case: Sendable, Hashable {
   }
 
   /// The same case with the probabilities replaced, in pattern order.
-  public func with(probabilities: [Double]) -> Case {
+  public func with(probabilities: [Double]) -> LatentCase {
     precondition(probabilities.count == patterns.count)
     var copy = self
     for j in copy.patterns.indices { copy.patterns[j].probability = probabilities[j] }

@@ -3,8 +3,9 @@ import _CGSL
 
 /// The shape of an SAE to train: latents, tying, activation and Matryoshka prefixes.
 public struct SAEArchitecture: Sendable, Hashable {
-  /// The activation kind; batchtopk's threshold is fitted in training.
-  public enum Activation: String, Sendable, Hashable, CaseIterable {
+  /// The activation's kind, as a case file names it (`SAE.Activation` is the activation
+  /// itself, with its k and threshold); batchtopk's threshold is fitted in training.
+  public enum ActivationKind: String, Sendable, Hashable, CaseIterable {
     case relu
     case topk
     case batchtopk
@@ -13,7 +14,7 @@ public struct SAEArchitecture: Sendable, Hashable {
   /// Number of latents k, >= 1.
   public var latents: Int
   public var tied: Bool
-  public var activation: Activation
+  public var activation: ActivationKind
   /// topk and batchtopk: how many latents fire, in 1...latents.
   public var topK: Int?
   /// Matryoshka prefix lengths, strictly increasing, ending at `latents`; nil for a plain SAE.
@@ -29,7 +30,7 @@ public struct SAEArchitecture: Sendable, Hashable {
   public var initialNoise: Double = 0
 
   public init(
-    latents: Int, tied: Bool = false, activation: Activation = .relu, topK: Int? = nil,
+    latents: Int, tied: Bool = false, activation: ActivationKind = .relu, topK: Int? = nil,
     matryoshka: [Int]? = nil
   ) {
     self.latents = latents
@@ -162,7 +163,7 @@ extension Expectation where Quantity == SAEQuantity {
 }
 
 /// A case with many latents: a toy model, the SAE trained on it, how, and what it should show.
-public struct SAEStudy: Sendable, Hashable {
+public struct SAECase: Sendable, Hashable {
   public var name: String
   public var title: String
   public var features: [String]
@@ -175,7 +176,7 @@ public struct SAEStudy: Sendable, Hashable {
   public var expectations: [SAEExpectation]
   /// The case's ensemble of such SAEs (`landscape ensemble`), nil when it has none.
   public var ensemble: SAEEnsembleSpec? = nil
-  /// The case's growth study (`landscape grow`), if it has one.
+  /// The case's growth saeCase (`landscape grow`), if it has one.
   public var growth: SAEGrowthStudy?
   /// The case's balance sweep (`BalanceSweep`), if it asks for one.
   public var balanceSweep: BalanceSweepPlan? = nil

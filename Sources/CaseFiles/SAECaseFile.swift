@@ -3,7 +3,7 @@ import Landscape
 import SparseAutoencoders
 import ToyModels
 
-extension SAEStudy {
+extension SAECase {
   /// Parses and validates an SAE case from JSON.
   ///
   /// Required: `features` (names), exactly one toy model (`patterns`, `hierarchy` or
@@ -21,9 +21,9 @@ extension SAEStudy {
       "ensemble", "grow", "balance_sweep",
     ])
     let name = try object.string("name") ?? defaultName
-    if object.has("name") { try Case.checkCaseName(name) }
+    if object.has("name") { try LatentCase.checkCaseName(name) }
     let title = try object.string("title") ?? name
-    let features = try Case.features(object)
+    let features = try LatentCase.features(object)
     guard !features.isEmpty else {
       throw FieldError(field: "features", value: "[]", reason: "is empty")
     }
@@ -43,8 +43,8 @@ extension SAEStudy {
     case "patterns":
       // Explicit patterns, checked as a single-latent case's; "nothing fires" gets the
       // leftover mass.
-      let patterns = try Case.patterns(object.array("patterns")!, features: features, index: index)
-      try Case.validate(patterns: patterns, features: features)
+      let patterns = try LatentCase.patterns(object.array("patterns")!, features: features, index: index)
+      try LatentCase.validate(patterns: patterns, features: features)
       toy = ToyModel(features: features, patterns: patterns)
     case "hierarchy":
       (toy, dropped) = try Self.hierarchyToy(
@@ -223,7 +223,7 @@ extension SAEStudy {
     }
     var a = SAEArchitecture(latents: k, tied: try s.bool("tied") ?? false)
     if let name = try s.string("activation") {
-      guard let kind = SAEArchitecture.Activation(rawValue: name) else {
+      guard let kind = SAEArchitecture.ActivationKind(rawValue: name) else {
         throw FieldError(
           field: "sae.activation", value: JSONObject.render(name),
           reason: "is not one of relu, topk, batchtopk")

@@ -1,10 +1,11 @@
-/// The SAE's activation, h = relu(s) of the latent's pre-activation s: where the package
+/// The single latent's activation, h = relu(s) of its pre-activation s (the many-latent
+/// half's is `SAE.Activation`): where the package
 /// asks whether an input fires the latent, what it encodes to, and where that changes.
 ///
 /// The exact landscape assumes the relu's two sides (an input passes through or is
 /// clipped to zero, so each loss is piecewise a ratio of quadratics: see
 /// `LossLandscape.error(_:active:)`); another activation plugs in here and there.
-package enum Activation {
+package enum LatentActivation {
   /// h = relu(s) = max(s, 0).
   @inlinable @inline(__always) package static func encode(_ s: Double) -> Double { max(s, 0) }
 

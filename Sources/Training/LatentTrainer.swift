@@ -6,7 +6,7 @@ import ToyModels
 /// many-latent trainer (`SAE.trainingRun(on:_:observe:)`) on a tied relu SAE of one latent,
 /// read back onto the case's path.
 ///
-/// The case's patterns (and "nothing fires", x = 0) are the toy (`Case.toyModel`), embedded in
+/// The case's patterns (and "nothing fires", x = 0) are the toy (`LatentCase.toyModel`), embedded in
 /// R^d by a seeded random orthonormal basis when d exceeds the number of features. The latent
 /// is the decoder row, kept unit-norm after every step; the SAE starts from
 ///
@@ -16,17 +16,17 @@ import ToyModels
 /// batch's pattern counts (one multinomial, so a step costs O(patterns d), not O(B d)) or every
 /// sample (the reference). One MT19937 stream is consumed in a fixed order (basis, initial
 /// noise, the batches), so a run is reproducible bit for bit from its seed.
-public struct Trainer: Sendable {
+struct LatentTrainer: Sendable {
   /// The case whose activations are sampled.
-  public let source: Case
+  let source: LatentCase
   /// How to train.
-  public let options: LatentTrainingPlan
+  let options: LatentTrainingPlan
 
   /// - Parameters:
   ///   - source: the case (validated again here).
   ///   - options: the settings (validated here).
   /// - Throws: `FieldError` naming the first bad case field or option.
-  public init(_ source: Case, options: LatentTrainingPlan) throws {
+  init(_ source: LatentCase, options: LatentTrainingPlan) throws {
     try source.validate()
     try options.validate(featureCount: source.features.count)
     self.source = source
@@ -34,30 +34,16 @@ public struct Trainer: Sendable {
   }
 
   /// A trainer with a case's `train` block (nil: the defaults) and its L1 penalty.
-  public init(_ source: Case, plan: LatentTrainingPlan?) throws {
+  init(_ source: LatentCase, plan: LatentTrainingPlan?) throws {
     try self.init(source, options: LatentTrainingPlan(for: source, plan: plan))
-  }
-
-  /// The error of a run that stopped at `step` (`TrainingResult.divergedAt`), as the SAE
-  /// trainer reports it.
-  public func divergence(atStep step: Int) -> FieldError { options.sae.divergence(atStep: step) }
-
-  /// Runs the training.
-  ///
-  /// - Parameter progress: called every steps / 100 steps (at least every step) with
-  ///   how far the run is; it must not be used to stop the run.
-  /// - Returns: the learned SAE and what it means on the case's path.
-  public func run(progress: ((TrainingProgress) -> Void)? = nil) -> TrainingResult {
-    // Never cancelled: `run(progress:isCancelled:)` cannot throw.
-    try! run(progress: progress, isCancelled: { false })
   }
 
   /// Runs the training unless cancelled: `isCancelled` is asked before every step, and true
   /// stops the run (a server drops a run whose client left).
   /// - Throws: `CancellationError` when cancelled.
-  public func run(
-    progress: ((TrainingProgress) -> Void)? = nil, isCancelled: @escaping () -> Bool
-  ) throws(CancellationError) -> TrainingResult {
+  func run(
+    progress: ((LatentTrainingProgress) -> Void)? = nil, isCancelled: @escaping () -> Bool
+  ) throws(CancellationError) -> LatentTrainingRun {
     let k = source.features.count
     let d = options.sae.dimension ?? k
     // The trainer draws the same basis first from its stream.
@@ -89,7 +75,7 @@ public struct Trainer: Sendable {
         }
         if let progress, p.step > 0, p.step % progressEvery == 0 || p.step == steps {
           progress(
-            TrainingProgress(
+            LatentTrainingProgress(
               step: p.step, steps: steps, kind: p.reconstruction == .mse ? .mse : .l2,
               batchLoss: p.loss))
         }
@@ -125,7 +111,7 @@ public struct Trainer: Sendable {
   private func result(
     _ run: SAETrainingRun, embedding: FeatureEmbedding?, patterns: [WeightedPattern],
     trajectory: [TrajectoryPoint]
-  ) -> TrainingResult {
+  ) -> LatentTrainingRun {
     let sae = run.sae
     var divergedAt = run.divergedAt
     let projected = embedding?.project(sae.decoder) ?? sae.decoder
@@ -136,7 +122,7 @@ public struct Trainer: Sendable {
     let kind = options.finalLossKind
     let exact = source.losses(atLatent: unit)
     let samples = Double(options.sae.steps) * Double(options.sae.batch)
-    return TrainingResult(
+    return LatentTrainingRun(
       sae: sae, embedding: embedding, dimension: sae.dimensions, latent: projected,
       t: nearest.t, cosine: nearest.cosine,
       decoderBias: options.biases != .none
@@ -149,8 +135,27 @@ public struct Trainer: Sendable {
   }
 }
 
+extension LatentCase {
+  /// Trains the case's single latent as `plan` says: a tied relu SAE of one latent, started on
+  /// the path at `plan.initialT`, through the many-latent trainer (`LatentTrainer`; the
+  /// many-latent half's entry is `SAE.trainingRun(on:_:observe:isCancelled:)`).
+  ///
+  /// - Parameters:
+  ///   - plan: the settings (validated here, with the case).
+  ///   - progress: called every steps / 100 steps (at least every step) with how far the run
+  ///     is.
+  ///   - isCancelled: asked before every step; true stops the run.
+  /// - Throws: `FieldError` naming the first bad case field or setting; `CancellationError`.
+  public func trainingRun(
+    _ plan: LatentTrainingPlan, progress: ((LatentTrainingProgress) -> Void)? = nil,
+    isCancelled: @escaping () -> Bool = { false }
+  ) throws -> LatentTrainingRun {
+    try LatentTrainer(self, options: plan).run(progress: progress, isCancelled: isCancelled)
+  }
+}
+
 /// How far a run is, for a progress display.
-public struct TrainingProgress: Sendable, Hashable {
+public struct LatentTrainingProgress: Sendable, Hashable {
   /// Steps done, in 1...steps.
   public var step: Int
   /// The run's total steps.
@@ -175,7 +180,7 @@ public struct TrajectoryPoint: Sendable, Hashable {
 }
 
 /// What a run learned.
-public struct TrainingResult: Sendable, Hashable {
+public struct LatentTrainingRun: Sendable, Hashable {
   /// The trained SAE, in R^d: one latent, tied, relu, its decoder row unit-norm.
   public var sae: SAE
   /// The embedding the run used; nil when d is the number of features (the features are the
@@ -197,7 +202,7 @@ public struct TrainingResult: Sendable, Hashable {
   /// The loss reported: MSE for MSE training, L2 for L2 and snap.
   public var lossKind: LossKind
   /// The exact expected loss (`lossKind`) of the learned latent (normalised within the
-  /// features' span) with the case's own decoder-bias setting: `Case.losses(atLatent:)`.
+  /// features' span) with the case's own decoder-bias setting: `LatentCase.losses(atLatent:)`.
   public var loss: Double
   /// The exact expected loss (`lossKind`) of the trained SAE itself, its learned
   /// biases included.

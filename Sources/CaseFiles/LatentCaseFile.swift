@@ -3,13 +3,13 @@ import Landscape
 import ToyModels
 import SparseAutoencoders
 
-extension Case {
+extension LatentCase {
   /// Reads and validates a case file (JSON; see README for the schema).
   ///
   /// - Parameter path: the file's path. Its base name is the default case name.
   /// - Throws: `FieldError` naming the file and the bad field.
-  public static func load(contentsOf path: String) throws -> Case {
-    try CaseDocument.reading(path) { data, stem in try Case(json: data, defaultName: stem) }
+  public static func load(contentsOf path: String) throws -> LatentCase {
+    try CaseDocument.reading(path) { data, stem in try LatentCase(json: data, defaultName: stem) }
   }
 
   /// Parses and validates a case from JSON.
@@ -26,7 +26,7 @@ extension Case {
   /// A single-latent case and its `train` block (nil when it has none) from a case file's
   /// top-level object: each read once.
   static func read(_ object: JSONObject, defaultName: String) throws
-    -> (case: Case, training: LatentTrainingPlan?)
+    -> (case: LatentCase, training: LatentTrainingPlan?)
   {
     if object.has("sae") {
       throw FieldError(
@@ -92,7 +92,7 @@ extension Case {
     let training = try object.object("train").map {
       try LatentTrainingPlan.read($0, featureCount: features.count)
     }
-    let c = Case(
+    let c = LatentCase(
       name: name, title: title, features: features, patterns: patterns, path: path,
       bias: bias, penalty: penalty)
     try c.validate()
