@@ -5,15 +5,17 @@ import ToyModels
 extension SAECase {
   /// `grow`: how `landscape grow` grows the case's SAE, and what `validate` checks of it.
   ///
-  ///     "grow": {"start": 2, "add": 2, "to": 20, "draws": 20,
-  ///              "correlation_scales": [0.5, 1],
+  ///     "grow": {"start": 2, "add": 2, "to": 20, "draws": 50, "protocol": "control",
+  ///              "new_latent_norm": 0.1, "correlation_scales": [0.5, 1],
   ///              "expect": [{"quantity": "fraction_over_baseline", "min": 0.2}]}
   ///
   /// - Throws: `FieldError` naming the field (`grow.to`, `grow.expect[0].quantity`).
   static func growth(_ g: JSONObject, architecture: SAEArchitecture, sampled: Bool) throws
     -> SAEGrowthStudy
   {
-    try g.allow(["start", "add", "to", "draws", "correlation_scales", "expect"])
+    try g.allow([
+      "start", "add", "to", "draws", "protocol", "new_latent_norm", "correlation_scales", "expect",
+    ])
     func required(_ key: String, in range: ClosedRange<Int>) throws -> Int {
       guard let v = try g.integer(key, in: range) else {
         throw FieldError(field: g.fieldPath(key), value: "", reason: "is required")
@@ -24,7 +26,16 @@ extension SAECase {
     var plan = SAEGrowthPlan(
       start: start, add: try required("add", in: 1...10_000), to: try required("to", in: 1...10_000)
     )
-    plan.draws = try g.integer("draws", in: 1...1000) ?? 20
+    plan.draws = try g.integer("draws", in: 1...1000) ?? plan.draws
+    if let name = try g.string("protocol") {
+      guard let p = GrowthProtocol(rawValue: name) else {
+        throw FieldError(
+          field: g.fieldPath("protocol"), value: JSONObject.render(name),
+          reason: "is not one of control, continue")
+      }
+      plan.growthProtocol = p
+    }
+    plan.newLatentNorm = try g.finiteNumber("new_latent_norm") ?? plan.newLatentNorm
     do { try plan.check() } catch let e as FieldError { throw e.within("grow") }
     let scales = try g.numbers("correlation_scales", in: 0...1) ?? [1]
     if g.has("correlation_scales") && (!sampled || scales.isEmpty) {

@@ -17,9 +17,13 @@ struct GrowCommand: ParsableCommand {
       "Grow an SAE case's SAE and measure how its existing latents move (the paper's evidence of hedging).",
     discussion: """
       Trains the case's SAE (a plain relu SAE, the case's train block) at --start latents, \
-      adds --add latents (random unit rows, as SAELens starts latents), trains all of them \
-      again for the same number of steps, and repeats up to --to. After each growth: the \
-      fraction ||P_new dW||^2 / ||dW||^2 of the change dW of the existing decoder rows that \
+      adds --add latents (random rows of norm 0.1 in encoder and decoder, as the authors' \
+      extend_sae starts them), trains all of them again for the same number of steps, and \
+      repeats up to --to. By the authors' protocol (--protocol control) each growth also \
+      trains the SAE before growing for the same steps and seed without new latents (the \
+      control), and the change dW of the existing decoder rows is extended - control; with \
+      --protocol continue it is extended - the SAE before growing. After each growth: the \
+      fraction ||P_new dW||^2 / ||dW||^2 of dW that \
       lies in the span of the new latents' decoder rows, the same for --draws random \
       subspaces of the same dimension (the paper's baseline), and the hedging degree of the \
       SAE before the growth (the authors' hedging_rate: see README); at every width the \
@@ -27,12 +31,15 @@ struct GrowCommand: ParsableCommand {
       --dim) above the number of features to embed the toy in more dimensions, as the \
       paper's LLM SAEs are: with d = n a random subspace of m dimensions already holds m/n.
 
-      A case's grow block sets the defaults (start, add, to, draws, correlation_scales); a \
+      A case's grow block sets the defaults (start, add, to, draws, protocol, \
+      new_latent_norm, correlation_scales); a \
       correlated toy can be grown at several correlation scales (C' = I + s (C - I)), and the \
       rank correlation is then pooled over every scale and width.
 
       --init-from SAE.json (what `landscape train --save` writes) starts from that SAE and \
-      measures it as it is: the hedging degree of any trained SAE, grown once by --add.
+      measures it as it is: the hedging degree of any trained SAE, grown once by --add. Its \
+      decoder norms are folded into the encoder first (the authors' fold_W_dec_norm), which \
+      keeps its function and loss.
 
       The cases sae-grow-matryoshka-toy.json and sae-grow-correlated.json have grow blocks \
       (`landscape grow cases/sae-grow-correlated.json --plot growth.png`; seconds in a \
@@ -55,8 +62,16 @@ struct GrowCommand: ParsableCommand {
   @Option(help: "Latents of the last SAE: start + a multiple of add (default: the grow block's).")
   var to: Int?
 
-  @Option(help: "Random subspaces of the baseline, in 1...1000 (default: the grow block's, else 20).")
+  @Option(
+    help: "Random subspaces of the baseline, in 1...1000 (default: the grow block's, else the authors' 50).")
   var draws: Int?
+
+  @Option(
+    name: .customLong("protocol"),
+    help: ArgumentHelp(
+      "What the existing latents' movement is measured against: control (the authors': the SAE before growing trained further for the same steps and seed, no new latents) or continue (the SAE before growing, so continued training counts as movement). Default: the grow block's, else control.",
+      valueName: "control|continue"))
+  var growthProtocol: GrowthProtocol?
 
   @Option(help: "Training steps at each width (default: the case's train.steps).")
   var steps: Int?
@@ -77,7 +92,7 @@ struct GrowCommand: ParsableCommand {
   @Option(
     name: .customLong("init-from"),
     help: ArgumentHelp(
-      "Start from this SAE file (as `train --save` writes), measured as it is: the hedging degree of any trained SAE.",
+      "Start from this SAE file (as `train --save` writes), measured as it is: the hedging degree of any trained SAE. Its decoder norms are folded into the encoder (the authors' fold_W_dec_norm), which keeps its function.",
       valueName: "SAE.json"))
   var initFrom: String?
 
@@ -110,12 +125,13 @@ struct GrowCommand: ParsableCommand {
         field: "case", value: escapedForMessage(caseFile),
         reason: "is a single-latent case: grow needs an SAE case (an sae block)")
     }
-    let (growthStudy, plan) = try settings(saeCase)
-    if let plot { try FigureFile.check(plot) }
-    let plotSize = try size?.plotSize(for: plot ?? "")
     let initial = try initFrom.map {
       try SAEFiles.read($0, field: "--init-from", features: saeCase.features).sae
+        .foldingDecoderNorms()
     }
+    let (growthStudy, plan) = try settings(saeCase, initial: initial)
+    if let plot { try FigureFile.check(plot) }
+    let plotSize = try size?.plotSize(for: plot ?? "")
     if initial != nil, plan.dimension != nil {
       throw FieldError(
         flag: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
@@ -136,12 +152,10 @@ struct GrowCommand: ParsableCommand {
     }
   }
 
-  /// The case's growth saeCase and training plan with the flags' overrides.
-  func settings(_ saeCase: SAECase) throws -> (SAEGrowthStudy, SAETrainingPlan) {
+  /// The case's growth study and training plan with the flags' overrides.
+  func settings(_ saeCase: SAECase, initial: SAE?) throws -> (SAEGrowthStudy, SAETrainingPlan) {
     // With --init-from the first width is the file's SAE: --to defaults to one growth.
-    let given = try initFrom.map {
-      try SAEFiles.read($0, field: "--init-from", features: saeCase.features).sae.latents
-    }
+    let given = initial?.latents
     let first = start ?? given ?? saeCase.growth?.plan.start ?? saeCase.architecture.latents
     if let given, first != given {
       throw FieldError(
@@ -163,6 +177,7 @@ struct GrowCommand: ParsableCommand {
       throw FieldError(flag: "--to", value: "", reason: "is required: \(saeCase.name) has no grow block")
     }
     if let draws { growth.plan.draws = draws }
+    if let growthProtocol { growth.plan.growthProtocol = growthProtocol }
     if let s = correlationScales?.values {
       guard saeCase.toy.patterns == nil else {
         throw FieldError(
@@ -189,3 +204,5 @@ struct GrowCommand: ParsableCommand {
     return (growth, plan)
   }
 }
+
+extension GrowthProtocol: ExpressibleByArgument {}

@@ -110,6 +110,7 @@ extension TrainCommand {
     }
     let initial = try initFrom.map {
       try SAEFiles.read($0, field: "--init-from", features: saeCase.features).sae
+        .foldingDecoderNorms()
     }
     let trained = try withTerminalProgress {
       try SAECaseTraining(

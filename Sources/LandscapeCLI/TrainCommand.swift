@@ -120,7 +120,7 @@ struct TrainCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "SAE cases: start from this SAE file instead of the seeded initialisation.",
+      "SAE cases: start from this SAE file instead of the seeded initialisation (its decoder norms folded into the encoder, which keeps its function and loss).",
       valueName: "SAE.json"))
   var initFrom: String?
 

@@ -1,5 +1,20 @@
 import ToyModels
 
+/// What the existing latents' movement at a growth is measured against.
+///
+/// The authors' hedging evaluation (chanind/feature-hedging-paper,
+/// `hedging_paper/scripts/train_hedging_eval_saelens_sae.py` lines 30-110 and
+/// `hedging_paper/evals/hedging_eval.py` `calculate_hedging_stats`) trains, from one initial
+/// SAE, a control (the initial SAE trained further, no new latents) and an extended SAE (the
+/// initial SAE plus new latents) for the same budget, and measures dW = extended - control.
+public enum GrowthProtocol: String, Sendable, Hashable, CaseIterable {
+  /// The authors': dW = extended - control, both trained from the SAE before growing with the
+  /// same steps and seed, so continued-training drift cancels.
+  case control
+  /// dW = extended - the SAE before growing: continued-training drift counts as movement.
+  case continued = "continue"
+}
+
 /// How an SAE grows: from `start` latents, `add` at a time, up to `to`.
 public struct SAEGrowthPlan: Sendable, Hashable {
   /// Latents of the first SAE, >= 1.
@@ -8,10 +23,17 @@ public struct SAEGrowthPlan: Sendable, Hashable {
   public var add: Int
   /// Latents of the last SAE: start + a multiple of add, <= 10_000.
   public var to: Int
-  /// Random subspaces of the baseline at each growth, in 1...1000 (the 20).
-  public var draws: Int = 20
+  /// Random subspaces of the baseline at each growth, in 1...1000 (the authors' 50:
+  /// `HedgingEvalOptions.nbaselines`).
+  public var draws: Int = 50
+  /// What the movement is measured against (the authors' control by default).
+  public var growthProtocol: GrowthProtocol = .control
+  /// The norm of a new latent's encoder and decoder rows, in (0, 1000] (the authors' 0.1:
+  /// `base_sae.py` `extend_sae(initial_magnitude=0.1)`). The trainer keeps decoder rows
+  /// unit-norm, so a new decoder row trains from unit norm; its encoder row keeps this norm.
+  public var newLatentNorm: Double = 0.1
 
-  public init(start: Int, add: Int, to: Int, draws: Int = 20) {
+  public init(start: Int, add: Int, to: Int, draws: Int = 50) {
     self.start = start
     self.add = add
     self.to = to
@@ -35,21 +57,26 @@ public struct SAEGrowthPlan: Sendable, Hashable {
     guard (1...1000).contains(draws) else {
       throw FieldError(field: "draws", value: "\(draws)", reason: "is not in 1...1000")
     }
+    guard newLatentNorm > 0 && newLatentNorm <= 1000 else {
+      throw FieldError(
+        field: "new_latent_norm", value: "\(newLatentNorm)", reason: "is not in (0, 1000]")
+    }
   }
 }
 
 extension SAE {
-  /// The SAE with m latents appended, as SAELens starts latents: each new decoder row m
-  /// standard normal draws from `stream`, unit-normed; the encoder row a copy (untied), its
-  /// bias 0. The existing latents and the decoder bias are unchanged.
-  /// - Parameters: m >= 1. A plain SAE (one Matryoshka prefix).
-  public func grown(by m: Int, stream: RandomStream) -> SAE {
+  /// The SAE with m latents appended, as the authors extend an SAE (`base_sae.py`
+  /// `extend_sae`): each new row d standard normal draws from `stream`, scaled to `norm`; the
+  /// encoder row a copy (untied), its bias 0. The existing latents and the decoder bias are
+  /// unchanged.
+  /// - Parameters: m >= 1; norm > 0 (the authors' 0.1). A plain SAE (one Matryoshka prefix).
+  public func grown(by m: Int, norm: Double = 0.1, stream: RandomStream) -> SAE {
     precondition(m >= 1 && prefixes.count == 1, "grows a plain SAE by m >= 1 latents")
     let d = dimensions
     let rows: [[Double]] = (0..<m).map { _ in
       let r = (0..<d).map { _ in stream.gaussian() }
-      let norm = dot(r, r).squareRoot()
-      return r.map { $0 / norm }
+      let scale = norm / dot(r, r).squareRoot()
+      return r.map { $0 * scale }
     }
     let decoderRows = (0..<latents).map { decoderRow($0) } + rows
     let encoderRows =
@@ -69,7 +96,8 @@ extension SAE {
 /// What happened as an SAE grew: per width, how the existing latents moved, the decoder bias's
 /// norm and the true hedging mass.
 ///
-/// JSON keys (one value per width): `widths`, `fraction_in_new_span`, `random_baseline`,
+/// JSON keys: `protocol` (`GrowthProtocol`), then one value per width: `widths`,
+/// `fraction_in_new_span`, `random_baseline`,
 /// `relative_change` (each for the growth that reached the width; null at the first),
 /// `hedging_degree` (the SAE of that width, measured by growing it: null at the last),
 /// `decoder_bias_norm`, `true_hedging_mass` (mean over latents of the decoder rows' hedging
@@ -77,6 +105,8 @@ extension SAE {
 /// hedging degree and the true hedging mass over the widths that have both (null if fewer than
 /// 3 or either is constant).
 public struct SAEGrowth: Sendable, Hashable, Encodable {
+  /// What each growth's movement was measured against.
+  public var growthProtocol: GrowthProtocol = .control
   public var widths: [Int] = []
   /// The growth into each width; nil at the first.
   public var changes: [GrowthChange?] = []
@@ -98,6 +128,7 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
   public var rankCorrelation: Double? { Self.pooledRankCorrelation([self]) }
 
   enum CodingKeys: String, CodingKey {
+    case growthProtocol = "protocol"
     case widths
     case fractionInNewSpan = "fraction_in_new_span"
     case randomBaseline = "random_baseline"
@@ -111,6 +142,7 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
 
   public func encode(to encoder: Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(growthProtocol.rawValue, forKey: .growthProtocol)
     try c.encode(widths, forKey: .widths)
     try c.encode(changes.map { $0?.fractionInNewSpan }, forKey: .fractionInNewSpan)
     try c.encode(changes.map { $0?.randomBaseline }, forKey: .randomBaseline)
@@ -125,10 +157,14 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
   public init() {}
 
   /// Grows an SAE on a toy: trains `initial` (plan.start latents), then repeatedly appends
-  /// plan.add latents (`SAE.grown(by:stream:)`) and trains the whole SAE again, up to plan.to.
+  /// plan.add latents (`SAE.grown(by:norm:stream:)`) and trains the whole SAE again, up to
+  /// plan.to. With the control protocol each growth also trains the SAE before growing for
+  /// the same steps and seed (the control) and measures the existing latents' movement as
+  /// extended - control (`GrowthProtocol`).
   ///
   /// Every width trains for `training.steps` steps; width number w (0, 1, ...) trains with seed
-  /// training.seed + w, in the embedding of the first run. The new latents and the baseline's
+  /// training.seed + w, in the embedding of the first run (the control of the growth into
+  /// width w too). The new latents and the baseline's
   /// random subspaces are drawn from a stream seeded with training.seed (new latents first,
   /// then the draws, growth by growth). Same inputs, same bits.
   /// - Parameters: initial: a plain relu SAE of plan.start latents; embedding: the features'
@@ -160,6 +196,7 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
     }
     let stream = RandomStream(seed: training.seed)
     var result = SAEGrowth()
+    result.growthProtocol = plan.growthProtocol
     result.embedding = embedding
     var sae = initial
     var previous: SAE?
@@ -173,9 +210,12 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
       sae = run.sae
       if let before = previous {
         let k = before.latents
+        let reference =
+          plan.growthProtocol == .control
+          ? try before.trainingRun(on: toy, stage, embedding: result.embedding).sae : before
         result.changes.append(
           GrowthChange(
-            before: (0..<k).map { before.decoderRow($0) },
+            before: (0..<k).map { reference.decoderRow($0) },
             after: (0..<k).map { sae.decoderRow($0) },
             new: (k..<width).map { sae.decoderRow($0) }, draws: plan.draws, stream: stream))
       } else {
@@ -193,7 +233,9 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
       result.saes.append(sae)
       previous = sae
       progress?(w + 1, widths.count)
-      if w + 1 < widths.count { sae = sae.grown(by: plan.add, stream: stream) }
+      if w + 1 < widths.count {
+        sae = sae.grown(by: plan.add, norm: plan.newLatentNorm, stream: stream)
+      }
     }
     return result
   }
@@ -281,5 +323,35 @@ extension SAEGrowth {
     }
     guard pairs.count >= 3 else { return nil }
     return SparseAutoencoders.rankCorrelation(pairs.map(\.0), pairs.map(\.1))
+  }
+}
+
+extension SAE {
+  /// The same SAE with unit decoder rows: each latent's decoder norm folded into its encoder
+  /// row and bias, as the authors do before measuring (`hedging_eval.py` calls SAELens's
+  /// `fold_W_dec_norm`, sae_lens/saes/sae.py).
+  ///
+  ///     d_i' = d_i / |d_i|,   e_i' = |d_i| e_i,   b_i' = |d_i| b_i
+  ///
+  /// For a relu latent h_i' = relu(e_i' x + b_i') = |d_i| h_i, so d_i' h_i' = d_i h_i and the
+  /// L1 term h_i |d_i| is unchanged: the SAE computes the same function and loss, and the
+  /// trainer (which keeps decoder rows unit-norm) starts from it as it is. Only untied relu
+  /// SAEs are folded (a tied SAE's encoder is its decoder; a top-k choice depends on the
+  /// scale); other SAEs, and zero or non-finite rows, are returned unchanged.
+  public func foldingDecoderNorms() -> SAE {
+    guard !tied, case .relu = activation else { return self }
+    var folded = self
+    let d = dimensions
+    for i in 0..<latents {
+      let row = decoderRow(i)
+      let norm = dot(row, row).squareRoot()
+      guard norm > 0 && norm.isFinite else { continue }
+      for j in 0..<d {
+        folded.decoder[i * d + j] = row[j] / norm
+        folded.encoder[i * d + j] *= norm
+      }
+      folded.encoderBias[i] *= norm
+    }
+    return folded
   }
 }

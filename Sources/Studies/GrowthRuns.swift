@@ -91,6 +91,10 @@ public struct GrowthReport: Encodable, Sendable {
     let pad = TextTable.pad
     var out = "\(saeCase.name): \(saeCase.title)\n"
     out += "growth \(growth.plan.start) -> \(growth.plan.to) by \(growth.plan.add), "
+    out +=
+      growth.plan.growthProtocol == .control
+      ? "movement against the control (the authors' protocol), "
+      : "movement against the SAE before growing, "
     out += "baseline over \(growth.plan.draws) random subspaces\n"
     for (run, s) in zip(runs, growth.correlationScales) {
       if runs.count > 1 || s != 1 { out += "\ncorrelation scale \(s)\n" } else { out += "\n" }

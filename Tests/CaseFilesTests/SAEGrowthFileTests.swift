@@ -44,7 +44,14 @@ final class SAEGrowthFileTests: XCTestCase {
       [SAEGrowthExpectation(.rankCorrelation, min: 0.2), .init(.decoderBiasNormChange, max: 0)])
     let c = try parse(#"{"start": 1, "add": 2, "to": 5, "correlation_scales": [0.5, 1]}"#, toy: correlated)
     XCTAssertEqual(c.growth?.correlationScales, [0.5, 1])
-    XCTAssertEqual(c.growth?.plan.draws, 20)
+    // The authors' defaults: 50 baselines, the control protocol, new latents of norm 0.1.
+    XCTAssertEqual(c.growth?.plan.draws, 50)
+    XCTAssertEqual(c.growth?.plan.growthProtocol, .control)
+    XCTAssertEqual(c.growth?.plan.newLatentNorm, 0.1)
+    let p = try parse(
+      #"{"add": 2, "to": 6, "protocol": "continue", "new_latent_norm": 1}"#, toy: correlated)
+    XCTAssertEqual(p.growth?.plan.growthProtocol, .continued)
+    XCTAssertEqual(p.growth?.plan.newLatentNorm, 1)
   }
 
   func testBadGrowBlocksNameTheField() {
@@ -52,6 +59,10 @@ final class SAEGrowthFileTests: XCTestCase {
     assertError(#"{"add": 2, "to": 5}"#, "grow: to: 5 is not start + a positive multiple")
     assertError(#"{"add": 1, "to": 4, "draws": 0}"#, "grow.draws: 0")
     assertError(#"{"add": 1, "to": 4, "speed": 1}"#, "grow.speed")
+    assertError(
+      #"{"add": 1, "to": 4, "protocol": "drift"}"#,
+      "grow.protocol: \"drift\" is not one of control, continue")
+    assertError(#"{"add": 1, "to": 4, "new_latent_norm": 0}"#, "grow: new_latent_norm: 0.0 is not in (0, 1000]")
     assertError(
       #"{"add": 1, "to": 4, "correlation_scales": [0.5]}"#, "grow.correlation_scales: needs a correlated toy")
     assertError(

@@ -73,11 +73,14 @@ final class SAEGrowthTests: XCTestCase {
     XCTAssertNil(rankCorrelation([1, 1, 1], [1, 2, 3]))
   }
 
-  func testGrownKeepsExistingLatentsAndAddsUnitRows() throws {
+  func testGrownKeepsExistingLatentsAndAddsRowsOfTheAuthorsNorm() throws {
     let sae = try SAE(
       decoder: [[0.6, 0.8, 0], [0, 0, 1]], decoderBias: [0.1, 0.2, 0.3],
       encoder: [[0.5, 0.5, 0], [0, 0.2, 0.9]], encoderBias: [-0.1, 0.2])
-    let g = sae.grown(by: 2, stream: RandomStream(seed: 5))
+    // The authors' extend_sae: rows of norm 0.1 (the default) in encoder and decoder.
+    let small = sae.grown(by: 1, stream: RandomStream(seed: 5))
+    XCTAssertEqual(small.decoderRow(2).reduce(0) { $0 + $1 * $1 }, 0.01, accuracy: 1e-16)
+    let g = sae.grown(by: 2, norm: 1, stream: RandomStream(seed: 5))
     XCTAssertEqual(g.latents, 4)
     XCTAssertEqual(Array(g.decoder.prefix(6)), sae.decoder)
     XCTAssertEqual(Array(g.encoder.prefix(6)), sae.encoder)
@@ -139,6 +142,78 @@ final class SAEGrowthTests: XCTestCase {
     XCTAssertNotEqual(try growth(seed: 2).trueHedgingMass, g.trueHedgingMass)
     // Six latents for six features: the reconstruction improves as the SAE grows.
     XCTAssertLessThan(g.mse[2], g.mse[0])
+  }
+
+  /// The authors' protocol: the movement of the existing latents is extended - control, the
+  /// control being the SAE before growing trained for the same steps and seed. Recomputed
+  /// here from the runs themselves: one new latent spans a line u, so the fraction in its
+  /// span is sum_i (dW_i . u)^2 / |u|^2 / sum_i |dW_i|^2.
+  func testControlProtocolMeasuresAgainstTheControl() throws {
+    var plan = SAETrainingPlan()
+    plan.data = .exact
+    plan.steps = 150
+    plan.l1 = 0.01
+    plan.seed = 3
+    let toy = try toy()
+    let initial = try SAEArchitecture(latents: 2).initialSAE(dimensions: 6, seed: 3)
+    var growth = SAEGrowthPlan(start: 2, add: 1, to: 3, draws: 3)
+    let g = try SAEGrowth.run(initial, on: toy, training: plan, growth: growth)
+    XCTAssertEqual(g.growthProtocol, .control)
+
+    let first = try initial.trainingRun(on: toy, plan).sae
+    var second = plan
+    second.seed = 4
+    let control = try first.trainingRun(on: toy, second).sae
+    let extended = try first.grown(by: 1, norm: 0.1, stream: RandomStream(seed: 3))
+      .trainingRun(on: toy, second).sae
+    XCTAssertEqual(g.saes[1], extended)
+    func fraction(_ reference: SAE) -> Double {
+      let u = extended.decoderRow(2)
+      let uu = u.reduce(0) { $0 + $1 * $1 }
+      var inSpan = 0.0
+      var total = 0.0
+      for i in 0..<2 {
+        let dW = zip(extended.decoderRow(i), reference.decoderRow(i)).map { $0 - $1 }
+        let p = zip(dW, u).reduce(0) { $0 + $1.0 * $1.1 }
+        inSpan += p * p / uu
+        total += dW.reduce(0) { $0 + $1 * $1 }
+      }
+      return inSpan / total
+    }
+    let measured = try XCTUnwrap(g.changes[1]).fractionInNewSpan
+    XCTAssertEqual(measured, fraction(control), accuracy: 1e-12)
+    // Today's other protocol measures against the SAE before growing: another number.
+    growth.growthProtocol = .continued
+    let continued = try SAEGrowth.run(initial, on: toy, training: plan, growth: growth)
+    XCTAssertEqual(
+      try XCTUnwrap(continued.changes[1]).fractionInNewSpan, fraction(first), accuracy: 1e-12)
+    XCTAssertNotEqual(fraction(first), fraction(control))
+  }
+
+  /// Folding the decoder norms keeps the SAE's function and loss: by hand, latent 0 with
+  /// decoder (2, 0), encoder (1, 1), bias 0.5 maps x = (1, 0) to h = 1.5 and x_hat = (3, 0);
+  /// folded, decoder (1, 0), encoder (2, 2), bias 1: h = 3, x_hat = (3, 0). Latent 1
+  /// (0.3 - 0.5 < 0) is off before and after.
+  func testFoldingDecoderNormsKeepsTheFunction() throws {
+    let sae = try SAE(
+      decoder: [[2, 0], [0, 0.5]], decoderBias: [0, 0], encoder: [[1, 1], [0.3, 2]],
+      encoderBias: [0.5, -0.5])
+    let folded = sae.foldingDecoderNorms()
+    XCTAssertEqual(folded.decoder, [1, 0, 0, 1])
+    XCTAssertEqual(folded.encoder, [2, 2, 0.15, 1])
+    XCTAssertEqual(folded.encoderBias, [1, -0.25])
+    XCTAssertEqual(folded.activations([1, 0]), [3, 0])
+    XCTAssertEqual(folded.reconstruction(folded.activations([1, 0])), [3, 0])
+    let patterns = [
+      WeightedPattern(weight: 0.5, active: [ActiveFeature(feature: 0, magnitude: 1)]),
+      WeightedPattern(weight: 0.3, active: [ActiveFeature(feature: 1, magnitude: 2)]),
+    ]
+    XCTAssertEqual(
+      folded.expectedLoss(patterns, .mse, l1: 0.1), sae.expectedLoss(patterns, .mse, l1: 0.1),
+      accuracy: 1e-14)
+    var tied = sae
+    tied.tied = true
+    XCTAssertEqual(tied.foldingDecoderNorms(), tied)
   }
 
   func testGrowthPlanChecksItsFields() {
