@@ -78,7 +78,7 @@ public struct GrowthChange: Sendable, Hashable, Encodable {
   public var portionInNewSpan: Double
   /// p_b above (the authors' baseline_proj_portion).
   public var baselinePortion: Double
-  /// H above, in [0, 1].
+  /// H above, >= 0 (above 1 when the existing latents moved by more than their norm).
   public var hedgingDegree: Double
 
   enum CodingKeys: String, CodingKey {
