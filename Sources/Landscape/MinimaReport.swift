@@ -1,4 +1,5 @@
 import Reports
+import ToyModels
 
 /// Every minimum of a case's MSE and L2 on its path, and the off-path optimum: the report
 /// `landscape minima --json` prints.
@@ -23,7 +24,11 @@ public struct MinimaReport: Sendable, Encodable {
   public var sphere: SphereOptimum?
 
   /// The report of a validated case.
-  public init(_ c: Case) {
+  ///
+  /// - Throws: `FieldError` naming the first loss that is not finite (`l2.minima[0].loss`,
+  ///   `sphere.loss`), where the report would otherwise print inf or null: one line, in the
+  ///   words of the JSON keys.
+  public init(_ c: Case) throws {
     let landscape = LossLandscape(c)
     source = c
     func entries(_ kind: LossKind) -> [Entry] {
@@ -37,6 +42,22 @@ public struct MinimaReport: Sendable, Encodable {
     mse = entries(.mse)
     l2 = entries(.l2)
     sphere = c.sphereOptimum(startingFrom: mse.map { c.path.latent(at: $0.minimum.t) })
+    if let field = nonFiniteLoss {
+      throw FieldError(
+        field: field.name, value: "\(field.value)",
+        reason: "is not finite: the penalty or the magnitudes are too large for a Double")
+    }
+  }
+
+  /// The first loss of the report that is not finite, named by its JSON path; nil when all are.
+  var nonFiniteLoss: (name: String, value: Double)? {
+    for (key, list) in [("mse", mse), ("l2", l2)] {
+      for (i, e) in list.enumerated() where !e.minimum.loss.isFinite {
+        return ("\(key).minima[\(i)].loss", e.minimum.loss)
+      }
+    }
+    if let sphere, !sphere.loss.isFinite { return ("sphere.loss", sphere.loss) }
+    return nil
   }
 
   enum Keys: String, CodingKey {

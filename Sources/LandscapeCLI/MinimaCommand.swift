@@ -30,7 +30,7 @@ struct MinimaCommand: ParsableCommand {
 
   func run() throws {
     let c = try source.resolve()
-    let report = MinimaReport(c)
+    let report = try MinimaReport(c)
     print(json ? try ReportJSON.string(report) : report.text, terminator: json ? "\n" : "")
   }
 }

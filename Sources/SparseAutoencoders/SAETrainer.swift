@@ -367,7 +367,7 @@ extension SAETrainingPlan {
   /// SAE cases and single-latent cases alike. Fields are named as in a case file's `train`
   /// block (`lr: 0.0 is not a finite number > 0`).
   ///
-  ///     steps 0...100_000_000, batch 1...2^32 - 1, lr finite > 0, beta1 and beta2 in [0, 1),
+  ///     steps 0...100_000_000, batch 1...2^32 - 1, lr in (0, 10], beta1 and beta2 in [0, 1),
   ///     epsilon finite > 0, seed 0...2^32 - 1, l1 finite >= 0, init_noise finite >= 0,
   ///     snap_at 0...steps, threshold_lr in [0, 1]
   /// - Throws: `FieldError` naming the first field out of range.
@@ -381,8 +381,9 @@ extension SAETrainingPlan {
     guard batch >= 1 && batch <= Int(UInt32.max) else {
       throw fail("batch", batch, "is not in 1...\(UInt32.max)")
     }
-    guard learningRate > 0 && learningRate.isFinite else {
-      throw fail("lr", learningRate, "is not a finite number > 0")
+    // The flag's range (`--lr`): a larger step overflows the weights at the first step.
+    guard learningRate > 0 && learningRate <= 10 else {
+      throw fail("lr", learningRate, "is not in (0, 10]")
     }
     for (field, beta) in [("beta1", beta1), ("beta2", beta2)] where !(beta >= 0 && beta < 1) {
       throw fail(field, beta, "is not in [0, 1)")

@@ -86,7 +86,7 @@ public struct SAECaseTraining: Sendable {
       timing.samples = plan.steps * plan.batch
       timing.samplesPerSecond = seconds > 0 ? Double(plan.steps * plan.batch) / seconds : nil
     }
-    let report = SAEReport(
+    let report = try SAEReport(
       run.sae, study: study, basis: run.embedding?.basis, samples: samples, seed: plan.seed)
     return Trained(
       sae: run.sae, embedding: run.embedding,

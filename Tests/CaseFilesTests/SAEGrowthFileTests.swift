@@ -86,7 +86,7 @@ final class TrainBlockRangeTests: XCTestCase {
 
   func testBothKindsOfCaseShareTheOwnersChecks() {
     for (train, message) in [
-      (#"{"lr": 0}"#, "train.lr: 0.0 is not a finite number > 0"),
+      (#"{"lr": 0}"#, "train.lr: 0.0 is not in (0, 10]"),
       (#"{"beta1": 1}"#, "train.beta1: 1.0 is not in [0, 1)"),
       (#"{"beta2": -0.5}"#, "train.beta2: -0.5 is not in [0, 1)"),
       (#"{"batch": 0}"#, "train.batch: 0 is not in 1...4294967295"),
