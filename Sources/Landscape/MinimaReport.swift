@@ -8,7 +8,7 @@ import ToyModels
 ///      "sphere": {...}}
 public struct MinimaReport: Sendable, Encodable {
   /// One minimum on the path: its t, loss, whether it is global, how it was found, the latent
-  /// there (l(t) in feature coordinates), cos(l, from), the hedging l_2 / l_1 (nil when
+  /// there (l(t) in feature coordinates), cos(l, from), the hedging ratio l_2 / l_1 (nil when
   /// l_1 = 0 or there is one feature) and the decoder bias used there (nil without a bias).
   public struct Entry: Sendable {
     public var minimum: Minimum
@@ -126,7 +126,7 @@ public struct MinimaReport: Sendable, Encodable {
 /// The latent at a minimum t, in feature coordinates, and how much it hedges.
 ///
 ///     l(t) = w(t)/|w(t)|, w(t) = (1 - t) from + t to;  cos_parent = l . from/|from|
-///     hedging = l_2 / l_1 (the second feature's component over the first's)
+///     hedging = l_2 / l_1 (the hedging ratio: the second feature's component over the first's)
 ///
 /// hedging is nil when l_1 = 0 or there is one feature.
 public struct MinimumLatent: Sendable, Hashable {
