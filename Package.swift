@@ -114,7 +114,7 @@ let package = Package(
     .testTarget(
       name: "ServerTests",
       dependencies: [
-        "Server", "Landscape", "CaseFiles", "Reports", "LandscapeCLI",
+        "Server", "Landscape", "CaseFiles", "Reports", "LandscapeCLI", "TestSupport",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ],

@@ -51,8 +51,8 @@ extension LatentCase {
   /// names, probabilities finite in [0, 1] summing to at most 1, magnitudes finite and
   /// at most `LatentCase.magnitudeLimit` in size. Path: finite ends of the feature count,
   /// neither zero, lengths within a factor 1000, not parallel (so w(t) never vanishes),
-  /// a finite t range with t_min < t_max. Penalty: coefficient finite and >= 0,
-  /// exponent finite and > 0.
+  /// a finite t range with t_min < t_max. Penalty: coefficient in [0, `LatentCase.penaltyLimit`],
+  /// exponent in (0, 16].
   /// - Throws: `FieldError` naming the first bad field.
   public func validate() throws {
     if features.isEmpty {
@@ -84,9 +84,10 @@ extension LatentCase {
       }
     }
     let lambda = penalty.coefficient
-    if !lambda.isFinite || lambda < 0 {
+    if !(lambda >= 0 && lambda <= LatentCase.penaltyLimit) {
       throw FieldError(
-        field: "penalty.coefficient", value: "\(lambda)", reason: "is not a finite number >= 0")
+        field: "penalty.coefficient", value: "\(lambda)",
+        reason: "is not in [0, \(LatentCase.penaltyLimit)]")
     }
     let p = penalty.exponent
     if !p.isFinite || p <= 0 || p > 16 {
@@ -101,6 +102,10 @@ extension LatentCase {
   /// The largest magnitude a case may use: keeps squared magnitudes and their exact
   /// rational forms far from overflow.
   public static let magnitudeLimit = 1e6
+  /// The largest penalty coefficient lambda: keeps lambda E[h^p] finite for every latent,
+  /// bias and pattern within `magnitudeLimit` (h <= 2e6 sqrt(k), p <= 16: below 1e140 for
+  /// k <= 1000 features), where 1e308 times a magnitude of 1e6 is inf.
+  public static let penaltyLimit = 1e6
   /// The narrowest t range, relative to max(1, |t_min|, |t_max|): narrower, its points do
   /// not differ and a figure's t axis cannot be labelled.
   public static let minimumTSpan = 1e-9

@@ -10,15 +10,29 @@ public enum MinimumKind: String, Sendable, Hashable, CaseIterable {
   case breakpoint
   /// An end of the t range.
   case boundary
+  /// An end of the t range where the latent is also parallel to a pattern: both a cusp and
+  /// a boundary (t = 0 on [0, 1] is the parent's cusp; on [-0.5, 1] it is a plain cusp).
+  case cuspAtEnd = "cusp at end"
 
   /// Which kind names a point that is several at once.
   var priority: Int {
     switch self {
+    case .cuspAtEnd: 4
     case .boundary: 3
     case .cusp: 2
     case .breakpoint: 1
     case .stationary: 0
     }
+  }
+
+  /// The kind of a point that is this kind and `other` at once: a cusp at an end of the
+  /// range is `cuspAtEnd`; otherwise the kind of higher priority.
+  func merged(with other: MinimumKind) -> MinimumKind {
+    let both: Set = [self, other]
+    if both.contains(.boundary) && (both.contains(.cusp) || both.contains(.cuspAtEnd)) {
+      return .cuspAtEnd
+    }
+    return other.priority > priority ? other : self
   }
 }
 
@@ -137,14 +151,17 @@ extension LossLandscape {
   }
 
   /// Minima in t order in fixed storage; a point that is the same t as one already there
-  /// (`Tolerance.isSameT`) merges with it, keeping the t and kind of the higher-priority kind.
+  /// (`Tolerance.isSameT`) merges with it, keeping the t of the higher-priority kind and
+  /// both kinds (`MinimumKind.merged(with:)`).
   struct MinimaBuffer {
     let storage: UnsafeMutableBufferPointer<Minimum>
     var count = 0
 
     mutating func insert(_ m: Minimum) {
       for j in 0..<count where Tolerance.isSameT(storage[j].t, m.t) {
+        let kind = storage[j].kind.merged(with: m.kind)
         if m.kind.priority > storage[j].kind.priority { storage[j] = m }
+        storage[j].kind = kind
         return
       }
       precondition(count < storage.count, "more minima than candidates")
@@ -265,13 +282,14 @@ extension LossLandscape {
   }
 
   /// Sorted candidates with near-duplicates (the same t, `Tolerance.isSameT`) merged,
-  /// keeping the kind of highest priority.
+  /// keeping the t of highest priority and both kinds (`MinimumKind.merged(with:)`).
   static func merged(_ points: [Candidate]) -> [Candidate] {
     let sorted = points.sorted { $0.t < $1.t }
     var out: [Candidate] = []
     for p in sorted {
       if let last = out.last, Tolerance.isSameT(last.t, p.t) {
         if p.kind.priority > last.kind.priority { out[out.count - 1] = p }
+        out[out.count - 1].kind = last.kind.merged(with: p.kind)
       } else {
         out.append(p)
       }

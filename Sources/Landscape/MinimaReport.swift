@@ -1,4 +1,5 @@
 import Reports
+import ToyModels
 
 /// Every minimum of a case's MSE and L2 on its path, and the off-path optimum: the report
 /// `landscape minima --json` prints.
@@ -7,7 +8,7 @@ import Reports
 ///      "sphere": {...}}
 public struct MinimaReport: Sendable, Encodable {
   /// One minimum on the path: its t, loss, whether it is global, how it was found, the latent
-  /// there (l(t) in feature coordinates), cos(l, from), the hedging l_2 / l_1 (nil when
+  /// there (l(t) in feature coordinates), cos(l, from), the hedging ratio l_2 / l_1 (nil when
   /// l_1 = 0 or there is one feature) and the decoder bias used there (nil without a bias).
   public struct Entry: Sendable {
     public var minimum: Minimum
@@ -23,7 +24,11 @@ public struct MinimaReport: Sendable, Encodable {
   public var sphere: SphereOptimum?
 
   /// The report of a validated case.
-  public init(_ c: LatentCase) {
+  ///
+  /// - Throws: `FieldError` naming the first loss that is not finite (`l2.minima[0].loss`,
+  ///   `sphere.loss`), where the report would otherwise print inf or null: one line, in the
+  ///   words of the JSON keys.
+  public init(_ c: LatentCase) throws {
     let landscape = LossLandscape(c)
     source = c
     func entries(_ kind: LossKind) -> [Entry] {
@@ -37,6 +42,22 @@ public struct MinimaReport: Sendable, Encodable {
     mse = entries(.mse)
     l2 = entries(.l2)
     sphere = c.sphereOptimum(startingFrom: mse.map { c.path.latent(at: $0.minimum.t) })
+    if let field = nonFiniteLoss {
+      throw FieldError(
+        field: field.name, value: "\(field.value)",
+        reason: "is not finite: the penalty or the magnitudes are too large for a Double")
+    }
+  }
+
+  /// The first loss of the report that is not finite, named by its JSON path; nil when all are.
+  var nonFiniteLoss: (name: String, value: Double)? {
+    for (key, list) in [("mse", mse), ("l2", l2)] {
+      for (i, e) in list.enumerated() where !e.minimum.loss.isFinite {
+        return ("\(key).minima[\(i)].loss", e.minimum.loss)
+      }
+    }
+    if let sphere, !sphere.loss.isFinite { return ("sphere.loss", sphere.loss) }
+    return nil
   }
 
   enum Keys: String, CodingKey {
@@ -105,7 +126,7 @@ public struct MinimaReport: Sendable, Encodable {
 /// The latent at a minimum t, in feature coordinates, and how much it hedges.
 ///
 ///     l(t) = w(t)/|w(t)|, w(t) = (1 - t) from + t to;  cos_parent = l . from/|from|
-///     hedging = l_2 / l_1 (the second feature's component over the first's)
+///     hedging = l_2 / l_1 (the hedging ratio: the second feature's component over the first's)
 ///
 /// hedging is nil when l_1 = 0 or there is one feature.
 public struct MinimumLatent: Sendable, Hashable {

@@ -14,7 +14,7 @@ extension MinimaReport {
     var out = "\(source.name): \(source.title)\n"
     out += modelText()
     out += "loss  kind         t                    loss                  global  "
-    out += "latent (\(source.features.joined(separator: ", ")))  cos_parent  hedging"
+    out += "latent (\(source.features.joined(separator: ", ")))  cos_parent  hedging ratio"
     out += source.bias == .none ? "\n" : "  decoder bias\n"
     for (name, entries) in [("MSE", mse), ("L2", l2)] {
       for e in entries {

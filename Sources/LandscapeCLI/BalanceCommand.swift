@@ -36,6 +36,7 @@ struct BalanceCommand: ParsableCommand {
   var caseFile: String
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "The balance coefficients beta, comma-separated, each >= 0 (default: the case's "
         + "balance_sweep, else 0,0.05,0.1,0.25,0.5,0.75,1).",
@@ -43,6 +44,7 @@ struct BalanceCommand: ParsableCommand {
   var coefficients: NumberList?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "The training seeds, comma-separated, each in 0...4294967295 (default: the case's "
         + "balance_sweep, else its train seed).",

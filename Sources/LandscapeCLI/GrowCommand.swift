@@ -53,16 +53,23 @@ struct GrowCommand: ParsableCommand {
   @Argument(help: "An SAE case file (JSON) with a plain relu SAE.")
   var caseFile: String
 
-  @Option(help: "Latents of the first SAE (default: the grow block's, else sae.latents).")
+  @Option(
+    parsing: .unconditional,
+    help: "Latents of the first SAE (default: the grow block's, else sae.latents).")
   var start: Int?
 
-  @Option(help: "Latents added at each growth (default: the grow block's).")
+  @Option(
+    parsing: .unconditional,
+    help: "Latents added at each growth (default: the grow block's).")
   var add: Int?
 
-  @Option(help: "Latents of the last SAE: start + a multiple of add (default: the grow block's).")
+  @Option(
+    parsing: .unconditional,
+    help: "Latents of the last SAE: start + a multiple of add (default: the grow block's).")
   var to: Int?
 
   @Option(
+    parsing: .unconditional,
     help: "Random subspaces of the baseline, in 1...1000 (default: the grow block's, else the authors' 50).")
   var draws: Int?
 
@@ -73,17 +80,24 @@ struct GrowCommand: ParsableCommand {
       valueName: "control|continue"))
   var growthProtocol: GrowthProtocol?
 
-  @Option(help: "Training steps at each width (default: the case's train.steps).")
+  @Option(
+    parsing: .unconditional,
+    help: "Training steps at each width (default: the case's train.steps).")
   var steps: Int?
 
-  @Option(help: "The first width's training seed, in 0...4294967295 (default: train.seed).")
+  @Option(
+    parsing: .unconditional,
+    help: "The first width's training seed, in 0...4294967295 (default: train.seed).")
   var seed: Int?
 
-  @Option(help: "Embed the toy in this many dimensions, >= the number of features.")
+  @Option(
+    parsing: .unconditional,
+    help: "Embed the toy in this many dimensions, >= the number of features.")
   var dim: Int?
 
   @Option(
     name: .customLong("correlation-scales"),
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Correlated toys: scales s in [0, 1] of the correlations, comma-separated.",
       valueName: "S,S,..."))
@@ -152,7 +166,7 @@ struct GrowCommand: ParsableCommand {
     }
   }
 
-  /// The case's growth study and training plan with the flags' overrides.
+  /// The case's growth saeCase and training plan with the flags' overrides.
   func settings(_ saeCase: SAECase, initial: SAE?) throws -> (SAEGrowthStudy, SAETrainingPlan) {
     // With --init-from the first width is the file's SAE: --to defaults to one growth.
     let given = initial?.latents

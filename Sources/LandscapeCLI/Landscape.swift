@@ -7,7 +7,9 @@ import ToyModels
 struct LandscapeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "landscape",
-    abstract: "The exact loss landscape of tied single-latent SAEs on correlated features.",
+    abstract:
+      "Feature hedging in sparse autoencoders, computed exactly: the loss landscape of a tied "
+      + "single latent, and SAEs with many latents on the paper's toy models.",
     discussion: """
       A case is a JSON file in cases/ (see README.md), or the two-feature hierarchy \
       given by flags: --p0 P (parent alone) --p01 P (parent and child) [--p1 P (child alone)].

@@ -17,6 +17,13 @@ struct MinimaCommand: ParsableCommand {
       penalty; otherwise it is the best of local searches on the sphere from it and from \
       every on-path minimum.
 
+      Each minimum lists its kind (stationary, breakpoint, cusp: the latent parallel to a \
+      pattern, boundary: an end of the t range, or cusp at end: both), the latent l(t) \
+      in feature coordinates, cos_parent = cos(l, the path's start) and the hedging ratio \
+      l_2 / l_1, the latent's second component over its first (child over parent on the \
+      hierarchy; JSON key hedging): how far the latent has turned toward the child. It is \
+      not the hedging mass of an SAE's latent (train, grow), a sum of squared cosines.
+
       Examples:
         landscape minima --p0 0.3 --p01 0.1
         landscape minima --p-parent 0.4 --p-child-if-parent 0.25
@@ -30,7 +37,7 @@ struct MinimaCommand: ParsableCommand {
 
   func run() throws {
     let c = try source.resolve()
-    let report = MinimaReport(c)
+    let report = try MinimaReport(c)
     print(json ? try ReportJSON.string(report) : report.text, terminator: json ? "\n" : "")
   }
 }

@@ -29,7 +29,7 @@ struct ReproduceCommand: ParsableCommand {
   @Option(help: "The folder the figures go to (it must exist).")
   var out = "figures"
 
-  @Option(help: "Grid points per axis of the phase diagram.")
+  @Option(parsing: .unconditional, help: "Grid points per axis of the phase diagram.")
   var phasePoints = 401
 
   func validate() throws {

@@ -31,10 +31,12 @@ struct SAELossCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The SAE file (JSON).", valueName: "SAE.json"))
   var sae: String
 
-  @Option(help: "Correlated toys: the number of samples of the estimate.")
+  @Option(parsing: .unconditional, help: "Correlated toys: the number of samples of the estimate.")
   var samples = 100_000
 
-  @Option(help: "Correlated toys: the random seed of the estimate's samples, in 0...4294967295.")
+  @Option(
+    parsing: .unconditional,
+    help: "Correlated toys: the random seed of the estimate's samples, in 0...4294967295.")
   var seed = 1
 
   @Flag(help: "Print JSON: mse, l2, sparsity, l0, exact, samples.")
@@ -61,7 +63,7 @@ struct SAELossCommand: ParsableCommand {
       name = saeCase.name
     }
     let file = try SAEFiles.read(sae, field: "--sae", features: toy.features)
-    let m = file.sae.metrics(on: toy, samples: samples, seed: UInt64(seed))
+    let m = try file.sae.metrics(on: toy, samples: samples, seed: UInt64(seed))
     if json {
       print(try ReportJSON.string(m))
     } else {

@@ -36,10 +36,12 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "The folder of case files the page offers (default: cases, when there is one).")
   var cases: String?
 
-  @Option(help: "The CPU seconds one request may compute before it answers 503.")
+  @Option(
+    parsing: .unconditional,
+    help: "The CPU seconds one request may compute before it answers 503.")
   var cpuBudget = 10.0
 
-  @Option(help: "The port to listen on (0: a free port, printed).")
+  @Option(parsing: .unconditional, help: "The port to listen on (0: a free port, printed).")
   var port = 8000
 
   @Option(help: "The address to bind (default: loopback only).")

@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
+import ToyModels
 
 /// How much the server computes at once and for how long, and how long and how many
 /// connections it keeps.
@@ -101,6 +103,7 @@ extension LandscapeServer {
   ///   - port: 0 for a free port.
   ///   - limits: the computations' pools and budget.
   ///   - onRunning: called once listening, with the page's address (`http://HOST:PORT/`).
+  /// - Throws: `FieldError` naming `--port` when the port is taken or needs privileges.
   public func run(
     host: String, port: Int, limits: ServeLimits = ServeLimits(),
     onRunning: @escaping @Sendable (String) -> Void
@@ -114,6 +117,16 @@ extension LandscapeServer {
       configuration: .init(
         services: [app, pools.quick, pools.heavy], gracefulShutdownSignals: [.sigterm, .sigint],
         logger: app.logger))
-    try await group.run()
+    do {
+      try await group.run()
+    } catch let error as IOError where [EADDRINUSE, EACCES].contains(error.errnoCode) {
+      // NIO's text is the syscall's ("bind(descriptor:ptr:bytes:): Address already in use"):
+      // say which option to change instead.
+      throw FieldError(
+        field: "--port", value: "\(port)",
+        reason: error.errnoCode == EADDRINUSE
+          ? "is in use on \(host): another process listens there (0 picks a free port)"
+          : "needs privileges on \(host) (ports below 1024; 0 picks a free port)")
+    }
   }
 }

@@ -9,7 +9,8 @@ import ToyModels
 ///      "encoder_bias": [k], "decoder": [[k rows of n]], "decoder_bias": [n]}
 ///
 /// Required: features, tied, activation, decoder, decoder_bias; untied files also encoder and
-/// encoder_bias; tied files give no encoder and may give encoder_bias (default 0). activation
+/// encoder_bias; tied files give no encoder and may give encoder_bias (default 0). Every
+/// weight and bias is finite and at most `weightLimit` in size. activation
 /// is relu, topk (needs top_k) or batchtopk (needs top_k and threshold). A balance Matryoshka
 /// SAE adds "balance": beta (finite, >= 0, with matryoshka); the field is absent otherwise.
 public struct SAEFile: Sendable, Hashable {
@@ -37,6 +38,10 @@ public struct SAEFile: Sendable, Hashable {
     var decoder: [[Double]]?
     var decoder_bias: [Double]?
   }
+
+  /// The largest weight or bias an SAE file may hold: with magnitudes up to 1e6, the
+  /// squared errors stay below 1e40 times the dimensions (1e200 overflows them to inf).
+  public static let weightLimit = 1e12
 
   /// The fields an SAE file may have.
   static let fieldNames = [
@@ -93,8 +98,10 @@ public struct SAEFile: Sendable, Hashable {
         field: "sae", value: "", reason: "has a number that is not a finite double (as 1e400)")
     }
     func finite(_ v: [Double], _ key: String) throws -> [Double] {
-      for (i, x) in v.enumerated() where !x.isFinite {
-        throw FieldError(field: "\(key)[\(i)]", value: "\(x)", reason: "is not a finite number")
+      for (i, x) in v.enumerated() where !(abs(x) <= Self.weightLimit) {
+        throw FieldError(
+          field: "\(key)[\(i)]", value: "\(x)",
+          reason: "is not a finite number of size at most \(Self.weightLimit)")
       }
       return v
     }

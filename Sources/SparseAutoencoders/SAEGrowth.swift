@@ -227,7 +227,7 @@ public struct SAEGrowth: Sendable, Hashable, Encodable {
       result.trueHedgingMass.append(
         reading.decoderLatents.reduce(0) { $0 + $1.hedgingMass } / Double(width))
       result.mse.append(
-        sae.metrics(
+        try sae.metrics(
           on: toy, basis: result.embedding?.basis, samples: metricsSamples, seed: stage.seed
         ).mse)
       result.saes.append(sae)

@@ -29,8 +29,25 @@ extension SAE {
   ///
   /// - Parameters: samples >= 1 (used only for a correlated toy); seed in 0...UInt32.max.
   /// - Parameters: basis: the features' directions (n rows of d) when d > n, else nil.
+  /// - Throws: `FieldError` naming the first of mse, l2 and sparsity that is not finite (the
+  ///   SAE's weights or the toy's magnitudes too large for a Double): every report of an
+  ///   SAE's losses (`sae-loss`, `train`, `grow`) passes through here.
   public func metrics(
     on toy: ToyModel, basis: [[Double]]? = nil, samples: Int = 100_000, seed: UInt64 = 1
+  ) throws -> SAEMetrics {
+    let m = estimatedMetrics(on: toy, basis: basis, samples: samples, seed: seed)
+    for (name, value) in [("mse", m.mse), ("l2", m.l2), ("sparsity", m.sparsity)]
+    where !value.isFinite {
+      throw FieldError(
+        field: name, value: "\(value)",
+        reason: "is not finite: the SAE's weights or the toy's magnitudes are too large for a Double")
+    }
+    return m
+  }
+
+  /// `metrics`, finite or not.
+  private func estimatedMetrics(
+    on toy: ToyModel, basis: [[Double]]?, samples: Int, seed: UInt64
   ) -> SAEMetrics {
     switch toy.firing {
     case .enumerable(let patterns):
@@ -121,15 +138,17 @@ public struct SAEReport: Sendable, Hashable, Encodable {
 
   /// The report of `sae` on `saeCase`'s toy; its expectations checked.
   ///
+  /// - Throws: `FieldError` when a loss is not finite (`SAE.metrics`).
+  ///
   /// - Parameters: samples >= 1, the estimate's size on a correlated toy; seed for it.
   /// - Parameters: basis: the features' directions (n rows of d) when the SAE has d > n
   ///   dimensions, else nil.
   public init(
     _ sae: SAE, saeCase: SAECase, basis: [[Double]]? = nil, samples: Int = 100_000,
     seed: UInt64 = 1
-  ) {
+  ) throws {
     let reading = SAEReading(sae, basis: basis)
-    let metrics = sae.metrics(on: saeCase.toy, basis: basis, samples: samples, seed: seed)
+    let metrics = try sae.metrics(on: saeCase.toy, basis: basis, samples: samples, seed: seed)
     func latents(_ rows: [SAEReading.Latent]) -> [Latent] {
       rows.enumerated().map { i, r in
         Latent(

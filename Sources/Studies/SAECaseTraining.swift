@@ -86,7 +86,7 @@ public struct SAECaseTraining: Sendable {
       timing.samples = plan.steps * plan.batch
       timing.samplesPerSecond = seconds > 0 ? Double(plan.steps * plan.batch) / seconds : nil
     }
-    let report = SAEReport(
+    let report = try SAEReport(
       run.sae, saeCase: saeCase, basis: run.embedding?.basis, samples: samples, seed: plan.seed)
     return Trained(
       sae: run.sae, embedding: run.embedding,
@@ -182,14 +182,14 @@ public struct SAETrainingReport: Encodable, Sendable {
     if s.l1 > 0 { how += ", L1 \(s.l1)" }
     out += shape + "; " + how + "\n\n"
     let width = max(6, r.features.map(\.count).max() ?? 6)
-    out += "latent  " + pad("decoder", width + 33) + "encoder\n"
-    out += "        " + pad("tracks", width + 2) + "cos      off      hedging  "
-    out += pad("tracks", width + 2) + "cos      off      hedging\n"
+    out += "latent  " + pad("decoder", width + 38) + "encoder\n"
+    out += "        " + pad("tracks", width + 2) + "cos      off      hedging mass  "
+    out += pad("tracks", width + 2) + "cos      off      hedging mass\n"
     for (d, e) in zip(r.decoderLatents, r.encoderLatents) {
       var line = pad("\(d.latent)", 8)
       for l in [d, e] {
         line += pad(l.tracks, width + 2) + pad(f(l.cos), 9) + pad(f(l.offTarget), 9)
-        line += pad(f(l.hedgingMass), 9)
+        line += pad(f(l.hedgingMass), 14)
       }
       out += TextTable.trimmed(line) + "\n"
     }

@@ -8,7 +8,8 @@ extension SymbolicLandscape {
   /// candidates with their values and local-minimum conditions, and which is lower.
   ///
   /// Conditions are for positive probabilities; an inequality is solved for the last
-  /// probability whose weight is a single term (`p01 < p0/sqrt(2)`).
+  /// probability whose weight is a single term (`p01 < p0/sqrt(2)`), and followed by whether
+  /// it holds at the case's probabilities (in Double arithmetic).
   public func plainText(title: String? = nil) -> String {
     let n = Notation.plain
     var out = "\(name)" + (title.map { ": \($0)" } ?? "") + "\n"
@@ -29,11 +30,12 @@ extension SymbolicLandscape {
     for c in l2.candidates {
       out +=
         "  t = \(n.number(c.t)) (\(candidateLabel(c))): L2 = \(n.form(c.value, order: symbols)); "
-      out += conditionText(c.localMinimum, n, lead: "local minimum") + "\n"
+      out += conditionText(c.localMinimum, n, lead: "local minimum") + verdict(c.localMinimum) + "\n"
     }
     for c in l2.comparisons {
       out +=
-        "  L2(\(n.number(c.lower))) < L2(\(n.number(c.other))) \(conditionText(c.condition, n, lead: nil))\n"
+        "  L2(\(n.number(c.lower))) < L2(\(n.number(c.other))) \(conditionText(c.condition, n, lead: nil))"
+      out += verdict(c.condition) + "\n"
     }
     if !l2.complete {
       out +=
@@ -128,6 +130,14 @@ extension SymbolicLandscape {
     if c.isStart { parts.append("range start") }
     if c.isEnd { parts.append("range end") }
     return parts.joined(separator: "; ")
+  }
+
+  /// Whether a condition holds at the case's probabilities, for one that depends on them
+  /// (`: true at p0 = 0.3, p01 = 0.1`); empty for one that always or never holds.
+  func verdict(_ c: Condition) -> String {
+    guard case .iff = c else { return "" }
+    let numbers = symbols.map { "\($0) = \(probabilities[$0] ?? 0)" }.joined(separator: ", ")
+    return ": \(c.holds(at: probabilities) ? "true" : "false") at \(numbers)"
   }
 
   func conditionText(_ c: Condition, _ n: Notation, lead: String?) -> String {

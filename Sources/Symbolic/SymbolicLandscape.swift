@@ -31,6 +31,8 @@ public struct SymbolicLandscape: Sendable {
   public let name: String
   /// The probability symbols: the pattern names, in pattern order.
   public let symbols: [String]
+  /// The case's probabilities, by symbol: where the conditions are evaluated.
+  public let probabilities: [String: Double]
   /// The t range, exact.
   public let tMin: Rational
   public let tMax: Rational
@@ -54,6 +56,8 @@ public struct SymbolicLandscape: Sendable {
     try SymbolicLandscape.checkSupported(source)
     name = source.name
     symbols = source.patterns.map(\.name)
+    probabilities = Dictionary(
+      source.patterns.map { ($0.name, $0.probability) }, uniquingKeysWith: { a, _ in a })
     bias = source.bias
     tMin = try Rational(decimal: source.path.tMin)
     tMax = try Rational(decimal: source.path.tMax)

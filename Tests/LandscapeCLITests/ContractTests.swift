@@ -27,7 +27,8 @@ final class ContractTests: XCTestCase {
     XCTAssertEqual(l2.count, 1)
     XCTAssertEqual(l2[0]["t"] as? Double, 0)
     XCTAssertEqual(try XCTUnwrap(l2[0]["loss"] as? Double), 0.1, accuracy: 1e-13)
-    XCTAssertEqual(l2[0]["kind"] as? String, "boundary")
+    // The parent's cusp at the range's start: both facts (issue 21 item 23).
+    XCTAssertEqual(l2[0]["kind"] as? String, "cusp at end")
     // The sphere optimum: tan(2 theta) = 2 p01 / p0.
     let latent = try XCTUnwrap((json["sphere"] as? [String: Any])?["latent"] as? [String: Double])
     let theta = 0.5 * atan2(0.2, 0.3)

@@ -27,6 +27,19 @@ final class HelpOutputTests: XCTestCase {
     XCTAssertTrue(text.contains("--data <exact|counts|samples>"), text)
   }
 
+  /// The overview names both halves of the tool (issue 21 item 23); minima's help defines
+  /// its hedging ratio apart from an SAE latent's hedging mass.
+  func testOverviewAndMinimaWords() throws {
+    let folder = FileManager.default.temporaryDirectory
+    let overview = String(decoding: try runLandscape(["--help"], in: folder).stdout, as: UTF8.self)
+    XCTAssertTrue(overview.contains("OVERVIEW: Feature hedging in sparse autoencoders"), overview)
+    XCTAssertTrue(overview.contains("SAEs with many latents"), overview)
+    let minima = String(
+      decoding: try runLandscape(["minima", "--help"], in: folder).stdout, as: UTF8.self)
+    XCTAssertTrue(minima.contains("hedging ratio"), minima)
+    XCTAssertTrue(minima.contains("hedging mass"), minima)
+  }
+
   static let saeLossHelp = #"""
 OVERVIEW: The exact expected mse, l2, sparsity and l0 of an SAE (an SAE file)
 on a case.

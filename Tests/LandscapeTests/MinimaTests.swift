@@ -61,12 +61,14 @@ final class MinimaTests: XCTestCase {
     }
   }
 
+  /// L2's minimum at t = 0 is the parent's cusp (the latent parallel to the pattern p0) and
+  /// the range's start: `cuspAtEnd`, where `--t-min -0.5` makes it a plain cusp.
   func testIssueExampleExactDigits() throws {
     let landscape = try hierarchy(0.3, 0.1)
     // 0.3 t^2 - 0.5 t + 0.1 = 0: t = (0.5 - sqrt(0.13)) / 0.6.
     let t = (0.5 - 0.13.squareRoot()) / 0.6
     assertMinima(landscape.minima(.mse), [(t, 0.3 * t, true, .stationary)])
-    assertMinima(landscape.minima(.l2), [(0, 0.1, true, .boundary)])
+    assertMinima(landscape.minima(.l2), [(0, 0.1, true, .cuspAtEnd)])
   }
 
   func testEdgesOfTheHierarchy() throws {
@@ -90,7 +92,7 @@ final class MinimaTests: XCTestCase {
     let landscape = try hierarchy(0.2, 0.05, 0.075)
     assertMinima(
       landscape.minima(.mse), [(0.25968757625671513135, 0.10746094703208939142, true, .stationary)])
-    assertMinima(landscape.minima(.l2), [(0, 0.125, true, .boundary), (1, 0.25, false, .boundary)])
+    assertMinima(landscape.minima(.l2), [(0, 0.125, true, .cuspAtEnd), (1, 0.25, false, .cuspAtEnd)])
   }
 
   func testIndependentCase() throws {
@@ -101,8 +103,8 @@ final class MinimaTests: XCTestCase {
     assertMinima(
       landscape.minima(.l2),
       [
-        (0, 0.2, true, .boundary), (0.5, 0.24748737341529163354, false, .cusp),
-        (1, 0.25, false, .boundary),
+        (0, 0.2, true, .cuspAtEnd), (0.5, 0.24748737341529163354, false, .cusp),
+        (1, 0.25, false, .cuspAtEnd),
       ])
   }
 
@@ -113,14 +115,14 @@ final class MinimaTests: XCTestCase {
       landscape.minima(.mse), [(0.43844718719116972509, 0.12192235935955848625, true, .stationary)])
     assertMinima(
       landscape.minima(.l2),
-      [(0, 0.1, true, .boundary), (2.0 / 3, 0.17888543819998317571, false, .cusp)])
+      [(0, 0.1, true, .cuspAtEnd), (2.0 / 3, 0.17888543819998317571, false, .cusp)])
   }
 
   func testAntiCorrelatedWithoutAndWithBias() throws {
     let plain = try hierarchy(0.225, 0.025, 0.15, tMin: -0.5)
     assertMinima(
       plain.minima(.mse), [(0.23240812075600178448, 0.16743060905670013384, true, .stationary)])
-    assertMinima(plain.minima(.l2), [(0, 0.175, true, .cusp), (1, 0.25, false, .boundary)])
+    assertMinima(plain.minima(.l2), [(0, 0.175, true, .cusp), (1, 0.25, false, .cuspAtEnd)])
     let biased = try hierarchy(0.225, 0.025, 0.15, bias: .centered, tMin: -0.5)
     // The centered bias b = mu - (l . mu) l: the MSE minimum moves to t < 0.
     assertMinima(
@@ -149,7 +151,7 @@ final class MinimaTests: XCTestCase {
     assertMinima(
       landscape.minima(.mse), [(0.19241901655196032198, 0.063675677395975494212, true, .stationary)]
     )
-    assertMinima(landscape.minima(.l2), [(0, 0.075, true, .boundary)])
+    assertMinima(landscape.minima(.l2), [(0, 0.075, true, .cuspAtEnd)])
   }
 
   func testClosedFormCurves() throws {

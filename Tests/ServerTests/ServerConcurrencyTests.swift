@@ -24,7 +24,7 @@ final class ServerConcurrencyTests: XCTestCase {
     let pools = ComputePools(limits)
     let app = buildApplication(
       try Self.server(), pools: pools, limits: limits, host: "127.0.0.1", port: 0)
-    let expected = try ReportJSON.string(MinimaReport(LatentCase.hierarchy(p0: 0.3, p01: 0.1))) + "\n"
+    let expected = try ReportJSON.string(try MinimaReport(LatentCase.hierarchy(p0: 0.3, p01: 0.1))) + "\n"
     try await app.test(.live) { client in
       let port = try XCTUnwrap(client.port)
       // Four worst-case requests, each on its own connection: two run, two wait.

@@ -43,7 +43,7 @@ final class ServerRouteTests: XCTestCase {
 
   func testMinimaIsTheMinimaReportTheCLIPrints() async throws {
     let c = try LatentCase.hierarchy(p0: 0.3, p01: 0.1, p1: 0.05, l1: 0.01, bias: .optimal)
-    let expected = try ReportJSON.string(MinimaReport(c)) + "\n"
+    let expected = try ReportJSON.string(try MinimaReport(c)) + "\n"
     try await get(["/api/minima?p0=0.3&p01=0.1&p1=0.05&l1=0.01&bias=optimal"]) {
       _, status, type, body in
       XCTAssertEqual(status, .ok)

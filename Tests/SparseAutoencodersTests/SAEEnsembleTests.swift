@@ -34,7 +34,7 @@ final class SAEEnsembleTests: XCTestCase {
     XCTAssertEqual(boosting.mse(on: patterns), 0.05579830000000001, accuracy: 1e-14)
     // One member alone is the SAE alone (the trainer's exact metric, another code path).
     let toy = ToyModel(features: ["f0", "f1", "f2"], firing: .enumerable(patterns))
-    XCTAssertEqual(boosting.mse(on: patterns, members: 1), a.metrics(on: toy).mse, accuracy: 1e-15)
+    XCTAssertEqual(boosting.mse(on: patterns, members: 1), try a.metrics(on: toy).mse, accuracy: 1e-15)
   }
 
   func testDiversityStabilityAndHedgingMassByHand() throws {
@@ -60,7 +60,7 @@ final class SAEEnsembleTests: XCTestCase {
     let patterns = randomPatterns(&r)
     let sae = try randomSAE(&r, tied: false, activation: .relu, prefixes: nil)
     let toy = ToyModel(features: (0..<5).map { "f\($0)" }, firing: .enumerable(patterns))
-    let single = sae.metrics(on: toy).mse
+    let single = try sae.metrics(on: toy).mse
     for n in [1, 2, 5] {
       let e = SAEEnsemble(method: .bagging, members: Array(repeating: sae, count: n))
       XCTAssertEqual(e.mse(on: patterns), single, accuracy: 1e-13 * max(1, single))
@@ -210,7 +210,7 @@ final class SAEEnsembleTests: XCTestCase {
     let firstTwo = SAEEnsemble(method: .boosting, members: Array(boosting.members.prefix(2)))
     let (residual, rows) = SAEEnsemble(method: .boosting, members: [boosting.members[0]])
       .residualPatterns(patterns, features: 4)
-    let own = boosting.members[1].metrics(
+    let own = try boosting.members[1].metrics(
       on: ToyModel(features: rows.indices.map { "r\($0)" }, firing: .enumerable(residual)),
       basis: rows
     ).mse

@@ -82,11 +82,13 @@ final class SymbolicTests: XCTestCase {
         "minimum: t* = (p0 + 2 p01 - sqrt(p0^2 + 4 p01^2))/(2 p0) = 2 p01/(p0 + 2 p01 + sqrt(p0^2 + 4 p01^2))"
       ), text)
     XCTAssertTrue(
-      lines.contains("t = 0 (cusp of p0; range start): L2 = p01; local minimum iff p01 < p0"), text)
+      lines.contains(
+        "t = 0 (cusp of p0; range start): L2 = p01; local minimum iff p01 < p0: true at p0 = 0.3, p01 = 0.1"), text)
     XCTAssertTrue(
-      lines.contains("t = 1/2 (cusp of p01): L2 = p0/sqrt(2); local minimum iff p01 > p0/2"), text)
+      lines.contains(
+        "t = 1/2 (cusp of p01): L2 = p0/sqrt(2); local minimum iff p01 > p0/2: false at p0 = 0.3, p01 = 0.1"), text)
     XCTAssertTrue(lines.contains("t = 1 (range end): L2 = p0 + p01; never a local minimum"), text)
-    XCTAssertTrue(lines.contains("L2(0) < L2(1/2) iff p01 < p0/sqrt(2)"), text)
+    XCTAssertTrue(lines.contains("L2(0) < L2(1/2) iff p01 < p0/sqrt(2): true at p0 = 0.3, p01 = 0.1"), text)
     XCTAssertFalse(text.contains("note:"), text)
   }
 
@@ -197,12 +199,12 @@ final class SymbolicTests: XCTestCase {
       text.contains("stationary (degree 2): (p0 - 3 p01) t^2 - (p0 + p01) t + 2 p01 = 0\n"), text)
     XCTAssertTrue(text.contains("discriminant: p0^2 - 6 p0 p01 + 25 p01^2\n"), text)
     XCTAssertTrue(
-      text.contains("t = 0 (cusp of p0; range start): L2 = 2 p01; local minimum iff p01 < p0\n"),
+      text.contains("t = 0 (cusp of p0; range start): L2 = 2 p01; local minimum iff p01 < p0: true at p0 = 0.3, p01 = 0.1\n"),
       text)
     XCTAssertTrue(
-      text.contains("t = 2/3 (cusp of p01): L2 = 2 p0/sqrt(5); local minimum iff p01 > p0/5\n"),
+      text.contains("t = 2/3 (cusp of p01): L2 = 2 p0/sqrt(5); local minimum iff p01 > p0/5: true at p0 = 0.3, p01 = 0.1\n"),
       text)
-    XCTAssertTrue(text.contains("L2(0) < L2(2/3) iff p01 < p0/sqrt(5)\n"), text)
+    XCTAssertTrue(text.contains("L2(0) < L2(2/3) iff p01 < p0/sqrt(5): true at p0 = 0.3, p01 = 0.1\n"), text)
     let merged = try XCTUnwrap(s.l2).candidates[1]
     XCTAssertEqual(merged.t, try Rational(2, 3))
     let root5 = try Radical.sqrt(Rational(5))
