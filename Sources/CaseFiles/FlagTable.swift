@@ -35,7 +35,7 @@ public enum FlagTable {
     "train.beta1": "--beta1", "train.beta2": "--beta2", "train.seed": "--seed",
     "train.dim": "--dim", "train.init": "--init", "train.init_noise": "--init-noise",
     "train.snap_at": "--snap-at", "train.l1": "--l1", "train.trajectory": "--trajectory-every",
-    "train.sampling": "--sampling",
+    "train.sampling": "--sampling", "train.optimizer": "--optimizer", "train.gtol": "--gtol",
   ]
 
   /// The error with its field renamed to the flag that set it, when `given` says that flag

@@ -183,7 +183,7 @@ extension LatentTrainingPlan {
   init(_ t: JSONObject) throws {
     try t.allow([
       "loss", "steps", "batch", "lr", "beta1", "beta2", "seed", "init", "init_noise", "snap_at",
-      "bias", "dim", "tolerance", "expect",
+      "bias", "dim", "tolerance", "expect", "optimizer", "gtol",
     ])
     self.init()
     if let s = try t.string("loss") {
@@ -212,6 +212,16 @@ extension LatentTrainingPlan {
     if let v = try t.wholeNumber("snap_at") { sae.snapAt = v }
     if let v = try t.wholeNumber("dim") { sae.dimension = v }
     if let v = try t.finiteNumber("tolerance") { tolerance = v }
+    if let v = try t.finiteNumber("gtol") { sae.gradientTolerance = v }
+    if let name = try t.string("optimizer") {
+      guard let o = SAETrainingPlan.Optimizer(rawValue: name) else {
+        throw FieldError(
+          field: "train.optimizer", value: JSONObject.render(name), reason: "is not one of adam, lbfgs")
+      }
+      // The minimiser works on the exact loss: every pattern at once.
+      sae.optimizer = o
+      if o == .lbfgs { sae.data = .exact }
+    }
     expectation = try t.string("expect")
   }
 

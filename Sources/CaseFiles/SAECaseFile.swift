@@ -295,6 +295,7 @@ extension SAECase {
     guard let t else { return plan }
     try t.allow([
       "data", "loss", "snap_at", "l1", "steps", "batch", "lr", "beta1", "beta2", "seed", "dim",
+      "optimizer", "gtol",
     ])
     if let s = try t.string("data") {
       guard let data = SAETrainingPlan.Data(rawValue: s) else {
@@ -318,6 +319,14 @@ extension SAECase {
     if let v = try t.seed("seed") { plan.seed = v }
     if let v = try t.finiteNumber("l1") { plan.l1 = v }
     if let v = try t.wholeNumber("dim") { plan.dimension = v }
+    if let v = try t.finiteNumber("gtol") { plan.gradientTolerance = v }
+    if let name = try t.string("optimizer") {
+      guard let o = SAETrainingPlan.Optimizer(rawValue: name) else {
+        throw FieldError(
+          field: "train.optimizer", value: JSONObject.render(name), reason: "is not one of adam, lbfgs")
+      }
+      plan.optimizer = o
+    }
     let name = try t.string("loss") ?? "mse"
     guard let loss = SAETrainingPlan.Loss(rawValue: name) else {
       throw FieldError(

@@ -46,7 +46,18 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "The loss: mse, l2 or snap (MSE, then L2 from --snap-at).")
   var loss: SAETrainingPlan.Loss?
 
-  @Option(parsing: .unconditional, help: "Adam steps.")
+  @Option(
+    help: ArgumentHelp(
+      "adam (steps of SAELens's optimiser) or lbfgs (GSL's BFGS on the exact expected loss, every pattern at once, to a stationary point: --gtol; --steps caps its iterations; enumerable toys, mse or l2).",
+      valueName: "adam|lbfgs"))
+  var optimizer: SAETrainingPlan.Optimizer?
+
+  @Option(
+    parsing: .unconditional,
+    help: "lbfgs: stop when the exact gradient's norm is at most this times the loss, in (0, 1) (default 1e-10).")
+  var gtol: Double?
+
+  @Option(parsing: .unconditional, help: "Adam steps (lbfgs: its iteration limit).")
   var steps: Int?
 
   @Option(parsing: .unconditional, help: "Samples per batch.")
@@ -154,6 +165,8 @@ struct TrainCommand: ParsableCommand {
       if loss != .snap { plan.snapAt = nil }
     }
     if let snapAt { plan.snapAt = snapAt }
+    if let optimizer { plan.optimizer = optimizer }
+    if let gtol { plan.gradientTolerance = gtol }
   }
 
   /// The case's `train` block (nil: the defaults) with the flags' overrides.
@@ -164,6 +177,8 @@ struct TrainCommand: ParsableCommand {
     if let initialT { o.initialT = initialT }
     if let initNoise { o.sae.initialNoise = initNoise }
     if let biases { o.biases = biases }
+    // lbfgs minimises the exact loss, every pattern at once.
+    if optimizer == .lbfgs { o.sae.data = .exact }
     if let sampling { o.sae.data = sampling }
     if let k = trajectoryEvery { o.trajectoryInterval = k }
     if trajectory != nil && trajectoryEvery == nil {
@@ -215,7 +230,8 @@ struct TrainCommand: ParsableCommand {
       "--beta1": beta1 != nil, "--beta2": beta2 != nil, "--seed": seed != nil,
       "--dim": dim != nil, "--init": initialT != nil, "--init-noise": initNoise != nil,
       "--snap-at": snapAt != nil, "--trajectory-every": trajectoryEvery != nil,
-      "--sampling": sampling != nil, "--l1": true,
+      "--sampling": sampling != nil, "--optimizer": optimizer != nil, "--gtol": gtol != nil,
+      "--l1": true,
     ]
     return given[flag] ?? false
   }
@@ -223,3 +239,4 @@ struct TrainCommand: ParsableCommand {
 
 extension SAETrainingPlan.Loss: ExpressibleByArgument {}
 extension LatentTrainingPlan.Biases: ExpressibleByArgument {}
+extension SAETrainingPlan.Optimizer: ExpressibleByArgument {}

@@ -59,7 +59,7 @@ public struct LatentTrainingPlan: Sendable, Hashable {
       throw fail("steps", "\(sae.steps)", "is not in 1...100000000")
     }
     do { try sae.checkSettings() } catch let e as FieldError { throw e.renamed("train.\(e.field)") }
-    if sae.data == .exact {
+    if sae.data == .exact && sae.optimizer == .adam {
       throw fail("sampling", sae.data.rawValue, "is not one of counts, samples")
     }
     if let d = sae.dimension, !(featureCount...100_000).contains(d) {

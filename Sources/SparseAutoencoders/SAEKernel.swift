@@ -84,4 +84,88 @@ final class SAEKernel {
   @discardableResult func normaliseDecoderRows() -> Bool {
     pass.parameters.normaliseDecoderRows()
   }
+
+  /// How many parameters train (`trained`): the minimiser's dimension.
+  var trainedCount: Int { trained.reduce(0) { $0 + $1.count } }
+
+  /// The trained parameters, flat in `trained`'s order (encoder, decoder, then the biases
+  /// that train), into x.
+  func readTrained(into x: UnsafeMutablePointer<Double>) {
+    var j = 0
+    for r in trained {
+      (x + j).update(from: pass.parameters.values + r.lowerBound, count: r.count)
+      j += r.count
+    }
+  }
+
+  /// The loss at x, the trained parameters flat as `readTrained` lays them out, with each
+  /// decoder row v_i read as the unit row v_i / |v_i| (the decoder-norm constraint made
+  /// unconstrained); its gradient in x's coordinates into g when asked:
+  ///
+  ///     dL/dv_i = (g_i - (g_i . u_i) u_i) / |v_i|,   u_i = v_i / |v_i|, g_i = dL/du_i
+  ///
+  /// Infinite when a decoder row is zero or not finite (the line search then steps back).
+  func evaluate(
+    _ x: UnsafePointer<Double>, gradient g: UnsafeMutablePointer<Double>?, _ batch: PatternBatch
+  ) -> Double {
+    let p = pass.parameters
+    var j = 0
+    for r in trained {
+      (p.values + r.lowerBound).update(from: x + j, count: r.count)
+      j += r.count
+    }
+    let k = p.latents
+    let d = p.dimensions
+    var norms = [Double](repeating: 0, count: k)
+    for i in 0..<k {
+      let n = p.decoderNorm(i)
+      guard n > 0 && n.isFinite else {
+        g?.update(repeating: 0, count: trainedCount)
+        return .infinity
+      }
+      norms[i] = n
+      let row = p.decoder + i * d
+      for c in 0..<d { row[c] /= n }
+    }
+    let value = loss(batch)
+    guard let g else { return value }
+    j = 0
+    for r in trained {
+      (g + j).update(from: pass.gradient.values + r.lowerBound, count: r.count)
+      j += r.count
+    }
+    // The decoder block follows the encoder's (empty when tied) in the flat order.
+    let decoderStart = trained[0].count
+    for i in 0..<k {
+      let row = p.decoder + i * d
+      let gi = g + decoderStart + i * d
+      var along = 0.0
+      for c in 0..<d { along += gi[c] * row[c] }
+      for c in 0..<d { gi[c] = (gi[c] - along * row[c]) / norms[i] }
+    }
+    return value
+  }
+
+  /// The norm of the gradient at x in the tangent space of the decoder-norm constraint
+  /// (`evaluate`'s gradient with each decoder row's part times |v_i|), from that gradient.
+  func tangentNorm(_ x: UnsafePointer<Double>, _ g: UnsafePointer<Double>) -> Double {
+    let k = pass.parameters.latents
+    let d = pass.parameters.dimensions
+    let decoderStart = trained[0].count
+    var sum = 0.0
+    for j in 0..<decoderStart { sum += g[j] * g[j] }
+    for i in 0..<k {
+      let start = decoderStart + i * d
+      var norm = 0.0
+      var part = 0.0
+      for c in 0..<d {
+        norm += x[start + c] * x[start + c]
+        part += g[start + c] * g[start + c]
+      }
+      sum += part * norm
+    }
+    for j in (decoderStart + k * d)..<trainedCount { sum += g[j] * g[j] }
+    return sum.squareRoot()
+  }
+
 }

@@ -25,7 +25,21 @@ public struct SAETrainingPlan: Sendable, Hashable {
     case snap
   }
 
+  /// How the parameters move.
+  public enum Optimizer: String, Sendable, Hashable, CaseIterable {
+    /// Adam for `steps` steps (SAELens's trainer).
+    case adam
+    /// Full-batch minimisation of the exact expected loss to a stationary point
+    /// (`SAEKernel.minimise`): exact data, MSE or L2, relu or topk; `steps` caps its
+    /// iterations.
+    case lbfgs
+  }
+
   public var data: Data = .exact
+  public var optimizer: Optimizer = .adam
+  /// lbfgs: stop when the exact gradient's norm (in the tangent space of the decoder-norm
+  /// constraint) is at most this times the loss, in (0, 1).
+  public var gradientTolerance: Double = 1e-10
   public var loss: Loss = .mse
   /// Snap loss: the step from which L2 replaces MSE, in 0...steps; nil: half the steps.
   /// Given with another loss, it is refused by `checkSettings()`.
@@ -83,6 +97,8 @@ public struct SAETrainingRun: Sendable {
   /// The step (0-based) whose batch loss or updated weights were not finite: the run stopped
   /// there (0 too when the initial decoder rows' norms overflow); nil when it did not.
   public var divergedAt: Int? = nil
+  /// lbfgs: what the minimiser did; nil for Adam.
+  public var minimisation: SAEMinimisation? = nil
 
   /// The trained SAE's reading against the true (embedded) features.
   public var reading: SAEReading { SAEReading(sae, basis: embedding?.basis) }
@@ -144,6 +160,7 @@ extension SAE {
     let n = toy.features.count
     let d = plan.dimension ?? n
     try plan.check(features: n, dimensions: dimensions, enumerable: toy.patterns != nil)
+    try plan.checkOptimizer(for: activation)
     let stream = RandomStream(seed: plan.seed)
     if let given, given.dimension != d || given.basis.count != n {
       throw FieldError(
@@ -206,6 +223,7 @@ extension SAE {
       throw FieldError(field: "patterns", value: "", reason: "none has a positive weight")
     }
     try plan.checkValues(enumerable: true)
+    try plan.checkOptimizer(for: activation)
     return try run(
       patterns, nil, basis: basis, reported: embedding, plan, RandomStream(seed: plan.seed),
       isCancelled, observe)
@@ -227,6 +245,9 @@ extension SAE {
     if plan.data == .exact { distribution!.drawExact(into: batch) }
 
     func reconstruction(atStep t: Int) -> ReconstructionLoss { plan.reconstruction(atStep: t) }
+    if plan.optimizer == .lbfgs && divergedAt == nil && patterns != nil {
+      return try minimisedRun(kernel, batch, plan, reported: embedding, isCancelled, observe)
+    }
     if let observe {
       observe(
         SAETrainingProgress(
@@ -283,6 +304,36 @@ extension SAE {
       samples: plan.data == .exact ? 0 : stepsDone * plan.batch,
       distinctPatterns: stepsDone > 0 ? Double(distinct) / Double(stepsDone) : 0,
       divergedAt: divergedAt)
+  }
+
+  /// The minimiser's run (`SAEKernel.minimise`) from `kernel` over every pattern at once.
+  private func minimisedRun(
+    _ kernel: SAEKernel, _ batch: PatternBatch, _ plan: SAETrainingPlan,
+    reported embedding: FeatureEmbedding?, _ isCancelled: (() -> Bool)?,
+    _ observe: ((SAETrainingProgress) -> Void)?
+  ) throws(CancellationError) -> SAETrainingRun {
+    let template = self
+    kernel.reconstruction = plan.finalReconstruction
+    observe?(
+      SAETrainingProgress(
+        step: 0, steps: plan.steps, loss: .nan, reconstruction: kernel.reconstruction,
+        kernel: kernel, template: template))
+    let start = Self.now()
+    let outcome = try kernel.minimise(
+      batch, iterations: plan.steps, tolerance: plan.gradientTolerance, isCancelled: isCancelled
+    ) { step, loss in
+      observe?(
+        SAETrainingProgress(
+          step: step, steps: plan.steps, loss: loss, reconstruction: kernel.reconstruction,
+          kernel: kernel, template: template))
+    }
+    let end = Self.now()
+    var sae = self
+    kernel.store(into: &sae)
+    return SAETrainingRun(
+      sae: sae, embedding: embedding, seconds: Double(end - start) * 1e-9, samplingSeconds: 0,
+      gradientSeconds: 0, samples: 0, distinctPatterns: Double(batch.count),
+      divergedAt: outcome.loss.isFinite ? nil : outcome.iterations, minimisation: outcome)
   }
 
   /// The kernel a run starts from over the rows of `basis`: the SAE with the plan's initial
@@ -368,6 +419,16 @@ extension SAETrainingPlan {
   }
 
   /// Checks that exact or counts data has an enumerable toy, and the plan's own values.
+  /// lbfgs minimises a loss with a gradient: relu or topk, not batchtopk (whose threshold
+  /// is fitted along Adam's steps).
+  func checkOptimizer(for activation: SAE.Activation) throws {
+    if optimizer == .lbfgs, case .batchTopK = activation {
+      throw FieldError(
+        field: "optimizer", value: "lbfgs",
+        reason: "needs a relu or topk SAE: batchtopk's threshold is fitted by Adam's steps")
+    }
+  }
+
   func checkValues(enumerable: Bool) throws {
     try checkSettings()
     if !enumerable && data != .samples {
@@ -419,6 +480,18 @@ extension SAETrainingPlan {
     }
     guard thresholdLearningRate >= 0 && thresholdLearningRate <= 1 else {
       throw fail("threshold_lr", thresholdLearningRate, "is not in [0, 1]")
+    }
+    guard gradientTolerance > 0 && gradientTolerance < 1 else {
+      throw fail("gtol", gradientTolerance, "is not in (0, 1)")
+    }
+    if optimizer == .lbfgs {
+      guard data == .exact else {
+        throw fail(
+          "optimizer", "lbfgs", "minimises the exact loss: it needs data exact, not \(data.rawValue)")
+      }
+      guard loss != .snap else {
+        throw fail("optimizer", "lbfgs", "minimises one loss: use mse or l2, not snap")
+      }
     }
   }
 

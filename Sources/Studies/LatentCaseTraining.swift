@@ -60,8 +60,13 @@ extension LatentTrainingReport {
     var out = "\(c.name): \(c.title)\n"
     var how = "\(o.sae.loss.rawValue.uppercased()) training"
     if o.sae.loss == .snap { how += " (L2 from step \(o.sae.switchStep))" }
-    how +=
-      ", \(o.sae.steps) steps of \(o.sae.batch), lr \(o.sae.learningRate), seed \(o.sae.seed), d = \(r.dimension)"
+    if o.sae.optimizer == .lbfgs {
+      how +=
+        ", lbfgs on the exact loss to gradient \(o.sae.gradientTolerance) x loss (at most \(o.sae.steps) iterations), seed \(o.sae.seed), d = \(r.dimension)"
+    } else {
+      how +=
+        ", \(o.sae.steps) steps of \(o.sae.batch), lr \(o.sae.learningRate), seed \(o.sae.seed), d = \(r.dimension)"
+    }
     if o.biases != .none { how += ", biases \(o.biases.rawValue)" }
     if o.sae.l1 > 0 { how += ", L1 \(o.sae.l1)" }
     if o.sae.data == .samples { how += ", every sample drawn" }
@@ -75,8 +80,13 @@ extension LatentTrainingReport {
     if o.biases != .none {
       out += "SAE loss:       \(r.saeLoss) (exact, with the learned biases)\n"
     }
-    out +=
-      "samples/second: \(String(format: "%.4g", r.samplesPerSecond)) (\(String(format: "%.3g", r.seconds)) s)\n"
+    if let m = r.minimisation {
+      out +=
+        "lbfgs:          \(m.stop.rawValue.replacingOccurrences(of: "_", with: " ")) after \(m.iterations) iterations, gradient norm \(m.gradientNorm) (tolerance \(m.tolerance)), \(String(format: "%.3g", r.seconds)) s\n"
+    } else {
+      out +=
+        "samples/second: \(String(format: "%.4g", r.samplesPerSecond)) (\(String(format: "%.3g", r.seconds)) s)\n"
+    }
     return out
   }
 }

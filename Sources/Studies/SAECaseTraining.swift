@@ -81,7 +81,9 @@ public struct SAECaseTraining: Sendable {
       seconds: seconds, samplingSeconds: run.samplingSeconds,
       gradientSeconds: run.gradientSeconds, distinctPatterns: run.distinctPatterns)
     if plan.data == .exact {
-      timing.secondsPerEpoch = plan.steps > 0 ? seconds / Double(plan.steps) : nil
+      // An Adam step over every pattern; lbfgs reports its iterations instead.
+      timing.secondsPerEpoch =
+        plan.steps > 0 && run.minimisation == nil ? seconds / Double(plan.steps) : nil
     } else {
       timing.samples = plan.steps * plan.batch
       timing.samplesPerSecond = seconds > 0 ? Double(plan.steps * plan.batch) / seconds : nil
@@ -90,7 +92,8 @@ public struct SAECaseTraining: Sendable {
       run.sae, saeCase: saeCase, basis: run.embedding?.basis, samples: samples, seed: plan.seed)
     return Trained(
       sae: run.sae, embedding: run.embedding,
-      report: SAETrainingReport(report: report, training: settings, timing: timing))
+      report: SAETrainingReport(
+        report: report, training: settings, timing: timing, minimisation: run.minimisation))
   }
 
   /// The plan as the report's `training` block.
@@ -100,7 +103,8 @@ public struct SAECaseTraining: Sendable {
       loss: plan.loss.rawValue, snapAt: plan.loss == .snap ? plan.switchStep : nil,
       l1: plan.l1, steps: plan.steps, batch: plan.data == .exact ? nil : plan.batch,
       lr: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2, seed: plan.seed,
-      initFrom: initFrom)
+      initFrom: initFrom, optimizer: plan.optimizer == .adam ? nil : plan.optimizer.rawValue,
+      gtol: plan.optimizer == .adam ? nil : plan.gradientTolerance)
   }
 }
 
@@ -110,6 +114,8 @@ public struct SAETrainingReport: Encodable, Sendable {
   public var report: SAEReport
   public var training: Settings
   public var timing: Timing
+  /// lbfgs: what the minimiser did (JSON `minimisation`); nil for Adam.
+  public var minimisation: SAEMinimisation? = nil
 
   /// How the data met the trainer, and how long it took.
   public struct Timing: Encodable, Sendable {
@@ -146,19 +152,23 @@ public struct SAETrainingReport: Encodable, Sendable {
     public var beta2: Double
     public var seed: UInt64
     public var initFrom: String?
+    /// lbfgs and its gradient tolerance; nil (absent from the JSON) for Adam.
+    public var optimizer: String? = nil
+    public var gtol: Double? = nil
 
     enum CodingKeys: String, CodingKey {
       case data, loss, snapAt = "snap_at", l1, steps, batch, lr, beta1, beta2, seed
-      case initFrom = "init_from"
+      case initFrom = "init_from", optimizer, gtol
     }
   }
 
   public func encode(to encoder: Encoder) throws {
     try report.encode(to: encoder)
-    enum Keys: String, CodingKey { case training, timing }
+    enum Keys: String, CodingKey { case training, timing, minimisation }
     var c = encoder.container(keyedBy: Keys.self)
     try c.encode(training, forKey: .training)
     try c.encode(timing, forKey: .timing)
+    try c.encodeIfPresent(minimisation, forKey: .minimisation)
   }
 
   /// The text report: per latent, what decoder and encoder track and how much they hedge.
@@ -176,9 +186,14 @@ public struct SAETrainingReport: Encodable, Sendable {
     if let beta = a.balance { shape += " balanced (beta = \(beta))" }
     var how = "\(s.loss.uppercased()) training"
     if let snap = s.snapAt { how += " (L2 from step \(snap))" }
-    how += ", \(s.steps) steps, data \(s.data)"
-    if let b = s.batch { how += " (batch \(b))" }
-    how += ", lr \(s.lr), seed \(s.seed)"
+    if let g = s.gtol {
+      how += ", lbfgs to gradient \(g) x loss (at most \(s.steps) iterations), data \(s.data)"
+    } else {
+      how += ", \(s.steps) steps, data \(s.data)"
+      if let b = s.batch { how += " (batch \(b))" }
+      how += ", lr \(s.lr)"
+    }
+    how += ", seed \(s.seed)"
     if s.l1 > 0 { how += ", L1 \(s.l1)" }
     out += shape + "; " + how + "\n\n"
     let width = max(6, r.features.map(\.count).max() ?? 6)
@@ -198,6 +213,16 @@ public struct SAETrainingReport: Encodable, Sendable {
     let m = r.metrics
     out += "losses (\(m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples")): "
     out += "mse \(m.mse), l2 \(m.l2), sparsity \(m.sparsity), l0 \(m.l0)\n"
+    if let o = minimisation {
+      let why =
+        switch o.stop {
+        case .converged: "converged"
+        case .noProgress: "stopped: no progress (a kink of the loss or the arithmetic's precision)"
+        case .iterationLimit: "stopped at the iteration limit"
+        }
+      out += "lbfgs: \(why) after \(o.iterations) iterations (\(o.evaluations) evaluations); "
+      out += "gradient norm \(o.gradientNorm) (tolerance \(o.tolerance)), loss \(o.loss)\n"
+    }
     out += "time: \(String(format: "%.3g", t.seconds)) s"
     out += String(
       format: " (sampling %.3g s, gradient %.3g s, %.0f distinct patterns a step)",

@@ -131,7 +131,7 @@ struct LatentTrainer: Sendable {
       lossKind: kind, loss: kind == .mse ? exact.mse : exact.l2,
       saeLoss: exactLoss(sae, kind, patterns, embedding), seconds: run.seconds,
       samplesPerSecond: samples / max(run.seconds, Tolerance.shortestRun),
-      trajectory: trajectory, divergedAt: divergedAt)
+      trajectory: trajectory, divergedAt: divergedAt, minimisation: run.minimisation)
   }
 }
 
@@ -216,4 +216,6 @@ public struct LatentTrainingRun: Sendable, Hashable {
   /// The first step (0-based) whose batch loss or weights were not finite: training
   /// stopped there, and the other fields describe a diverged SAE. Nil when it did not.
   public var divergedAt: Int? = nil
+  /// lbfgs: what the minimiser did; nil for Adam.
+  public var minimisation: SAEMinimisation? = nil
 }

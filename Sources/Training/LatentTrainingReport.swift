@@ -23,7 +23,7 @@ public struct LatentTrainingReport: Sendable, Encodable {
     case lossKind = "loss_kind", caseBias = "case_bias", saeLoss = "sae_loss", cosine
     case encoderBias = "encoder_bias", training, steps, batch, lr, beta1, beta2, seed, dim
     case initialT = "init", initialNoise = "init_noise", snapAt = "snap_at", l1, sampling
-    case seconds
+    case seconds, optimizer, gtol, minimisation
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -58,5 +58,10 @@ public struct LatentTrainingReport: Sendable, Encodable {
     try t.encode(ReportNumber(o.sae.l1), forKey: .l1)
     try t.encode(o.sae.data.rawValue, forKey: .sampling)
     try t.encode(ReportNumber(r.seconds), forKey: .seconds)
+    if let m = r.minimisation {
+      try t.encode(o.sae.optimizer.rawValue, forKey: .optimizer)
+      try t.encode(ReportNumber(o.sae.gradientTolerance), forKey: .gtol)
+      try c.encode(m, forKey: .minimisation)
+    }
   }
 }

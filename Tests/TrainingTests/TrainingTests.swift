@@ -106,6 +106,31 @@ final class LatentTrainerTests: XCTestCase {
     return o
   }
 
+  /// lbfgs on the exact loss lands on the landscape's MSE minimum: for the hierarchy (p0 =
+  /// 0.2, p01 = 0.05, no bias) t* = 2 p01 / ((p0 + 2 p01) + sqrt(p0^2 + 4 p01^2)) =
+  /// 0.190983005625052575... and the loss there 0.0381966011250105151... (mpmath, 30
+  /// digits), where Adam's 600 noisy steps only come near.
+  func testMinimiserLandsOnTheAnalyticMinimum() throws {
+    var o = LatentTrainingPlan()
+    o.sae.optimizer = .lbfgs
+    o.sae.data = .exact
+    o.sae.steps = 500
+    let r = try toy().trainingRun(o)
+    XCTAssertEqual(r.t, 0.190983005625052575, accuracy: 1e-9)
+    XCTAssertEqual(r.loss, 0.0381966011250105151, accuracy: 1e-15)
+    let m = try XCTUnwrap(r.minimisation)
+    XCTAssertLessThan(m.gradientNorm, 1e-9)
+    XCTAssertEqual(try toy().trainingRun(o).sae, r.sae)  // deterministic
+    // Adam's run is beaten (or matched) by the minimiser, never the other way round.
+    let adam = try toy().trainingRun(quickOptions())
+    XCTAssertLessThanOrEqual(r.loss, adam.loss + 1e-15)
+    // lbfgs needs the exact loss: counts data is refused, naming the field.
+    o.sae.data = .counts
+    XCTAssertThrowsError(try toy().trainingRun(o)) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "train.optimizer")
+    }
+  }
+
   /// Issue 12 item 6: weights of 1e300 overflow on the first step; training stops there
   /// and says so instead of reporting t = 0 and a NaN loss.
   /// A start whose norm would overflow (noise 1e300) is refused before training: within the

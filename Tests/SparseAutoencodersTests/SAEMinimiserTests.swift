@@ -1,0 +1,132 @@
+import ToyModels
+import XCTest
+
+@testable import SparseAutoencoders
+
+/// lbfgs (`SAEKernel.minimise`): a stationary point of the exact loss, checked by finite
+/// differences of `SAE.expectedLoss` (not the minimiser's own gradient), no worse than Adam.
+final class SAEMinimiserTests: XCTestCase {
+  /// The trainer tests' toy, start and plan (a parent with one child, an independent feature).
+  enum trainer {
+    static func toy() throws -> ToyModel {
+      try HierarchyToy(
+        featureCount: 3,
+        groups: [
+          .init(
+            parent: 0, probability: 0.3, children: [.init(feature: 1, probability: 0.4)],
+            exclusiveChildren: true)
+        ],
+        independent: [.init(feature: 2, probability: 0.2)]
+      ).toyModel()
+    }
+
+    static func initial(tied: Bool = false) throws -> SAE {
+      try SAE(
+        decoder: [[0.7, 0.3, 0.2], [0.2, 0.3, 0.8]], decoderBias: [0, 0, 0],
+        encoder: tied ? nil : [[0.6, 0.2, 0.1], [0.1, 0.2, 0.7]])
+    }
+
+    static func plan(_ data: SAETrainingPlan.Data) -> SAETrainingPlan {
+      var p = SAETrainingPlan()
+      p.data = data
+      p.steps = 300
+      p.learningRate = 0.01
+      p.l1 = 0.05
+      return p
+    }
+  }
+
+  func lbfgs() -> SAETrainingPlan {
+    var p = trainer.plan(.exact)
+    p.optimizer = .lbfgs
+    p.steps = 2000
+    return p
+  }
+
+  func testMinimiserReachesAStationaryPointAndBeatsAdam() throws {
+    let toy = try trainer.toy()
+    let patterns = toy.patterns!
+    for tied in [false, true] {
+      let start = try trainer.initial(tied: tied)
+      let run = try start.trainingRun(on: toy, lbfgs())
+      let m = try XCTUnwrap(run.minimisation)
+      let sae = run.sae
+      let loss = sae.expectedLoss(patterns, .mse, l1: 0.05)
+      XCTAssertEqual(loss, m.loss, accuracy: 1e-15)
+      XCTAssertLessThan(m.gradientNorm, 1e-7, "\(m)")
+      // Central differences along each encoder and bias coordinate, and along each decoder
+      // row's tangent directions (rotations towards another coordinate): all ~0.
+      let h = 1e-6
+      func moved(_ change: (inout SAE) -> Void) -> Double {
+        var s = sae
+        change(&s)
+        return s.expectedLoss(patterns, .mse, l1: 0.05)
+      }
+      var worst = 0.0
+      for j in sae.encoder.indices where !tied {
+        let slope = (moved { $0.encoder[j] += h } - moved { $0.encoder[j] -= h }) / (2 * h)
+        worst = max(worst, abs(slope))
+      }
+      for j in sae.encoderBias.indices {
+        let slope =
+          (moved { $0.encoderBias[j] += h } - moved { $0.encoderBias[j] -= h }) / (2 * h)
+        worst = max(worst, abs(slope))
+      }
+      for j in sae.decoderBias.indices {
+        let slope =
+          (moved { $0.decoderBias[j] += h } - moved { $0.decoderBias[j] -= h }) / (2 * h)
+        worst = max(worst, abs(slope))
+      }
+      let d = sae.dimensions
+      for i in 0..<sae.latents {
+        let row = sae.decoderRow(i)
+        for c in 0..<d {
+          // The unit row rotated by +-h towards coordinate c (projected off the row).
+          var dir = (0..<d).map { $0 == c ? 1.0 : 0.0 }
+          let along = row[c]
+          dir = zip(dir, row).map { $0 - along * $1 }
+          let n = dir.reduce(0) { $0 + $1 * $1 }.squareRoot()
+          guard n > 1e-3 else { continue }
+          func rotated(_ s: Double) -> (inout SAE) -> Void {
+            { sae in
+              let r = zip(row, dir).map { cos(s) * $0 + sin(s) * $1 / n }
+              for k in 0..<d { sae.decoder[i * d + k] = r[k] }
+            }
+          }
+          let slope = (moved(rotated(h)) - moved(rotated(-h))) / (2 * h)
+          worst = max(worst, abs(slope))
+        }
+      }
+      XCTAssertLessThan(worst, 1e-6, "tied \(tied)")
+      // Adam from the same start, same loss: never below the minimiser.
+      let adam = try start.trainingRun(on: toy, trainer.plan(.exact)).sae
+      XCTAssertLessThanOrEqual(loss, adam.expectedLoss(patterns, .mse, l1: 0.05) + 1e-15)
+      // Same start, same bits.
+      XCTAssertEqual(try start.trainingRun(on: toy, lbfgs()).sae, sae)
+    }
+  }
+
+  func testMinimiserRefusesWhatItCannotMinimise() throws {
+    let toy = try trainer.toy()
+    var p = lbfgs()
+    p.data = .counts
+    XCTAssertThrowsError(try trainer.initial().trainingRun(on: toy, p)) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "optimizer")
+    }
+    p = lbfgs()
+    p.loss = .snap
+    XCTAssertThrowsError(try trainer.initial().trainingRun(on: toy, p)) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "optimizer")
+    }
+    var batchTopK = try trainer.initial()
+    batchTopK.activation = .batchTopK(k: 1, threshold: 0)
+    XCTAssertThrowsError(try batchTopK.trainingRun(on: toy, lbfgs())) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "optimizer")
+    }
+    p = lbfgs()
+    p.gradientTolerance = 0
+    XCTAssertThrowsError(try trainer.initial().trainingRun(on: toy, p)) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "gtol")
+    }
+  }
+}
