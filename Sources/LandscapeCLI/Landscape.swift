@@ -17,7 +17,7 @@ struct LandscapeCommand: AsyncParsableCommand {
     version: LandscapeCommand.version,
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
-      TrainCommand.self, SAELossCommand.self, EnsembleCommand.self,
+      TrainCommand.self, SAELossCommand.self, CertifyCommand.self, EnsembleCommand.self,
       GrowCommand.self, BalanceCommand.self,
       ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
     ])

@@ -85,6 +85,9 @@ final class SAEKernel {
     pass.parameters.normaliseDecoderRows()
   }
 
+  /// Where the decoder rows start in `readTrained`'s flat order (after the encoder's).
+  var trainedDecoderStart: Int { trained[0].count }
+
   /// How many parameters train (`trained`): the minimiser's dimension.
   var trainedCount: Int { trained.reduce(0) { $0 + $1.count } }
 

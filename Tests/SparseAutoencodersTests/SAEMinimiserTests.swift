@@ -130,3 +130,65 @@ final class SAEMinimiserTests: XCTestCase {
     }
   }
 }
+
+/// The certificate against numbers derived by hand: a tied relu latent l = (cos th, sin th)
+/// on the hierarchy (P(parent alone) = p0 = 0.2, P(both) = p01 = 0.05), both patterns active,
+/// has L(th) = p0 sin^2 th + p01 (1 - sin 2th), minimal at tan 2th = 2 p01 / p0 (th* =
+/// 0.2318238045004030581) with L'' = 2 sqrt(p0^2 + 4 p01^2) = 0.4472135954999579393 (mpmath).
+final class SAECertificateTests: XCTestCase {
+  let patterns = [
+    WeightedPattern(weight: 0.2, active: [ActiveFeature(feature: 0, magnitude: 1)]),
+    WeightedPattern(
+      weight: 0.05,
+      active: [ActiveFeature(feature: 0, magnitude: 1), ActiveFeature(feature: 1, magnitude: 1)]),
+    WeightedPattern(weight: 0.75, active: []),
+  ]
+
+  func latent(_ theta: Double) throws -> SAE {
+    try SAE(decoder: [[cos(theta), sin(theta)]], decoderBias: [0, 0])
+  }
+
+  func testTheAnalyticMinimumIsAStrictMinimumWithTheRightCurvature() throws {
+    let c = try latent(0.2318238045004030581).certificate(
+      on: patterns, trainsEncoderBias: false, trainsDecoderBias: false)
+    XCTAssertEqual(c.tangentDimension, 1)
+    XCTAssertEqual(c.loss, 0.0381966011250105151, accuracy: 1e-15)
+    XCTAssertLessThan(c.gradientNorm, 1e-12)
+    XCTAssertEqual(c.smallestEigenvalue, 0.4472135954999579393, accuracy: 1e-8)
+    XCTAssertEqual(c.verdict, .strictMinimum)
+    XCTAssertEqual(c.deadLatents, [])
+    // Away from the minimum the gradient is L'(th) = p0 sin 2th - 2 p01 cos 2th.
+    let off = try latent(0.5).certificate(
+      on: patterns, trainsEncoderBias: false, trainsDecoderBias: false)
+    XCTAssertEqual(off.gradientNorm, abs(0.2 * sin(1.0) - 0.1 * cos(1.0)), accuracy: 1e-12)
+    XCTAssertEqual(off.verdict, .notStationary)
+  }
+
+  /// A latent that never fires is a symmetry: its weights move without changing the loss.
+  func testADeadLatentMakesTheMinimumDegenerate() throws {
+    var start = try SAE(
+      decoder: [[0.9, 0.1], [0.1, 0.9]], decoderBias: [0, 0],
+      encoder: [[0.9, 0.1], [0.1, 0.9]], encoderBias: [0, -10])
+    start.activation = .relu
+    var plan = SAETrainingPlan()
+    plan.optimizer = .lbfgs
+    plan.steps = 3000
+    plan.trainsDecoderBias = false
+    let trained = try start.trainingRun(on: patterns, basis: nil, plan).sae
+    let c = try trained.certificate(on: patterns, trainsDecoderBias: false)
+    XCTAssertEqual(c.deadLatents, [1])
+    XCTAssertEqual(c.verdict, .degenerate, "\(c)")
+    // The dead latent's encoder row (2), its bias (1) and its decoder row's tangent (1).
+    XCTAssertGreaterThanOrEqual(c.flatDirections, 4)
+  }
+
+  func testUnfitSAEsAreRefused() throws {
+    var batchTopK = try latent(0.3)
+    batchTopK.activation = .batchTopK(k: 1, threshold: 0)
+    XCTAssertThrowsError(try batchTopK.certificate(on: patterns))
+    let long = try SAE(decoder: [[2, 0]], decoderBias: [0, 0])
+    XCTAssertThrowsError(try long.certificate(on: patterns)) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "decoder[0]")
+    }
+  }
+}
