@@ -90,10 +90,22 @@ public struct SAECaseTraining: Sendable {
     }
     let report = try SAEReport(
       run.sae, saeCase: saeCase, basis: run.embedding?.basis, samples: samples, seed: plan.seed)
+    // lbfgs's point, certified (`SAE.certificate`) where the tangent space is small enough.
+    var certificate: SAECertificate?
+    if run.minimisation != nil, let patterns = saeCase.toy.patterns {
+      let dimensions = run.sae.latents * (run.sae.dimensions * (run.sae.tied ? 1 : 2))
+      if dimensions <= SAECertificate.dimensionLimit {
+        certificate = try run.sae.certificate(
+          on: patterns, basis: run.embedding?.basis, reconstruction: plan.finalReconstruction,
+          l1: plan.l1, trainsEncoderBias: plan.trainsEncoderBias,
+          trainsDecoderBias: plan.trainsDecoderBias)
+      }
+    }
     return Trained(
       sae: run.sae, embedding: run.embedding,
       report: SAETrainingReport(
-        report: report, training: settings, timing: timing, minimisation: run.minimisation))
+        report: report, training: settings, timing: timing, minimisation: run.minimisation,
+        certificate: certificate))
   }
 
   /// The plan as the report's `training` block.
@@ -116,6 +128,9 @@ public struct SAETrainingReport: Encodable, Sendable {
   public var timing: Timing
   /// lbfgs: what the minimiser did (JSON `minimisation`); nil for Adam.
   public var minimisation: SAEMinimisation? = nil
+  /// lbfgs: the certificate of its point (JSON `certificate`; see `SAECertificate`); nil for
+  /// Adam, a sampled toy or more than `SAECertificate.dimensionLimit` tangent dimensions.
+  public var certificate: SAECertificate? = nil
 
   /// How the data met the trainer, and how long it took.
   public struct Timing: Encodable, Sendable {
@@ -164,11 +179,12 @@ public struct SAETrainingReport: Encodable, Sendable {
 
   public func encode(to encoder: Encoder) throws {
     try report.encode(to: encoder)
-    enum Keys: String, CodingKey { case training, timing, minimisation }
+    enum Keys: String, CodingKey { case training, timing, minimisation, certificate }
     var c = encoder.container(keyedBy: Keys.self)
     try c.encode(training, forKey: .training)
     try c.encode(timing, forKey: .timing)
     try c.encodeIfPresent(minimisation, forKey: .minimisation)
+    try c.encodeIfPresent(certificate, forKey: .certificate)
   }
 
   /// The text report: per latent, what decoder and encoder track and how much they hedge.
@@ -222,6 +238,10 @@ public struct SAETrainingReport: Encodable, Sendable {
         }
       out += "lbfgs: \(why) after \(o.iterations) iterations (\(o.evaluations) evaluations); "
       out += "gradient norm \(o.gradientNorm) (tolerance \(o.tolerance)), loss \(o.loss)\n"
+    }
+    if let c = certificate {
+      out += "certificate: \(c.verdict.rawValue) (Hessian eigenvalues \(c.smallestEigenvalue) to "
+      out += "\(c.largestEigenvalue), \(c.flatDirections) flat; margin \(c.margin))\n"
     }
     out += "time: \(String(format: "%.3g", t.seconds)) s"
     out += String(

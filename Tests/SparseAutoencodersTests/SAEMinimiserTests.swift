@@ -182,6 +182,37 @@ final class SAECertificateTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(c.flatDirections, 4)
   }
 
+  /// A saddle built by symmetry: two tied latents both at 45 degrees on two independent
+  /// features (each firing with p = 0.3) are stationary (swapping the features maps the
+  /// point to itself), and moving them apart lowers the loss. sympy: in the latents' angles
+  /// the Hessian is [[-6/5, 6/5], [6/5, -6/5]], eigenvalues -12/5 (the latents apart) and 0
+  /// (both turned together); the loss there is 3/5.
+  func testTwoCoincidentLatentsAreASaddle() throws {
+    let p = 0.3
+    let independent = [
+      WeightedPattern(weight: p * (1 - p), active: [ActiveFeature(feature: 0, magnitude: 1)]),
+      WeightedPattern(weight: p * (1 - p), active: [ActiveFeature(feature: 1, magnitude: 1)]),
+      WeightedPattern(
+        weight: p * p,
+        active: [ActiveFeature(feature: 0, magnitude: 1), ActiveFeature(feature: 1, magnitude: 1)]),
+      WeightedPattern(weight: (1 - p) * (1 - p), active: []),
+    ]
+    let c = 0.5.squareRoot()
+    let sae = try SAE(decoder: [[c, c], [c, c]], decoderBias: [0, 0])
+    let cert = try sae.certificate(
+      on: independent, trainsEncoderBias: false, trainsDecoderBias: false)
+    XCTAssertEqual(cert.loss, 0.6, accuracy: 1e-15)
+    XCTAssertLessThan(cert.gradientNorm, 1e-14)
+    XCTAssertEqual(cert.smallestEigenvalue, -2.4, accuracy: 1e-8)
+    XCTAssertEqual(cert.largestEigenvalue, 0, accuracy: 1e-8)
+    XCTAssertEqual(cert.verdict, .saddle)
+    // The descent direction turns the two latents apart: on either latent, its decoder row
+    // moves along (-1, 1) / 2 or (1, -1) / 2.
+    let descent = try XCTUnwrap(cert.descent)
+    XCTAssertEqual(abs(descent.decoder[0]), 0.5, accuracy: 1e-6)
+    XCTAssertEqual(descent.decoder[0], -descent.decoder[1], accuracy: 1e-6)
+  }
+
   func testUnfitSAEsAreRefused() throws {
     var batchTopK = try latent(0.3)
     batchTopK.activation = .batchTopK(k: 1, threshold: 0)
