@@ -103,6 +103,21 @@ extension TrainCommand {
   /// `train` on an SAE case: the case's plan with the flags' overrides; report, save, plot.
   func runSAE(_ saeCase: SAECase) throws {
     let plan = try saePlan(saeCase)
+    if let restarts {
+      for (flag, given) in [
+        ("--save", save != nil), ("--plot", plot != nil), ("--init-from", initFrom != nil),
+      ] where given {
+        throw FieldError(flag: flag, value: "", reason: "does not apply with --restarts")
+      }
+      var minimised = saeCase
+      minimised.plan = plan
+      let report = try withTerminalProgress {
+        try SAERestarts(saeCase: minimised, restarts: restarts, iterations: steps ?? 10_000)
+          .run($0)
+      }
+      print(json ? try ReportJSON.string(report) + "\n" : report.text, terminator: "")
+      return
+    }
     if let save { try OutputFile.check(save, field: "--save") }
     if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")

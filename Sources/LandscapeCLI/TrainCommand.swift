@@ -140,6 +140,12 @@ struct TrainCommand: ParsableCommand {
     help: "SAE cases on a correlated toy: samples of the final loss estimate.")
   var samples: Int?
 
+  @Option(
+    parsing: .unconditional,
+    help:
+      "SAE cases on an enumerable toy: minimise the exact loss (lbfgs) from this many seeded random starts and from the true features, and report the distinct optima (up to latent order and sign), each certified, beside the true-features SAE.")
+  var restarts: Int?
+
   @Option(help: FigureSize.help)
   var size: FigureSize?
 

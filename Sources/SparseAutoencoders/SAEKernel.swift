@@ -19,6 +19,9 @@ final class SAEKernel {
   /// Whether Adam moves the biases (a frozen one keeps its value).
   @exclusivity(unchecked) var trainsEncoderBias = true { didSet { findTrained() } }
   @exclusivity(unchecked) var trainsDecoderBias = true { didSet { findTrained() } }
+  /// Whether the decoder rows train (false: only the encoder and biases, as for the
+  /// true-features SAE; the minimiser's use).
+  @exclusivity(unchecked) var trainsDecoder = true { didSet { findTrained() } }
   @exclusivity(unchecked) var reconstruction = ReconstructionLoss.mse
 
   /// The memory of `pass` and `moments`.
@@ -46,7 +49,7 @@ final class SAEKernel {
 
   private func findTrained() {
     trained = pass.parameters.trained(
-      encoderBias: trainsEncoderBias, decoderBias: trainsDecoderBias)
+      encoderBias: trainsEncoderBias, decoderBias: trainsDecoderBias, decoder: trainsDecoder)
   }
 
   /// The SAE with the kernel's parameters and `activation`.
@@ -117,7 +120,7 @@ final class SAEKernel {
       (p.values + r.lowerBound).update(from: x + j, count: r.count)
       j += r.count
     }
-    let k = p.latents
+    let k = trainsDecoder ? p.latents : 0
     let d = p.dimensions
     var norms = [Double](repeating: 0, count: k)
     for i in 0..<k {
@@ -152,7 +155,7 @@ final class SAEKernel {
   /// The norm of the gradient at x in the tangent space of the decoder-norm constraint
   /// (`evaluate`'s gradient with each decoder row's part times |v_i|), from that gradient.
   func tangentNorm(_ x: UnsafePointer<Double>, _ g: UnsafePointer<Double>) -> Double {
-    let k = pass.parameters.latents
+    let k = trainsDecoder ? pass.parameters.latents : 0
     let d = pass.parameters.dimensions
     let decoderStart = trained[0].count
     var sum = 0.0

@@ -72,6 +72,14 @@ extension SAEKernel {
     isCancelled: (() -> Bool)?, observe: ((Int, Double) -> Void)?
   ) throws(CancellationError) -> SAEMinimisation {
     let n = trainedCount
+    guard n > 0 else {
+      // Nothing trains: the loss as it stands.
+      var none = 0.0
+      let value = evaluate(&none, gradient: nil, batch)
+      return SAEMinimisation(
+        iterations: 0, evaluations: 1, loss: value, gradientNorm: 0, tolerance: 0,
+        stop: .converged)
+    }
     let context = MinimiserContext(self, batch)
     let x = gsl_vector_alloc(n)!
     let scratch = gsl_vector_alloc(n)!
@@ -137,5 +145,33 @@ extension SAEKernel {
     return SAEMinimisation(
       iterations: done, evaluations: context.evaluations, loss: loss, gradientNorm: norm,
       tolerance: relative * max(abs(loss), 1e-300), stop: stop)
+  }
+}
+
+extension SAE {
+  /// This SAE with its decoder held and everything else (encoder rows, trained biases)
+  /// minimised on the exact loss over `patterns` (`SAEKernel.minimise`): with the decoder at
+  /// the true features, the best SAE whose latents are the features themselves.
+  ///
+  /// - Parameters: as `certificate(on:...)`; iterations >= 0; tolerance in (0, 1).
+  public func minimisingEncoder(
+    on patterns: [WeightedPattern], basis: [[Double]]? = nil,
+    reconstruction: ReconstructionLoss = .mse, l1: Double = 0, trainsEncoderBias: Bool = true,
+    trainsDecoderBias: Bool = true, iterations: Int = 10_000, tolerance: Double = 1e-10
+  ) -> (sae: SAE, minimisation: SAEMinimisation) {
+    let batch = PatternBatch()
+    for p in patterns where p.weight > 0 { batch.append(weight: p.weight, active: p.active) }
+    let kernel = SAEKernel(self, basis: basis)
+    kernel.l1 = l1
+    kernel.reconstruction = reconstruction
+    kernel.trainsEncoderBias = trainsEncoderBias
+    kernel.trainsDecoderBias = trainsDecoderBias
+    kernel.trainsDecoder = false
+    // Never cancelled: `minimise` throws only on cancellation.
+    let outcome = try! kernel.minimise(
+      batch, iterations: iterations, tolerance: tolerance, isCancelled: nil, observe: nil)
+    var sae = self
+    kernel.store(into: &sae)
+    return (sae, outcome)
   }
 }

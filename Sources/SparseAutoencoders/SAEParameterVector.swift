@@ -33,13 +33,16 @@ struct SAEParameterVector {
   }
 
   /// The indices in `values` that Adam moves: all but those of a frozen bias.
-  func trained(encoderBias trainsEncoderBias: Bool, decoderBias trainsDecoderBias: Bool)
-    -> [Range<Int>]
-  {
+  /// A frozen decoder (`decoder: false`) leaves the decoder block out, and the encoder's too
+  /// when tied (the rows serve both).
+  func trained(
+    encoderBias trainsEncoderBias: Bool, decoderBias trainsDecoderBias: Bool, decoder: Bool = true
+  ) -> [Range<Int>] {
     let biasStart = encoderBias - values
-    let decoderStart = decoder - values
+    let decoderStart = self.decoder - values
     let decoderBiasStart = decoderBias - values
-    var ranges = [0..<biasStart, decoderStart..<decoderBiasStart]
+    var ranges =
+      decoder ? [0..<biasStart, decoderStart..<decoderBiasStart] : [0..<biasStart, 0..<0]
     if trainsEncoderBias { ranges.append(biasStart..<decoderStart) }
     if trainsDecoderBias { ranges.append(decoderBiasStart..<count) }
     return ranges
