@@ -50,7 +50,10 @@ public struct SAERestarts: Sendable {
     plan.data = .exact
     plan.steps = iterations
     plan.initialNoise = 0
-    if plan.loss == .snap { plan.loss = .l2 }
+    if plan.loss == .snap {
+      plan.loss = .l2
+      plan.snapAt = nil
+    }
     let n = saeCase.features.count
     let embedding = plan.embedding(features: n)
     let d = plan.dimension ?? n
