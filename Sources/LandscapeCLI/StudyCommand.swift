@@ -19,14 +19,16 @@ struct StudyCommand: ParsableCommand {
       run), DIR/latents.csv (one row a run and latent) and DIR/study.json (the case, the \
       grid, the version) are rebuilt from the saved runs, in grid order, whatever --jobs or \
       --shard. A run that fails is recorded (status failed, its error) and the others go \
-      on; the exit status is 1 when any failed.
+      on; the exit status is 1 when any failed. A case file's study block ({"vary": \
+      {"sae.latents": "2:10:9"}, "seeds": [1, 2, 3]}) gives --vary and --seeds when none \
+      is given: `landscape study cases/study-width-correlation.json --out DIR --jobs 2`. \
+      --shard I/N runs a slice; `study merge DIR...` joins slices; `study status DIR` \
+      counts the runs done, failed and pending.
 
       Examples:
-        landscape study cases/study-width-correlation.json --out study --jobs 2
-        landscape study cases/sae-correlated-10-standard.json --vary sae.latents=2:6:3 \\
-          --vary correlated.correlation.strength=0,0.5 --seeds 1,2 --set train.steps=500 --out s
-        landscape study merge shard1 shard2 --out study
-        landscape study status study
+        landscape study cases/sae-untied-hierarchy.json --vary train.l1=0,1 --out s
+        landscape study status s
+        landscape study merge s
       """,
     subcommands: [StudyRunCommand.self, StudyMergeCommand.self, StudyStatusCommand.self],
     defaultSubcommand: StudyRunCommand.self)

@@ -127,7 +127,7 @@ public struct Study: Sendable {
   }
 
   /// The case as read with the fixed overrides: an SAE case, and every axis names a field
-  /// its reader allows (checked with the axis's first value).
+  /// its reader allows (checked with the axis's first value) other than `train.seed`.
   /// - Throws: `FieldError`: not an SAE case (input), an unknown field (usage).
   public func check() throws -> SAECase {
     guard
@@ -140,6 +140,10 @@ public struct Study: Sendable {
           "is a single-latent case: a study runs SAE cases (a case file with an sae block) only")
     }
     for axis in axes {
+      if axis.field == "train.seed" {
+        throw FieldError(
+          flag: "--vary", value: "train.seed", reason: "is each run's seed: give the seeds as --seeds")
+      }
       do {
         _ = try CaseDocument(
           json: caseJSON, defaultName: caseName,

@@ -167,6 +167,11 @@ final class StudyTests: XCTestCase {
     var s = try study()
     s.axes.append(try Study.Axis(parsing: "sae.latentz=1,2"))
     XCTAssertThrowsError(try s.check()) { XCTAssertEqual(($0 as? FieldError)?.kind, .usage) }
+    // The seed is the seeds' to set.
+    s.axes[2] = try Study.Axis(parsing: "train.seed=1,2")
+    XCTAssertThrowsError(try s.check()) {
+      XCTAssertEqual("\($0)", "--vary: train.seed is each run's seed: give the seeds as --seeds")
+    }
   }
 }
 
