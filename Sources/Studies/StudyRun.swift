@@ -165,8 +165,13 @@ public struct Study: Sendable {
     public var status: String
     /// The one-line message of a failed run.
     public var error: String?
-    /// What `train --json` prints for the run's case (ok runs).
-    public var report: StoredReport?
+    /// What `train --json` prints for the run's case (ok runs): the whole report.
+    public var report: ExactJSON?
+
+    /// The parts of `report` the tables take; nil for a failed run.
+    public func parts() throws -> StoredReport? {
+      try report.map { try JSONDecoder().decode(StoredReport.self, from: ReportJSON.data($0)) }
+    }
   }
 
   /// The parts of a stored `SAETrainingReport` the tables take.
@@ -280,7 +285,7 @@ public struct Study: Sendable {
       let trained = try SAECaseTraining(saeCase: saeCase, plan: saeCase.plan, samples: samples)
         .run(control)
       outcome.report = try JSONDecoder().decode(
-        StoredReport.self, from: ReportJSON.data(trained.report))
+        ExactJSON.self, from: ReportJSON.data(trained.report))
     } catch is CancellationError {
       throw CancellationError()
     } catch {
@@ -322,6 +327,7 @@ public struct Study: Sendable {
         let path = (runsFolder as NSString).appendingPathComponent(name)
         guard let data = FileManager.default.contents(atPath: path),
           let outcome = try? JSONDecoder().decode(Outcome.self, from: data),
+          outcome.report == nil || (try? outcome.parts()) != nil,
           outcome.run + ".json" == name, outcomes[outcome.run] == nil
         else { continue }
         outcomes[outcome.run] = outcome

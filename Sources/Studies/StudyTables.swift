@@ -34,7 +34,7 @@ extension Study {
       }
       let lead = [run.key] + run.values + ["\(run.seed)"]
       var cells = lead + [outcome.status, outcome.error ?? ""]
-      if let r = outcome.report {
+      if let r = try? outcome.parts() {
         let decoder = r.decoderLatents.compactMap(\.hedgingMass)
         let encoder = r.encoderLatents.compactMap(\.hedgingMass)
         cells += [r.metrics.mse, r.metrics.l2, r.metrics.l0].map(Self.number)

@@ -119,6 +119,13 @@ final class StudyTests: XCTestCase {
     let s = try study(seeds: [1])
     try s.run(in: folder)
     let path = folder + "/runs/i0-s1.json"
+    // The saved run: its overrides and train --json's whole report.
+    let saved = try JSONDecoder().decode(Study.Outcome.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    XCTAssertEqual(saved.overrides["train.seed"], .integer(1))
+    XCTAssertEqual(saved.overrides["sae.latents"], .integer(2))
+    guard case .object(let report) = saved.report else { return XCTFail("no report") }
+    XCTAssertNotNil(report["decoder_cos"])
+    XCTAssertNotNil(report["training"])
     let before = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
     let count = Counter()
     try s.run(in: folder, finished: { _ in count.add() })
