@@ -28,28 +28,41 @@ public indirect enum CaseDocument: Sendable, Hashable {
     return false
   }
 
-  /// Reads and validates a case file of either kind.
+  /// Reads and validates a case file of either kind, with `overrides` (`--set`) applied first.
   ///
-  /// - Parameter path: the file's path. Its base name is the default case name.
+  /// - Parameters:
+  ///   - path: the file's path. Its base name is the default case name.
+  ///   - overrides: fields replaced before the file is read, in turn.
   /// - Throws: `FieldError` naming the file and the bad field.
-  public static func load(contentsOf path: String) throws -> CaseDocument {
-    try reading(path) { data, stem in try CaseDocument(json: data, defaultName: stem) }
-  }
-
-  /// Parses and validates a case of either kind from JSON: with an `sae` block an `SAECase`,
-  /// else a `LatentCase`.
-  public init(json data: Data, defaultName: String = "case") throws {
-    let object = try Self.root(data)
-    if object.has("sae") {
-      self = .sae(try SAECase(object, defaultName: defaultName))
-    } else {
-      let (c, training) = try LatentCase.read(object, defaultName: defaultName)
-      self = .latent(c, training: training)
+  public static func load(contentsOf path: String, overrides: [FieldOverride] = []) throws
+    -> CaseDocument
+  {
+    try reading(path) { data, stem in
+      try CaseDocument(json: data, defaultName: stem, overrides: overrides)
     }
   }
 
-  /// Reads the file at `path` and parses it with `parse(data, stem)`, naming the file in errors.
-  static func reading<T>(_ path: String, _ parse: (Data, String) throws -> T) throws -> T {
+  /// Parses and validates a case of either kind from JSON: with an `sae` block an `SAECase`,
+  /// else a `LatentCase`; `overrides` are applied to the parsed JSON before either reads it.
+  public init(json data: Data, defaultName: String = "case", overrides: [FieldOverride] = [])
+    throws
+  {
+    let object = try Self.root(data, overrides: overrides)
+    do {
+      if object.has("sae") {
+        self = .sae(try SAECase(object, defaultName: defaultName))
+      } else {
+        let (c, training) = try LatentCase.read(object, defaultName: defaultName)
+        self = .latent(c, training: training)
+      }
+    } catch let e as FieldError {
+      throw FieldOverride.explaining(e, overrides)
+    }
+  }
+
+  /// Reads the file at `path` (`-`: standard input) and parses it with `parse(data, stem)`,
+  /// naming the file in errors; `stem` is the file's base name (`case` for standard input).
+  public static func reading<T>(_ path: String, _ parse: (Data, String) throws -> T) throws -> T {
     let data = try InputFile.contents(of: path, field: "case file", kind: .input)
     let stem =
       path == "-" ? "case" : ((path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -58,12 +71,13 @@ public indirect enum CaseDocument: Sendable, Hashable {
     } catch let error as FieldError {
       throw FieldError(
         field: "\(escapedForMessage(path, limit: 1000)): \(error.field)", value: error.value,
-        reason: error.reason)
+        reason: error.reason, kind: error.kind)
     }
   }
 
-  /// The top-level object of a case file: valid JSON, no key given twice in one object.
-  static func root(_ data: Data) throws -> JSONObject {
+  /// The top-level object of a case file: valid JSON, no key given twice in one object;
+  /// `overrides` applied to it.
+  static func root(_ data: Data, overrides: [FieldOverride] = []) throws -> JSONObject {
     var root: Any
     do {
       // JSONSerialization for its messages on bad JSON; where a number has more than 15
@@ -89,6 +103,6 @@ public indirect enum CaseDocument: Sendable, Hashable {
         field: duplicate.isEmpty ? "\"\"" : escapedForMessage(duplicate), value: "",
         reason: "is given twice in one object")
     }
-    return try JSONObject(root, field: "case")
+    return try JSONObject(FieldOverride.applying(overrides, to: root), field: "case")
   }
 }

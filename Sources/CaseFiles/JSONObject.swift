@@ -215,7 +215,8 @@ extension JSONObject {
 ///
 /// Foundation's JSONSerialization on Linux reads about half of 17-digit numbers one ulp off;
 /// a case file's numbers are read through this instead and handed on as Foundation values.
-enum ExactJSON: Decodable {
+/// Encoded, it is the same JSON again (an override's value in a report, a study's case).
+public enum ExactJSON: Codable, Sendable, Hashable {
   case null
   case bool(Bool)
   case integer(Int64)
@@ -224,7 +225,7 @@ enum ExactJSON: Decodable {
   case array([ExactJSON])
   case object([String: ExactJSON])
 
-  init(from decoder: Decoder) throws {
+  public init(from decoder: Decoder) throws {
     let c = try decoder.singleValueContainer()
     if c.decodeNil() {
       self = .null
@@ -243,6 +244,19 @@ enum ExactJSON: Decodable {
     }
   }
 
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.singleValueContainer()
+    switch self {
+    case .null: try c.encodeNil()
+    case .bool(let b): try c.encode(b)
+    case .integer(let n): try c.encode(n)
+    case .number(let x): try c.encode(x)
+    case .string(let s): try c.encode(s)
+    case .array(let a): try c.encode(a)
+    case .object(let o): try c.encode(o)
+    }
+  }
+
   /// True when some run of digits (a decimal point inside it skipped) is longer than 15.
   static func hasLongNumber(_ data: Data) -> Bool {
     var run = 0
@@ -258,7 +272,7 @@ enum ExactJSON: Decodable {
   }
 
   /// The value as JSONSerialization would give it: NSNumber, String, NSNull, [Any], [String: Any].
-  var foundationValue: Any {
+  public var foundationValue: Any {
     switch self {
     case .null: return NSNull()
     case .bool(let b): return NSNumber(value: b)

@@ -4,12 +4,17 @@ import ToyModels
 import SparseAutoencoders
 
 extension LatentCase {
-  /// Reads and validates a case file (JSON; see README for the schema).
+  /// Reads and validates a case file (JSON; see README for the schema), with `overrides`
+  /// (`--set`) applied first.
   ///
   /// - Parameter path: the file's path. Its base name is the default case name.
   /// - Throws: `FieldError` naming the file and the bad field.
-  public static func load(contentsOf path: String) throws -> LatentCase {
-    try CaseDocument.reading(path) { data, stem in try LatentCase(json: data, defaultName: stem) }
+  public static func load(contentsOf path: String, overrides: [FieldOverride] = []) throws
+    -> LatentCase
+  {
+    try CaseDocument.reading(path) { data, stem in
+      try LatentCase(json: data, defaultName: stem, overrides: overrides)
+    }
   }
 
   /// Parses and validates a case from JSON.
@@ -19,8 +24,16 @@ extension LatentCase {
   /// name to component; `t`: [t_min, t_max]; default parent to child over [0, 1]), `bias`
   /// (`none`, `optimal`, `centered`, or an object of feature name to component), `penalty` (`coefficient`, `p`), `train` (see `LatentTrainingPlan`).
   /// - Throws: `FieldError` naming the bad field.
-  public init(json data: Data, defaultName: String = "case") throws {
-    self = try Self.read(CaseDocument.root(data), defaultName: defaultName).case
+  public init(json data: Data, defaultName: String = "case", overrides: [FieldOverride] = [])
+    throws
+  {
+    do {
+      self = try Self.read(
+        CaseDocument.root(data, overrides: overrides), defaultName: defaultName
+      ).case
+    } catch let e as FieldError {
+      throw FieldOverride.explaining(e, overrides)
+    }
   }
 
   /// A single-latent case and its `train` block (nil when it has none) from a case file's

@@ -18,7 +18,7 @@ extension SAECase {
   init(_ object: JSONObject, defaultName: String) throws {
     try object.allow([
       "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
-      "ensemble", "grow", "balance_sweep",
+      "ensemble", "grow", "balance_sweep", "study",
     ])
     let name = try object.string("name") ?? defaultName
     if object.has("name") { try LatentCase.checkCaseName(name) }

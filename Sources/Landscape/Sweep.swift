@@ -16,15 +16,19 @@ public struct SweepAxis: Sendable, Hashable {
 
   /// `count` evenly spaced values from `from` to `to`, ends included (one value: `from`).
   ///
-  /// v_i = (from (count - 1 - i) + to i) / (count - 1): one rounding after exact-ish
-  /// products, so that the decimals of the spec come back (0:0.5:101 gives 0.03, not
-  /// 0.03000000000000001).
+  /// v_i = (from (count - 1 - i) + to i) / (count - 1) in decimal, then the nearest Double
+  /// (`decimalGridPoint`), so that the decimals of the spec come back (0:0.4:9 gives 0.15,
+  /// not 0.15000000000000002).
   /// - Parameters:
+  ///   - from, to: finite.
   ///   - count: at least 1.
   public init(name: String, from: Double, to: Double, count: Int) {
     precondition(count >= 1)
     self.name = name
-    self.values = (0..<count).map { i in gridPoint(i, of: count, from: from, to: to) }
+    self.values = (0..<count).map { i in
+      let x = Double(decimalGridPoint(i, of: count, from: "\(from)", to: "\(to)")!)!
+      return x == 0 ? 0 : x
+    }
   }
 }
 
@@ -236,6 +240,32 @@ public struct Sweep: Sendable {
 private struct SendableBuffer<T>: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<T>
   init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+}
+
+/// The i-th of `count` evenly spaced values from `from` to `to` as decimal text, as a grid
+/// `A:B:N` is written: v_i = (from (count - 1 - i) + to i) / (count - 1), computed in
+/// decimal (38 digits).
+///
+/// A value with a finite decimal expansion that a Double holds exactly as written comes
+/// back as that decimal (`0.15`, `7`); any other (1/3) as the shortest text of the nearest
+/// Double (`0.3333333333333333`).
+/// - Parameters:
+///   - i: in 0..<count.
+///   - count: at least 1 (one value: `from`).
+///   - from, to: decimal numbers (`0.25`, `-3`, `1e-05`).
+/// - Returns: nil when `from` or `to` is not a finite number.
+public func decimalGridPoint(_ i: Int, of count: Int, from: String, to: String) -> String? {
+  let posix = Locale(identifier: "en_US_POSIX")
+  guard let x = Double(from), x.isFinite, let y = Double(to), y.isFinite,
+    let a = Decimal(string: from, locale: posix), let b = Decimal(string: to, locale: posix)
+  else { return nil }
+  if count <= 1 || i == 0 { return "\(a)" }
+  if i == count - 1 { return "\(b)" }
+  let n = Decimal(count - 1)
+  let v = (a * (n - Decimal(i)) + b * Decimal(i)) / n
+  let text = "\(v)"
+  guard let nearest = Double(text) else { return nil }
+  return Decimal(string: "\(nearest)", locale: posix) == v ? text : "\(nearest)"
 }
 
 /// The i-th of `count` evenly spaced values from `from` to `to`, ends included:

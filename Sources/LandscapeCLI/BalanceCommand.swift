@@ -35,6 +35,8 @@ struct BalanceCommand: ParsableCommand {
   @Argument(help: "An SAE case file (JSON) with Matryoshka prefixes and a hierarchy.")
   var caseFile: String
 
+  @OptionGroup var set: SetOptions
+
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
@@ -89,7 +91,7 @@ struct BalanceCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile) else {
+    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile, overrides: set.overrides()) else {
       throw FieldError(
         field: "sae", value: "", reason: "is required: \(caseFile) is not an SAE case")
     }

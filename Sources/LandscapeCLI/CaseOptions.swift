@@ -12,7 +12,12 @@ struct CaseOptions: ParsableArguments {
 
   @OptionGroup var model: ModelOptions
 
+  @OptionGroup var set: SetOptions
+
   func validate() throws {
+    if caseFile == nil && !set.texts.isEmpty {
+      throw ValidationError("--set: needs a case file")
+    }
     // The other combinations are refused by `CaseParameters`, in the server's words.
     if caseFile == nil && !model.usesPaperForm {
       guard probabilities.p0 != nil, probabilities.p01 != nil else {
@@ -27,7 +32,10 @@ struct CaseOptions: ParsableArguments {
   /// The case these options describe, validated; file settings overridden by flags.
   func resolve() throws -> LatentCase {
     let parameters = try parameters()
-    if let caseFile { return try parameters.applied(to: LatentCase.load(contentsOf: caseFile)) }
+    if let caseFile {
+      return try parameters.applied(
+        to: LatentCase.load(contentsOf: caseFile, overrides: set.overrides()))
+    }
     return try parameters.hierarchy()
   }
 }

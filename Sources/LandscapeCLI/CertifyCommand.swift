@@ -29,6 +29,8 @@ struct CertifyCommand: ParsableCommand {
   @Argument(help: "An SAE case file (JSON) with an enumerable toy.")
   var caseFile: String
 
+  @OptionGroup var set: SetOptions
+
   @Option(help: ArgumentHelp("The SAE file (JSON).", valueName: "SAE.json"))
   var sae: String
 
@@ -36,7 +38,7 @@ struct CertifyCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile) else {
+    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile, overrides: set.overrides()) else {
       throw FieldError(
         field: "case", value: escapedForMessage(caseFile),
         reason: "is a single-latent case: certify needs an SAE case (an sae block)")

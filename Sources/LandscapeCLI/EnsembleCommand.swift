@@ -35,6 +35,8 @@ struct EnsembleCommand: ParsableCommand {
   @Argument(help: "An SAE case file (JSON) with an enumerable toy.")
   var caseFile: String
 
+  @OptionGroup var set: SetOptions
+
   @Option(help: "bagging (members from different seeds, mean) or boosting (residuals, sum).")
   var method: SAEEnsemble.Method?
 
@@ -72,7 +74,7 @@ struct EnsembleCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile) else {
+    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile, overrides: set.overrides()) else {
       throw FieldError(
         field: "case file", value: escapedForMessage(caseFile),
         reason: "is not an SAE case (it has no sae block)")

@@ -53,6 +53,8 @@ struct GrowCommand: ParsableCommand {
   @Argument(help: "An SAE case file (JSON) with a plain relu SAE.")
   var caseFile: String
 
+  @OptionGroup var set: SetOptions
+
   @Option(
     parsing: .unconditional,
     help: "Latents of the first SAE (default: the grow block's, else sae.latents).")
@@ -134,7 +136,7 @@ struct GrowCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile) else {
+    guard case .sae(let saeCase) = try CaseDocument.load(contentsOf: caseFile, overrides: set.overrides()) else {
       throw FieldError(
         field: "case", value: escapedForMessage(caseFile),
         reason: "is a single-latent case: grow needs an SAE case (an sae block)")

@@ -18,7 +18,7 @@ struct LandscapeCommand: AsyncParsableCommand {
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
       TrainCommand.self, SAELossCommand.self, CertifyCommand.self, EnsembleCommand.self,
-      GrowCommand.self, BalanceCommand.self,
+      GrowCommand.self, BalanceCommand.self, StudyCommand.self,
       ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
     ])
 
@@ -90,23 +90,6 @@ struct LandscapeCommand: AsyncParsableCommand {
     throw FieldError(
       flag: "subcommand", value: "'\(escapedForMessage(word, limit: 40))'",
       reason: "is not a subcommand\(hint): \(names.joined(separator: ", "))")
-  }
-
-  /// The Levenshtein distance between two names.
-  static func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a)
-    let b = Array(b.prefix(64))
-    var row = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-      var previous = row[0]
-      row[0] = i
-      for j in stride(from: 1, through: b.count, by: 1) {
-        let substitution = previous + (a[i - 1] == b[j - 1] ? 0 : 1)
-        previous = row[j]
-        row[j] = min(substitution, row[j] + 1, row[j - 1] + 1)
-      }
-    }
-    return row[b.count]
   }
 
   /// `landscape SUB` when the arguments name a subcommand, else `landscape`.

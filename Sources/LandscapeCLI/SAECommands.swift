@@ -28,6 +28,8 @@ struct SAELossCommand: ParsableCommand {
   @Argument(help: "A case file (JSON): an SAE case, or a single-latent case (its patterns).")
   var caseFile: String
 
+  @OptionGroup var set: SetOptions
+
   @Option(help: ArgumentHelp("The SAE file (JSON).", valueName: "SAE.json"))
   var sae: String
 
@@ -54,7 +56,7 @@ struct SAELossCommand: ParsableCommand {
   func run() throws {
     let toy: ToyModel
     let name: String
-    switch try CaseDocument.load(contentsOf: caseFile) {
+    switch try CaseDocument.load(contentsOf: caseFile, overrides: set.overrides()) {
     case .latent(let c, _):
       toy = c.toyModel
       name = c.name
@@ -144,10 +146,11 @@ extension TrainCommand {
         Figures.latentCosines(trained.report.report, title: saeCase.title), to: plot,
         size: plotSize)
     }
+    let overridden = OverriddenReport(trained.report, overrides: try source.set.overrides())
     if json {
-      print(try ReportJSON.string(trained.report))
+      print(try ReportJSON.string(overridden))
     } else {
-      print(trained.report.text(saeCase), terminator: "")
+      print(trained.report.text(saeCase) + overridden.textLine, terminator: "")
     }
   }
 

@@ -35,6 +35,8 @@ struct SweepCommand: ParsableCommand {
   @Argument(help: "A case file (JSON); omit it for the hierarchy shorthand.")
   var caseFile: String?
 
+  @OptionGroup var set: SetOptions
+
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
@@ -201,7 +203,10 @@ struct SweepCommand: ParsableCommand {
     if caseFile != nil || parameters.usesPaperForm {
       // The paper's form gives the hierarchy whose patterns p0, p01, p1 --vary varies.
       let c =
-        try caseFile.map { try parameters.applied(to: LatentCase.load(contentsOf: $0), checked: false) }
+        try caseFile.map {
+          try parameters.applied(
+            to: LatentCase.load(contentsOf: $0, overrides: set.overrides()), checked: false)
+        }
         ?? parameters.hierarchy()
       var axes: [SweepAxis] = []
       for v in vary {

@@ -198,7 +198,7 @@ struct TrainCommand: ParsableCommand {
   func run() throws {
     var plan: LatentTrainingPlan? = nil
     if let file = source.caseFile {
-      switch try CaseDocument.load(contentsOf: file) {
+      switch try CaseDocument.load(contentsOf: file, overrides: source.set.overrides()) {
       case .sae(let saeCase): return try runSAE(saeCase)
       case .latent(_, let training): plan = training
       }
@@ -226,7 +226,10 @@ struct TrainCommand: ParsableCommand {
       let chart = try Figures.trainedChart(c, options: report.options, result: report.result)
       try FigureFile.write(chart, to: plot, size: plotSize)
     }
-    print(json ? try ReportJSON.string(report) + "\n" : report.text, terminator: "")
+    let overridden = OverriddenReport(report, overrides: try source.set.overrides())
+    print(
+      json ? try ReportJSON.string(overridden) + "\n" : report.text + overridden.textLine,
+      terminator: "")
   }
 
   /// Whether a training flag (or `--l1`, which always sets the trainer's penalty) was given.

@@ -33,9 +33,14 @@ struct ValidateCommand: ParsableCommand {
   @Option(help: "The folder searched when no case file is given.")
   var cases = "cases"
 
+  @OptionGroup var set: SetOptions
+
   func run() throws {
     let files = caseFiles.isEmpty ? try LandscapeCLI.caseFiles(in: cases) : caseFiles
-    let documents = try files.map { (file: $0, document: try CaseDocument.load(contentsOf: $0)) }
+    let overrides = try set.overrides()
+    let documents = try files.map {
+      (file: $0, document: try CaseDocument.load(contentsOf: $0, overrides: overrides))
+    }
     let report = try withTerminalProgress {
       try Validation(documents: documents, named: !caseFiles.isEmpty).run($0, folder: cases)
     }

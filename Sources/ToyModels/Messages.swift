@@ -26,3 +26,21 @@ package func listForMessage(_ names: [String]) -> String {
   names.prefix(8).map { escapedForMessage($0, limit: 24) }.joined(separator: ", ")
     + (names.count > 8 ? ", ..." : "")
 }
+
+/// The Levenshtein distance between two names (the second cut at 64 characters), for "did
+/// you mean" hints.
+package func editDistance(_ a: String, _ b: String) -> Int {
+  let a = Array(a)
+  let b = Array(b.prefix(64))
+  var row = Array(0...b.count)
+  for i in 1...max(a.count, 1) where !a.isEmpty {
+    var previous = row[0]
+    row[0] = i
+    for j in stride(from: 1, through: b.count, by: 1) {
+      let substitution = previous + (a[i - 1] == b[j - 1] ? 0 : 1)
+      previous = row[j]
+      row[j] = min(substitution, row[j] + 1, row[j - 1] + 1)
+    }
+  }
+  return row[b.count]
+}

@@ -5,7 +5,7 @@ import XCTest
 final class HelpExampleTests: XCTestCase {
   static let subcommands = [
     "curve", "minima", "sweep", "symbolic", "train", "sae-loss", "grow", "ensemble", "balance",
-    "validate", "reproduce",
+    "validate", "reproduce", "study",
   ]
 
   /// The example lines of a subcommand's help: the lines after "Examples:" up to a blank

@@ -54,13 +54,18 @@ Examples:
   landscape sae-loss cases/sae-untied-hierarchy.json --sae sae.json
   landscape sae-loss cases/single-latent-toy.json --sae sae.json --json
 
-USAGE: landscape sae-loss <case-file> --sae <SAE.json> [--samples <samples>] [--seed <seed>] [--json]
+USAGE: landscape sae-loss <case-file> [--set <FIELD=VALUE> ...] --sae <SAE.json> [--samples <samples>] [--seed <seed>] [--json]
 
 ARGUMENTS:
   <case-file>             A case file (JSON): an SAE case, or a single-latent
                           case (its patterns).
 
 OPTIONS:
+  --set <FIELD=VALUE>     Replace (or add) a field of the case file before it
+                          is read, checked as the file's own value:
+                          sae.latents=8, correlated.correlation.strength=0.3,
+                          train.loss=snap, patterns[1].probability=0.1. VALUE
+                          is JSON when it parses, else a string. Repeatable.
   --sae <SAE.json>        The SAE file (JSON).
   --samples <samples>     Correlated toys: the number of samples of the
                           estimate. (default: 100000)
