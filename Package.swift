@@ -79,7 +79,7 @@ let package = Package(
       name: "LandscapeCLI",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports",
-        "FigureComposition", "SparseAutoencoders", "ToyModels", "Server", "Studies",
+        "FigureComposition", "SafeTensors", "SparseAutoencoders", "ToyModels", "Server", "Studies",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
