@@ -24,9 +24,13 @@ endef
 deps:
 	$(call install_missing,$(SYSTEM_PACKAGES))
 
-# The tests also drive the page of `landscape serve` in headless Chromium.
+# The tests also drive the page of `landscape serve` in headless Chromium, and read and
+# write SAELens's files with Python's safetensors and numpy (PyPI, small): installed when missing.
 test-deps:
 	$(call install_missing,$(SYSTEM_PACKAGES) $(BROWSER_PACKAGES))
+	@$(PYTHON) -c 'import numpy, safetensors' 2>/dev/null \
+	  || $(PYTHON) -m pip install --quiet numpy safetensors \
+	  || $(PYTHON) -m pip install --quiet --break-system-packages numpy safetensors
 
 build: deps
 	$(SWIFT) build -c release

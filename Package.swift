@@ -25,8 +25,11 @@ let package = Package(
     .target(name: "Reports"),
     // The paper's toy models: features and how they fire (enumerated or sampled). Pure math.
     .target(name: "ToyModels", dependencies: ["_CGSL"]),
+    // The safetensors format (SAELens's weights files): read and written, hostile files refused.
+    .target(name: "SafeTensors", dependencies: ["ToyModels"]),
     // Sparse autoencoders with many latents: exact expected losses and their gradients.
-    .target(name: "SparseAutoencoders", dependencies: ["ToyModels", "Reports", "_CGSL"]),
+    .target(
+      name: "SparseAutoencoders", dependencies: ["ToyModels", "Reports", "SafeTensors", "_CGSL"]),
     // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
     .target(name: "Landscape", dependencies: ["ToyModels", "Reports", "_CGSL"]),
     // The case-file schema: reads and checks JSON case files into the math modules' values.
@@ -76,7 +79,7 @@ let package = Package(
       name: "LandscapeCLI",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Training", "Plotting", "Reports",
-        "FigureComposition", "SparseAutoencoders", "ToyModels", "Server", "Studies",
+        "FigureComposition", "SafeTensors", "SparseAutoencoders", "ToyModels", "Server", "Studies",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -84,8 +87,10 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     .testTarget(name: "ToyModelsTests", dependencies: ["ToyModels", "TestSupport", "_CGSL"]),
+    .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "ToyModels"]),
     .testTarget(
-      name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "ToyModels"]),
+      name: "SparseAutoencodersTests",
+      dependencies: ["SparseAutoencoders", "SafeTensors", "ToyModels"]),
     .testTarget(name: "LandscapeTests", dependencies: ["Landscape", "ToyModels", "TestSupport"]),
     .testTarget(
       name: "CaseFilesTests",

@@ -109,8 +109,11 @@ struct GrowCommand: ParsableCommand {
     name: .customLong("init-from"),
     help: ArgumentHelp(
       "Start from this SAE file (as `train --save` writes), measured as it is: the hedging degree of any trained SAE. Its decoder norms are folded into the encoder (the authors' fold_W_dec_norm), which keeps its function.",
-      valueName: "SAE.json"))
+      valueName: "SAE.json|DIR/"))
   var initFrom: String?
+
+  @Option(help: SAEFileFormat.help)
+  var format: SAEFileFormat?
 
   @Flag(help: "Print JSON (one run: widths, fraction_in_new_span, ...; several: runs).")
   var json = false
@@ -142,7 +145,7 @@ struct GrowCommand: ParsableCommand {
         reason: "is a single-latent case: grow needs an SAE case (an sae block)")
     }
     let initial = try initFrom.map {
-      try SAEFiles.read($0, field: "--init-from", features: saeCase.features).sae
+      try SAEFiles.read($0, field: "--init-from", features: saeCase.features, format: format).sae
         .foldingDecoderNorms()
     }
     let (growthStudy, plan) = try settings(saeCase, initial: initial)

@@ -6,6 +6,7 @@ import FigureComposition
 import Plotting
 import SparseAutoencoders
 import Reports
+import SafeTensors
 import Studies
 import ToyModels
 
@@ -15,7 +16,9 @@ struct SAELossCommand: ParsableCommand {
     commandName: "sae-loss",
     abstract: "The exact expected mse, l2, sparsity and l0 of an SAE (an SAE file) on a case.",
     discussion: """
-      The SAE file is what `landscape train --save` writes (see README). On an enumerable \
+      The SAE file is what `landscape train --save` writes (see README): our JSON file, or \
+      SAELens's folder (cfg.json and sae_weights.safetensors) for a folder or .safetensors \
+      path or --format saelens. On an enumerable \
       toy (patterns or hierarchy, and every single-latent case) the expectations are exact \
       sums over the patterns; on a correlated toy they are estimated from --samples draws, \
       and the output says so. The SAE's features must be the case's, in the same order.
@@ -23,6 +26,7 @@ struct SAELossCommand: ParsableCommand {
       Examples:
         landscape sae-loss cases/sae-untied-hierarchy.json --sae sae.json
         landscape sae-loss cases/single-latent-toy.json --sae sae.json --json
+        landscape sae-loss cases/sae-untied-hierarchy.json --sae saelens-sae/
       """)
 
   @Argument(help: "A case file (JSON): an SAE case, or a single-latent case (its patterns).")
@@ -30,8 +34,14 @@ struct SAELossCommand: ParsableCommand {
 
   @OptionGroup var set: SetOptions
 
-  @Option(help: ArgumentHelp("The SAE file (JSON).", valueName: "SAE.json"))
+  @Option(
+    help: ArgumentHelp(
+      "The SAE: a JSON file, or SAELens's folder (or its .safetensors file).",
+      valueName: "SAE.json|DIR/"))
   var sae: String
+
+  @Option(help: SAEFileFormat.help)
+  var format: SAEFileFormat?
 
   @Option(parsing: .unconditional, help: "Correlated toys: the number of samples of the estimate.")
   var samples = 100_000
@@ -64,7 +74,7 @@ struct SAELossCommand: ParsableCommand {
       toy = saeCase.toy
       name = saeCase.name
     }
-    let file = try SAEFiles.read(sae, field: "--sae", features: toy.features)
+    let file = try SAEFiles.read(sae, field: "--sae", features: toy.features, format: format)
     let m = try file.sae.metrics(on: toy, samples: samples, seed: UInt64(seed))
     if json {
       print(try ReportJSON.string(m))
@@ -79,12 +89,134 @@ struct SAELossCommand: ParsableCommand {
   }
 }
 
+extension SAEFileFormat: ExpressibleByArgument {
+  /// The `--format` option's help.
+  static let help = ArgumentHelp(
+    "The SAE files' format: json (our SAE file) or saelens (a folder with cfg.json and sae_weights.safetensors); by default saelens for a folder, a path ending in / or a .safetensors file, json otherwise.",
+    valueName: "json|saelens")
+}
+
+/// `--dtype`: how SAELens's weights are stored (cfg.json's `dtype`).
+enum SAELensDType: String, CaseIterable, ExpressibleByArgument {
+  /// F32, SAELens's default: each weight rounded once to the nearest float.
+  case float32
+  /// F64: the weights exactly.
+  case float64
+
+  var tensorType: SafeTensor.DType { self == .float32 ? .f32 : .f64 }
+}
+
 /// Writing SAE files (reading is `Studies.SAEFiles.read`).
 extension SAEFiles {
-  static func write(_ file: SAEFile, to path: String, field: String) throws {
-    var data = try file.json()
-    data.append(contentsOf: Array("\n".utf8))
-    try OutputFile.write(data, to: path, field: field)
+  /// Checks before any work that the SAE can be written at `path`: its folder exists and is
+  /// writable, and no file written is an input of the command.
+  static func check(_ path: String, field: String, format: SAEFileFormat?) throws {
+    let location = SAEFileLocation(path, format: format)
+    switch location {
+    case .json(let path):
+      try OutputFile.check(path, field: field)
+    case .saelens(let config, let weights, let folder):
+      if folder {
+        let folderPath = (config as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folderPath, isDirectory: &isDirectory) {
+          guard isDirectory.boolValue else {
+            throw FieldError(flag: field, value: path, reason: "is not a folder")
+          }
+          for file in [config, weights] { try OutputFile.check(file, field: field) }
+        } else {
+          try OutputFile.check(folderPath, field: field)
+        }
+      } else {
+        for file in [config, weights] { try OutputFile.check(file, field: field) }
+      }
+      try checkNotAnInput(location, path: path, field: field)
+    }
+  }
+
+  /// Refuses SAELens files that another argument of the command reads too (the same files
+  /// through any path: a folder, its .safetensors file or cfg.json).
+  private static func checkNotAnInput(_ location: SAEFileLocation, path: String, field: String)
+    throws
+  {
+    func ids(_ paths: [String]) -> Set<[UInt64]> {
+      Set(
+        paths.compactMap { p in
+          var info = stat()
+          guard stat(p, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+          return [UInt64(info.st_dev), UInt64(info.st_ino)]
+        })
+    }
+    let written = ids(location.files)
+    guard !written.isEmpty else { return }
+    let named = OutputFile.arguments.filter { argument in
+      let value =
+        argument.hasPrefix("--") ? String(argument.drop { $0 != "=" }.dropFirst()) : argument
+      guard !value.isEmpty else { return false }
+      let read = ids([value] + SAEFileLocation(value, format: nil).files)
+      return !read.isDisjoint(with: written)
+    }
+    if named.count > 1 {
+      throw FieldError(
+        flag: field, value: escapedForMessage(path),
+        reason: "is also an input of this command (the same files): writing it would replace it")
+    }
+  }
+
+  /// Writes `file` at `path`: our JSON file, or SAELens's cfg.json and weights (`dtype`). A
+  /// new folder is written as a temporary folder beside it and renamed; in an existing folder
+  /// (or beside a .safetensors path) each file is written beside itself and renamed.
+  static func write(
+    _ file: SAEFile, to path: String, field: String, format: SAEFileFormat?,
+    dtype: SafeTensor.DType
+  ) throws {
+    switch SAEFileLocation(path, format: format) {
+    case .json(let path):
+      var data = try file.json()
+      data.append(contentsOf: Array("\n".utf8))
+      try OutputFile.write(data, to: path, field: field)
+    case .saelens(let config, let weights, let folder):
+      let files: (config: Data, weights: Data)
+      do { files = try SAELensFiles.files(file, dtype: dtype) } catch let e as FieldError {
+        throw FieldError(
+          field: field, value: escapedForMessage(path),
+          reason: "cannot be written as an SAELens SAE: \(e)", kind: .output)
+      }
+      let folderPath = (config as NSString).deletingLastPathComponent
+      if folder && !FileManager.default.fileExists(atPath: folderPath) {
+        try writeNewFolder(folderPath, files, path: path, field: field)
+      } else {
+        try OutputFile.write(files.weights, to: weights, field: field)
+        try OutputFile.write(files.config, to: config, field: field)
+      }
+    }
+  }
+
+  /// A new SAELens folder: both files in a temporary folder beside it, renamed at the end;
+  /// on failure the temporary folder is removed (on a signal its files are).
+  private static func writeNewFolder(
+    _ folderPath: String, _ files: (config: Data, weights: Data), path: String, field: String
+  ) throws {
+    let url = URL(fileURLWithPath: folderPath)
+    let temporary = url.deletingLastPathComponent()
+      .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
+    let contents = [
+      (temporary + "/" + SAELensFiles.configFileName, files.config),
+      (temporary + "/" + SAELensFiles.weightsFileName, files.weights),
+    ]
+    func fail(_ what: String) -> FieldError {
+      let reason = String(cString: strerror(errno))
+      try? FileManager.default.removeItem(atPath: temporary)
+      return FieldError(
+        field: field, value: path, reason: "cannot be written (\(what): \(reason))", kind: .output)
+    }
+    if mkdir(temporary, 0o755) != 0 { throw fail("mkdir") }
+    for (file, _) in contents { TemporaryFiles.register(file) }
+    defer { for (file, _) in contents { TemporaryFiles.unregister(file) } }
+    for (file, data) in contents where !FileManager.default.createFile(atPath: file, contents: data) {
+      throw fail("write")
+    }
+    if rename(temporary, folderPath) != 0 { throw fail("rename") }
   }
 }
 
@@ -108,6 +240,7 @@ extension TrainCommand {
     if let restarts {
       for (flag, given) in [
         ("--save", save != nil), ("--plot", plot != nil), ("--init-from", initFrom != nil),
+        ("--format", format != nil), ("--dtype", dtype != nil),
       ] where given {
         throw FieldError(flag: flag, value: "", reason: "does not apply with --restarts")
       }
@@ -120,7 +253,10 @@ extension TrainCommand {
       print(json ? try ReportJSON.string(report) + "\n" : report.text, terminator: "")
       return
     }
-    if let save { try OutputFile.check(save, field: "--save") }
+    if let save { try SAEFiles.check(save, field: "--save", format: format) }
+    if dtype != nil, case .json = SAEFileLocation(save ?? "", format: format) {
+      throw FieldError(flag: "--dtype", value: "", reason: "applies to --save as SAELens's folder only")
+    }
     if let plot { try FigureFile.check(plot) }
     let plotSize = try size?.plotSize(for: plot ?? "")
     if save != nil, let d = plan.dimension, d != saeCase.features.count {
@@ -128,7 +264,7 @@ extension TrainCommand {
         flag: "--save", value: "", reason: "writes an SAE in feature coordinates (d = n)")
     }
     let initial = try initFrom.map {
-      try SAEFiles.read($0, field: "--init-from", features: saeCase.features).sae
+      try SAEFiles.read($0, field: "--init-from", features: saeCase.features, format: format).sae
         .foldingDecoderNorms()
     }
     let trained = try withTerminalProgress {
@@ -139,7 +275,8 @@ extension TrainCommand {
     }
     if let save {
       try SAEFiles.write(
-        SAEFile(features: saeCase.features, sae: trained.sae), to: save, field: "--save")
+        SAEFile(features: saeCase.features, sae: trained.sae), to: save, field: "--save",
+        format: format, dtype: (dtype ?? .float32).tensorType)
     }
     if let plot {
       try FigureFile.write(

@@ -126,13 +126,25 @@ struct TrainCommand: ParsableCommand {
       valueName: "exact|counts|samples"))
   var data: SAETrainingPlan.Data?
 
-  @Option(help: ArgumentHelp("SAE cases: write the trained SAE to this file.", valueName: "SAE.json"))
+  @Option(
+    help: ArgumentHelp(
+      "SAE cases: write the trained SAE to this file (JSON), or as SAELens's folder (a folder, a path ending in /, or a .safetensors file).",
+      valueName: "SAE.json|DIR/"))
   var save: String?
+
+  @Option(help: SAEFileFormat.help)
+  var format: SAEFileFormat?
+
+  @Option(
+    help: ArgumentHelp(
+      "SAE cases saved as SAELens's folder: the weights' dtype, float32 (SAELens's default) or float64 (exact).",
+      valueName: "float32|float64"))
+  var dtype: SAELensDType?
 
   @Option(
     help: ArgumentHelp(
       "SAE cases: start from this SAE file instead of the seeded initialisation (its decoder norms folded into the encoder, which keeps its function and loss).",
-      valueName: "SAE.json"))
+      valueName: "SAE.json|DIR/"))
   var initFrom: String?
 
   @Option(
@@ -205,7 +217,7 @@ struct TrainCommand: ParsableCommand {
     }
     for (flag, given) in [
       ("--data", data != nil), ("--save", save != nil), ("--init-from", initFrom != nil),
-      ("--samples", samples != nil),
+      ("--samples", samples != nil), ("--format", format != nil), ("--dtype", dtype != nil),
     ] where given {
       throw FieldError(
         flag: flag, value: "", reason: "applies to SAE cases only (a case file with an sae block)")

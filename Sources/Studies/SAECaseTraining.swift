@@ -255,15 +255,37 @@ public struct SAETrainingReport: Encodable, Sendable {
 
 /// Reading SAE files, naming the flag (or field) in errors.
 public enum SAEFiles {
-  /// The SAE file at `path`, whose features must be `features` (the case's), in order.
-  public static func read(_ path: String, field: String, features: [String]) throws -> SAEFile {
-    let data = try InputFile.contents(of: path, field: field, kind: .usage)
+  /// The SAE at `path` (in `format`, else as `SAEFileLocation` chooses by the path), whose
+  /// features must be `features` (the case's), in order. An SAELens SAE that does not keep
+  /// its features' names in its metadata is read in the case's features when its d_in is
+  /// their number; in more dimensions it is refused (its feature directions are not read).
+  public static func read(
+    _ path: String, field: String, features: [String], format: SAEFileFormat? = nil
+  ) throws -> SAEFile {
     let file: SAEFile
     do {
-      file = try SAEFile(json: data)
-    } catch let e as FieldError {
+      switch SAEFileLocation(path, format: format) {
+      case .json(let path):
+        let data = try InputFile.contents(of: path, field: field, kind: .usage)
+        do { file = try SAEFile(json: data) } catch let e as FieldError { throw Refusal(e) }
+      case .saelens(let config, let weights, _):
+        let configData = try InputFile.contents(of: config, field: field, kind: .usage)
+        let weightsData = try InputFile.contents(of: weights, field: field, kind: .usage)
+        do {
+          let read = try SAELensFiles.file(
+            config: configData, weights: weightsData, weightsSource: weights)
+          guard read.features != nil || read.sae.dimensions == features.count else {
+            throw FieldError(
+              flag: field, value: "",
+              reason:
+                "has d_in \(read.sae.dimensions), the case \(features.count) features: an SAELens SAE in more dimensions needs the features' directions, which are not read")
+          }
+          file = SAEFile(features: read.features ?? features, sae: read.sae)
+        } catch let e as FieldError where e.field != field { throw Refusal(e) }
+      }
+    } catch let refusal as Refusal {
       throw FieldError(
-        flag: field, value: escapedForMessage(path), reason: "is not an SAE file: \(e)")
+        flag: field, value: escapedForMessage(path), reason: "is not an SAE file: \(refusal.error)")
     }
     guard file.features == features else {
       throw FieldError(
@@ -272,5 +294,11 @@ public enum SAEFiles {
           "has features \(listForMessage(file.features)), the case \(listForMessage(features))")
     }
     return file
+  }
+
+  /// A file's content error, reported under the flag that named the file.
+  private struct Refusal: Error {
+    var error: FieldError
+    init(_ error: FieldError) { self.error = error }
   }
 }

@@ -22,8 +22,8 @@ final class HelpExampleTests: XCTestCase {
   }
 
   /// Each example runs in a temporary folder holding a copy of cases/ (without the SAE cases
-  /// that train for minutes), an empty figs/ and sae.json (an SAE `train --save` wrote), within
-  /// 60 s, and exits 0.
+  /// that train for minutes), an empty figs/, sae.json and saelens-sae/ (an SAE `train --save`
+  /// wrote, as our file and as SAELens's folder), within 60 s, and exits 0.
   func testEveryExampleRuns() throws {
     guard LandscapeCLITests.binary != nil else { throw XCTSkip("the binary is not built") }
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -34,6 +34,9 @@ final class HelpExampleTests: XCTestCase {
     let saved = try runLandscape(
       ["train", "cases/sae-untied-hierarchy.json", "--save", "sae.json"], in: folder)
     XCTAssertEqual(saved.status, 0, saved.stderr)
+    let folderSaved = try runLandscape(
+      ["train", "cases/sae-untied-hierarchy.json", "--save", "saelens-sae/"], in: folder)
+    XCTAssertEqual(folderSaved.status, 0, folderSaved.stderr)
     try FileManager.default.createDirectory(
       at: folder.appendingPathComponent("figs"), withIntermediateDirectories: false)
     for sub in Self.subcommands {

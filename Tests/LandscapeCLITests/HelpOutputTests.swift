@@ -44,17 +44,19 @@ final class HelpOutputTests: XCTestCase {
 OVERVIEW: The exact expected mse, l2, sparsity and l0 of an SAE (an SAE file)
 on a case.
 
-The SAE file is what `landscape train --save` writes (see README). On an
-enumerable toy (patterns or hierarchy, and every single-latent case) the
-expectations are exact sums over the patterns; on a correlated toy they are
-estimated from --samples draws, and the output says so. The SAE's features must
-be the case's, in the same order.
+The SAE file is what `landscape train --save` writes (see README): our JSON
+file, or SAELens's folder (cfg.json and sae_weights.safetensors) for a folder
+or .safetensors path or --format saelens. On an enumerable toy (patterns or
+hierarchy, and every single-latent case) the expectations are exact sums over
+the patterns; on a correlated toy they are estimated from --samples draws, and
+the output says so. The SAE's features must be the case's, in the same order.
 
 Examples:
   landscape sae-loss cases/sae-untied-hierarchy.json --sae sae.json
   landscape sae-loss cases/single-latent-toy.json --sae sae.json --json
+  landscape sae-loss cases/sae-untied-hierarchy.json --sae saelens-sae/
 
-USAGE: landscape sae-loss <case-file> [--set <FIELD=VALUE> ...] --sae <SAE.json> [--samples <samples>] [--seed <seed>] [--json]
+USAGE: landscape sae-loss <case-file> [--set <FIELD=VALUE> ...] --sae <SAE.json|DIR/> [--format <json|saelens>] [--samples <samples>] [--seed <seed>] [--json]
 
 ARGUMENTS:
   <case-file>             A case file (JSON): an SAE case, or a single-latent
@@ -66,7 +68,13 @@ OPTIONS:
                           sae.latents=8, correlated.correlation.strength=0.3,
                           train.loss=snap, patterns[1].probability=0.1. VALUE
                           is JSON when it parses, else a string. Repeatable.
-  --sae <SAE.json>        The SAE file (JSON).
+  --sae <SAE.json|DIR/>   The SAE: a JSON file, or SAELens's folder (or its
+                          .safetensors file).
+  --format <json|saelens> The SAE files' format: json (our SAE file) or saelens
+                          (a folder with cfg.json and sae_weights.safetensors);
+                          by default saelens for a folder, a path ending in /
+                          or a .safetensors file, json otherwise. (values:
+                          json, saelens)
   --samples <samples>     Correlated toys: the number of samples of the
                           estimate. (default: 100000)
   --seed <seed>           Correlated toys: the random seed of the estimate's
