@@ -112,7 +112,8 @@ let package = Package(
         "Training",
       ]),
     .testTarget(
-      name: "FigureCompositionTests", dependencies: ["FigureComposition", "Landscape", "Plotting"]),
+      name: "FigureCompositionTests",
+      dependencies: ["FigureComposition", "Landscape", "Plotting", "Reports", "ToyModels"]),
     // LandscapeCLITests and ServerTests also run the built `landscape` binary.
     .testTarget(
       name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "Landscape", "Plotting", "Reports"]),

@@ -1,5 +1,7 @@
+import Foundation
 import Plotting
 import SparseAutoencoders
+import ToyModels
 
 extension Figures {
   /// Hedging (left axis: the inner latents' decoder hedging mass) and absorption (right axis,
@@ -51,26 +53,42 @@ extension Figures {
   }
 
   /// The paper's picture of an SAE: its encoder's and decoder's cosines with the true
-  /// features (cos(W_enc,i, e_j), cos(W_dec,i, e_j), one row per latent), beside the true
-  /// features' cosines with each other (the identity: the features are orthonormal).
-  public static func latentCosines(_ r: SAEReport, title: String) -> CosinePanels {
-    latentCosines(encoder: r.encoderCos, decoder: r.decoderCos, features: r.features, title: title)
+  /// features (cos(W_enc,i, e_j), cos(W_dec,i, e_j), one row per latent), each latent's decoder
+  /// hedging mass beside the decoder, and what the SAE is up against: how the toy's features
+  /// fire together (`relationPanel`).
+  public static func latentCosines(_ r: SAEReport, relation: FeatureRelation, title: String)
+    -> CosinePanels
+  {
+    latentCosines(
+      encoder: r.encoderCos, decoder: r.decoderCos, features: r.features,
+      hedgingMass: r.decoderLatents.map(\.hedgingMass), relation: relation, title: title)
   }
 
-  /// The figure of `latentCosines(_:title:)` from the cosines (latents x features) and the
-  /// features' names.
+  /// The figure of `latentCosines(_:relation:title:)` from the cosines (latents x features),
+  /// the features' names, the latents' hedging mass and the features' relation.
   static func latentCosines(
-    encoder: [[Double]], decoder: [[Double]], features: [String], title: String
+    encoder: [[Double]], decoder: [[Double]], features: [String], hedgingMass: [Double],
+    relation: FeatureRelation, title: String
   ) -> CosinePanels {
-    let n = encoder.first?.count ?? 0
-    let identity = (0..<n).map { i in (0..<n).map { j in i == j ? 1.0 : 0.0 } }
-    return CosinePanels(
+    CosinePanels(
       title: title,
       panels: [
         CosinePanels.Panel(title: "Encoder", rows: encoder),
-        CosinePanels.Panel(title: "Decoder", rows: decoder),
+        CosinePanels.Panel(
+          title: "Decoder", rows: decoder,
+          rowNotes: hedgingMass.map { String(format: "%.2f", $0) }, notesTitle: "hedging"),
       ],
-      reference: CosinePanels.Panel(title: "True features", rows: identity),
+      reference: relationPanel(relation),
       rowLabel: "latent", columnLabel: "feature", columnNames: features)
+  }
+
+  /// The panel of how the features fire together: "Co-occurrence P(i and j fire)" (the
+  /// diagonal the firing probabilities) or "Feature correlation" (the gaussian's C), both on
+  /// the cosines' scale -1...1.
+  public static func relationPanel(_ relation: FeatureRelation) -> CosinePanels.Panel {
+    switch relation {
+    case .cooccurrence(let m): return CosinePanels.Panel(title: "P(i and j fire)", rows: m)
+    case .correlation(let m): return CosinePanels.Panel(title: "Feature correlation", rows: m)
+    }
   }
 }

@@ -18,7 +18,7 @@ struct LandscapeCommand: AsyncParsableCommand {
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
       TrainCommand.self, SAELossCommand.self, CertifyCommand.self, EnsembleCommand.self,
-      GrowCommand.self, BalanceCommand.self, StudyCommand.self,
+      GrowCommand.self, BalanceCommand.self, StudyCommand.self, PlotCommand.self,
       ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
     ])
 

@@ -66,7 +66,8 @@ struct ReproduceCommand: ParsableCommand {
     case .latent(let c, nil): return Figures.lossChart(c)
     case .latent(let c, let trained?):
       return try Figures.trainedChart(c, options: trained.options, result: trained.result)
-    case .latentCosines(let report, let title): return Figures.latentCosines(report, title: title)
+    case .latentCosines(let report, let relation, let title):
+      return Figures.latentCosines(report, relation: relation, title: title)
     case .growth(let grown, let title):
       return Figures.growthChart(grown.runs, scales: grown.scales, title: title)
     case .balance(let sweep, let title): return Figures.balanceChart(sweep, title: title)

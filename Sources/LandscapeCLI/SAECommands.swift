@@ -280,7 +280,8 @@ extension TrainCommand {
     }
     if let plot {
       try FigureFile.write(
-        Figures.latentCosines(trained.report.report, title: saeCase.title), to: plot,
+        Figures.latentCosines(
+          trained.report.report, relation: saeCase.toy.featureRelation, title: saeCase.title), to: plot,
         size: plotSize)
     }
     let overridden = OverriddenReport(trained.report, overrides: try source.set.overrides())

@@ -70,6 +70,7 @@ extension CosinePanels {
           metrics: m)
       } else {
         canvas.drawCosineCells(panel.rows, frame: frame, valueScale: lay.valueScales[p])
+        canvas.drawRowNotes(panel.rowNotes, title: panel.notesTitle)
       }
       canvas.drawAxes(
         x: lay.columns.ticks, y: rows.ticks, frame: frame, yRange: frame.leftRange,
@@ -210,6 +211,8 @@ struct CosineLayout {
   static let largestValueScale = 0.85
   /// The text scale of the panel titles.
   static let panelTitleScale = 1.05
+  /// The text scale of the notes right of a panel's rows, and of their heading.
+  static let noteScale = 0.8
   /// The cosine axis of the bar charts: room above 1 and below -1 for the printed values.
   static let barRange: ClosedRange<Double> = -1.2...1.2
 
@@ -267,14 +270,20 @@ struct CosineLayout {
       [figure.isSingleRow ? bars.extent : m.textWidth(String(k - 1))]
       + Array(repeating: 0, count: shared) + (hasReference ? [featureWidth] : [])
     // Left of each panel: its axis label and tick labels, or a gap where it shares them.
+    let notes = figure.drawnPanels.map { panel in
+      panel.rowNotes.isEmpty || figure.isSingleRow
+        ? 0
+        : m.gap + (panel.rowNotes.map { m.textWidth($0, scale: CosineLayout.noteScale) }.max() ?? 0)
+    }
     let rooms: [Double] = tickWidths.indices.map { p in
-      let outer: Double = p == 0 ? m.pad : 1.5 * m.em
+      let outer: Double = p == 0 ? m.pad : 1.5 * m.em + notes[p - 1]
       let label: Double = titles[p].isEmpty ? 0 : 1.6 * m.em + m.gap
       let ticks: Double = tickWidths[p] > 0 ? tickWidths[p] + m.gap : 0
       return outer + label + ticks + m.tick
     }
     let right =
-      figure.isSingleRow ? 1.5 * m.em : ColorBar.room(tickWidth: colorBar.extent, metrics: m)
+      figure.isSingleRow
+      ? 1.5 * m.em : ColorBar.room(tickWidth: colorBar.extent, metrics: m) + notes[notes.count - 1]
     let width = max(1, (w - rooms.reduce(0, +) - right) / Double(rooms.count))
     columns = AxisLabels.columns(
       n, names: figure.columnNames, cell: width / Double(n), maxLength: 0.25 * h, metrics: m)
@@ -379,6 +388,20 @@ extension Canvas {
       useValueInk(v)
       c_plptex(Double(j), v > 0 ? v + offset : v - offset, 1, 0, 0.5, label)
     }
+    textScale(1)
+  }
+
+  /// Writes `notes[i]` right of row i of the current viewport's heat map (`notes.count` rows),
+  /// under `title` above the frame; nothing when `notes` is empty.
+  func drawRowNotes(_ notes: [String], title: String) {
+    guard !notes.isEmpty else { return }
+    use(.ink)
+    textScale(CosineLayout.noteScale)
+    let k = Double(notes.count)
+    for (i, note) in notes.enumerated() {
+      c_plmtex("rv", 0.5, (k - Double(i) - 0.5) / k, 0, note)
+    }
+    if !title.isEmpty { c_plmtex("t", 0.5, 1, 0, title) }
     textScale(1)
   }
 

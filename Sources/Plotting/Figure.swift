@@ -436,15 +436,24 @@ public struct CosinePanels: Sendable, Hashable {
     public var title: String
     /// One row per vector, each with one cosine per direction, in -1...1.
     public var rows: [[Double]]
+    /// A short text right of each row (e.g. a latent's hedging mass), under `notesTitle`;
+    /// empty for none, else one per row (heat maps only).
+    public var rowNotes: [String]
+    /// The heading of `rowNotes`.
+    public var notesTitle: String
 
     /// Creates a panel.
     ///
     /// - Parameters:
     ///   - title: the title above it.
     ///   - rows: one row per vector, each with one cosine in -1...1 per direction.
-    public init(title: String, rows: [[Double]]) {
+    ///   - rowNotes: a short text right of each row, one per row; none by default.
+    ///   - notesTitle: the notes' heading.
+    public init(title: String, rows: [[Double]], rowNotes: [String] = [], notesTitle: String = "") {
       self.title = title
       self.rows = rows
+      self.rowNotes = rowNotes
+      self.notesTitle = notesTitle
     }
   }
 

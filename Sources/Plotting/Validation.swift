@@ -186,6 +186,7 @@ extension CosinePanels {
           "\(field).rows", "has \(panel.rows.count) rows but panels[0] has \(first.rows.count)")
       }
       try checkCosines(panel.rows, "\(field).rows", columns: columns)
+      try checkNotes(panel, field)
     }
     if let reference {
       let field = "reference \"\(reference.title)\""
@@ -194,6 +195,7 @@ extension CosinePanels {
           "\(field).rows", "has \(reference.rows.count) rows but there are \(columns) columns")
       }
       try checkCosines(reference.rows, "\(field).rows", columns: columns)
+      try checkNotes(reference, field)
     }
     if let columnNames {
       guard columnNames.count == columns else {
@@ -202,6 +204,17 @@ extension CosinePanels {
       }
       for (j, name) in columnNames.enumerated() { try checkText(name, "columnNames[\(j)]") }
     }
+  }
+
+  /// Checks that a panel has no notes or one per row, each a drawable text.
+  private func checkNotes(_ panel: Panel, _ field: String) throws(PlotError) {
+    guard !panel.rowNotes.isEmpty else { return }
+    guard panel.rowNotes.count == panel.rows.count else {
+      throw invalid(
+        "\(field).rowNotes", "has \(panel.rowNotes.count) notes but \(panel.rows.count) rows")
+    }
+    for (i, note) in panel.rowNotes.enumerated() { try checkText(note, "\(field).rowNotes[\(i)]") }
+    try checkText(panel.notesTitle, "\(field).notesTitle")
   }
 
   /// Checks that every row of `matrix` has `columns` finite values in -1...1.

@@ -3,6 +3,7 @@ import CaseFiles
 import Landscape
 import Reports
 import SparseAutoencoders
+import ToyModels
 import Training
 
 /// Reproducing every case: what each case's figure shows, computed (trained, grown, swept),
@@ -27,8 +28,9 @@ public struct Reproduction: Sendable {
     /// A single-latent case's MSE and L2 curves; with a train block, the trained run over the
     /// landscape it is checked against.
     case latent(LatentCase, training: (options: LatentTrainingPlan, result: LatentTrainingRun)?)
-    /// An SAE case's trained SAE: its encoder and decoder cosines with the true features.
-    case latentCosines(SAEReport, title: String)
+    /// An SAE case's trained SAE: its encoder and decoder cosines with the true features,
+    /// beside how the toy's features fire together.
+    case latentCosines(SAEReport, relation: FeatureRelation, title: String)
     /// An SAE case's growth.
     case growth(GrowthReport, title: String)
     /// An SAE case's balance sweep.
@@ -143,7 +145,7 @@ public struct Reproduction: Sendable {
     }
     let trained = try SAECaseTraining(saeCase: saeCase, plan: saeCase.plan).run(control)
     let report = trained.report.report
-    try draw(saeCase.name, .latentCosines(report, title: saeCase.title))
+    try draw(saeCase.name, .latentCosines(report, relation: saeCase.toy.featureRelation, title: saeCase.title))
     let masses = report.decoderLatents.map { String(format: "%.3f", $0.hedgingMass) }
     return TextTable.pad(saeCase.name, 34) + masses.joined(separator: " ")
       + String(format: "  (%.1f s)", trained.report.timing.seconds) + "\n"

@@ -151,15 +151,20 @@ final class FigureCompositionTests: XCTestCase {
     XCTAssertEqual((chart as? LineChart)?.series.map(\.name), ["p01 = 0.1", "p01 = 0.2"])
   }
 
-  func testLatentCosinesAreTheEncoderTheDecoderAndTheTrueFeatures() throws {
+  func testLatentCosinesAreTheEncoderTheDecoderWithHedgingAndTheFeaturesRelation() throws {
     let figure = Figures.latentCosines(
       encoder: [[1, 0], [-0.6, 0.8]], decoder: [[0.6, 0.8], [0, 1]],
-      features: ["parent", "child"], title: "Toy")
+      features: ["parent", "child"], hedgingMass: [0.25, 0.004],
+      relation: .cooccurrence([[0.4, 0.1], [0.1, 0.1]]), title: "Toy")
     XCTAssertEqual(figure.panels.map(\.title), ["Encoder", "Decoder"])
     XCTAssertEqual(figure.panels.map(\.rows), [[[1, 0], [-0.6, 0.8]], [[0.6, 0.8], [0, 1]]])
-    XCTAssertEqual(figure.reference?.title, "True features")
-    XCTAssertEqual(figure.reference?.rows, [[1, 0], [0, 1]])
+    XCTAssertEqual(figure.panels.map(\.rowNotes), [[], ["0.25", "0.00"]])
+    XCTAssertEqual(figure.reference?.title, "P(i and j fire)")
+    XCTAssertEqual(figure.reference?.rows, [[0.4, 0.1], [0.1, 0.1]])
     XCTAssertEqual([figure.rowLabel, figure.columnLabel], ["latent", "feature"])
     XCTAssertEqual(figure.columnNames, ["parent", "child"])
+    XCTAssertEqual(
+      Figures.relationPanel(.correlation([[1, -0.5], [-0.5, 1]])).title, "Feature correlation")
+    XCTAssertFalse(try figure.data(format: .svg, size: nil).isEmpty)
   }
 }
