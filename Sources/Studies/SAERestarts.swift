@@ -66,12 +66,13 @@ public struct SAERestarts: Sendable {
     for seed in 1...restarts {
       starts.append(("seed \(seed)", try architecture.initialSAE(dimensions: d, seed: UInt64(seed), basis: basis)))
     }
-    if truth.count == k {
-      var atTruth = saeCase.architecture
-      atTruth.initialFeatures = truth
-      atTruth.initialNoise = 0
-      starts.append(("true features", try atTruth.initialSAE(dimensions: d, seed: 1, basis: basis)))
-    }
+    // The SAE at the true features: a start, and (its decoder held) the true-features SAE.
+    var atTruth = saeCase.architecture
+    atTruth.initialFeatures = truth
+    atTruth.initialNoise = 0
+    let truthSAE = truth.count == k
+      ? try atTruth.initialSAE(dimensions: d, seed: 1, basis: basis) : nil
+    if let truthSAE { starts.append(("true features", truthSAE)) }
     var optima: [SAERestartsReport.Optimum] = []
     var landed: [SAERestartsReport.Start] = []
     var representatives: [SAE] = []
@@ -104,16 +105,12 @@ public struct SAERestarts: Sendable {
     }
     // The true-features SAE: decoder rows at the features, encoder and biases optimised.
     var trueFeatures: SAERestartsReport.TrueFeatures?
-    if truth.count == k {
-      var atTruth = saeCase.architecture
-      atTruth.initialFeatures = truth
-      atTruth.initialNoise = 0
-      let fixed = try atTruth.initialSAE(dimensions: d, seed: 1, basis: basis)
-      let (sae, m) = fixed.minimisingEncoder(
+    if let truthSAE {
+      let m = truthSAE.minimisingEncoder(
         on: patterns, basis: basis, reconstruction: plan.finalReconstruction, l1: plan.l1,
         trainsEncoderBias: plan.trainsEncoderBias, trainsDecoderBias: plan.trainsDecoderBias,
-        iterations: iterations)
-      _ = sae
+        iterations: iterations
+      ).minimisation
       trueFeatures = .init(features: truth.map { saeCase.features[$0] }, loss: m.loss)
     }
     // Optima in order of loss; the starts' indices follow.

@@ -6,35 +6,7 @@ import XCTest
 /// lbfgs (`SAEKernel.minimise`): a stationary point of the exact loss, checked by finite
 /// differences of `SAE.expectedLoss` (not the minimiser's own gradient), no worse than Adam.
 final class SAEMinimiserTests: XCTestCase {
-  /// The trainer tests' toy, start and plan (a parent with one child, an independent feature).
-  enum trainer {
-    static func toy() throws -> ToyModel {
-      try HierarchyToy(
-        featureCount: 3,
-        groups: [
-          .init(
-            parent: 0, probability: 0.3, children: [.init(feature: 1, probability: 0.4)],
-            exclusiveChildren: true)
-        ],
-        independent: [.init(feature: 2, probability: 0.2)]
-      ).toyModel()
-    }
-
-    static func initial(tied: Bool = false) throws -> SAE {
-      try SAE(
-        decoder: [[0.7, 0.3, 0.2], [0.2, 0.3, 0.8]], decoderBias: [0, 0, 0],
-        encoder: tied ? nil : [[0.6, 0.2, 0.1], [0.1, 0.2, 0.7]])
-    }
-
-    static func plan(_ data: SAETrainingPlan.Data) -> SAETrainingPlan {
-      var p = SAETrainingPlan()
-      p.data = data
-      p.steps = 300
-      p.learningRate = 0.01
-      p.l1 = 0.05
-      return p
-    }
-  }
+  typealias trainer = TrainerFixture
 
   func lbfgs() -> SAETrainingPlan {
     var p = trainer.plan(.exact)
