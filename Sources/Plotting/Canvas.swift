@@ -275,7 +275,7 @@ struct Ticks {
     if let labels, let i = values.firstIndex(of: value) { return labels[i] }
     let biggest = values.map(abs).max() ?? abs(value)
     if decimals > 5 || biggest >= 1e6 {
-      return Ticks.scientific(value)
+      return Ticks.scientific(value, step: step)
     }
     var text = Ticks.fixed(value, decimals: decimals)
     if text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) {
@@ -296,11 +296,21 @@ struct Ticks {
     return (negative ? "-" : "") + padded[..<cut] + "." + padded[cut...]
   }
 
-  private static func scientific(_ value: Double) -> String {
+  /// `value` as m.mmme±x with the mantissa's decimals that keep ticks `step` apart distinct
+  /// (at least one, at most 12).
+  static func scientific(_ value: Double, step: Double) -> String {
     guard value != 0 else { return "0" }
-    let exponent = Int((log10(abs(value))).rounded(.down))
-    let mantissa = value / pow(10, Double(exponent))
-    return fixed(mantissa, decimals: 1) + "e" + String(exponent)
+    var exponent = Int((log10(abs(value))).rounded(.down))
+    let stepExponent = Int((log10(step) + 1e-9).rounded(.down))
+    let leading = step / pow(10, Double(stepExponent))
+    let places = min(12, max(1, exponent - stepExponent + (abs(leading - 2.5) < 1e-6 ? 1 : 0)))
+    var mantissa = value / pow(10, Double(exponent))
+    // 9.99995 rounds up to 10.0000: print 1.0000e(x+1) instead.
+    if abs((abs(mantissa) * pow(10, Double(places))).rounded()) >= 10 * pow(10, Double(places)) {
+      exponent += 1
+      mantissa = value / pow(10, Double(exponent))
+    }
+    return fixed(mantissa, decimals: places) + "e" + String(exponent)
   }
 
   private static func integerDigits(_ value: Double) -> String {

@@ -443,6 +443,21 @@ final class TickTests: XCTestCase {
     XCTAssertEqual(w.values.map(w.label), ["0", "500", "1000", "1500", "2000", "2500"])
   }
 
+  /// A narrow range far from zero (an MSE that moves in its fifth digit) keeps its ticks'
+  /// labels distinct: the mantissa gets the decimals the step needs.
+  func testScientificLabelsOfANarrowRangeAreDistinct() {
+    let t = Ticks(0.038102...0.038109)
+    let labels = t.values.map(t.label)
+    XCTAssertEqual(Set(labels).count, labels.count, "\(labels)")
+    // ticks a multiple of 1e-6 or 2e-6: 0.038104 = 3.8104e-2, four mantissa decimals.
+    XCTAssertTrue(labels.contains("3.8104e-2"), "\(labels)")
+    let big = Ticks(1_000_000...1_000_050)
+    let bigLabels = big.values.map(big.label)
+    XCTAssertEqual(Set(bigLabels).count, bigLabels.count, "\(bigLabels)")
+    XCTAssertEqual(Ticks.scientific(9.99996e-3, step: 1e-7), "1.0000e-2")
+    XCTAssertEqual(Ticks.scientific(2e6, step: 1e6), "2.0e6")
+  }
+
   func testFixedFormatting() {
     XCTAssertEqual(Ticks.fixed(0.125, decimals: 2), "0.13")
     XCTAssertEqual(Ticks.fixed(-0.0001, decimals: 2), "0.00")
