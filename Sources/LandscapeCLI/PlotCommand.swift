@@ -27,11 +27,33 @@ struct PlotCommand: ParsableCommand {
   @Argument(help: "A study's folder (its runs.csv is read) or a runs.csv file.")
   var study: String
 
+  @OptionGroup var figure: StudyFigureOptions
+
+  @Option(help: "The figure file (.png, .svg, .pdf).")
+  var out: String
+
+  func validate() throws { try figure.require(for: "--out") }
+
+  func run() throws {
+    try FigureFile.check(out, field: "--out")
+    let path = study.hasSuffix(".csv") ? study : (study as NSString).appendingPathComponent("runs.csv")
+    let data = try InputFile.contents(of: path, field: "study", kind: .input)
+    let table: StudyTable
+    do { table = try StudyTable(csv: String(decoding: data, as: UTF8.self)) } catch {
+      throw FieldError(
+        field: escapedForMessage(path, limit: 1000), value: "", reason: error.description)
+    }
+    try figure.draw(table, to: out, field: "--out")
+  }
+}
+
+/// The figure of a study's runs table: `landscape plot`'s options, and `study --plot`'s.
+struct StudyFigureOptions: ParsableArguments {
   @Option(help: "The column along x: a varied field (e.g. sae.latents).")
-  var x: String
+  var x: String?
 
   @Option(help: "The measure along y (e.g. decoder_hedging_mass_mean); with --color, a field.")
-  var y: String
+  var y: String?
 
   @Option(help: "A column with one line per value (e.g. correlated.correlation.strength).")
   var hue: String?
@@ -42,24 +64,25 @@ struct PlotCommand: ParsableCommand {
   @Option(help: "The title; '' for none. By default: what is drawn over what.")
   var title: String?
 
-  @Option(help: "The figure file (.png, .svg, .pdf).")
-  var out: String
-
   @Option(help: FigureSize.help)
   var size: FigureSize?
 
-  func run() throws {
-    try FigureFile.check(out, field: "--out")
-    let plotSize = try size?.plotSize(for: out)
-    let path = study.hasSuffix(".csv") ? study : (study as NSString).appendingPathComponent("runs.csv")
-    let data = try InputFile.contents(of: path, field: "study", kind: .input)
-    let table: StudyTable
-    do { table = try StudyTable(csv: String(decoding: data, as: UTF8.self)) } catch {
-      throw FieldError(
-        field: escapedForMessage(path, limit: 1000), value: "", reason: error.description)
+  /// Whether any of the figure's options is given.
+  var isGiven: Bool { x != nil || y != nil || hue != nil || color != nil || title != nil || size != nil }
+
+  /// --x and --y are required by the figure `flag` names.
+  func require(for flag: String) throws {
+    for (name, value) in [("--x", x), ("--y", y)] where value == nil {
+      throw ValidationError("\(name) is required with \(flag) (a column of runs.csv).")
     }
-    let figure = try Figures.studyChart(
-      table: table, x: x, y: y, hue: hue, color: color, title: title)
-    try FigureFile.write(figure, to: out, size: plotSize, field: "--out")
+  }
+
+  /// Draws the figure of `table` to `path` (no file is left when drawing fails).
+  func draw(_ table: StudyTable, to path: String, field: String) throws {
+    try FigureFile.check(path, field: field)
+    let plotSize = try size?.plotSize(for: path)
+    let chart = try Figures.studyChart(
+      table: table, x: x ?? "", y: y ?? "", hue: hue, color: color, title: title)
+    try FigureFile.write(chart, to: path, size: plotSize, field: field)
   }
 }

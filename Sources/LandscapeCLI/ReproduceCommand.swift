@@ -15,7 +15,8 @@ struct ReproduceCommand: ParsableCommand {
       For each case file in --cases: <out>/<name>.png, its MSE and L2 curves with every \
       minimum marked (and, for a case with a train block, the trained trajectory drawn on \
       the curve); for an SAE case (an sae block) the trained SAE's encoder and decoder \
-      cosines with the true features. Also the hierarchy's phase diagram (phase-hierarchy.png) and the paper's \
+      cosines with the true features; for an SAE case whose study block has plots, its \
+      study's runs trained and each plot drawn (<name>.png, <name>-<plot name>.png). Also the hierarchy's phase diagram (phase-hierarchy.png) and the paper's \
       L1 overlay (overlay-l1.png) when single-latent-toy and single-latent-toy-l1 exist.
 
       Examples:
@@ -41,6 +42,7 @@ struct ReproduceCommand: ParsableCommand {
   func run() throws {
     let files = try caseFiles(in: cases)
     let documents = try files.map { try CaseDocument.load(contentsOf: $0) }
+    let studies = try files.compactMap { try CaseStudy.load(contentsOf: $0) }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory),
       isDirectory.boolValue
@@ -49,7 +51,7 @@ struct ReproduceCommand: ParsableCommand {
     }
     let reproduction = Reproduction(
       documents: documents, phasePoints: phasePoints,
-      jobs: ProcessInfo.processInfo.activeProcessorCount)
+      jobs: ProcessInfo.processInfo.activeProcessorCount, studies: studies)
     let summary = try withTerminalProgress { control in
       try reproduction.run(control) { name, figure in
         let path = (out as NSString).appendingPathComponent("\(name).png")
@@ -78,6 +80,9 @@ struct ReproduceCommand: ParsableCommand {
       return map
     case .overlay(let pair):
       return Figures.overlayChart(pair, title: Reproduction.overlayTitle)
+    case .study(let table, let plot):
+      return try Figures.studyChart(
+        table: table, x: plot.x, y: plot.y, hue: plot.hue, color: plot.color, title: plot.title)
     }
   }
 }

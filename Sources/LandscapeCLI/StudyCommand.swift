@@ -74,15 +74,29 @@ struct StudyRunCommand: ParsableCommand {
     help: "Correlated toys: samples of each run's final loss estimate.")
   var samples = 100_000
 
+  @Option(
+    help: ArgumentHelp(
+      "Draw the study's figure from its runs table to FILE (.png, .svg, .pdf), as `landscape plot` draws it.",
+      valueName: "FILE"))
+  var plot: String?
+
+  @OptionGroup var figure: StudyFigureOptions
+
   func validate() throws {
     if !(1...256).contains(jobs) { throw ValidationError("--jobs: \(jobs) is not in 1...256") }
     if !(1...1_000_000_000).contains(samples) {
       throw ValidationError("--samples: \(samples) is not in 1...1000000000")
     }
+    if plot != nil {
+      try figure.require(for: "--plot")
+    } else if figure.isGiven {
+      throw ValidationError("--x, --y, --hue, --color, --title and --size draw a figure: give --plot FILE.")
+    }
   }
 
   func run() throws {
     let study = try resolve()
+    if let plot { try FigureFile.check(plot, field: "--plot") }
     let description = try study.description(version: LandscapeCommand.version)
     try StudyFolder.claim(out, for: description)
     let progress = StudyProgress(label: "study \(study.caseName)")
@@ -91,27 +105,24 @@ struct StudyRunCommand: ParsableCommand {
       in: out, selection: shard?.range(of: study.runs.count), jobs: jobs,
       finished: { progress.show($0) })
     progress.finish()
-    try StudyFolder.write(study, description, to: out)
+    let table = try StudyFolder.write(study, description, to: out)
+    if let plot {
+      try figure.draw(table, to: plot, field: "--plot")
+      print("wrote \(plot)")
+    }
+    try StudyFolder.checkFailures(table, folder: out)
   }
 
   /// The study the arguments describe, its case checked: the axes and seeds from the flags,
   /// else from the case's study block (seeds: else the case's own train.seed).
   func resolve() throws -> Study {
     let fixed = try set.overrides()
-    let flagAxes = try vary.map { try Study.Axis(parsing: $0) }
+    let axes = try vary.map { try Study.Axis(parsing: $0) }
     let listed = try seeds.map(Self.seedList)
     return try CaseDocument.reading(caseFile) { data, stem in
-      let block = try Study.block(in: data)
-      let axes = flagAxes.isEmpty ? block?.axes ?? [] : flagAxes
-      guard !axes.isEmpty else {
-        throw FieldError(
-          flag: "--vary", value: "", reason: "is required (FIELD=SPEC): the case has no study block")
-      }
-      var study = Study(
-        caseJSON: data, caseName: stem, fixed: fixed, axes: axes, seeds: [], samples: samples)
-      let saeCase = try study.check()
-      study.seeds = listed ?? block?.seeds ?? [saeCase.plan.seed]
-      return study
+      try Study.of(
+        caseJSON: data, caseName: stem, fixed: fixed, axes: axes, seeds: listed, samples: samples
+      ).study
     }
   }
 
@@ -167,7 +178,8 @@ struct StudyMergeCommand: ParsableCommand {
       guard let outcome = saved[run.key] else { continue }
       try Study.save(outcome, in: runsFolder)
     }
-    try StudyFolder.write(study, descriptions[0], to: target)
+    try StudyFolder.checkFailures(
+      try StudyFolder.write(study, descriptions[0], to: target), folder: target)
   }
 }
 
@@ -221,8 +233,9 @@ enum StudyFolder {
     }
   }
 
-  /// Writes study.json and the tables from the saved runs; throws (exit 1) when a saved run failed.
-  static func write(_ study: Study, _ d: Study.Description, to folder: String) throws {
+  /// Writes study.json and the tables from the saved runs; returns the runs table.
+  @discardableResult
+  static func write(_ study: Study, _ d: Study.Description, to folder: String) throws -> StudyTable {
     func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
     var json = try ReportJSON.data(d)
     json.append(UInt8(ascii: "\n"))
@@ -231,15 +244,21 @@ enum StudyFolder {
     let tables = study.tables(saved)
     try OutputFile.write(Data(tables.runs.utf8), to: path("runs.csv"), field: "--out")
     try OutputFile.write(Data(tables.latents.utf8), to: path("latents.csv"), field: "--out")
-    let statuses = study.runs.compactMap { saved[$0.key]?.status }
-    let failed = statuses.filter { $0 != "ok" }.count
+    let table = try StudyTable(csv: tables.runs)
     print(
-      "\(study.caseName): \(statuses.count) of \(study.runs.count) runs saved (\(failed) failed); wrote \(path("runs.csv")), \(path("latents.csv"))"
+      "\(study.caseName): \(table.rows.count) of \(study.runs.count) runs saved (\(table.failedCount) failed); wrote \(path("runs.csv")), \(path("latents.csv"))"
     )
-    if failed > 0 {
-      throw FieldError(
-        field: "study", value: "", reason: "\(failed) of \(statuses.count) runs failed (see \(path("runs.csv")))")
-    }
+    return table
+  }
+
+  /// Throws (exit 1) when a saved run failed.
+  static func checkFailures(_ table: StudyTable, folder: String) throws {
+    guard table.failedCount > 0 else { return }
+    throw FieldError(
+      field: "study", value: "",
+      reason:
+        "\(table.failedCount) of \(table.rows.count) runs failed (see \((folder as NSString).appendingPathComponent("runs.csv")))"
+    )
   }
 }
 

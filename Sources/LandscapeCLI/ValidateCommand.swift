@@ -41,9 +41,11 @@ struct ValidateCommand: ParsableCommand {
     let documents = try files.map {
       (file: $0, document: try CaseDocument.load(contentsOf: $0, overrides: overrides))
     }
-    let report = try withTerminalProgress {
-      try Validation(documents: documents, named: !caseFiles.isEmpty).run($0, folder: cases)
-    }
+    let studies = try files.compactMap { try CaseStudy.load(contentsOf: $0, overrides: overrides) }
+    let validation = Validation(
+      documents: documents, named: !caseFiles.isEmpty, studies: studies,
+      jobs: ProcessInfo.processInfo.activeProcessorCount)
+    let report = try withTerminalProgress { try validation.run($0, folder: cases) }
     print(report.text, terminator: "")
     if let failure = report.failure { throw failure }
   }

@@ -14,13 +14,17 @@ public struct Reproduction: Sendable {
   public var documents: [CaseDocument]
   /// Grid points per axis of the hierarchy's phase diagram, in 2...4000.
   public var phasePoints: Int
-  /// Threads of the phase diagram's sweep, >= 1.
+  /// Threads of the phase diagram's sweep and of the studies' runs, >= 1.
   public var jobs: Int
+  /// The case files' study blocks: a case whose block has plots is drawn as its study's
+  /// figures (its runs trained), not as one trained SAE.
+  public var studies: [CaseStudy]
 
-  public init(documents: [CaseDocument], phasePoints: Int, jobs: Int) {
+  public init(documents: [CaseDocument], phasePoints: Int, jobs: Int, studies: [CaseStudy] = []) {
     self.documents = documents
     self.phasePoints = phasePoints
     self.jobs = jobs
+    self.studies = studies
   }
 
   /// One figure's content, with the file name (without extension) it is drawn to.
@@ -41,6 +45,8 @@ public struct Reproduction: Sendable {
     case phaseDiagram(Sweep, rows: [SweepRow?])
     /// The paper's L1 overlay: two cases' MSE curves.
     case overlay([LatentCase])
+    /// One of a study block's figures, from the study's runs table.
+    case study(StudyTable, StudyBlock.Plot)
   }
 
   /// The phase diagram's title.
@@ -70,7 +76,8 @@ public struct Reproduction: Sendable {
       summary += try reproduce(c, plan, control, draw)
     }
     var saeSummary = "SAE case                          decoder hedging mass per latent\n"
-    for saeCase in studies {
+    let drawnStudies = self.studies.filter { !$0.block.plots.isEmpty }
+    for saeCase in studies where !drawnStudies.contains(where: { $0.name == saeCase.name }) {
       saeSummary += try reproduce(saeCase, control, draw)
       if let plan = saeCase.balanceSweep {
         let sweep = try BalanceSweepRun(saeCase: saeCase, plan: plan).run(control)
@@ -82,6 +89,17 @@ public struct Reproduction: Sendable {
       let result = try run.run(control)
       try draw("\(saeCase.name)-ensemble", .ensemble(result, title: result.title(saeCase)))
       saeSummary += result.summary(saeCase)
+    }
+    for caseStudy in drawnStudies {
+      let start = ContinuousClock.now
+      let table = try caseStudy.table(jobs: jobs, control)
+      for plot in caseStudy.block.plots {
+        try draw(plot.fileName(caseName: caseStudy.name), .study(table, plot))
+      }
+      let seconds = (ContinuousClock.now - start) / .seconds(1)
+      saeSummary += TextTable.pad(caseStudy.name, 34)
+        + "study: \(table.rows.count - table.failedCount) runs, \(table.failedCount) failed"
+        + String(format: "  (%.1f s)", seconds) + "\n"
     }
     try control.checkCancellation()
     let phase = try Sweep(

@@ -15,10 +15,19 @@ public struct Validation: Sendable {
   /// True when the cases were named one by one: a case with nothing to check is then an
   /// error, not skipped.
   public var named: Bool
+  /// The case files' study blocks: a block's `expect` list is checked on its study's runs.
+  public var studies: [CaseStudy]
+  /// Runs of a study at once, >= 1.
+  public var jobs: Int
 
-  public init(documents: [(file: String, document: CaseDocument)], named: Bool) {
+  public init(
+    documents: [(file: String, document: CaseDocument)], named: Bool, studies: [CaseStudy] = [],
+    jobs: Int = 1
+  ) {
     self.documents = documents
     self.named = named
+    self.studies = studies
+    self.jobs = jobs
   }
 
   /// Whether an SAE case has anything to check.
@@ -37,22 +46,24 @@ public struct Validation: Sendable {
     var sources: [(LatentCase, LatentTrainingPlan)] = []
     var studies: [SAECase] = []
     var skipped: [String] = []
+    let checkedStudies = self.studies.filter { !$0.block.expectations.isEmpty }
     for (file, document) in documents {
       switch document {
       case .latent(let c, let plan?): sources.append((c, plan))
       case .sae(let s) where Self.hasExpectations(s): studies.append(s)
+      case .sae(let s) where checkedStudies.contains(where: { $0.name == s.name }): break
       default:
         if named {
           throw FieldError(
             field: "\(file): \(document.isSAE ? "expect" : "train")", value: "",
             reason:
-              "is required to validate (the case has no \(document.isSAE ? "expect list" : "train block"))"
+              "is required to validate (the case has no \(document.isSAE ? "expect list, nor a study block with one" : "train block"))"
           )
         }
         skipped.append(document.name)
       }
     }
-    if sources.isEmpty && studies.isEmpty {
+    if sources.isEmpty && studies.isEmpty && checkedStudies.isEmpty {
       throw FieldError(
         flag: "--cases", value: folder,
         reason: "holds no case file with a train block or an expect list")
@@ -81,6 +92,11 @@ public struct Validation: Sendable {
       }
       found += try BalanceSweepRun.checks(saeCase, control)
       report.saeChecks.append((saeCase.name, found))
+    }
+    for caseStudy in checkedStudies {
+      let table = try caseStudy.table(jobs: jobs, control)
+      report.saeChecks.append(
+        ("\(caseStudy.name) (study)", caseStudy.block.expectations.map { $0.check(table) }))
     }
     return report
   }

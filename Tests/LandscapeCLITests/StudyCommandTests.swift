@@ -165,4 +165,86 @@ final class StudyCommandTests: CommandTestCase {
     py.waitUntilExit()
     XCTAssertEqual(output, "ok\n")
   }
+
+  /// `study --plot` draws the figure from the tables it wrote; the figure's options without
+  /// --plot, or --plot without --x, are usage errors.
+  func testStudyPlotsItsTable() throws {
+    let c = try write("tiny.json", Self.caseText)
+    let r = try landscape(
+      ["study", c, "--vary", "sae.latents=2,3", "--seeds", "1,2", "--out", "s", "--plot", "s.svg",
+       "--x", "sae.latents", "--y", "mse", "--hue", "seed"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(try text("s.svg").contains("<svg"))
+    let noPlot = try landscape(["study", c, "--vary", "sae.latents=2,3", "--out", "t", "--x", "sae.latents"])
+    XCTAssertEqual(noPlot.status, 2)
+    XCTAssertTrue(noPlot.stderr.contains("give --plot FILE"), noPlot.stderr)
+    let noX = try landscape(["study", c, "--vary", "sae.latents=2,3", "--out", "t", "--plot", "t.png", "--y", "mse"])
+    XCTAssertEqual(noX.status, 2)
+    XCTAssertTrue(noX.stderr.contains("--x is required with --plot"), noX.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("t").path))
+    // A column the table does not have: no figure, the tables are written.
+    let badY = try landscape(
+      ["study", c, "--vary", "sae.latents=2,3", "--out", "u", "--plot", "u.png", "--x", "sae.latents", "--y", "msee"])
+    XCTAssertEqual(badY.status, 2, badY.stderr)
+    XCTAssertTrue(badY.stderr.contains("--y: msee is not a column"), badY.stderr)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("u.png").path))
+  }
+
+  /// A study block's plots are what `reproduce` draws for the case (not its one trained
+  /// SAE); its expectations are what `validate` checks, each the mean over the seeds of the
+  /// runs table's column at its grid point, as `study` writes the table.
+  func testStudyBlockIsDrawnAndChecked() throws {
+    let block = """
+      , "study": {"vary": {"sae.latents": "2,3"}, "seeds": [1, 2],
+        "plot": [{"x": "sae.latents", "y": "mse", "hue": "seed"},
+                 {"name": "heat", "x": "sae.latents", "y": "seed", "color": "l0"}],
+        "expect": [{"quantity": "mse", "at": {"sae.latents": 3}, "min": 0, "max": 1},
+                   {"quantity": "l0", "at": {"sae.latents": 2}, "min": 1000}]}}
+      """
+    let text = String(Self.caseText.dropLast()) + block
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("cases"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("figs"), withIntermediateDirectories: true)
+    let c = try write("cases/tiny.json", text)
+    let r = try landscape(["reproduce", "--cases", "cases", "--out", "figs", "--phase-points", "3"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let figures = try FileManager.default.contentsOfDirectory(
+      atPath: folder.appendingPathComponent("figs").path
+    ).sorted()
+    XCTAssertEqual(figures, ["phase-hierarchy.png", "tiny-heat.png", "tiny.png"])
+    XCTAssertTrue(r.stdout.contains("study: 4 runs, 0 failed"), r.stdout)
+    // The expectations' values, from the study's own table: mse at 3 latents and l0 at 2,
+    // each the mean of its two seeds' rows.
+    XCTAssertEqual(try landscape(["study", c, "--out", "s"]).status, 0)
+    let rows = try self.text("s/runs.csv").split(separator: "\n").map {
+      $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
+    let header = rows[0]
+    func mean(_ column: String, latents: String) -> Double {
+      let (l, q) = (header.firstIndex(of: "sae.latents")!, header.firstIndex(of: column)!)
+      let values = rows.dropFirst().filter { $0[l] == latents }.map { Double($0[q])! }
+      XCTAssertEqual(values.count, 2)
+      return values.reduce(0, +) / 2
+    }
+    let v = try landscape(["validate", c])
+    XCTAssertEqual(v.status, 1, v.stderr)
+    let lines = v.stdout.split(separator: "\n").map(String.init)
+    let mse = try XCTUnwrap(lines.first { $0.contains("mse at sae.latents=3 (mean of 2 runs)") })
+    XCTAssertTrue(mse.contains(" pass"), mse)
+    // The value is the column after the quantity's "(mean of 2 runs)", to 4 decimals.
+    func value(_ line: String) -> Double? {
+      let words = line.split(separator: " ").map(String.init)
+      return words.firstIndex(of: "runs)").flatMap { Double(words[$0 + 1]) }
+    }
+    XCTAssertEqual(try XCTUnwrap(value(mse)), mean("mse", latents: "3"), accuracy: 5e-5)
+    let l0 = try XCTUnwrap(lines.first { $0.contains("l0 at sae.latents=2 (mean of 2 runs)") })
+    XCTAssertTrue(l0.hasSuffix("FAIL"), l0)
+    XCTAssertEqual(try XCTUnwrap(value(l0)), mean("l0", latents: "2"), accuracy: 5e-5)
+    // A bad block is the case file's error, naming the field.
+    let bad = try write("bad.json", text.replacingOccurrences(of: #""y": "mse""#, with: #""y": "msee""#))
+    let e = try landscape(["validate", bad])
+    XCTAssertNotEqual(e.status, 0)
+    XCTAssertTrue(e.stderr.contains("study.plot[0].y: \"msee\" is not a column of runs.csv"), e.stderr)
+  }
 }

@@ -2,6 +2,7 @@ import CaseFiles
 import Foundation
 import Landscape
 import Reports
+import SparseAutoencoders
 @testable import Studies
 import ToyModels
 import XCTest
@@ -184,4 +185,86 @@ final class StudyTests: XCTestCase {
 
 extension Counter {
   func add() { set(value + 1) }
+}
+
+/// A case file's study block: its grid, plots and expectations read and checked; an
+/// expectation's value is its statistic over the runs at its grid point.
+final class StudyBlockTests: XCTestCase {
+  func block(_ study: String) throws -> StudyBlock? {
+    try StudyBlock(caseJSON: Data(#"{"features": ["a"], "study": \#(study)}"#.utf8))
+  }
+
+  func testBlockIsRead() throws {
+    XCTAssertNil(try StudyBlock(caseJSON: Data(#"{"features": ["a"]}"#.utf8)))
+    let b = try XCTUnwrap(
+      try block(
+        #"""
+        {"vary": {"train.l1": "0,0.5", "sae.latents": "2:3:2"}, "seeds": [4, 5],
+         "plot": [{"x": "sae.latents", "y": "mse", "hue": "train.l1"},
+                  {"name": "heat", "x": "sae.latents", "y": "train.l1", "color": "l0", "title": ""}],
+         "expect": [{"quantity": "mse", "at": {"train.l1": 0.5}, "statistic": "max", "max": 1,
+                     "why": "small"}]}
+        """#))
+    XCTAssertEqual(b.axes.map(\.field.description), ["sae.latents", "train.l1"])
+    XCTAssertEqual(b.axes[0].values, ["2", "3"])
+    XCTAssertEqual(b.seeds, [4, 5])
+    XCTAssertEqual(b.plots.map { $0.fileName(caseName: "c") }, ["c", "c-heat"])
+    XCTAssertEqual(b.plots[1].color, "l0")
+    XCTAssertEqual(b.plots[1].title, "")
+    XCTAssertEqual(b.expectations[0].at, [.init(field: "train.l1", value: 0.5)])
+    XCTAssertEqual(b.expectations[0].statistic, .max)
+    XCTAssertEqual(b.expectations[0].why, "small")
+  }
+
+  func testBadBlocksNameTheField() {
+    let cases: [(String, String)] = [
+      (#"{"vary": {"train.l1": "0,1"}, "plot": {"x": "train.l2", "y": "mse"}}"#, "study.plot[0].x"),
+      (#"{"vary": {"train.l1": "0,1"}, "plot": {"y": "mse"}}"#, "study.plot[0].x"),
+      (#"{"vary": {"train.l1": "0,1"}, "plot": {"x": "train.l1", "y": "seed", "hue": "seed", "color": "l0"}}"#, "study.plot[0].hue"),
+      (#"{"vary": {"train.l1": "0,1"}, "plot": [{"x": "train.l1", "y": "mse"}, {"x": "train.l1", "y": "l0"}]}"#, "study.plot[1].name"),
+      (#"{"vary": {"train.l1": "0,1"}, "plot": {"name": "a/b", "x": "train.l1", "y": "mse"}}"#, "study.plot[0].name"),
+      (#"{"vary": {"train.l1": "0,1"}, "expect": [{"quantity": "mse", "at": {"train.l1": 0.5}, "min": 0}]}"#, "study.expect[0].at.train.l1"),
+      (#"{"vary": {"train.l1": "0,1"}, "expect": [{"quantity": "mse", "at": {"sae.latents": 2}, "min": 0}]}"#, "study.expect[0].at.sae.latents"),
+      (#"{"vary": {"train.l1": "0,1"}, "expect": [{"quantity": "run", "min": 0}]}"#, "study.expect[0].quantity"),
+      (#"{"vary": {"train.l1": "0,1"}, "expect": [{"quantity": "mse"}]}"#, "study.expect[0].min"),
+      (#"{"vary": {"train.l1": "0,1"}, "expect": [{"quantity": "mse", "min": 2, "max": 1}]}"#, "study.expect[0].min"),
+      (#"{"vary": {"train.l1": "0,1"}, "expect": [{"quantity": "mse", "min": 0, "statistic": "mode"}]}"#, "study.expect[0].statistic"),
+      (#"{"vary": {"train.l1": "0,1"}, "expect": {"quantity": "mse", "min": 0}}"#, "study.expect"),
+      (#"{"vary": {"train.l1": "0,1"}, "seeds": [true]}"#, "study.seeds[0]"),
+      (#"{"vary": {"train.l1": "0,1"}, "plots": []}"#, "study.plots"),
+    ]
+    for (text, field) in cases {
+      XCTAssertThrowsError(try block(text), text) { error in
+        XCTAssertEqual((error as? FieldError)?.field, field, "\(text): \(error)")
+      }
+    }
+  }
+
+  /// Four runs at two grid points, one failed: by hand, mse at l1 = 0 is (0.5 + 0.25) / 2 =
+  /// 0.375 (mean), 0.5 (max); at l1 = 1 only the finished run's 2 counts.
+  func testExpectationIsTheStatisticOfTheRunsAtItsPoint() throws {
+    let table = try StudyTable(
+      csv: """
+        run,train.l1,seed,status,error,mse
+        i0-s1,0,1,ok,,0.5
+        i0-s2,0,2,ok,,0.25
+        i1-s1,1,1,failed,diverged,
+        i1-s2,1,2,ok,,2
+        """)
+    func check(_ at: Double?, _ statistic: HedgingStatistic, min: Double? = nil, max: Double? = nil)
+      -> SAEReport.Check
+    {
+      StudyBlock.Expectation(
+        quantity: "mse", at: at.map { [.init(field: "train.l1", value: $0)] } ?? [],
+        statistic: statistic, min: min, max: max, why: nil
+      ).check(table)
+    }
+    XCTAssertEqual(check(0, .mean, min: 0.375).value, 0.375)
+    XCTAssertTrue(check(0, .mean, min: 0.375).holds)
+    XCTAssertFalse(check(0, .mean, max: 0.3).holds)
+    XCTAssertEqual(check(0, .max, max: 1).value, 0.5)
+    XCTAssertEqual(check(1, .mean, min: 0).value, 2)
+    XCTAssertEqual(check(1, .mean, min: 0).quantity, "mse at train.l1=1 (mean of 1 run)")
+    XCTAssertEqual(check(nil, .median, min: 0).value, 0.5)
+  }
 }
