@@ -14,7 +14,10 @@
    training on drawn samples as researchers do): the paper's Matryoshka toy with counts data,
    the 20-feature / 5-latent correlated toy with samples, and the Matryoshka toy's exact
    expected loss (time per exact step: one pass over every pattern).
-6. `landscape serve`: p50/p95/p99 of one slider step (serve_latency.py; BENCH_SERVE=0 skips).
+6. A study (`landscape study cases/study-width-correlation.json --jobs 2`: 108 SAE runs, widths
+   2..10 x four correlation strengths x three seeds) against the same runs through the PyTorch
+   peer in one Python process (torch_study.py), with the time split.
+7. `landscape serve`: p50/p95/p99 of one slider step (serve_latency.py; BENCH_SERVE=0 skips).
 Each timing is the median of --repeat runs; the spread (min-max) shows the machine noise.
 """
 import argparse
@@ -26,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAE_CASES = ["sae-single-latent-counts.json", "sae-matryoshka-counts.json", "sae-correlated-samples.json",
@@ -130,6 +134,9 @@ def main():
     if os.environ.get("BENCH_SAE", "1") == "1":
         sae_bench(a.landscape, a.repeat)
 
+    if os.environ.get("BENCH_STUDY", "1") == "1":
+        study_bench(a.landscape)
+
     if os.environ.get("BENCH_SERVE", "1") == "1":
         print("\n== landscape serve: one slider step, 1,000 random two-feature parameter sets ==")
         sys.path.insert(0, HERE)
@@ -220,6 +227,61 @@ def sae_bench(landscape, repeat):
         else:
             r = statistics.median(rates)
             print(f"ratio: {r / best:.1f}x PyTorch's best ({best / 1e6:.2f} M samples/s)")
+
+
+def study_bench(landscape):
+    """The shipped study, whole command (one process, two runs at once), against PyTorch."""
+    case = os.path.join(os.path.dirname(HERE), "cases", "study-width-correlation.json")
+    out = tempfile.mkdtemp(prefix="landscape-study-bench-")
+    print("\n== study: cases/study-width-correlation.json (108 runs: 9 widths x 4 correlation "
+          "strengths x 3 seeds, 5000 steps of 1024 samples each), --jobs 2 ==")
+    start = time.perf_counter()
+    run([landscape, "study", case, "--out", out, "--jobs", "2"])
+    wall = time.perf_counter() - start
+    sampling = gradient = inside = 0.0
+    runs_folder = os.path.join(out, "runs")
+    count = 0
+    for name in os.listdir(runs_folder):
+        with open(os.path.join(runs_folder, name)) as f:
+            timing = json.load(f)["report"]["timing"]
+        sampling += timing["sampling_seconds"]
+        gradient += timing["gradient_seconds"]
+        inside += timing["seconds"]
+        count += 1
+    print(f"landscape study: {wall:.1f} s wall for {count} runs ({count / wall:.2f} runs/s); "
+          f"summed over runs: sampling {sampling:.1f} s, gradient {gradient:.1f} s, the rest of each "
+          f"run (final loss estimate on 100,000 samples, report) {inside - sampling - gradient:.1f} s "
+          f"of {inside:.1f} s; process start, scheduling and writing the tables: "
+          f"{max(0.0, wall - inside / 2):.1f} s of wall beyond half the runs' sum")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("(PyTorch is not installed: `make bench` installs it; the study peer is skipped)")
+        return
+    peer = {}
+    for threads in (1, 2):
+        r = subprocess.run([sys.executable, os.path.join(HERE, "torch_study.py"), case,
+                            "--threads", str(threads)], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"(PyTorch study peer failed: {r.stderr.strip()[-300:]})")
+            continue
+        peer[threads] = json.loads(r.stdout)
+        p = peer[threads]
+        print(f"PyTorch {p['torch']}, {threads} thread{'s' if threads > 1 else ''}: "
+              f"{p['seconds_at_full_steps']:.1f} s for the {p['runs']} runs at full steps (sampling "
+              f"{p['sampling_seconds']:.1f} s, gradient {p['gradient_seconds']:.1f} s; each run timed "
+              f"over 200 steps, {p['measured_seconds']:.1f} s measured)")
+    if not peer:
+        return
+    # Two cores: PyTorch with two threads, or two one-thread processes side by side (taken as
+    # perfectly parallel, which flatters PyTorch); the faster is the reference.
+    candidates = []
+    if 1 in peer:
+        candidates.append(peer[1]["seconds_at_full_steps"] / 2)
+    if 2 in peer:
+        candidates.append(peer[2]["seconds_at_full_steps"])
+    best = min(candidates)
+    print(f"ratio: {best / wall:.1f}x PyTorch's best on two cores ({best:.1f} s)")
 
 
 if __name__ == "__main__":

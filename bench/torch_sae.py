@@ -88,19 +88,10 @@ def correlated_sampler(case, n, dtype):
     return draw
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("case")
-    ap.add_argument("--steps", type=int, help="default: the case's train.steps")
-    ap.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--max-seconds", type=float, help="stop after this long (steps done reported)")
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    dtype = getattr(torch, a.dtype)
-    with open(a.case) as f:
-        case = json.load(f)
+def train(case, steps=None, dtype_name="float32", max_seconds=None):
+    """Trains the case's SAE as described above; returns the timing (the caller sets the
+    thread count with torch.set_num_threads)."""
+    dtype = getattr(torch, dtype_name)
     train = case["train"]
     sae = case["sae"]
     if "hierarchy" in case:
@@ -115,10 +106,9 @@ def main():
     prefixes = sae.get("matryoshka") or [k]
     d = train.get("dim") or n
     batch = int(train.get("batch", 4096))
-    steps = a.steps or int(train.get("steps", 1000))
+    steps = steps or int(train.get("steps", 1000))
     l1 = float(train.get("l1", 0.0))
     torch.manual_seed(int(train.get("seed", 1)))
-
     embed = None
     if d > n:
         q, _ = torch.linalg.qr(torch.randn(d, n, dtype=torch.float64))
@@ -163,17 +153,32 @@ def main():
         sampling += s
         gradient += g
         done += 1
-        if a.max_seconds is not None and time.perf_counter() - start > a.max_seconds:
+        if max_seconds is not None and time.perf_counter() - start > max_seconds:
             break
     seconds = time.perf_counter() - start
     steps = done
-    print(json.dumps({
+    return {
         "samples_per_second": steps * batch / seconds, "seconds": seconds, "steps": steps,
         "batch": batch, "sampling_seconds": sampling, "gradient_seconds": gradient,
         "loss": float(loss) if loss is not None else None,
-        "dtype": a.dtype, "threads": a.threads, "torch": torch.__version__,
+        "dtype": dtype_name, "threads": torch.get_num_threads(), "torch": torch.__version__,
         "data": "samples drawn every step (PyTorch trains on samples, as SAELens does)",
-    }))
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("case")
+    ap.add_argument("--steps", type=int, help="default: the case's train.steps")
+    ap.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--max-seconds", type=float, help="stop after this long (steps done reported)")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    with open(a.case) as f:
+        case = json.load(f)
+    print(json.dumps(train(case, a.steps, a.dtype, a.max_seconds)))
 
 
 if __name__ == "__main__":
