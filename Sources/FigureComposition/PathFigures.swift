@@ -5,7 +5,7 @@ import SparseAutoencoders
 extension Figures {
   /// The losses along a path between two SAEs (`SAEPathReport`, a line): the training loss
   /// and its reconstruction loss on the left axis, the other reconstruction loss on the
-  /// right, both ends marked and named, the highest point marked when it is above both ends.
+  /// right, both ends dotted and named, the highest point dotted when it is above both ends.
   public static func pathChart(_ r: SAEPathReport, title: String) -> LineChart {
     let ts = r.points.map(\.s)
     let mse = r.reconstruction == .mse
@@ -25,25 +25,24 @@ extension Figures {
       Series(
         name: mse ? "L2 (right axis)" : "MSE (right axis)", xs: ts,
         ys: r.points.map { mse ? $0.l2 : $0.mse }, axis: .right, style: .line(.orange, .dotted)))
-    let first = r.points.first!
-    let last = r.points.last!
-    var markers = [
-      Marker(x: 0, y: first.loss, label: r.ends[0], color: .darkBlue),
-      Marker(x: 1, y: last.loss, label: r.ends[1], color: .darkBlue),
-    ]
+    // The ends as dots named by the guides; the highest point when it is a barrier.
+    series.append(
+      Series(
+        name: "", xs: [0, 1], ys: [r.points.first!.loss, r.points.last!.loss], axis: .left,
+        style: .points(.darkBlue, radius: 5)))
     if let b = r.barrier, b > 0 {
       let top = r.highest
-      markers.append(
-        Marker(
-          x: top.t, y: top.loss, label: "barrier +\(TextTable.short(b))", isEmphasized: false,
-          color: .crimson))
+      series.append(
+        Series(
+          name: "highest point: a barrier \(TextTable.short(b)) above the higher end",
+          xs: [top.t], ys: [top.loss], axis: .left, style: .points(.crimson, radius: 5)))
     }
-    let how = r.samples.map { "estimated from \($0) samples (one fixed set)" } ?? "exact"
+    let how = r.samples.map { "estimated from \($0) samples, one fixed set" } ?? "exact"
     return LineChart(
       title: title + "\nExpected loss from \(r.ends[0]) to \(r.ends[1]), latents matched (\(how))",
       xLabel: "t (encoder, biases: (1-t) A + t B; decoder rows renormalised)",
       leftLabel: same ? "expected \(mse ? "MSE" : "L2")" : "expected loss, \(mse ? "MSE" : "L2")",
-      rightLabel: "expected \(mse ? "L2" : "MSE")", series: series, markers: markers,
+      rightLabel: "expected \(mse ? "L2" : "MSE")", series: series,
       guides: [Guide(x: 0, label: r.ends[0]), Guide(x: 1, label: r.ends[1])])
   }
 
@@ -56,7 +55,7 @@ extension Figures {
     let corners: [(String, Double, Double, PlotColor)] = [
       (r.ends[0], 0, 0, .white), (r.ends[1], 1, 0, .crimson), (r.ends[2], 0, 1, .orange),
     ]
-    let how = r.samples.map { "estimated from \($0) samples (one fixed set)" } ?? "exact"
+    let how = r.samples.map { "estimated from \($0) samples, one fixed set" } ?? "exact"
     return HeatMap(
       title: title + "\nExpected \(r.lossName) over the plane through three SAEs, latents matched (\(how))",
       xLabel: "s (towards \(r.ends[1]))", yLabel: "u (towards \(r.ends[2]))", xs: xs, ys: ys,

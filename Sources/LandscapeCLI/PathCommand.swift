@@ -23,17 +23,16 @@ struct PathCommand: ParsableCommand {
       sae-loss) and the case's training loss (its train block's loss with its L1 term and \
       Matryoshka prefix weights). With --via C, the slice A + s (B - A) + u (C - A) over \
       the square s, u in [0, 1] (an N x N grid: the triangle A, B, C is its lower-left \
-      half), drawn as a heat map. `truth` for --from, --to or --via names the \
-      true-features SAE: decoder rows at the features the case's latents track, encoder \
+      half), drawn as a heat map. `truth` for --from (the default), --to or --via names \
+      the true-features SAE: decoder rows at the features the case's latents track, encoder \
       and biases optimised on the same loss. Exact on an enumerable toy; on a correlated \
       toy estimated from one fixed set of --samples draws (seed --seed), the same at \
       every point, so the curve is smooth and deterministic.
 
       Examples:
-        landscape train cases/sae-untied-hierarchy.json --optimizer lbfgs --save sae.json
-        landscape path cases/sae-untied-hierarchy.json --from truth --to sae.json --plot path.png
-        landscape path cases/sae-untied-hierarchy.json --from truth --to sae.json --csv path.csv
-        landscape path cases/sae-untied-hierarchy.json --from a.json --to b.json --via truth --plot slice.png
+        landscape path cases/sae-untied-hierarchy.json --from truth --to sae.json
+        landscape path cases/sae-untied-hierarchy.json --to sae.json --plot p.png
+        landscape path cases/sae-untied-hierarchy.json --to sae.json --csv -
       """)
 
   @Argument(help: "An SAE case file (JSON).")
@@ -41,8 +40,10 @@ struct PathCommand: ParsableCommand {
 
   @OptionGroup var set: SetOptions
 
-  @Option(help: ArgumentHelp("The SAE at t = 0: a file (JSON or SAELens) or truth.", valueName: "SAE|truth"))
-  var from: String
+  @Option(
+    help: ArgumentHelp(
+      "The SAE at t = 0: a file (JSON or SAELens) or truth (the default).", valueName: "SAE|truth"))
+  var from = "truth"
 
   @Option(help: ArgumentHelp("The SAE at t = 1: a file (JSON or SAELens) or truth.", valueName: "SAE|truth"))
   var to: String
