@@ -17,8 +17,8 @@ struct LandscapeCommand: AsyncParsableCommand {
     version: LandscapeCommand.version,
     subcommands: [
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
-      TrainCommand.self, SAELossCommand.self, CertifyCommand.self, EnsembleCommand.self,
-      GrowCommand.self, BalanceCommand.self, StudyCommand.self, PlotCommand.self,
+      TrainCommand.self, SAELossCommand.self, CertifyCommand.self, PathCommand.self,
+      EnsembleCommand.self, GrowCommand.self, BalanceCommand.self, StudyCommand.self, PlotCommand.self,
       ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
     ])
 

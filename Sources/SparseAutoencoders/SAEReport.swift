@@ -55,31 +55,71 @@ extension SAE {
       return SAEMetrics(
         mse: m.mse, l2: m.l2, sparsity: m.sparsity, l0: m.l0, exact: true, samples: nil)
     case .correlated(let firing):
-      let sampler = CorrelatedFiring.Sampler(firing)
-      let stream = RandomStream(seed: seed)
-      let batch = PatternBatch()
-      var sum = (mse: 0.0, l2: 0.0, sparsity: 0.0, l0: 0.0)
-      var left = samples
-      while left > 0 {
-        let chunk = min(left, 10_000)
-        sampler.draw(chunk, stream, into: batch)
-        // Each distinct pattern weighted by its share of the chunk (count / chunk).
-        let drawn = (0..<batch.count).map { j in
-          WeightedPattern(
-            weight: batch.weights[j],
-            active: (batch.offsets[j]..<batch.offsets[j + 1]).map {
-              ActiveFeature(feature: Int(batch.features[$0]), magnitude: batch.magnitudes[$0])
-            })
-        }
-        let m = expectedMetrics(drawn, basis: basis)
-        let w = Double(chunk)
-        sum = (sum.mse + w * m.mse, sum.l2 + w * m.l2, sum.sparsity + w * m.sparsity, sum.l0 + w * m.l0)
-        left -= chunk
+      return metrics(on: SampleSet(firing, samples: samples, seed: seed), basis: basis)
+    }
+  }
+
+  /// The mean metrics over a sample set (each chunk's exact metrics over its patterns,
+  /// weighted by the chunk's size): what `metrics(on:)` reports for a correlated toy.
+  public func metrics(on set: SampleSet, basis: [[Double]]? = nil) -> SAEMetrics {
+    var sum = (mse: 0.0, l2: 0.0, sparsity: 0.0, l0: 0.0)
+    for chunk in set.chunks {
+      let m = expectedMetrics(chunk.patterns, basis: basis)
+      let w = Double(chunk.size)
+      sum = (sum.mse + w * m.mse, sum.l2 + w * m.l2, sum.sparsity + w * m.sparsity, sum.l0 + w * m.l0)
+    }
+    let n = Double(set.samples)
+    return SAEMetrics(
+      mse: sum.mse / n, l2: sum.l2 / n, sparsity: sum.sparsity / n, l0: sum.l0 / n,
+      exact: false, samples: set.samples)
+  }
+}
+
+/// A fixed set of draws from a correlated toy, the samples an estimate averages over:
+/// `samples` draws of the `RandomStream` seeded with `seed`, in chunks of at most 10,000,
+/// each distinct pattern of a chunk weighted by its share of the chunk (count / chunk size).
+/// The same (toy, samples, seed) gives the same set, so estimates at different SAEs compare.
+public struct SampleSet: Sendable {
+  public struct Chunk: Sendable {
+    /// Draws in the chunk, in 1...10,000.
+    public var size: Int
+    /// Its distinct patterns, weights summing to 1.
+    public var patterns: [WeightedPattern]
+  }
+
+  public var samples: Int
+  public var chunks: [Chunk]
+
+  /// - Parameters: samples >= 1; seed in 0...UInt32.max.
+  public init(_ firing: CorrelatedFiring, samples: Int, seed: UInt64) {
+    let sampler = CorrelatedFiring.Sampler(firing)
+    let stream = RandomStream(seed: seed)
+    let batch = PatternBatch()
+    var chunks: [Chunk] = []
+    var left = samples
+    while left > 0 {
+      let size = min(left, 10_000)
+      sampler.draw(size, stream, into: batch)
+      let drawn = (0..<batch.count).map { j in
+        WeightedPattern(
+          weight: batch.weights[j],
+          active: (batch.offsets[j]..<batch.offsets[j + 1]).map {
+            ActiveFeature(feature: Int(batch.features[$0]), magnitude: batch.magnitudes[$0])
+          })
       }
-      let n = Double(samples)
-      return SAEMetrics(
-        mse: sum.mse / n, l2: sum.l2 / n, sparsity: sum.sparsity / n, l0: sum.l0 / n,
-        exact: false, samples: samples)
+      chunks.append(Chunk(size: size, patterns: drawn))
+      left -= size
+    }
+    self.samples = samples
+    self.chunks = chunks
+  }
+
+  /// Every chunk's patterns in one list, each weighted by its share of all the samples:
+  /// an expectation over them is the set's mean (rounding aside).
+  public var patterns: [WeightedPattern] {
+    let n = Double(samples)
+    return chunks.flatMap { c in
+      c.patterns.map { WeightedPattern(weight: $0.weight * Double(c.size) / n, active: $0.active) }
     }
   }
 }

@@ -60,18 +60,14 @@ public struct SAERestarts: Sendable {
     let basis = embedding?.basis
     var architecture = saeCase.architecture
     let k = architecture.latents
-    let truth = architecture.initialFeatures ?? Array(0..<min(k, n))
+    let truth = saeCase.trackedFeatures
     var starts: [(String, SAE)] = []
     architecture.initialFeatures = nil
     for seed in 1...restarts {
       starts.append(("seed \(seed)", try architecture.initialSAE(dimensions: d, seed: UInt64(seed), basis: basis)))
     }
     // The SAE at the true features: a start, and (its decoder held) the true-features SAE.
-    var atTruth = saeCase.architecture
-    atTruth.initialFeatures = truth
-    atTruth.initialNoise = 0
-    let truthSAE = truth.count == k
-      ? try atTruth.initialSAE(dimensions: d, seed: 1, basis: basis) : nil
+    let truthSAE = try saeCase.trueFeaturesStart(dimensions: d, basis: basis)
     if let truthSAE { starts.append(("true features", truthSAE)) }
     var optima: [SAERestartsReport.Optimum] = []
     var landed: [SAERestartsReport.Start] = []
@@ -106,10 +102,8 @@ public struct SAERestarts: Sendable {
     // The true-features SAE: decoder rows at the features, encoder and biases optimised.
     var trueFeatures: SAERestartsReport.TrueFeatures?
     if let truthSAE {
-      let m = truthSAE.minimisingEncoder(
-        on: patterns, basis: basis, reconstruction: plan.finalReconstruction, l1: plan.l1,
-        trainsEncoderBias: plan.trainsEncoderBias, trainsDecoderBias: plan.trainsDecoderBias,
-        iterations: iterations
+      let m = saeCase.trueFeaturesSAE(
+        start: truthSAE, on: patterns, basis: basis, plan: plan, iterations: iterations
       ).minimisation
       trueFeatures = .init(features: truth.map { saeCase.features[$0] }, loss: m.loss)
     }

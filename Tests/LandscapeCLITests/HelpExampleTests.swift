@@ -4,7 +4,7 @@ import XCTest
 /// Issue 12 item 17: every subcommand's help ends with worked examples, and each runs.
 final class HelpExampleTests: XCTestCase {
   static let subcommands = [
-    "curve", "minima", "sweep", "symbolic", "train", "sae-loss", "grow", "ensemble", "balance",
+    "curve", "minima", "sweep", "symbolic", "train", "sae-loss", "path", "grow", "ensemble", "balance",
     "validate", "reproduce", "study",
   ]
 
