@@ -249,10 +249,10 @@ def study_bench(landscape):
         inside += timing["seconds"]
         count += 1
     print(f"landscape study: {wall:.1f} s wall for {count} runs ({count / wall:.2f} runs/s); "
-          f"summed over runs: sampling {sampling:.1f} s, gradient {gradient:.1f} s, the rest of each "
-          f"run (final loss estimate on 100,000 samples, report) {inside - sampling - gradient:.1f} s "
-          f"of {inside:.1f} s; process start, scheduling and writing the tables: "
-          f"{max(0.0, wall - inside / 2):.1f} s of wall beyond half the runs' sum")
+          f"training summed over the runs: {inside:.1f} s (sampling {sampling:.1f} s, gradient "
+          f"{gradient:.1f} s); the rest, {max(0.0, wall - inside / 2):.1f} s of wall beyond half "
+          f"that sum (two runs at once), is each run's final loss estimate on 100,000 samples, "
+          f"the process start and writing the runs and tables")
     try:
         import torch  # noqa: F401
     except ImportError:

@@ -51,7 +51,10 @@ struct SAELossCommand: ParsableCommand {
     help: "Correlated toys: the random seed of the estimate's samples, in 0...4294967295.")
   var seed = 1
 
-  @Flag(help: "Print JSON: mse, l2, sparsity, l0, exact, samples.")
+  @Flag(
+    help:
+      "Print JSON: mse, l2, sparsity, l0, exact, samples, and SAELens's synthetic metrics (mcc, uniqueness, explained_variance, shrinkage, dead_latents, true_l0, precision, recall, f1, accuracy)."
+  )
   var json = false
 
   func validate() throws {
@@ -85,6 +88,7 @@ struct SAELossCommand: ParsableCommand {
       print("l2:       \(m.l2)")
       print("sparsity: \(m.sparsity)")
       print("l0:       \(m.l0)")
+      if let s = m.synthetic { print(s.line) }
     }
   }
 }

@@ -1,8 +1,13 @@
 import ToyModels
 
-/// An SAE's expected losses on a toy: exact over the patterns, or estimated from samples.
+/// An SAE's expected losses on a toy: exact over the patterns, or estimated from samples;
+/// with SAELens's synthetic metrics (`SAESyntheticMetrics`) beside them.
 ///
 ///     mse = E|x - xhat|^2,  l2 = E|x - xhat|,  sparsity = E[sum_i h_i],  l0 = E[#{i : h_i != 0}]
+///
+/// JSON: `mse`, `l2`, `sparsity`, `l0`, `exact`, `samples`, then the synthetic metrics'
+/// keys (`mcc`, `uniqueness`, `explained_variance`, `shrinkage`, `dead_latents`, `true_l0`,
+/// `precision`, `recall`, `f1`, `accuracy`) when computed.
 public struct SAEMetrics: Sendable, Hashable, Encodable {
   public var mse: Double
   public var l2: Double
@@ -12,14 +17,33 @@ public struct SAEMetrics: Sendable, Hashable, Encodable {
   public var exact: Bool
   /// The number of samples of an estimate; nil when exact.
   public var samples: Int?
+  /// SAELens's metrics over the same patterns or samples; nil when not computed.
+  public var synthetic: SAESyntheticMetrics?
 
-  public init(mse: Double, l2: Double, sparsity: Double, l0: Double, exact: Bool, samples: Int?) {
+  public init(
+    mse: Double, l2: Double, sparsity: Double, l0: Double, exact: Bool, samples: Int?,
+    synthetic: SAESyntheticMetrics? = nil
+  ) {
     self.mse = mse
     self.l2 = l2
     self.sparsity = sparsity
     self.l0 = l0
     self.exact = exact
     self.samples = samples
+    self.synthetic = synthetic
+  }
+
+  enum CodingKeys: String, CodingKey { case mse, l2, sparsity, l0, exact, samples }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(mse, forKey: .mse)
+    try c.encode(l2, forKey: .l2)
+    try c.encode(sparsity, forKey: .sparsity)
+    try c.encode(l0, forKey: .l0)
+    try c.encode(exact, forKey: .exact)
+    try c.encodeIfPresent(samples, forKey: .samples)
+    try synthetic?.encode(to: encoder)
   }
 }
 
@@ -33,9 +57,11 @@ extension SAE {
   ///   SAE's weights or the toy's magnitudes too large for a Double): every report of an
   ///   SAE's losses (`sae-loss`, `train`, `grow`) passes through here.
   public func metrics(
-    on toy: ToyModel, basis: [[Double]]? = nil, samples: Int = 100_000, seed: UInt64 = 1
+    on toy: ToyModel, basis: [[Double]]? = nil, samples: Int = 100_000, seed: UInt64 = 1,
+    synthetic: Bool = true
   ) throws -> SAEMetrics {
-    let m = estimatedMetrics(on: toy, basis: basis, samples: samples, seed: seed)
+    let m = estimatedMetrics(
+      on: toy, basis: basis, samples: samples, seed: seed, synthetic: synthetic)
     for (name, value) in [("mse", m.mse), ("l2", m.l2), ("sparsity", m.sparsity)]
     where !value.isFinite {
       throw FieldError(
@@ -47,21 +73,29 @@ extension SAE {
 
   /// `metrics`, finite or not.
   private func estimatedMetrics(
-    on toy: ToyModel, basis: [[Double]]?, samples: Int, seed: UInt64
+    on toy: ToyModel, basis: [[Double]]?, samples: Int, seed: UInt64, synthetic: Bool
   ) -> SAEMetrics {
+    let n = toy.features.count
     switch toy.firing {
     case .enumerable(let patterns):
       let m = expectedMetrics(patterns, basis: basis)
       return SAEMetrics(
-        mse: m.mse, l2: m.l2, sparsity: m.sparsity, l0: m.l0, exact: true, samples: nil)
+        mse: m.mse, l2: m.l2, sparsity: m.sparsity, l0: m.l0, exact: true, samples: nil,
+        synthetic: synthetic
+          ? SAESyntheticMetrics(self, patterns: patterns, features: n, basis: basis) : nil)
     case .correlated(let firing):
-      return metrics(on: SampleSet(firing, samples: samples, seed: seed), basis: basis)
+      return metrics(
+        on: SampleSet(firing, samples: samples, seed: seed), basis: basis,
+        features: synthetic ? n : nil)
     }
   }
 
   /// The mean metrics over a sample set (each chunk's exact metrics over its patterns,
   /// weighted by the chunk's size): what `metrics(on:)` reports for a correlated toy.
-  public func metrics(on set: SampleSet, basis: [[Double]]? = nil) -> SAEMetrics {
+  /// With `features` (n), SAELens's metrics too, over every draw.
+  public func metrics(on set: SampleSet, basis: [[Double]]? = nil, features: Int? = nil)
+    -> SAEMetrics
+  {
     var sum = (mse: 0.0, l2: 0.0, sparsity: 0.0, l0: 0.0)
     for chunk in set.chunks {
       let m = expectedMetrics(chunk.patterns, basis: basis)
@@ -71,7 +105,8 @@ extension SAE {
     let n = Double(set.samples)
     return SAEMetrics(
       mse: sum.mse / n, l2: sum.l2 / n, sparsity: sum.sparsity / n, l0: sum.l0 / n,
-      exact: false, samples: set.samples)
+      exact: false, samples: set.samples,
+      synthetic: features.map { SAESyntheticMetrics(self, patterns: set.draws, features: $0, basis: basis) })
   }
 }
 
@@ -89,6 +124,15 @@ public struct SampleSet: Sendable {
 
   public var samples: Int
   public var chunks: [Chunk]
+
+  /// Every chunk's patterns in one list, each weighted by its share of all the draws.
+  public var draws: [WeightedPattern] {
+    chunks.flatMap { chunk in
+      chunk.patterns.map {
+        WeightedPattern(weight: $0.weight * Double(chunk.size) / Double(samples), active: $0.active)
+      }
+    }
+  }
 
   /// - Parameters: samples >= 1; seed in 0...UInt32.max.
   public init(_ firing: CorrelatedFiring, samples: Int, seed: UInt64) {
@@ -137,9 +181,16 @@ public struct SAEReport: Sendable, Hashable, Encodable {
     public var cos: Double
     public var offTarget: Double
     public var hedgingMass: Double
+    /// Decoder latents: as a detector of its best-matching feature (SAELens's
+    /// classification metrics); nil for encoder latents.
+    public var precision: Double?
+    public var recall: Double?
+    public var f1: Double?
+    public var accuracy: Double?
 
     enum CodingKeys: String, CodingKey {
       case latent, tracks, cos, offTarget = "off_target", hedgingMass = "hedging_mass"
+      case precision, recall, f1, accuracy
     }
   }
 
@@ -202,6 +253,12 @@ public struct SAEReport: Sendable, Hashable, Encodable {
     encoderCos = reading.encoderCos
     decoderBias = reading.decoderBias
     decoderLatents = latents(reading.decoderLatents)
+    for (i, d) in (metrics.synthetic?.detectors ?? []).enumerated() {
+      decoderLatents[i].precision = d.precision
+      decoderLatents[i].recall = d.recall
+      decoderLatents[i].f1 = d.f1
+      decoderLatents[i].accuracy = d.accuracy
+    }
     encoderLatents = latents(reading.encoderLatents)
     self.metrics = metrics
     checks = saeCase.expectations.map { e in

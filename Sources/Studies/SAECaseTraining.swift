@@ -229,6 +229,7 @@ public struct SAETrainingReport: Encodable, Sendable {
     let m = r.metrics
     out += "losses (\(m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples")): "
     out += "mse \(m.mse), l2 \(m.l2), sparsity \(m.sparsity), l0 \(m.l0)\n"
+    if let s = m.synthetic { out += s.line + "\n" }
     if let o = minimisation {
       let why =
         switch o.stop {

@@ -142,7 +142,7 @@ public struct SAEPath: Sendable {
         }
         loss = sum / Double(sampleSet.samples)
       } else {
-        m = try sae.metrics(on: saeCase.toy, basis: basis)
+        m = try sae.metrics(on: saeCase.toy, basis: basis, synthetic: false)
         loss = sae.expectedLoss(patterns, plan.finalReconstruction, l1: plan.l1, basis: basis)
       }
       guard m.mse.isFinite, m.l2.isFinite, loss.isFinite else {

@@ -40,8 +40,19 @@ final class SAECommandTests: CommandTestCase {
        "decoder": [[0.9, 0.3]], "decoder_bias": [0.05, -0.02],
        "encoder": [[0.8, 0.25]], "encoder_bias": [-0.1]}
       """)
-    try assertMetrics(
-      try metrics(c, s), [0.1363085625, 0.2278974443621805, 0.187375, 0.325])
+    let m = try metrics(c, s)
+    try assertMetrics(m, [0.1363085625, 0.2278974443621805, 0.187375, 0.325])
+    // SAELens's synthetic metrics (evals.py's definitions, the same numpy script over the
+    // four patterns): the latent detects the parent, firing also on the child alone.
+    let expected: [(String, Double)] = [
+      ("mcc", 0.9486832980505139), ("explained_variance", 0.5408553684210526),
+      ("shrinkage", 0.5486384299495007), ("true_l0", 0.375), ("uniqueness", 1),
+      ("precision", 0.7692307692307692), ("recall", 1), ("f1", 0.8695652173913043),
+      ("accuracy", 0.925), ("dead_latents", 0),
+    ]
+    for (key, value) in expected {
+      XCTAssertEqual(try XCTUnwrap(m[key] as? Double, key), value, accuracy: 1e-14, key)
+    }
   }
 
   func testSAELossOnAHierarchyWithTopKMatchesNumpy() throws {
@@ -117,6 +128,13 @@ final class SAECommandTests: CommandTestCase {
     let back = try metrics(c, saved)
     XCTAssertEqual(back["mse"] as? Double, m["mse"] as? Double)
     XCTAssertEqual(back["l0"] as? Double, m["l0"] as? Double)
+    // The synthetic metrics too, and each decoder latent's detector numbers beside it.
+    for key in ["mcc", "explained_variance", "shrinkage", "precision", "recall", "f1"] {
+      XCTAssertEqual(back[key] as? Double, m[key] as? Double, key)
+    }
+    let latent = try XCTUnwrap((report["decoder_latents"] as? [[String: Any]])?.first)
+    XCTAssertEqual(latent["precision"] as? Double, m["precision"] as? Double)
+    XCTAssertNil((report["encoder_latents"] as? [[String: Any]])?.first?["precision"])
     // Same seed, same bits.
     let again = try landscape(["train", c, "--json"])
     XCTAssertEqual(
