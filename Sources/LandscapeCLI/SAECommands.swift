@@ -14,7 +14,7 @@ import ToyModels
 struct SAELossCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sae-loss",
-    abstract: "The exact expected mse, l2, sparsity and l0 of an SAE (an SAE file) on a case.",
+    abstract: "The exact expected losses and SAELens's synthetic metrics of an SAE (an SAE file) on a case.",
     discussion: """
       The SAE file is what `landscape train --save` writes (see README): our JSON file, or \
       SAELens's folder (cfg.json and sae_weights.safetensors) for a folder or .safetensors \

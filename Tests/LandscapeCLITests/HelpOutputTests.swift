@@ -41,8 +41,8 @@ final class HelpOutputTests: XCTestCase {
   }
 
   static let saeLossHelp = #"""
-OVERVIEW: The exact expected mse, l2, sparsity and l0 of an SAE (an SAE file)
-on a case.
+OVERVIEW: The exact expected losses and SAELens's synthetic metrics of an SAE
+(an SAE file) on a case.
 
 The SAE file is what `landscape train --save` writes (see README): our JSON
 file, or SAELens's folder (cfg.json and sae_weights.safetensors) for a folder
@@ -79,7 +79,10 @@ OPTIONS:
                           estimate. (default: 100000)
   --seed <seed>           Correlated toys: the random seed of the estimate's
                           samples, in 0...4294967295. (default: 1)
-  --json                  Print JSON: mse, l2, sparsity, l0, exact, samples.
+  --json                  Print JSON: mse, l2, sparsity, l0, exact, samples,
+                          and SAELens's synthetic metrics (mcc, uniqueness,
+                          explained_variance, shrinkage, dead_latents, true_l0,
+                          precision, recall, f1, accuracy).
   --version               Show the version.
   -h, --help              Show help information.
 
