@@ -113,7 +113,9 @@ let package = Package(
       ]),
     .testTarget(
       name: "FigureCompositionTests",
-      dependencies: ["FigureComposition", "Landscape", "Plotting", "Reports", "ToyModels"]),
+      dependencies: [
+        "FigureComposition", "Landscape", "Plotting", "Reports", "SparseAutoencoders", "ToyModels",
+      ]),
     // LandscapeCLITests and ServerTests also run the built `landscape` binary.
     .testTarget(
       name: "LandscapeCLITests", dependencies: ["LandscapeCLI", "Landscape", "Plotting", "Reports"]),
