@@ -19,7 +19,9 @@ struct ServeCommand: AsyncParsableCommand {
       network you trust. A request computes on a bounded pool for at most --cpu-budget \
       seconds of CPU (then it answers 503) and stops when its client goes; a silent \
       connection is closed after 20 s. Only files in the served folder are read; without \
-      a cases/ folder the page serves the hierarchy flags alone.
+      a cases/ folder the page serves the hierarchy flags alone. The page also trains the \
+      served SAE cases live (POST /api/train, its events at /api/train/ID/events as \
+      Server-Sent Events, DELETE /api/train/ID), at most --training-runs at once.
 
       Examples:
         landscape serve
