@@ -72,7 +72,7 @@ let package = Package(
       // The page is embedded in the binary (no resource bundle to lose when it is moved).
       resources: [
         .embedInCode("Page/index.html"), .embedInCode("Page/page.js"),
-        .embedInCode("Page/page.css"),
+        .embedInCode("Page/page.css"), .embedInCode("Page/train.js"),
       ]),
     // The `landscape` command line.
     .executableTarget(

@@ -19,7 +19,9 @@ struct ServeCommand: AsyncParsableCommand {
       network you trust. A request computes on a bounded pool for at most --cpu-budget \
       seconds of CPU (then it answers 503) and stops when its client goes; a silent \
       connection is closed after 20 s. Only files in the served folder are read; without \
-      a cases/ folder the page serves the hierarchy flags alone.
+      a cases/ folder the page serves the hierarchy flags alone. The page also trains the \
+      served SAE cases live (POST /api/train, its events at /api/train/ID/events as \
+      Server-Sent Events, DELETE /api/train/ID), at most --training-runs at once.
 
       Examples:
         landscape serve
@@ -47,10 +49,18 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "The address to bind (default: loopback only).")
   var host = "127.0.0.1"
 
+  @Option(
+    parsing: .unconditional,
+    help: "SAE training runs at once (POST /api/train); more answer 503.")
+  var trainingRuns = 2
+
   func validate() throws {
     if !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not in 0...65535") }
     if !(cpuBudget > 0 && cpuBudget.isFinite) {
       throw ValidationError("--cpu-budget: \(cpuBudget) is not a positive number of seconds")
+    }
+    if !(1...16).contains(trainingRuns) {
+      throw ValidationError("--training-runs: \(trainingRuns) is not in 1...16")
     }
   }
 
@@ -81,6 +91,15 @@ struct ServeCommand: AsyncParsableCommand {
 
   /// The served cases: those in `--cases`, else in `cases` when there is such a folder,
   /// else none (said in one line on standard error).
+  /// The served SAE cases (`/api/train`): those of the same folder.
+  func servedSAECases() throws -> [ServedSAECase] {
+    var isFolder: ObjCBool = false
+    let folder = cases ?? "cases"
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue
+    else { return [] }
+    return try LandscapeServer.saeCases(in: folder)
+  }
+
   func servedCases() throws -> [ServedCase] {
     var isFolder: ObjCBool = false
     let folder = cases ?? "cases"
@@ -101,13 +120,16 @@ struct ServeCommand: AsyncParsableCommand {
 
   func run() async throws {
     let served = try servedCases()
-    let server = LandscapeServer(cases: served, initialQuery: try initialQuery(served: served))
+    let server = LandscapeServer(
+      cases: served, initialQuery: try initialQuery(served: served), saeCases: try servedSAECases())
     // Checks the opening case now, so that a bad flag is the usual one-line error.
     _ = try server.resolve(query: server.initialQuery)
     if !["127.0.0.1", "localhost", "::1"].contains(host) {
       warn("serving on \(host): the page has no authentication")
     }
-    try await server.run(host: host, port: port, limits: ServeLimits(cpuBudget: cpuBudget)) {
+    try await server.run(
+      host: host, port: port, limits: ServeLimits(cpuBudget: cpuBudget, trainingRuns: trainingRuns)
+    ) {
       address in
       FileHandle.standardOutput.write(
         Data("landscape: serving on \(address) (Ctrl-C stops)\n".utf8))

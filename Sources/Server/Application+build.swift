@@ -16,6 +16,10 @@ public struct ServeLimits: Sendable {
   public var threads: Int
   /// Computations waiting in each pool, at most; past it a request answers 503.
   public var queueLimit: Int
+  /// SAE training runs at once (`/api/train`), at most; past it a request answers 503.
+  public var trainingRuns: Int
+  /// The CPU seconds one training run may take.
+  public var trainingBudget: Double
   /// Seconds a connection may stay silent: with no request (idle), or within a request's
   /// head or body (a header sent by halves); then it is closed.
   public var idleTimeout: Double
@@ -24,9 +28,12 @@ public struct ServeLimits: Sendable {
 
   public init(
     cpuBudget: Double = 10, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-    queueLimit: Int = 16, idleTimeout: Double = 20, maximumConnections: Int = 128
+    queueLimit: Int = 16, idleTimeout: Double = 20, maximumConnections: Int = 128,
+    trainingRuns: Int = 2, trainingBudget: Double = 300
   ) {
     self.cpuBudget = cpuBudget
+    self.trainingRuns = max(1, trainingRuns)
+    self.trainingBudget = trainingBudget
     self.threads = max(1, threads)
     self.queueLimit = queueLimit
     self.idleTimeout = idleTimeout
@@ -40,14 +47,19 @@ public struct ComputePools: Sendable {
   public let quick: ComputePool
   /// Curves, phase diagrams and figures.
   public let heavy: ComputePool
+  /// SAE training runs.
+  public let training: TrainingSessions
 
-  public init(_ limits: ServeLimits = ServeLimits()) {
+  /// - Parameter training: the training runs' sessions (default: `limits`' limit and budget).
+  public init(_ limits: ServeLimits = ServeLimits(), training: TrainingSessions? = nil) {
     quick = ComputePool(
       name: "minima and symbolic", threads: limits.threads, queueLimit: limits.queueLimit,
       budget: limits.cpuBudget)
     heavy = ComputePool(
       name: "curve, phase and figure", threads: limits.threads, queueLimit: limits.queueLimit,
       budget: limits.cpuBudget)
+    self.training =
+      training ?? TrainingSessions(limit: limits.trainingRuns, budget: limits.trainingBudget)
   }
 }
 
@@ -61,6 +73,8 @@ public func buildRouter(_ server: LandscapeServer, pools: ComputePools) -> Route
   router.addRoutes(
     APIController(server: server, quick: pools.quick, heavy: pools.heavy).endpoints,
     atPath: "/api")
+  router.addRoutes(
+    TrainController(server: server, sessions: pools.training).endpoints, atPath: "/api/train")
   return router
 }
 
@@ -115,7 +129,7 @@ extension LandscapeServer {
     // the requests in flight.
     let group = ServiceGroup(
       configuration: .init(
-        services: [app, pools.quick, pools.heavy], gracefulShutdownSignals: [.sigterm, .sigint],
+        services: [app, pools.quick, pools.heavy, pools.training], gracefulShutdownSignals: [.sigterm, .sigint],
         logger: app.logger))
     do {
       try await group.run()

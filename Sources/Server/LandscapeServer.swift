@@ -28,10 +28,13 @@ public struct LandscapeServer: Sendable {
   public let cases: [ServedCase]
   /// The query the page opens with when it is given none (`p0=0.3&p01=0.1`).
   public let initialQuery: String
+  /// The served SAE cases, which `/api/train` trains, in order.
+  public let saeCases: [ServedSAECase]
 
-  public init(cases: [ServedCase], initialQuery: String) {
+  public init(cases: [ServedCase], initialQuery: String, saeCases: [ServedSAECase] = []) {
     self.cases = cases
     self.initialQuery = initialQuery
+    self.saeCases = saeCases
   }
 
   /// The `points` parameter: 2 ... `maximumPoints` (default 201, as `curve`).

@@ -1,7 +1,7 @@
 import Hummingbird
 
-/// The page: `/` (opening on the server's initial query when given none), `/page.js` and
-/// `/page.css`, embedded in the binary.
+/// The page: `/` (opening on the server's initial query when given none), `/page.js`,
+/// `/train.js` and `/page.css`, embedded in the binary.
 struct PageController {
   /// The query `/` redirects to when it has none.
   let initialQuery: String
@@ -16,6 +16,9 @@ struct PageController {
     }
     routes.get("page.js") { _, _ in
       Response.answer(PackageResources.page_js, type: "text/javascript; charset=utf-8")
+    }
+    routes.get("train.js") { _, _ in
+      Response.answer(PackageResources.train_js, type: "text/javascript; charset=utf-8")
     }
     routes.get("page.css") { _, _ in
       Response.answer(PackageResources.page_css, type: "text/css; charset=utf-8")

@@ -64,10 +64,32 @@ extension LandscapeServer {
   public static func cases(in folder: String, outside: (String) -> Void = { _ in }) throws
     -> [ServedCase]
   {
+    try files(in: folder, outside: outside).compactMap { name, path in
+      guard case .latent(let c, _) = try CaseDocument.load(contentsOf: path) else { return nil }
+      return ServedCase(name: name, source: c)
+    }
+  }
+
+  /// The SAE case files in `folder` (by file name, without `.json`), checked as `cases(in:)`
+  /// checks them, their bytes kept for the runs.
+  public static func saeCases(in folder: String) throws -> [ServedSAECase] {
+    try files(in: folder, outside: { _ in }).compactMap { name, path in
+      guard case .sae(let s) = try CaseDocument.load(contentsOf: path),
+        let data = FileManager.default.contents(atPath: path)
+      else { return nil }
+      return ServedSAECase(name: name, title: s.title, json: data)
+    }
+  }
+
+  /// The `.json` files of `folder`, sorted, each with its name and its real path (links
+  /// followed); a file whose real path is outside the folder is passed to `outside`.
+  private static func files(in folder: String, outside: (String) -> Void) throws
+    -> [(name: String, path: String)]
+  {
     let names = try FileManager.default.contentsOfDirectory(atPath: folder)
       .filter { $0.hasSuffix(".json") }.sorted()
     let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
-    var served: [ServedCase] = []
+    var found: [(name: String, path: String)] = []
     for file in names {
       let path = (folder as NSString).appendingPathComponent(file)
       // The file itself, links followed: read there, and only when it is in the folder.
@@ -76,11 +98,8 @@ extension LandscapeServer {
         outside(path)
         continue
       }
-      guard case .latent(let c, _) = try CaseDocument.load(contentsOf: real.path) else {
-        continue
-      }
-      served.append(ServedCase(name: String(file.dropLast(5)), source: c))
+      found.append((String(file.dropLast(5)), real.path))
     }
-    return served
+    return found
   }
 }

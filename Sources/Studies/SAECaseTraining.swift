@@ -53,8 +53,17 @@ public struct SAECaseTraining: Sendable {
   }
 
   /// Trains and reports; progress every 1% of the steps.
+  ///
+  /// - Parameters:
+  ///   - watch: called with the SAE's state as it trains (`SAETrainingUpdate`: the step, the
+  ///     batch loss, the decoder and encoder cosines with the true features), at most every
+  ///     `interval` seconds of wall time, and at the last step; on the training's thread.
+  ///   - interval: seconds between updates, >= 0.
   /// - Throws: `FieldError` for a plan the toy cannot train; `CancellationError`.
-  public func run(_ control: RunControl = .none) throws -> Trained {
+  public func run(
+    _ control: RunControl = .none, watch: ((SAETrainingUpdate) -> Void)? = nil,
+    interval: Double = 0.1
+  ) throws -> Trained {
     if initial != nil, let d = plan.dimension, d != saeCase.features.count {
       throw FieldError(
         flag: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
@@ -67,10 +76,19 @@ public struct SAECaseTraining: Sendable {
       try plan.check(
         features: saeCase.features.count, dimensions: plan.dimension ?? saeCase.features.count,
         enumerable: saeCase.toy.patterns != nil)
+      let clock = ContinuousClock()
+      var last: ContinuousClock.Instant? = nil
+      let basis = embedding?.basis
       run = try initialSAE().trainingRun(
         on: saeCase.toy, plan,
         observe: { p in
           if p.step % every == 0 { control.report(p.step, of: p.steps, label) }
+          guard let watch else { return }
+          let now = clock.now
+          if p.step == p.steps || last.map({ (now - $0) / .seconds(1) >= interval }) ?? true {
+            last = now
+            watch(SAETrainingUpdate(p, basis: basis))
+          }
         }, isCancelled: control.isCancelled)
     } catch let e as FieldError {
       throw e.within("train")
@@ -301,5 +319,31 @@ public enum SAEFiles {
   private struct Refusal: Error {
     var error: FieldError
     init(_ error: FieldError) { self.error = error }
+  }
+}
+
+/// An SAE as it trains, as the page draws it: the step, the batch loss, and the decoder's and
+/// the encoder's cosines with the true features (latents x features).
+///
+/// JSON: `step`, `steps`, `loss` (null before the first step), `decoder_cos`, `encoder_cos`.
+public struct SAETrainingUpdate: Sendable, Encodable {
+  public var step: Int
+  public var steps: Int
+  public var loss: Double?
+  public var decoderCos: [[Double]]
+  public var encoderCos: [[Double]]
+
+  enum CodingKeys: String, CodingKey {
+    case step, steps, loss, decoderCos = "decoder_cos", encoderCos = "encoder_cos"
+  }
+
+  /// The update of a training's progress; `basis` the features' directions when d > n.
+  public init(_ p: SAETrainingProgress, basis: [[Double]]?) {
+    let reading = SAEReading(p.sae, basis: basis)
+    step = p.step
+    steps = p.steps
+    loss = p.loss.isFinite ? p.loss : nil
+    decoderCos = reading.decoderCos
+    encoderCos = reading.encoderCos
   }
 }

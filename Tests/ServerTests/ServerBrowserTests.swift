@@ -94,6 +94,18 @@ final class ServerBrowserTests: XCTestCase {
     XCTAssertEqual(shown["clicked_p01"] as? String, "0.25")
     XCTAssertEqual(shown["error_line"] as? String, "")
 
+    // The Train section's run: the first latent's decoder cosine is train --json's.
+    XCTAssertEqual(shown["train_status"] as? String, "done", "\(shown["train_error"] ?? "")")
+    let trained = try ServerBinary.run([
+      "train", "cases/sae-untied-hierarchy.json", "--set", "train.steps=2000", "--json",
+    ])
+    XCTAssertEqual(trained.status, 0, trained.stderr)
+    let trainReport = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: trained.stdout) as? [String: Any])
+    let latent = try XCTUnwrap((trainReport["decoder_latents"] as? [[String: Any]])?.first)
+    let cos = try XCTUnwrap(latent["cos"] as? Double)
+    XCTAssertEqual(shown["train_cos"] as? String, String(format: "%.4f", cos))
+
     // No JavaScript error (nor any other severe message) in the console.
     let log = shown["log"] as? [[String: Any]] ?? []
     let severe = log.filter {
@@ -101,6 +113,6 @@ final class ServerBrowserTests: XCTestCase {
     }
     XCTAssertTrue(severe.isEmpty, "the page logged: \(severe)")
     let pictures = try fm.contentsOfDirectory(atPath: shots.path).filter { $0.hasSuffix(".png") }
-    XCTAssertEqual(pictures.count, 3, "screenshots in \(shots.path)")
+    XCTAssertEqual(pictures.count, 4, "screenshots in \(shots.path)")
   }
 }

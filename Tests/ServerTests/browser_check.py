@@ -3,7 +3,8 @@
 
 Usage: browser_check.py URL SCREENSHOT_DIR. Loads URL, moves the p01 slider one step with
 the keyboard, waits for the redraw, reads the MSE global minimum shown; then clicks the
-phase diagram and reads the sliders. Prints one JSON object; the XCTest checks it.
+phase diagram and reads the sliders; trains sae-untied-hierarchy (2000 steps) from the
+Train section and reads its first latent's cosine. Prints one JSON object; the XCTest checks it.
 """
 import json
 import sys
@@ -59,6 +60,19 @@ def main():
         out["clicked_p0"] = driver.find_element(By.ID, "range-p0").get_attribute("value")
         out["clicked_p01"] = driver.find_element(By.ID, "range-p01").get_attribute("value")
         out["error_line"] = driver.find_element(By.ID, "error").text
+        # Training an SAE case live: its heat maps redraw, then the report's table.
+        from selenium.webdriver.support.ui import Select
+        Select(driver.find_element(By.ID, "train-case")).select_by_value("sae-untied-hierarchy")
+        driver.find_element(By.ID, "train-set").send_keys("train.steps=2000")
+        driver.find_element(By.ID, "train-start").click()
+        wait.until(lambda d: d.find_element(By.ID, "train-status").text == "done"
+                   or d.find_element(By.ID, "train-error").text != "")
+        out["train_status"] = driver.find_element(By.ID, "train-status").text
+        out["train_error"] = driver.find_element(By.ID, "train-error").text
+        cells = driver.find_elements(By.CSS_SELECTOR, "#train-latents tbody tr td")
+        out["train_cos"] = cells[2].text if len(cells) > 2 else ""
+        driver.execute_script("arguments[0].scrollIntoView()", driver.find_element(By.ID, "train"))
+        driver.save_screenshot(f"{shots}/4-trained.png")
         driver.set_window_size(420, 900)
         time.sleep(0.3)
         driver.save_screenshot(f"{shots}/3-phase-clicked-narrow.png")
