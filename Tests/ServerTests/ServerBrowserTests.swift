@@ -83,7 +83,8 @@ final class ServerBrowserTests: XCTestCase {
     let cliT = try XCTUnwrap(global["t"] as? Double)
     let pageT = try XCTUnwrap(Double(shown["mse_t"] as? String ?? ""))
     XCTAssertEqual(pageT, cliT, accuracy: 1e-9)
-    XCTAssertEqual(Double(shown["mse_t_text"] as? String ?? ""), pageT)
+    // The table shows t to 6 significant digits (the JSON keeps them all).
+    XCTAssertEqual(Double(shown["mse_t_text"] as? String ?? "") ?? .nan, pageT, accuracy: 5e-7)
     // ... and the closed form, by hand: t* = 2 p01 / (p0 + 2 p01 + sqrt(p0^2 + 4 p01^2)).
     let (p0, p01) = (0.3, 0.11)
     let closedForm = 2 * p01 / (p0 + 2 * p01 + (p0 * p0 + 4 * p01 * p01).squareRoot())
@@ -93,6 +94,22 @@ final class ServerBrowserTests: XCTestCase {
     XCTAssertEqual(shown["clicked_p0"] as? String, "0.25")
     XCTAssertEqual(shown["clicked_p01"] as? String, "0.25")
     XCTAssertEqual(shown["error_line"] as? String, "")
+
+    // The page's own bugs, fixed: the phase diagram has axes and a colour bar and takes
+    // arrow keys; the p1 checkbox enables its slider; an invalid state greys the results
+    // and says so in words, rounded; downloads are named after the state; narrow, the
+    // chart comes first.
+    XCTAssertEqual(shown["phase_axes"] as? String, "p0,p01,colour-bar")
+    XCTAssertEqual(shown["arrow_p0"] as? String, "0.26")
+    XCTAssertEqual(shown["p1_enabled"] as? Bool, true)
+    XCTAssertEqual(shown["stale"] as? Bool, true)
+    XCTAssertEqual(shown["stale_after_fix"] as? Bool, false)
+    let message = shown["invalid_message"] as? String ?? ""
+    XCTAssertTrue(message.hasPrefix("The firing probabilities add up to"), message)
+    XCTAssertFalse(message.contains("--"), message)
+    XCTAssertLessThan(message.count, 90, message)
+    XCTAssertEqual(shown["download_name"] as? String, "p0-0_p01-0.25_p1-0.png")
+    XCTAssertEqual(shown["chart_above_controls"] as? Bool, true)
 
     // The Train section's run: the first latent's decoder cosine is train --json's.
     XCTAssertEqual(shown["train_status"] as? String, "done", "\(shown["train_error"] ?? "")")
@@ -113,6 +130,6 @@ final class ServerBrowserTests: XCTestCase {
     }
     XCTAssertTrue(severe.isEmpty, "the page logged: \(severe)")
     let pictures = try fm.contentsOfDirectory(atPath: shots.path).filter { $0.hasSuffix(".png") }
-    XCTAssertEqual(pictures.count, 4, "screenshots in \(shots.path)")
+    XCTAssertEqual(pictures.count, 5, "screenshots in \(shots.path)")
   }
 }

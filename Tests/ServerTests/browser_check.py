@@ -46,20 +46,40 @@ def main():
         out["mse_t_text"] = row.find_elements(By.TAG_NAME, "td")[1].text
         out["url"] = driver.current_url
         driver.save_screenshot(f"{shots}/2-p01-moved.png")
-        # The phase diagram: a click at 3/4 of the width and 1/5 of the height from the
-        # top sets p0 = 0.75, p01 = 0.8 (sums past 1: the error line is shown) -> use
-        # 1/4 of the width and 3/4 of the height from the top: p0 = 0.25, p01 = 0.25.
         canvas = driver.find_element(By.ID, "phase")
         wait.until(lambda d: canvas.is_displayed())
         driver.execute_script("arguments[0].scrollIntoView()", canvas)
         size = canvas.size
         drawn = driver.execute_script("return document.body.dataset.drawn")
+        # The grid is 240 px square at (40, 16) in the 340 x 290 canvas: p0 = p01 = 0.25 is
+        # the canvas pixel (100, 196), offset from the centre (170, 145).
+        scale = size["width"] / 340
         webdriver.ActionChains(driver).move_to_element_with_offset(
-            canvas, -size["width"] / 4, size["height"] / 4).click().perform()
+            canvas, (100 - 170) * scale, (196 - 145) * scale).click().perform()
         wait.until(lambda d: d.execute_script("return document.body.dataset.drawn") != drawn)
         out["clicked_p0"] = driver.find_element(By.ID, "range-p0").get_attribute("value")
         out["clicked_p01"] = driver.find_element(By.ID, "range-p01").get_attribute("value")
         out["error_line"] = driver.find_element(By.ID, "error").text
+        out["phase_axes"] = canvas.get_attribute("data-axes") or ""
+        # An arrow key on the focused diagram moves p0 by 0.01.
+        drawn = driver.execute_script("return document.body.dataset.drawn")
+        canvas.send_keys(Keys.ARROW_RIGHT)
+        wait.until(lambda d: d.execute_script("return document.body.dataset.drawn") != drawn)
+        out["arrow_p0"] = driver.find_element(By.ID, "number-p0").get_attribute("value")
+        # The p1 checkbox enables its slider at once.
+        driver.find_element(By.ID, "has-p1").click()
+        out["p1_enabled"] = driver.find_element(By.ID, "range-p1").is_enabled()
+        # An invalid state (p0 at its end: the sum past 1): results greyed, a plain message.
+        drawn = driver.execute_script("return document.body.dataset.drawn")
+        driver.find_element(By.ID, "range-p0").send_keys(Keys.END)
+        wait.until(lambda d: d.execute_script("return document.body.dataset.drawn").startswith("error:"))
+        out["invalid_message"] = driver.find_element(By.ID, "error").text
+        out["stale"] = "stale" in driver.find_element(By.ID, "results").get_attribute("class")
+        driver.save_screenshot(f"{shots}/3a-invalid.png")
+        driver.find_element(By.ID, "range-p0").send_keys(Keys.HOME)
+        wait.until(lambda d: not d.execute_script("return document.body.dataset.drawn").startswith("error:"))
+        out["stale_after_fix"] = "stale" in driver.find_element(By.ID, "results").get_attribute("class")
+        out["download_name"] = driver.find_element(By.ID, "dl-png").get_attribute("download")
         # Training an SAE case live: its heat maps redraw, then the report's table.
         from selenium.webdriver.support.ui import Select
         Select(driver.find_element(By.ID, "train-case")).select_by_value("sae-untied-hierarchy")
@@ -76,6 +96,10 @@ def main():
         driver.set_window_size(420, 900)
         time.sleep(0.3)
         driver.save_screenshot(f"{shots}/3-phase-clicked-narrow.png")
+        # Narrow: the chart comes before the controls.
+        out["chart_above_controls"] = driver.execute_script(
+            "return document.getElementById('chart').getBoundingClientRect().top"
+            " < document.getElementById('controls').getBoundingClientRect().top")
         out["log"] = [
             {"level": e.get("level"), "source": e.get("source"), "message": e.get("message")}
             for e in driver.get_log("browser")

@@ -51,6 +51,7 @@ function buildProbabilities() {
       toggle.setAttribute("aria-label", "include p1 (child alone)");
       toggle.addEventListener("change", () => {
         if (toggle.checked) state.set("p1", $("number-p1").value || "0"); else state.delete("p1");
+        syncControls();
         update();
       });
       div.firstChild.prepend(toggle);
@@ -121,6 +122,9 @@ async function refresh() {
   pending = false;
   const q = query();
   try {
+    // Probabilities past 1 are refused here, in the page's words, without asking the server.
+    const sum = probabilitySum();
+    if (sum > 1 + 1e-12) throw new Error(`probabilities summing to ${sum} exceed 1`);
     const [csv, minima, symbolic] = await Promise.all([
       fetch("/api/curve?" + q + "&points=" + CURVE_POINTS).then(async (r) => {
         if (!r.ok) throw new Error((await r.json()).error);
@@ -130,6 +134,7 @@ async function refresh() {
       json("/api/symbolic?" + q),
     ]);
     $("error").textContent = "";
+    $("results").classList.remove("stale");
     const curve = parseCSV(csv);
     drawChart(curve, minima);
     listMinima(minima);
@@ -139,12 +144,24 @@ async function refresh() {
     document.body.dataset.drawn = q;
     refreshPhase();
   } catch (error) {
-    $("error").textContent = error.message;
+    $("error").textContent = pageWords(error.message);
+    showLeftover();
+    // The results shown are the last valid state's: greyed, their downloads off.
+    $("results").classList.add("stale");
     document.body.dataset.drawn = "error:" + q;
   } finally {
     inFlight = false;
     if (pending) refresh();
   }
+}
+
+/// A server error line in the page's words: the flags' dashes dropped, long decimals rounded
+/// (full precision stays in the API's answer).
+function pageWords(line) {
+  const sum = /probabilities summing to ([0-9.e+-]+) exceed 1/.exec(line);
+  if (sum) return `The firing probabilities add up to ${+(+sum[1]).toPrecision(6)}, more than 1: lower one of them.`;
+  return line.replace(/--([a-z0-9-]+)/g, "$1")
+    .replace(/-?\d+\.\d{7,}(e-?\d+)?/g, (x) => String(+(+x).toPrecision(6)));
 }
 
 function parseCSV(text) {
@@ -157,12 +174,22 @@ function parseCSV(text) {
   return { t, mse, l2 };
 }
 
-function showLeftover() {
+/// p0 + p01 + p1 as the controls stand (the patterns the case has).
+function probabilitySum() {
   const c = currentCase();
   let sum = 0;
   for (const name of PROBABILITIES) {
     const present = c ? c.patterns.some((p) => p.name === name) : (name !== "p1" || state.has("p1"));
     if (present) sum += +shown(name);
+  }
+  return sum;
+}
+
+function showLeftover() {
+  const sum = probabilitySum();
+  if (sum > 1 + 1e-12) {
+    $("leftover").textContent = "nothing fires: none (the probabilities add up to " + +sum.toPrecision(6) + ")";
+    return;
   }
   $("leftover").textContent = "nothing fires: " + Math.max(0, 1 - sum).toFixed(6).replace(/0+$/, "").replace(/\.$/, "");
 }
@@ -213,6 +240,10 @@ function drawChart(curve, minima) {
         .textContent = v;
     }
   }
+  el("text", { x: 14, y: (T + H - B) / 2, "text-anchor": "middle", "font-size": 12, fill: "#1f4e9c",
+    transform: `rotate(-90 14 ${(T + H - B) / 2})` }, svg).textContent = "MSE (expected)";
+  el("text", { x: W - 10, y: (T + H - B) / 2, "text-anchor": "middle", "font-size": 12, fill: "#e07b00",
+    transform: `rotate(90 ${W - 10} ${(T + H - B) / 2})` }, svg).textContent = "L2 (expected)";
   for (const [key, range, color, dash] of [["mse", left, "#1f4e9c", ""], ["l2", right, "#e07b00", "6 4"]]) {
     let d = "";
     curve[key].forEach((v, i) => {
@@ -224,9 +255,31 @@ function drawChart(curve, minima) {
         fill: m.global ? color : "#fff", class: "minimum " + key }, svg);
     }
   }
+  // The readout: t, MSE and L2 at the curve point nearest the pointer.
+  const cursor = el("line", { y1: T, y2: H - B, stroke: "#888", "stroke-dasharray": "2 3", visibility: "hidden" }, svg);
+  const readout = el("text", { id: "readout", x: L + 6, y: T + 14, "font-size": 12, fill: "#333" }, svg);
+  svg.onmousemove = (e) => {
+    const box = svg.getBoundingClientRect();
+    const x = (e.clientX - box.left) / box.width * W;
+    if (x < L || x > W - R) return;
+    const t = x0 + (x - L) / (W - L - R) * (x1 - x0);
+    let i = 0;
+    for (let k = 1; k < curve.t.length; k++) if (Math.abs(curve.t[k] - t) < Math.abs(curve.t[i] - t)) i = k;
+    cursor.setAttribute("x1", X(curve.t[i]));
+    cursor.setAttribute("x2", X(curve.t[i]));
+    cursor.setAttribute("visibility", "visible");
+    readout.textContent = `t ${readable(curve.t[i])}: MSE ${readable(curve.mse[i])}, L2 ${readable(curve.l2[i])}`;
+  };
+  svg.onmouseleave = () => { cursor.setAttribute("visibility", "hidden"); readout.textContent = ""; };
 }
 
 function number(x) { return x === null || x === undefined ? "none" : String(x); }
+
+/// A number as a reader needs it: 6 significant digits (the JSON download keeps them all).
+function readable(x) {
+  if (x === null || x === undefined) return "none";
+  return typeof x === "number" ? String(+x.toPrecision(6)) : String(x);
+}
 
 function listMinima(report) {
   const body = $("minima").tBodies[0];
@@ -238,9 +291,13 @@ function listMinima(report) {
       row.dataset.t = m.t;
       row.dataset.loss = m.loss;
       const latent = Object.entries(m.latent).map(([f, v]) => f + " " + v).join(", ");
-      for (const text of [key.toUpperCase(), number(m.t), number(m.loss), m.kind,
-        m.global ? "yes" : "", latent, number(m.hedging)]) {
-        row.insertCell().textContent = text;
+      const latentShort = Object.entries(m.latent).map(([f, v]) => f + " " + readable(v)).join(", ");
+      for (const [text, full] of [[key.toUpperCase()], [readable(m.t), number(m.t)],
+        [readable(m.loss), number(m.loss)], [m.kind], [m.global ? "yes" : ""],
+        [latentShort, latent], [readable(m.hedging), number(m.hedging)]]) {
+        const cell = row.insertCell();
+        cell.textContent = text;
+        if (full && full !== text) cell.title = full;
       }
     }
   }
@@ -271,15 +328,24 @@ function showSymbolic(s) {
   }
 }
 
+/// The downloads' name: the case and the parameters set (`skew-parent_l1-0.01`,
+/// `p0-0.3_p01-0.1`).
+function downloadName() {
+  const parts = [];
+  for (const [k, v] of state) if (v !== "") parts.push(k === "case" ? v : k + "-" + v);
+  return parts.join("_").replace(/[^A-Za-z0-9._-]/g, "-") || "landscape";
+}
+
 function setDownloads(q) {
+  const name = downloadName();
   for (const f of ["png", "svg", "pdf"]) {
     $("dl-" + f).href = "/api/figure." + f + "?" + q;
-    $("dl-" + f).download = "landscape." + f;
+    $("dl-" + f).download = name + "." + f;
   }
   $("dl-csv").href = "/api/curve?" + q + "&points=" + CURVE_POINTS;
-  $("dl-csv").download = "curve.csv";
+  $("dl-csv").download = name + "_curve.csv";
   $("dl-json").href = "/api/minima?" + q;
-  $("dl-json").download = "minima.json";
+  $("dl-json").download = name + "_minima.json";
 }
 
 /// The phase diagram over p0 and p01 with the other settings held; refetched only when
@@ -297,17 +363,31 @@ async function refreshPhase() {
   if (phase) drawPhase();
 }
 
+/// The phase diagram's frame inside its canvas: the grid's square, the colour bar's strip.
+const PHASE = { left: 40, top: 16, size: 240, bar: 298, barWidth: 12 };
+
+/// The colour of an MSE-optimal t: dark blue at the parent (t = 0), lighter as the latent
+/// hedges towards the merged latent (t = 1/2), red as it hedges negatively (t < 0).
+function phaseColour(t) {
+  if (t < 0) {
+    const s = Math.min(1, -t / 0.5);
+    return `rgb(${Math.round(20 + 190 * s)}, ${Math.round(40 + 10 * s)}, ${Math.round(110 - 70 * s)})`;
+  }
+  const s = Math.min(1, t / 0.5);
+  return `rgb(${Math.round(20 + 215 * s)}, ${Math.round(40 + 180 * s)}, ${Math.round(110 + 100 * s)})`;
+}
+
 function drawPhase() {
   const canvas = $("phase"), g = canvas.getContext("2d");
-  const n = phase.p0.length, size = canvas.width, cell = size / n;
-  g.clearRect(0, 0, size, size);
+  const { left, top, size, bar, barWidth } = PHASE;
+  const n = phase.p0.length, cell = size / n;
+  g.clearRect(0, 0, canvas.width, canvas.height);
   for (let j = 0; j < n; j++) {
     for (let i = 0; i < n; i++) {
       const t = phase.mse_t[j][i];
-      const x = i * cell, y = size - (j + 1) * cell;
+      const x = left + i * cell, y = top + size - (j + 1) * cell;
       if (t === null) { g.fillStyle = "#eee"; g.fillRect(x, y, cell + 0.5, cell + 0.5); continue; }
-      const s = Math.min(1, Math.max(0, t / 0.5));
-      g.fillStyle = `rgb(${Math.round(20 + 215 * s)}, ${Math.round(40 + 180 * s)}, ${Math.round(110 + 100 * s)})`;
+      g.fillStyle = phaseColour(t);
       g.fillRect(x, y, cell + 0.5, cell + 0.5);
       if (phase.l2_regime[j][i] & 1) {
         g.fillStyle = "rgba(0,0,0,0.5)";
@@ -315,20 +395,61 @@ function drawPhase() {
       }
     }
   }
-  const px = +shown("p0") * size, py = size - +shown("p01") * size;
+  // Axes: p0 along x, p01 along y, ticks every 0.25.
+  g.strokeStyle = "#555"; g.lineWidth = 1; g.fillStyle = "#222";
+  g.strokeRect(left, top, size, size);
+  g.font = "11px system-ui, sans-serif";
+  for (const v of [0, 0.25, 0.5, 0.75, 1]) {
+    const x = left + v * size, y = top + size - v * size;
+    g.beginPath(); g.moveTo(x, top + size); g.lineTo(x, top + size + 4); g.stroke();
+    g.beginPath(); g.moveTo(left - 4, y); g.lineTo(left, y); g.stroke();
+    g.textAlign = "center"; g.fillText(String(v), x, top + size + 15);
+    g.textAlign = "right"; g.fillText(String(v), left - 6, y + 4);
+  }
+  g.textAlign = "center";
+  g.fillText("p0 (parent alone)", left + size / 2, top + size + 29);
+  g.save(); g.translate(11, top + size / 2); g.rotate(-Math.PI / 2);
+  g.fillText("p01 (both)", 0, 0); g.restore();
+  // Colour bar: MSE-optimal t from -0.5 (red) through 0 (dark) to 0.5 (light).
+  for (let k = 0; k < size; k++) {
+    g.fillStyle = phaseColour(0.5 - k / size);
+    g.fillRect(bar, top + k, barWidth, 1.5);
+  }
+  g.strokeRect(bar, top, barWidth, size);
+  g.fillStyle = "#222"; g.textAlign = "left";
+  for (const v of [0.5, 0.25, 0, -0.25, -0.5]) {
+    g.fillText(String(v), bar + barWidth + 3, top + (0.5 - v) * size + 4);
+  }
+  g.textAlign = "center"; g.fillText("t*", bar + barWidth / 2, top - 5);
+  const px = left + +shown("p0") * size, py = top + size - +shown("p01") * size;
   g.strokeStyle = "#d00"; g.lineWidth = 2;
   g.beginPath(); g.arc(px, py, 6, 0, 2 * Math.PI); g.stroke();
+  canvas.dataset.axes = "p0,p01,colour-bar";
 }
 
-function round(x) { return String(Math.round(x * 1000) / 1000); }
+function round(x) { return String(Math.round(x * 100) / 100); }
 
 function setupPhase() {
-  $("phase").addEventListener("click", (e) => {
-    const r = e.target.getBoundingClientRect();
-    const p0 = Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
-    const p01 = Math.min(1, Math.max(0, 1 - (e.clientY - r.top) / r.height));
-    state.set("p0", round(p0));
-    state.set("p01", round(p01));
+  const canvas = $("phase");
+  canvas.addEventListener("click", (e) => {
+    const r = canvas.getBoundingClientRect();
+    const scale = canvas.width / r.width;
+    const x = ((e.clientX - r.left) * scale - PHASE.left) / PHASE.size;
+    const y = 1 - ((e.clientY - r.top) * scale - PHASE.top) / PHASE.size;
+    if (x < -0.02 || x > 1.02 || y < -0.02 || y > 1.02) return;
+    state.set("p0", round(Math.min(1, Math.max(0, x))));
+    state.set("p01", round(Math.min(1, Math.max(0, y))));
+    syncControls();
+    update();
+  });
+  // Arrow keys move the point by 0.01 (p0 left and right, p01 up and down).
+  canvas.addEventListener("keydown", (e) => {
+    const moves = { ArrowLeft: ["p0", -1], ArrowRight: ["p0", 1], ArrowUp: ["p01", 1], ArrowDown: ["p01", -1] };
+    const move = moves[e.key];
+    if (!move) return;
+    e.preventDefault();
+    const [name, sign] = move;
+    state.set(name, round(Math.min(1, Math.max(0, +shown(name) + sign * 0.01))));
     syncControls();
     update();
   });
