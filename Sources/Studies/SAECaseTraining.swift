@@ -52,9 +52,42 @@ public struct SAECaseTraining: Sendable {
     }
   }
 
-  /// Trains and reports; progress every 1% of the steps.
-  /// - Throws: `FieldError` for a plan the toy cannot train; `CancellationError`.
+  /// Trains and reports; progress every 1% of the steps. With `plan.starts` > 1, one run per
+  /// seed (seed, seed + 1, ...) and the one of lowest exact training loss kept:
+  ///
+  ///     L = sum_j p_j loss(x_j)   (`SAE.expectedLoss`: the final reconstruction loss, L1
+  ///                                with the plan's lambda and the SAE's L1 weights)
+  ///
+  /// the first of equal losses; the report's `training.starts` lists every seed's L and
+  /// `training.seed` is the kept one.
+  /// - Throws: `FieldError` for a plan the toy cannot train (starts > 1 on a sampled toy);
+  ///   `CancellationError`.
   public func run(_ control: RunControl = .none) throws -> Trained {
+    guard plan.starts > 1 else { return try runOnce(control) }
+    guard let patterns = saeCase.toy.patterns else {
+      throw FieldError(
+        field: "train.starts", value: "\(plan.starts)",
+        reason: "compares exact losses: it needs an enumerable toy (patterns or hierarchy)")
+    }
+    var best: (trained: Trained, loss: Double)?
+    var losses: [SAETrainingReport.Start] = []
+    for s in 0..<plan.starts {
+      var one = self
+      one.plan.seed = plan.seed + UInt64(s)
+      one.plan.starts = 1
+      let trained = try one.runOnce(control)
+      let loss = trained.sae.expectedLoss(
+        patterns, one.plan.finalReconstruction, l1: one.plan.l1, basis: trained.embedding?.basis)
+      losses.append(SAETrainingReport.Start(seed: one.plan.seed, loss: loss))
+      if best == nil || loss < best!.loss { best = (trained, loss) }
+    }
+    var kept = best!.trained
+    kept.report.training.starts = losses
+    return kept
+  }
+
+  /// One run of the plan at its seed, reported.
+  func runOnce(_ control: RunControl) throws -> Trained {
     if initial != nil, let d = plan.dimension, d != saeCase.features.count {
       throw FieldError(
         flag: "--init-from", value: "", reason: "reads an SAE in feature coordinates (d = n)")
@@ -170,11 +203,20 @@ public struct SAETrainingReport: Encodable, Sendable {
     /// lbfgs and its gradient tolerance; nil (absent from the JSON) for Adam.
     public var optimizer: String? = nil
     public var gtol: Double? = nil
+    /// Several starts (`SAETrainingPlan.starts`): each seed's exact training loss, the kept
+    /// one (`seed`) the lowest; nil (absent) for one start.
+    public var starts: [Start]? = nil
 
     enum CodingKeys: String, CodingKey {
       case data, loss, snapAt = "snap_at", l1, steps, batch, lr, beta1, beta2, seed
-      case initFrom = "init_from", optimizer, gtol
+      case initFrom = "init_from", optimizer, gtol, starts
     }
+  }
+
+  /// One start of several: its seed and the exact training loss it reached.
+  public struct Start: Encodable, Sendable {
+    public var seed: UInt64
+    public var loss: Double
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -211,7 +253,13 @@ public struct SAETrainingReport: Encodable, Sendable {
     }
     how += ", seed \(s.seed)"
     if s.l1 > 0 { how += ", L1 \(s.l1)" }
-    out += shape + "; " + how + "\n\n"
+    if a.l1PerPrefix { how += " per prefix" }
+    out += shape + "; " + how + "\n"
+    if let starts = s.starts {
+      out += "best of \(starts.count) starts (exact training loss by seed: "
+      out += starts.map { "\($0.seed) \($0.loss)" }.joined(separator: ", ") + ")\n"
+    }
+    out += "\n"
     let width = max(6, r.features.map(\.count).max() ?? 6)
     out += "latent  " + pad("decoder", width + 38) + "encoder\n"
     out += "        " + pad("tracks", width + 2) + "cos      off      hedging mass  "
