@@ -149,7 +149,8 @@ public struct SAECaseTraining: Sendable {
       l1: plan.l1, steps: plan.steps, batch: plan.data == .exact ? nil : plan.batch,
       lr: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2, seed: plan.seed,
       initFrom: initFrom, optimizer: plan.optimizer == .adam ? nil : plan.optimizer.rawValue,
-      gtol: plan.optimizer == .adam ? nil : plan.gradientTolerance)
+      gtol: plan.optimizer == .adam ? nil : plan.gradientTolerance,
+      l1PerPrefix: saeCase.architecture.l1PerPrefix ? true : nil)
   }
 }
 
@@ -206,10 +207,13 @@ public struct SAETrainingReport: Encodable, Sendable {
     /// Several starts (`SAETrainingPlan.starts`): each seed's exact training loss, the kept
     /// one (`seed`) the lowest; nil (absent) for one start.
     public var starts: [Start]? = nil
+    /// True when the SAE counts L1 per Matryoshka prefix (`SAE.l1PerPrefix`); nil (absent)
+    /// when it counts each latent once.
+    public var l1PerPrefix: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
       case data, loss, snapAt = "snap_at", l1, steps, batch, lr, beta1, beta2, seed
-      case initFrom = "init_from", optimizer, gtol, starts
+      case initFrom = "init_from", optimizer, gtol, starts, l1PerPrefix = "l1_per_prefix"
     }
   }
 
@@ -252,8 +256,7 @@ public struct SAETrainingReport: Encodable, Sendable {
       how += ", lr \(s.lr)"
     }
     how += ", seed \(s.seed)"
-    if s.l1 > 0 { how += ", L1 \(s.l1)" }
-    if a.l1PerPrefix { how += " per prefix" }
+    if s.l1 > 0 { how += ", L1 \(s.l1)" + (s.l1PerPrefix == true ? " per prefix" : "") }
     out += shape + "; " + how + "\n"
     if let starts = s.starts {
       out += "best of \(starts.count) starts (exact training loss by seed: "
