@@ -211,7 +211,7 @@ extension SAECase {
   }
 
   /// The `sae` block: `latents`, `tied`, `activation`, `top_k`, `matryoshka`, `balance`,
-  /// `l1_per_prefix` (default false), `init`.
+  /// `l1_per_prefix` (default false; true only with two or more prefixes), `init`.
   static func architecture(_ s: JSONObject, features: [String], index: [String: Int]) throws
     -> SAEArchitecture
   {
@@ -249,6 +249,11 @@ extension SAECase {
     }
     try balance(s, into: &a)
     a.l1PerPrefix = try s.bool("l1_per_prefix") ?? false
+    if a.l1PerPrefix && (a.matryoshka?.count ?? 1) < 2 {
+      throw FieldError(
+        field: "sae.l1_per_prefix", value: "true",
+        reason: "needs Matryoshka prefixes (sae.matryoshka with two or more)")
+    }
     if s.values["init"] is [Any] {
       let names = try s.array("init")!
       a.initialFeatures = try names.enumerated().map { i, item in

@@ -64,6 +64,10 @@ final class SAEBalanceFileTests: XCTestCase {
     XCTAssertFalse(d.architecture.l1PerPrefix)
     XCTAssertFalse(try d.architecture.initialSAE(dimensions: 2, seed: 1).l1PerPrefix)
     XCTAssertEqual(d.plan.starts, 1)
+    XCTAssertThrowsError(try parse(#""l1_per_prefix": true"#)) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "sae.l1_per_prefix")
+    }
+    XCTAssertFalse(try parse(#""l1_per_prefix": false"#).architecture.l1PerPrefix)
     for (sae, train, field) in [
       (#", "l1_per_prefix": 1"#, "", "sae.l1_per_prefix"),
       ("", #", "train": {"starts": 0}"#, "train.starts"),
