@@ -63,6 +63,12 @@ final class SAELossTests: XCTestCase {
     let once = try sae(balance: 0.25, perPrefix: false)
     XCTAssertEqual(once.l1Weights, [1, 1])
     XCTAssertEqual(once.expectedLoss(patterns, .mse, l1: 0.3), 0.5851581769282843, accuracy: 1e-14)
+    // Three prefixes 1/3/4 at beta 0.5 weigh 0.25, 0.5, 1 (by hand): latent 0 is in all three
+    // (1.75), latents 1 and 2 in the outer two (1.5), latent 3 in the full width only (1).
+    let rows: [[Double]] = [[1, 0], [0, 1], [1, 1], [1, -1]]
+    let three = try SAE(
+      decoder: rows, decoderBias: [0, 0], prefixes: [1, 3, 4], balance: 0.5, l1PerPrefix: true)
+    XCTAssertEqual(three.l1Weights, [1.75, 1.5, 1.5, 1])
     // A plain SAE has one prefix: per prefix or not, each latent weighs 1.
     let plain = try SAE(decoder: decoder, decoderBias: decoderBias, l1PerPrefix: true)
     XCTAssertEqual(plain.l1Weights, [1, 1])
