@@ -211,12 +211,13 @@ extension SAECase {
   }
 
   /// The `sae` block: `latents`, `tied`, `activation`, `top_k`, `matryoshka`, `balance`,
-  /// `init`.
+  /// `l1_per_prefix` (default false; true only with two or more prefixes), `init`.
   static func architecture(_ s: JSONObject, features: [String], index: [String: Int]) throws
     -> SAEArchitecture
   {
     try s.allow([
-      "latents", "tied", "activation", "top_k", "matryoshka", "balance", "init", "init_noise",
+      "latents", "tied", "activation", "top_k", "matryoshka", "balance", "l1_per_prefix", "init",
+      "init_noise",
     ])
     guard let k = try s.integer("latents", in: 1...10_000) else {
       throw FieldError(field: "sae.latents", value: "", reason: "is required")
@@ -247,6 +248,12 @@ extension SAECase {
       a.matryoshka = m
     }
     try balance(s, into: &a)
+    a.l1PerPrefix = try s.bool("l1_per_prefix") ?? false
+    if a.l1PerPrefix && (a.matryoshka?.count ?? 1) < 2 {
+      throw FieldError(
+        field: "sae.l1_per_prefix", value: "true",
+        reason: "needs Matryoshka prefixes (sae.matryoshka with two or more)")
+    }
     if s.values["init"] is [Any] {
       let names = try s.array("init")!
       a.initialFeatures = try names.enumerated().map { i, item in
@@ -288,14 +295,15 @@ extension SAECase {
     return a
   }
 
-  /// The `train` block: data, loss, snap_at, l1, steps, batch, lr, beta1, beta2, seed.
+  /// The `train` block: data, loss, snap_at, l1, steps, batch, lr, beta1, beta2, seed, starts
+  /// (runs from seeds seed, seed + 1, ...; the lowest exact loss kept).
   static func plan(_ t: JSONObject?, sampled: Bool) throws -> SAETrainingPlan {
     var plan = SAETrainingPlan()
     plan.data = sampled ? .samples : .exact
     guard let t else { return plan }
     try t.allow([
-      "data", "loss", "snap_at", "l1", "steps", "batch", "lr", "beta1", "beta2", "seed", "dim",
-      "optimizer", "gtol",
+      "data", "loss", "snap_at", "l1", "steps", "batch", "lr", "beta1", "beta2", "seed", "starts",
+      "dim", "optimizer", "gtol",
     ])
     if let s = try t.string("data") {
       guard let data = SAETrainingPlan.Data(rawValue: s) else {
@@ -317,6 +325,14 @@ extension SAECase {
     if let v = try t.finiteNumber("beta1") { plan.beta1 = v }
     if let v = try t.finiteNumber("beta2") { plan.beta2 = v }
     if let v = try t.seed("seed") { plan.seed = v }
+    if let v = try t.wholeNumber("starts") {
+      guard !sampled || v == 1 else {
+        throw FieldError(
+          field: "train.starts", value: "\(v)",
+          reason: "compares exact losses: it needs an enumerable toy (patterns or hierarchy)")
+      }
+      plan.starts = v
+    }
     if let v = try t.finiteNumber("l1") { plan.l1 = v }
     if let v = try t.wholeNumber("dim") { plan.dimension = v }
     if let v = try t.finiteNumber("gtol") { plan.gradientTolerance = v }

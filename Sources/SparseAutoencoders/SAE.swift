@@ -7,7 +7,8 @@ import ToyModels
 ///     xhat_m = sum_{i < m} h_i decoder[i] + decoderBias   for each Matryoshka prefix m
 ///
 /// A balance Matryoshka SAE (the paper's final version) weighs its prefixes' losses by powers
-/// of a balance coefficient beta (`prefixWeights`).
+/// of a balance coefficient beta (`prefixWeights`). Its L1 penalty weighs latent i by
+/// `l1Weights` (once, or once per prefix containing it as the authors' Matryoshka SAE).
 ///
 /// Tied SAEs have no encoder of their own: the decoder rows serve. Rows are used as given (a
 /// trainer keeps decoder rows unit-norm).
@@ -34,6 +35,11 @@ public struct SAE: Sendable, Hashable {
   /// The balance coefficient beta >= 0 of a balance Matryoshka SAE; nil for the standard one
   /// (every prefix weighs 1). Only with two or more prefixes.
   public private(set) var balance: Double?
+  /// Whether each Matryoshka prefix adds its own L1 term over its latents, weighted as its
+  /// reconstruction (`l1Weights`), as the authors' `MatryoshkaSAE` does by default
+  /// (`include_matryoshka_inner_l1_loss=True`, hedging_paper/saes/matryoshka_sae.py lines 23
+  /// and 228-253); false: one L1 term over all latents.
+  public private(set) var l1PerPrefix: Bool
   /// Row-major k x d (unused when tied).
   public var encoder: [Double]
   public var encoderBias: [Double]
@@ -47,7 +53,7 @@ public struct SAE: Sendable, Hashable {
   public init(
     decoder: [[Double]], decoderBias: [Double], encoder: [[Double]]? = nil,
     encoderBias: [Double]? = nil, activation: Activation = .relu, prefixes: [Int]? = nil,
-    balance: Double? = nil
+    balance: Double? = nil, l1PerPrefix: Bool = false
   ) throws {
     let k = decoder.count
     guard k >= 1, let d = decoder.first?.count, d >= 1 else {
@@ -99,6 +105,7 @@ public struct SAE: Sendable, Hashable {
     self.activation = activation
     self.prefixes = p
     self.balance = balance
+    self.l1PerPrefix = l1PerPrefix
     self.encoder = encoder.map { $0.flatMap { $0 } } ?? []
     self.encoderBias = eb
     self.decoder = decoder.flatMap { $0 }
@@ -143,6 +150,25 @@ public struct SAE: Sendable, Hashable {
     return (1...levels).map { l in
       var w = 1.0
       for _ in 0..<(levels - l) { w *= beta }
+      return w
+    }
+  }
+
+  /// The weight of each latent's L1 term lambda w_i h_i |decoder[i]| (k values):
+  ///
+  ///     w_i = sum_{l : i < m_l} omega_l   with `l1PerPrefix` (omega_l the `prefixWeights`)
+  ///     w_i = 1                           otherwise
+  ///
+  /// so with `l1PerPrefix` a latent of the innermost prefix of a standard Matryoshka SAE with L
+  /// prefixes weighs L, one of the outer block 1. The authors' each prefix adds
+  /// l1 x multiplier x sum over its latents (hedging_paper/saes/matryoshka_sae.py
+  /// `partial_l1_loss`, line 428, times `inner_loss_multiplier`, lines 245-253).
+  public var l1Weights: [Double] {
+    guard l1PerPrefix else { return [Double](repeating: 1, count: latents) }
+    let omega = prefixWeights
+    return (0..<latents).map { i in
+      var w = 0.0
+      for (l, m) in prefixes.enumerated() where i < m { w += omega[l] }
       return w
     }
   }

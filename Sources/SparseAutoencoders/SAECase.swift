@@ -22,6 +22,9 @@ public struct SAEArchitecture: Sendable, Hashable {
   /// The balance coefficient beta of a balance Matryoshka SAE (`SAE.prefixWeights`), finite and
   /// >= 0, only with `matryoshka`; nil for the standard Matryoshka SAE.
   public var balance: Double?
+  /// Whether each Matryoshka prefix adds its own L1 term (`SAE.l1PerPrefix`, the authors'
+  /// convention); false: one L1 term over all latents.
+  public var l1PerPrefix = false
   /// Latent i starts as feature `initialFeatures[i]` (the paper's toys start at the true
   /// features); nil for a seeded random start. One distinct feature per latent.
   public var initialFeatures: [Int]?
@@ -88,7 +91,8 @@ public struct SAEArchitecture: Sendable, Hashable {
     return try SAE(
       decoder: rows, decoderBias: [Double](repeating: 0, count: d),
       encoder: tied ? nil : rows, encoderBias: [Double](repeating: 0, count: latents),
-      activation: saeActivation, prefixes: matryoshka, balance: balance)
+      activation: saeActivation, prefixes: matryoshka, balance: balance,
+      l1PerPrefix: l1PerPrefix)
   }
 }
 

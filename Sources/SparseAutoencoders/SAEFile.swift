@@ -33,6 +33,7 @@ public struct SAEFile: Sendable, Hashable {
     var threshold: Double?
     var matryoshka: [Double]?
     var balance: Double?
+    var l1_per_prefix: Bool?
     var encoder: [[Double]]?
     var encoder_bias: [Double]?
     var decoder: [[Double]]?
@@ -45,8 +46,8 @@ public struct SAEFile: Sendable, Hashable {
 
   /// The fields an SAE file may have.
   static let fieldNames = [
-    "features", "tied", "activation", "top_k", "threshold", "matryoshka", "balance", "encoder",
-    "encoder_bias", "decoder", "decoder_bias",
+    "features", "tied", "activation", "top_k", "threshold", "matryoshka", "balance",
+    "l1_per_prefix", "encoder", "encoder_bias", "decoder", "decoder_bias",
   ]
 
   /// - Throws: `FieldError` naming the field and the value: JSON that is not one object, a key
@@ -168,7 +169,8 @@ public struct SAEFile: Sendable, Hashable {
     _ = try finite(encoderBias ?? [], "encoder_bias")
     let sae = try SAE(
       decoder: decoder, decoderBias: decoderBias, encoder: encoder, encoderBias: encoderBias,
-      activation: activation, prefixes: prefixes, balance: o.balance)
+      activation: activation, prefixes: prefixes, balance: o.balance,
+      l1PerPrefix: o.l1_per_prefix ?? false)
     guard features.count == sae.dimensions else {
       throw FieldError(
         field: "features", value: "",
@@ -206,12 +208,12 @@ public struct SAEFile: Sendable, Hashable {
 
 extension SAEFile: Encodable {
   private enum Key: String, CodingKey {
-    case features, tied, activation, top_k, threshold, matryoshka, balance, encoder
+    case features, tied, activation, top_k, threshold, matryoshka, balance, l1_per_prefix, encoder
     case encoder_bias, decoder, decoder_bias
   }
 
   /// Every field of the format, `top_k`, `threshold` and `matryoshka` null when unused;
-  /// `encoder` only when untied, `balance` only when set.
+  /// `encoder` only when untied, `balance` only when set, `l1_per_prefix` only when true.
   public func encode(to encoder: any Encoder) throws {
     let d = sae.dimensions
     func rows(_ w: [Double]) -> [[Double]] {
@@ -230,6 +232,7 @@ extension SAEFile: Encodable {
       try c.encode(sae.prefixes, forKey: .matryoshka)
     }
     try c.encodeIfPresent(sae.balance, forKey: .balance)
+    if sae.l1PerPrefix { try c.encode(true, forKey: .l1_per_prefix) }
     switch sae.activation {
     case .relu:
       try c.encode("relu", forKey: .activation)

@@ -84,7 +84,8 @@ extension SAE {
     // The sizes agree by construction: the initialiser cannot throw here.
     return try! SAE(
       decoder: decoderRows, decoderBias: decoderBias, encoder: encoderRows,
-      encoderBias: encoderBias + [Double](repeating: 0, count: m), activation: activation)
+      encoderBias: encoderBias + [Double](repeating: 0, count: m), activation: activation,
+      l1PerPrefix: l1PerPrefix)
   }
 
   /// Decoder row i (d values).

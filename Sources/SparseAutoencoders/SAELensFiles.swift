@@ -44,6 +44,8 @@ public enum SAELensFiles {
     var top_k: Int?
     var matryoshka: [Int]?
     var balance: Double?
+    /// Whether L1 counts per Matryoshka prefix (`SAE.l1PerPrefix`); absent: false.
+    var l1_per_prefix: Bool?
   }
 
   struct Metadata: Codable {
@@ -115,6 +117,7 @@ public enum SAELensFiles {
     }
     if sae.prefixes != [k] { kept.matryoshka = sae.prefixes }
     kept.balance = sae.balance
+    if sae.l1PerPrefix { kept.l1_per_prefix = true }
     config.metadata = Metadata(hedging_landscape: kept)
     let weights = try SafeTensorsFile(tensors: tensors).data()
     var configData = try ReportJSON.data(config)
@@ -245,7 +248,8 @@ public enum SAELensFiles {
     }
     let sae = try SAE(
       decoder: decoder, decoderBias: bDec, encoder: tied ? nil : encoder, encoderBias: bEnc,
-      activation: activation, prefixes: kept?.matryoshka, balance: kept?.balance)
+      activation: activation, prefixes: kept?.matryoshka, balance: kept?.balance,
+      l1PerPrefix: kept?.l1_per_prefix ?? false)
     if let names = kept?.features, names.count != d {
       throw FieldError(
         field: "metadata.hedging_landscape.features", value: "",

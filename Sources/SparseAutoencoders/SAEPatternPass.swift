@@ -9,10 +9,10 @@ import ToyModels
 /// (both once per step, `prepare`),
 ///
 ///     a_i = c_i + sum_f m_f E_fi
-///     loss = sum_l omega_l rec(xhat_l - x) + lambda sum_{i active} h_i |decoder[i]|
+///     loss = sum_l omega_l rec(xhat_l - x) + lambda sum_{i active} w_i h_i |decoder[i]|
 ///
-/// with omega_l the prefix weights (`SAEPrefixBlocks`); the L1 term counts each latent once,
-/// whatever its prefixes. The reconstruction terms are `SAESquaredErrorSums` (MSE, in latent
+/// with omega_l the prefix weights and w_i the L1 weights (`SAEPrefixBlocks`: 1, or the
+/// weight of the prefixes containing latent i when the SAE counts L1 per prefix). The reconstruction terms are `SAESquaredErrorSums` (MSE, in latent
 /// coordinates) and `SAEL2ErrorSums` (l2, in d dimensions). Parts of the gradient that do not
 /// depend on the pattern are gathered per latent and applied once per step (`finish`):
 /// dL/dencoder[i] = sum_j w_j da_ji (x_j - b_dec) = sum_f Q_fi e_f - S_i b_dec, with
@@ -255,15 +255,16 @@ struct SAEPatternPass {
   }
 
   /// Latent i's part of a pattern's gradient once the reconstruction term's dL/dh_i = dh is
-  /// known: the L1 term (lambda > 0) lambda h_i |decoder[i]| added to `loss` and dh, then
+  /// known: the L1 term (lambda > 0) lambda w_i h_i |decoder[i]| added to `loss` and dh, then
   /// w dh into da_i and S_i.
   @inline(__always) func close(
     _ i: Int, h: Double, w: Double, dh: Double, lambda: Double, loss: inout Double
   ) {
     var dh = dh
     if lambda > 0 {
-      loss += lambda * h * decoderNorm[i]
-      dh += lambda * decoderNorm[i]
+      let weighted = lambda * prefixes.l1Weight[i]
+      loss += weighted * h * decoderNorm[i]
+      dh += weighted * decoderNorm[i]
       activationSum[i] += w * h
     }
     da[i] = w * dh
@@ -272,7 +273,7 @@ struct SAEPatternPass {
 
   /// Applies the per-latent sums: the reconstruction term's (MSE), the encoder's gradient
   /// sum_f Q_fi e_f - S_i b_dec, the decoder bias's - sum_i S_i encoder[i], and the L1 term's
-  /// lambda (sum_j w_j h_ji) decoder[i] / |decoder[i]|.
+  /// lambda w_i (sum_j w_j h_ji) decoder[i] / |decoder[i]|.
   private func finish(_ reconstruction: ReconstructionLoss, lambda: Double) {
     if reconstruction == .mse { squared.finish(parameters, gradient, basis: basis) }
     let k = latents
@@ -294,7 +295,7 @@ struct SAEPatternPass {
         for f in 0..<n { ge[f] += q[f * k + i] }
       }
       if activationSum[i] != 0 && decoderNorm[i] > 0 {
-        let scale = lambda * activationSum[i] / decoderNorm[i]
+        let scale = lambda * prefixes.l1Weight[i] * activationSum[i] / decoderNorm[i]
         let row = parameters.decoder + i * d
         let g = gradient.decoder + i * d
         for c in 0..<d { g[c] += scale * row[c] }

@@ -4,7 +4,8 @@
 /// Prefix l (0-based, L of them) is the first `ends[l]` latents, of loss weight omega_l
 /// (`SAE.prefixWeights`); block l is the latents of prefix l not in prefix l - 1. A latent of
 /// block b takes part in the losses of the prefixes from b on, of weight
-/// W_b = sum_{l >= b} omega_l (W_0 the total; L - b when every prefix weighs 1).
+/// W_b = sum_{l >= b} omega_l (W_0 the total; L - b when every prefix weighs 1); its L1 term
+/// weighs `SAE.l1Weights` (W_b with L1 per prefix, 1 otherwise).
 struct SAEPrefixBlocks {
   /// L >= 1.
   let levels: Int
@@ -16,6 +17,8 @@ struct SAEPrefixBlocks {
   let weight: UnsafeMutablePointer<Double>
   /// W_l.
   let tail: UnsafeMutablePointer<Double>
+  /// The L1 weight w_i of each latent (`SAE.l1Weights`).
+  let l1Weight: UnsafeMutablePointer<Double>
 
   /// The prefixes of `sae`, in regions of `carver` (written by `fill(_:)`).
   init(_ carver: inout Workspace.Carver, shapeOf sae: SAE) {
@@ -24,6 +27,7 @@ struct SAEPrefixBlocks {
     block = carver.take(sae.latents)
     weight = carver.take(levels)
     tail = carver.take(levels)
+    l1Weight = carver.take(sae.latents)
   }
 
   /// Writes the prefixes, blocks and weights of `sae` (of this shape).
@@ -34,6 +38,7 @@ struct SAEPrefixBlocks {
       while i >= prefixes[l] { l += 1 }
       block[i] = l
     }
+    for (i, w) in sae.l1Weights.enumerated() { l1Weight[i] = w }
     let w = sae.prefixWeights
     var sum = 0.0
     for l in stride(from: levels - 1, through: 0, by: -1) {

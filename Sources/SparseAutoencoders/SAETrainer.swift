@@ -76,6 +76,11 @@ public struct SAETrainingPlan: Sendable, Hashable {
   public var timesPhases = true
   /// Seed of the run's stream (GSL's MT19937; see `RandomStream`).
   public var seed: UInt64 = 1
+  /// Runs of a case study, from seeds seed, seed + 1, ..., seed + starts - 1: the study keeps
+  /// the one of lowest exact training loss (`SAECaseTraining`; an enumerable toy), so that a
+  /// verdict rests on the best of several starts, not one start's local minimum. In 1...100;
+  /// the trainer itself runs one.
+  public var starts: Int = 1
 
   public init() {}
 }
@@ -468,6 +473,10 @@ extension SAETrainingPlan {
       throw fail("epsilon", epsilon, "is not a finite number > 0")
     }
     guard seed <= UInt64(UInt32.max) else { throw fail("seed", seed, "is not in 0...4294967295") }
+    guard (1...100).contains(starts) else { throw fail("starts", starts, "is not in 1...100") }
+    guard seed + UInt64(starts - 1) <= UInt64(UInt32.max) else {
+      throw fail("starts", starts, "runs seeds past 4294967295 from seed \(seed)")
+    }
     guard l1 >= 0 && l1.isFinite else { throw fail("l1", l1, "is not a finite number >= 0") }
     guard initialNoise >= 0 && initialNoise <= 1e6 else {
       throw fail("init_noise", initialNoise, "is not in [0, 1e6]")

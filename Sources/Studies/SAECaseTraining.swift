@@ -52,17 +52,53 @@ public struct SAECaseTraining: Sendable {
     }
   }
 
-  /// Trains and reports; progress every 1% of the steps.
+  /// Trains and reports; progress every 1% of the steps. With `plan.starts` > 1, one run per
+  /// seed (seed, seed + 1, ...) and the one of lowest exact training loss kept:
+  ///
+  ///     L = sum_j p_j loss(x_j)   (`SAE.expectedLoss`: the final reconstruction loss, L1
+  ///                                with the plan's lambda and the SAE's L1 weights)
+  ///
+  /// the first of equal losses; the report's `training.starts` lists every seed's L and
+  /// `training.seed` is the kept one.
   ///
   /// - Parameters:
   ///   - watch: called with the SAE's state as it trains (`SAETrainingUpdate`: the step, the
   ///     batch loss, the decoder and encoder cosines with the true features), at most every
   ///     `interval` seconds of wall time, and at the last step; on the training's thread.
+  ///     With several starts, each start's run in turn.
   ///   - interval: seconds between updates, >= 0.
-  /// - Throws: `FieldError` for a plan the toy cannot train; `CancellationError`.
+  /// - Throws: `FieldError` for a plan the toy cannot train (starts > 1 on a sampled toy);
+  ///   `CancellationError`.
   public func run(
     _ control: RunControl = .none, watch: ((SAETrainingUpdate) -> Void)? = nil,
     interval: Double = 0.1
+  ) throws -> Trained {
+    guard plan.starts > 1 else { return try runOnce(control, watch: watch, interval: interval) }
+    guard let patterns = saeCase.toy.patterns else {
+      throw FieldError(
+        field: "train.starts", value: "\(plan.starts)",
+        reason: "compares exact losses: it needs an enumerable toy (patterns or hierarchy)")
+    }
+    var best: (trained: Trained, loss: Double)?
+    var losses: [SAETrainingReport.Start] = []
+    for s in 0..<plan.starts {
+      var one = self
+      one.plan.seed = plan.seed + UInt64(s)
+      one.plan.starts = 1
+      let trained = try one.runOnce(control, watch: watch, interval: interval)
+      let loss = trained.sae.expectedLoss(
+        patterns, one.plan.finalReconstruction, l1: one.plan.l1, basis: trained.embedding?.basis)
+      losses.append(SAETrainingReport.Start(seed: one.plan.seed, loss: loss))
+      if best == nil || loss < best!.loss { best = (trained, loss) }
+    }
+    var kept = best!.trained
+    kept.report.training.starts = losses
+    return kept
+  }
+
+  /// One run of the plan at its seed, reported.
+  func runOnce(
+    _ control: RunControl, watch: ((SAETrainingUpdate) -> Void)?, interval: Double
   ) throws -> Trained {
     if initial != nil, let d = plan.dimension, d != saeCase.features.count {
       throw FieldError(
@@ -134,7 +170,8 @@ public struct SAECaseTraining: Sendable {
       l1: plan.l1, steps: plan.steps, batch: plan.data == .exact ? nil : plan.batch,
       lr: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2, seed: plan.seed,
       initFrom: initFrom, optimizer: plan.optimizer == .adam ? nil : plan.optimizer.rawValue,
-      gtol: plan.optimizer == .adam ? nil : plan.gradientTolerance)
+      gtol: plan.optimizer == .adam ? nil : plan.gradientTolerance,
+      l1PerPrefix: saeCase.architecture.l1PerPrefix ? true : nil)
   }
 }
 
@@ -188,11 +225,23 @@ public struct SAETrainingReport: Encodable, Sendable {
     /// lbfgs and its gradient tolerance; nil (absent from the JSON) for Adam.
     public var optimizer: String? = nil
     public var gtol: Double? = nil
+    /// Several starts (`SAETrainingPlan.starts`): each seed's exact training loss, the kept
+    /// one (`seed`) the lowest; nil (absent) for one start.
+    public var starts: [Start]? = nil
+    /// True when the SAE counts L1 per Matryoshka prefix (`SAE.l1PerPrefix`); nil (absent)
+    /// when it counts each latent once.
+    public var l1PerPrefix: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
       case data, loss, snapAt = "snap_at", l1, steps, batch, lr, beta1, beta2, seed
-      case initFrom = "init_from", optimizer, gtol
+      case initFrom = "init_from", optimizer, gtol, starts, l1PerPrefix = "l1_per_prefix"
     }
+  }
+
+  /// One start of several: its seed and the exact training loss it reached.
+  public struct Start: Encodable, Sendable {
+    public var seed: UInt64
+    public var loss: Double
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -228,8 +277,13 @@ public struct SAETrainingReport: Encodable, Sendable {
       how += ", lr \(s.lr)"
     }
     how += ", seed \(s.seed)"
-    if s.l1 > 0 { how += ", L1 \(s.l1)" }
-    out += shape + "; " + how + "\n\n"
+    if s.l1 > 0 { how += ", L1 \(s.l1)" + (s.l1PerPrefix == true ? " per prefix" : "") }
+    out += shape + "; " + how + "\n"
+    if let starts = s.starts {
+      out += "best of \(starts.count) starts (exact training loss by seed: "
+      out += starts.map { "\($0.seed) \($0.loss)" }.joined(separator: ", ") + ")\n"
+    }
+    out += "\n"
     let width = max(6, r.features.map(\.count).max() ?? 6)
     out += "latent  " + pad("decoder", width + 38) + "encoder\n"
     out += "        " + pad("tracks", width + 2) + "cos      off      hedging mass  "

@@ -53,6 +53,33 @@ final class SAEBalanceFileTests: XCTestCase {
     XCTAssertNil(try parse(#""matryoshka": [1, 2]"#).architecture.balance)
   }
 
+  /// `l1_per_prefix` reaches the SAE (default false); `starts` the plan (default 1).
+  func testL1PerPrefixAndStarts() throws {
+    let s = try parse(
+      #""matryoshka": [1, 2], "l1_per_prefix": true"#, #", "train": {"starts": 4, "seed": 3}"#)
+    XCTAssertTrue(s.architecture.l1PerPrefix)
+    XCTAssertEqual(try s.architecture.initialSAE(dimensions: 2, seed: 1).l1Weights, [2, 1])
+    XCTAssertEqual(s.plan.starts, 4)
+    let d = try parse(#""matryoshka": [1, 2]"#)
+    XCTAssertFalse(d.architecture.l1PerPrefix)
+    XCTAssertFalse(try d.architecture.initialSAE(dimensions: 2, seed: 1).l1PerPrefix)
+    XCTAssertEqual(d.plan.starts, 1)
+    XCTAssertThrowsError(try parse(#""l1_per_prefix": true"#)) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "sae.l1_per_prefix")
+    }
+    XCTAssertFalse(try parse(#""l1_per_prefix": false"#).architecture.l1PerPrefix)
+    for (sae, train, field) in [
+      (#", "l1_per_prefix": 1"#, "", "sae.l1_per_prefix"),
+      ("", #", "train": {"starts": 0}"#, "train.starts"),
+      ("", #", "train": {"starts": 101}"#, "train.starts"),
+      ("", #", "train": {"starts": 2, "seed": 4294967295}"#, "train.starts"),
+    ] {
+      XCTAssertThrowsError(try parse(#""matryoshka": [1, 2]"# + sae, train)) {
+        XCTAssertEqual(($0 as? FieldError)?.field, field, "\(sae) \(train)")
+      }
+    }
+  }
+
   func testBadFieldsAreNamed() {
     let cases: [(String, String, String)] = [
       (#""balance": 0.5"#, "", "sae.balance"),

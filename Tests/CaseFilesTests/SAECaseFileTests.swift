@@ -77,6 +77,15 @@ final class SAECaseFileTests: XCTestCase {
       firing.correlation,
       CorrelatedFiring.randomCorrelation(features: 3, main: 1, strength: 0.3, seed: 4))
     XCTAssertEqual(s.plan.data, .samples)  // the default for a sampled toy
+    // Several starts compare exact losses, which a sampled toy has not.
+    XCTAssertThrowsError(
+      try parse(
+        """
+        {"features": ["a", "b", "c"],
+         "correlated": {"probabilities": 0.2, "correlation": {"seed": 4, "main": 1, "strength": 0.3}},
+         "sae": {"latents": 1}, "train": {"starts": 2}}
+        """)
+    ) { XCTAssertEqual(($0 as? FieldError)?.field, "train.starts") }
   }
 
   func testExpectationsAreCheckedOrientedAndSummarised() throws {

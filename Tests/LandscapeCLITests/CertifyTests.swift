@@ -8,7 +8,16 @@ final class CertifyTests: CommandTestCase {
   func testMinimiserAndCertificateOnTheAntiCorrelatedToy() throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent()
-    let source = root.appendingPathComponent("cases/sae-untied-anti-correlated.json").path
+    // The case as the audit ran it (L1 0.01, d = n, init noise 0.1; the shipped case now has
+    // the authors' notebook settings).
+    let source = try write(
+      "anti-correlated-audit.json",
+      #"{"features": ["parent", "child"], "patterns": ["#
+        + #"{"name": "p0", "probability": 0.225, "fires": {"parent": 1}},"#
+        + #"{"name": "p01", "probability": 0.025, "fires": {"parent": 1, "child": 1}},"#
+        + #"{"name": "p1", "probability": 0.15, "fires": {"child": 1}}],"#
+        + #""sae": {"latents": 1, "tied": false, "init": "features", "init_noise": 0.1},"#
+        + #""train": {"data": "exact", "l1": 0.01, "steps": 6000, "lr": 0.01, "seed": 1}}"#)
     let trained = try landscape([
       "train", source, "--optimizer", "lbfgs", "--steps", "5000", "--save", "sae.json", "--json",
     ])

@@ -24,7 +24,7 @@ func randomPatterns(_ r: inout LCG) -> [WeightedPattern] {
 /// A random SAE of 4 latents on `dimensions` dimensions.
 func randomSAE(
   _ r: inout LCG, tied: Bool, activation: SAE.Activation, prefixes: [Int]?, dimensions: Int = 5,
-  balance: Double? = nil
+  balance: Double? = nil, l1PerPrefix: Bool = false
 ) throws -> SAE {
   let rows = { (r: inout LCG) in (0..<4).map { _ in (0..<dimensions).map { _ in r.next() } } }
   let dec = rows(&r)
@@ -32,5 +32,6 @@ func randomSAE(
   return try SAE(
     decoder: dec, decoderBias: (0..<dimensions).map { _ in 0.2 * r.next() },
     encoder: tied ? nil : enc, encoderBias: (0..<4).map { _ in 0.2 * r.next() },
-    activation: activation, prefixes: prefixes, balance: balance)
+    activation: activation, prefixes: prefixes, balance: balance,
+    l1PerPrefix: l1PerPrefix)
 }

@@ -33,7 +33,21 @@ final class SAEFileTests: XCTestCase {
     XCTAssertEqual(f.sae.encoderBias, [0, 0])
     XCTAssertEqual(f.sae.activation, .batchTopK(k: 1, threshold: 0.3))
     XCTAssertEqual(f.sae.prefixes, [1, 2])
+    XCTAssertFalse(f.sae.l1PerPrefix)
     XCTAssertEqual(try SAEFile(json: try f.json()), f)
+  }
+
+  func testL1PerPrefixRoundTrips() throws {
+    let f = try parse(
+      """
+      {"features": ["a", "b"], "tied": true, "activation": "relu", "matryoshka": [1, 2],
+       "l1_per_prefix": true, "decoder": [[1, 0], [0, 1]], "decoder_bias": [0, 0]}
+      """)
+    XCTAssertTrue(f.sae.l1PerPrefix)
+    XCTAssertEqual(f.sae.l1Weights, [2, 1])
+    let back = try SAEFile(json: try f.json())
+    XCTAssertEqual(back, f)
+    XCTAssertTrue(back.sae.l1PerPrefix)
   }
 
   func testSeventeenDigitNumbersRoundTripExactly() throws {

@@ -75,6 +75,20 @@ final class SAEGradientTests: XCTestCase {
     }
   }
 
+  /// L1 counted per prefix (standard and balanced), relu: the L1 term's gradient in every
+  /// parameter, against central differences.
+  func testL1PerPrefix() throws {
+    var r = LCG(s: 13)
+    for rec in ReconstructionLoss.allCases {
+      for beta in [nil, 0.3] as [Double?] {
+        let sae = try randomSAE(
+          &r, tied: false, activation: .relu, prefixes: [1, 3, 4], balance: beta,
+          l1PerPrefix: true)
+        XCTAssertLessThan(check(sae, randomPatterns(&r), rec, l1: 0.3), 1e-6, "\(rec) \(String(describing: beta))")
+      }
+    }
+  }
+
   /// Features embedded in d = 7 > n = 5 dimensions.
   func testEmbeddedFeatures() throws {
     var r = LCG(s: 11)

@@ -54,7 +54,8 @@ final class SAELensFilesTests: XCTestCase {
   func testBatchTopKIsJumpReLUWithOneThresholdPerLatentAndKeepsMatryoshka() throws {
     let sae = try SAE(
       decoder: [[1, 0], [0.6, 0.8]], decoderBias: [0.25, 0], encoderBias: [0.5, -0.5],
-      activation: .batchTopK(k: 1, threshold: 0.375), prefixes: [1, 2], balance: 0.5)
+      activation: .batchTopK(k: 1, threshold: 0.375), prefixes: [1, 2], balance: 0.5,
+      l1PerPrefix: true)
     let file = SAEFile(features: ["parent", "child"], sae: sae)
     let (back, _, weights) = try roundTrip(file, .f64)
     XCTAssertEqual(back, sae)
@@ -67,6 +68,7 @@ final class SAELensFilesTests: XCTestCase {
     let kept = (cfg["metadata"] as? [String: Any])?["hedging_landscape"] as? [String: Any]
     XCTAssertEqual(kept?["matryoshka"] as? [Int], [1, 2])
     XCTAssertEqual(kept?["balance"] as? Double, 0.5)
+    XCTAssertEqual(kept?["l1_per_prefix"] as? Bool, true)
     XCTAssertEqual(kept?["top_k"] as? Int, 1)
     XCTAssertEqual(kept?["tied"] as? Bool, true)
   }

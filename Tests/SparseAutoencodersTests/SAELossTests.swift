@@ -42,6 +42,38 @@ final class SAELossTests: XCTestCase {
     XCTAssertEqual(t.l0, 0.5, accuracy: 1e-14)
   }
 
+  /// L1 per Matryoshka prefix (the authors' convention) against a throwaway numpy script of
+  /// its definition, sum_j p_j sum_l omega_l (rec_l + lambda sum_{i < m_l} h_i |decoder[i]|):
+  /// prefixes [1, 2], lambda 0.3; the same script gives the plain SAE's 0.4692903269282843
+  /// above. The L1 weights by hand: latent 0 is in both prefixes, latent 1 in the outer.
+  func testL1PerPrefixMatchesNumpy() throws {
+    func sae(balance: Double?, perPrefix: Bool) throws -> SAE {
+      try SAE(
+        decoder: decoder, decoderBias: decoderBias, encoder: encoder, encoderBias: encoderBias,
+        prefixes: [1, 2], balance: balance, l1PerPrefix: perPrefix)
+    }
+    let standard = try sae(balance: nil, perPrefix: true)
+    XCTAssertEqual(standard.l1Weights, [2, 1])
+    XCTAssertEqual(standard.expectedLoss(patterns, .mse, l1: 0.3), 1.0261829793283672, accuracy: 1e-14)
+    let balanced = try sae(balance: 0.25, perPrefix: true)
+    XCTAssertEqual(balanced.l1Weights, [1.25, 1])
+    XCTAssertEqual(balanced.expectedLoss(patterns, .mse, l1: 0.3), 0.6085134900283051, accuracy: 1e-14)
+    XCTAssertEqual(balanced.expectedLoss(patterns, .l2, l1: 0.3), 0.6259609340676503, accuracy: 1e-14)
+    // Counted once (today's convention), the same SAE's loss is lower.
+    let once = try sae(balance: 0.25, perPrefix: false)
+    XCTAssertEqual(once.l1Weights, [1, 1])
+    XCTAssertEqual(once.expectedLoss(patterns, .mse, l1: 0.3), 0.5851581769282843, accuracy: 1e-14)
+    // Three prefixes 1/3/4 at beta 0.5 weigh 0.25, 0.5, 1 (by hand): latent 0 is in all three
+    // (1.75), latents 1 and 2 in the outer two (1.5), latent 3 in the full width only (1).
+    let rows: [[Double]] = [[1, 0], [0, 1], [1, 1], [1, -1]]
+    let three = try SAE(
+      decoder: rows, decoderBias: [0, 0], prefixes: [1, 3, 4], balance: 0.5, l1PerPrefix: true)
+    XCTAssertEqual(three.l1Weights, [1.75, 1.5, 1.5, 1])
+    // A plain SAE has one prefix: per prefix or not, each latent weighs 1.
+    let plain = try SAE(decoder: decoder, decoderBias: decoderBias, l1PerPrefix: true)
+    XCTAssertEqual(plain.l1Weights, [1, 1])
+  }
+
   /// TopK and BatchTopK (at evaluation) against hand-worked pre-activations.
   func testTopKAndBatchTopKByHand() throws {
     let eye: [[Double]] = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
