@@ -62,7 +62,7 @@ let package = Package(
       name: "Server",
       dependencies: [
         "Landscape", "CaseFiles", "Symbolic", "Reports", "FigureComposition", "Plotting",
-        "ToyModels",
+        "ToyModels", "SparseAutoencoders", "Studies",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "NIOCore", package: "swift-nio"),

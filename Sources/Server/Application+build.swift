@@ -74,7 +74,8 @@ public func buildRouter(_ server: LandscapeServer, pools: ComputePools) -> Route
     APIController(server: server, quick: pools.quick, heavy: pools.heavy).endpoints,
     atPath: "/api")
   router.addRoutes(
-    TrainController(server: server, sessions: pools.training).endpoints, atPath: "/api/train")
+    TrainController(server: server, sessions: pools.training, heavy: pools.heavy).endpoints,
+    atPath: "/api/train")
   return router
 }
 

@@ -36,6 +36,8 @@ public final class TrainingSessions: Service, Sendable {
     let overBudget = Atomic<Bool>(false)
     /// The run's thread has ended (its last event is in the buffer).
     let done = Atomic<Bool>(false)
+    /// Why it was cancelled.
+    let why = Mutex<String?>(nil)
 
     init(id: String, name: String) {
       self.id = id
@@ -46,6 +48,27 @@ public final class TrainingSessions: Service, Sendable {
   }
 
   private let sessions = Mutex<[String: Session]>([:])
+
+  /// A finished run, kept for its downloads (the figure, the SAE file).
+  struct Finished: Sendable {
+    var report: SAETrainingReport
+    var relation: FeatureRelation
+    var title: String
+    var name: String
+    /// Our SAE file (JSON); nil for an SAE in d > n dimensions (the file is in feature
+    /// coordinates).
+    var saeFile: Data?
+  }
+
+  /// The last `kept` finished runs by id, oldest first.
+  private let finished = Mutex<[(id: String, run: Finished)]>([])
+  /// Finished runs kept for their downloads.
+  static let keptResults = 8
+
+  /// A finished run's results; nil when it is unknown or forgotten.
+  func result(_ id: String) -> Finished? {
+    finished.withLock { $0.last(where: { $0.id == id })?.run }
+  }
 
   /// - Parameters: limit >= 1; budget > 0 CPU seconds; claimTimeout > 0 seconds.
   public init(limit: Int = 2, budget: Double = 300, claimTimeout: Double = 30) {
@@ -65,7 +88,9 @@ public final class TrainingSessions: Service, Sendable {
 
   /// Starts training `training` on a thread of its own; returns the run's id.
   /// - Throws: `APIError` (503) naming the limit when `limit` runs are going.
-  func start(_ training: SAECaseTraining) throws -> String {
+  /// - Parameter overrides: the `set` that made the case, recorded in the final report as
+  ///   `train --set ... --json` records them.
+  func start(_ training: SAECaseTraining, overrides: [FieldOverride] = []) throws -> String {
     let id = UUID().uuidString.lowercased()
     let session = Session(id: id, name: training.saeCase.name)
     let admitted = sessions.withLock { all -> Bool in
@@ -82,6 +107,13 @@ public final class TrainingSessions: Service, Sendable {
     }
     let budget = self.budget
     let thread = Thread { [self] in
+      // Below the requests that answer the page (nice 10: about a tenth of a core's share
+      // against one of them, never starved).
+      if let thread = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"),
+        let tid = id_t(thread.split(separator: "/").last ?? "")
+      {
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, 10)
+      }
       var clockID = clockid_t()
       let hasClock = pthread_getcpuclockid(pthread_self(), &clockID) == 0
       let clock = clockID
@@ -98,11 +130,24 @@ public final class TrainingSessions: Service, Sendable {
         let trained = try training.run(control) { update in
           if let line = try? ReportJSON.string(update) { session.continuation.yield(line) }
         }
-        session.continuation.yield(try ReportJSON.string(trained.report))
+        session.continuation.yield(
+          try ReportJSON.string(OverriddenReport(trained.report, overrides: overrides)))
+        let saeCase = training.saeCase
+        let file =
+          trained.embedding == nil
+          ? try? SAEFile(features: saeCase.features, sae: trained.sae).json() : nil
+        let run = Finished(
+          report: trained.report, relation: saeCase.toy.featureRelation, title: saeCase.title,
+          name: saeCase.name, saeFile: file)
+        self.finished.withLock {
+          $0.append((id, run))
+          if $0.count > Self.keptResults { $0.removeFirst($0.count - Self.keptResults) }
+        }
       } catch is CancellationError {
         let why =
           session.overBudget.load(ordering: .relaxed)
-          ? "took its CPU budget of \(budget) s" : "was cancelled (its client left or deleted it)"
+          ? "took its CPU budget of \(budget) s"
+          : "was cancelled (\(session.why.withLock { $0 } ?? "cancelled"))"
         Self.log("training run \(id) (\(session.name)) \(why)")
         session.continuation.yield(
           (try? ReportJSON.string(["error": "training: the run \(why)"])) ?? "{}")
@@ -146,6 +191,7 @@ public final class TrainingSessions: Service, Sendable {
   @discardableResult
   func cancel(_ id: String, why: String) -> Bool {
     guard let session = sessions.withLock({ $0[id] }) else { return false }
+    session.why.withLock { if $0 == nil { $0 = why } }
     if !session.done.load(ordering: .relaxed) && !session.cancelled.exchange(true, ordering: .relaxed) {
       Self.log("training run \(id) (\(session.name)): cancelling: \(why)")
     }

@@ -40,6 +40,11 @@ final class ServerBrowserTests: XCTestCase {
     server.currentDirectoryURL = ServerBinary.root
     let out = Pipe()
     server.standardOutput = out
+    // Its standard error (the server's log) in a file, read after the page left.
+    let logFile = fm.temporaryDirectory.appendingPathComponent("landscape-serve-\(UUID().uuidString).log")
+    fm.createFile(atPath: logFile.path, contents: nil)
+    defer { try? fm.removeItem(at: logFile) }
+    server.standardError = try FileHandle(forWritingTo: logFile)
     try server.run()
     defer {
       if server.isRunning { server.interrupt() }
@@ -111,17 +116,31 @@ final class ServerBrowserTests: XCTestCase {
     XCTAssertEqual(shown["download_name"] as? String, "p0-0_p01-0.25_p1-0.png")
     XCTAssertEqual(shown["chart_above_controls"] as? Bool, true)
 
-    // The Train section's run: the first latent's decoder cosine is train --json's.
+    // The Train section's run (two latents, L2 loss, one start, 2000 steps, set from the
+    // page's fields): each latent's hedging mass is train --json's for the same values.
     XCTAssertEqual(shown["train_status"] as? String, "done", "\(shown["train_error"] ?? "")")
     let trained = try ServerBinary.run([
-      "train", "cases/sae-untied-hierarchy.json", "--set", "train.steps=2000", "--json",
+      "train", "cases/sae-untied-hierarchy.json", "--set", "sae.latents=2", "--set",
+      "train.loss=l2", "--set", "train.starts=1", "--set", "train.steps=2000", "--json",
     ])
     XCTAssertEqual(trained.status, 0, trained.stderr)
     let trainReport = try XCTUnwrap(
       try JSONSerialization.jsonObject(with: trained.stdout) as? [String: Any])
-    let latent = try XCTUnwrap((trainReport["decoder_latents"] as? [[String: Any]])?.first)
-    let cos = try XCTUnwrap(latent["cos"] as? Double)
-    XCTAssertEqual(shown["train_cos"] as? String, String(format: "%.4f", cos))
+    let masses = try XCTUnwrap(trainReport["decoder_latents"] as? [[String: Any]]).map {
+      try XCTUnwrap($0["hedging_mass"] as? Double)
+    }
+    let pageMasses = (shown["train_hedging"] as? [String] ?? []).compactMap(Double.init)
+    XCTAssertEqual(pageMasses.count, 2)
+    for (page, cli) in zip(pageMasses, masses) { XCTAssertEqual(page, cli, accuracy: 1e-9) }
+    XCTAssertTrue((shown["train_figure"] as? String)?.hasSuffix("/figure.png") == true)
+    // The page left mid-run: the server cancelled the run and said so.
+    XCTAssertEqual(shown["left_mid_run"] as? Bool, true)
+    var serverLog = ""
+    for _ in 0..<100 where !serverLog.contains("cancelling") {
+      Thread.sleep(forTimeInterval: 0.1)
+      serverLog = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+    }
+    XCTAssertTrue(serverLog.contains("cancelling"), serverLog)
 
     // No JavaScript error (nor any other severe message) in the console.
     let log = shown["log"] as? [[String: Any]] ?? []

@@ -59,14 +59,38 @@ final class TrainAPITests: XCTestCase {
   func testARunStreamsUpdatesAndEndsWithTrainsReport() async throws {
     let lines = try await app().test(.router) { client -> [String] in
       let list = try await client.execute(uri: "/api/train/cases", method: .get) { String(buffer: $0.body) }
-      XCTAssertEqual(list, #"[{"name":"tiny","title":"tiny hierarchy"}]"# + "\n")
+      // Its fields, by hand from the case text: the numbers and the enumerated words.
+      let fields = [
+        ("hierarchy.groups[0].child_probability[0]", "0.25"),
+        ("hierarchy.groups[0].child_probability[1]", "0.5"),
+        ("hierarchy.groups[0].parent_probability", "0.4"), ("sae.latents", "2"),
+        ("train.data", #""exact""#), ("train.l1", "0.01"), ("train.loss", #""mse""#),
+        ("train.lr", "0.01"), ("train.steps", "200"),
+      ].map { #"{"path":"\#($0.0)","value":\#($0.1)}"# }.joined(separator: ",")
+      XCTAssertEqual(list, #"[{"fields":["# + fields + #"],"name":"tiny","title":"tiny hierarchy"}]"# + "\n")
       let (status, answer) = try await Self.post(client, #"{"case": "tiny", "set": {"sae.latents": 3}}"#)
       XCTAssertEqual(status, .ok, answer)
       let run = try Self.id(answer)
-      return try await client.execute(uri: "/api/train/\(run)/events", method: .get) { response in
+      let lines = try await client.execute(uri: "/api/train/\(run)/events", method: .get) { response in
         XCTAssertEqual(response.headers[.contentType], "text/event-stream")
         return String(buffer: response.body).components(separatedBy: "\n\n").filter { !$0.isEmpty }
       }
+      // The finished run's downloads: train --plot's figure and train --save's SAE file.
+      let png = try await client.execute(uri: "/api/train/\(run)/figure.png", method: .get) {
+        ($0.status, $0.headers[.contentType], Array($0.body.readableBytesView.prefix(8)))
+      }
+      XCTAssertEqual(png.0, .ok)
+      XCTAssertEqual(png.1, "image/png")
+      XCTAssertEqual(png.2, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+      let file = try await client.execute(uri: "/api/train/\(run)/sae.json", method: .get) {
+        String(buffer: $0.body)
+      }
+      let sae = try JSONSerialization.jsonObject(with: Data(file.utf8)) as? [String: Any]
+      XCTAssertEqual(sae?["features"] as? [String], ["p", "a", "b"])
+      XCTAssertEqual((sae?["decoder"] as? [[Double]])?.count, 3)
+      let unknown = try await client.execute(uri: "/api/train/nope/figure.svg", method: .get) { $0.status }
+      XCTAssertEqual(unknown, .notFound)
+      return lines
     }
     XCTAssertTrue(lines.allSatisfy { $0.hasPrefix("data: ") }, "\(lines)")
     let objects = try lines.map { line -> [String: ExactJSON] in
@@ -95,6 +119,8 @@ final class TrainAPITests: XCTestCase {
       XCTAssertNotNil(json[key], key)
       XCTAssertEqual(report[key], json[key], key)
     }
+    // The overrides, as train --set ... --json records them.
+    XCTAssertEqual(report["overrides"], .object(["sae.latents": .integer(3)]))
   }
 
   func testBadBodiesAndLimitsNameTheField() async throws {

@@ -80,19 +80,6 @@ def main():
         wait.until(lambda d: not d.execute_script("return document.body.dataset.drawn").startswith("error:"))
         out["stale_after_fix"] = "stale" in driver.find_element(By.ID, "results").get_attribute("class")
         out["download_name"] = driver.find_element(By.ID, "dl-png").get_attribute("download")
-        # Training an SAE case live: its heat maps redraw, then the report's table.
-        from selenium.webdriver.support.ui import Select
-        Select(driver.find_element(By.ID, "train-case")).select_by_value("sae-untied-hierarchy")
-        driver.find_element(By.ID, "train-set").send_keys("train.steps=2000")
-        driver.find_element(By.ID, "train-start").click()
-        wait.until(lambda d: d.find_element(By.ID, "train-status").text == "done"
-                   or d.find_element(By.ID, "train-error").text != "")
-        out["train_status"] = driver.find_element(By.ID, "train-status").text
-        out["train_error"] = driver.find_element(By.ID, "train-error").text
-        cells = driver.find_elements(By.CSS_SELECTOR, "#train-latents tbody tr td")
-        out["train_cos"] = cells[2].text if len(cells) > 2 else ""
-        driver.execute_script("arguments[0].scrollIntoView()", driver.find_element(By.ID, "train"))
-        driver.save_screenshot(f"{shots}/4-trained.png")
         driver.set_window_size(420, 900)
         time.sleep(0.3)
         driver.save_screenshot(f"{shots}/3-phase-clicked-narrow.png")
@@ -100,10 +87,40 @@ def main():
         out["chart_above_controls"] = driver.execute_script(
             "return document.getElementById('chart').getBoundingClientRect().top"
             " < document.getElementById('controls').getBoundingClientRect().top")
+        driver.set_window_size(1280, 1000)
+        time.sleep(0.3)
+        # Training an SAE case live: its heat maps redraw, then the report's table.
+        from selenium.webdriver.support.ui import Select
+        Select(driver.find_element(By.ID, "train-case")).select_by_value("sae-untied-hierarchy")
+        # The case's own fields: two latents and L2 loss; the steps as a free line.
+        for path, value in [("sae.latents", "2"), ("train.loss", "l2"), ("train.starts", "1")]:
+            field = driver.find_element(By.CSS_SELECTOR, f'#train-fields input[data-path="{path}"]')
+            field.clear()
+            field.send_keys(value)
+        driver.find_element(By.ID, "train-set").send_keys("train.steps=2000")
+        driver.find_element(By.ID, "train-start").click()
+        wait.until(lambda d: d.find_element(By.ID, "train-status").text == "done"
+                   or d.find_element(By.ID, "train-error").text != "")
+        out["train_status"] = driver.find_element(By.ID, "train-status").text
+        out["train_error"] = driver.find_element(By.ID, "train-error").text
+        out["train_hedging"] = [row.get_attribute("data-hedging") for row in
+                                driver.find_elements(By.CSS_SELECTOR, "#train-latents tbody tr")]
+        out["train_figure"] = driver.find_element(By.ID, "train-dl-png").get_attribute("href")
+        driver.execute_script("arguments[0].scrollIntoView()", driver.find_element(By.ID, "train"))
+        driver.save_screenshot(f"{shots}/4-trained.png")
+        # A long run, then the page left mid-run: the server cancels it.
+        Select(driver.find_element(By.ID, "train-case")).select_by_value("sae-correlated-10-standard")
+        driver.find_element(By.ID, "train-set").clear()
+        driver.find_element(By.ID, "train-set").send_keys("train.steps=100000")
+        driver.find_element(By.ID, "train-start").click()
+        wait.until(lambda d: d.find_element(By.ID, "train-status").text.startswith("step "))
         out["log"] = [
             {"level": e.get("level"), "source": e.get("source"), "message": e.get("message")}
             for e in driver.get_log("browser")
         ]
+        driver.get("about:blank")
+        time.sleep(1)
+        out["left_mid_run"] = True
     finally:
         driver.quit()
     print(json.dumps(out))

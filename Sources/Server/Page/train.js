@@ -9,6 +9,7 @@
   let source = null;
   let runId = null;
   let losses = [];
+  let cases = [];
 
   /// `FIELD=VALUE` lines as the body's `set`: VALUE is JSON when it parses, else a string
   /// (as `--set` reads it).
@@ -75,6 +76,7 @@
     const f = (x) => (x === undefined || x === null ? "" : Number(x).toFixed(4));
     for (const l of report.decoder_latents) {
       const tr = document.createElement("tr");
+      tr.dataset.hedging = l.hedging_mass;
       for (const cell of [l.latent, l.tracks, f(l.cos), f(l.off_target), f(l.hedging_mass),
                           f(l.precision), f(l.recall)]) {
         const td = document.createElement("td");
@@ -102,12 +104,75 @@
     if (status !== undefined) $("train-status").textContent = status;
   }
 
+  /// One input per field of the chosen case (numbers, true/false, the enumerated words),
+  /// named by its path as `--set` names it; a changed one is highlighted and sent.
+  function showFields() {
+    const box = $("train-fields");
+    box.innerHTML = "";
+    const c = cases.find((x) => x.name === $("train-case").value);
+    if (!c) return;
+    for (const f of c.fields) {
+      const row = document.createElement("div");
+      row.className = "field";
+      const label = document.createElement("label");
+      label.textContent = f.path;
+      const input = document.createElement("input");
+      input.dataset.path = f.path;
+      input.dataset.original = JSON.stringify(f.value);
+      if (typeof f.value === "boolean") {
+        input.type = "checkbox";
+        input.checked = f.value;
+      } else if (typeof f.value === "number") {
+        Object.assign(input, { type: "number", step: "any", value: f.value });
+      } else {
+        Object.assign(input, { type: "text", value: f.value });
+      }
+      input.id = "field-" + f.path.replace(/[^A-Za-z0-9]/g, "-");
+      label.htmlFor = input.id;
+      input.addEventListener("input", () => input.classList.toggle("changed", fieldValue(input) !== input.dataset.original));
+      input.addEventListener("keydown", (e) => { if (e.key === "Enter") start(); });
+      row.append(label, input);
+      box.append(row);
+    }
+  }
+
+  /// An input's value as JSON text (a number, true/false, or a string).
+  function fieldValue(input) {
+    if (input.type === "checkbox") return JSON.stringify(input.checked);
+    if (input.type === "number") return input.value === "" ? input.dataset.original : JSON.stringify(+input.value);
+    return JSON.stringify(input.value);
+  }
+
+  /// The changed fields, then the free lines (which win).
+  function changes() {
+    const set = {};
+    for (const input of $("train-fields").querySelectorAll("input")) {
+      const value = fieldValue(input);
+      if (value !== input.dataset.original) set[input.dataset.path] = JSON.parse(value);
+    }
+    return Object.assign(set, overrides($("train-set").value));
+  }
+
+  /// The downloads of a finished run, named after the case and the fields changed.
+  function setDownloads(id, set) {
+    const parts = [$("train-case").value];
+    for (const [k, v] of Object.entries(set)) parts.push(k + "-" + v);
+    const name = parts.join("_").replace(/[^A-Za-z0-9._-]/g, "-");
+    for (const f of ["png", "svg", "pdf"]) {
+      $("train-dl-" + f).href = `/api/train/${id}/figure.${f}`;
+      $("train-dl-" + f).download = `${name}.${f}`;
+    }
+    $("train-dl-sae").href = `/api/train/${id}/sae.json`;
+    $("train-dl-sae").download = `${name}_sae.json`;
+    $("train-dl-json").download = `${name}_report.json`;
+  }
+
   async function start() {
     if (source) return;
     $("train-error").textContent = "";
     $("train-downloads").hidden = true;
     let set;
-    try { set = overrides($("train-set").value); }
+    try { set = changes(); }
     catch (e) { $("train-error").textContent = e.message; return; }
     $("train-start").disabled = true;
     const response = await fetch("/api/train", {
@@ -128,7 +193,7 @@
     source.onmessage = (event) => {
       const data = JSON.parse(event.data);
       if (data.error) { $("train-error").textContent = data.error; finish(""); return; }
-      if (data.decoder_latents) { showReport(data); finish("done"); return; }
+      if (data.decoder_latents) { showReport(data); setDownloads(answer.id, set); finish("done"); return; }
       if (data.loss !== null) losses.push([data.step, data.loss]);
       $("train-status").textContent = `step ${data.step} of ${data.steps}`;
       heatMap($("train-decoder"), data.decoder_cos);
@@ -145,7 +210,7 @@
 
   async function init() {
     const response = await fetch("/api/train/cases");
-    const cases = await response.json();
+    cases = await response.json();
     const select = $("train-case");
     for (const c of cases) {
       const option = document.createElement("option");
@@ -155,6 +220,8 @@
       select.append(option);
     }
     if (cases.length === 0) $("train").hidden = true;
+    select.addEventListener("change", showFields);
+    showFields();
     $("train-start").addEventListener("click", start);
     $("train-stop").addEventListener("click", stop);
     $("train-set").addEventListener("keydown", (e) => {
