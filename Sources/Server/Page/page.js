@@ -13,6 +13,7 @@ let inFlight = false;
 let pending = false;
 let phaseKey = null;
 let phase = null;
+let phaseRequest = null;
 
 /// A slider and a number box for one parameter, kept in step.
 function makeParam(box, name, label, min, max, step) {
@@ -357,9 +358,30 @@ async function refreshPhase() {
   const key = q.toString();
   if (key !== phaseKey) {
     phaseKey = key;
-    try { phase = await json("/api/phase?" + full); } catch { phase = null; }
+    // A superseded diagram is abandoned: the server stops computing it.
+    if (phaseRequest) phaseRequest.abort();
+    const request = new AbortController();
+    phaseRequest = request;
+    $("phase-status").textContent = "computing the diagram (41 x 41 minima)...";
+    const started = performance.now();
+    try {
+      const response = await fetch("/api/phase?" + full, { signal: request.signal });
+      const body = await response.json();
+      if (!response.ok) throw new Error(body.error || response.statusText);
+      phase = body;
+      $("phase-status").textContent = "";
+    } catch (error) {
+      if (request.signal.aborted) return;
+      // No diagram for this case (it is not the two-feature hierarchy): the box hides.
+      phase = null;
+      $("phase-status").textContent = "";
+    } finally {
+      if (phaseRequest === request) phaseRequest = null;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (phase && seconds > 2) $("phase-status").textContent = `computed in ${seconds.toFixed(1)} s`;
   }
-  $("phase-box").hidden = !phase;
+  $("phase-box").hidden = !phase && !phaseRequest;
   if (phase) drawPhase();
 }
 
