@@ -163,7 +163,8 @@ public struct StudySlurm: Sendable {
     return id
   }
 
-  /// `--sbatch 'OPTIONS'`: sbatch options separated by spaces, each starting with `-`; not
+  /// `--sbatch 'OPTIONS'`: sbatch options separated by spaces (a word without `-` is the
+  /// previous option's value), none of them line breaks; not
   /// those the scripts set themselves (--array, --cpus-per-task, --output, --dependency,
   /// --parsable, --wrap and their short forms).
   /// - Throws: `FieldError` (usage) naming `--sbatch`.
@@ -179,10 +180,10 @@ public struct StudySlurm: Sendable {
       "--array", "-a", "--cpus-per-task", "-c", "--output", "-o", "--dependency", "-d", "--parsable",
       "--wrap",
     ]
-    for option in options {
-      guard option.hasPrefix("-") else {
-        throw refuse("has '\(escapedForMessage(option, limit: 30))', not an option (options start with -, separated by spaces)")
-      }
+    guard options[0].hasPrefix("-") else {
+      throw refuse("does not start with an option (-p long, --time=1:00:00)")
+    }
+    for option in options where option.hasPrefix("-") {
       let name = String(option.prefix { $0 != "=" })
       let short = option.hasPrefix("--") ? name : String(option.prefix(2))
       if owned.contains(short) {
