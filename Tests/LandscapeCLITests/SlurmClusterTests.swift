@@ -8,7 +8,9 @@ import XCTest
 /// removed in tearDown, also when the test fails. Skipped only when the daemons cannot start.
 final class SlurmClusterTests: XCTestCase {
   var root: URL!
-  var daemons: [Process] = []
+  /// The daemons' process ids, spawned directly: Foundation's Process, watching a child
+  /// that runs on, was seen never to reap the short-lived clients started after it.
+  var daemons: [pid_t] = []
   var environment: [String: String] = [:]
 
   static let tools = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scancel"]
@@ -46,34 +48,50 @@ final class SlurmClusterTests: XCTestCase {
     return String(name.split(separator: ".").first ?? "localhost")
   }
 
-  /// Runs a Slurm client with this cluster's SLURM_CONF; its standard output.
+  /// Runs a Slurm client with this cluster's SLURM_CONF; its standard output, and its
+  /// standard error when it fails.
   @discardableResult
-  func client(_ name: String, _ arguments: [String]) throws -> String {
+  func client(_ name: String, _ arguments: [String], failed: ((String) -> Void)? = nil) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try XCTUnwrap(Self.tool(name)))
     process.arguments = arguments
     process.environment = environment
     let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
-    process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+    process.standardError = err
     try process.run()
+    // A client writes a few lines: neither pipe fills while the other is read.
     let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    if process.terminationStatus != 0 { failed?(String(decoding: errors, as: UTF8.self)) }
     return String(decoding: data, as: UTF8.self)
   }
 
-  /// Starts a daemon in the foreground, its output in `<name>.out`.
+  /// Starts a daemon in the foreground (posix_spawn), its output in `<name>.out`.
   func start(_ name: String, _ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try XCTUnwrap(Self.tool(name)))
-    process.arguments = arguments
-    process.environment = environment
+    let path = try XCTUnwrap(Self.tool(name))
     let log = root.appendingPathComponent("\(name).out").path
-    FileManager.default.createFile(atPath: log, contents: nil)
-    process.standardOutput = FileHandle(forWritingAtPath: log)
-    process.standardError = FileHandle(forWritingAtPath: log)
-    try process.run()
-    daemons.append(process)
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0)=\($1)") } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    var pid: pid_t = 0
+    let status = posix_spawn(&pid, path, &actions, nil, argv, envp)
+    guard status == 0 else { throw XCTSkip("\(name) cannot be started: \(String(cString: strerror(status)))") }
+    daemons.append(pid)
+  }
+
+  /// Whether the daemon `pid` still runs (reaped here when it has ended).
+  static func running(_ pid: pid_t) -> Bool {
+    var status: Int32 = 0
+    return waitpid(pid, &status, WNOHANG) == 0
   }
 
   /// Waits up to `seconds` for `condition`, polling every 0.2 s.
@@ -165,12 +183,15 @@ final class SlurmClusterTests: XCTestCase {
       _ = try? client("scancel", ["--user=root"])
       _ = try? wait(10) { try client("squeue", ["-h"]).isEmpty }
     }
-    for process in daemons.reversed() where process.isRunning {
-      kill(process.processIdentifier, SIGTERM)
+    for pid in daemons.reversed() where Self.running(pid) {
+      kill(pid, SIGTERM)
       let deadline = Date().addingTimeInterval(10)
-      while process.isRunning && Date() < deadline { usleep(50_000) }
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-      process.waitUntilExit()
+      while Self.running(pid) && Date() < deadline { usleep(50_000) }
+      if Self.running(pid) {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+      }
     }
     daemons = []
     if let root { try? FileManager.default.removeItem(at: root) }
@@ -189,9 +210,10 @@ final class SlurmClusterTests: XCTestCase {
   /// The job ids in `submitted array job A (...) and merge job M after it`.
   func jobs(_ stdout: String) throws -> (array: String, merge: String) {
     let words = stdout.split(whereSeparator: \.isWhitespace).map(String.init)
-    let array = try XCTUnwrap(words.firstIndex(of: "array").map { words[$0 + 2] }, stdout)
-    let merge = try XCTUnwrap(words.firstIndex(of: "merge").map { words[$0 + 2] }, stdout)
-    return (array, merge)
+    let ids = words.indices.dropLast().filter { words[$0] == "job" }.map { words[$0 + 1] }
+    XCTAssertEqual(ids.count, 2, stdout)
+    XCTAssertTrue(ids.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }, stdout)
+    return (try XCTUnwrap(ids.first, stdout), try XCTUnwrap(ids.last, stdout))
   }
 
   func waitForEmptyQueue() throws {
@@ -248,7 +270,9 @@ final class SlurmClusterTests: XCTestCase {
     let (array, _) = try jobs(first.stdout)
     let firstSaved = wait(120) { FileManager.default.fileExists(atPath: "\(second)/runs/i1-s1.json") }
     XCTAssertTrue(firstSaved, logs())
-    try client("scancel", ["\(array)_2"])
+    let queue = try client("squeue", ["-h", "-o", "%i %T"])
+    try client("scancel", ["\(array)_2"]) { XCTFail("scancel \(array)_2: \($0)") }
+    print("SlurmClusterTests: cancelled \(array)_2; the queue was:\n\(queue)")
     try waitForEmptyQueue()
     XCTAssertFalse(
       FileManager.default.fileExists(atPath: "\(second)/runs/i1-s2.json"),
