@@ -15,20 +15,22 @@ struct StudyCommand: ParsableCommand {
       A run is the case with one grid point's fields set (as --set sets them) and \
       train.seed set to the seed, trained as `landscape train CASE --set ... --json` trains \
       it. Each finished run is saved under DIR/runs/ as it ends; running the same study \
-      again skips the saved runs, so an interrupted study resumes. DIR/runs.csv (one row a \
-      run), DIR/latents.csv (one row a run and latent) and DIR/study.json (the case, the \
-      grid, the version) are rebuilt from the saved runs, in grid order, whatever --jobs or \
-      --shard. A run that fails is recorded (status failed, its error) and the others go \
+      again skips the saved runs, so an interrupted study resumes. DIR/study.json (the case, \
+      the grid, the version) is written first; DIR/runs.csv (one row a run) and \
+      DIR/latents.csv (one row a run and latent) are rebuilt from the saved runs, in grid \
+      order, whatever --jobs or --shard. A study folder as CASE runs its study again. A run that fails is recorded (status failed, its error) and the others go \
       on; the exit status is 1 when any failed. A case file's study block ({"vary": \
       {"sae.latents": "2:10:9"}, "seeds": [1, 2, 3]}) gives --vary and --seeds when none \
       is given: `landscape study cases/study-width-correlation.json --out DIR --jobs 2`. \
       --shard I/N runs a slice; `study merge DIR...` joins slices; `study status DIR` \
-      counts the runs done, failed and pending.
+      counts the runs done, failed and pending. --slurm submits the study as a Slurm job \
+      array (task I runs slice I/N, saving its runs only) and a merge job after it that \
+      writes the tables; the same command again submits only the tasks with a run to do.
 
       Examples:
         landscape study cases/sae-untied-hierarchy.json --vary train.l1=0,1 --out s
         landscape study status s
-        landscape study merge s
+        landscape study s --out c --slurm --tasks 2 --dry-run
       """,
     subcommands: [StudyRunCommand.self, StudyMergeCommand.self, StudyStatusCommand.self],
     defaultSubcommand: StudyRunCommand.self)
