@@ -3,6 +3,8 @@ SWIFT ?= swift
 PYTHON ?= python3
 SYSTEM_PACKAGES := libgsl-dev libplplot-dev plplot-driver-cairo
 BROWSER_PACKAGES := chromium chromium-driver python3-selenium
+# The study --slurm test starts a one-node Slurm cluster of its own (needs root; skipped otherwise).
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
 LANDSCAPE := .build/release/landscape
 
 .PHONY: all deps test-deps build install reproduce test bench serve clean
@@ -24,10 +26,11 @@ endef
 deps:
 	$(call install_missing,$(SYSTEM_PACKAGES))
 
-# The tests also drive the page of `landscape serve` in headless Chromium, and read and
-# write SAELens's files with Python's safetensors and numpy (PyPI, small): installed when missing.
+# The tests also drive the page of `landscape serve` in headless Chromium, run a study on a
+# one-node Slurm cluster, and read and write SAELens's files with Python's safetensors and
+# numpy (PyPI, small): installed when missing.
 test-deps:
-	$(call install_missing,$(SYSTEM_PACKAGES) $(BROWSER_PACKAGES))
+	$(call install_missing,$(SYSTEM_PACKAGES) $(BROWSER_PACKAGES) $(SLURM_PACKAGES))
 	@$(PYTHON) -c 'import numpy, safetensors' 2>/dev/null \
 	  || $(PYTHON) -m pip install --quiet numpy safetensors \
 	  || $(PYTHON) -m pip install --quiet --break-system-packages numpy safetensors

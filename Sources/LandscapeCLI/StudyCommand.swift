@@ -15,20 +15,22 @@ struct StudyCommand: ParsableCommand {
       A run is the case with one grid point's fields set (as --set sets them) and \
       train.seed set to the seed, trained as `landscape train CASE --set ... --json` trains \
       it. Each finished run is saved under DIR/runs/ as it ends; running the same study \
-      again skips the saved runs, so an interrupted study resumes. DIR/runs.csv (one row a \
-      run), DIR/latents.csv (one row a run and latent) and DIR/study.json (the case, the \
-      grid, the version) are rebuilt from the saved runs, in grid order, whatever --jobs or \
-      --shard. A run that fails is recorded (status failed, its error) and the others go \
+      again skips the saved runs, so an interrupted study resumes. DIR/study.json (the case, \
+      the grid, the version) is written first; DIR/runs.csv (one row a run) and \
+      DIR/latents.csv (one row a run and latent) are rebuilt from the saved runs, in grid \
+      order, whatever --jobs or --shard. A study folder as CASE runs its study again. A run that fails is recorded (status failed, its error) and the others go \
       on; the exit status is 1 when any failed. A case file's study block ({"vary": \
       {"sae.latents": "2:10:9"}, "seeds": [1, 2, 3]}) gives --vary and --seeds when none \
       is given: `landscape study cases/study-width-correlation.json --out DIR --jobs 2`. \
       --shard I/N runs a slice; `study merge DIR...` joins slices; `study status DIR` \
-      counts the runs done, failed and pending.
+      counts the runs done, failed and pending. --slurm submits the study as a Slurm job \
+      array (task I runs slice I/N, saving its runs only) and a merge job after it that \
+      writes the tables; the same command again submits only the tasks with a run to do.
 
       Examples:
         landscape study cases/sae-untied-hierarchy.json --vary train.l1=0,1 --out s
         landscape study status s
-        landscape study merge s
+        landscape study s --out c --slurm --tasks 2 --dry-run
       """,
     subcommands: [StudyRunCommand.self, StudyMergeCommand.self, StudyStatusCommand.self],
     defaultSubcommand: StudyRunCommand.self)
@@ -39,7 +41,8 @@ struct StudyRunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run", abstract: "Run a study (the default subcommand).")
 
-  @Argument(help: "An SAE case file (JSON); its study block gives --vary and --seeds by default.")
+  @Argument(
+    help: "An SAE case file (JSON); its study block gives --vary and --seeds by default. Or a study folder: its study.json's study again (no --vary, --seeds, --set).")
   var caseFile: String
 
   @Option(
@@ -82,6 +85,25 @@ struct StudyRunCommand: ParsableCommand {
 
   @OptionGroup var figure: StudyFigureOptions
 
+  @Flag(help: "Save the runs only, no tables (a Slurm array task; `study merge DIR` writes them).")
+  var runsOnly = false
+
+  @Flag(help: "Submit the study as a Slurm job array and a merge job after it (see On a cluster).")
+  var slurm = false
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("--slurm: array tasks, each a slice of the runs (default: runs, at most 100).", valueName: "N"))
+  var tasks: Int?
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("--slurm: more sbatch options for both jobs.", valueName: "'OPTIONS'"))
+  var sbatch: String?
+
+  @Flag(help: "--slurm: write DIR/study.sbatch and DIR/merge.sbatch, submit nothing.")
+  var dryRun = false
+
   func validate() throws {
     if !(1...256).contains(jobs) { throw ValidationError("--jobs: \(jobs) is not in 1...256") }
     if !(1...1_000_000_000).contains(samples) {
@@ -92,12 +114,29 @@ struct StudyRunCommand: ParsableCommand {
     } else if figure.isGiven {
       throw ValidationError("--x, --y, --hue, --color, --title and --size draw a figure: give --plot FILE.")
     }
+    if runsOnly && plot != nil {
+      throw ValidationError("--plot needs the tables, which --runs-only does not write")
+    }
+    if !slurm {
+      for (flag, given) in [("--tasks", tasks != nil), ("--sbatch", sbatch != nil), ("--dry-run", dryRun)] where given {
+        throw ValidationError("\(flag) is for --slurm: add --slurm")
+      }
+    } else {
+      for (flag, given) in [("--shard", shard != nil), ("--runs-only", runsOnly)] where given {
+        throw ValidationError("\(flag) is an array task's: --slurm submits the tasks")
+      }
+      if plot != nil {
+        throw ValidationError("--plot draws a finished study: after the merge job, `landscape plot DIR`")
+      }
+      if let tasks, tasks < 1 { throw ValidationError("--tasks: \(tasks) is not a whole number >= 1") }
+    }
   }
 
   func run() throws {
     let study = try resolve()
     if let plot { try FigureFile.check(plot, field: "--plot") }
     let description = try study.description(version: LandscapeCommand.version)
+    if slurm { return try submit(study, description) }
     try StudyFolder.claim(out, for: description)
     let progress = StudyProgress(label: "study \(study.caseName)")
     defer { progress.finish() }
@@ -105,7 +144,8 @@ struct StudyRunCommand: ParsableCommand {
       in: out, selection: shard?.range(of: study.runs.count), jobs: jobs,
       finished: { progress.show($0) })
     progress.finish()
-    let table = try StudyFolder.write(study, description, to: out)
+    if runsOnly { return }
+    let table = try StudyFolder.write(study, to: out)
     if let plot {
       try figure.draw(table, to: plot, field: "--plot")
       print("wrote \(plot)")
@@ -113,9 +153,56 @@ struct StudyRunCommand: ParsableCommand {
     try StudyFolder.checkFailures(table, folder: out)
   }
 
+  /// `--slurm`: study.json written once, then the scripts written and (without --dry-run) submitted.
+  func submit(_ study: Study, _ description: Study.Description) throws {
+    let runs = study.runs.count
+    let count = tasks ?? min(runs, 100)
+    if !(1...runs).contains(count) {
+      throw FieldError(flag: "--tasks", value: "\(count)", reason: "is not in 1...\(runs) (the study's runs)")
+    }
+    let extra = try sbatch.map(StudySlurm.options(parsing:)) ?? []
+    let folder = StudySlurm.absolute(out)
+    let binary = StudySlurm.currentExecutable()
+    try StudySlurm.checkPath(folder, flag: "--out")
+    try StudySlurm.checkPath(binary, flag: "landscape's path")
+    let sbatchPath = StudySlurm.executable(named: "sbatch")
+    if sbatchPath == nil && !dryRun {
+      throw FieldError(
+        field: "--slurm", value: "",
+        reason: "sbatch is not on PATH: install Slurm's client (Debian: slurm-client) or use --dry-run to write the scripts only")
+    }
+    try StudyFolder.claim(folder, for: description)
+    let slurm = StudySlurm(
+      folder: folder, binary: binary, tasks: count, jobs: jobs, samples: samples, extra: extra)
+    var submission = try slurm.prepare(study)
+    let pending = submission.array
+    print("\(study.caseName): \(runs) runs in \(count) array tasks; wrote \(submission.arrayPath), \(submission.mergePath)")
+    if pending.isEmpty {
+      print("every run is saved: nothing to submit; `landscape study merge \(StudySlurm.shellQuoted(folder))` writes the tables")
+      return
+    }
+    guard let sbatchPath, !dryRun else {
+      print("dry run, nothing submitted: sbatch --parsable \(StudySlurm.shellQuoted(submission.arrayPath)), then sbatch --dependency=afterany:<its job id> \(StudySlurm.shellQuoted(submission.mergePath))")
+      return
+    }
+    submission = try slurm.submit(submission, sbatch: sbatchPath)
+    print("submitted array job \(submission.arrayJob ?? "") (tasks \(StudySlurm.arraySpec(pending)) of \(count)) and merge job \(submission.mergeJob ?? "") after it")
+    print("progress: landscape study status \(StudySlurm.shellQuoted(folder))")
+  }
+
   /// The study the arguments describe, its case checked: the axes and seeds from the flags,
-  /// else from the case's study block (seeds: else the case's own train.seed).
+  /// else from the case's study block (seeds: else the case's own train.seed); a study
+  /// folder's own study.
   func resolve() throws -> Study {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: caseFile, isDirectory: &isFolder), isFolder.boolValue {
+      for (flag, given) in [("--vary", !vary.isEmpty), ("--seeds", seeds != nil), ("--set", !set.texts.isEmpty)] where given {
+        throw FieldError(flag: flag, value: "", reason: "is the case file's: \(escapedForMessage(caseFile)) is a study folder, which has its grid")
+      }
+      let study = try Study(StudyFolder.description(caseFile), samples: samples)
+      _ = try study.check()
+      return study
+    }
     let fixed = try set.overrides()
     let axes = try vary.map { try Study.Axis(parsing: $0) }
     let listed = try seeds.map(Self.seedList)
@@ -171,15 +258,16 @@ struct StudyMergeCommand: ParsableCommand {
     let target = out ?? folders[0]
     let study = try Study(descriptions[0])
     try StudyFolder.claim(target, for: descriptions[0])
-    let saved = Study.saved(in: folders)
-    let runsFolder = (target as NSString).appendingPathComponent("runs")
-    try FileManager.default.createDirectory(atPath: runsFolder, withIntermediateDirectories: true)
-    for run in study.runs {
-      guard let outcome = saved[run.key] else { continue }
-      try Study.save(outcome, in: runsFolder)
+    if folders != [target] {
+      let saved = Study.saved(in: folders)
+      let runsFolder = (target as NSString).appendingPathComponent("runs")
+      try FileManager.default.createDirectory(atPath: runsFolder, withIntermediateDirectories: true)
+      for run in study.runs {
+        guard let outcome = saved[run.key] else { continue }
+        try Study.save(outcome, in: runsFolder)
+      }
     }
-    try StudyFolder.checkFailures(
-      try StudyFolder.write(study, descriptions[0], to: target), folder: target)
+    try StudyFolder.checkFailures(try StudyFolder.write(study, to: target), folder: target)
   }
 }
 
@@ -222,10 +310,23 @@ enum StudyFolder {
       && a.seeds == b.seeds
   }
 
-  /// Refuses a folder that holds another study's study.json.
+  /// Writes the folder's study.json when it has none (creating the folder): written once,
+  /// before any run, so `study status` reads it while the study runs; refuses a folder that
+  /// holds another study's study.json.
   static func claim(_ folder: String, for d: Study.Description) throws {
     let path = (folder as NSString).appendingPathComponent("study.json")
-    guard FileManager.default.fileExists(atPath: path) else { return }
+    guard FileManager.default.fileExists(atPath: path) else {
+      do {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      } catch {
+        throw FieldError(
+          field: "--out", value: escapedForMessage(folder), reason: "cannot be created", kind: .output)
+      }
+      var json = try ReportJSON.data(d)
+      json.append(UInt8(ascii: "\n"))
+      try OutputFile.write(json, to: path, field: "--out")
+      return
+    }
     guard same(try description(folder), d) else {
       throw FieldError(
         flag: "--out", value: escapedForMessage(folder),
@@ -233,13 +334,10 @@ enum StudyFolder {
     }
   }
 
-  /// Writes study.json and the tables from the saved runs; returns the runs table.
+  /// Writes the tables from the saved runs (study.json is `claim`'s); returns the runs table.
   @discardableResult
-  static func write(_ study: Study, _ d: Study.Description, to folder: String) throws -> StudyTable {
+  static func write(_ study: Study, to folder: String) throws -> StudyTable {
     func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
-    var json = try ReportJSON.data(d)
-    json.append(UInt8(ascii: "\n"))
-    try OutputFile.write(json, to: path("study.json"), field: "--out")
     let saved = Study.saved(in: [folder])
     let tables = study.tables(saved)
     try OutputFile.write(Data(tables.runs.utf8), to: path("runs.csv"), field: "--out")

@@ -273,7 +273,7 @@ struct Shard: ExpressibleByArgument, Hashable {
 
   /// The slice's points: [total (I - 1) / N, total I / N).
   func range(of total: Int) -> Range<Int> {
-    (total * (index - 1) / count)..<(total * index / count)
+    Study.shard(index, of: count, runs: total)
   }
 }
 

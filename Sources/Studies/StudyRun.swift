@@ -300,21 +300,17 @@ public struct Study: Sendable {
     Dictionary(run.overrides.map { ($0.path.description, $0.value) }) { _, last in last }
   }
 
-  /// Writes `runs/<key>.json` through a temporary file in the same folder.
+  /// Writes `runs/<key>.json` through a temporary file in the same folder (`writeAtomically`).
   public static func save(_ outcome: Outcome, in runsFolder: String) throws {
     let path = (runsFolder as NSString).appendingPathComponent("\(outcome.run).json")
-    let temporary = (runsFolder as NSString).appendingPathComponent(
-      ".\(outcome.run).json.\(ProcessInfo.processInfo.processIdentifier).tmp")
+    let data: Data
     do {
-      var data = try ReportJSON.data(outcome)
-      data.append(UInt8(ascii: "\n"))
-      try data.write(to: URL(fileURLWithPath: temporary))
-      if rename(temporary, path) != 0 { throw CocoaError(.fileWriteUnknown) }
+      data = try ReportJSON.data(outcome) + [UInt8(ascii: "\n")]
     } catch {
-      try? FileManager.default.removeItem(atPath: temporary)
       throw FieldError(
         field: "--out", value: escapedForMessage(path), reason: "cannot be written", kind: .output)
     }
+    try writeAtomically(data, to: path)
   }
 
   /// The saved runs under each folder's `runs/`, by key (the first folder's where several have one).

@@ -11,8 +11,8 @@ struct Run {
 /// Runs the built `landscape` binary in `folder` with stdin from /dev/null; a run longer
 /// than `timeout` seconds is killed and fails the test.
 func runLandscape(
-  _ arguments: [String], in folder: URL, timeout: Double = 60, file: StaticString = #filePath,
-  line: UInt = #line
+  _ arguments: [String], in folder: URL, timeout: Double = 60,
+  environment: [String: String]? = nil, file: StaticString = #filePath, line: UInt = #line
 ) throws -> Run {
   let binary = try XCTUnwrap(
     LandscapeCLITests.binary, "the landscape binary is not built next to the tests")
@@ -20,6 +20,7 @@ func runLandscape(
   process.executableURL = binary
   process.arguments = arguments
   process.currentDirectoryURL = folder
+  if let environment { process.environment = environment }
   process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
   let out = folder.appendingPathComponent(".stdout-\(UUID().uuidString)")
   let err = folder.appendingPathComponent(".stderr-\(UUID().uuidString)")
