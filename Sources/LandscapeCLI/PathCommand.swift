@@ -62,13 +62,7 @@ struct PathCommand: ParsableCommand {
     help: "Points along the path, in 2...10001 (default 101); with --via per axis, in 2...201 (default 41).")
   var points: Int?
 
-  @Option(parsing: .unconditional, help: "Correlated toys: the number of samples of the estimate.")
-  var samples = 100_000
-
-  @Option(
-    parsing: .unconditional,
-    help: "Correlated toys: the random seed of the estimate's samples, in 0...4294967295.")
-  var seed = 1
+  @OptionGroup var estimate: EstimateOptions
 
   @Option(help: "Write the table (t,mse,l2,loss; with --via s,u,mse,l2,loss) to this file, or - for standard output.")
   var csv: String?
@@ -83,9 +77,6 @@ struct PathCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    if !(0...Int(UInt32.max)).contains(seed) {
-      throw ValidationError("--seed: \(seed) is not in 0...4294967295")
-    }
     if json && csv == "-" {
       throw ValidationError("--csv -: standard output carries the JSON report with --json; give --csv a file")
     }
@@ -108,8 +99,8 @@ struct PathCommand: ParsableCommand {
     }
     let path = SAEPath(
       saeCase: saeCase, from: try end(from, "--from"), to: try end(to, "--to"),
-      via: try via.map { try end($0, "--via") }, points: points, samples: samples,
-      seed: UInt64(clamping: seed))
+      via: try via.map { try end($0, "--via") }, points: points, samples: estimate.samples,
+      seed: estimate.seedValue)
     let report = try withTerminalProgress { try path.run($0) }
     if let csv { try OutputFile.write(Data(report.csv.utf8), to: csv, field: "--csv") }
     if let plot {

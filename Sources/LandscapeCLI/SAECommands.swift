@@ -43,28 +43,13 @@ struct SAELossCommand: ParsableCommand {
   @Option(help: SAEFileFormat.help)
   var format: SAEFileFormat?
 
-  @Option(parsing: .unconditional, help: "Correlated toys: the number of samples of the estimate.")
-  var samples = 100_000
-
-  @Option(
-    parsing: .unconditional,
-    help: "Correlated toys: the random seed of the estimate's samples, in 0...4294967295.")
-  var seed = 1
+  @OptionGroup var estimate: EstimateOptions
 
   @Flag(
     help:
       "Print JSON: mse, l2, sparsity, l0, exact, samples, and SAELens's synthetic metrics (mcc, uniqueness, explained_variance, shrinkage, dead_latents, true_l0, precision, recall, f1, accuracy)."
   )
   var json = false
-
-  func validate() throws {
-    if !(1...1_000_000_000).contains(samples) {
-      throw ValidationError("--samples: \(samples) is not in 1...1000000000")
-    }
-    if !(0...Int(UInt32.max)).contains(seed) {
-      throw ValidationError("--seed: \(seed) is not in 0...4294967295")
-    }
-  }
 
   func run() throws {
     let toy: ToyModel
@@ -78,7 +63,7 @@ struct SAELossCommand: ParsableCommand {
       name = saeCase.name
     }
     let file = try SAEFiles.read(sae, field: "--sae", features: toy.features, format: format)
-    let m = try file.sae.metrics(on: toy, samples: samples, seed: UInt64(seed))
+    let m = try file.sae.metrics(on: toy, samples: estimate.samples, seed: estimate.seedValue)
     if json {
       print(try ReportJSON.string(m))
     } else {
@@ -336,5 +321,29 @@ extension TrainCommand {
       }
     }
     return plan
+  }
+}
+
+/// How a correlated toy's losses are estimated (`sae-loss`, `path`): `--samples` draws of the
+/// stream seeded `--seed`.
+struct EstimateOptions: ParsableArguments {
+  @Option(parsing: .unconditional, help: "Correlated toys: the number of samples of the estimate.")
+  var samples = 100_000
+
+  @Option(
+    parsing: .unconditional,
+    help: "Correlated toys: the random seed of the estimate's samples, in 0...4294967295.")
+  var seed = 1
+
+  /// The seed as the sampler takes it.
+  var seedValue: UInt64 { UInt64(clamping: seed) }
+
+  func validate() throws {
+    if !(1...1_000_000_000).contains(samples) {
+      throw ValidationError("--samples: \(samples) is not in 1...1000000000")
+    }
+    if !(0...Int(UInt32.max)).contains(seed) {
+      throw ValidationError("--seed: \(seed) is not in 0...4294967295")
+    }
   }
 }
