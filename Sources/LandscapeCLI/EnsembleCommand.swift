@@ -33,7 +33,6 @@ struct EnsembleCommand: ParsableCommand {
         landscape ensemble cases/sae-boosting-children.json --method bagging
         landscape ensemble cases/sae-boosting-children.json --members 3 --json
         landscape ensemble cases/sae-boosting-children.json --plot e.png
-        landscape ensemble cases/sae-correlated-10-boosting.json --steps 2000 --samples 20000
       """)
 
   @Argument(help: "An SAE case file (JSON).")
