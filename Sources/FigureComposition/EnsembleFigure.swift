@@ -15,7 +15,8 @@ extension Figures {
         l < row.count ? (Double(j + 1), row[l]) : nil
       }
       return Series(
-        name: latents <= maximumLines ? "hedging mass, latent \(l)" : "",
+        // One legend entry for every latent's points (they share a style).
+        name: latents == 1 ? "hedging mass, latent 0" : l == 0 ? "hedging mass, each latent" : "",
         xs: points.map(\.0), ys: points.map(\.1), style: .points(.darkBlue, radius: 4))
     }
     if latents > 1 {
