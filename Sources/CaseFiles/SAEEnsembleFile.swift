@@ -3,17 +3,20 @@ import SparseAutoencoders
 import ToyModels
 
 extension SAECase {
-  /// Parses a case's `ensemble` block: `method` (bagging or boosting), `members` (1...50) and
-  /// an optional `expect` list (quantity mse, single_mse, mse_ratio, diversity, stability or
+  /// Parses a case's `ensemble` block: `method` (bagging or boosting), `members` (1...50),
+  /// `samples` (a sampled toy only, 2...10^9, default 100,000: the held-out draws of the mse
+  /// and boosting's training draws) and an optional `expect` list (quantity mse, single_mse, mse_ratio, diversity, stability or
   /// hedging_mass with an optional `member` and `statistic`; min and/or max).
   /// - Throws: `FieldError` naming the field (`ensemble.expect[0].member`).
   static func ensembleSpec(_ e: JSONObject?, toy: ToyModel) throws -> SAEEnsembleSpec? {
     guard let e else { return nil }
-    try e.allow(["method", "members", "expect"])
-    guard toy.patterns != nil else {
+    try e.allow(["method", "members", "samples", "expect"])
+    if toy.patterns != nil && e.has("samples") {
       throw FieldError(
-        field: "ensemble", value: "", reason: "needs an enumerable toy (patterns or hierarchy)")
+        field: e.fieldPath("samples"), value: "",
+        reason: "applies to a sampled (correlated) toy only: an enumerable toy's mse is exact")
     }
+    let samples = try e.integer("samples", in: 2...1_000_000_000) ?? 100_000
     guard let m = try e.string("method") else {
       throw FieldError(field: e.fieldPath("method"), value: "", reason: "is required")
     }
@@ -28,7 +31,8 @@ extension SAECase {
     let expectations = try (e.objects("expect") ?? []).map {
       try ensembleExpectation($0, members: members)
     }
-    return SAEEnsembleSpec(method: method, members: members, expectations: expectations)
+    return SAEEnsembleSpec(
+      method: method, members: members, samples: samples, expectations: expectations)
   }
 
   private static func ensembleExpectation(_ e: JSONObject, members: Int) throws

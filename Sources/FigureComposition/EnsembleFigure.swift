@@ -3,7 +3,8 @@ import SparseAutoencoders
 
 extension Figures {
   /// An SAE ensemble's figure: against the member (1...J), each latent's true hedging mass
-  /// (left axis, one series per latent, and the member's mean dashed) and the exact mse of the
+  /// (left axis, one series per latent, and the member's mean dashed) and the mse (exact, or
+  /// estimated on held-out draws for a sampled toy) of the
   /// ensemble of the first j members (right axis), with the first member's alone as a guide
   /// line.
   public static func ensembleChart(_ r: SAEEnsembleReport, title: String) -> LineChart {
@@ -14,7 +15,8 @@ extension Figures {
         l < row.count ? (Double(j + 1), row[l]) : nil
       }
       return Series(
-        name: latents <= maximumLines ? "hedging mass, latent \(l)" : "",
+        // One legend entry for every latent's points (they share a style).
+        name: latents == 1 ? "hedging mass, latent 0" : l == 0 ? "hedging mass, each latent" : "",
         xs: points.map(\.0), ys: points.map(\.1), style: .points(.darkBlue, radius: 4))
     }
     if latents > 1 {
@@ -36,7 +38,8 @@ extension Figures {
     let maxMSE = max(r.mseByMembers.max() ?? 0, r.singleMSE)
     return LineChart(
       title: title, xLabel: "member j (1 = the first)", leftLabel: "true hedging mass per latent",
-      rightLabel: "exact mse", series: series,
+      rightLabel: r.samples == nil ? "exact mse" : "mse (\(r.samples!) held-out samples)",
+      series: series,
       xRange: 0.5...(Double(r.members) + 0.5), leftRange: 0...max(1.05 * maxMass, 0.01),
       rightRange: 0...max(1.05 * maxMSE, 1e-6))
   }

@@ -19,12 +19,15 @@ struct EnsembleCommand: ParsableCommand {
       Bagging trains the members from seeds seed, seed + 1, ... and averages their \
       reconstructions; boosting trains member j on the residual x - sum_{i<j} g_i(r_i) the \
       members before it leave (exactly, as patterns over the features, their decoder rows and \
-      biases) and sums the reconstructions. Reported: the exact mse of the ensemble and of its \
-      first member alone, diversity (each latent's largest |cos| with the other members' \
+      biases) and sums the reconstructions. On a sampled (correlated) toy, bagging's members \
+      train on fresh draws as single runs do; boosting's first member too, and member j on the \
+      exact residual patterns of a fixed training set of --samples draws (each step drawing its \
+      batch from them); the mse is then estimated on --samples held-out draws, with its \
+      standard error. Reported: the mse of the ensemble and of its first member alone, diversity (each latent's largest |cos| with the other members' \
       latents, averaged: low is diverse), stability (the same ensemble from the next seeds, \
       latents matched by largest |cos|, averaged both ways: 1 is stable) and every member's \
-      true hedging mass per latent. The case's toy must be enumerable (patterns or \
-      hierarchy); --method and --members default to the case's ensemble block.
+      true hedging mass per latent. --method, --members and --samples default to the case's \
+      ensemble block.
 
       Examples:
         landscape ensemble cases/sae-boosting-children.json --method bagging
@@ -32,7 +35,7 @@ struct EnsembleCommand: ParsableCommand {
         landscape ensemble cases/sae-boosting-children.json --plot e.png
       """)
 
-  @Argument(help: "An SAE case file (JSON) with an enumerable toy.")
+  @Argument(help: "An SAE case file (JSON).")
   var caseFile: String
 
   @OptionGroup var set: SetOptions
@@ -49,9 +52,14 @@ struct EnsembleCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Adam steps of every member.")
   var steps: Int?
 
+  @Option(
+    parsing: .unconditional,
+    help: "A sampled toy's held-out draws and boosting's training draws, in 2...1000000000.")
+  var samples: Int?
+
   @Flag(
     help:
-      "Print JSON: method, members, seed, mse, single_mse, mse_by_members, diversity, stability, hedging_mass, tracked_feature."
+      "Print JSON: method, members, seed, mse, single_mse, mse_by_members, (sampled toys) samples, mse_standard_error, single_mse_standard_error, diversity, stability, hedging_mass, tracked_feature."
   )
   var json = false
 
@@ -70,6 +78,9 @@ struct EnsembleCommand: ParsableCommand {
     }
     if let steps, !(0...100_000_000).contains(steps) {
       throw ValidationError("--steps: \(steps) is not in 0...100000000")
+    }
+    if let samples, !(2...1_000_000_000).contains(samples) {
+      throw ValidationError("--samples: \(samples) is not in 2...1000000000")
     }
   }
 
@@ -100,8 +111,15 @@ struct EnsembleCommand: ParsableCommand {
           reason: "is not in 0...\(steps) (the steps): --steps \(steps) is below it")
       }
     }
-    let result = try EnsembleRun(saeCase: saeCase, method: method, members: members, plan: plan)
-      .run()
+    if samples != nil && saeCase.toy.patterns != nil {
+      throw FieldError(
+        flag: "--samples", value: "\(samples!)",
+        reason: "applies to a sampled (correlated) toy only: \(saeCase.name)'s mse is exact")
+    }
+    let result = try EnsembleRun(
+      saeCase: saeCase, method: method, members: members, plan: plan,
+      samples: samples ?? saeCase.ensemble?.samples ?? 100_000
+    ).run()
     if let plot {
       try FigureFile.write(
         Figures.ensembleChart(result.report, title: result.title(saeCase)), to: plot,

@@ -47,11 +47,27 @@ public struct SAEEnsemble: Sendable {
   }
 
   /// The exact expected squared error of the ensemble of the first 1, 2, ..., `count` members,
-  /// in one pass over the patterns (each member's reconstruction computed once).
+  /// in one pass over the patterns (each member's reconstruction computed once):
+  /// sum_p w_p e_p,j with e the `squaredErrors`.
   /// - Parameter count: in 1...members.count.
   public func mseByMembers(on patterns: [WeightedPattern], upTo count: Int) -> [Double] {
     var totals = [Double](repeating: 0, count: count)
-    for p in patterns where p.weight > 0 {
+    for (p, e) in zip(patterns, squaredErrors(on: patterns, upTo: count)) {
+      for j in 0..<count { totals[j] += p.weight * e[j] }
+    }
+    return totals
+  }
+
+  /// Each pattern's squared error under the ensemble of the first 1, 2, ..., `count` members:
+  ///
+  ///     e_p,j = |x_p - xhat_j(x_p)|^2     (xhat_j: the first j + 1 members combined)
+  ///
+  /// A pattern of weight 0 gets zeros.
+  /// - Parameter count: in 1...members.count.
+  public func squaredErrors(on patterns: [WeightedPattern], upTo count: Int) -> [[Double]] {
+    patterns.map { p in
+      var errors = [Double](repeating: 0, count: count)
+      guard p.weight > 0 else { return errors }
       let x = input(p)
       // bagging: the sum of the reconstructions so far; boosting: the residual r.
       var running = method == .bagging ? [Double](repeating: 0, count: x.count) : x
@@ -65,10 +81,28 @@ public struct SAEEnsemble: Sendable {
           for (c, v) in g.reconstruction(g.activations(running)).enumerated() { running[c] -= v }
           xhat = zip(x, running).map { $0 - $1 }
         }
-        totals[j] += p.weight * zip(x, xhat).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        errors[j] = zip(x, xhat).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
       }
+      return errors
     }
-    return totals
+  }
+
+  /// The standard error of a mean over N draws held as weighted patterns (weight = the
+  /// pattern's share of the draws, so the weights sum to 1 and pattern p stands for w_p N
+  /// draws of error e_p):
+  ///
+  ///     mean = sum_p w_p e_p
+  ///     SE   = s / sqrt(N),  s^2 = sum_draws (e - mean)^2 / (N - 1)
+  ///                              = N sum_p w_p (e_p - mean)^2 / (N - 1)
+  ///
+  /// - Parameters: errors and weights of one length; samples N >= 2.
+  public static func standardError(_ errors: [Double], weights: [Double], samples: Int) -> Double
+  {
+    precondition(errors.count == weights.count && samples >= 2)
+    let mean = zip(weights, errors).reduce(0.0) { $0 + $1.0 * $1.1 }
+    let spread = zip(weights, errors).reduce(0.0) { $0 + $1.0 * ($1.1 - mean) * ($1.1 - mean) }
+    let n = Double(samples)
+    return (n * spread / (n - 1) / n).squareRoot()
   }
 
   /// The members' decoder rows, member by member, each normalised (zero rows stay zero).
@@ -167,28 +201,34 @@ extension SAEEnsemble {
     return (residuals, rows)
   }
 
-  /// Trains an ensemble of `count` members on an enumerable toy.
+  /// Trains an ensemble of `count` members on a toy.
   ///
   /// Member j (0-based) starts from `architecture.initialSAE` with seed plan.seed + j and trains
   /// with that seed (its initialisation, noise and batch draws); everything else is the plan's.
   /// When d > n every member shares the features' embedding: `embedding`, or drawn from
   /// plan.seed (as a single run with that seed draws it) when nil. Bagging trains
-  /// each member on the toy; boosting trains member 0 on the toy and member j on the exact
-  /// residual patterns of members 0..<j (`residualPatterns`), so a boosted member 0 is the same
-  /// SAE as bagging's.
-  /// - Parameters: count >= 1; plan.seed + count - 1 <= 2^32 - 1.
-  /// - Throws: `FieldError` naming the field if the toy is not enumerable, the seeds run
-  ///   out, or the architecture or plan is invalid.
+  /// each member on the toy (a sampled toy: fresh draws every step); boosting trains member 0
+  /// on the toy, so a boosted member 0 is the same SAE as bagging's, and member j on the exact
+  /// residual patterns of members 0..<j (`residualPatterns`): of the toy's patterns when it is
+  /// enumerable, of `trainingSet`'s draws when it is sampled (each step then draws the plan's
+  /// batch from those weighted residuals, as `data` says).
+  /// - Parameters: count >= 1; plan.seed + count - 1 <= 2^32 - 1; trainingSet: a fixed set of
+  ///   the sampled toy's draws, required to boost a sampled toy, unused otherwise.
+  /// - Throws: `FieldError` naming the field if a sampled toy is boosted without a training
+  ///   set, the seeds run out, or the architecture or plan is invalid.
   public static func train(
     _ method: Method, members count: Int, architecture: SAEArchitecture, toy: ToyModel,
-    plan: SAETrainingPlan, embedding given: FeatureEmbedding? = nil
+    plan: SAETrainingPlan, embedding given: FeatureEmbedding? = nil,
+    trainingSet: SampleSet? = nil
   ) throws -> SAEEnsemble {
     guard count >= 1 else {
       throw FieldError(field: "members", value: "\(count)", reason: "is not >= 1")
     }
-    guard let patterns = toy.patterns else {
+    let patterns = toy.patterns ?? trainingSet?.patterns
+    if method == .boosting && count > 1 && patterns == nil {
       throw FieldError(
-        field: "ensemble", value: "", reason: "needs an enumerable toy (patterns or hierarchy)")
+        field: "ensemble", value: "",
+        reason: "boosting a sampled toy needs a training set of its draws")
     }
     guard plan.seed + UInt64(count - 1) <= UInt64(UInt32.max) else {
       throw FieldError(
@@ -209,7 +249,7 @@ extension SAEEnsemble {
         run = try start.trainingRun(on: toy, memberPlan, embedding: embedding)
       } else {
         let residual = SAEEnsemble(method: method, members: trained, basis: embedding?.basis)
-          .residualPatterns(patterns, features: n)
+          .residualPatterns(patterns!, features: n)
         run = try start.trainingRun(
           on: residual.patterns, basis: residual.basis, memberPlan, embedding: embedding)
       }
@@ -225,10 +265,13 @@ extension SAEEnsemble {
 
 /// What an ensemble shows: the report `landscape ensemble --json` prints.
 ///
-/// JSON keys: `method`, `members`, `seed`, `mse` (the ensemble's exact expected squared
-/// error), `single_mse` (the first member alone), `mse_by_members` (the ensemble of the first
-/// 1, 2, ... members), `diversity` (null for one member), `stability`, `hedging_mass` (per
-/// member, per latent) and `tracked_feature` (per member, per latent: the feature index).
+/// JSON keys: `method`, `members`, `seed`, `mse` (the ensemble's expected squared error:
+/// exact on an enumerable toy, estimated on a sampled toy's held-out draws), `single_mse` (the
+/// first member alone), `mse_by_members` (the ensemble of the first 1, 2, ... members),
+/// `diversity` (null for one member), `stability`, `hedging_mass` (per member, per latent) and
+/// `tracked_feature` (per member, per latent: the feature index); on a sampled toy also
+/// `samples` (the held-out draws N), `mse_standard_error` and `single_mse_standard_error`
+/// (`SAEEnsemble.standardError`).
 public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
   public var method: String
   public var members: Int
@@ -236,6 +279,11 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
   public var mse: Double
   public var singleMSE: Double
   public var mseByMembers: [Double]
+  /// A sampled toy's held-out draws the mse is estimated from; nil when it is exact.
+  public var samples: Int?
+  /// The standard errors of `mse` and `singleMSE` (nil when exact).
+  public var mseStandardError: Double?
+  public var singleMSEStandardError: Double?
   public var diversity: Double?
   public var stability: Double
   public var hedgingMass: [[Double]]
@@ -246,6 +294,9 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
     case method, members, seed, mse
     case singleMSE = "single_mse"
     case mseByMembers = "mse_by_members"
+    case samples
+    case mseStandardError = "mse_standard_error"
+    case singleMSEStandardError = "single_mse_standard_error"
     case diversity, stability
     case hedgingMass = "hedging_mass"
     case trackedFeature = "tracked_feature"
@@ -254,45 +305,86 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
   /// Trains the ensemble (seeds plan.seed ..< plan.seed + count) and, for its stability, the
   /// same ensemble from the next seeds (plan.seed + count ..< plan.seed + 2 count, in the same
   /// features' embedding); reports the first.
+  ///
+  /// A sampled toy's mse is estimated on `samples` held-out draws (`SampleSet` seeded with
+  /// plan.seed + 2 count, a stream no member trains on); boosting it trains on the residuals
+  /// of a training set of `samples` draws, seeded with plan.seed + 2 count + 1 (the first
+  /// ensemble) and + 2 (the second).
+  /// - Parameter samples: in 2...10^9, used only by a sampled toy.
   /// - Throws: as `SAEEnsemble.train`.
   public init(
     _ method: SAEEnsemble.Method, members count: Int, architecture: SAEArchitecture,
-    toy: ToyModel, plan: SAETrainingPlan
+    toy: ToyModel, plan: SAETrainingPlan, samples: Int = 100_000
   ) throws {
     guard count >= 1 else {
       throw FieldError(field: "members", value: "\(count)", reason: "is not >= 1")
     }
-    guard plan.seed + UInt64(2 * count - 1) <= UInt64(UInt32.max) else {
+    let firing: CorrelatedFiring?
+    if case .correlated(let f) = toy.firing { firing = f } else { firing = nil }
+    // A sampled toy also needs the held-out set's seed and the two training sets'.
+    let seeds = UInt64(2 * count - 1 + (firing == nil ? 0 : 3))
+    guard plan.seed + seeds <= UInt64(UInt32.max) else {
+      let what = firing == nil ? "two ensembles of \(count)" : "two ensembles of \(count) and three sample sets"
       throw FieldError(
         field: "seed", value: "",
-        reason: "\(plan.seed) + \(2 * count - 1) (two ensembles of \(count)) is above \(UInt32.max)"
+        reason: "\(plan.seed) + \(seeds) (\(what)) is above \(UInt32.max)"
       )
+    }
+    if firing != nil, !(2...1_000_000_000).contains(samples) {
+      throw FieldError(field: "samples", value: "\(samples)", reason: "is not in 2...1000000000")
+    }
+    let base = plan.seed + UInt64(2 * count)
+    let boosts = method == .boosting && count > 1
+    func trainingSet(_ k: UInt64) -> SampleSet? {
+      guard let firing, boosts else { return nil }
+      return SampleSet(firing, samples: samples, seed: base + k)
     }
     // One features' embedding for both ensembles, so that their latents are comparable (the
     // one a single run with plan.seed draws).
     let embedding = plan.embedding(features: toy.features.count)
     let ensemble = try SAEEnsemble.train(
       method, members: count, architecture: architecture, toy: toy, plan: plan,
-      embedding: embedding)
+      embedding: embedding, trainingSet: trainingSet(1))
     var otherPlan = plan
     otherPlan.seed = plan.seed + UInt64(count)
     let other = try SAEEnsemble.train(
       method, members: count, architecture: architecture, toy: toy, plan: otherPlan,
-      embedding: embedding)
-    self.init(ensemble, other: other, patterns: toy.patterns ?? [], seed: plan.seed)
+      embedding: embedding, trainingSet: trainingSet(2))
+    if let firing {
+      let heldOut = SampleSet(firing, samples: samples, seed: base)
+      self.init(ensemble, other: other, patterns: heldOut.patterns, samples: samples, seed: plan.seed)
+    } else {
+      self.init(ensemble, other: other, patterns: toy.patterns!, seed: plan.seed)
+    }
   }
 
-  /// The report of `ensemble` on the toy's patterns, its stability read against `other` (the
-  /// same ensemble trained from another seed).
+  /// The report of `ensemble` on weighted patterns, its stability read against `other` (the
+  /// same ensemble trained from another seed): the exact expectation over a toy's patterns
+  /// (`samples` nil), or the mean over N = `samples` draws held as patterns weighted by their
+  /// share, with its standard errors.
+  /// - Parameter samples: nil or >= 2.
   public init(
-    _ ensemble: SAEEnsemble, other: SAEEnsemble, patterns: [WeightedPattern], seed: UInt64
+    _ ensemble: SAEEnsemble, other: SAEEnsemble, patterns: [WeightedPattern],
+    samples: Int? = nil, seed: UInt64
   ) {
+    let count = ensemble.members.count
     method = ensemble.method.rawValue
-    members = ensemble.members.count
+    members = count
     self.seed = seed
-    mseByMembers = ensemble.mseByMembers(on: patterns, upTo: ensemble.members.count)
+    let errors = ensemble.squaredErrors(on: patterns, upTo: count)
+    mseByMembers = (0..<count).map { j in
+      zip(patterns, errors).reduce(0.0) { $0 + $1.0.weight * $1.1[j] }
+    }
     mse = mseByMembers.last!
     singleMSE = mseByMembers[0]
+    self.samples = samples
+    if let samples {
+      let weights = patterns.map(\.weight)
+      mseStandardError = SAEEnsemble.standardError(
+        errors.map { $0[count - 1] }, weights: weights, samples: samples)
+      singleMSEStandardError = SAEEnsemble.standardError(
+        errors.map { $0[0] }, weights: weights, samples: samples)
+    }
     diversity = ensemble.diversity
     stability = ensemble.stability(against: other)
     hedgingMass = ensemble.hedgingMass
@@ -309,6 +401,10 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
     try c.encode(mse, forKey: .mse)
     try c.encode(singleMSE, forKey: .singleMSE)
     try c.encode(mseByMembers, forKey: .mseByMembers)
+    // Only on a sampled toy: an exact report keeps its keys.
+    try c.encodeIfPresent(samples, forKey: .samples)
+    try c.encodeIfPresent(mseStandardError, forKey: .mseStandardError)
+    try c.encodeIfPresent(singleMSEStandardError, forKey: .singleMSEStandardError)
     try c.encode(diversity, forKey: .diversity)  // null for one member
     try c.encode(stability, forKey: .stability)
     try c.encode(hedgingMass, forKey: .hedgingMass)
@@ -321,13 +417,17 @@ public struct SAEEnsembleSpec: Sendable, Hashable {
   public var method: SAEEnsemble.Method
   /// J >= 1.
   public var members: Int
+  /// A sampled toy's held-out draws (and boosting's training draws), in 2...10^9.
+  public var samples: Int
   public var expectations: [SAEEnsembleExpectation]
 
   public init(
-    method: SAEEnsemble.Method, members: Int, expectations: [SAEEnsembleExpectation] = []
+    method: SAEEnsemble.Method, members: Int, samples: Int = 100_000,
+    expectations: [SAEEnsembleExpectation] = []
   ) {
     self.method = method
     self.members = members
+    self.samples = samples
     self.expectations = expectations
   }
 }

@@ -12,18 +12,26 @@ public struct EnsembleRun: Sendable {
   /// The number of SAEs, in 1...50.
   public var members: Int
   public var plan: SAETrainingPlan
+  /// A sampled toy's held-out draws (and boosting's training draws), in 2...10^9.
+  public var samples: Int
 
-  public init(saeCase: SAECase, method: SAEEnsemble.Method, members: Int, plan: SAETrainingPlan) {
+  public init(
+    saeCase: SAECase, method: SAEEnsemble.Method, members: Int, plan: SAETrainingPlan,
+    samples: Int = 100_000
+  ) {
     self.saeCase = saeCase
     self.method = method
     self.members = members
     self.plan = plan
+    self.samples = samples
   }
 
   /// The case's own ensemble (its ensemble block and train block); nil without a block.
   public init?(_ saeCase: SAECase) {
     guard let spec = saeCase.ensemble else { return nil }
-    self.init(saeCase: saeCase, method: spec.method, members: spec.members, plan: saeCase.plan)
+    self.init(
+      saeCase: saeCase, method: spec.method, members: spec.members, plan: saeCase.plan,
+      samples: spec.samples)
   }
 
   /// The ensemble's report (both ensembles trained: the second for the stability) and the
@@ -34,7 +42,8 @@ public struct EnsembleRun: Sendable {
     let start = Date()
     do {
       let report = try SAEEnsembleReport(
-        method, members: members, architecture: saeCase.architecture, toy: saeCase.toy, plan: plan)
+        method, members: members, architecture: saeCase.architecture, toy: saeCase.toy, plan: plan,
+        samples: samples)
       return EnsembleResult(report: report, seconds: Date().timeIntervalSince(start))
     } catch let e as FieldError {
       throw e.within("ensemble")
@@ -52,7 +61,7 @@ public struct EnsembleResult: Sendable {
     let k = saeCase.architecture.latents
     let r = report
     return "\(saeCase.title)\n\(r.method) of \(r.members) SAEs of \(k) latent\(k == 1 ? "" : "s"): "
-      + "true hedging mass per member and exact mse"
+      + "true hedging mass per member and \(r.samples == nil ? "exact" : "estimated") mse"
   }
 
   /// The text report: one line per member, then the ensemble's numbers.
@@ -70,7 +79,12 @@ public struct EnsembleResult: Sendable {
         zip(row, r.trackedFeature[j]).map { "\(f($0)) (\(saeCase.features[$1]))" }
         .joined(separator: " ") + "\n"
     }
-    out += "\nmse \(r.mse), single_mse \(r.singleMSE), "
+    if let n = r.samples, let se = r.mseStandardError, let single = r.singleMSEStandardError {
+      out += "\nmse \(r.mse), single_mse \(r.singleMSE): estimated from \(n) held-out samples "
+      out += "(seed \(r.seed + 2 * UInt64(r.members))), standard error \(f(se)) (single \(f(single)))\n"
+    } else {
+      out += "\nmse \(r.mse), single_mse \(r.singleMSE), "
+    }
     out += "diversity \(r.diversity.map(f) ?? "n/a (one member)") (low is diverse), "
     out += "stability \(f(r.stability)) (1 is stable)\n"
     out += String(format: "time: %.3g s (two ensembles)\n", seconds)
@@ -81,7 +95,12 @@ public struct EnsembleResult: Sendable {
   public func summary(_ saeCase: SAECase) -> String {
     let r = report
     var line = TextTable.pad(saeCase.name, 30) + "\(r.method) x\(r.members): "
-    line += String(format: "mse %.4g (single %.4g), diversity ", r.mse, r.singleMSE)
+    if let se = r.mseStandardError, let single = r.singleMSEStandardError {
+      line += String(
+        format: "mse %.4g +- %.2g (single %.4g +- %.2g), diversity ", r.mse, se, r.singleMSE, single)
+    } else {
+      line += String(format: "mse %.4g (single %.4g), diversity ", r.mse, r.singleMSE)
+    }
     line += r.diversity.map { String(format: "%.3f", $0) } ?? "n/a"
     line += String(format: ", stability %.3f (%.1f s)\n", r.stability, seconds)
     return line

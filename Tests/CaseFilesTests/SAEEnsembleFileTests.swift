@@ -42,6 +42,21 @@ final class SAEEnsembleFileTests: XCTestCase {
       ])
   }
 
+  /// A sampled toy's block takes `samples` (default 100,000).
+  func testSampledToyReadsSamples() throws {
+    let correlated = """
+      "features": ["a", "b"],
+      "correlated": {"probabilities": 0.2, "correlation": {"seed": 4, "main": 1, "strength": 0.3}},
+      "sae": {"latents": 1}
+      """
+    let given = try XCTUnwrap(
+      try parse(#"{"method": "boosting", "members": 3, "samples": 5000}"#, toy: correlated).ensemble)
+    XCTAssertEqual(given.samples, 5000)
+    let plain = try XCTUnwrap(
+      try parse(#"{"method": "bagging", "members": 2}"#, toy: correlated).ensemble)
+    XCTAssertEqual(plain.samples, 100_000)
+  }
+
   func testBadValuesNameTheirField() throws {
     let correlated = """
       "features": ["a", "b"],
@@ -71,7 +86,9 @@ final class SAEEnsembleFileTests: XCTestCase {
         #"{"method": "bagging", "members": 2, "expect": [{"quantity": "mse"}]}"#, nil,
         "ensemble.expect[0].min"
       ),
-      (#"{"method": "bagging", "members": 2}"#, correlated, "ensemble"),
+      (#"{"method": "bagging", "members": 2, "samples": 1000}"#, nil, "ensemble.samples"),
+      (#"{"method": "bagging", "members": 2, "samples": 1}"#, correlated, "ensemble.samples"),
+      (#"{"method": "bagging", "members": 2, "samples": 2.5}"#, correlated, "ensemble.samples"),
     ] {
       XCTAssertThrowsError(try parse(ensemble, toy: toy), ensemble) { error in
         XCTAssertTrue("\(error)".hasPrefix(field), "\(ensemble): \(error)")

@@ -63,6 +63,9 @@ final class EnsembleCommandTests: CommandTestCase {
       (["--method", "bagging", "--members", "0"], "--members"),
       (["--method", "bagging", "--members", "51"], "--members"),
       (["--method", "bagging", "--members", "2", "--seed", "-1"], "--seed"),
+      (["--method", "bagging", "--members", "2", "--samples", "1"], "--samples"),
+      // An enumerable toy's mse is exact: --samples does not apply.
+      (["--method", "bagging", "--members", "2", "--samples", "1000"], "--samples"),
     ] {
       let run = try landscape(["ensemble", c] + arguments)
       XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
@@ -83,5 +86,34 @@ final class EnsembleCommandTests: CommandTestCase {
     let plot = folder.appendingPathComponent("never.png").path
     _ = try landscape(["ensemble", c, "--members", "0", "--plot", plot])
     XCTAssertFalse(FileManager.default.fileExists(atPath: plot))
+  }
+
+  /// A sampled (correlated) toy: the mse is estimated on held-out draws, with its standard
+  /// error, in the text and the JSON.
+  func testSampledToyReportsTheStandardError() throws {
+    let url = folder.appendingPathComponent("s.json")
+    try Data(
+      """
+      {"features": ["a", "b", "c"],
+       "correlated": {"probabilities": 0.25, "correlation": {"seed": 2, "main": 1, "strength": 0.4}},
+       "sae": {"latents": 1, "init": "features", "init_noise": 0.1},
+       "train": {"data": "samples", "l1": 0.01, "steps": 100, "batch": 128, "lr": 0.01, "seed": 1},
+       "ensemble": {"method": "boosting", "members": 2, "samples": 2000}}
+      """.utf8
+    ).write(to: url)
+    let text = try landscape(["ensemble", url.path])
+    XCTAssertEqual(text.status, 0, text.stderr)
+    XCTAssertTrue(
+      text.stdout.contains("estimated from 2000 held-out samples (seed 5), standard error"),
+      text.stdout)
+    let run = try landscape(["ensemble", url.path, "--json", "--samples", "3000"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let json = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(json["samples"] as? Int, 3000)
+    let se = try XCTUnwrap(json["mse_standard_error"] as? Double)
+    let single = try XCTUnwrap(json["single_mse_standard_error"] as? Double)
+    XCTAssertGreaterThan(se, 0)
+    XCTAssertGreaterThan(single, 0)
   }
 }

@@ -245,4 +245,158 @@ final class SAEEnsembleTests: XCTestCase {
         .bagging, members: 2, architecture: SAEArchitecture(latents: 1), toy: toy, plan: sampled)
     ) { XCTAssert("\($0)".hasPrefix("seed: "), "\($0)") }
   }
+
+  /// The standard error by hand: errors 1 (weight 0.75) and 3 (0.25) over N = 4 draws are the
+  /// draws 1, 1, 1, 3: mean 1.5, squared deviations 0.25 x 3 + 2.25 = 3, s^2 = 3 / 3 = 1,
+  /// SE = 1 / sqrt(4) = 0.5. One pattern of all the draws has no spread.
+  func testStandardErrorByHand() {
+    XCTAssertEqual(
+      SAEEnsemble.standardError([1, 3], weights: [0.75, 0.25], samples: 4), 0.5, accuracy: 1e-15)
+    // Draws 0, 2, 2, 2, 4 (N = 5): mean 2, squared deviations 4 + 0 + 0 + 0 + 4 = 8,
+    // s^2 = 8 / 4 = 2, SE = sqrt(2 / 5).
+    XCTAssertEqual(
+      SAEEnsemble.standardError([0, 2, 4], weights: [0.2, 0.6, 0.2], samples: 5),
+      (2.0 / 5).squareRoot(), accuracy: 1e-15)
+    XCTAssertEqual(SAEEnsemble.standardError([7], weights: [1], samples: 10), 0)
+  }
+
+  /// A small correlated (sampled) toy: 4 features, two of them correlated.
+  func correlatedToy() throws -> ToyModel {
+    let firing = try CorrelatedFiring(
+      probabilities: [0.3, 0.2, 0.15, 0.1],
+      correlation: [[1, 0.5, 0, 0], [0.5, 1, 0.3, 0], [0, 0.3, 1, 0], [0, 0, 0, 1]])
+    return ToyModel(features: ["a", "b", "c", "d"], firing: .correlated(firing))
+  }
+
+  func sampledPlan() -> SAETrainingPlan {
+    var p = SAETrainingPlan()
+    p.data = .samples
+    p.steps = 150
+    p.batch = 256
+    p.learningRate = 0.01
+    p.l1 = 0.01
+    p.seed = 5
+    return p
+  }
+
+  /// On a sampled toy the report's mse, single_mse, mse_by_members and standard errors are the
+  /// mean and standard error over the held-out draws (seed plan.seed + 2J), recomputed here
+  /// draw by draw from the members (the dense forward pass above, a textbook sample standard
+  /// deviation); bagging's members are single runs on fresh draws, boosting's member j > 0
+  /// trains on the residuals of the training set seeded plan.seed + 2J + 1.
+  func testSampledEnsembleMSEIsTheHeldOutMean() throws {
+    let toy = try correlatedToy()
+    guard case .correlated(let firing) = toy.firing else { return XCTFail() }
+    let architecture = SAEArchitecture(latents: 2)
+    let plan = sampledPlan()
+    let members = 3
+    let samples = 3000
+    for method in SAEEnsemble.Method.allCases {
+      let report = try SAEEnsembleReport(
+        method, members: members, architecture: architecture, toy: toy, plan: plan,
+        samples: samples)
+      let trainingSet = SampleSet(firing, samples: samples, seed: plan.seed + 2 * 3 + 1)
+      let ensemble = try SAEEnsemble.train(
+        method, members: members, architecture: architecture, toy: toy, plan: plan,
+        trainingSet: trainingSet)
+      if method == .bagging {
+        for j in 0..<members {
+          var p = plan
+          p.seed += UInt64(j)
+          let single = try architecture.initialSAE(dimensions: 4, seed: p.seed)
+            .trainingRun(on: toy, p).sae
+          XCTAssertEqual(ensemble.members[j], single)
+        }
+      }
+      // Every held-out draw, one by one.
+      let heldOut = SampleSet(firing, samples: samples, seed: plan.seed + 2 * 3)
+      var errors: [[Double]] = []  // per draw, per member count
+      for chunk in heldOut.chunks {
+        var drawn = 0
+        for pattern in chunk.patterns {
+          let copies = Int((pattern.weight * Double(chunk.size)).rounded())
+          drawn += copies
+          var x = [Double](repeating: 0, count: 4)
+          for a in pattern.active { x[a.feature] += a.magnitude }
+          var row: [Double] = []
+          var sum = [Double](repeating: 0, count: 4)
+          var residual = x
+          for (j, g) in ensemble.members.enumerated() {
+            let xhat: [Double]
+            if method == .bagging {
+              sum = zip(sum, forward(g, x)).map { $0 + $1 }
+              xhat = sum.map { $0 / Double(j + 1) }
+            } else {
+              residual = zip(residual, forward(g, residual)).map { $0 - $1 }
+              xhat = zip(x, residual).map { $0 - $1 }
+            }
+            row.append(zip(x, xhat).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) })
+          }
+          errors.append(contentsOf: repeatElement(row, count: copies))
+        }
+        XCTAssertEqual(drawn, chunk.size)
+      }
+      XCTAssertEqual(errors.count, samples)
+      let n = Double(samples)
+      for j in 0..<members {
+        let mean = errors.reduce(0) { $0 + $1[j] } / n
+        XCTAssertEqual(report.mseByMembers[j], mean, accuracy: 1e-12 * mean, "\(method) \(j)")
+      }
+      func se(_ j: Int) -> Double {
+        let mean = errors.reduce(0) { $0 + $1[j] } / n
+        let variance = errors.reduce(0) { $0 + ($1[j] - mean) * ($1[j] - mean) } / (n - 1)
+        return (variance / n).squareRoot()
+      }
+      XCTAssertEqual(report.samples, samples)
+      XCTAssertEqual(report.mse, report.mseByMembers[members - 1])
+      XCTAssertEqual(report.singleMSE, report.mseByMembers[0])
+      XCTAssertEqual(report.mseStandardError!, se(members - 1), accuracy: 1e-9 * se(members - 1))
+      XCTAssertEqual(report.singleMSEStandardError!, se(0), accuracy: 1e-9 * se(0))
+      XCTAssertGreaterThan(se(0), 0)
+      if method == .boosting {
+        // The first member is the single run; the residual members reconstruct more.
+        XCTAssertEqual(ensemble.members[0], try architecture.initialSAE(dimensions: 4, seed: 5)
+          .trainingRun(on: toy, plan).sae)
+        XCTAssertLessThan(report.mse, 0.7 * report.singleMSE)
+      }
+    }
+  }
+
+  /// Same seed, same bits; the sampled report's JSON adds the held-out keys; boosting a
+  /// sampled toy needs a training set; the sample sets' seeds must fit.
+  func testSampledReportDeterminismAndKeys() throws {
+    let toy = try correlatedToy()
+    let make = {
+      try SAEEnsembleReport(
+        .boosting, members: 2, architecture: SAEArchitecture(latents: 2), toy: toy,
+        plan: self.sampledPlan(), samples: 1000)
+    }
+    let a = try make()
+    XCTAssertEqual(a, try make())
+    XCTAssertEqual(a.mse.bitPattern, try make().mse.bitPattern)
+    let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(a)) as! [String: Any]
+    XCTAssertEqual(
+      Set(json.keys),
+      [
+        "method", "members", "seed", "mse", "single_mse", "mse_by_members", "samples",
+        "mse_standard_error", "single_mse_standard_error", "diversity", "stability",
+        "hedging_mass", "tracked_feature",
+      ])
+    XCTAssertThrowsError(
+      try SAEEnsemble.train(
+        .boosting, members: 2, architecture: SAEArchitecture(latents: 2), toy: toy,
+        plan: sampledPlan())
+    ) { XCTAssert("\($0)".hasPrefix("ensemble: boosting a sampled toy needs"), "\($0)") }
+    var late = sampledPlan()
+    late.seed = UInt64(UInt32.max) - 5  // two ensembles of 2 and three sample sets: + 6
+    XCTAssertThrowsError(
+      try SAEEnsembleReport(
+        .bagging, members: 2, architecture: SAEArchitecture(latents: 1), toy: toy, plan: late)
+    ) { XCTAssert("\($0)".hasPrefix("seed: "), "\($0)") }
+    XCTAssertThrowsError(
+      try SAEEnsembleReport(
+        .bagging, members: 1, architecture: SAEArchitecture(latents: 1), toy: toy,
+        plan: sampledPlan(), samples: 1)
+    ) { XCTAssert("\($0)".hasPrefix("samples: 1"), "\($0)") }
+  }
 }
