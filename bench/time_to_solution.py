@@ -177,14 +177,15 @@ def main():
                   + ("" if best["gradient_norm"] < 1e-9 else " (but lbfgs did not converge: no time to solution)"))
         else:
             g = min(v for _, v in curve) - target
-            print(f"PyTorch never got within {a.gap:g} in {a.cap:g} s (lr {best_lr:g}, runs reaching it: "
-                  f"{sum(t is not None for t in times)} of {len(times)}); best gap {g:.3g}")
+            each = ", ".join("never" if t is None else f"{t:.2f} s" for t in times)
+            print(f"PyTorch never got within {a.gap:g} in {a.cap:g} s in some runs (lr {best_lr:g}, runs: {each}); "
+                  f"best gap of the first {g:.3g}")
         below = min(v for _, v in curve) < target
         if below:
             print(f"PyTorch went below L* (by {target - min(v for _, v in curve):.3g}): lbfgs's point is not "
                   "the optimum")
         curves.append((f"{case['name']} ({loss_name(case)})", target,
-                       [(f"lbfgs reaches L* ({statistics.median(ls):.2f} s)", statistics.median(ls), "vline"),
+                       [(f"lbfgs stops at L* ({statistics.median(ls):.2f} s)", statistics.median(ls), "vline"),
                         (f"Adam, lr {best_lr:g}", curve, "-")]))
     try:
         fig = os.path.join(out, "time-to-solution.png")
