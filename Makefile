@@ -62,6 +62,8 @@ bench: build
 	@$(PYTHON) -c 'import numpy' 2>/dev/null || $(PYTHON) -m pip install --quiet numpy
 	@$(PYTHON) -c 'import torch' 2>/dev/null || $(PYTHON) -m pip install --quiet torch \
 	  || $(PYTHON) -m pip install --quiet --break-system-packages torch
+	@$(PYTHON) -c 'import matplotlib' 2>/dev/null || $(PYTHON) -m pip install --quiet matplotlib \
+	  || $(PYTHON) -m pip install --quiet --break-system-packages matplotlib
 	$(PYTHON) bench/run.py --landscape $(LANDSCAPE)
 
 clean:

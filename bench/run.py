@@ -18,6 +18,10 @@
    2..10 x four correlation strengths x three seeds) against the same runs through the PyTorch
    peer in one Python process (torch_study.py), with the time split.
 7. `landscape serve`: p50/p95/p99 of one slider step (serve_latency.py; BENCH_SERVE=0 skips).
+8. Time to solution (time_to_solution.py; BENCH_TTS=0 skips, BENCH_TTS_CAP sets PyTorch's
+   seconds per run, 600 by default): `train --optimizer lbfgs` to |g| < 1e-9 against the PyTorch
+   peer's Adam to within 1e-4 of lbfgs's exact loss, on the Matryoshka and 14-children toys,
+   with both curves in one figure.
 Each timing is the median of --repeat runs; the spread (min-max) shows the machine noise.
 """
 import argparse
@@ -142,6 +146,12 @@ def main():
         sys.path.insert(0, HERE)
         import serve_latency
         serve_latency.report(a.landscape)
+
+    if os.environ.get("BENCH_TTS", "1") == "1":
+        sys.stdout.flush()
+        subprocess.run([sys.executable, os.path.join(HERE, "time_to_solution.py"), "--landscape", a.landscape,
+                        "--cap", os.environ.get("BENCH_TTS_CAP", "600"), "--out", os.path.join(tmp, "tts")],
+                       check=True)
 
 
 def swift_sae(landscape, case):

@@ -58,10 +58,15 @@ def hierarchy_sampler(case, n, dtype):
                 for c, child in enumerate(children):
                     x[:, child] = (fires & (which == c)).to(dtype)
             else:
-                if not alone:
-                    raise SystemExit("torch_sae.py: independent children with a parent that never "
-                                     "fires alone are not implemented")
                 on = torch.rand(b, len(children), dtype=torch.float64) < probs
+                if not alone:
+                    # Given the parent, the children conditioned on "some child fires": redrawn
+                    # where none does.
+                    while True:
+                        none = ~on.any(dim=1)
+                        if not bool(none.any()):
+                            break
+                        on[none] = torch.rand(int(none.sum()), len(children), dtype=torch.float64) < probs
                 for c, child in enumerate(children):
                     x[:, child] = (fires & on[:, c]).to(dtype)
             x[:, parent] = fires.to(dtype)
@@ -88,9 +93,18 @@ def correlated_sampler(case, n, dtype):
     return draw
 
 
-def train(case, steps=None, dtype_name="float32", max_seconds=None):
+def train(case, steps=None, dtype_name="float32", max_seconds=None, lr=None, case_init=False,
+          checkpoint=None, every=None):
     """Trains the case's SAE as described above; returns the timing (the caller sets the
-    thread count with torch.set_num_threads)."""
+    thread count with torch.set_num_threads).
+
+    lr: overrides the case's. case_init: start where the case says (`sae.init`: decoder rows at
+    the named features, or "features", plus `init_noise` x a standard normal, renormalised;
+    W_enc = W_dec^T), else random rows. checkpoint(step, seconds, arrays): called every `every`
+    steps with the training time so far (the checkpoint's own time left out) and the SAE in
+    our SAE file's layout; it returns True to stop. The loss is the case's `train.loss` (mse, or
+    l2 = |x - xhat| for l2 and snap, i.e. snap's final loss), L1 per prefix when
+    `sae.l1_per_prefix`."""
     dtype = getattr(torch, dtype_name)
     train = case["train"]
     sae = case["sae"]
@@ -114,14 +128,30 @@ def train(case, steps=None, dtype_name="float32", max_seconds=None):
         q, _ = torch.linalg.qr(torch.randn(d, n, dtype=torch.float64))
         embed = q.T.to(dtype)  # n x d, orthonormal rows
     w = torch.randn(k, d, dtype=dtype)
+    init = sae.get("init")
+    if case_init and init is not None and d == n:
+        names = case["features"] if init == "features" else init
+        w = torch.zeros(k, d, dtype=dtype)
+        for i, f in enumerate(names[:k]):
+            w[i, case["features"].index(f)] = 1.0
+        w = w + float(sae.get("init_noise", 0.0)) * torch.randn(k, d, dtype=dtype)
     w = w / w.norm(dim=1, keepdim=True)
     W_dec = torch.nn.Parameter(w.clone())
     W_enc = torch.nn.Parameter(w.T.clone())
     b_enc = torch.nn.Parameter(torch.zeros(k, dtype=dtype))
     b_dec = torch.nn.Parameter(torch.zeros(d, dtype=dtype))
     opt = torch.optim.Adam([W_enc, b_enc, W_dec, b_dec],
-                           lr=float(train.get("lr", 3e-4)), betas=(0.9, 0.999),
+                           lr=float(lr if lr is not None else train.get("lr", 3e-4)), betas=(0.9, 0.999),
                            eps=1e-8)
+
+    use_l2 = train.get("loss", "mse") in ("l2", "snap")
+    per_prefix = bool(sae.get("l1_per_prefix", False)) and len(prefixes) > 1
+
+    def arrays():
+        return {"encoder": W_enc.detach().T.double().tolist(),
+                "encoder_bias": b_enc.detach().double().tolist(),
+                "decoder": W_dec.detach().double().tolist(),
+                "decoder_bias": b_dec.detach().double().tolist()}
 
     def step():
         t0 = time.perf_counter()
@@ -131,10 +161,15 @@ def train(case, steps=None, dtype_name="float32", max_seconds=None):
                 x = x @ embed
         t1 = time.perf_counter()
         h = torch.relu((x - b_dec) @ W_enc + b_enc)
-        loss = l1 * (h * W_dec.norm(dim=1)).sum(dim=1).mean()
+        weighted = h * W_dec.norm(dim=1)
+        loss = 0.0 if per_prefix else l1 * weighted.sum(dim=1).mean()
         for m in prefixes:
             xhat = h[:, :m] @ W_dec[:m] + b_dec
-            loss = loss + ((x - xhat) ** 2).sum(dim=1).mean()
+            r = x - xhat
+            # |r| by vector_norm: its gradient at r = 0 is 0 (sqrt's would be NaN).
+            loss = loss + (torch.linalg.vector_norm(r, dim=1) if use_l2 else (r ** 2).sum(dim=1)).mean()
+            if per_prefix:
+                loss = loss + l1 * weighted[:, :m].sum(dim=1).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -153,6 +188,12 @@ def train(case, steps=None, dtype_name="float32", max_seconds=None):
         sampling += s
         gradient += g
         done += 1
+        if checkpoint is not None and done % every == 0:
+            paused = time.perf_counter()
+            stop = checkpoint(done, paused - start, arrays())
+            start += time.perf_counter() - paused
+            if stop:
+                break
         if max_seconds is not None and time.perf_counter() - start > max_seconds:
             break
     seconds = time.perf_counter() - start
