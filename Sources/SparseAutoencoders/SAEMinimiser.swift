@@ -1,5 +1,4 @@
 import ToyModels
-import _CGSL
 
 /// What a run of the minimiser (`SAETrainingPlan.Optimizer.lbfgs`) did: how far it went and
 /// where it stopped.
@@ -8,8 +7,9 @@ public struct SAEMinimisation: Sendable, Hashable, Encodable {
   public enum Stop: String, Sendable, Hashable, Encodable {
     /// The gradient's norm fell to the tolerance: a stationary point of the exact loss.
     case converged
-    /// The line search could not lower the loss (GSL_ENOPROG): at a kink of the loss (a
-    /// pattern's pre-activation at zero) or at the precision of the arithmetic.
+    /// No step lowered the loss, along the quasi-Newton direction nor the steepest descent: a
+    /// minimum on a kink of the loss (a pattern's pre-activation at zero) or the precision of
+    /// the arithmetic.
     case noProgress = "no_progress"
     /// The iteration limit (`steps`) was reached first.
     case iterationLimit = "iteration_limit"
@@ -34,35 +34,17 @@ public struct SAEMinimisation: Sendable, Hashable, Encodable {
   }
 }
 
-/// The minimiser's state shared with GSL's callbacks.
-private final class MinimiserContext {
-  let kernel: SAEKernel
-  let batch: PatternBatch
-  var evaluations = 0
-
-  init(_ kernel: SAEKernel, _ batch: PatternBatch) {
-    self.kernel = kernel
-    self.batch = batch
-  }
-
-  static func from(_ params: UnsafeMutableRawPointer?) -> MinimiserContext {
-    Unmanaged<MinimiserContext>.fromOpaque(params!).takeUnretainedValue()
-  }
-}
-
 extension SAEKernel {
   /// Minimises the exact loss over `batch` (every pattern, weighted by its probability) with
-  /// GSL's `gsl_multimin_fdfminimizer_vector_bfgs2`: Fletcher's BFGS with a line search
-  /// (R. Fletcher, Practical Methods of Optimization, algorithms 2.6.2 and 2.6.4), whose
-  /// direction uses the last step's pair only (a limited-memory BFGS of memory 1: O(P)
-  /// memory for P parameters).
+  /// limited-memory BFGS and a strong-Wolfe line search (`LimitedMemoryBFGS`, memory 10).
   ///
   ///     minimise L(theta), decoder row i = v_i / |v_i|   (unconstrained in v)
   ///
   /// The loss is smooth within a piece (each pattern's active latents fixed) and has kinks
   /// where a pattern's pre-activation crosses zero; nothing smooths them: the line search
-  /// works across them, and a minimum on a kink ends the run with `noProgress` (the report
-  /// gives the gradient's norm there). Deterministic: no random draws.
+  /// takes the best sufficient-decrease step when the slope jumps across a kink, and a
+  /// minimum on a kink ends the run with `noProgress` (the report gives the gradient's norm
+  /// there). Deterministic: no random draws.
   ///
   /// - Parameters: iterations >= 0, the limit; tolerance > 0, relative to the loss;
   ///   isCancelled asked before every iteration; observe after every iteration.
@@ -80,71 +62,28 @@ extension SAEKernel {
         iterations: 0, evaluations: 1, loss: value, gradientNorm: 0, tolerance: 0,
         stop: .converged)
     }
-    let context = MinimiserContext(self, batch)
-    let x = gsl_vector_alloc(n)!
-    let scratch = gsl_vector_alloc(n)!
-    let minimizer = gsl_multimin_fdfminimizer_alloc(hl_multimin_vector_bfgs2(), n)!
-    defer {
-      gsl_multimin_fdfminimizer_free(minimizer)
-      gsl_vector_free(scratch)
-      gsl_vector_free(x)
-    }
-    _ = gsl_set_error_handler_off()
-    readTrained(into: x.pointee.data)
-    var function = gsl_multimin_function_fdf(
-      f: { v, params in
-        let c = MinimiserContext.from(params)
-        c.evaluations += 1
-        return c.kernel.evaluate(v!.pointee.data, gradient: nil, c.batch)
+    var x = [Double](repeating: 0, count: n)
+    x.withUnsafeMutableBufferPointer { readTrained(into: $0.baseAddress!) }
+    var evaluations = 0
+    var norm = 0.0
+    let run = try LimitedMemoryBFGS().minimise(
+      &x,
+      evaluate: { v, g in
+        evaluations += 1
+        return self.evaluate(v, gradient: g, batch)
       },
-      df: { v, params, g in
-        let c = MinimiserContext.from(params)
-        c.evaluations += 1
-        _ = c.kernel.evaluate(v!.pointee.data, gradient: g!.pointee.data, c.batch)
+      isStationary: { value, at, g in
+        norm = tangentNorm(at, g)
+        return norm <= relative * max(abs(value), 1e-300)
       },
-      fdf: { v, params, f, g in
-        let c = MinimiserContext.from(params)
-        c.evaluations += 1
-        f!.pointee = c.kernel.evaluate(v!.pointee.data, gradient: g!.pointee.data, c.batch)
-      },
-      n: n, params: Unmanaged.passUnretained(context).toOpaque())
-    // A first step of 0.1 along the gradient (the parameters are of order 1: unit decoder
-    // rows); a line search to 0.1 of the directional derivative, as GSL suggests for BFGS.
-    var status = gsl_multimin_fdfminimizer_set(minimizer, &function, x, 0.1, 0.1)
-    var done = 0
-    var stop = SAEMinimisation.Stop.iterationLimit
-    func measure() -> (loss: Double, norm: Double) {
-      context.evaluations += 1
-      let at = gsl_multimin_fdfminimizer_x(minimizer)!
-      let value = evaluate(at.pointee.data, gradient: scratch.pointee.data, batch)
-      return (value, tangentNorm(at.pointee.data, scratch.pointee.data))
-    }
-    var (loss, norm) = measure()
-    if status == GSL_SUCCESS && norm <= relative * max(abs(loss), 1e-300) {
-      stop = .converged
-    } else if status != GSL_SUCCESS {
-      stop = .noProgress
-    } else {
-      while done < limit {
-        if let isCancelled, isCancelled() { throw CancellationError() }
-        status = gsl_multimin_fdfminimizer_iterate(minimizer)
-        done += 1
-        (loss, norm) = measure()
-        observe?(done, loss)
-        if norm <= relative * max(abs(loss), 1e-300) {
-          stop = .converged
-          break
-        }
-        if status != GSL_SUCCESS {
-          stop = .noProgress
-          break
-        }
-      }
-    }
-    // The kernel holds the last point measured: the minimiser's best, decoder rows unit-norm.
+      iterations: limit, isCancelled: isCancelled, observe: observe)
+    // Leave the kernel at the point reported (the line search's last trial may differ).
+    evaluations += 1
+    let loss = x.withUnsafeBufferPointer { evaluate($0.baseAddress!, gradient: nil, batch) }
+    if run.stop != .converged { norm = tangentNorm(x, run.gradient) }
     return SAEMinimisation(
-      iterations: done, evaluations: context.evaluations, loss: loss, gradientNorm: norm,
-      tolerance: relative * max(abs(loss), 1e-300), stop: stop)
+      iterations: run.iterations, evaluations: evaluations, loss: loss, gradientNorm: norm,
+      tolerance: relative * max(abs(loss), 1e-300), stop: run.stop)
   }
 }
 

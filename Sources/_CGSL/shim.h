@@ -19,5 +19,4 @@
 static inline const gsl_root_fsolver_type *hl_root_fsolver_brent(void) { return gsl_root_fsolver_brent; }
 static inline const gsl_rng_type *hl_rng_mt19937(void) { return gsl_rng_mt19937; }
 static inline const gsl_multimin_fminimizer_type *hl_multimin_nmsimplex2(void) { return gsl_multimin_fminimizer_nmsimplex2; }
-static inline const gsl_multimin_fdfminimizer_type *hl_multimin_vector_bfgs2(void) { return gsl_multimin_fdfminimizer_vector_bfgs2; }
 #endif
