@@ -182,8 +182,13 @@ public struct SAERestartsReport: Sendable, Encodable {
   public var text: String {
     let minima = optima.filter { $0.verdict != .notStationary }.count
     var out = "\(name): \(optima.count) distinct end point\(optima.count == 1 ? "" : "s") from "
-    out += "\(starts.count) starts (lbfgs on the exact loss), \(minima) of them certified "
-    out += "stationary (the others stopped where the line search could not go on)\n\n"
+    out += "\(starts.count) starts (lbfgs on the exact loss), "
+    if minima == optima.count {
+      out += "\(minima == 1 ? "it" : "all") certified stationary\n\n"
+    } else {
+      out += "\(minima) of them certified stationary (the others stopped where the line search "
+      out += "could not go on: on a kink of the loss)\n\n"
+    }
     out += "optimum  loss                  certificate            mean decoder hedging mass  starts\n"
     for (i, o) in optima.enumerated() {
       out += TextTable.pad("\(i)", 9) + TextTable.pad("\(o.loss)", 22)
