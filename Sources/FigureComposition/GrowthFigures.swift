@@ -8,7 +8,8 @@ extension Figures {
   /// span and its random baseline, the hedging degree and the true hedging mass (left axis,
   /// 0 to 1), the decoder bias's norm (right axis). Several runs (correlation scales): the
   /// hedging degree of every width but the last against its true hedging mass, one colour
-  /// per run, with Spearman's rho pooled over all of them.
+  /// per run labelled with Spearman's rho within it, and rho pooled over all of them in the
+  /// title.
   /// - Parameters: runs: at least one, each with at least two widths; scales: one per run.
   public static func growthChart(_ runs: [SAEGrowth], scales: [Double], title: String)
     -> LineChart
@@ -45,14 +46,15 @@ extension Figures {
     var series: [Series] = []
     for (k, (r, s)) in zip(runs, scales).enumerated() {
       let measured = r.widths.indices.filter { r.hedgingDegree[$0] != nil }
+      let within = r.rankCorrelation.map { String(format: "rho %.2f", $0) } ?? "rho undefined"
       series.append(
         Series(
-          name: "correlation scale \(s)", xs: measured.map { r.trueHedgingMass[$0] },
+          name: "correlation scale \(s) (\(within))", xs: measured.map { r.trueHedgingMass[$0] },
           ys: measured.map { r.hedgingDegree[$0]! },
           style: .points(SeriesStyle.cycle(k).color, radius: 5)))
     }
     let rho = SAEGrowth.pooledRankCorrelation(runs)
-    let rhoText = rho.map { "Spearman rho \(String(format: "%.2f", $0))" } ?? "rho undefined"
+    let rhoText = rho.map { "pooled Spearman rho \(String(format: "%.2f", $0))" } ?? "rho undefined"
     return LineChart(
       title: title + "\nhedging degree against the true hedging mass, every width (\(rhoText))",
       xLabel: "true hedging mass of the SAE (mean over latents)",

@@ -34,7 +34,8 @@ struct GrowCommand: ParsableCommand {
       A case's grow block sets the defaults (start, add, to, draws, protocol, \
       new_latent_norm, correlation_scales); a \
       correlated toy can be grown at several correlation scales (C' = I + s (C - I)), and the \
-      rank correlation is then pooled over every scale and width.
+      rank correlation is then given within each scale and pooled over every scale and \
+      width (labelled).
 
       --init-from SAE.json (what `landscape train --save` writes) starts from that SAE and \
       measures it as it is: the hedging degree of any trained SAE, grown once by --add. Its \

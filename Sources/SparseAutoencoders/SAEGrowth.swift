@@ -281,8 +281,11 @@ public enum SAEGrowthQuantity: String, Sendable, Hashable, CaseIterable {
   case decoderBiasNormChange = "decoder_bias_norm_change"
   /// true_hedging_mass at the last width minus at the first (the first run).
   case trueHedgingMassChange = "true_hedging_mass_change"
-  /// Spearman's rho between hedging degree and true hedging mass over every run's widths.
+  /// Spearman's rho between hedging degree and true hedging mass, pooled over every run's
+  /// widths (across correlation scales).
   case rankCorrelation = "rank_correlation"
+  /// The lowest, over the runs (one per correlation scale), of Spearman's rho within the run.
+  case rankCorrelationWithinScales = "rank_correlation_within_scales"
 }
 
 extension Expectation where Quantity == SAEGrowthQuantity {
@@ -303,6 +306,10 @@ extension Expectation where Quantity == SAEGrowthQuantity {
       return runs.first.map { $0.trueHedgingMass.last! - $0.trueHedgingMass.first! }
     case .rankCorrelation:
       return SAEGrowth.pooledRankCorrelation(runs)
+    case .rankCorrelationWithinScales:
+      let each = runs.map(\.rankCorrelation)
+      guard !each.isEmpty, !each.contains(nil) else { return nil }
+      return each.compactMap { $0 }.min()
     }
   }
 

@@ -61,7 +61,8 @@ public struct GrowthRuns: Sendable {
 /// The growth runs of a case, one per correlation scale.
 ///
 /// JSON: one run as its flat object (widths, fraction_in_new_span, ...); several as
-/// {"correlation_scales", "runs", "rank_correlation"} (rho pooled over every run).
+/// {"correlation_scales", "runs", "rank_correlation_per_scale" (each run's rho, as its own
+/// `rank_correlation`), "rank_correlation" (rho pooled over every run and width)}.
 public struct GrowthReport: Encodable, Sendable {
   public var runs: [SAEGrowth]
   public var scales: [Double]
@@ -74,18 +75,24 @@ public struct GrowthReport: Encodable, Sendable {
   /// Spearman's rho of the hedging degree and the true hedging mass, pooled over every run.
   public var rankCorrelation: Double? { SAEGrowth.pooledRankCorrelation(runs) }
 
+  /// Spearman's rho within each run (one per correlation scale), in the runs' order.
+  public var rankCorrelationPerScale: [Double?] { runs.map(\.rankCorrelation) }
+
   public func encode(to encoder: Encoder) throws {
     if runs.count == 1 { return try runs[0].encode(to: encoder) }
     enum Keys: String, CodingKey {
-      case correlationScales = "correlation_scales", runs, rankCorrelation = "rank_correlation"
+      case correlationScales = "correlation_scales", runs
+      case rankCorrelationPerScale = "rank_correlation_per_scale"
+      case rankCorrelation = "rank_correlation"
     }
     var c = encoder.container(keyedBy: Keys.self)
     try c.encode(scales, forKey: .correlationScales)
     try c.encode(runs, forKey: .runs)
+    try c.encode(rankCorrelationPerScale, forKey: .rankCorrelationPerScale)
     try c.encode(rankCorrelation, forKey: .rankCorrelation)
   }
 
-  /// The text report: a table per run, then the rank correlation.
+  /// The text report: a table per run, then the rank correlation per scale and pooled.
   public func text(_ growth: SAEGrowthStudy, _ saeCase: SAECase) -> String {
     func f(_ x: Double?) -> String { x.map { TextTable.decimal($0) } ?? "-" }
     let pad = TextTable.pad
@@ -107,8 +114,13 @@ public struct GrowthReport: Encodable, Sendable {
         out += f(run.mse[i]) + "\n"
       }
     }
-    out += "\nrank correlation (Spearman) of hedging degree and true hedging mass: "
-    out += "\(f(rankCorrelation))\n"
+    out += "\nrank correlation (Spearman) of hedging degree and true hedging mass"
+    guard runs.count > 1 else { return out + ": \(f(rankCorrelation))\n" }
+    out += ":\n"
+    for (rho, s) in zip(rankCorrelationPerScale, scales) {
+      out += "  within correlation scale \(s): \(f(rho))\n"
+    }
+    out += "  pooled over every scale: \(f(rankCorrelation))\n"
     return out
   }
 }

@@ -155,7 +155,12 @@ public struct Reproduction: Sendable {
         .run(control, label: "growing \(saeCase.name)")
       let seconds = (ContinuousClock.now - start) / .seconds(1)
       try draw(saeCase.name, .growth(grown, title: saeCase.title))
-      let rho = grown.rankCorrelation.map { String(format: "%.2f", $0) } ?? "-"
+      func r(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-" }
+      let rho =
+        grown.runs.count > 1
+        ? grown.rankCorrelationPerScale.map(r).joined(separator: "/") + " per scale, "
+          + r(grown.rankCorrelation) + " pooled"
+        : r(grown.rankCorrelation)
       let mean = SAEGrowthExpectation(.meanFractionOverBaseline).value(grown.runs) ?? .nan
       return TextTable.pad(saeCase.name, 34)
         + String(format: "growth: in new span - baseline %.3f (mean), rho ", mean) + rho
