@@ -173,7 +173,10 @@ extension SAEFiles {
       }
       let folderPath = (config as NSString).deletingLastPathComponent
       if folder && !FileManager.default.fileExists(atPath: folderPath) {
-        try writeNewFolder(folderPath, files, path: path, field: field)
+        try writeNewFolder(
+          folderPath,
+          [(SAELensFiles.configFileName, files.config), (SAELensFiles.weightsFileName, files.weights)],
+          path: path, field: field)
       } else {
         try OutputFile.write(files.weights, to: weights, field: field)
         try OutputFile.write(files.config, to: config, field: field)
@@ -181,18 +184,16 @@ extension SAEFiles {
     }
   }
 
-  /// A new SAELens folder: both files in a temporary folder beside it, renamed at the end;
-  /// on failure the temporary folder is removed (on a signal its files are).
-  private static func writeNewFolder(
-    _ folderPath: String, _ files: (config: Data, weights: Data), path: String, field: String
+  /// A new folder of files (name, bytes): written in a temporary folder beside it, renamed
+  /// at the end (over an empty folder too); on failure the temporary folder is removed (on a
+  /// signal its files are).
+  static func writeNewFolder(
+    _ folderPath: String, _ files: [(String, Data)], path: String, field: String
   ) throws {
     let url = URL(fileURLWithPath: folderPath)
     let temporary = url.deletingLastPathComponent()
       .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-    let contents = [
-      (temporary + "/" + SAELensFiles.configFileName, files.config),
-      (temporary + "/" + SAELensFiles.weightsFileName, files.weights),
-    ]
+    let contents = files.map { (temporary + "/" + $0.0, $0.1) }
     func fail(_ what: String) -> FieldError {
       let reason = String(cString: strerror(errno))
       try? FileManager.default.removeItem(atPath: temporary)
