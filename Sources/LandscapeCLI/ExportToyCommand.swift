@@ -69,7 +69,7 @@ struct ExportToyCommand: ParsableCommand {
     ]
     if let h = files.hierarchy { contents.append((SAELensSyntheticModel.hierarchyFileName, h)) }
     try SAEFiles.writeNewFolder(folder, contents, path: out, field: "--out")
-    let what = model.correlation != nil ? "a gaussian copula" : model.roots.isEmpty ? "independent features" : "a hierarchy"
+    let what = model.correlation != nil ? "a gaussian copula" : model.roots.allSatisfy(\.children.isEmpty) ? "independent features" : "a hierarchy"
     print(
       "\(folder)/: \(model.featureCount) features in \(model.dimensions) dimensions, \(what), magnitude \(model.meanMagnitude) (\(dtype.rawValue))")
   }

@@ -85,7 +85,11 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
       tree.roots.forEach(collect)
       for i in tree.independent { p[i.feature] = i.probability }
       firingProbabilities = p
-      roots = tree.roots
+      // Features in no tree become childless roots (drawn alone, as SAELens draws a feature
+      // outside its hierarchy), so that hierarchy.json keeps every feature's name.
+      roots = tree.roots + tree.independent.map {
+        FeatureTree.Node(feature: $0.feature, probability: $0.probability, magnitude: magnitude)
+      }
       meanMagnitude = magnitude
       correlation = nil
       thresholdProbability = nil

@@ -254,6 +254,11 @@ public struct FeatureTree: Sendable, Hashable {
       }
       if !moved { break }
     }
+    // Near q = 1 the win probabilities are flat (their derivative vanishes at 1 when the
+    // targets sum to 1): snap such draws to 1 when that fits the targets at least as well.
+    let snapped = q.map { $0 > 1 - 1e-5 ? 1 : $0 }
+    let norm = { (q: [Double]) in residual(q).map(abs).max() ?? 0 }
+    if norm(snapped) <= max(norm(q), 1e-15) { q = snapped }
     return residual(q).allSatisfy({ abs($0) <= 1e-13 }) ? q : nil
   }
 
