@@ -194,8 +194,16 @@ extension SAECase {
   }
 
   /// `correlated`: gaussian thresholds with a given or seeded correlation matrix; sampled.
+  ///
+  /// `magnitude` (number or one per feature, default 1) is each feature's magnitude, or its
+  /// mean when `magnitude_std` (number or one per feature, default 0) is above 0; then
+  /// `magnitude_distribution` (`relu`, the default, as the paper's `get_training_batch` and
+  /// SAELens; or `folded`, as the paper's tree format; `fixed` needs every std 0) says how a
+  /// normal draw becomes a magnitude (`MagnitudeDistribution`).
   static func correlatedToy(_ c: JSONObject, features: [String]) throws -> ToyModel {
-    try c.allow(["probabilities", "correlation", "magnitude"])
+    try c.allow([
+      "probabilities", "correlation", "magnitude", "magnitude_std", "magnitude_distribution",
+    ])
     let n = features.count
     let probabilities = try c.numberOrList("probabilities", count: n, in: 0...1)
     guard probabilities.count == n else {
@@ -207,7 +215,7 @@ extension SAECase {
       throw FieldError(
         field: "correlated.probabilities[\(i)]", value: "\(p)", reason: "is not in (0, 1)")
     }
-    let magnitude = try c.number("magnitude", in: -1e6...1e6) ?? 1
+    let distribution = try Self.magnitudeDistribution(c, features: n)
     guard let r = try c.object("correlation") else {
       throw FieldError(field: "correlated.correlation", value: "", reason: "is required")
     }
@@ -247,11 +255,46 @@ extension SAECase {
     }
     do {
       let firing = try CorrelatedFiring(
-        probabilities: probabilities, magnitudes: [Double](repeating: magnitude, count: n),
-        correlation: matrix)
+        probabilities: probabilities, magnitudes: distribution, correlation: matrix)
       return ToyModel(features: features, firing: .correlated(firing))
     } catch let e as FieldError {
       throw FieldError(field: "correlated", value: "", reason: "is not a valid toy: \(e)")
+    }
+  }
+
+  /// A `correlated` block's `magnitude`, `magnitude_std` and `magnitude_distribution`.
+  static func magnitudeDistribution(_ c: JSONObject, features n: Int) throws
+    -> MagnitudeDistribution
+  {
+    var means = try c.numberOrList("magnitude", count: n, in: -1e6...1e6)
+    if !c.has("magnitude") { means = [Double](repeating: 1, count: n) }
+    guard means.count == n else {
+      throw FieldError(
+        field: "correlated.magnitude", value: "",
+        reason: "needs one magnitude per feature (\(n)), or one number for all")
+    }
+    var stds = try c.numberOrList("magnitude_std", count: n, in: 0...1e6)
+    if !c.has("magnitude_std") { stds = [Double](repeating: 0, count: n) }
+    guard stds.count == n else {
+      throw FieldError(
+        field: "correlated.magnitude_std", value: "",
+        reason: "needs one std per feature (\(n)), or one number for all")
+    }
+    var shape = MagnitudeDistribution.Shape.relu
+    if let word = try c.string("magnitude_distribution") {
+      guard let s = MagnitudeDistribution.Shape(rawValue: word) else {
+        throw FieldError(
+          field: "correlated.magnitude_distribution", value: JSONObject.render(word),
+          reason: "is not one of fixed, relu, folded")
+      }
+      shape = s
+    } else if stds.allSatisfy({ $0 == 0 }) {
+      shape = .fixed
+    }
+    do {
+      return try MagnitudeDistribution(shape, means: means, stds: stds)
+    } catch let e as FieldError {
+      throw e.renamed("correlated.\(e.field)")
     }
   }
 

@@ -7,8 +7,10 @@ import _CGSL
 public struct CorrelatedFiring: Sendable, Hashable {
   /// P(feature i fires), each in (0, 1).
   public let probabilities: [Double]
-  /// Magnitude of each feature when it fires.
+  /// Magnitude of each feature when it fires: the mean of `magnitudeDistribution`.
   public let magnitudes: [Double]
+  /// How the magnitudes are drawn (fixed at `magnitudes` unless a std is above 0).
+  public let magnitudeDistribution: MagnitudeDistribution
   /// The correlation matrix C (n x n, symmetric, unit diagonal, positive definite).
   public let correlation: [[Double]]
   /// Phi^-1(1 - p_i): feature i fires where z_i exceeds it.
@@ -20,8 +22,21 @@ public struct CorrelatedFiring: Sendable, Hashable {
   ///   a symmetric positive definite matrix with unit diagonal.
   public init(probabilities: [Double], magnitudes: [Double]? = nil, correlation: [[Double]]) throws
   {
+    try self.init(
+      probabilities: probabilities,
+      magnitudes: MagnitudeDistribution(
+        fixed: magnitudes ?? [Double](repeating: 1, count: probabilities.count)),
+      correlation: correlation)
+  }
+
+  /// The same with drawn magnitudes: each firing feature's magnitude from `magnitudes`.
+  /// - Throws: as above; `FieldError` naming `magnitudes` if it has not one mean per feature.
+  public init(
+    probabilities: [Double], magnitudes distribution: MagnitudeDistribution,
+    correlation: [[Double]]
+  ) throws {
     let n = probabilities.count
-    let mags = magnitudes ?? [Double](repeating: 1, count: n)
+    let mags = distribution.means
     guard mags.count == n else {
       throw FieldError(
         field: "magnitudes", value: "", reason: "\(mags.count) values for \(n) features")
@@ -49,6 +64,7 @@ public struct CorrelatedFiring: Sendable, Hashable {
     }
     self.probabilities = probabilities
     self.magnitudes = mags
+    self.magnitudeDistribution = distribution
     self.correlation = correlation
     self.cholesky = l
     self.thresholds = probabilities.map { gsl_cdf_ugaussian_Pinv(1 - $0) }
@@ -67,7 +83,7 @@ public struct CorrelatedFiring: Sendable, Hashable {
     }
     // Positive definite by construction.
     return try! CorrelatedFiring(
-      probabilities: probabilities, magnitudes: magnitudes, correlation: c)
+      probabilities: probabilities, magnitudes: magnitudeDistribution, correlation: c)
   }
 
   /// The lower Cholesky factor (row-major), or nil if C is not positive definite.
@@ -125,6 +141,10 @@ public struct CorrelatedFiring: Sendable, Hashable {
   /// A sample draws n standard normals g (`RandomStream.gaussian`), z = L g, and fires feature i
   /// where z_i > thresholds[i]. Samples are drawn in blocks of 128, the block's gaussians feature
   /// by feature (feature 0 of every sample, then feature 1, ...).
+  /// With drawn magnitudes (`MagnitudeDistribution`, some std > 0) no two samples are merged:
+  /// after a block's firing, each sample in turn draws one more gaussian per firing feature
+  /// whose std is above 0 (in feature order) for its magnitude, and is appended alone with
+  /// weight 1 / samples; a feature whose magnitude comes out 0 (relu) is left out.
   public final class Sampler {
     /// Samples drawn together: their gaussians are laid out feature by feature, so z = L g runs
     /// over samples in the innermost loop.
@@ -134,6 +154,8 @@ public struct CorrelatedFiring: Sendable, Hashable {
     private let words: Int
     private let thresholds: [Double]
     private let magnitudes: [Double]
+    /// The magnitudes' distribution when they are drawn; nil when fixed.
+    private let drawn: MagnitudeDistribution?
     /// Row i of L as (column, value) for the nonzero entries (the paper's uncorrelated main
     /// features have rows with only their diagonal).
     private let rowStart: [Int]
@@ -155,6 +177,7 @@ public struct CorrelatedFiring: Sendable, Hashable {
       words = (n + 63) / 64
       thresholds = firing.thresholds
       magnitudes = firing.magnitudes
+      drawn = firing.magnitudeDistribution.isFixed ? nil : firing.magnitudeDistribution
       var start = [0]
       var column: [Int] = []
       var value: [Double] = []
@@ -248,6 +271,7 @@ public struct CorrelatedFiring: Sendable, Hashable {
     /// `samples` samples drawn from `stream`; the batch gets each distinct firing pattern once,
     /// in the order first drawn, with weight count / samples.
     public func draw(_ samples: Int, _ stream: RandomStream, into batch: PatternBatch) {
+      if drawn != nil { batch.removeAll() }
       reserve(min(samples, Self.initialCapacity))
       table.update(repeating: -1, count: tableMask + 1)
       var found = 0
@@ -269,8 +293,16 @@ public struct CorrelatedFiring: Sendable, Hashable {
           let word = masks + (i >> 6)
           for s in 0..<m { word[s &* words] |= z[s] > t ? bit : 0 }
         }
-        for s in 0..<m { found = count(masks + s * words, found) }
+        if let drawn {
+          appendDrawn(masks, m, drawn, samples, stream, batch)
+        } else {
+          for s in 0..<m { found = count(masks + s * words, found) }
+        }
         done += m
+      }
+      if drawn != nil {
+        batch.samples = samples
+        return
       }
       batch.removeAll()
       let total = Double(samples)
@@ -291,6 +323,33 @@ public struct CorrelatedFiring: Sendable, Hashable {
         }
       }
       batch.samples = samples
+    }
+
+    /// Appends the block's `m` samples one by one, each with its magnitudes drawn from
+    /// `stream`: sample by sample, a gaussian per firing feature with std > 0.
+    private func appendDrawn(
+      _ masks: UnsafeMutablePointer<UInt64>, _ m: Int, _ drawn: MagnitudeDistribution,
+      _ samples: Int, _ stream: RandomStream, _ batch: PatternBatch
+    ) {
+      let weight = 1 / Double(samples)
+      for s in 0..<m {
+        batch.append(weight: weight, features: n) { f, mag in
+          var k = 0
+          for w in 0..<words {
+            var bits = masks[s * words + w]
+            while bits != 0 {
+              let i = w * 64 + bits.trailingZeroBitCount
+              bits &= bits - 1
+              let x = drawn.stds[i] > 0 ? drawn.magnitude(i, gaussian: stream.gaussian()) : magnitudes[i]
+              guard x != 0 else { continue }
+              f[k] = Int32(i)
+              mag[k] = x
+              k += 1
+            }
+          }
+          return k
+        }
+      }
     }
   }
 }

@@ -88,6 +88,48 @@ final class SAECaseFileTests: XCTestCase {
     ) { XCTAssertEqual(($0 as? FieldError)?.field, "train.starts") }
   }
 
+  func testCorrelatedMagnitudesAreReadWithTheirDistribution() throws {
+    func toy(_ block: String) throws -> CorrelatedFiring {
+      let s = try parse(
+        """
+        {"features": ["a", "b"],
+         "correlated": {"probabilities": 0.2, "correlation": {"seed": 4}\(block)},
+         "sae": {"latents": 1}}
+        """)
+      guard case .correlated(let f) = s.toy.firing else { throw XCTSkip("not correlated") }
+      return f
+    }
+    XCTAssertEqual(try toy("").magnitudeDistribution, MagnitudeDistribution(fixed: [1, 1]))
+    XCTAssertEqual(
+      try toy(#", "magnitude": [1, 2], "magnitude_std": 0.15"#).magnitudeDistribution,
+      try MagnitudeDistribution(.relu, means: [1, 2], stds: [0.15, 0.15]))
+    XCTAssertEqual(
+      try toy(#", "magnitude_std": [0, 0.3], "magnitude_distribution": "folded""#)
+        .magnitudeDistribution,
+      try MagnitudeDistribution(.folded, means: [1, 1], stds: [0, 0.3]))
+    for (block, field) in [
+      (#", "magnitude_std": -0.1"#, "correlated.magnitude_std"),
+      (#", "magnitude_std": [0.1]"#, "correlated.magnitude_std"),
+      (#", "magnitude": [1, 2, 3]"#, "correlated.magnitude"),
+      (#", "magnitude_std": 0.1, "magnitude_distribution": "fixed""#,
+       "correlated.magnitude_distribution"),
+      (#", "magnitude_distribution": "lognormal""#, "correlated.magnitude_distribution"),
+    ] {
+      XCTAssertThrowsError(try toy(block), block) {
+        XCTAssertEqual(($0 as? FieldError)?.field, field, block)
+      }
+    }
+    // Drawn magnitudes are sampled only: exact data is refused, naming the field.
+    XCTAssertThrowsError(
+      try parse(
+        """
+        {"features": ["a", "b"],
+         "correlated": {"probabilities": 0.2, "correlation": {"seed": 4}, "magnitude_std": 0.15},
+         "sae": {"latents": 1}, "train": {"data": "exact"}}
+        """)
+    ) { XCTAssertEqual(($0 as? FieldError)?.field, "train.data") }
+  }
+
   func testExpectationsAreCheckedOrientedAndSummarised() throws {
     // A latent that tracks -parent: its child cosine reads with the sign flipped.
     let sae = try SAE(decoder: [[-0.8, 0.6]], decoderBias: [0, 0.2])
