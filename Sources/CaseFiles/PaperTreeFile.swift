@@ -38,7 +38,7 @@ public enum PaperTree {
       if let std = try o.number("magnitude_std", in: 0...1e6), std > 0 {
         throw FieldError(
           field: o.fieldPath("magnitude_std"), value: "\(std)",
-          reason: "is above 0: magnitude distributions are not read yet (fixed magnitudes only)")
+          reason: "is above 0: a tree is enumerated with fixed magnitudes (drawn magnitudes are sampled for correlated toys only)")
       }
       let readOut = try o.bool("is_read_out") ?? true
       var feature: Int?

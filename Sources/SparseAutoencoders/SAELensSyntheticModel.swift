@@ -109,6 +109,15 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
           field: "correlated.magnitude", value: "",
           reason: "is not one number above 0 (SAELens's mean_firing_magnitudes)")
       }
+      let spread = firing.magnitudeDistribution
+      if !spread.isFixed {
+        guard spread.shape == .relu, let s = spread.stds.first, spread.stds.allSatisfy({ $0 == s }) else {
+          throw FieldError(
+            field: "correlated.magnitude_std", value: "",
+            reason: "is not one std of a relu-clipped normal (SAELens's std_firing_magnitudes)")
+        }
+        stdMagnitude = s
+      }
       var (factor, diagonal) = firing.lowRankFactors()
       for i in factor.indices where firing.thresholds[i] != t {
         let s = t / firing.thresholds[i]
@@ -232,10 +241,9 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
         field: "mean_firing_magnitudes", value: "\(meanMagnitude)",
         reason: "is not above 0: SAELens's relu makes every magnitude 0")
     }
-    guard stdMagnitude == 0 else {
+    guard stdMagnitude >= 0 else {
       throw FieldError(
-        field: "std_firing_magnitudes", value: "\(stdMagnitude)",
-        reason: "is above 0: magnitude distributions are not read yet (fixed magnitudes only)")
+        field: "std_firing_magnitudes", value: "\(stdMagnitude)", reason: "is below 0")
     }
     if let g = cfg["firing_probability"] as? [String: Any], g["generator_name"] as? String == "constant",
       let p = Self.number(g["probability"])
@@ -349,6 +357,11 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
       }
     }
     self.names = names
+    if stdMagnitude > 0 && correlation == nil {
+      throw FieldError(
+        field: "std_firing_magnitudes", value: "\(stdMagnitude)",
+        reason: "is above 0 without a correlation: drawn magnitudes are read for correlated models only (sampled); a hierarchy is enumerated with fixed magnitudes")
+    }
     if correlation != nil {
       guard let p = thresholdProbability, (0..<1).contains(p), p > 0 else {
         throw FieldError(
@@ -381,7 +394,9 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
       let firing = try CorrelatedFiring.lowRank(
         factor: c.factor, diagonal: c.diagonal,
         thresholdProbabilities: [Double](repeating: thresholdProbability ?? 0, count: f),
-        magnitudes: [Double](repeating: meanMagnitude, count: f))
+        magnitudes: try MagnitudeDistribution(
+          stdMagnitude > 0 ? .relu : .fixed, means: [Double](repeating: meanMagnitude, count: f),
+          stds: [Double](repeating: stdMagnitude, count: f)))
       return ToyModel(features: features, firing: .correlated(firing))
     }
     var inTree = Set<Int>()

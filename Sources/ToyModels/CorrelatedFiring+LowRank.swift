@@ -35,7 +35,7 @@ extension CorrelatedFiring {
   ///   matrix that is not positive definite.
   public static func lowRank(
     factor: [[Double]], diagonal: [Double], thresholdProbabilities p: [Double],
-    magnitudes: [Double]
+    magnitudes: MagnitudeDistribution
   ) throws -> CorrelatedFiring {
     let n = p.count
     guard factor.count == n, diagonal.count == n else {

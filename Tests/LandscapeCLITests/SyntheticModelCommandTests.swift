@@ -163,7 +163,7 @@ final class SyntheticModelCommandTests: CommandTestCase {
       "landscape: c.json: synthetic_model: firing_probabilities: shape [3] is not [2] (num_features 2, hidden_dim 2)\n")
     XCTAssertEqual(
       try model("[0.5, 0.5]", cfg: #""std_firing_magnitudes": 0.25"#),
-      "landscape: c.json: synthetic_model: std_firing_magnitudes: 0.25 is above 0: magnitude distributions are not read yet (fixed magnitudes only)\n")
+      "landscape: c.json: synthetic_model: std_firing_magnitudes: 0.25 is above 0 without a correlation: drawn magnitudes are read for correlated models only (sampled); a hierarchy is enumerated with fixed magnitudes\n")
     XCTAssertEqual(
       try model("[0.5, 0.5]", cfg: #""num_features": 0"#),
       "landscape: c.json: synthetic_model: num_features: 0 is not an integer in 1...1000000\n")
@@ -191,6 +191,6 @@ final class SyntheticModelCommandTests: CommandTestCase {
     run = try landscape(["train", "b.json"])
     XCTAssertEqual(
       run.stderr,
-      "landscape: b.json: tree: root.children[0].magnitude_std: 0.1 is above 0: magnitude distributions are not read yet (fixed magnitudes only)\n")
+      "landscape: b.json: tree: root.children[0].magnitude_std: 0.1 is above 0: a tree is enumerated with fixed magnitudes (drawn magnitudes are sampled for correlated toys only)\n")
   }
 }
