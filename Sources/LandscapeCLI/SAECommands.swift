@@ -45,6 +45,12 @@ struct SAELossCommand: ParsableCommand {
 
   @OptionGroup var estimate: EstimateOptions
 
+  @Option(
+    help: ArgumentHelp(
+      "The features' directions (feature_vectors [features, d], and bias [d] if present, in a safetensors file such as a synthetic model's synthetic_model.safetensors): reads an SAELens SAE of d_in d.",
+      valueName: "FILE"))
+  var features: String?
+
   @Flag(
     help:
       "Print JSON: mse, l2, sparsity, l0, exact, samples, and SAELens's synthetic metrics (mcc, uniqueness, explained_variance, shrinkage, dead_latents, true_l0, precision, recall, f1, accuracy)."
@@ -62,8 +68,34 @@ struct SAELossCommand: ParsableCommand {
       toy = saeCase.toy
       name = saeCase.name
     }
-    let file = try SAEFiles.read(sae, field: "--sae", features: toy.features, format: format)
-    let m = try file.sae.metrics(on: toy, samples: estimate.samples, seed: estimate.seedValue)
+    let directions = try features.map { path in
+      let data = try InputFile.contents(of: path, field: "--features", kind: .usage)
+      do {
+        return try FeatureDirections(safetensors: data, source: path, features: toy.features.count)
+      } catch let e as FieldError { throw e.within("--features", kind: .input) }
+    }
+    let file = try SAEFiles.read(
+      sae, field: "--sae", features: toy.features, format: format,
+      dimensions: directions?.bias.count)
+    var model = file.sae
+    var outside: (part: Double, bias: Double)?
+    if let directions {
+      guard model.dimensions == directions.bias.count else {
+        throw FieldError(
+          flag: "--features", value: "",
+          reason: "has d \(directions.bias.count), the SAE d_in \(model.dimensions)")
+      }
+      model = directions.unbiased(model)
+      let part = FeatureDirections.outsideSpan(model.decoderBias, of: directions.vectors) ?? []
+      let norm = { (v: [Double]) in v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+      outside = (norm(part), norm(model.decoderBias))
+      if let o = outside, o.part > 1e-6 * max(1, o.bias) {
+        FileHandle.standardError.write(
+          Data("landscape: note: the decoder bias has a part outside the features' span, of norm \(o.part) (the bias's norm \(o.bias)): the toy's inputs have none\n".utf8))
+      }
+    }
+    let m = try model.metrics(
+      on: toy, basis: directions?.vectors, samples: estimate.samples, seed: estimate.seedValue)
     if json {
       print(try ReportJSON.string(m))
     } else {
@@ -74,6 +106,9 @@ struct SAELossCommand: ParsableCommand {
       print("sparsity: \(m.sparsity)")
       print("l0:       \(m.l0)")
       if let s = m.synthetic { print(s.line) }
+      if let o = outside {
+        print("decoder bias outside the features' span: norm \(o.part) (of \(o.bias))")
+      }
     }
   }
 }

@@ -412,3 +412,86 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
     return ToyModel(features: features, firing: .enumerable(try tree.enumerate()))
   }
 }
+
+/// The features' directions of an SAE trained on a SAELens synthetic model: `feature_vectors`
+/// [n, d] and, when present, `bias` [d] of a safetensors file (the model's
+/// synthetic_model.safetensors, or any file with those tensors).
+public struct FeatureDirections: Sendable, Hashable {
+  /// n rows of d values.
+  public var vectors: [[Double]]
+  /// d values (0 when the file has no `bias`).
+  public var bias: [Double]
+
+  /// - Parameters: features: n, the case's number of features.
+  /// - Throws: `FieldError` naming the tensor: missing, of the wrong shape, not finite, or
+  ///   vectors that are not linearly independent.
+  public init(safetensors data: Data, source: String, features n: Int) throws {
+    let file = try SafeTensorsFile(data: data, source: source)
+    guard let v = file["feature_vectors"] else {
+      throw FieldError(field: "feature_vectors", value: "", reason: "missing from \(source)")
+    }
+    guard v.shape.count == 2, v.shape[0] == n, v.shape[1] >= n else {
+      throw FieldError(
+        field: "feature_vectors", value: "shape \(v.shape)",
+        reason: "is not [\(n), d] with d >= \(n) (the case's \(n) features)")
+    }
+    let d = v.shape[1]
+    for (i, x) in v.values.enumerated() where !x.isFinite {
+      throw FieldError(field: "feature_vectors[\(i)]", value: "\(x)", reason: "is not a finite number")
+    }
+    vectors = (0..<n).map { i in Array(v.values[(i * d)..<((i + 1) * d)]) }
+    if let b = file["bias"] {
+      guard b.shape == [d] else {
+        throw FieldError(field: "bias", value: "shape \(b.shape)", reason: "is not [\(d)]")
+      }
+      for (i, x) in b.values.enumerated() where !x.isFinite {
+        throw FieldError(field: "bias[\(i)]", value: "\(x)", reason: "is not a finite number")
+      }
+      bias = b.values
+    } else {
+      bias = [Double](repeating: 0, count: d)
+    }
+    guard Self.outsideSpan(vectors[0], of: vectors) != nil else {
+      throw FieldError(
+        field: "feature_vectors", value: "", reason: "are not linearly independent")
+    }
+  }
+
+  /// The part of `x` outside the span of `vectors`: x - V^T c with (V V^T) c = V x (least
+  /// squares, Gaussian elimination with partial pivoting); nil when V V^T is singular.
+  public static func outsideSpan(_ x: [Double], of vectors: [[Double]]) -> [Double]? {
+    let n = vectors.count
+    var m = (0..<n).map { i in (0..<n).map { j in zip(vectors[i], vectors[j]).reduce(0) { $0 + $1.0 * $1.1 } } }
+    var r = vectors.map { v in zip(v, x).reduce(0) { $0 + $1.0 * $1.1 } }
+    let scale = m.indices.map { m[$0][$0] }.max() ?? 1
+    for col in 0..<n {
+      guard let pivot = (col..<n).max(by: { abs(m[$0][col]) < abs(m[$1][col]) }),
+        abs(m[pivot][col]) > 1e-12 * scale
+      else { return nil }
+      m.swapAt(col, pivot)
+      r.swapAt(col, pivot)
+      for row in (col + 1)..<n {
+        let f = m[row][col] / m[col][col]
+        for k in col..<n { m[row][k] -= f * m[col][k] }
+        r[row] -= f * r[col]
+      }
+    }
+    var c = [Double](repeating: 0, count: n)
+    for row in stride(from: n - 1, through: 0, by: -1) {
+      var s = r[row]
+      for k in (row + 1)..<n { s -= m[row][k] * c[k] }
+      c[row] = s / m[row][row]
+    }
+    var out = x
+    for (i, v) in vectors.enumerated() { for k in out.indices { out[k] -= c[i] * v[k] } }
+    return out
+  }
+
+  /// The SAE evaluated on inputs x + bias as an SAE on x: its decoder bias less `bias`
+  /// (a = W_enc (x + bias - b_dec) + b_enc and x + bias - xhat depend on b_dec - bias only).
+  public func unbiased(_ sae: SAE) -> SAE {
+    var s = sae
+    s.decoderBias = zip(sae.decoderBias, bias).map { $0 - $1 }
+    return s
+  }
+}

@@ -194,3 +194,71 @@ final class SyntheticModelCommandTests: CommandTestCase {
       "landscape: b.json: tree: root.children[0].magnitude_std: 0.1 is above 0: a tree is enumerated with fixed magnitudes (drawn magnitudes are sampled for correlated toys only)\n")
   }
 }
+
+/// `sae-loss --features`: an SAELens SAE in d = 3 dimensions on a 2-feature toy.
+final class FeatureDirectionsCommandTests: CommandTestCase {
+  func testAnSAEInMoreDimensionsIsReadThroughTheFeatures() throws {
+    let c = try write("c.json", """
+      {"features": ["parent", "child"], "patterns": [
+        {"probability": 0.2, "fires": {"parent": 1}},
+        {"probability": 0.05, "fires": {"parent": 1, "child": 1}}], "sae": {"latents": 2}}
+      """)
+    // v1 = (0.6, 0, 0.8), v2 = (0, 1, 0); the inputs x = m1 v1 + m2 v2 + bias, bias =
+    // (0.1, -0.2, 0.3). The SAE: b_dec = bias + 0.5 v1 - 0.25 v2; decoder rows
+    // 1 v1 + 0.5 v2 and -0.5 v1 + 1 v2 (in the span); encoder columns (1, 2, 0.5) and
+    // (0, -1, 1). By hand in feature coordinates (x + bias - b_dec = V^T (m - c)): encoder
+    // rows (0.6 + 0.4, 2) = (1, 2) and (0.8, -1), decoder rows (1, 0.5) and (-0.5, 1),
+    // b_dec (0.5, -0.25), b_enc as written.
+    let script = """
+      import json, os, numpy as np
+      from safetensors.numpy import save_file
+      v = np.array([[0.6, 0, 0.8], [0, 1, 0]])
+      bias = np.array([0.1, -0.2, 0.3])
+      save_file({"feature_vectors": v, "bias": bias}, "features.safetensors")
+      os.mkdir("sae")
+      save_file({"W_enc": np.array([[1, 0], [2, -1], [0.5, 1]], dtype=np.float64),
+                 "b_enc": np.array([0.1, -0.05]),
+                 "W_dec": np.array([1 * v[0] + 0.5 * v[1], -0.5 * v[0] + 1 * v[1]]),
+                 "b_dec": bias + 0.5 * v[0] - 0.25 * v[1]}, "sae/sae_weights.safetensors")
+      json.dump({"architecture": "standard", "d_in": 3, "d_sae": 2, "dtype": "float64",
+                 "apply_b_dec_to_input": True, "normalize_activations": "none"},
+                open("sae/cfg.json", "w"))
+      save_file({"feature_vectors": v, "bias": bias + np.array([0.3, 0, 0])}, "shifted.safetensors")
+      """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script]
+    process.currentDirectoryURL = folder
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw XCTSkip("no numpy and safetensors") }
+    let s = try write("s.json", """
+      {"features": ["parent", "child"], "tied": false, "activation": "relu",
+       "encoder": [[1, 2], [0.8, -1]], "encoder_bias": [0.1, -0.05],
+       "decoder": [[1, 0.5], [-0.5, 1]], "decoder_bias": [0.5, -0.25]}
+      """)
+    func json(_ arguments: [String]) throws -> [String: Double] {
+      let run = try landscape(["sae-loss", c, "--json"] + arguments)
+      XCTAssertEqual(run.status, 0, run.stderr)
+      return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        .compactMapValues { $0 as? Double }
+    }
+    let expected = try json(["--sae", s])
+    let got = try json(["--sae", "sae/", "--features", "features.safetensors"])
+    for (k, v) in expected { XCTAssertEqual(got[k]!, v, accuracy: 1e-12, k) }
+    // Without the features: refused, naming the flag.
+    var run = try landscape(["sae-loss", c, "--sae", "sae/"])
+    XCTAssertTrue(run.stderr.contains("needs the features' directions (sae-loss --features)"), run.stderr)
+    // The toy's bias moved by (0.3, 0, 0): the SAE's decoder bias, in the toy's frame, has
+    // -(0.3, 0, 0) - its projection on v1 (-0.18 v1) = (-0.192, 0, 0.144) outside the span,
+    // norm 0.24 (by hand): said on stderr.
+    run = try landscape(["sae-loss", c, "--sae", "sae/", "--features", "shifted.safetensors"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let prefix = "landscape: note: the decoder bias has a part outside the features' span, of norm "
+    XCTAssertTrue(run.stderr.hasPrefix(prefix), run.stderr)
+    let norm = Double(run.stderr.dropFirst(prefix.count).prefix { $0 != " " })
+    XCTAssertEqual(try XCTUnwrap(norm), 0.24, accuracy: 1e-12)
+    run = try landscape(["sae-loss", c, "--sae", "sae/", "--features", "features.safetensors"])
+    XCTAssertEqual(run.stderr, "")
+  }
+}
