@@ -53,7 +53,7 @@ struct SAELossCommand: ParsableCommand {
 
   @Flag(
     help:
-      "Print JSON: mse, l2, sparsity, l0, exact, samples, and SAELens's synthetic metrics (mcc, uniqueness, explained_variance, shrinkage, dead_latents, true_l0, precision, recall, f1, accuracy)."
+      "Print JSON: mse, l2, sparsity, l0, exact, samples, and SAELens's synthetic metrics (mcc, uniqueness, explained_variance, shrinkage, dead_latents, true_l0, precision, recall, f1, accuracy, absorption_gap and absorption_gaps per parent-child edge)."
   )
   var json = false
 
