@@ -68,3 +68,9 @@ bench: build
 
 clean:
 	rm -rf .build
+
+# This tool against SAELens itself (not part of `make bench` or `make test`): a venv in
+# .build/saelens-venv with `pip install sae-lens` (PyPI, large), then bench/saelens_compare.py.
+.PHONY: bench-saelens
+bench-saelens: build
+	$(PYTHON) bench/saelens_compare.py --landscape $(LANDSCAPE)

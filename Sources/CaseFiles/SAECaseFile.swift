@@ -18,12 +18,21 @@ extension SAECase {
   init(_ object: JSONObject, defaultName: String) throws {
     try object.allow([
       "name", "title", "features", "patterns", "hierarchy", "correlated", "sae", "train", "expect",
-      "ensemble", "grow", "balance_sweep", "study",
+      "ensemble", "grow", "balance_sweep", "study", "synthetic_model", "tree",
     ])
     let name = try object.string("name") ?? defaultName
     if object.has("name") { try LatentCase.checkCaseName(name) }
     let title = try object.string("title") ?? name
-    let features = try LatentCase.features(object)
+    // A toy read from a file: SAELens's synthetic model or the paper's tree; the features
+    // are named by it unless the case names them.
+    let fileToy = try Self.fileToy(object)
+    let features =
+      object.has("features") || fileToy == nil ? try LatentCase.features(object) : fileToy!.features
+    if let fileToy, fileToy.features.count != features.count {
+      throw FieldError(
+        field: "features", value: "",
+        reason: "names \(features.count) features, the toy file has \(fileToy.features.count)")
+    }
     guard !features.isEmpty else {
       throw FieldError(field: "features", value: "[]", reason: "is empty")
     }
@@ -31,15 +40,18 @@ extension SAECase {
       throw FieldError(field: "features", value: JSONObject.render(twice), reason: "is named twice")
     }
     let index = Dictionary(features.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-    let toys = ["patterns", "hierarchy", "correlated"].filter { object.has($0) }
+    let toys = ["patterns", "hierarchy", "correlated", "synthetic_model", "tree"].filter { object.has($0) }
     guard toys.count == 1 else {
       throw FieldError(
         field: toys.isEmpty ? "patterns" : toys.joined(separator: ", "), value: "",
-        reason: "an SAE case needs exactly one toy model: patterns, hierarchy or correlated")
+        reason: "an SAE case needs exactly one toy model: patterns, hierarchy, correlated, synthetic_model or tree")
     }
     var dropped = 0.0
-    let toy: ToyModel
+    var toy: ToyModel
     switch toys[0] {
+    case "synthetic_model", "tree":
+      toy = fileToy!
+      toy.features = features
     case "patterns":
       // Explicit patterns, checked as a single-latent case's; "nothing fires" gets the
       // leftover mass.
@@ -72,6 +84,39 @@ extension SAECase {
       try Self.growth($0, architecture: architecture, sampled: toy.patterns == nil)
     }
     balanceSweep = try Self.balanceSweep(object.object("balance_sweep"), architecture: architecture)
+  }
+
+  /// The toy of `synthetic_model` (SAELens's folder) or `tree` (the paper's tree file), paths
+  /// relative to the current folder; nil when the case has neither.
+  static func fileToy(_ object: JSONObject) throws -> ToyModel? {
+    if let folder = try object.string("synthetic_model") {
+      let dir = folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder
+      func read(_ name: String) throws -> Data {
+        try InputFile.contents(of: dir + "/" + name, field: "synthetic_model", kind: .input)
+      }
+      let hierarchyPath = dir + "/" + SAELensSyntheticModel.hierarchyFileName
+      let hierarchy =
+        FileManager.default.fileExists(atPath: hierarchyPath)
+        ? try read(SAELensSyntheticModel.hierarchyFileName) : nil
+      do {
+        let model = try SAELensSyntheticModel(
+          config: try read(SAELensSyntheticModel.configFileName),
+          weights: try read(SAELensSyntheticModel.weightsFileName), hierarchy: hierarchy,
+          weightsSource: dir + "/" + SAELensSyntheticModel.weightsFileName)
+        return try model.toy()
+      } catch let e as FieldError where e.field != "synthetic_model" {
+        throw e.within("synthetic_model")
+      }
+    }
+    if let path = try object.string("tree") {
+      let data = try InputFile.contents(of: path, field: "tree", kind: .input)
+      do {
+        return try PaperTree.toy(json: data)
+      } catch let e as FieldError {
+        throw e.within("tree")
+      }
+    }
+    return nil
   }
 
   static func firstRepeated(_ names: [String]) -> String? {

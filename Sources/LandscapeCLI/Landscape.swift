@@ -19,7 +19,7 @@ struct LandscapeCommand: AsyncParsableCommand {
       CurveCommand.self, MinimaCommand.self, SweepCommand.self, SymbolicCommand.self,
       TrainCommand.self, SAELossCommand.self, CertifyCommand.self, PathCommand.self,
       EnsembleCommand.self, GrowCommand.self, BalanceCommand.self, StudyCommand.self, PlotCommand.self,
-      ValidateCommand.self, ReproduceCommand.self, ServeCommand.self,
+      ValidateCommand.self, ReproduceCommand.self, ServeCommand.self, ExportToyCommand.self,
     ])
 
   /// The version `--version` prints.

@@ -45,9 +45,15 @@ struct SAELossCommand: ParsableCommand {
 
   @OptionGroup var estimate: EstimateOptions
 
+  @Option(
+    help: ArgumentHelp(
+      "The features' directions (feature_vectors [features, d], and bias [d] if present, in a safetensors file such as a synthetic model's synthetic_model.safetensors): reads an SAELens SAE of d_in d.",
+      valueName: "FILE"))
+  var features: String?
+
   @Flag(
     help:
-      "Print JSON: mse, l2, sparsity, l0, exact, samples, and SAELens's synthetic metrics (mcc, uniqueness, explained_variance, shrinkage, dead_latents, true_l0, precision, recall, f1, accuracy)."
+      "Print JSON: mse, l2, sparsity, l0, exact, samples, and SAELens's synthetic metrics (mcc, uniqueness, explained_variance, shrinkage, dead_latents, true_l0, precision, recall, f1, accuracy, absorption_gap and absorption_gaps per parent-child edge)."
   )
   var json = false
 
@@ -62,8 +68,34 @@ struct SAELossCommand: ParsableCommand {
       toy = saeCase.toy
       name = saeCase.name
     }
-    let file = try SAEFiles.read(sae, field: "--sae", features: toy.features, format: format)
-    let m = try file.sae.metrics(on: toy, samples: estimate.samples, seed: estimate.seedValue)
+    let directions = try features.map { path in
+      let data = try InputFile.contents(of: path, field: "--features", kind: .usage)
+      do {
+        return try FeatureDirections(safetensors: data, source: path, features: toy.features.count)
+      } catch let e as FieldError { throw e.within("--features", kind: .input) }
+    }
+    let file = try SAEFiles.read(
+      sae, field: "--sae", features: toy.features, format: format,
+      dimensions: directions?.bias.count)
+    var model = file.sae
+    var outside: (part: Double, bias: Double)?
+    if let directions {
+      guard model.dimensions == directions.bias.count else {
+        throw FieldError(
+          flag: "--features", value: "",
+          reason: "has d \(directions.bias.count), the SAE d_in \(model.dimensions)")
+      }
+      model = directions.unbiased(model)
+      let part = FeatureDirections.outsideSpan(model.decoderBias, of: directions.vectors) ?? []
+      let norm = { (v: [Double]) in v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+      outside = (norm(part), norm(model.decoderBias))
+      if let o = outside, o.part > 1e-6 * max(1, o.bias) {
+        FileHandle.standardError.write(
+          Data("landscape: note: the decoder bias has a part outside the features' span, of norm \(o.part) (the bias's norm \(o.bias)): the toy's inputs have none\n".utf8))
+      }
+    }
+    let m = try model.metrics(
+      on: toy, basis: directions?.vectors, samples: estimate.samples, seed: estimate.seedValue)
     if json {
       print(try ReportJSON.string(m))
     } else {
@@ -74,6 +106,9 @@ struct SAELossCommand: ParsableCommand {
       print("sparsity: \(m.sparsity)")
       print("l0:       \(m.l0)")
       if let s = m.synthetic { print(s.line) }
+      if let o = outside {
+        print("decoder bias outside the features' span: norm \(o.part) (of \(o.bias))")
+      }
     }
   }
 }
@@ -173,7 +208,10 @@ extension SAEFiles {
       }
       let folderPath = (config as NSString).deletingLastPathComponent
       if folder && !FileManager.default.fileExists(atPath: folderPath) {
-        try writeNewFolder(folderPath, files, path: path, field: field)
+        try writeNewFolder(
+          folderPath,
+          [(SAELensFiles.configFileName, files.config), (SAELensFiles.weightsFileName, files.weights)],
+          path: path, field: field)
       } else {
         try OutputFile.write(files.weights, to: weights, field: field)
         try OutputFile.write(files.config, to: config, field: field)
@@ -181,18 +219,16 @@ extension SAEFiles {
     }
   }
 
-  /// A new SAELens folder: both files in a temporary folder beside it, renamed at the end;
-  /// on failure the temporary folder is removed (on a signal its files are).
-  private static func writeNewFolder(
-    _ folderPath: String, _ files: (config: Data, weights: Data), path: String, field: String
+  /// A new folder of files (name, bytes): written in a temporary folder beside it, renamed
+  /// at the end (over an empty folder too); on failure the temporary folder is removed (on a
+  /// signal its files are).
+  static func writeNewFolder(
+    _ folderPath: String, _ files: [(String, Data)], path: String, field: String
   ) throws {
     let url = URL(fileURLWithPath: folderPath)
     let temporary = url.deletingLastPathComponent()
       .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-    let contents = [
-      (temporary + "/" + SAELensFiles.configFileName, files.config),
-      (temporary + "/" + SAELensFiles.weightsFileName, files.weights),
-    ]
+    let contents = files.map { (temporary + "/" + $0.0, $0.1) }
     func fail(_ what: String) -> FieldError {
       let reason = String(cString: strerror(errno))
       try? FileManager.default.removeItem(atPath: temporary)

@@ -36,6 +36,30 @@ public struct SAESyntheticMetrics: Sendable, Hashable, Encodable {
     public var accuracy: Double
   }
 
+  /// The absorption gap of one direct parent-child edge of the toy's hierarchy (proposed for
+  /// SAELens's synthetic evaluation, decoderesearch/SAELens issue 729):
+  ///
+  ///     gap = P(h_l > 0 | parent on, child off) - P(h_l > 0 | parent on, child on)
+  ///
+  /// with l the latent whose decoder has the largest |cos| with the parent (the first on
+  /// ties). Positive: the parent's latent fires less when the child fires.
+  public struct AbsorptionGap: Sendable, Hashable, Encodable {
+    public var parent: Int
+    public var child: Int
+    public var latent: Int
+    /// P(h_l > 0 | parent on, child off); nil when that never happens.
+    public var withoutChild: Double?
+    /// P(h_l > 0 | parent on, child on); nil when that never happens.
+    public var withChild: Double?
+    /// withoutChild - withChild; nil when either is.
+    public var gap: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case parent, child, latent, withoutChild = "parent_without_child_recall"
+      case withChild = "parent_with_child_recall", gap
+    }
+  }
+
   public var trueL0: Double
   public var deadLatents: Int
   public var shrinkage: Double
@@ -49,11 +73,15 @@ public struct SAESyntheticMetrics: Sendable, Hashable, Encodable {
   public var accuracy: Double
   /// Per latent.
   public var detectors: [Detector]
+  /// Per direct parent-child edge (`Absorption.hierarchy` without grandparents), in order
+  /// of parent then child; and the mean of their gaps (nil with no gap defined).
+  public var absorptionGaps: [AbsorptionGap]
+  public var absorptionGap: Double?
 
   enum CodingKeys: String, CodingKey {
     case trueL0 = "true_l0", deadLatents = "dead_latents", shrinkage
     case explainedVariance = "explained_variance", mcc, uniqueness, precision, recall, f1
-    case accuracy
+    case accuracy, absorptionGap = "absorption_gap", absorptionGaps = "absorption_gaps"
   }
 
   /// The metrics of `sae` over `patterns` (weights summing to 1: a toy's patterns, or a
@@ -84,6 +112,20 @@ public struct SAESyntheticMetrics: Sendable, Hashable, Encodable {
     let matched = minimumCostAssignment(cost).enumerated().filter { $0.offset < k && $0.element < n }
     mcc = matched.isEmpty ? 0 : matched.reduce(0.0) { $0 + cosines[$1.offset][$1.element] } / Double(matched.count)
 
+    // The direct edges: (p, c) with no q between them ((p, q) and (q, c) both edges).
+    let implied = Absorption.hierarchy(patterns, features: n)
+    let below = Dictionary(uniqueKeysWithValues: implied.map { ($0.parent, Set($0.children)) })
+    let edges = implied.flatMap { e in
+      e.children.filter { c in !e.children.contains { q in below[q]?.contains(c) ?? false } }
+        .map { (parent: e.parent, child: $0) }
+    }
+    let parentLatent = edges.map { e in
+      (0..<k).reduce(0) { cosines[$1][e.parent] > cosines[$0][e.parent] ? $1 : $0 }
+    }
+    // Per edge: mass and firing mass with the child off, then on (parent on in both).
+    var conditional = [(off: Double, offFires: Double, on: Double, onFires: Double)](
+      repeating: (0, 0, 0, 0), count: edges.count)
+
     var trueL0 = 0.0
     var fired = [Bool](repeating: false, count: k)
     var mean = [Double](repeating: 0, count: d)
@@ -109,6 +151,16 @@ public struct SAESyntheticMetrics: Sendable, Hashable, Encodable {
       if x2.squareRoot() > 1e-6 {
         shrink.sum += w * dot(xhat, xhat).squareRoot() / x2.squareRoot()
         shrink.weight += w
+      }
+      for (e, edge) in edges.enumerated() where on.contains(edge.parent) && k > 0 {
+        let fires = h[parentLatent[e]] > 0
+        if on.contains(edge.child) {
+          conditional[e].on += w
+          if fires { conditional[e].onFires += w }
+        } else {
+          conditional[e].off += w
+          if fires { conditional[e].offFires += w }
+        }
       }
       for i in 0..<k {
         let fires = h[i] > 0
@@ -139,6 +191,16 @@ public struct SAESyntheticMetrics: Sendable, Hashable, Encodable {
     func average(_ value: (Detector) -> Double) -> Double {
       k == 0 ? 0 : detectors.reduce(0.0) { $0 + value($1) } / Double(k)
     }
+    absorptionGaps = k == 0 ? [] : edges.enumerated().map { e, edge in
+      let c = conditional[e]
+      let without = c.off > 0 ? c.offFires / c.off : nil
+      let with = c.on > 0 ? c.onFires / c.on : nil
+      return AbsorptionGap(
+        parent: edge.parent, child: edge.child, latent: parentLatent[e], withoutChild: without,
+        withChild: with, gap: without.flatMap { a in with.map { a - $0 } })
+    }
+    let gaps = absorptionGaps.compactMap(\.gap)
+    absorptionGap = gaps.isEmpty ? nil : gaps.reduce(0, +) / Double(gaps.count)
     precision = average(\.precision)
     recall = average(\.recall)
     f1 = average(\.f1)
@@ -152,5 +214,6 @@ public struct SAESyntheticMetrics: Sendable, Hashable, Encodable {
       + "\(f(explainedVariance)), shrinkage \(f(shrinkage)), dead latents \(deadLatents), true l0 "
       + "\(f(trueL0)); latents as detectors of their features: precision \(f(precision)), recall "
       + "\(f(recall)), f1 \(f(f1)), accuracy \(f(accuracy))"
+      + (absorptionGap.map { "; absorption gap \(f($0))" } ?? "")
   }
 }

@@ -332,8 +332,11 @@ public enum SAEFiles {
   /// features must be `features` (the case's), in order. An SAELens SAE that does not keep
   /// its features' names in its metadata is read in the case's features when its d_in is
   /// their number; in more dimensions it is refused (its feature directions are not read).
+  ///   `dimensions`: an SAELens SAE of that d_in (the features' directions given elsewhere,
+  ///   `--features`) is read in the case's features too.
   public static func read(
-    _ path: String, field: String, features: [String], format: SAEFileFormat? = nil
+    _ path: String, field: String, features: [String], format: SAEFileFormat? = nil,
+    dimensions: Int? = nil
   ) throws -> SAEFile {
     let file: SAEFile
     do {
@@ -347,11 +350,13 @@ public enum SAEFiles {
         do {
           let read = try SAELensFiles.file(
             config: configData, weights: weightsData, weightsSource: weights)
-          guard read.features != nil || read.sae.dimensions == features.count else {
+          guard read.features != nil || read.sae.dimensions == features.count
+            || read.sae.dimensions == dimensions
+          else {
             throw FieldError(
               flag: field, value: "",
               reason:
-                "has d_in \(read.sae.dimensions), the case \(features.count) features: an SAELens SAE in more dimensions needs the features' directions, which are not read")
+                "has d_in \(read.sae.dimensions), the case \(features.count) features: an SAELens SAE in more dimensions needs the features' directions (sae-loss --features)")
           }
           file = SAEFile(features: read.features ?? features, sae: read.sae)
         } catch let e as FieldError where e.field != field { throw Refusal(e) }

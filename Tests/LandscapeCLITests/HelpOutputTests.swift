@@ -56,7 +56,7 @@ Examples:
   landscape sae-loss cases/single-latent-toy.json --sae sae.json --json
   landscape sae-loss cases/sae-untied-hierarchy.json --sae saelens-sae/
 
-USAGE: landscape sae-loss <case-file> [--set <FIELD=VALUE> ...] --sae <SAE.json|DIR/> [--format <json|saelens>] [--samples <samples>] [--seed <seed>] [--json]
+USAGE: landscape sae-loss <case-file> [--set <FIELD=VALUE> ...] --sae <SAE.json|DIR/> [--format <json|saelens>] [--samples <samples>] [--seed <seed>] [--features <FILE>] [--json]
 
 ARGUMENTS:
   <case-file>             A case file (JSON): an SAE case, or a single-latent
@@ -79,10 +79,16 @@ OPTIONS:
                           estimate. (default: 100000)
   --seed <seed>           Correlated toys: the random seed of the estimate's
                           samples, in 0...4294967295. (default: 1)
+  --features <FILE>       The features' directions (feature_vectors [features,
+                          d], and bias [d] if present, in a safetensors file
+                          such as a synthetic model's
+                          synthetic_model.safetensors): reads an SAELens SAE of
+                          d_in d.
   --json                  Print JSON: mse, l2, sparsity, l0, exact, samples,
                           and SAELens's synthetic metrics (mcc, uniqueness,
                           explained_variance, shrinkage, dead_latents, true_l0,
-                          precision, recall, f1, accuracy).
+                          precision, recall, f1, accuracy, absorption_gap and
+                          absorption_gaps per parent-child edge).
   --version               Show the version.
   -h, --help              Show help information.
 

@@ -148,7 +148,7 @@ final class SAELensCommandTests: CommandTestCase {
     var run = try landscape(["sae-loss", c, "--sae", "wide"])
     XCTAssertEqual(
       run.stderr,
-      "landscape: --sae: has d_in 3, the case 2 features: an SAELens SAE in more dimensions needs the features' directions, which are not read (see 'landscape sae-loss --help')\n")
+      "landscape: --sae: has d_in 3, the case 2 features: an SAELens SAE in more dimensions needs the features' directions (sae-loss --features) (see 'landscape sae-loss --help')\n")
     // A truncated weights file: one line, no crash.
     try Data(bytes.prefix(30)).write(to: folder.appendingPathComponent("wide/sae_weights.safetensors"))
     run = try landscape(["sae-loss", c, "--sae", "wide/"])
