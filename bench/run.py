@@ -12,8 +12,12 @@
 5. The many-latent SAE trainer (`landscape train CASE --json`) on the cases in bench/, against
    a PyTorch peer run in this same process tree (torch_sae.py: same SAE, toy, batch and Adam,
    training on drawn samples as researchers do): the paper's Matryoshka toy with counts data,
-   the 20-feature / 5-latent correlated toy with samples, and the Matryoshka toy's exact
-   expected loss (time per exact step: one pass over every pattern).
+   a denser Matryoshka hierarchy (about 1,250 distinct patterns per batch of 4096), a wider SAE
+   (64 latents on 64 features, about 1,700 distinct patterns), the 20-feature / 5-latent
+   correlated toy with samples, and the Matryoshka toy's exact expected loss (time per exact
+   step: one pass over every pattern). Each prints the distinct patterns per batch, the time
+   split (sampling, on a second thread, and what the steps waited for it; forward, backward,
+   Adam) on both sides, and the ratio; a table of all of them closes the section.
 6. A study (`landscape study cases/study-width-correlation.json --jobs 2`: 108 SAE runs, widths
    2..10 x four correlation strengths x three seeds) against the same runs through the PyTorch
    peer in one Python process (torch_study.py), with the time split.
@@ -36,7 +40,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SAE_CASES = ["sae-single-latent-counts.json", "sae-matryoshka-counts.json", "sae-correlated-samples.json",
+SAE_CASES = ["sae-single-latent-counts.json", "sae-matryoshka-counts.json",
+             "sae-matryoshka-dense-counts.json", "sae-wide-counts.json", "sae-correlated-samples.json",
              "sae-matryoshka-exact.json"]
 
 
@@ -177,6 +182,16 @@ def torch_sae(case, threads, steps):
     return json.loads(out.stdout)
 
 
+def sae_split(t):
+    """The trainer's time split from its timing block."""
+    out = (f"sampling {t['sampling_seconds']:.3f} s on the second thread (the steps waited "
+           f"{t.get('waiting_seconds', 0):.3f} s for it); ")
+    if "forward_seconds" in t:
+        out += (f"forward {t['forward_seconds']:.3f} s, backward {t['backward_seconds']:.3f} s, "
+                f"Adam {t['adam_seconds']:.3f} s; ")
+    return out + f"gradient {t['gradient_seconds']:.3f} s of {t['seconds']:.3f} s"
+
+
 def sae_bench(landscape, repeat):
     try:
         import torch  # noqa: F401
@@ -184,35 +199,44 @@ def sae_bench(landscape, repeat):
     except ImportError:
         have_torch = False
         print("\n(PyTorch is not installed: `make bench` installs it; the SAE peer is skipped)")
+    table = []
     for name in SAE_CASES:
         path = os.path.join(HERE, name)
         with open(path) as f:
             case = json.load(f)
         train = case["train"]
         steps, batch = int(train["steps"]), int(train["batch"])
-        print(f"\n== SAE trainer: {case['name']} ({train['data']} data, "
-              f"{case['sae']['latents']} latents, batch {batch}, {steps} steps) ==")
+        features = len(case["features"])
+        prefixes = case["sae"].get("matryoshka")
+        print(f"\n== SAE trainer: {case['name']} ({train['data']} data, {case['sae']['latents']} "
+              f"latents on {features} features{', prefixes ' + '/'.join(map(str, prefixes)) if prefixes else ''}, "
+              f"batch {batch}, {steps} steps) ==")
         runs = []
         for _ in range(max(1, repeat // 2)):
             t = swift_sae(landscape, path)
             if t is None:
                 break
             runs.append(t)
+        ours = None
+        distinct = None
         if runs:
             seconds = [t["seconds"] for t in runs]
             mid = sorted(runs, key=lambda t: t["seconds"])[len(runs) // 2]
-            split = (f"sampling {mid['sampling_seconds']:.3f} s, gradient "
-                     f"{mid['gradient_seconds']:.3f} s of {mid['seconds']:.3f} s")
+            distinct = mid["distinct_patterns"]
             if train["data"] == "exact":
                 per = statistics.median(seconds) / steps
-                print(f"landscape train: {per * 1e3:.2f} ms per exact step (one pass over every "
-                      f"pattern: the expected gradient, no sampling noise); {split}")
+                ours = f"{per * 1e3:.2f} ms per exact step"
+                print(f"landscape train: {per * 1e3:.2f} ms per exact step (one pass over all "
+                      f"{distinct:.0f} patterns: the expected gradient, no sampling noise)")
             else:
                 rates = [t["samples"] / t["seconds"] for t in runs]
+                ours = f"{statistics.median(rates) / 1e6:.2f} M samples/s"
                 print(f"landscape train: {statistics.median(rates) / 1e6:.2f} M samples/s "
-                      f"(min {min(rates) / 1e6:.2f}, max {max(rates) / 1e6:.2f}, "
-                      f"n={len(rates)}); {split}")
+                      f"(min {min(rates) / 1e6:.2f}, max {max(rates) / 1e6:.2f}, n={len(rates)}); "
+                      f"{distinct:.0f} distinct patterns per batch")
+            print(f"  split (median run): {sae_split(mid)}")
         if not have_torch:
+            table.append((case["name"], distinct, ours, None, None))
             continue
         # PyTorch's cost per step does not change during training: a few hundred steps (at most
         # 10 s) measure it. OpenMP threads spin and lose badly when other work shares the two
@@ -225,18 +249,27 @@ def sae_bench(landscape, repeat):
                 peer[threads] = r
                 print(f"PyTorch {r['torch']}, {threads} thread{'s' if threads > 1 else ''}, "
                       f"{r['dtype']}: {r['samples_per_second'] / 1e6:.2f} M samples/s over "
-                      f"{r['steps']} steps (sampling {r['sampling_seconds']:.3f} s, gradient "
-                      f"{r['gradient_seconds']:.3f} s of {r['seconds']:.3f} s; {r['data']})")
+                      f"{r['steps']} steps (sampling {r['sampling_seconds']:.3f} s, forward "
+                      f"{r.get('forward_seconds', 0):.3f} s, backward {r.get('backward_seconds', 0):.3f} s, "
+                      f"Adam {r.get('adam_seconds', 0):.3f} s of {r['seconds']:.3f} s; {r['data']})")
         if not peer or not runs:
+            table.append((case["name"], distinct, ours, None, None))
             continue
         best = max(r["samples_per_second"] for r in peer.values())
         if train["data"] == "exact":
             per_step = batch / best
-            print(f"PyTorch: {per_step * 1e3:.2f} ms per step of {batch} samples; one exact "
-                  f"step costs {statistics.median(seconds) / steps / per_step:.1f} PyTorch steps")
+            ratio = f"one exact step = {statistics.median(seconds) / steps / per_step:.1f} PyTorch steps"
+            print(f"PyTorch: {per_step * 1e3:.2f} ms per step of {batch} samples; {ratio}")
+            table.append((case["name"], distinct, ours, f"{per_step * 1e3:.2f} ms per step", ratio))
         else:
             r = statistics.median(rates)
             print(f"ratio: {r / best:.1f}x PyTorch's best ({best / 1e6:.2f} M samples/s)")
+            table.append((case["name"], distinct, ours, f"{best / 1e6:.2f} M samples/s", f"{r / best:.1f}x"))
+    print("\n== SAE trainer, all toys (this run) ==")
+    print(f"{'toy':32} {'distinct/batch':>14}  {'landscape':24} {'PyTorch (best)':22} ratio")
+    for name, distinct, ours, theirs, ratio in table:
+        d = f"{distinct:.0f}" if distinct is not None else "-"
+        print(f"{name:32} {d:>14}  {ours or '-':24} {theirs or '-':22} {ratio or '-'}")
 
 
 def study_bench(landscape):

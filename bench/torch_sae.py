@@ -14,7 +14,8 @@ The SAE is the project's (SAELens's standard SAE):
 initialised as the Swift side's bench initial SAE (random unit decoder rows, W_enc = W_dec^T,
 zero biases; torch's own generator, so not the same numbers).
 
-Prints one JSON line: samples/s, seconds, sampling and gradient seconds, the final loss.
+Prints one JSON line: samples/s, seconds, sampling and gradient seconds (the gradient split
+into forward, backward and Adam with the renormalisation), the final loss.
 """
 import argparse
 import json
@@ -170,23 +171,28 @@ def train(case, steps=None, dtype_name="float32", max_seconds=None, lr=None, cas
             loss = loss + (torch.linalg.vector_norm(r, dim=1) if use_l2 else (r ** 2).sum(dim=1)).mean()
             if per_prefix:
                 loss = loss + l1 * weighted[:, :m].sum(dim=1).mean()
+        tf = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        tb = time.perf_counter()
         opt.step()
         with torch.no_grad():
             W_dec.div_(W_dec.norm(dim=1, keepdim=True))
         t2 = time.perf_counter()
-        return t1 - t0, t2 - t1, loss.detach()
+        return t1 - t0, t2 - t1, loss.detach(), (tf - t1, tb - tf, t2 - tb)
 
     step()  # warm-up: allocations, thread pool
     sampling = gradient = 0.0
+    split = [0.0, 0.0, 0.0]
     start = time.perf_counter()
     loss = None
     done = 0
     while done < steps:
-        s, g, loss = step()
+        s, g, loss, parts = step()
         sampling += s
         gradient += g
+        for i in range(3):
+            split[i] += parts[i]
         done += 1
         if checkpoint is not None and done % every == 0:
             paused = time.perf_counter()
@@ -201,6 +207,7 @@ def train(case, steps=None, dtype_name="float32", max_seconds=None, lr=None, cas
     return {
         "samples_per_second": steps * batch / seconds, "seconds": seconds, "steps": steps,
         "batch": batch, "sampling_seconds": sampling, "gradient_seconds": gradient,
+        "forward_seconds": split[0], "backward_seconds": split[1], "adam_seconds": split[2],
         "loss": float(loss) if loss is not None else None,
         "dtype": dtype_name, "threads": torch.get_num_threads(), "torch": torch.__version__,
         "data": "samples drawn every step (PyTorch trains on samples, as SAELens does)",

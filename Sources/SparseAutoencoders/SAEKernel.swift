@@ -23,6 +23,9 @@ final class SAEKernel {
   /// true-features SAE; the minimiser's use).
   @exclusivity(unchecked) var trainsDecoder = true { didSet { findTrained() } }
   @exclusivity(unchecked) var reconstruction = ReconstructionLoss.mse
+  /// Whether `loss(_:)` times its forward and backward passes (`forwardSeconds`,
+  /// `backwardSeconds`): two clock reads per chunk of patterns.
+  @exclusivity(unchecked) var timesPhases = false
 
   /// The memory of `pass` and `moments`.
   private let workspace: Workspace
@@ -65,8 +68,14 @@ final class SAEKernel {
     }
     var lambda = 0.0
     if case .relu = activation { lambda = l1 }
-    return pass.loss(batch, activation, reconstruction, lambda: lambda)
+    return pass.loss(batch, activation, reconstruction, lambda: lambda, timed: timesPhases)
   }
+
+  /// Seconds of `loss(_:)`'s forward passes (pre-activations and active sets) and of the rest
+  /// (the backward passes and the per-step sums), summed over the timed calls; BatchTopK's
+  /// selected loss is not timed apart (0).
+  var forwardSeconds: Double { Double(pass.phaseNanos[0]) * 1e-9 }
+  var backwardSeconds: Double { Double(pass.phaseNanos[1]) * 1e-9 }
 
   /// The smallest activation kept by the last batch selection (nil if none was positive).
   var smallestKept: Double? { selection.smallestKept }

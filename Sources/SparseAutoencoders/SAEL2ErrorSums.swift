@@ -24,13 +24,12 @@ struct SAEL2ErrorSums {
   /// w G_0 added to dL/db_dec, w h_i G_b_i to dL/ddecoder[i], dL/dh_i through `pass.close`.
   @inline(__always) func add(
     _ w: Double, _ f: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<Double>,
-    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ on: Int, _ lambda: Double,
-    _ pass: SAEPatternPass
+    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ active: UnsafeMutablePointer<Int>,
+    _ on: Int, _ lambda: Double, _ pass: SAEPatternPass
   ) -> Double {
     let d = pass.dimensions
     let prefixes = pass.prefixes
     let levels = prefixes.levels
-    let active = pass.active
     let decoder = pass.parameters.decoder
     let basis = pass.basis
     if let basis {

@@ -38,10 +38,20 @@ struct SAEPatternPass {
   let decoderNorm: UnsafeMutablePointer<Double>
   let q: UnsafeMutablePointer<Double>
   let activationSum: UnsafeMutablePointer<Double>
-  /// Per pattern: a (k), w da (k, 0 where inactive), the active latents in increasing order (k).
-  let a: UnsafeMutablePointer<Double>
+  /// Per pattern: w da (k, 0 where inactive), the active latents in increasing order (k).
   let da: UnsafeMutablePointer<Double>
   let active: UnsafeMutablePointer<Int>
+  /// Per chunk of `chunk` patterns (the forward pass's output, read by the backward pass):
+  /// each pattern's a (k), active latents (k) and their number.
+  let chunkA: UnsafeMutablePointer<Double>
+  let chunkActive: UnsafeMutablePointer<Int>
+  let chunkOn: UnsafeMutablePointer<Int>
+  /// Nanoseconds of the forward and backward passes, summed while `loss` is timed.
+  let phaseNanos: UnsafeMutablePointer<UInt64>
+
+  /// Patterns per chunk: the forward pass runs over a chunk, then the backward pass (a chunk's
+  /// a and active sets stay in the first-level cache; the two are timed apart).
+  static let chunk = 64
 
   /// The pass for `sae`'s shape over n = basis.count features (d without a basis), in regions
   /// of `carver` (written by `load(_:basis:)`).
@@ -62,15 +72,19 @@ struct SAEPatternPass {
     decoderNorm = carver.take(k)
     q = carver.take(n * k)
     activationSum = carver.take(k)
-    a = carver.take(k)
     da = carver.take(k)
     active = carver.take(k)
+    chunkA = carver.take(Self.chunk * k)
+    chunkActive = carver.take(Self.chunk * k)
+    chunkOn = carver.take(Self.chunk)
+    phaseNanos = carver.take(2)
   }
 
   /// Writes `sae`'s parameters, its prefixes, the basis rows and e_f . e_g; the gradient 0.
   func load(_ sae: SAE, basis rows: [[Double]]?) {
     parameters.load(sae)
     gradient.zero()
+    phaseNanos.update(repeating: 0, count: 2)
     prefixes.fill(sae)
     let d = dimensions
     if let basis, let rows {
@@ -84,23 +98,48 @@ struct SAEPatternPass {
   /// The batch's loss sum_j w_j loss(x_j), the gradient left in `gradient`; each pattern's
   /// active latents by `activation`'s threshold or top k.
   ///
+  /// Chunk by chunk (`chunk` patterns): the forward pass (a and the active set of each), then
+  /// the backward pass (`add`); the same arithmetic in the same order as pattern by pattern.
   /// - Parameter lambda: the L1 coefficient (relu; 0 otherwise).
+  /// - Parameter timed: whether the passes' nanoseconds are added to `phaseNanos`.
   func loss(
     _ batch: PatternBatch, _ activation: SAE.Activation, _ reconstruction: ReconstructionLoss,
-    lambda: Double
+    lambda: Double, timed: Bool = false
   ) -> Double {
+    let t0 = timed ? SAEClock.now() : 0
     prepare(reconstruction)
     let mse = reconstruction == .mse
+    let k = latents
     var total = 0.0
-    for p in 0..<batch.count {
-      let f = batch.features + batch.offsets[p]
-      let m = batch.magnitudes + batch.offsets[p]
-      let count = batch.offsets[p + 1] - batch.offsets[p]
-      preactivate(f, m, count, into: a)
-      let on = mask(a, activation)
-      total += add(batch.weights[p], f, m, count, a, on, mse, lambda)
+    var forward: UInt64 = 0
+    var start = 0
+    while start < batch.count {
+      let end = min(start + Self.chunk, batch.count)
+      let t1 = timed ? SAEClock.now() : 0
+      for p in start..<end {
+        let row = (p - start) * k
+        preactivate(
+          batch.features + batch.offsets[p], batch.magnitudes + batch.offsets[p],
+          batch.offsets[p + 1] - batch.offsets[p], into: chunkA + row)
+        chunkOn[p - start] = mask(chunkA + row, activation, into: chunkActive + row)
+      }
+      if timed { forward += SAEClock.now() - t1 }
+      for p in start..<end {
+        let row = (p - start) * k
+        let f = batch.features + batch.offsets[p]
+        let m = batch.magnitudes + batch.offsets[p]
+        let count = batch.offsets[p + 1] - batch.offsets[p]
+        total += add(
+          batch.weights[p], f, m, count, chunkA + row, chunkActive + row, chunkOn[p - start],
+          mse, lambda)
+      }
+      start = end
     }
     finish(reconstruction, lambda: lambda)
+    if timed {
+      phaseNanos[0] += forward
+      phaseNanos[1] += SAEClock.now() - t0 - forward
+    }
     return total
   }
 
@@ -134,11 +173,11 @@ struct SAEPatternPass {
       var w = batch.weights[p]
       if let s = split, s.key / k == p {
         flags[s.key % k] = true
-        loss += add(s.weight, f, m, count, ap, keptLatents(flags), mse, 0)
+        loss += add(s.weight, f, m, count, ap, active, keptLatents(flags), mse, 0)
         flags[s.key % k] = false
         w -= s.weight
       }
-      loss += add(w, f, m, count, ap, keptLatents(flags), mse, 0)
+      loss += add(w, f, m, count, ap, active, keptLatents(flags), mse, 0)
     }
     finish(reconstruction, lambda: 0)
     return loss
@@ -189,7 +228,8 @@ struct SAEPatternPass {
 
   /// The active latents of pre-activations `a` into `active` (increasing); their number.
   @inline(__always) private func mask(
-    _ a: UnsafeMutablePointer<Double>, _ activation: SAE.Activation
+    _ a: UnsafeMutablePointer<Double>, _ activation: SAE.Activation,
+    into active: UnsafeMutablePointer<Int>
   ) -> Int {
     let k = latents
     var on = 0
@@ -243,12 +283,13 @@ struct SAEPatternPass {
   /// `on` latents of `active`: the reconstruction term's, then Q_f += m_f w da.
   @inline(__always) private func add(
     _ w: Double, _ f: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<Double>,
-    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ on: Int, _ mse: Bool, _ lambda: Double
+    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ active: UnsafeMutablePointer<Int>,
+    _ on: Int, _ mse: Bool, _ lambda: Double
   ) -> Double {
     let loss =
       mse
-      ? squared.add(w, f, m, count, a, on, lambda, self)
-      : l2.add(w, f, m, count, a, on, lambda, self)
+      ? squared.add(w, f, m, count, a, active, on, lambda, self)
+      : l2.add(w, f, m, count, a, active, on, lambda, self)
     let k = latents
     for t in 0..<count { Lanes.axpy(m[t], da, q + Int(f[t]) * k, k) }
     return w * loss

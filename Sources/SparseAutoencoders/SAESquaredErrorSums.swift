@@ -112,12 +112,11 @@ struct SAESquaredErrorSums {
   /// its w-weighted parts of the sums added, dL/dh_i through `pass.close`.
   @inline(__always) func add(
     _ w: Double, _ f: UnsafeMutablePointer<Int32>, _ m: UnsafeMutablePointer<Double>,
-    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ on: Int, _ lambda: Double,
-    _ pass: SAEPatternPass
+    _ count: Int, _ a: UnsafeMutablePointer<Double>, _ active: UnsafeMutablePointer<Int>,
+    _ on: Int, _ lambda: Double, _ pass: SAEPatternPass
   ) -> Double {
     let k = latents
     let n = features
-    let active = pass.active
     let block = pass.prefixes.block
     let tailWeight = pass.prefixes.tail
     let l = tailWeight[0]

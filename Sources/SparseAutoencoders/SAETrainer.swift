@@ -74,6 +74,10 @@ public struct SAETrainingPlan: Sendable, Hashable {
   /// and `gradientSeconds`): two clock reads a step, about 40 ns. Off, only the whole run is
   /// timed and both are 0.
   public var timesPhases = true
+  /// Whether counts and samples batches are drawn on a second thread, one step ahead of the
+  /// gradient (`SAEBatchPrefetch`; the same bits either way). Off when the cores are busy
+  /// anyway (a study running one run per core).
+  public var drawsAhead = true
   /// Seed of the run's stream (GSL's MT19937; see `RandomStream`).
   public var seed: UInt64 = 1
   /// Runs of a case study, from seeds seed, seed + 1, ..., seed + starts - 1: the study keeps
@@ -104,9 +108,25 @@ public struct SAETrainingRun: Sendable {
   public var divergedAt: Int? = nil
   /// lbfgs: what the minimiser did; nil for Adam.
   public var minimisation: SAEMinimisation? = nil
+  /// Where a step's time went (Adam with `timesPhases`); nil otherwise.
+  public var phases: SAETrainingPhases? = nil
 
   /// The trained SAE's reading against the true (embedded) features.
   public var reading: SAEReading { SAEReading(sae, basis: embedding?.basis) }
+}
+
+/// Where the steps of a run spent their time, in seconds summed over the steps: the batches are
+/// drawn on a second thread (`SAETrainingRun.samplingSeconds`), so only `waiting` for them is
+/// on the steps' path.
+public struct SAETrainingPhases: Sendable, Hashable {
+  /// Waiting for the drawing thread's next batch.
+  public var waiting: Double
+  /// The forward pass: every pattern's pre-activations a = c + sum_f m_f E_f and active set.
+  public var forward: Double
+  /// The backward pass: the loss and gradient terms of every pattern and the per-step sums.
+  public var backward: Double
+  /// Adam's step, the decoder's renormalisation and BatchTopK's threshold.
+  public var adam: Double
 }
 
 /// A run as it goes, shown to an observer once before the first step and after every step.
@@ -245,13 +265,14 @@ extension SAE {
     let kernel = sae.startingKernel(plan, basis, stream)
     var divergedAt: Int? = kernel.normaliseDecoderRows() ? nil : 0
 
-    let batch = PatternBatch()
+    // Exact data's one batch, or every step's when the batches are drawn inline.
+    let ownBatch = PatternBatch()
     let distribution = patterns.map { PatternDistribution($0, batch: plan.batch) }
-    if plan.data == .exact { distribution!.drawExact(into: batch) }
+    if plan.data == .exact { distribution!.drawExact(into: ownBatch) }
 
     func reconstruction(atStep t: Int) -> ReconstructionLoss { plan.reconstruction(atStep: t) }
     if plan.optimizer == .lbfgs && divergedAt == nil && patterns != nil {
-      return try minimisedRun(kernel, batch, plan, reported: embedding, isCancelled, observe)
+      return try minimisedRun(kernel, ownBatch, plan, reported: embedding, isCancelled, observe)
     }
     if let observe {
       observe(
@@ -260,16 +281,30 @@ extension SAE {
           kernel: kernel, template: sae))
     }
     let timed = plan.timesPhases
-    var sampling: UInt64 = 0
+    kernel.timesPhases = timed
+    var adamTime: UInt64 = 0
     var stepping: UInt64 = 0
     var distinct = 0
     var stepsDone = 0
+    let steps = divergedAt == nil ? plan.steps : 0
+    // Counts and samples: the next batch is drawn on a second thread while a step runs
+    // (`SAEBatchPrefetch`: the same draws in the same order, so the same bits).
+    let prefetch =
+      plan.data == .exact || steps == 0 || !plan.drawsAhead
+      ? nil
+      : SAEBatchPrefetch(steps: steps) { Self.draw(plan, distribution, sampler, stream, into: $0) }
+    var drawingSeconds = 0.0
+    var inlineDrawing: UInt64 = 0
     let start = Self.now()
-    // A step's end is the next step's start: two clock reads per step.
-    var t0 = start
-    for t in 0..<(divergedAt == nil ? plan.steps : 0) {
+    defer { if let prefetch { _ = prefetch.finish() } }
+    for t in 0..<steps {
       if let isCancelled, isCancelled() { throw CancellationError() }
-      Self.draw(plan, distribution, sampler, stream, into: batch)
+      if prefetch == nil && plan.data != .exact {
+        let t0 = timed ? Self.now() : 0
+        Self.draw(plan, distribution, sampler, stream, into: ownBatch)
+        if timed { inlineDrawing += Self.now() - t0 }
+      }
+      let batch = prefetch?.batch() ?? ownBatch
       let t1 = timed ? Self.now() : 0
       distinct += batch.count
       kernel.reconstruction = reconstruction(atStep: t)
@@ -278,16 +313,16 @@ extension SAE {
         divergedAt = t
         break
       }
+      let t2 = timed ? Self.now() : 0
       kernel.adam(
         learningRate: plan.learningRate, beta1: plan.beta1, beta2: plan.beta2,
         epsilon: plan.epsilon)
       let finite = kernel.normaliseDecoderRows()
       Self.moveThreshold(kernel, rate: plan.thresholdLearningRate)
       if timed {
-        let t2 = Self.now()
-        sampling += t1 - t0
-        stepping += t2 - t1
-        t0 = t2
+        let t3 = Self.now()
+        stepping += t3 - t1
+        adamTime += t3 - t2
       }
       stepsDone = t + 1
       if let observe {
@@ -301,14 +336,19 @@ extension SAE {
         break
       }
     }
+    drawingSeconds = prefetch?.finish() ?? Double(inlineDrawing) * 1e-9
     let end = Self.now()
     kernel.store(into: &sae)
     return SAETrainingRun(
       sae: sae, embedding: embedding, seconds: Double(end - start) * 1e-9,
-      samplingSeconds: Double(sampling) * 1e-9, gradientSeconds: Double(stepping) * 1e-9,
+      samplingSeconds: timed ? drawingSeconds : 0, gradientSeconds: Double(stepping) * 1e-9,
       samples: plan.data == .exact ? 0 : stepsDone * plan.batch,
       distinctPatterns: stepsDone > 0 ? Double(distinct) / Double(stepsDone) : 0,
-      divergedAt: divergedAt)
+      divergedAt: divergedAt,
+      phases: timed
+        ? SAETrainingPhases(
+          waiting: Double(prefetch?.waiting ?? 0) * 1e-9, forward: kernel.forwardSeconds,
+          backward: kernel.backwardSeconds, adam: Double(adamTime) * 1e-9) : nil)
   }
 
   /// The minimiser's run (`SAEKernel.minimise`) from `kernel` over every pattern at once.

@@ -133,7 +133,9 @@ public struct SAECaseTraining: Sendable {
     let seconds = run.seconds
     var timing = SAETrainingReport.Timing(
       seconds: seconds, samplingSeconds: run.samplingSeconds,
-      gradientSeconds: run.gradientSeconds, distinctPatterns: run.distinctPatterns)
+      gradientSeconds: run.gradientSeconds, distinctPatterns: run.distinctPatterns,
+      waitingSeconds: run.phases?.waiting, forwardSeconds: run.phases?.forward,
+      backwardSeconds: run.phases?.backward, adamSeconds: run.phases?.adam)
     if plan.data == .exact {
       // An Adam step over every pattern; lbfgs reports its iterations instead.
       timing.secondsPerEpoch =
@@ -190,11 +192,18 @@ public struct SAETrainingReport: Encodable, Sendable {
   /// How the data met the trainer, and how long it took.
   public struct Timing: Encodable, Sendable {
     public var seconds: Double
-    /// Drawing the batches, and the gradient steps (loss, gradient, Adam, renormalisation).
+    /// Drawing the batches (on a second thread, beside the steps), and the gradient steps
+    /// (loss, gradient, Adam, renormalisation).
     public var samplingSeconds: Double
     public var gradientSeconds: Double
     /// Distinct patterns per step, on average: what a step costs.
     public var distinctPatterns: Double
+    /// Adam runs (`SAETrainingPhases`): what the steps waited for the drawing thread, and the
+    /// gradient steps split into forward, backward and Adam; nil otherwise.
+    public var waitingSeconds: Double? = nil
+    public var forwardSeconds: Double? = nil
+    public var backwardSeconds: Double? = nil
+    public var adamSeconds: Double? = nil
     /// Samples drawn (counts and samples); nil for exact.
     public var samples: Int?
     public var samplesPerSecond: Double?
@@ -204,6 +213,8 @@ public struct SAETrainingReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
       case seconds, samplingSeconds = "sampling_seconds", gradientSeconds = "gradient_seconds"
       case distinctPatterns = "distinct_patterns", samples
+      case waitingSeconds = "waiting_seconds", forwardSeconds = "forward_seconds"
+      case backwardSeconds = "backward_seconds", adamSeconds = "adam_seconds"
       case samplesPerSecond = "samples_per_second"
       case secondsPerEpoch = "seconds_per_epoch"
     }

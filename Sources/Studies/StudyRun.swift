@@ -241,6 +241,8 @@ public struct Study: Sendable {
     let next = Mutex((index: 0, done: 0, failed: 0))
     let failure = Mutex<Error?>(nil)
     let inner = RunControl(isCancelled: control.isCancelled)
+    // A run draws its batches on a second thread only when there is a core to spare for it.
+    let drawsAhead = 2 * max(1, jobs) <= ProcessInfo.processInfo.activeProcessorCount
     DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, pending.count))) { _ in
       while true {
         guard failure.withLock({ $0 == nil }), !control.isCancelled() else { return }
@@ -251,7 +253,7 @@ public struct Study: Sendable {
         guard i < pending.count else { return }
         let run = pending[i]
         do {
-          let outcome = try execute(run, inner)
+          let outcome = try execute(run, inner, drawsAhead: drawsAhead)
           try Self.save(outcome, in: runsFolder)
           let (done, failed) = next.withLock { n in
             n.done += 1
@@ -272,7 +274,10 @@ public struct Study: Sendable {
 
   /// Trains one run's case; a run whose case or training fails is an outcome too.
   /// - Throws: `CancellationError` only.
-  public func execute(_ run: Run, _ control: RunControl = .none) throws -> Outcome {
+  /// - Parameter drawsAhead: `SAETrainingPlan.drawsAhead` for the run.
+  public func execute(_ run: Run, _ control: RunControl = .none, drawsAhead: Bool = true) throws
+    -> Outcome
+  {
     var outcome = Outcome(
       run: run.key, overrides: Self.overrideMap(run), status: "ok", error: nil, report: nil)
     do {
@@ -282,7 +287,9 @@ public struct Study: Sendable {
       else {
         throw FieldError(field: "sae", value: "", reason: "is required: a study runs SAE cases")
       }
-      let trained = try SAECaseTraining(saeCase: saeCase, plan: saeCase.plan, samples: samples)
+      var plan = saeCase.plan
+      plan.drawsAhead = drawsAhead
+      let trained = try SAECaseTraining(saeCase: saeCase, plan: plan, samples: samples)
         .run(control)
       outcome.report = try JSONDecoder().decode(
         ExactJSON.self, from: ReportJSON.data(trained.report))

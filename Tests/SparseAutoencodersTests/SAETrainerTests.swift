@@ -151,8 +151,43 @@ final class SAETrainerTests: XCTestCase {
     XCTAssertEqual(run.distinctPatterns, 6)
     XCTAssertGreaterThan(run.samplingSeconds, 0)
     XCTAssertGreaterThan(run.gradientSeconds, 0)
-    XCTAssertLessThanOrEqual(run.samplingSeconds + run.gradientSeconds, run.seconds)
+    // The batches are drawn on a second thread, beside the steps: only the wait is on their path.
+    let phases = try XCTUnwrap(run.phases)
+    XCTAssertLessThanOrEqual(run.samplingSeconds, run.seconds)
+    XCTAssertLessThanOrEqual(run.gradientSeconds + phases.waiting, run.seconds)
+    XCTAssertLessThanOrEqual(phases.forward + phases.backward + phases.adam, run.gradientSeconds)
+    var inline = plan(.counts)
+    inline.drawsAhead = false
+    let drawnInline = try initial().trainingRun(on: try toy(), inline)
+    XCTAssertLessThanOrEqual(
+      drawnInline.samplingSeconds + drawnInline.gradientSeconds, drawnInline.seconds)
+    XCTAssertEqual(drawnInline.phases?.waiting, 0)
     XCTAssertEqual(try initial().trainingRun(on: try toy(), plan(.exact)).samples, 0)
+  }
+
+  /// Drawing the batches on a second thread draws the same batches: the same bits as drawing
+  /// them inline, for counts, samples from an alias table and the correlated sampler, and for a
+  /// run of one step (no buffer handed back) and of two.
+  func testDrawingAheadGivesTheSameBits() throws {
+    let firing = try CorrelatedFiring(
+      probabilities: [0.25, 0.1, 0.1], correlation: [[1, 0, 0.4], [0, 1, 0.3], [0.4, 0.3, 1]])
+    let correlated = ToyModel(features: ["a", "b", "c"], firing: .correlated(firing))
+    for (toy, data) in [
+      (try toy(), SAETrainingPlan.Data.counts), (try toy(), .samples), (correlated, .samples),
+    ] {
+      for steps in [1, 2, 37] {
+        var ahead = plan(data)
+        ahead.steps = steps
+        ahead.batch = 512
+        var inline = ahead
+        inline.drawsAhead = false
+        let a = try initial().trainingRun(on: toy, ahead)
+        let b = try initial().trainingRun(on: toy, inline)
+        XCTAssertEqual(a.sae, b.sae, "\(data) \(steps) steps")
+        XCTAssertEqual(a.distinctPatterns, b.distinctPatterns)
+        XCTAssertNotEqual(a.sae, try initial())
+      }
+    }
   }
 
   /// A frozen bias keeps the SAE's value; the others still train.
