@@ -152,19 +152,24 @@ struct LimitedMemoryBFGS {
         best = (a, f)
       }
     }
+    /// One trial step: its value and slope, noted as the best step when it is; nil where the
+    /// value is not finite.
+    func probe(_ a: Double) -> (f: Double, s: Double)? {
+      let f = value(a)
+      evaluations += 1
+      guard f.isFinite else { return nil }
+      note(a, f)
+      return (f, slopeAt())
+    }
     // Bracketing (algorithm 3.5): grow the step until the value rises or the slope turns.
     var lo = (a: 0.0, f: f0, s: s0)
     var a = first
     var hi: (a: Double, f: Double, s: Double)? = nil
     while evaluations < lineSearchEvaluations {
-      let fa = value(a)
-      evaluations += 1
-      guard fa.isFinite else {
+      guard let (fa, sa) = probe(a) else {
         hi = (a, .infinity, 0)
         break
       }
-      note(a, fa)
-      let sa = slopeAt()
       if approximatelyWolfe(a, fa, sa) { return a }
       if fa > f0 + sufficientDecrease * a * s0 || (evaluations > 1 && fa >= lo.f) {
         hi = (a, fa, sa)
@@ -187,14 +192,10 @@ struct LimitedMemoryBFGS {
       var t = Self.cubicMinimiser(lo, high) ?? (lo.a + high.a) / 2
       let inner = (min(lo.a, high.a) + 0.1 * abs(width), max(lo.a, high.a) - 0.1 * abs(width))
       if !(t >= inner.0 && t <= inner.1) { t = (lo.a + high.a) / 2 }
-      let ft = value(t)
-      evaluations += 1
-      guard ft.isFinite else {
+      guard let (ft, st) = probe(t) else {
         high = (t, .infinity, 0)
         continue
       }
-      note(t, ft)
-      let st = slopeAt()
       if approximatelyWolfe(t, ft, st) { return t }
       if ft > f0 + sufficientDecrease * t * s0 || ft >= lo.f {
         high = (t, ft, st)
