@@ -58,6 +58,6 @@ extension Figures {
     return LineChart(
       title: title + "\nhedging degree against the true hedging mass, every width (\(rhoText))",
       xLabel: "true hedging mass of the SAE (mean over latents)",
-      leftLabel: "hedging degree (grown by the next step)", series: series, legend: .upperRight)
+      leftLabel: "hedging degree (grown by the next step)", series: series)
   }
 }

@@ -48,23 +48,47 @@ struct Metrics {
   /// For each title line from the bottom one up: the line, its text scale (shrunk to fit
   /// `width` pixels) and the distance of its centre above the frame in pixels.
   ///
+  /// A line that would not fit even at 0.6 of its scale is wrapped at spaces into lines
+  /// that fit at its scale, so no title is clipped by the image's edge.
   /// - Parameter firstLineScale: the text scale of the first line (the title proper);
   ///   a subtitle line gets 1.
   func titlePlacement(_ title: String, width: Double, firstLineScale: Double = 1.25) -> [(
     line: String, scale: Double, centre: Double
   )] {
-    let lines = title.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let given = title.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       .filter { !$0.isEmpty }
+    let lines = given.enumerated().flatMap { i, line in
+      let nominal = i == 0 ? firstLineScale : 1.0
+      return wrapped(line, width: width, scale: nominal).map { (line: $0, nominal: nominal) }
+    }
     var y = 0.8 * em
     var out: [(line: String, scale: Double, centre: Double)] = []
-    for (i, line) in lines.enumerated().reversed() {
-      let nominal = i == 0 ? firstLineScale : 1.0
+    for (line, nominal) in lines.reversed() {
       let natural = textWidth(line, scale: nominal)
       let scale = natural > width ? max(0.6, nominal * width / natural) : nominal
       let h = font * scale
       out.append((line, scale, y + h / 2))
       y += h + 0.25 * em
     }
+    return out
+  }
+
+  /// A line as it is, when it fits `width` pixels at 0.6 of `scale`; otherwise its words
+  /// filled greedily into lines that fit at `scale` (a single over-long word stays whole).
+  func wrapped(_ line: String, width: Double, scale: Double) -> [String] {
+    guard textWidth(line, scale: 0.6 * scale) > width else { return [line] }
+    var out: [String] = []
+    var current = ""
+    for word in line.split(separator: " ") {
+      let candidate = current.isEmpty ? String(word) : current + " " + word
+      if current.isEmpty || textWidth(candidate, scale: scale) <= width {
+        current = candidate
+      } else {
+        out.append(current)
+        current = String(word)
+      }
+    }
+    if !current.isEmpty { out.append(current) }
     return out
   }
 }

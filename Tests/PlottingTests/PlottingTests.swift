@@ -282,6 +282,35 @@ final class RasterGeometryTests: XCTestCase {
 }
 
 /// The bytes of a figure's file, drawn in memory (the command line writes them).
+final class TitleLayoutTests: XCTestCase {
+  func testLongTitleLineIsWrappedAtSpacesAndEveryLineFits() {
+    let m = Metrics(em: 17)
+    let width = 600.0
+    let words = (1...40).map { "word\($0)" }
+    let title = words.joined(separator: " ") + "\nsubtitle"
+    let placed = m.titlePlacement(title, width: width)
+    // Bottom line first: the subtitle, then the wrapped title from its last part up.
+    XCTAssertEqual(placed.first?.line, "subtitle")
+    XCTAssertGreaterThan(placed.count, 2)
+    for p in placed { XCTAssertLessThanOrEqual(m.textWidth(p.line, scale: p.scale), width + 1e-9) }
+    // No word lost, none split, the order kept; the title's parts keep the title's scale.
+    let parts = placed.dropFirst().reversed()
+    XCTAssertEqual(parts.flatMap { $0.line.split(separator: " ").map(String.init) }, words)
+    XCTAssertTrue(parts.allSatisfy { $0.scale == 1.25 })
+    // Centres rise from the bottom line up.
+    XCTAssertEqual(placed.map(\.centre), placed.map(\.centre).sorted())
+  }
+
+  func testTitleThatFitsWhenShrunkIsNotWrapped() {
+    let m = Metrics(em: 17)
+    let line = "a title a little too wide"
+    let width = m.textWidth(line, scale: 1.25) * 0.8
+    let placed = m.titlePlacement(line, width: width)
+    XCTAssertEqual(placed.map(\.line), [line])
+    XCTAssertEqual(placed[0].scale, 1.25 * 0.8, accuracy: 1e-12)
+  }
+}
+
 final class ImageBytesTests: XCTestCase {
   func testPNGHasSignatureAndRequestedSize() throws {
     let data = try Plotter.data(
