@@ -48,14 +48,11 @@ final class PathCommandTests: CommandTestCase {
   }
 
   /// sae-loss's mse, l2 and sparsity of a file.
-  func saeLoss(_ casePath: String, _ file: String) throws -> (mse: Double, l2: Double, sparsity: Double) {
-    let run = try landscape(["sae-loss", casePath, "--sae", file, "--json"])
-    XCTAssertEqual(run.status, 0, run.stderr)
-    let o = try json(run.stdout)
-    return (
-      try XCTUnwrap(o["mse"] as? Double), try XCTUnwrap(o["l2"] as? Double),
-      try XCTUnwrap(o["sparsity"] as? Double)
-    )
+  func losses(_ casePath: String, _ file: String) throws -> (
+    mse: Double, l2: Double, sparsity: Double
+  ) {
+    let o = try saeLoss(casePath, file)
+    return (try XCTUnwrap(o["mse"]), try XCTUnwrap(o["l2"]), try XCTUnwrap(o["sparsity"]))
   }
 
   func testEndsAndAPointAreSAELossOfFiles() throws {
@@ -72,7 +69,7 @@ final class PathCommandTests: CommandTestCase {
     // The ends: sae-loss's numbers to the bit; the training loss mse + 0.01 sparsity (unit
     // decoder rows: the L1 term is 0.01 sum_i h_i |d_i| = 0.01 sparsity).
     for (point, file) in [(points[0], aPath), (points[4], bPath)] {
-      let m = try saeLoss(casePath, file)
+      let m = try losses(casePath, file)
       XCTAssertEqual(point["mse"], m.mse)
       XCTAssertEqual(point["l2"], m.l2)
       XCTAssertEqual(point["loss"]!, m.mse + 0.01 * m.sparsity, accuracy: 1e-14)
@@ -95,7 +92,7 @@ final class PathCommandTests: CommandTestCase {
       encoderBias: mix(a.encoderBias, matched.encoderBias),
       decoder: zip(a.decoder, matched.decoder).map { unit(mix($0, $1)) },
       decoderBias: mix(a.decoderBias, matched.decoderBias))
-    let m = try saeLoss(casePath, try write("quarter.json", quarter.json))
+    let m = try losses(casePath, try write("quarter.json", quarter.json))
     XCTAssertEqual(points[1]["mse"], m.mse)
     XCTAssertEqual(points[1]["l2"], m.l2)
     XCTAssertEqual(points[1]["loss"]!, m.mse + 0.01 * m.sparsity, accuracy: 1e-14)

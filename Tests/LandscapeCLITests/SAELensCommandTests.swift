@@ -12,38 +12,9 @@ final class SAELensCommandTests: CommandTestCase {
      "sae": {"latents": 1}}
     """
 
-  private func metrics(_ caseFile: String, _ sae: String) throws -> [String: Double] {
-    let run = try landscape(["sae-loss", caseFile, "--sae", sae, "--json"])
-    XCTAssertEqual(run.status, 0, run.stderr)
-    let object = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-    return object.compactMapValues { $0 as? Double }
-  }
-
   private func train(_ c: String, _ extra: [String]) throws {
     let run = try landscape(["train", c, "--steps", "300", "--seed", "3"] + extra)
     XCTAssertEqual(run.status, 0, run.stderr)
-  }
-
-  /// Runs `script` with python3 in the folder; skips when numpy or safetensors is missing.
-  private func python(_ script: String) throws -> (status: Int32, output: String) {
-    func run(_ arguments: [String]) throws -> (Int32, String) {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["python3"] + arguments
-      process.currentDirectoryURL = folder
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      process.standardError = pipe
-      try process.run()
-      let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-    guard try run(["-c", "import numpy, safetensors"]).0 == 0 else {
-      throw XCTSkip("no numpy and safetensors: pip install numpy safetensors (make test does)")
-    }
-    return try run(["-c", script])
   }
 
   func testASavedFolderGivesTheJSONFilesLosses() throws {
@@ -51,11 +22,11 @@ final class SAELensCommandTests: CommandTestCase {
     try train(c, ["--save", "s.json"])
     try train(c, ["--save", "f32/"])
     try train(c, ["--save", "f64", "--format", "saelens", "--dtype", "float64"])
-    let json = try metrics(c, "s.json")
+    let json = try saeLoss(c, "s.json")
     // F64 keeps every weight: the same losses to the bit.
-    XCTAssertEqual(try metrics(c, "f64"), json)
+    XCTAssertEqual(try saeLoss(c, "f64"), json)
     // F32 rounds each weight once (relative 2^-24): the losses move by about as much.
-    let f32 = try metrics(c, "f32/sae_weights.safetensors")
+    let f32 = try saeLoss(c, "f32/sae_weights.safetensors")
     for key in ["mse", "l2", "sparsity"] {
       let (a, b) = (try XCTUnwrap(json[key]), try XCTUnwrap(f32[key]))
       XCTAssertEqual(a, b, accuracy: 1e-6 * abs(a), key)
@@ -64,7 +35,7 @@ final class SAELensCommandTests: CommandTestCase {
     // --init-from reads the folder: 0 more steps give its losses back (its decoder norms
     // folded into the encoder, the same function up to rounding).
     try train(c, ["--init-from", "f64/", "--steps", "0", "--save", "again.json"])
-    let again = try metrics(c, "again.json")
+    let again = try saeLoss(c, "again.json")
     for key in ["mse", "l2", "sparsity", "l0"] {
       let (a, b) = (try XCTUnwrap(json[key]), try XCTUnwrap(again[key]))
       XCTAssertEqual(a, b, accuracy: 1e-12 * abs(a), key)
@@ -127,7 +98,7 @@ final class SAELensCommandTests: CommandTestCase {
        "encoder": [[1, 0.5], [-0.25, 2]], "encoder_bias": [0.25, -2.625],
        "decoder": [[1, 0], [0, 1]], "decoder_bias": [0.5, -1]}
       """)
-    XCTAssertEqual(try metrics(c, "py"), try metrics(c, s))
+    XCTAssertEqual(try saeLoss(c, "py"), try saeLoss(c, s))
   }
 
   func testRefusals() throws {

@@ -13,34 +13,6 @@ final class SyntheticModelCommandTests: CommandTestCase {
      "sae": {"latents": 2}}
     """
 
-  private func python(_ script: String) throws -> (status: Int32, output: String) {
-    func run(_ arguments: [String]) throws -> (Int32, String) {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["python3"] + arguments
-      process.currentDirectoryURL = folder
-      let pipe = Pipe()
-      process.standardOutput = pipe
-      process.standardError = pipe
-      try process.run()
-      let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-    guard try run(["-c", "import numpy, safetensors"]).0 == 0 else {
-      throw XCTSkip("no numpy and safetensors: pip install numpy safetensors (make test does)")
-    }
-    return try run(["-c", script])
-  }
-
-  private func lossJSON(_ caseFile: String, _ sae: String) throws -> [String: Double] {
-    let run = try landscape(["sae-loss", caseFile, "--sae", sae, "--json"])
-    XCTAssertEqual(run.status, 0, run.stderr)
-    let object = try XCTUnwrap(
-      JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-    return object.compactMapValues { $0 as? Double }
-  }
-
   func testExportedFilesAreSAELensFormat() throws {
     let c = try write("c.json", hierarchyCase)
     let run = try landscape(["export-toy", c, "--out", "toy/", "--dtype", "float64"])
@@ -81,7 +53,7 @@ final class SyntheticModelCommandTests: CommandTestCase {
        "decoder": [[0.8, 0.6, 0, 0], [0, 0.6, -0.8, 0]], "decoder_bias": [0.1, 0, 0, 0.2]}
       """)
     let back = try write("back.json", #"{"synthetic_model": "toy", "sae": {"latents": 2}}"#)
-    let (a, b) = (try lossJSON(c, s), try lossJSON(back, s))
+    let (a, b) = (try saeLoss(c, s), try saeLoss(back, s))
     XCTAssertEqual(Set(a.keys), Set(b.keys))
     for (k, v) in a { XCTAssertEqual(v, b[k]!, accuracy: 1e-12, k) }
     // An existing non-empty folder is refused, and nothing is written on a refusal.
@@ -185,7 +157,7 @@ final class SyntheticModelCommandTests: CommandTestCase {
     XCTAssertEqual(run.status, 0, run.stderr)
     let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(report["features"] as? [String], ["parent", "a", "b", "solo"])
-    XCTAssertEqual(try lossJSON(c, "s.json")["true_l0"]!, 0.45, accuracy: 1e-15)
+    XCTAssertEqual(try saeLoss(c, "s.json")["true_l0"]!, 0.45, accuracy: 1e-15)
     _ = try write("bad.json", #"{"active_prob": 0.5, "children": [{"active_prob": 0.5, "magnitude_std": 0.1}]}"#)
     _ = try write("b.json", #"{"tree": "bad.json", "sae": {"latents": 1}}"#)
     run = try landscape(["train", "b.json"])
