@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "adam (steps of SAELens's optimiser) or lbfgs (limited-memory BFGS on the exact expected loss, every pattern at once, to a stationary point: --gtol; --steps caps its iterations; enumerable toys, mse or l2).",
+      "adam (steps of SAELens's optimiser) or lbfgs (limited-memory BFGS on the exact expected loss, every pattern at once, to a stationary point: --gtol; --steps caps its iterations; enumerable toys; snap as MSE to a stationary point, then L2 from there).",
       valueName: "adam|lbfgs"))
   var optimizer: SAETrainingPlan.Optimizer?
 

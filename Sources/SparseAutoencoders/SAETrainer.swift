@@ -30,8 +30,9 @@ public struct SAETrainingPlan: Sendable, Hashable {
     /// Adam for `steps` steps (SAELens's trainer).
     case adam
     /// Full-batch minimisation of the exact expected loss to a stationary point
-    /// (`SAEKernel.minimise`): exact data, MSE or L2, relu or topk; `steps` caps its
-    /// iterations.
+    /// (`SAEKernel.minimise`): exact data, relu or topk; `steps` caps its iterations. Snap
+    /// loss in its own order: MSE minimised first, then L2 from that point (each phase
+    /// capped at `steps`).
     case lbfgs
   }
 
@@ -358,27 +359,46 @@ extension SAE {
     _ observe: ((SAETrainingProgress) -> Void)?
   ) throws(CancellationError) -> SAETrainingRun {
     let template = self
-    kernel.reconstruction = plan.finalReconstruction
+    // Snap: MSE to a stationary point, then L2 from there; one phase otherwise.
+    let phases: [ReconstructionLoss] = plan.loss == .snap ? [.mse, .l2] : [plan.finalReconstruction]
+    let steps = plan.steps * phases.count
+    kernel.reconstruction = phases[0]
     observe?(
       SAETrainingProgress(
-        step: 0, steps: plan.steps, loss: .nan, reconstruction: kernel.reconstruction,
+        step: 0, steps: steps, loss: .nan, reconstruction: kernel.reconstruction,
         kernel: kernel, template: template))
     let start = Self.now()
-    let outcome = try kernel.minimise(
-      batch, iterations: plan.steps, tolerance: plan.gradientTolerance, isCancelled: isCancelled
-    ) { step, loss in
-      observe?(
-        SAETrainingProgress(
-          step: step, steps: plan.steps, loss: loss, reconstruction: kernel.reconstruction,
-          kernel: kernel, template: template))
+    var outcome: SAEMinimisation?
+    for phase in phases {
+      kernel.reconstruction = phase
+      // A later phase starts as a new run from the SAE stored so far would: rows renormalised.
+      if outcome != nil { kernel.normaliseDecoderRows() }
+      let before = outcome
+      let done = before?.iterations ?? 0
+      var next = try kernel.minimise(
+        batch, iterations: plan.steps, tolerance: plan.gradientTolerance,
+        isCancelled: isCancelled
+      ) { step, loss in
+        observe?(
+          SAETrainingProgress(
+            step: done + step, steps: steps, loss: loss, reconstruction: kernel.reconstruction,
+            kernel: kernel, template: template))
+      }
+      if let before {
+        next.iterations += before.iterations
+        next.evaluations += before.evaluations
+      }
+      outcome = next
+      if !next.loss.isFinite { break }
     }
     let end = Self.now()
+    let final = outcome!  // phases is never empty
     var sae = self
     kernel.store(into: &sae)
     return SAETrainingRun(
       sae: sae, embedding: embedding, seconds: Double(end - start) * 1e-9, samplingSeconds: 0,
       gradientSeconds: 0, samples: 0, distinctPatterns: Double(batch.count),
-      divergedAt: outcome.loss.isFinite ? nil : outcome.iterations, minimisation: outcome)
+      divergedAt: final.loss.isFinite ? nil : final.iterations, minimisation: final)
   }
 
   /// The kernel a run starts from over the rows of `basis`: the SAE with the plan's initial
@@ -537,9 +557,6 @@ extension SAETrainingPlan {
       guard data == .exact else {
         throw fail(
           "optimizer", "lbfgs", "minimises the exact loss: it needs data exact, not \(data.rawValue)")
-      }
-      guard loss != .snap else {
-        throw fail("optimizer", "lbfgs", "minimises one loss: use mse or l2, not snap")
       }
     }
   }

@@ -50,16 +50,12 @@ public struct SAERestarts: Sendable {
     plan.data = .exact
     plan.steps = iterations
     plan.initialNoise = 0
-    if plan.loss == .snap {
-      plan.loss = .l2
-      plan.snapAt = nil
-    }
+    plan.snapAt = nil  // snap under lbfgs: MSE to a stationary point, then L2 from there
     let n = saeCase.features.count
     let embedding = plan.embedding(features: n)
     let d = plan.dimension ?? n
     let basis = embedding?.basis
     var architecture = saeCase.architecture
-    let k = architecture.latents
     let truth = saeCase.trackedFeatures
     var starts: [(String, SAE)] = []
     architecture.initialFeatures = nil
