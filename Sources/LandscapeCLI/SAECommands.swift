@@ -101,10 +101,8 @@ struct SAELossCommand: ParsableCommand {
     } else {
       let how = m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples"
       print("\(name): \(file.sae.latents) latents (\(how))")
-      print("mse:      \(m.mse)")
-      print("l2:       \(m.l2)")
-      print("sparsity: \(m.sparsity)")
-      print("l0:       \(m.l0)")
+      for (name, text) in m.named { print((name + ":").padding(toLength: 10, withPad: " ", startingAt: 0) + text) }
+      if !m.exact { print("(+- one standard error of the estimate over the draws)") }
       if let s = m.synthetic { print(s.line) }
       if let o = outside {
         print("decoder bias outside the features' span: norm \(o.part) (of \(o.bias))")
@@ -341,6 +339,10 @@ extension TrainCommand {
       plan.data = data
     }
     overriding(&plan)
+    if restarts != nil {  // checked as the restarts will run: lbfgs on the exact loss
+      plan.optimizer = .lbfgs
+      plan.data = .exact
+    }
     if let dim { try plan.embed(inDimensions: dim, features: saeCase.features.count) }
     if let l1 = try source.parameters().l1 {
       guard l1.isFinite && l1 >= 0 else {

@@ -94,15 +94,24 @@ extension SAE {
     var sparsity = 0.0
     var l0 = 0.0
     for p in patterns where p.weight > 0 {
-      let x = p.input(dimensions: dimensions, basis: basis)
-      let h = activations(x)
-      let xhat = reconstruction(h)
-      let r2 = zip(x, xhat).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-      mse += p.weight * r2
-      l2 += p.weight * r2.squareRoot()
-      sparsity += p.weight * h.reduce(0, +)
-      l0 += p.weight * Double(h.filter { $0 != 0 }.count)
+      let one = metrics(of: p, basis: basis)
+      mse += p.weight * one.mse
+      l2 += p.weight * one.l2
+      sparsity += p.weight * one.sparsity
+      l0 += p.weight * one.l0
     }
     return (mse, l2, sparsity, l0)
+  }
+
+  /// One input's metrics: |x - xhat|^2, |x - xhat|, sum_i h_i and #{i : h_i != 0}, the
+  /// pattern's weight aside. `basis` as for `expectedLoss`.
+  func metrics(of p: WeightedPattern, basis: [[Double]]?)
+    -> (mse: Double, l2: Double, sparsity: Double, l0: Double)
+  {
+    let x = p.input(dimensions: dimensions, basis: basis)
+    let h = activations(x)
+    let xhat = reconstruction(h)
+    let r2 = zip(x, xhat).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+    return (r2, r2.squareRoot(), h.reduce(0, +), Double(h.filter { $0 != 0 }.count))
   }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ToyModels
 
 /// An SAE's expected losses on a toy: exact over the patterns, or estimated from samples;
@@ -5,10 +6,20 @@ import ToyModels
 ///
 ///     mse = E|x - xhat|^2,  l2 = E|x - xhat|,  sparsity = E[sum_i h_i],  l0 = E[#{i : h_i != 0}]
 ///
-/// JSON: `mse`, `l2`, `sparsity`, `l0`, `exact`, `samples`, then the synthetic metrics'
-/// keys (`mcc`, `uniqueness`, `explained_variance`, `shrinkage`, `dead_latents`, `true_l0`,
-/// `precision`, `recall`, `f1`, `accuracy`) when computed.
+/// JSON: `mse`, `l2`, `sparsity`, `l0`, `exact`, `samples`, for an estimate
+/// `mse_standard_error`, `l2_standard_error`, `sparsity_standard_error` and
+/// `l0_standard_error`, then the synthetic metrics' keys (`mcc`, `uniqueness`,
+/// `explained_variance`, `shrinkage`, `dead_latents`, `true_l0`, `precision`, `recall`,
+/// `f1`, `accuracy`) when computed.
 public struct SAEMetrics: Sendable, Hashable, Encodable {
+  /// The standard errors of an estimate's four means (`SAEEnsemble.standardError`).
+  public struct StandardErrors: Sendable, Hashable {
+    public var mse: Double
+    public var l2: Double
+    public var sparsity: Double
+    public var l0: Double
+  }
+
   public var mse: Double
   public var l2: Double
   public var sparsity: Double
@@ -17,12 +28,14 @@ public struct SAEMetrics: Sendable, Hashable, Encodable {
   public var exact: Bool
   /// The number of samples of an estimate; nil when exact.
   public var samples: Int?
+  /// An estimate's standard errors (at least 2 samples); nil when exact.
+  public var standardErrors: StandardErrors?
   /// SAELens's metrics over the same patterns or samples; nil when not computed.
   public var synthetic: SAESyntheticMetrics?
 
   public init(
     mse: Double, l2: Double, sparsity: Double, l0: Double, exact: Bool, samples: Int?,
-    synthetic: SAESyntheticMetrics? = nil
+    standardErrors: StandardErrors? = nil, synthetic: SAESyntheticMetrics? = nil
   ) {
     self.mse = mse
     self.l2 = l2
@@ -30,10 +43,25 @@ public struct SAEMetrics: Sendable, Hashable, Encodable {
     self.l0 = l0
     self.exact = exact
     self.samples = samples
+    self.standardErrors = standardErrors
     self.synthetic = synthetic
   }
 
-  enum CodingKeys: String, CodingKey { case mse, l2, sparsity, l0, exact, samples }
+  /// The four values by name, each with "+- its standard error" when estimated:
+  /// `[("mse", "0.25 +- 0.001"), ...]`.
+  public var named: [(name: String, text: String)] {
+    let se = standardErrors
+    return [("mse", mse, se?.mse), ("l2", l2, se?.l2), ("sparsity", sparsity, se?.sparsity),
+      ("l0", l0, se?.l0)].map { name, value, error in
+      (name, error.map { "\(value) +- \(String(format: "%.2g", $0))" } ?? "\(value)")
+    }
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case mse, l2, sparsity, l0, exact, samples
+    case mseStandardError = "mse_standard_error", l2StandardError = "l2_standard_error"
+    case sparsityStandardError = "sparsity_standard_error", l0StandardError = "l0_standard_error"
+  }
 
   public func encode(to encoder: Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
@@ -43,6 +71,12 @@ public struct SAEMetrics: Sendable, Hashable, Encodable {
     try c.encode(l0, forKey: .l0)
     try c.encode(exact, forKey: .exact)
     try c.encodeIfPresent(samples, forKey: .samples)
+    if let se = standardErrors {
+      try c.encode(se.mse, forKey: .mseStandardError)
+      try c.encode(se.l2, forKey: .l2StandardError)
+      try c.encode(se.sparsity, forKey: .sparsityStandardError)
+      try c.encode(se.l0, forKey: .l0StandardError)
+    }
     try synthetic?.encode(to: encoder)
   }
 }
@@ -91,7 +125,8 @@ extension SAE {
   }
 
   /// The mean metrics over a sample set (each chunk's exact metrics over its patterns,
-  /// weighted by the chunk's size): what `metrics(on:)` reports for a correlated toy.
+  /// weighted by the chunk's size) and their standard errors over the draws: what
+  /// `metrics(on:)` reports for a correlated toy.
   /// With `features` (n), SAELens's metrics too, over every draw.
   public func metrics(on set: SampleSet, basis: [[Double]]? = nil, features: Int? = nil)
     -> SAEMetrics
@@ -103,10 +138,22 @@ extension SAE {
       sum = (sum.mse + w * m.mse, sum.l2 + w * m.l2, sum.sparsity + w * m.sparsity, sum.l0 + w * m.l0)
     }
     let n = Double(set.samples)
+    let draws = set.draws
+    var errors: SAEMetrics.StandardErrors?
+    if set.samples >= 2 {
+      let each = draws.map { metrics(of: $0, basis: basis) }
+      let w = draws.map(\.weight)
+      func se(_ q: [Double]) -> Double {
+        SAEEnsemble.standardError(q, weights: w, samples: set.samples)
+      }
+      errors = .init(
+        mse: se(each.map(\.mse)), l2: se(each.map(\.l2)), sparsity: se(each.map(\.sparsity)),
+        l0: se(each.map(\.l0)))
+    }
     return SAEMetrics(
       mse: sum.mse / n, l2: sum.l2 / n, sparsity: sum.sparsity / n, l0: sum.l0 / n,
-      exact: false, samples: set.samples,
-      synthetic: features.map { SAESyntheticMetrics(self, patterns: set.draws, features: $0, basis: basis) })
+      exact: false, samples: set.samples, standardErrors: errors,
+      synthetic: features.map { SAESyntheticMetrics(self, patterns: draws, features: $0, basis: basis) })
   }
 }
 

@@ -42,8 +42,8 @@ public struct SAETrainingPlan: Sendable, Hashable {
   /// constraint) is at most this times the loss, in (0, 1).
   public var gradientTolerance: Double = 1e-10
   public var loss: Loss = .mse
-  /// Snap loss: the step from which L2 replaces MSE, in 0...steps; nil: half the steps.
-  /// Given with another loss, it is refused by `checkSettings()`.
+  /// Snap loss under Adam: the step from which L2 replaces MSE, in 0...steps; nil: half the
+  /// steps; not used by lbfgs. Given with another loss, it is refused by `checkSettings()`.
   public var snapAt: Int? = nil
   /// L1 coefficient lambda (relu only), >= 0.
   public var l1: Double = 0
@@ -543,7 +543,8 @@ extension SAETrainingPlan {
     }
     if let s = snapAt {
       guard loss == .snap else { throw fail("snap_at", s, "applies to snap loss only") }
-      guard (0...steps).contains(s) else {
+      // lbfgs runs each phase to a stationary point: no step switches it.
+      guard optimizer == .lbfgs || (0...steps).contains(s) else {
         throw fail("snap_at", s, "is not in 0...\(steps) (the steps)")
       }
     }
