@@ -14,8 +14,10 @@ with `pip install sae-lens`, then:
 2. Metrics: SAELens trains a standard SAE on the exported synthetic model
    (`sae_lens.synthetic.train_toy_sae`), evaluates it with `eval_sae_on_synthetic_data`
    (sampled), saves it; `landscape sae-loss --json` computes the same metrics exactly on the
-   case that reads the exported model. Each line: SAELens's estimate, ours, the difference,
-   and the number of samples of the estimate (with the standard error where it is a mean).
+   case that reads the exported model. SAELens's evaluation is repeated with torch seeds
+   1..R (--repeats, default 5); each line: the mean of its R estimates and that mean's
+   standard error (their spread / sqrt(R)), ours, the difference, and the difference in
+   standard errors.
 
 Usage: python3 bench/saelens_compare.py [--landscape .build/release/landscape] [--venv DIR]
 """
@@ -56,6 +58,9 @@ def main():
     parser.add_argument("--case", default="cases/sae-matryoshka-standard.json")
     parser.add_argument("--train-samples", type=int, default=2_000_000)
     parser.add_argument("--eval-samples", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="SAELens's evaluation repeated with torch seeds 1..R: its column is "
+                             "the mean of the R estimates, with their standard error")
     args = parser.parse_args()
     landscape = os.path.abspath(args.landscape)
     case = os.path.abspath(args.case)
@@ -122,29 +127,39 @@ def main():
                   training_samples=args.train_samples, batch_size=1024, lr=3e-3)
     trained.save_inference_model("lens_sae")
     inference = SAE.load_from_disk("lens_sae")
-    torch.manual_seed(1)
-    result = eval_sae_on_synthetic_data(inference, model.feature_dict, model.activation_generator,
-                                        num_samples=args.eval_samples)
+    results = []
+    for seed in range(1, max(args.repeats, 1) + 1):
+        torch.manual_seed(seed)
+        results.append(eval_sae_on_synthetic_data(
+            inference, model.feature_dict, model.activation_generator,
+            num_samples=args.eval_samples))
     json.dump({"synthetic_model": "toy", "sae": {"latents": k}}, open("from-toy.json", "w"))
     exact = json.loads(run(landscape, "sae-loss", "from-toy.json", "--sae", "lens_sae/", "--json"))
-    c = result.classification
     rows = [
-        ("mcc", result.mcc, exact["mcc"], None),
-        ("uniqueness", result.uniqueness, exact["uniqueness"], None),
-        ("explained_variance", result.explained_variance, exact["explained_variance"], None),
-        ("shrinkage", result.shrinkage, exact["shrinkage"], None),
-        ("dead_latents", result.dead_latents, exact["dead_latents"], None),
-        ("true_l0", result.true_l0, exact["true_l0"], "mean"),
-        ("sae_l0 / l0", result.sae_l0, exact["l0"], "mean"),
-        ("precision", c.precision, exact["precision"], None),
-        ("recall", c.recall, exact["recall"], None),
-        ("f1", c.f1_score, exact["f1"], None),
-        ("accuracy", c.accuracy, exact["accuracy"], None),
+        ("mcc", lambda r: r.mcc, "mcc"),
+        ("uniqueness", lambda r: r.uniqueness, "uniqueness"),
+        ("explained_variance", lambda r: r.explained_variance, "explained_variance"),
+        ("shrinkage", lambda r: r.shrinkage, "shrinkage"),
+        ("dead_latents", lambda r: r.dead_latents, "dead_latents"),
+        ("true_l0", lambda r: r.true_l0, "true_l0"),
+        ("sae_l0 / l0", lambda r: r.sae_l0, "l0"),
+        ("precision", lambda r: r.classification.precision, "precision"),
+        ("recall", lambda r: r.classification.recall, "recall"),
+        ("f1", lambda r: r.classification.f1_score, "f1"),
+        ("accuracy", lambda r: r.classification.accuracy, "accuracy"),
     ]
-    print(f"   {'metric':<20}{'SAELens':>14}{'ours (exact)':>16}{'difference':>13}  samples")
-    for name, lens, mine, _ in rows:
-        print(f"   {name:<20}{float(lens):>14.6f}{float(mine):>16.6f}{float(lens) - float(mine):>13.2e}"
-              f"  {args.eval_samples}")
+    r = len(results)
+    print(f"   SAELens: the mean of {r} evaluations of {args.eval_samples} samples each, +- the "
+          f"standard error of that mean (their spread / sqrt({r}))")
+    print(f"   {'metric':<20}{'SAELens':>14}{'+- SE':>11}{'ours (exact)':>16}{'difference':>13}"
+          f"{'in SEs':>9}")
+    for name, get, key in rows:
+        values = np.array([float(get(x)) for x in results])
+        mean = values.mean()
+        se = values.std(ddof=1) / np.sqrt(r) if r > 1 else float("nan")
+        mine = float(exact[key])
+        z = (mean - mine) / se if se > 0 else float("nan")
+        print(f"   {name:<20}{mean:>14.6f}{se:>11.2e}{mine:>16.6f}{mean - mine:>13.2e}{z:>9.2f}")
     gap = exact.get("absorption_gap")
     print(f"   absorption gap (ours, exact; SAELens has none): {gap}")
     print(f"\n(files in {work})")
