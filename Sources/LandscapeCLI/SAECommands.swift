@@ -101,7 +101,9 @@ struct SAELossCommand: ParsableCommand {
     } else {
       let how = m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples"
       print("\(name): \(file.sae.latents) latents (\(how))")
-      for (name, text) in m.named { print((name + ":").padding(toLength: 10, withPad: " ", startingAt: 0) + text) }
+      for (name, text) in m.named {
+        print((name + ":").padding(toLength: 10, withPad: " ", startingAt: 0) + text)
+      }
       if !m.exact { print("(+- one standard error of the estimate over the draws)") }
       if let s = m.synthetic { print(s.line) }
       if let o = outside {

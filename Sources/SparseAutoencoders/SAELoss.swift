@@ -86,15 +86,19 @@ extension SAE {
   /// Exact expected metrics over weighted patterns of the full reconstruction (every latent):
   /// mse, l2, sparsity E[sum_i h_i] and l0 E[number of active latents]. `basis` as for
   /// `expectedLoss`.
-  public func expectedMetrics(_ patterns: [WeightedPattern], basis: [[Double]]? = nil)
-    -> (mse: Double, l2: Double, sparsity: Double, l0: Double)
-  {
+  /// `each`, when given, sees every pattern of positive weight with its own metrics.
+  public func expectedMetrics(
+    _ patterns: [WeightedPattern], basis: [[Double]]? = nil,
+    each: ((WeightedPattern, (mse: Double, l2: Double, sparsity: Double, l0: Double)) -> Void)? =
+      nil
+  ) -> (mse: Double, l2: Double, sparsity: Double, l0: Double) {
     var mse = 0.0
     var l2 = 0.0
     var sparsity = 0.0
     var l0 = 0.0
     for p in patterns where p.weight > 0 {
       let one = metrics(of: p, basis: basis)
+      each?(p, one)
       mse += p.weight * one.mse
       l2 += p.weight * one.l2
       sparsity += p.weight * one.sparsity

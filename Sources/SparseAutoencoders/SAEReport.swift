@@ -131,20 +131,23 @@ extension SAE {
   public func metrics(on set: SampleSet, basis: [[Double]]? = nil, features: Int? = nil)
     -> SAEMetrics
   {
+    let n = Double(set.samples)
     var sum = (mse: 0.0, l2: 0.0, sparsity: 0.0, l0: 0.0)
+    // Every draw's pattern with its share of all the draws, for the standard errors.
+    var each: [(mse: Double, l2: Double, sparsity: Double, l0: Double)] = []
+    var shares: [Double] = []
     for chunk in set.chunks {
-      let m = expectedMetrics(chunk.patterns, basis: basis)
       let w = Double(chunk.size)
+      let m = expectedMetrics(chunk.patterns, basis: basis) { p, one in
+        each.append(one)
+        shares.append(p.weight * w / n)
+      }
       sum = (sum.mse + w * m.mse, sum.l2 + w * m.l2, sum.sparsity + w * m.sparsity, sum.l0 + w * m.l0)
     }
-    let n = Double(set.samples)
-    let draws = set.draws
     var errors: SAEMetrics.StandardErrors?
     if set.samples >= 2 {
-      let each = draws.map { metrics(of: $0, basis: basis) }
-      let w = draws.map(\.weight)
       func se(_ q: [Double]) -> Double {
-        SAEEnsemble.standardError(q, weights: w, samples: set.samples)
+        SAEEnsemble.standardError(q, weights: shares, samples: set.samples)
       }
       errors = .init(
         mse: se(each.map(\.mse)), l2: se(each.map(\.l2)), sparsity: se(each.map(\.sparsity)),
@@ -153,7 +156,7 @@ extension SAE {
     return SAEMetrics(
       mse: sum.mse / n, l2: sum.l2 / n, sparsity: sum.sparsity / n, l0: sum.l0 / n,
       exact: false, samples: set.samples, standardErrors: errors,
-      synthetic: features.map { SAESyntheticMetrics(self, patterns: draws, features: $0, basis: basis) })
+      synthetic: features.map { SAESyntheticMetrics(self, patterns: set.draws, features: $0, basis: basis) })
   }
 }
 
