@@ -86,9 +86,13 @@
       body.append(tr);
     }
     const m = report.metrics;
+    // An estimate's value with its standard error over the draws.
+    const se = (name) => m[`${name}_standard_error`] === undefined ? `${m[name]}` :
+      `${m[name]} \u00b1 ${m[`${name}_standard_error`].toPrecision(2)}`;
     $("train-metrics").textContent =
-      `${m.exact ? "exact" : `estimated from ${m.samples} samples`}: mse ${m.mse}, l2 ${m.l2}, ` +
-      `l0 ${m.l0}` + (m.mcc === undefined ? "" : `, mcc ${f(m.mcc)}, explained variance ` +
+      `${m.exact ? "exact" : `estimated from ${m.samples} samples`}: mse ${se("mse")}, ` +
+      `l2 ${se("l2")}, l0 ${se("l0")}` +
+      (m.mcc === undefined ? "" : `, mcc ${f(m.mcc)}, explained variance ` +
       `${f(m.explained_variance)}, dead latents ${m.dead_latents}`);
     const blob = new Blob([JSON.stringify(report) + "\n"], { type: "application/json" });
     $("train-dl-json").href = URL.createObjectURL(blob);
