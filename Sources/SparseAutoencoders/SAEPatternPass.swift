@@ -1,4 +1,5 @@
 import ToyModels
+import _COpenBLAS
 
 /// The forward and backward pass over a batch's weighted patterns: the loss
 /// sum_j w_j loss(x_j) and its gradient, for the parameters of one step.
@@ -18,8 +19,10 @@ import ToyModels
 /// dL/dencoder[i] = sum_j w_j da_ji (x_j - b_dec) = sum_f Q_fi e_f - S_i b_dec, with
 /// Q_fi = sum_j w_j da_ji m_jf and S_i = sum_j w_j da_ji (= dL/db_enc_i).
 ///
-/// Pattern by pattern, in a fixed order (the same bits on every run): the piece a matrix-product
-/// pass over the distinct patterns replaces. Its buffers are regions of the kernel's workspace.
+/// Pattern by pattern, in a fixed order (the same bits on every run), except the MSE term's
+/// latent-by-latent products, which are matrix products over each chunk of patterns
+/// (`SAESquaredErrorSums.multiplyChunk`: OpenBLAS on one thread, so the same bits too). Its
+/// buffers are regions of the kernel's workspace.
 struct SAEPatternPass {
   let latents: Int
   let dimensions: Int
@@ -56,6 +59,7 @@ struct SAEPatternPass {
   /// The pass for `sae`'s shape over n = basis.count features (d without a basis), in regions
   /// of `carver` (written by `load(_:basis:)`).
   init(_ carver: inout Workspace.Carver, shapeOf sae: SAE, features n: Int, embedded: Bool) {
+    _ = serialBLAS
     let k = sae.latents
     let d = sae.dimensions
     latents = k
@@ -65,7 +69,7 @@ struct SAEPatternPass {
     gradient = SAEParameterVector(&carver, shapeOf: sae)
     prefixes = SAEPrefixBlocks(&carver, shapeOf: sae)
     basis = embedded ? carver.take(n * d) : nil
-    squared = SAESquaredErrorSums(&carver, latents: k, features: n)
+    squared = SAESquaredErrorSums(&carver, latents: k, features: n, rows: Self.chunk)
     l2 = SAEL2ErrorSums(&carver, dimensions: d, levels: prefixes.levels)
     encoderByFeature = carver.take(n * k)
     offset = carver.take(k)
@@ -86,6 +90,7 @@ struct SAEPatternPass {
     gradient.zero()
     phaseNanos.update(repeating: 0, count: 2)
     prefixes.fill(sae)
+    squared.fillPrefixWeights(prefixes)
     let d = dimensions
     if let basis, let rows {
       for (f, row) in rows.enumerated() { for c in 0..<d { basis[f * d + c] = row[c] } }
@@ -121,17 +126,40 @@ struct SAEPatternPass {
         preactivate(
           batch.features + batch.offsets[p], batch.magnitudes + batch.offsets[p],
           batch.offsets[p + 1] - batch.offsets[p], into: chunkA + row)
-        chunkOn[p - start] = mask(chunkA + row, activation, into: chunkActive + row)
+        let on = mask(chunkA + row, activation, into: chunkActive + row)
+        chunkOn[p - start] = on
+        if mse {
+          // H's row and diag(2 w) H's for the chunk's products.
+          let h = squared.chunkH + row
+          let hw = squared.chunkWeightedH + row
+          h.update(repeating: 0, count: k)
+          hw.update(repeating: 0, count: k)
+          let w2 = 2 * batch.weights[p]
+          for s in 0..<on {
+            let i = chunkActive[row + s]
+            h[i] = chunkA[row + i]
+            hw[i] = w2 * chunkA[row + i]
+          }
+        }
       }
       if timed { forward += SAEClock.now() - t1 }
+      if mse { squared.multiplyChunk(end - start) }
       for p in start..<end {
         let row = (p - start) * k
         let f = batch.features + batch.offsets[p]
         let m = batch.magnitudes + batch.offsets[p]
         let count = batch.offsets[p + 1] - batch.offsets[p]
-        total += add(
-          batch.weights[p], f, m, count, chunkA + row, chunkActive + row, chunkOn[p - start],
-          mse, lambda)
+        let w = batch.weights[p]
+        if mse {
+          let loss = squared.addRow(
+            p - start, w, f, m, count, chunkA + row, chunkActive + row, chunkOn[p - start],
+            lambda, self)
+          for t in 0..<count { Lanes.axpy(m[t], da, q + Int(f[t]) * k, k) }
+          total += w * loss
+        } else {
+          total += add(
+            w, f, m, count, chunkA + row, chunkActive + row, chunkOn[p - start], mse, lambda)
+        }
       }
       start = end
     }
@@ -344,3 +372,7 @@ struct SAEPatternPass {
     }
   }
 }
+
+/// OpenBLAS set to one thread, once per process before the first product: the kernel's
+/// products run on the thread that asks (the jobs are the parallelism), with a fixed order.
+private let serialBLAS: Void = openblas_set_num_threads(1)
