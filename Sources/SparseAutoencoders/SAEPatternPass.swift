@@ -265,12 +265,12 @@ struct SAEPatternPass {
     case .relu:
       for i in 0..<k {
         active[on] = i
-        on &+= a[i] > 0 ? 1 : 0
+        on &+= Self.bit(a[i] > 0)
       }
     case .batchTopK(_, let threshold):
       for i in 0..<k {
         active[on] = i
-        on &+= a[i] > threshold ? 1 : 0
+        on &+= Self.bit(a[i] > threshold)
       }
     case .topK(let top):
       // Keep the `top` largest positive a_i in `active`, largest first (ties: lower index).
@@ -295,6 +295,14 @@ struct SAEPatternPass {
       }
     }
     return on
+  }
+
+  /// 1 for true, 0 for false, without a branch (a[i] > 0 holds for about half the latents: a
+  /// branch on it mispredicts).
+  ///
+  ///     bit(b) = b ? 1 : 0
+  @inline(__always) private static func bit(_ b: Bool) -> Int {
+    Int(unsafeBitCast(b, to: UInt8.self))
   }
 
   /// The kept latents of one pattern's flags into `active`; their number.
