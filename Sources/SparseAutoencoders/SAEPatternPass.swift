@@ -1,5 +1,4 @@
 import ToyModels
-import _COpenBLAS
 
 /// The forward and backward pass over a batch's weighted patterns: the loss
 /// sum_j w_j loss(x_j) and its gradient, for the parameters of one step.
@@ -21,8 +20,8 @@ import _COpenBLAS
 ///
 /// Pattern by pattern, in a fixed order (the same bits on every run), except the MSE term's
 /// latent-by-latent products, which are matrix products over each chunk of patterns
-/// (`SAESquaredErrorSums.multiplyChunk`: OpenBLAS on one thread, so the same bits too). Its
-/// buffers are regions of the kernel's workspace.
+/// (`SAESquaredErrorSums.multiplyChunk`: `MatrixProducts`, in one fixed order, so the same bits
+/// too). Its buffers are regions of the kernel's workspace.
 struct SAEPatternPass {
   let latents: Int
   let dimensions: Int
@@ -59,7 +58,6 @@ struct SAEPatternPass {
   /// The pass for `sae`'s shape over n = basis.count features (d without a basis), in regions
   /// of `carver` (written by `load(_:basis:)`).
   init(_ carver: inout Workspace.Carver, shapeOf sae: SAE, features n: Int, embedded: Bool) {
-    _ = serialBLAS
     let k = sae.latents
     let d = sae.dimensions
     latents = k
@@ -143,7 +141,7 @@ struct SAEPatternPass {
         }
       }
       if timed { forward += SAEClock.now() - t1 }
-      if mse { squared.multiplyChunk(end - start) }
+      if mse { squared.multiplyChunk(end - start, active: chunkActive, on: chunkOn) }
       for p in start..<end {
         let row = (p - start) * k
         let f = batch.features + batch.offsets[p]
@@ -380,7 +378,3 @@ struct SAEPatternPass {
     }
   }
 }
-
-/// OpenBLAS set to one thread, once per process before the first product: the kernel's
-/// products run on the thread that asks (the jobs are the parallelism), with a fixed order.
-private let serialBLAS: Void = openblas_set_num_threads(1)

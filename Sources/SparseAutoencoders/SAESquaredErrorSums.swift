@@ -1,5 +1,4 @@
 import ToyModels
-import _COpenBLAS
 
 /// The MSE reconstruction term of `SAEPatternPass`, without a d-dimensional vector per pattern.
 ///
@@ -19,13 +18,14 @@ import _COpenBLAS
 /// regions of the kernel's workspace.
 ///
 /// Over a chunk of patterns (`multiplyChunk`, then `addRow` per pattern), q and Gamma are
-/// matrix products (OpenBLAS's dgemm, one thread): with H the chunk's h (rows of k, 0 where
+/// matrix products (`MatrixProducts`, one fixed order): with H the chunk's h (rows of k, 0 where
 /// inactive), Omega_ii' = W_max(b_i, b_i') (every prefix pair in one product) and o the
 /// Hadamard product,
 ///
 ///     Q = H (K o Omega),   Gamma += Omega o (H^T diag(2 w) H)
 ///
-/// 4 k^2 flops per pattern at the BLAS's speed instead of |active|^2 scalar gathers.
+/// 3 k^2 flops per pattern (Gamma's lower triangle only), in SIMD tiles, instead of
+/// |active|^2 scalar gathers.
 struct SAESquaredErrorSums {
   let latents: Int
   let features: Int
@@ -203,11 +203,15 @@ struct SAESquaredErrorSums {
   ///     Q = H (K o Omega),   Gamma's products += (diag(2 w) H)^T H
   ///
   /// - Parameter count: the chunk's patterns (rows of H), 1...rows.
-  func multiplyChunk(_ count: Int) {
-    let k = Int32(latents)
-    let m = Int32(count)
-    hl_dgemm_rows(0, 0, m, k, k, 1, chunkH, k, weightedGram, k, 0, chunkQ, k)
-    hl_dgemm_rows(1, 0, k, k, m, 1, chunkWeightedH, k, chunkH, k, 1, gammaProducts, k)
+  /// - Parameter active: each row's active latents (rows of k, increasing), where H is nonzero;
+  ///   `on` their counts.
+  func multiplyChunk(_ count: Int, active: UnsafePointer<Int>, on: UnsafePointer<Int>) {
+    let k = latents
+    MatrixProducts.multiplyListed(
+      chunkH, listed: active, counts: on, weightedGram, into: chunkQ, rows: count, inner: k,
+      columns: k)
+    MatrixProducts.addTransposeProductLower(
+      chunkWeightedH, chunkH, into: gammaProducts, rows: count, columns: k)
   }
 
   /// `add` for one pattern of a chunk after `multiplyChunk`: q read from Q, Gamma left to the
