@@ -1,7 +1,7 @@
 # hedging-landscape: the two commands a new user runs are `make reproduce` and `make test`.
 SWIFT ?= swift
 PYTHON ?= python3
-SYSTEM_PACKAGES := libgsl-dev libplplot-dev plplot-driver-cairo libopenblas-dev
+SYSTEM_PACKAGES := libgsl-dev libplplot-dev plplot-driver-cairo
 BROWSER_PACKAGES := chromium chromium-driver python3-selenium
 # The study --slurm test starts a one-node Slurm cluster of its own (needs root; skipped otherwise).
 SLURM_PACKAGES := slurmctld slurmd slurm-client munge

@@ -15,13 +15,11 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
   ],
   targets: [
-    // Private C shims over the system libraries (Debian: libgsl-dev, libplplot-dev, libopenblas-dev).
+    // Private C shims over the system libraries (Debian: libgsl-dev, libplplot-dev).
     .systemLibrary(name: "_CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
     .systemLibrary(
       name: "_CPLplot", pkgConfig: "plplot",
       providers: [.apt(["libplplot-dev", "plplot-driver-cairo"])]),
-    // The SAE kernel's matrix products (Debian: libopenblas-dev), run on one thread.
-    .systemLibrary(name: "_COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
     // The one JSON encoding of the reports (Foundation's JSONEncoder, no other dependency).
     .target(name: "Reports"),
@@ -31,7 +29,7 @@ let package = Package(
     .target(name: "SafeTensors", dependencies: ["ToyModels"]),
     // Sparse autoencoders with many latents: exact expected losses and their gradients.
     .target(
-      name: "SparseAutoencoders", dependencies: ["ToyModels", "Reports", "SafeTensors", "_CGSL", "_COpenBLAS"]),
+      name: "SparseAutoencoders", dependencies: ["ToyModels", "Reports", "SafeTensors", "_CGSL"]),
     // The math: cases, paths, exact losses, minima, sweeps. Pure functions.
     .target(name: "Landscape", dependencies: ["ToyModels", "Reports", "_CGSL"]),
     // The case-file schema: reads and checks JSON case files into the math modules' values.
