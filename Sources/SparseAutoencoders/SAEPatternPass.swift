@@ -18,8 +18,10 @@ import ToyModels
 /// dL/dencoder[i] = sum_j w_j da_ji (x_j - b_dec) = sum_f Q_fi e_f - S_i b_dec, with
 /// Q_fi = sum_j w_j da_ji m_jf and S_i = sum_j w_j da_ji (= dL/db_enc_i).
 ///
-/// Pattern by pattern, in a fixed order (the same bits on every run): the piece a matrix-product
-/// pass over the distinct patterns replaces. Its buffers are regions of the kernel's workspace.
+/// Pattern by pattern, in a fixed order (the same bits on every run), except the MSE term's
+/// latent-by-latent products, which are matrix products over each chunk of patterns
+/// (`SAESquaredErrorSums.multiplyChunk`: `MatrixProducts`, in one fixed order, so the same bits
+/// too). Its buffers are regions of the kernel's workspace.
 struct SAEPatternPass {
   let latents: Int
   let dimensions: Int
@@ -65,7 +67,7 @@ struct SAEPatternPass {
     gradient = SAEParameterVector(&carver, shapeOf: sae)
     prefixes = SAEPrefixBlocks(&carver, shapeOf: sae)
     basis = embedded ? carver.take(n * d) : nil
-    squared = SAESquaredErrorSums(&carver, latents: k, features: n)
+    squared = SAESquaredErrorSums(&carver, latents: k, features: n, rows: Self.chunk)
     l2 = SAEL2ErrorSums(&carver, dimensions: d, levels: prefixes.levels)
     encoderByFeature = carver.take(n * k)
     offset = carver.take(k)
@@ -86,6 +88,7 @@ struct SAEPatternPass {
     gradient.zero()
     phaseNanos.update(repeating: 0, count: 2)
     prefixes.fill(sae)
+    squared.fillPrefixWeights(prefixes)
     let d = dimensions
     if let basis, let rows {
       for (f, row) in rows.enumerated() { for c in 0..<d { basis[f * d + c] = row[c] } }
@@ -121,17 +124,40 @@ struct SAEPatternPass {
         preactivate(
           batch.features + batch.offsets[p], batch.magnitudes + batch.offsets[p],
           batch.offsets[p + 1] - batch.offsets[p], into: chunkA + row)
-        chunkOn[p - start] = mask(chunkA + row, activation, into: chunkActive + row)
+        let on = mask(chunkA + row, activation, into: chunkActive + row)
+        chunkOn[p - start] = on
+        if mse {
+          // H's row and diag(2 w) H's for the chunk's products.
+          let h = squared.chunkH + row
+          let hw = squared.chunkWeightedH + row
+          h.update(repeating: 0, count: k)
+          hw.update(repeating: 0, count: k)
+          let w2 = 2 * batch.weights[p]
+          for s in 0..<on {
+            let i = chunkActive[row + s]
+            h[i] = chunkA[row + i]
+            hw[i] = w2 * chunkA[row + i]
+          }
+        }
       }
       if timed { forward += SAEClock.now() - t1 }
+      if mse { squared.multiplyChunk(end - start, active: chunkActive, on: chunkOn) }
       for p in start..<end {
         let row = (p - start) * k
         let f = batch.features + batch.offsets[p]
         let m = batch.magnitudes + batch.offsets[p]
         let count = batch.offsets[p + 1] - batch.offsets[p]
-        total += add(
-          batch.weights[p], f, m, count, chunkA + row, chunkActive + row, chunkOn[p - start],
-          mse, lambda)
+        let w = batch.weights[p]
+        if mse {
+          let loss = squared.addRow(
+            p - start, w, f, m, count, chunkA + row, chunkActive + row, chunkOn[p - start],
+            lambda, self)
+          for t in 0..<count { Lanes.axpy(m[t], da, q + Int(f[t]) * k, k) }
+          total += w * loss
+        } else {
+          total += add(
+            w, f, m, count, chunkA + row, chunkActive + row, chunkOn[p - start], mse, lambda)
+        }
       }
       start = end
     }
@@ -237,12 +263,12 @@ struct SAEPatternPass {
     case .relu:
       for i in 0..<k {
         active[on] = i
-        on &+= a[i] > 0 ? 1 : 0
+        on &+= Self.bit(a[i] > 0)
       }
     case .batchTopK(_, let threshold):
       for i in 0..<k {
         active[on] = i
-        on &+= a[i] > threshold ? 1 : 0
+        on &+= Self.bit(a[i] > threshold)
       }
     case .topK(let top):
       // Keep the `top` largest positive a_i in `active`, largest first (ties: lower index).
@@ -267,6 +293,14 @@ struct SAEPatternPass {
       }
     }
     return on
+  }
+
+  /// 1 for true, 0 for false, without a branch (a[i] > 0 holds for about half the latents: a
+  /// branch on it mispredicts).
+  ///
+  ///     bit(b) = b ? 1 : 0
+  @inline(__always) private static func bit(_ b: Bool) -> Int {
+    Int(unsafeBitCast(b, to: UInt8.self))
   }
 
   /// The kept latents of one pattern's flags into `active`; their number.
