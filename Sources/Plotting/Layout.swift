@@ -74,8 +74,10 @@ struct Metrics {
   }
 
   /// A line as it is, when it fits `width` pixels at 0.6 of `scale`; otherwise its words
-  /// filled greedily into lines that fit at `scale` (a single over-long word stays whole).
-  func wrapped(_ line: String, width: Double, scale: Double) -> [String] {
+  /// filled greedily into lines that fit at `scale` (a single over-long word stays whole),
+  /// at most `maxLines` of them: the last takes the rest (shrunk, and clipped if need be), so
+  /// no title, however long, pushes the frame off the image.
+  func wrapped(_ line: String, width: Double, scale: Double, maxLines: Int = 4) -> [String] {
     guard textWidth(line, scale: 0.6 * scale) > width else { return [line] }
     var out: [String] = []
     var current = ""
@@ -89,6 +91,9 @@ struct Metrics {
       }
     }
     if !current.isEmpty { out.append(current) }
+    if out.count > maxLines {
+      out = Array(out.prefix(maxLines - 1)) + [out[(maxLines - 1)...].joined(separator: " ")]
+    }
     return out
   }
 }

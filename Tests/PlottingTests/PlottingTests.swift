@@ -286,7 +286,7 @@ final class TitleLayoutTests: XCTestCase {
   func testLongTitleLineIsWrappedAtSpacesAndEveryLineFits() {
     let m = Metrics(em: 17)
     let width = 600.0
-    let words = (1...40).map { "word\($0)" }
+    let words = (1...16).map { "word\($0)" }
     let title = words.joined(separator: " ") + "\nsubtitle"
     let placed = m.titlePlacement(title, width: width)
     // Bottom line first: the subtitle, then the wrapped title from its last part up.
@@ -299,6 +299,15 @@ final class TitleLayoutTests: XCTestCase {
     XCTAssertTrue(parts.allSatisfy { $0.scale == 1.25 })
     // Centres rise from the bottom line up.
     XCTAssertEqual(placed.map(\.centre), placed.map(\.centre).sorted())
+  }
+
+  func testAnEndlessTitleTakesAtMostFourLines() {
+    let m = Metrics(em: 17)
+    let words = (1...5000).map { "word\($0)" }
+    let placed = m.titlePlacement(words.joined(separator: " "), width: 600)
+    XCTAssertEqual(placed.count, 4)
+    XCTAssertEqual(
+      placed.reversed().flatMap { $0.line.split(separator: " ").map(String.init) }, words)
   }
 
   func testTitleThatFitsWhenShrunkIsNotWrapped() {
