@@ -9,9 +9,9 @@ import ToyModels
 /// `children`; no other key. Features are the read-out nodes in depth-first order
 /// (`_init_indices`), named by `id` or `f<index>`.
 ///
-/// The toy is the tree enumerated under the paper's rule (`FeatureTree`, rule paper): exact,
-/// as the magnitudes are fixed. A `magnitude_std` above 0 is refused (the paper samples
-/// |N(mean, std)|; magnitude distributions are not read yet).
+/// The toy is the tree enumerated under the paper's rule (`FeatureTree`, rule paper): exact
+/// when every `magnitude_std` is 0; otherwise each firing feature draws |N(mean, std^2)|, as
+/// the paper's `_sample_magnitudes` does (`DrawnMagnitudes`, folded), and the toy is sampled.
 public enum PaperTree {
   static let keys: Set<String> = [
     "active_prob", "magnitude_mean", "magnitude_std", "id", "mutually_exclusive_children",
@@ -25,6 +25,8 @@ public enum PaperTree {
       throw FieldError(field: "json", value: "", reason: "is not valid JSON")
     }
     var names: [String] = []
+    var means: [Double] = []
+    var stds: [Double] = []
     func node(_ item: Any, _ path: String, depth: Int) throws -> FeatureTree.Node {
       guard depth < 1000 else {
         throw FieldError(field: path, value: "", reason: "is nested more than 1000 deep")
@@ -35,15 +37,13 @@ public enum PaperTree {
         throw FieldError(field: o.fieldPath("active_prob"), value: "", reason: "is required")
       }
       let mean = try o.number("magnitude_mean", in: -1e6...1e6) ?? 1
-      if let std = try o.number("magnitude_std", in: 0...1e6), std > 0 {
-        throw FieldError(
-          field: o.fieldPath("magnitude_std"), value: "\(std)",
-          reason: "is above 0: a tree is enumerated with fixed magnitudes (drawn magnitudes are sampled for correlated toys only)")
-      }
+      let std = try o.number("magnitude_std", in: 0...1e6) ?? 0
       let readOut = try o.bool("is_read_out") ?? true
       var feature: Int?
       if readOut {
         feature = names.count
+        means.append(mean)
+        stds.append(std)
         names.append(try o.string("id") ?? "f\(names.count)")
       }
       let kids = try o.array("children") ?? []
@@ -68,6 +68,8 @@ public enum PaperTree {
       throw FieldError(field: "id", value: JSONObject.render(twice), reason: "is named twice")
     }
     let tree = try FeatureTree(rule: .paper, roots: [top], featureCount: names.count)
-    return ToyModel(features: names, firing: .enumerable(try tree.enumerate()))
+    let magnitudes = try MagnitudeDistribution(
+      stds.contains { $0 > 0 } ? .folded : .fixed, means: means, stds: stds)
+    return ToyModel(features: names, firing: try .patterns(tree.enumerate(), magnitudes: magnitudes))
   }
 }

@@ -81,7 +81,7 @@ extension SAECase {
       architecture: architecture, plan: plan, expectations: expectations)
     ensemble = try Self.ensembleSpec(object.object("ensemble"), toy: toy)
     growth = try object.object("grow").map {
-      try Self.growth($0, architecture: architecture, sampled: toy.patterns == nil)
+      try Self.growth($0, architecture: architecture, correlated: toy.isCorrelated)
     }
     balanceSweep = try Self.balanceSweep(object.object("balance_sweep"), architecture: architecture)
   }
@@ -285,7 +285,7 @@ extension SAECase {
       guard let s = MagnitudeDistribution.Shape(rawValue: word) else {
         throw FieldError(
           field: "correlated.magnitude_distribution", value: JSONObject.render(word),
-          reason: "is not one of fixed, relu, folded")
+          reason: "is not one of fixed, relu, folded, truncated")
       }
       shape = s
     } else if stds.allSatisfy({ $0 == 0 }) {
@@ -402,7 +402,7 @@ extension SAECase {
       if sampled && data != .samples {
         throw FieldError(
           field: "train.data", value: JSONObject.render(s),
-          reason: "needs an enumerable toy (patterns or hierarchy): a correlated toy is sampled")
+          reason: "needs an enumerable toy (patterns or hierarchy): this toy is sampled (correlated, or with drawn magnitudes)")
       }
       plan.data = data
     }

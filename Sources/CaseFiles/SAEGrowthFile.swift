@@ -10,7 +10,7 @@ extension SAECase {
   ///              "expect": [{"quantity": "fraction_over_baseline", "min": 0.2}]}
   ///
   /// - Throws: `FieldError` naming the field (`grow.to`, `grow.expect[0].quantity`).
-  static func growth(_ g: JSONObject, architecture: SAEArchitecture, sampled: Bool) throws
+  static func growth(_ g: JSONObject, architecture: SAEArchitecture, correlated: Bool) throws
     -> SAEGrowthStudy
   {
     try g.allow([
@@ -38,7 +38,7 @@ extension SAECase {
     plan.newLatentNorm = try g.finiteNumber("new_latent_norm") ?? plan.newLatentNorm
     do { try plan.check() } catch let e as FieldError { throw e.within("grow") }
     let scales = try g.numbers("correlation_scales", in: 0...1) ?? [1]
-    if g.has("correlation_scales") && (!sampled || scales.isEmpty) {
+    if g.has("correlation_scales") && (!correlated || scales.isEmpty) {
       throw FieldError(
         field: g.fieldPath("correlation_scales"), value: "",
         reason: scales.isEmpty ? "is empty" : "needs a correlated toy")

@@ -19,7 +19,7 @@ struct EnsembleCommand: ParsableCommand {
       Bagging trains the members from seeds seed, seed + 1, ... and averages their \
       reconstructions; boosting trains member j on the residual x - sum_{i<j} g_i(r_i) the \
       members before it leave (exactly, as patterns over the features, their decoder rows and \
-      biases) and sums the reconstructions. On a sampled (correlated) toy, bagging's members \
+      biases) and sums the reconstructions. On a sampled toy, bagging's members \
       train on fresh draws as single runs do; boosting's first member too, and member j on the \
       exact residual patterns of a fixed training set of --samples draws (each step drawing its \
       batch from them); the mse is then estimated on --samples held-out draws, with its \
@@ -114,7 +114,7 @@ struct EnsembleCommand: ParsableCommand {
     if samples != nil && saeCase.toy.patterns != nil {
       throw FieldError(
         flag: "--samples", value: "\(samples!)",
-        reason: "applies to a sampled (correlated) toy only: \(saeCase.name)'s mse is exact")
+        reason: "applies to a sampled toy only: \(saeCase.name)'s mse is exact")
     }
     let result = try EnsembleRun(
       saeCase: saeCase, method: method, members: members, plan: plan,

@@ -16,8 +16,9 @@ struct ExportToyCommand: ParsableCommand {
       correlation_factor and correlation_diag) and, for a hierarchy, hierarchy.json. The \
       feature vectors are the unit vectors, or the case's embedding when train.dim is above \
       the number of features. An enumerable toy must be what SAELens's hierarchy can give \
-      (independent features, trees, mutually exclusive siblings, one magnitude): otherwise \
-      the reason is printed and nothing is written. DIR must not exist or be an empty folder.
+      (independent features, trees, mutually exclusive siblings, one magnitude, or one \
+      relu-clipped normal magnitude distribution): otherwise the reason is printed and \
+      nothing is written. DIR must not exist or be an empty folder.
 
       Examples:
         landscape export-toy cases/sae-untied-hierarchy.json --out toy/

@@ -200,10 +200,10 @@ struct GrowCommand: ParsableCommand {
     if let draws { growth.plan.draws = draws }
     if let growthProtocol { growth.plan.growthProtocol = growthProtocol }
     if let s = correlationScales?.values {
-      guard saeCase.toy.patterns == nil else {
+      guard saeCase.toy.isCorrelated else {
         throw FieldError(
           flag: "--correlation-scales", value: "",
-          reason: "needs a correlated toy: \(saeCase.name) is enumerable")
+          reason: "needs a correlated toy: \(saeCase.name) is not")
       }
       growth.correlationScales = s
     }

@@ -25,7 +25,7 @@ struct PathCommand: ParsableCommand {
       the square s, u in [0, 1] (an N x N grid: the triangle A, B, C is its lower-left \
       half), drawn as a heat map. `truth` for --from (the default), --to or --via names \
       the true-features SAE: decoder rows at the features the case's latents track, encoder \
-      and biases optimised on the same loss. Exact on an enumerable toy; on a correlated \
+      and biases optimised on the same loss. Exact on an enumerable toy; on a sampled \
       toy estimated from one fixed set of --samples draws (seed --seed), the same at \
       every point, so the curve is smooth and deterministic.
 

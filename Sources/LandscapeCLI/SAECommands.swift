@@ -20,8 +20,8 @@ struct SAELossCommand: ParsableCommand {
       SAELens's folder (cfg.json and sae_weights.safetensors) for a folder or .safetensors \
       path or --format saelens. On an enumerable \
       toy (patterns or hierarchy, and every single-latent case) the expectations are exact \
-      sums over the patterns; on a correlated toy they are estimated from --samples draws, \
-      and the output says so. The SAE's features must be the case's, in the same order.
+      sums over the patterns; on a sampled toy (correlated, or with drawn magnitudes) they \
+      are estimated from --samples draws, and the output says so with standard errors. The SAE's features must be the case's, in the same order.
 
       Examples:
         landscape sae-loss cases/sae-untied-hierarchy.json --sae sae.json
@@ -99,12 +99,10 @@ struct SAELossCommand: ParsableCommand {
     if json {
       print(try ReportJSON.string(m))
     } else {
-      let how = m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples"
-      print("\(name): \(file.sae.latents) latents (\(how))")
+      print("\(name): \(file.sae.latents) latents (\(m.how))")
       for (name, text) in m.named {
         print((name + ":").padding(toLength: 10, withPad: " ", startingAt: 0) + text)
       }
-      if !m.exact { print("(+- one standard error of the estimate over the draws)") }
       if let s = m.synthetic { print(s.line) }
       if let o = outside {
         print("decoder bias outside the features' span: norm \(o.part) (of \(o.bias))")
@@ -364,15 +362,15 @@ extension TrainCommand {
   }
 }
 
-/// How a correlated toy's losses are estimated (`sae-loss`, `path`): `--samples` draws of the
+/// How a sampled toy's losses are estimated (`sae-loss`, `path`): `--samples` draws of the
 /// stream seeded `--seed`.
 struct EstimateOptions: ParsableArguments {
-  @Option(parsing: .unconditional, help: "Correlated toys: the number of samples of the estimate.")
+  @Option(parsing: .unconditional, help: "Sampled toys: the number of samples of the estimate.")
   var samples = 100_000
 
   @Option(
     parsing: .unconditional,
-    help: "Correlated toys: the random seed of the estimate's samples, in 0...4294967295.")
+    help: "Sampled toys: the random seed of the estimate's samples, in 0...4294967295.")
   var seed = 1
 
   /// The seed as the sampler takes it.

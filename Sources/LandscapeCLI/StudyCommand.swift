@@ -74,7 +74,7 @@ struct StudyRunCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "Correlated toys: samples of each run's final loss estimate.")
+    help: "Sampled toys: samples of each run's final loss estimate.")
   var samples = 100_000
 
   @Option(

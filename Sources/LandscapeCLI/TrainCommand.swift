@@ -32,7 +32,7 @@ struct TrainCommand: ParsableCommand {
       --l1 overriding it. Reports per latent the feature it tracks in the decoder and the \
       encoder, the cosine, the largest off-target cosine and the hedging mass (the sum of \
       squared cosines with every other feature), the decoder bias, and the exact expected \
-      losses (estimated from --samples draws on a correlated toy). --save writes the SAE \
+      losses (estimated from --samples draws on a sampled toy). --save writes the SAE \
       file that sae-loss and --init-from read.
 
       Examples:
@@ -122,7 +122,7 @@ struct TrainCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "SAE cases: how a step meets the data: exact (the expected loss over every pattern), counts (multinomial pattern counts per batch) or samples (every sample drawn; the only way for a correlated toy).",
+      "SAE cases: how a step meets the data: exact (the expected loss over every pattern), counts (multinomial pattern counts per batch) or samples (every sample drawn; the only way for a sampled toy: correlated, or with drawn magnitudes).",
       valueName: "exact|counts|samples"))
   var data: SAETrainingPlan.Data?
 
@@ -149,7 +149,7 @@ struct TrainCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "SAE cases on a correlated toy: samples of the final loss estimate.")
+    help: "SAE cases on a sampled toy: samples of the final loss estimate.")
   var samples: Int?
 
   @Option(

@@ -319,25 +319,24 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
     guard count >= 1 else {
       throw FieldError(field: "members", value: "\(count)", reason: "is not >= 1")
     }
-    let firing: CorrelatedFiring?
-    if case .correlated(let f) = toy.firing { firing = f } else { firing = nil }
+    let sampled = toy.patterns == nil
     // A sampled toy also needs the held-out set's seed and the two training sets'.
-    let seeds = UInt64(2 * count - 1 + (firing == nil ? 0 : 3))
+    let seeds = UInt64(2 * count - 1 + (sampled ? 3 : 0))
     guard plan.seed + seeds <= UInt64(UInt32.max) else {
-      let what = firing == nil ? "two ensembles of \(count)" : "two ensembles of \(count) and three sample sets"
+      let what = sampled ? "two ensembles of \(count) and three sample sets" : "two ensembles of \(count)"
       throw FieldError(
         field: "seed", value: "",
         reason: "\(plan.seed) + \(seeds) (\(what)) is above \(UInt32.max)"
       )
     }
-    if firing != nil, !(2...1_000_000_000).contains(samples) {
+    if sampled, !(2...1_000_000_000).contains(samples) {
       throw FieldError(field: "samples", value: "\(samples)", reason: "is not in 2...1000000000")
     }
     let base = plan.seed + UInt64(2 * count)
     let boosts = method == .boosting && count > 1
     func trainingSet(_ k: UInt64) -> SampleSet? {
-      guard let firing, boosts else { return nil }
-      return SampleSet(firing, samples: samples, seed: base + k)
+      guard let sampler = toy.sampler(), boosts else { return nil }
+      return SampleSet(sampler, samples: samples, seed: base + k)
     }
     // One features' embedding for both ensembles, so that their latents are comparable (the
     // one a single run with plan.seed draws).
@@ -350,8 +349,8 @@ public struct SAEEnsembleReport: Sendable, Hashable, Encodable {
     let other = try SAEEnsemble.train(
       method, members: count, architecture: architecture, toy: toy, plan: otherPlan,
       embedding: embedding, trainingSet: trainingSet(2))
-    if let firing {
-      let heldOut = SampleSet(firing, samples: samples, seed: base)
+    if let sampler = toy.sampler() {
+      let heldOut = SampleSet(sampler, samples: samples, seed: base)
       self.init(ensemble, other: other, patterns: heldOut.patterns, samples: samples, seed: plan.seed)
     } else {
       self.init(ensemble, other: other, patterns: toy.patterns!, seed: plan.seed)

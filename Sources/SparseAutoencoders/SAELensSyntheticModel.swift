@@ -16,7 +16,12 @@ import ToyModels
 /// [num_features, rank] and `correlation_diag` [num_features] (C = factor factor^T +
 /// diag). Without a correlation, feature i draws Bernoulli(firing_probabilities[i]) and the
 /// hierarchy (`FeatureTree`, rule saelens) switches off children of inactive parents and
-/// keeps one of the active mutually exclusive siblings. The magnitudes are not in the
+/// keeps one of the active mutually exclusive siblings. SAELens 6.54 draws the magnitudes
+/// before the hierarchy (`ActivationGenerator.sample`, then `modify_activations`; hierarchy/
+/// modifier.py tests `> 0`): with `std_firing_magnitudes` above 0 a feature is active where
+/// its Bernoulli fires and its relu magnitude is above 0, so the toy is the same tree at
+/// probabilities p_i Phi(mean / std) with each active feature's magnitude the normal given it
+/// is above 0 (`DrawnMagnitudes`, `MagnitudeDistribution` truncated): sampled. The magnitudes are not in the
 /// weights: the loader generates them from the config's `mean_firing_magnitudes` and
 /// `std_firing_magnitudes` (a number, or a generator).
 ///
@@ -61,8 +66,9 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
   /// The synthetic model of a toy: its features' directions are `basis` (n rows of d), or
   /// the unit vectors of R^n; the bias is 0.
   ///
-  /// An enumerable toy must be a SAELens hierarchy (`FeatureTree.saelens(from:)`: exact, or
-  /// the one-line reason it is not); a correlated toy becomes the low-rank factors of its
+  /// An enumerable toy, or one with drawn magnitudes (relu-clipped, one std), must be a
+  /// SAELens hierarchy (`FeatureTree.saelens(from:)`: exact, or the one-line reason it is
+  /// not); a correlated toy becomes the low-rank factors of its
   /// correlation matrix (`CorrelatedFiring.lowRankFactors`) and needs one firing
   /// probability for every feature (SAELens's thresholds, see the type's comment) and one
   /// magnitude.
@@ -73,26 +79,15 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
     bias = [Double](repeating: 0, count: featureVectors.first?.count ?? n)
     stdMagnitude = 0
     names = toy.features
+    let patterns: [WeightedPattern]
+    // The share of a feature's Bernoulli draws SAELens keeps active (its relu magnitude > 0).
+    var kept = 1.0
     switch toy.firing {
-    case .enumerable(let patterns):
-      let (tree, magnitude) = try FeatureTree.saelens(
-        from: patterns, names: toy.features, dropped: droppedMass)
-      var p = [Double](repeating: 0, count: n)
-      func collect(_ node: FeatureTree.Node) {
-        if let f = node.feature { p[f] = node.probability }
-        node.children.forEach(collect)
-      }
-      tree.roots.forEach(collect)
-      for i in tree.independent { p[i.feature] = i.probability }
-      firingProbabilities = p
-      // Features in no tree become childless roots (drawn alone, as SAELens draws a feature
-      // outside its hierarchy), so that hierarchy.json keeps every feature's name.
-      roots = tree.roots + tree.independent.map {
-        FeatureTree.Node(feature: $0.feature, probability: $0.probability, magnitude: magnitude)
-      }
-      meanMagnitude = magnitude
-      correlation = nil
-      thresholdProbability = nil
+    case .enumerable(let p): patterns = p
+    case .drawnMagnitudes(let drawn):
+      patterns = drawn.patterns
+      stdMagnitude = try Self.oneStd(drawn.distribution, shape: .truncated, field: "magnitude_std")
+      kept = drawn.distribution.positive[0]
     case .correlated(let firing):
       // SAELens thresholds every feature at t = Phi^-1(1 - p_0) (one generated probability);
       // feature i's z is scaled by s_i = t / Phi^-1(1 - p_i) (its row of the factor and its
@@ -109,14 +104,9 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
           field: "correlated.magnitude", value: "",
           reason: "is not one number above 0 (SAELens's mean_firing_magnitudes)")
       }
-      let spread = firing.magnitudeDistribution
-      if !spread.isFixed {
-        guard spread.shape == .relu, let s = spread.stds.first, spread.stds.allSatisfy({ $0 == s }) else {
-          throw FieldError(
-            field: "correlated.magnitude_std", value: "",
-            reason: "is not one std of a relu-clipped normal (SAELens's std_firing_magnitudes)")
-        }
-        stdMagnitude = s
+      if !firing.magnitudeDistribution.isFixed {
+        stdMagnitude = try Self.oneStd(
+          firing.magnitudeDistribution, shape: .relu, field: "correlated.magnitude_std")
       }
       var (factor, diagonal) = firing.lowRankFactors()
       for i in factor.indices where firing.thresholds[i] != t {
@@ -129,7 +119,51 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
       thresholdProbability = firing.probabilities[0]
       roots = []
       meanMagnitude = m
+      return
     }
+    let (tree, magnitude) = try FeatureTree.saelens(
+      from: patterns, names: toy.features, dropped: droppedMass)
+    var p = [Double](repeating: 0, count: n)
+    func collect(_ node: FeatureTree.Node) {
+      if let f = node.feature { p[f] = node.probability }
+      node.children.forEach(collect)
+    }
+    tree.roots.forEach(collect)
+    for i in tree.independent { p[i.feature] = i.probability }
+    for i in 0..<n where kept < 1 {
+      p[i] /= kept
+      guard p[i] <= 1 else {
+        throw FieldError(
+          field: "probabilities", value: "",
+          reason: "\(toy.features[i]) is active with P \(p[i] * kept), above the \(kept) of its draws SAELens keeps (P(mean + std g > 0))")
+      }
+    }
+    firingProbabilities = p
+    // Features in no tree become childless roots (drawn alone, as SAELens draws a feature
+    // outside its hierarchy), so that hierarchy.json keeps every feature's name.
+    roots = tree.roots + tree.independent.map {
+      FeatureTree.Node(feature: $0.feature, probability: $0.probability, magnitude: magnitude)
+    }
+    meanMagnitude = magnitude
+    correlation = nil
+    thresholdProbability = nil
+  }
+
+  /// The one std of SAELens's `std_firing_magnitudes` (its normal, relu-clipped on a
+  /// correlated toy, `shape` relu, or kept where positive under a hierarchy, `shape`
+  /// truncated), or the one-line reason a distribution is not that.
+  private static func oneStd(
+    _ spread: MagnitudeDistribution, shape: MagnitudeDistribution.Shape, field: String
+  ) throws -> Double {
+    guard spread.shape == shape, let s = spread.stds.first, spread.stds.allSatisfy({ $0 == s })
+    else {
+      throw FieldError(
+        field: field, value: "",
+        reason: spread.shape == shape
+          ? "is not one std for every feature (SAELens's std_firing_magnitudes)"
+          : "draws \(spread.shape.rawValue) magnitudes: SAELens's are \(shape.rawValue) here (a normal \(shape == .relu ? "clipped at 0" : "given it is above 0"))")
+    }
+    return s
   }
 
   // MARK: - Writing
@@ -200,7 +234,7 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
   /// - Throws: `FieldError` naming the field or tensor: a missing or malformed field, a size
   ///   or shape that does not match, a value not finite, a probability outside [0, 1], a
   ///   hierarchy that is not a forest of distinct features, or what is not read here
-  ///   (magnitudes with a spread, generated magnitudes, a hierarchy or correlation the loader
+  ///   (generated magnitudes, a hierarchy or correlation the loader
   ///   would generate, `scale_children_by_parent`).
   public init(config: Data, weights: Data, hierarchy: Data?, weightsSource: String) throws {
     guard let cfg = (try? JSONSerialization.jsonObject(with: config)) as? [String: Any] else {
@@ -357,11 +391,6 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
       }
     }
     self.names = names
-    if stdMagnitude > 0 && correlation == nil {
-      throw FieldError(
-        field: "std_firing_magnitudes", value: "\(stdMagnitude)",
-        reason: "is above 0 without a correlation: drawn magnitudes are read for correlated models only (sampled); a hierarchy is enumerated with fixed magnitudes")
-    }
     if correlation != nil {
       guard let p = thresholdProbability, (0..<1).contains(p), p > 0 else {
         throw FieldError(
@@ -384,7 +413,8 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
   }
 
   /// The toy: features named by the hierarchy's `feature_id` where it has one, `f<i>`
-  /// otherwise (or `names`); an enumerated hierarchy, or a correlated toy (sampled).
+  /// otherwise (or `names`); an enumerated hierarchy (with drawn magnitudes, sampled, when
+  /// `std_firing_magnitudes` is above 0), or a correlated toy (sampled).
   /// - Throws: `FieldError` for a hierarchy with a feature twice or too many patterns, or a
   ///   correlation that is not positive definite.
   public func toy(names given: [String]? = nil) throws -> ToyModel {
@@ -405,11 +435,28 @@ public struct SAELensSyntheticModel: Sendable, Hashable {
       node.children.forEach(collect)
     }
     roots.forEach(collect)
-    let independent = (0..<f).filter { !inTree.contains($0) }.map {
-      HierarchyToy.Independent(feature: $0, probability: firingProbabilities[$0], magnitude: meanMagnitude)
+    // With drawn magnitudes SAELens keeps a feature active where its Bernoulli fires and its
+    // relu magnitude is above 0 (independent, P = p Phi(mean / std)), then applies the
+    // hierarchy to the active features: the same tree at those probabilities, each active
+    // feature's magnitude the normal given it is above 0 (`MagnitudeDistribution`,
+    // truncated).
+    let magnitudes = try MagnitudeDistribution(
+      stdMagnitude > 0 ? .truncated : .fixed, means: [Double](repeating: meanMagnitude, count: f),
+      stds: [Double](repeating: stdMagnitude, count: f))
+    let kept = magnitudes.positive[0]
+    func active(_ node: FeatureTree.Node) -> FeatureTree.Node {
+      var n = node
+      if n.feature != nil { n.probability *= kept }
+      n.children = n.children.map(active)
+      return n
     }
-    let tree = try FeatureTree(rule: .saelens, roots: roots, featureCount: f, independent: independent)
-    return ToyModel(features: features, firing: .enumerable(try tree.enumerate()))
+    let independent = (0..<f).filter { !inTree.contains($0) }.map {
+      HierarchyToy.Independent(
+        feature: $0, probability: firingProbabilities[$0] * kept, magnitude: meanMagnitude)
+    }
+    let tree = try FeatureTree(
+      rule: .saelens, roots: roots.map(active), featureCount: f, independent: independent)
+    return ToyModel(features: features, firing: try .patterns(tree.enumerate(), magnitudes: magnitudes))
   }
 }
 

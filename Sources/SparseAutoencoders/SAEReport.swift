@@ -47,6 +47,12 @@ public struct SAEMetrics: Sendable, Hashable, Encodable {
     self.synthetic = synthetic
   }
 
+  /// How the values were had, for a report's text: "exact", or "estimated, 100000 samples,
+  /// +- one standard error".
+  public var how: String {
+    exact ? "exact" : "estimated, \(samples ?? 0) samples, +- one standard error"
+  }
+
   /// The four values by name, each with "+- its standard error" when estimated:
   /// `[("mse", "0.25 +- 0.001"), ...]`.
   public var named: [(name: String, text: String)] {
@@ -117,9 +123,9 @@ extension SAE {
         mse: m.mse, l2: m.l2, sparsity: m.sparsity, l0: m.l0, exact: true, samples: nil,
         synthetic: synthetic
           ? SAESyntheticMetrics(self, patterns: patterns, features: n, basis: basis) : nil)
-    case .correlated(let firing):
+    case .correlated, .drawnMagnitudes:
       return metrics(
-        on: SampleSet(firing, samples: samples, seed: seed), basis: basis,
+        on: SampleSet(toy.sampler()!, samples: samples, seed: seed), basis: basis,
         features: synthetic ? n : nil)
     }
   }
@@ -160,7 +166,7 @@ extension SAE {
   }
 }
 
-/// A fixed set of draws from a correlated toy, the samples an estimate averages over:
+/// A fixed set of draws from a sampled toy, the samples an estimate averages over:
 /// `samples` draws of the `RandomStream` seeded with `seed`, in chunks of at most 10,000,
 /// each distinct pattern of a chunk weighted by its share of the chunk (count / chunk size).
 /// The same (toy, samples, seed) gives the same set, so estimates at different SAEs compare.
@@ -184,9 +190,9 @@ public struct SampleSet: Sendable {
     }
   }
 
-  /// - Parameters: samples >= 1; seed in 0...UInt32.max.
-  public init(_ firing: CorrelatedFiring, samples: Int, seed: UInt64) {
-    let sampler = CorrelatedFiring.Sampler(firing)
+  /// - Parameters: sampler: a sampled toy's (`ToyModel.sampler()`); samples >= 1; seed in
+  ///   0...UInt32.max.
+  public init(_ sampler: any FiringSampler, samples: Int, seed: UInt64) {
     let stream = RandomStream(seed: seed)
     let batch = PatternBatch()
     var chunks: [Chunk] = []

@@ -196,7 +196,7 @@ extension SAE {
     let embedding =
       given ?? (d > n ? FeatureEmbedding(features: n, dimension: d, stream: stream) : nil)
     return try run(
-      toy.patterns, toy.correlatedSampler, basis: embedding?.basis, reported: embedding, plan,
+      toy.patterns, toy.sampler(), basis: embedding?.basis, reported: embedding, plan,
       stream, isCancelled, observe)
   }
 
@@ -255,10 +255,10 @@ extension SAE {
       isCancelled, observe)
   }
 
-  /// The one training loop of both entries: `patterns` (enumerable) or `sampler` (correlated)
+  /// The one training loop of both entries: `patterns` (enumerable) or `sampler` (sampled)
   /// over the rows of `basis`, the stream already past any embedding draw.
   private func run(
-    _ patterns: [WeightedPattern]?, _ sampler: CorrelatedFiring.Sampler?, basis: [[Double]]?,
+    _ patterns: [WeightedPattern]?, _ sampler: (any FiringSampler)?, basis: [[Double]]?,
     reported embedding: FeatureEmbedding?, _ plan: SAETrainingPlan, _ stream: RandomStream,
     _ isCancelled: (() -> Bool)?, _ observe: ((SAETrainingProgress) -> Void)?
   ) throws(CancellationError) -> SAETrainingRun {
@@ -422,7 +422,7 @@ extension SAE {
   /// drawn anew from `stream`.
   private static func draw(
     _ plan: SAETrainingPlan, _ distribution: PatternDistribution?,
-    _ sampler: CorrelatedFiring.Sampler?, _ stream: RandomStream, into batch: PatternBatch
+    _ sampler: (any FiringSampler)?, _ stream: RandomStream, into batch: PatternBatch
   ) {
     switch plan.data {
     case .exact: break
@@ -569,13 +569,5 @@ extension SAETrainingPlan {
       field: "training", value: "at step \(step)",
       reason: "diverged (a loss or weight is not finite): lower --lr \(learningRate) or "
         + "--init-noise \(initialNoise)")
-  }
-}
-
-extension ToyModel {
-  /// A sampler of a correlated toy (its scratch buffers owned by one run); nil when enumerable.
-  fileprivate var correlatedSampler: CorrelatedFiring.Sampler? {
-    if case .correlated(let firing) = firing { return CorrelatedFiring.Sampler(firing) }
-    return nil
   }
 }

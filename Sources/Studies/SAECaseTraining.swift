@@ -310,7 +310,7 @@ public struct SAETrainingReport: Encodable, Sendable {
     out += "\ndecoder bias: "
     out += zip(r.features, r.decoderBias).map { "\($0) \(f($1))" }.joined(separator: ", ") + "\n"
     let m = r.metrics
-    out += "losses (\(m.exact ? "exact" : "estimated from \(m.samples ?? 0) samples")): "
+    out += "losses (\(m.how)): "
     out += m.named.map { "\($0.name) \($0.text)" }.joined(separator: ", ") + "\n"
     if let s = m.synthetic { out += s.line + "\n" }
     if let o = minimisation {

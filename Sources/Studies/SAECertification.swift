@@ -19,7 +19,7 @@ public struct SAECertification: Sendable {
     guard let patterns = saeCase.toy.patterns else {
       throw FieldError(
         field: "case", value: saeCase.name,
-        reason: "has a correlated toy: a certificate needs an enumerable one (patterns or hierarchy)")
+        reason: "has a sampled toy: a certificate needs an enumerable one (patterns or hierarchy)")
     }
     let plan = saeCase.plan
     let certificate = try sae.certificate(

@@ -74,14 +74,14 @@ public struct SAEPath: Sendable {
     case .enumerable(let p):
       sampleSet = nil
       patterns = p
-    case .correlated(let firing):
+    case .correlated, .drawnMagnitudes:
       guard (1...1_000_000_000).contains(samples) else {
         throw FieldError(flag: "--samples", value: "\(samples)", reason: "is not in 1...1000000000")
       }
       guard seed <= UInt64(UInt32.max) else {
         throw FieldError(flag: "--seed", value: "\(seed)", reason: "is not in 0...4294967295")
       }
-      let set = SampleSet(firing, samples: samples, seed: seed)
+      let set = SampleSet(saeCase.toy.sampler()!, samples: samples, seed: seed)
       sampleSet = set
       patterns = set.patterns
     }

@@ -40,7 +40,7 @@ public struct SAERestarts: Sendable {
     guard let patterns = saeCase.toy.patterns else {
       throw FieldError(
         field: "case", value: saeCase.name,
-        reason: "has a correlated toy: restarts minimise the exact loss of an enumerable one")
+        reason: "has a sampled toy: restarts minimise the exact loss of an enumerable one")
     }
     guard (1...1000).contains(restarts) else {
       throw FieldError(flag: "--restarts", value: "\(restarts)", reason: "is not in 1...1000")

@@ -31,13 +31,15 @@ public enum FeatureRelation: Sendable, Hashable {
 }
 
 extension ToyModel {
-  /// How the features fire together: the co-occurrence of an enumerable toy, the correlation
-  /// matrix of a correlated one.
+  /// How the features fire together: the co-occurrence of an enumerable toy (or of the
+  /// firing patterns of one with drawn magnitudes), the correlation matrix of a correlated one.
   public var featureRelation: FeatureRelation {
     switch firing {
     case .enumerable(let patterns):
       return .cooccurrence(FeatureRelation.cooccurrence(patterns, features: features.count))
     case .correlated(let c): return .correlation(c.correlation)
+    case .drawnMagnitudes(let d):
+      return .cooccurrence(FeatureRelation.cooccurrence(d.patterns, features: features.count))
     }
   }
 }

@@ -263,6 +263,38 @@ public final class PatternDistribution {
     emit(samples, touchedCount, into: batch)
   }
 
+  /// B samples drawn one by one (an alias table), each with its magnitudes drawn: after its
+  /// pattern, one gaussian from `stream` per firing feature whose std is above 0 (in feature
+  /// order), the magnitude `drawn.magnitude(f, gaussian:)`. Each sample is its own pattern of
+  /// weight 1 / B (no two merged); a magnitude of 0 (relu) leaves its feature out.
+  public func drawSamples(
+    _ samples: Int, _ stream: RandomStream, magnitudes drawn: MagnitudeDistribution,
+    into batch: PatternBatch
+  ) {
+    batch.removeAll()
+    let weight = 1 / Double(samples)
+    for _ in 0..<samples {
+      let j = all.draw(stream)
+      let start = offsets[j]
+      let count = offsets[j + 1] - start
+      batch.append(weight: weight, features: count) { f, m in
+        var k = 0
+        for e in start..<(start + count) {
+          let feature = Int(features[e])
+          let x =
+            drawn.stds[feature] > 0
+            ? drawn.magnitude(feature, gaussian: stream.gaussian()) : magnitudes[e]
+          guard x != 0 else { continue }
+          f[k] = features[e]
+          m[k] = x
+          k += 1
+        }
+        return k
+      }
+    }
+    batch.samples = samples
+  }
+
   /// The first `touchedCount` patterns of `touched` into the batch with their counts / B; the
   /// counts back to 0.
   private func emit(_ samples: Int, _ touchedCount: Int, into batch: PatternBatch) {

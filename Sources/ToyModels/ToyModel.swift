@@ -57,6 +57,8 @@ public struct ToyModel: Sendable, Hashable {
     case enumerable([WeightedPattern])
     /// Correlated gaussian thresholds: sampled, never enumerated.
     case correlated(CorrelatedFiring)
+    /// Enumerated firing patterns with drawn magnitudes: sampled.
+    case drawnMagnitudes(DrawnMagnitudes)
   }
 
   /// Feature names, one per feature.
@@ -69,9 +71,15 @@ public struct ToyModel: Sendable, Hashable {
     self.firing = firing
   }
 
-  /// The enumerated patterns, or nil for a sampled (correlated) toy.
+  /// The enumerated patterns, or nil for a sampled toy (correlated, or drawn magnitudes).
   public var patterns: [WeightedPattern]? {
     if case .enumerable(let p) = firing { return p }
     return nil
+  }
+
+  /// True for correlated firing (gaussian thresholds), whose correlation can be scaled.
+  public var isCorrelated: Bool {
+    if case .correlated = firing { return true }
+    return false
   }
 }

@@ -48,8 +48,9 @@ The SAE file is what `landscape train --save` writes (see README): our JSON
 file, or SAELens's folder (cfg.json and sae_weights.safetensors) for a folder
 or .safetensors path or --format saelens. On an enumerable toy (patterns or
 hierarchy, and every single-latent case) the expectations are exact sums over
-the patterns; on a correlated toy they are estimated from --samples draws, and
-the output says so. The SAE's features must be the case's, in the same order.
+the patterns; on a sampled toy (correlated, or with drawn magnitudes) they are
+estimated from --samples draws, and the output says so with standard errors.
+The SAE's features must be the case's, in the same order.
 
 Examples:
   landscape sae-loss cases/sae-untied-hierarchy.json --sae sae.json
@@ -75,9 +76,9 @@ OPTIONS:
                           by default saelens for a folder, a path ending in /
                           or a .safetensors file, json otherwise. (values:
                           json, saelens)
-  --samples <samples>     Correlated toys: the number of samples of the
-                          estimate. (default: 100000)
-  --seed <seed>           Correlated toys: the random seed of the estimate's
+  --samples <samples>     Sampled toys: the number of samples of the estimate.
+                          (default: 100000)
+  --seed <seed>           Sampled toys: the random seed of the estimate's
                           samples, in 0...4294967295. (default: 1)
   --features <FILE>       The features' directions (feature_vectors [features,
                           d], and bias [d] if present, in a safetensors file

@@ -134,8 +134,8 @@ final class SyntheticModelCommandTests: CommandTestCase {
       try model("[0.5, 0.5, 0.5]"),
       "landscape: c.json: synthetic_model: firing_probabilities: shape [3] is not [2] (num_features 2, hidden_dim 2)\n")
     XCTAssertEqual(
-      try model("[0.5, 0.5]", cfg: #""std_firing_magnitudes": 0.25"#),
-      "landscape: c.json: synthetic_model: std_firing_magnitudes: 0.25 is above 0 without a correlation: drawn magnitudes are read for correlated models only (sampled); a hierarchy is enumerated with fixed magnitudes\n")
+      try model("[0.5, 0.5]", cfg: #""std_firing_magnitudes": -0.25"#),
+      "landscape: c.json: synthetic_model: std_firing_magnitudes: -0.25 is below 0\n")
     XCTAssertEqual(
       try model("[0.5, 0.5]", cfg: #""num_features": 0"#),
       "landscape: c.json: synthetic_model: num_features: 0 is not an integer in 1...1000000\n")
@@ -158,12 +158,117 @@ final class SyntheticModelCommandTests: CommandTestCase {
     let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(report["features"] as? [String], ["parent", "a", "b", "solo"])
     XCTAssertEqual(try saeLoss(c, "s.json")["true_l0"]!, 0.45, accuracy: 1e-15)
-    _ = try write("bad.json", #"{"active_prob": 0.5, "children": [{"active_prob": 0.5, "magnitude_std": 0.1}]}"#)
+    _ = try write("bad.json", #"{"active_prob": 0.5, "children": [{"active_prob": 0.5, "magnitude_std": -0.1}]}"#)
     _ = try write("b.json", #"{"tree": "bad.json", "sae": {"latents": 1}}"#)
     run = try landscape(["train", "b.json"])
     XCTAssertEqual(
+      run.stderr, "landscape: b.json: tree: root.children[0].magnitude_std: -0.1 is not in [0.0, 1000000.0]\n")
+  }
+
+  /// The same tree with drawn magnitudes (the paper's |N(mean, std^2)|): parent mean 1, std
+  /// 0.3; a mean 2, std 0.5; b fixed at 1; solo mean 1, std 1. An SAE that never fires
+  /// (xhat = 0) has mse E|x|^2 = sum_f P(f) (mean_f^2 + std_f^2) = 0.25 * 1.09 + 0.05 * 4.25
+  /// + 0.05 * 1 + 0.1 * 2 = 0.735 and true L0 0.45, estimated from 100,000 draws; by hand
+  /// (E m^4 = mean^4 + 6 mean^2 std^2 + 3 std^4, the tree and solo independent) Var |x|^2 =
+  /// 3.3367 - 0.735^2 = 2.796475, so the standard error is 0.0052882.
+  func testAPaperTreeWithDrawnMagnitudesIsSampled() throws {
+    _ = try write("tree.json", """
+      {"active_prob": 1.0, "is_read_out": false, "children": [
+        {"active_prob": 0.25, "id": "parent", "magnitude_std": 0.3, "mutually_exclusive_children": true, "children": [
+          {"active_prob": 0.2, "id": "a", "magnitude_mean": 2, "magnitude_std": 0.5}, {"active_prob": 0.2, "id": "b"},
+          {"active_prob": 0.6, "is_read_out": false}]},
+        {"active_prob": 0.1, "id": "solo", "magnitude_std": 1}]}
+      """)
+    let c = try write("c.json", #"{"tree": "tree.json", "sae": {"latents": 2}}"#)
+    let s = try write("s.json", """
+      {"features": ["parent", "a", "b", "solo"], "tied": false, "activation": "relu",
+       "encoder": [[0, 0, 0, 0], [0, 0, 0, 0]], "encoder_bias": [-1, -1],
+       "decoder": [[1, 0, 0, 0], [0, 1, 0, 0]], "decoder_bias": [0, 0, 0, 0]}
+      """)
+    var run = try landscape(["sae-loss", c, "--sae", s, "--json"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let m = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(m["exact"] as? Bool, false)
+    XCTAssertEqual(m["samples"] as? Int, 100_000)
+    let mse = try XCTUnwrap(m["mse"] as? Double)
+    let se = try XCTUnwrap(m["mse_standard_error"] as? Double)
+    XCTAssertEqual(mse, 0.735, accuracy: 4 * 0.0052882)
+    XCTAssertEqual(se, 0.0052882, accuracy: 0.1 * 0.0052882)
+    XCTAssertEqual(try XCTUnwrap(m["true_l0"] as? Double), 0.45, accuracy: 0.01)
+    XCTAssertEqual(m["l0"] as? Double, 0)
+    run = try landscape(["sae-loss", c, "--sae", s])
+    XCTAssertTrue(run.stdout.contains("(estimated, 100000 samples, +- one standard error)"), run.stdout)
+    // Trained on draws (exact data is refused), the same bits from the same seed.
+    run = try landscape(["train", c, "--steps", "20", "--data", "exact"])
+    XCTAssertEqual(run.status, 2)
+    XCTAssertTrue(run.stderr.contains("--data: exact needs an enumerable toy"), run.stderr)
+    for file in ["a.json", "b.json"] {
+      run = try landscape(["train", c, "--steps", "20", "--samples", "1000", "--save", file])
+      XCTAssertEqual(run.status, 0, run.stderr)
+    }
+    XCTAssertEqual(
+      try Data(contentsOf: folder.appendingPathComponent("a.json")),
+      try Data(contentsOf: folder.appendingPathComponent("b.json")))
+    // SAELens draws relu-clipped normals only: the folded tree is not exported.
+    run = try landscape(["export-toy", c, "--out", "toy"])
+    XCTAssertEqual(run.status, 1)
+    XCTAssertEqual(
       run.stderr,
-      "landscape: b.json: tree: root.children[0].magnitude_std: 0.1 is above 0: a tree is enumerated with fixed magnitudes (drawn magnitudes are sampled for correlated toys only)\n")
+      "landscape: --out: the toy has no SAELens synthetic model: magnitude_std: draws folded magnitudes: SAELens's are truncated here (a normal given it is above 0)\n")
+  }
+
+  /// A SAELens hierarchy with std_firing_magnitudes above 0 reads as a sampled toy and is
+  /// written back with the same probabilities and std. SAELens 6.54 draws the magnitudes
+  /// relu(1 + 2 g) first and switches off a child whose parent's magnitude is 0: the parent
+  /// is active with P 0.4 Phi(0.5) = 0.2765849845096053 and the child with P
+  /// 0.2765849845096053 * 0.5 Phi(0.5) = 0.09562406707022322 (Phi(0.5) = 0.6914624612740131,
+  /// scipy), a true L0 of 0.37220905157982853 (0.4148774767644079 if the children of a
+  /// clipped parent stayed on; the standard error at 100,000 draws is about 0.0017).
+  func testASAELensHierarchyWithDrawnMagnitudesRoundTrips() throws {
+    let result = try python(
+      """
+      import json, os, numpy as np
+      from safetensors.numpy import save_file
+      os.mkdir("m")
+      save_file({"feature_vectors": np.eye(2), "bias": np.zeros(2),
+                 "firing_probabilities": np.array([0.4, 0.5])}, "m/synthetic_model.safetensors")
+      json.dump({"num_features": 2, "hidden_dim": 2, "mean_firing_magnitudes": 1.0,
+                 "std_firing_magnitudes": 2.0}, open("m/synthetic_model_config.json", "w"))
+      json.dump({"roots": [{"feature_index": 0, "children": [{"feature_index": 1}]}]},
+                open("m/hierarchy.json", "w"))
+      print("ok")
+      """)
+    XCTAssertEqual(result.output, "ok\n")
+    let c = try write("c.json", #"{"synthetic_model": "m", "sae": {"latents": 1}}"#)
+    let s = try write("s.json", """
+      {"features": ["f0", "f1"], "tied": false, "activation": "relu",
+       "encoder": [[1, 1]], "encoder_bias": [0], "decoder": [[0.6, 0.8]], "decoder_bias": [0, 0]}
+      """)
+    let m = try saeLoss(c, s)
+    XCTAssertEqual(m["true_l0"]!, 0.37220905157982853, accuracy: 0.008)
+    var run = try landscape(["export-toy", c, "--out", "back"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    let config = try XCTUnwrap(
+      JSONSerialization.jsonObject(
+        with: Data(contentsOf: folder.appendingPathComponent("back/synthetic_model_config.json")))
+        as? [String: Any])
+    XCTAssertEqual(config["std_firing_magnitudes"] as? Double, 2)
+    XCTAssertEqual(config["mean_firing_magnitudes"] as? Double, 1)
+    let probabilities = try python(
+      """
+      from safetensors.numpy import load_file
+      print(*load_file("back/synthetic_model.safetensors")["firing_probabilities"])
+      """)
+    let p = probabilities.output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    XCTAssertEqual(p.count, 2, probabilities.output)
+    XCTAssertEqual(p.first ?? 0, 0.4, accuracy: 1e-7)
+    XCTAssertEqual(p.last ?? 0, 0.5, accuracy: 1e-7)
+    let back = try write("back.json", #"{"synthetic_model": "back", "sae": {"latents": 1}}"#)
+    run = try landscape(["sae-loss", back, "--sae", s, "--json"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    // The same toy and the same draws: the same estimate, bit for bit.
+    let again = try landscape(["sae-loss", c, "--sae", s, "--json"])
+    XCTAssertEqual(run.stdout, again.stdout)
   }
 }
 

@@ -295,7 +295,7 @@ final class SAEEnsembleTests: XCTestCase {
       let report = try SAEEnsembleReport(
         method, members: members, architecture: architecture, toy: toy, plan: plan,
         samples: samples)
-      let trainingSet = SampleSet(firing, samples: samples, seed: plan.seed + 2 * 3 + 1)
+      let trainingSet = SampleSet(CorrelatedFiring.Sampler(firing), samples: samples, seed: plan.seed + 2 * 3 + 1)
       let ensemble = try SAEEnsemble.train(
         method, members: members, architecture: architecture, toy: toy, plan: plan,
         trainingSet: trainingSet)
@@ -309,7 +309,7 @@ final class SAEEnsembleTests: XCTestCase {
         }
       }
       // Every held-out draw, one by one.
-      let heldOut = SampleSet(firing, samples: samples, seed: plan.seed + 2 * 3)
+      let heldOut = SampleSet(CorrelatedFiring.Sampler(firing), samples: samples, seed: plan.seed + 2 * 3)
       var errors: [[Double]] = []  // per draw, per member count
       for chunk in heldOut.chunks {
         var drawn = 0

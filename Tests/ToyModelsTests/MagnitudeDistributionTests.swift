@@ -22,11 +22,17 @@ final class MagnitudeDistributionTests: XCTestCase {
   func testDrawsHaveTheClosedFormMoments() throws {
     // Closed forms from scipy (X ~ N(mu, s^2), a = mu / s):
     // relu E = mu Phi(a) + s phi(a), E[m^2] = (mu^2 + s^2) Phi(a) + mu s phi(a);
-    // folded: scipy.stats.foldnorm(|mu| / s, scale=s).mean() and .var().
+    // folded: scipy.stats.foldnorm(|mu| / s, scale=s).mean() and .var(); truncated:
+    // scipy.stats.truncnorm(-mu / s, inf, loc=mu, scale=s).mean() and .var().
     let means = [0.3, -0.5, 1]
     let stds = [1.0, 1, 0.15]
     let relu = try MagnitudeDistribution(.relu, means: means, stds: stds)
     let folded = try MagnitudeDistribution(.folded, means: means, stds: stds)
+    let truncated = try MagnitudeDistribution(.truncated, means: means, stds: stds)
+    let truncatedMoments = [
+      (0.9172208536127344, 0.43387216178174703), (0.6410777703680648, 0.2684804071558784),
+      (1.0000000000133664, 0.02249999998663365),
+    ]
     let reluMoments = [
       (0.5667612421172099, 0.46672148925787293), (0.19779655740130603, 0.1705157819055257),
       (1.0000000000002824, 0.022499999999423093),
@@ -44,7 +50,13 @@ final class MagnitudeDistributionTests: XCTestCase {
       let (fm, fv) = moments(folded, i, count: 1_000_000, seed: UInt64(21 + i))
       XCTAssertEqual(fm, foldedMoments[i].0, accuracy: tolerance, "folded mean \(i)")
       XCTAssertEqual(fv, foldedMoments[i].1, accuracy: tolerance, "folded variance \(i)")
+      let (tm, tv) = moments(truncated, i, count: 1_000_000, seed: UInt64(31 + i))
+      XCTAssertEqual(tm, truncatedMoments[i].0, accuracy: tolerance, "truncated mean \(i)")
+      XCTAssertEqual(tv, truncatedMoments[i].1, accuracy: tolerance, "truncated variance \(i)")
     }
+    // Every truncated draw is positive, even from the far lower tail.
+    for g in [-40.0, -8, -1, 0, 8, 40] { XCTAssertGreaterThan(truncated.magnitude(1, gaussian: g), 0, "\(g)") }
+    XCTAssertEqual(truncated.positive[0], 0.6179114221889526, accuracy: 1e-15)
     // relu clips, folding reflects: g = -1 at mean 0.3, std 1 gives -0.7.
     XCTAssertEqual(relu.magnitude(0, gaussian: -1), 0)
     XCTAssertEqual(folded.magnitude(0, gaussian: -1), 0.7, accuracy: 1e-15)
@@ -60,6 +72,12 @@ final class MagnitudeDistributionTests: XCTestCase {
     }
     XCTAssertThrowsError(try MagnitudeDistribution(.fixed, means: [1, 1], stds: [0, 0.2])) {
       XCTAssertEqual(($0 as? FieldError)?.field, "magnitude_distribution")
+    }
+    XCTAssertThrowsError(try MagnitudeDistribution(.truncated, means: [1, -31], stds: [1, 1])) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "magnitude_mean[1]")
+    }
+    XCTAssertThrowsError(try MagnitudeDistribution(.truncated, means: [1, 0], stds: [1, 0])) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "magnitude_mean[1]")
     }
     XCTAssertTrue(try MagnitudeDistribution(.relu, means: [1], stds: [0]).isFixed)
     XCTAssertFalse(try MagnitudeDistribution(.folded, means: [1], stds: [0.1]).isFixed)
