@@ -18,6 +18,10 @@ with `pip install sae-lens`, then:
    1..R (--repeats, default 5); each line: the mean of its R estimates and that mean's
    standard error (their spread / sqrt(R)), ours, the difference, and the difference in
    standard errors.
+3. Drawn magnitudes: the exported toy with std_firing_magnitudes (--drawn-std, default 0.5),
+   which SAELens samples and this tool reads as a sampled toy (the hierarchy at p Phi(mean /
+   std), magnitudes a normal given it is above 0): SAELens's evaluation and `sae-loss
+   --samples N --seed s` each repeated R times, compared in their combined standard error.
 
 Usage: python3 bench/saelens_compare.py [--landscape .build/release/landscape] [--venv DIR]
 """
@@ -25,6 +29,7 @@ Usage: python3 bench/saelens_compare.py [--landscape .build/release/landscape] [
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,6 +63,8 @@ def main():
     parser.add_argument("--case", default="cases/sae-matryoshka-standard.json")
     parser.add_argument("--train-samples", type=int, default=2_000_000)
     parser.add_argument("--eval-samples", type=int, default=100_000)
+    parser.add_argument("--drawn-std", type=float, default=0.5,
+                        help="part 3: the std_firing_magnitudes given to the exported toy")
     parser.add_argument("--repeats", type=int, default=5,
                         help="SAELens's evaluation repeated with torch seeds 1..R: its column is "
                              "the mean of the R estimates, with their standard error")
@@ -162,6 +169,39 @@ def main():
         print(f"   {name:<20}{mean:>14.6f}{se:>11.2e}{mine:>16.6f}{mean - mine:>13.2e}{z:>9.2f}")
     gap = exact.get("absorption_gap")
     print(f"   absorption gap (ours, exact; SAELens has none): {gap}")
+
+    # 3. The same toy with drawn magnitudes: sampled on both sides.
+    drawn_cfg = json.load(open("toy/synthetic_model_config.json"))
+    drawn_cfg["std_firing_magnitudes"] = args.drawn_std
+    shutil.copytree("toy", "drawn")
+    json.dump(drawn_cfg, open("drawn/synthetic_model_config.json", "w"))
+    drawn = SyntheticModel.load_from_disk("drawn")
+    print(f"\n3. Drawn magnitudes: the same toy with std_firing_magnitudes {args.drawn_std} "
+          f"(mean {drawn_cfg['mean_firing_magnitudes']}); SAELens's SAE from 2 evaluated by both "
+          f"tools from samples, {r} times {args.eval_samples} each (torch seeds / our --seed 1..{r})")
+    lens_drawn = []
+    for seed in range(1, r + 1):
+        torch.manual_seed(seed)
+        lens_drawn.append(eval_sae_on_synthetic_data(
+            inference, drawn.feature_dict, drawn.activation_generator,
+            num_samples=args.eval_samples))
+    json.dump({"synthetic_model": "drawn", "sae": {"latents": k}}, open("from-drawn.json", "w"))
+    ours_drawn = [
+        json.loads(run(landscape, "sae-loss", "from-drawn.json", "--sae", "lens_sae/", "--json",
+                       "--samples", str(args.eval_samples), "--seed", str(seed)))
+        for seed in range(1, r + 1)
+    ]
+    print(f"   {'metric':<20}{'SAELens':>14}{'+- SE':>11}{'ours':>14}{'+- SE':>11}"
+          f"{'difference':>13}{'in SEs':>9}")
+    for name, get, key in rows:
+        a = np.array([float(get(x)) for x in lens_drawn])
+        b = np.array([float(x[key]) for x in ours_drawn])
+        se_a = a.std(ddof=1) / np.sqrt(r) if r > 1 else float("nan")
+        se_b = b.std(ddof=1) / np.sqrt(r) if r > 1 else float("nan")
+        both = float(np.hypot(se_a, se_b))
+        z = (a.mean() - b.mean()) / both if both > 0 else float("nan")
+        print(f"   {name:<20}{a.mean():>14.6f}{se_a:>11.2e}{b.mean():>14.6f}{se_b:>11.2e}"
+              f"{a.mean() - b.mean():>13.2e}{z:>9.2f}")
     print(f"\n(files in {work})")
 
 
