@@ -124,11 +124,16 @@ extension SAECase {
     return names.first { !seen.insert($0).inserted }
   }
 
-  /// `hierarchy`: groups of a parent and its children, independent features; enumerated.
+  /// `hierarchy`: groups of a parent and its children, independent features; enumerated,
+  /// or sampled when `magnitude_std` (one number or one per feature) draws the magnitudes
+  /// around each feature's magnitude (`magnitude_distribution`, relu by default, as a
+  /// correlated toy's), each firing feature's after the firing pattern.
   static func hierarchyToy(_ h: JSONObject, features: [String], index: [String: Int]) throws
     -> (ToyModel, Double)
   {
-    try h.allow(["groups", "independent", "magnitude", "cutoff"])
+    try h.allow([
+      "groups", "independent", "magnitude", "cutoff", "magnitude_std", "magnitude_distribution",
+    ])
     let magnitude = try h.number("magnitude", in: -1e6...1e6) ?? 1
     let cutoff = try h.number("cutoff", in: 0...1e-3) ?? 0
     var groups: [HierarchyToy.Group] = []
@@ -183,14 +188,24 @@ extension SAECase {
           feature: i, probability: p,
           magnitude: try f.number("magnitude", in: -1e6...1e6) ?? magnitude))
     }
+    // Each feature's magnitude (the mean of a drawn one): its group's, or its own.
+    var means = [Double](repeating: magnitude, count: features.count)
+    for g in groups {
+      means[g.parent] = g.magnitude
+      for c in g.children { means[c.feature] = c.magnitude }
+    }
+    for i in independent { means[i.feature] = i.magnitude }
+    let distribution = try Self.magnitudeDistribution(h, means: means, block: "hierarchy")
+    let enumerated: HierarchyToy.Enumeration
     do {
       let toy = try HierarchyToy(
         featureCount: features.count, groups: groups, independent: independent)
-      let e = try toy.enumerate(cutoff: cutoff)
-      return (ToyModel(features: features, firing: .enumerable(e.patterns)), e.droppedMass)
+      enumerated = try toy.enumerate(cutoff: cutoff)
     } catch let e as FieldError {
       throw FieldError(field: "hierarchy", value: "", reason: "is not a valid toy: \(e)")
     }
+    let firing = try ToyModel.Firing.patterns(enumerated.patterns, magnitudes: distribution)
+    return (ToyModel(features: features, firing: firing), enumerated.droppedMass)
   }
 
   /// `correlated`: gaussian thresholds with a given or seeded correlation matrix; sampled.
@@ -215,7 +230,14 @@ extension SAECase {
       throw FieldError(
         field: "correlated.probabilities[\(i)]", value: "\(p)", reason: "is not in (0, 1)")
     }
-    let distribution = try Self.magnitudeDistribution(c, features: n)
+    var means = try c.numberOrList("magnitude", count: n, in: -1e6...1e6)
+    if !c.has("magnitude") { means = [Double](repeating: 1, count: n) }
+    guard means.count == n else {
+      throw FieldError(
+        field: "correlated.magnitude", value: "",
+        reason: "needs one magnitude per feature (\(n)), or one number for all")
+    }
+    let distribution = try Self.magnitudeDistribution(c, means: means, block: "correlated")
     guard let r = try c.object("correlation") else {
       throw FieldError(field: "correlated.correlation", value: "", reason: "is required")
     }
@@ -262,29 +284,24 @@ extension SAECase {
     }
   }
 
-  /// A `correlated` block's `magnitude`, `magnitude_std` and `magnitude_distribution`.
-  static func magnitudeDistribution(_ c: JSONObject, features n: Int) throws
+  /// A toy block's `magnitude_std` and `magnitude_distribution` around the features'
+  /// magnitudes `means` (`block` names the block in errors).
+  static func magnitudeDistribution(_ c: JSONObject, means: [Double], block: String) throws
     -> MagnitudeDistribution
   {
-    var means = try c.numberOrList("magnitude", count: n, in: -1e6...1e6)
-    if !c.has("magnitude") { means = [Double](repeating: 1, count: n) }
-    guard means.count == n else {
-      throw FieldError(
-        field: "correlated.magnitude", value: "",
-        reason: "needs one magnitude per feature (\(n)), or one number for all")
-    }
+    let n = means.count
     var stds = try c.numberOrList("magnitude_std", count: n, in: 0...1e6)
     if !c.has("magnitude_std") { stds = [Double](repeating: 0, count: n) }
     guard stds.count == n else {
       throw FieldError(
-        field: "correlated.magnitude_std", value: "",
+        field: "\(block).magnitude_std", value: "",
         reason: "needs one std per feature (\(n)), or one number for all")
     }
     var shape = MagnitudeDistribution.Shape.relu
     if let word = try c.string("magnitude_distribution") {
       guard let s = MagnitudeDistribution.Shape(rawValue: word) else {
         throw FieldError(
-          field: "correlated.magnitude_distribution", value: JSONObject.render(word),
+          field: "\(block).magnitude_distribution", value: JSONObject.render(word),
           reason: "is not one of fixed, relu, folded, truncated")
       }
       shape = s
@@ -294,7 +311,7 @@ extension SAECase {
     do {
       return try MagnitudeDistribution(shape, means: means, stds: stds)
     } catch let e as FieldError {
-      throw e.renamed("correlated.\(e.field)")
+      throw e.renamed("\(block).\(e.field)")
     }
   }
 

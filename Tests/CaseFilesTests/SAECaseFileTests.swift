@@ -130,6 +130,42 @@ final class SAECaseFileTests: XCTestCase {
     ) { XCTAssertEqual(($0 as? FieldError)?.field, "train.data") }
   }
 
+  /// A hierarchy with magnitude_std: the same patterns as without, each feature's magnitude
+  /// (its group's, its own, or the hierarchy's) the mean of its draw; sampled only.
+  func testHierarchyMagnitudesCanBeDrawn() throws {
+    func toy(_ block: String, train: String = "") throws -> ToyModel {
+      try parse(
+        """
+        {"features": ["p", "c", "solo", "rest"],
+         "hierarchy": {"groups": [{"parent": "p", "parent_probability": 0.3, "children": ["c"],
+                                   "child_probability": 0.5, "magnitude": 2}],
+                       "independent": [{"feature": "solo", "probability": 0.1, "magnitude": 3}],
+                       "magnitude": 1.5\(block)},
+         "sae": {"latents": 1}\(train)}
+        """
+      ).toy
+    }
+    let fixed = try XCTUnwrap(try toy("").patterns)
+    let drawn = try toy(#", "magnitude_std": 0.2"#)
+    guard case .drawnMagnitudes(let d) = drawn.firing else { return XCTFail("not drawn: \(drawn.firing)") }
+    XCTAssertEqual(d.patterns, fixed)
+    XCTAssertEqual(d.distribution, try MagnitudeDistribution(.relu, means: [2, 2, 3, 1.5], stds: [0.2, 0.2, 0.2, 0.2]))
+    guard case .drawnMagnitudes(let f) = try toy(#", "magnitude_std": [0, 0.1, 0, 0], "magnitude_distribution": "folded""#).firing
+    else { return XCTFail("not drawn") }
+    XCTAssertEqual(f.distribution, try MagnitudeDistribution(.folded, means: [2, 2, 3, 1.5], stds: [0, 0.1, 0, 0]))
+    XCTAssertEqual(try toy(#", "magnitude_std": 0"#).patterns, fixed)
+    for (block, field) in [
+      (#", "magnitude_std": [0.1]"#, "hierarchy.magnitude_std"),
+      (#", "magnitude_std": -1"#, "hierarchy.magnitude_std"),
+      (#", "magnitude_distribution": "wide""#, "hierarchy.magnitude_distribution"),
+    ] {
+      XCTAssertThrowsError(try toy(block), block) { XCTAssertEqual(($0 as? FieldError)?.field, field, block) }
+    }
+    XCTAssertThrowsError(try toy(#", "magnitude_std": 0.2"#, train: #", "train": {"data": "counts"}"#)) {
+      XCTAssertEqual(($0 as? FieldError)?.field, "train.data")
+    }
+  }
+
   func testExpectationsAreCheckedOrientedAndSummarised() throws {
     // A latent that tracks -parent: its child cosine reads with the sign flipped.
     let sae = try SAE(decoder: [[-0.8, 0.6]], decoderBias: [0, 0.2])
