@@ -419,7 +419,7 @@ extension SAECase {
       if sampled && data != .samples {
         throw FieldError(
           field: "train.data", value: JSONObject.render(s),
-          reason: "needs an enumerable toy (patterns or hierarchy): this toy is sampled (correlated, or with drawn magnitudes)")
+          reason: "needs an enumerable toy (patterns or hierarchy): this toy is sampled (correlated, or with drawn magnitudes); set it to samples")
       }
       plan.data = data
     }
@@ -434,7 +434,7 @@ extension SAECase {
       guard !sampled || v == 1 else {
         throw FieldError(
           field: "train.starts", value: "\(v)",
-          reason: "compares exact losses: it needs an enumerable toy (patterns or hierarchy)")
+          reason: "compares exact losses: it needs an enumerable toy (patterns or hierarchy); set it to 1 for a sampled one")
       }
       plan.starts = v
     }
