@@ -180,6 +180,30 @@ public struct Study: Sendable {
       public var mse: Double?
       public var l2: Double?
       public var l0: Double?
+      public var mcc: Double?
+      public var uniqueness: Double?
+      public var explainedVariance: Double?
+      public var shrinkage: Double?
+      public var deadLatents: Double?
+      public var trueL0: Double?
+      public var precision: Double?
+      public var recall: Double?
+      public var f1: Double?
+      public var accuracy: Double?
+      public var absorptionGap: Double?
+      enum CodingKeys: String, CodingKey {
+        case mse, l2, l0, mcc, uniqueness, explainedVariance = "explained_variance", shrinkage
+        case deadLatents = "dead_latents", trueL0 = "true_l0", precision, recall, f1, accuracy
+        case absorptionGap = "absorption_gap"
+      }
+
+      /// SAELens's synthetic metrics by their JSON (and column) names, in column order.
+      public static var synthetic: [(name: String, value: KeyPath<Metrics, Double?>)] { [
+        ("mcc", \.mcc), ("uniqueness", \.uniqueness), ("explained_variance", \.explainedVariance),
+        ("shrinkage", \.shrinkage), ("dead_latents", \.deadLatents), ("true_l0", \.trueL0),
+        ("precision", \.precision), ("recall", \.recall), ("f1", \.f1),
+        ("accuracy", \.accuracy), ("absorption_gap", \.absorptionGap),
+      ] }
     }
     public struct Latent: Codable, Sendable {
       public var latent: Int
@@ -187,8 +211,15 @@ public struct Study: Sendable {
       public var cos: Double?
       public var offTarget: Double?
       public var hedgingMass: Double?
+      /// SAELens's reading of a decoder latent as a detector of its best-matching feature
+      /// (nil for an encoder latent).
+      public var precision: Double?
+      public var recall: Double?
+      public var f1: Double?
+      public var accuracy: Double?
       enum CodingKeys: String, CodingKey {
         case latent, tracks, cos, offTarget = "off_target", hedgingMass = "hedging_mass"
+        case precision, recall, f1, accuracy
       }
     }
     public struct Timing: Codable, Sendable { public var seconds: Double? }

@@ -5,17 +5,22 @@ import ToyModels
 
 extension Study {
   /// The metric columns of `runs.csv`, after `run`, the varied fields, `seed`, `status`
-  /// and `error`.
+  /// and `error`: the losses, the hedging mass statistics, SAELens's synthetic metrics
+  /// (`SAESyntheticMetrics`, under its names; `absorption_gap` empty without a hierarchy) and
+  /// the run's seconds.
   public static let runMetrics = [
     "mse", "l2", "l0", "decoder_hedging_mass_mean", "decoder_hedging_mass_median",
     "decoder_hedging_mass_max", "encoder_hedging_mass_mean", "encoder_hedging_mass_median",
-    "encoder_hedging_mass_max", "seconds",
-  ]
+    "encoder_hedging_mass_max",
+  ] + StoredReport.Metrics.synthetic.map(\.name) + ["seconds"]
 
-  /// The per-latent columns of `latents.csv`, after `run`, the varied fields and `seed`.
+  /// The per-latent columns of `latents.csv`, after `run`, the varied fields and `seed`: the
+  /// decoder's and the encoder's reading, then the latent as a detector of its best-matching
+  /// feature (SAELens's precision, recall, f1 and accuracy).
   public static let latentColumns = [
     "latent", "decoder_feature", "decoder_cos", "decoder_off_target", "decoder_hedging_mass",
     "encoder_feature", "encoder_cos", "encoder_off_target", "encoder_hedging_mass",
+    "precision", "recall", "f1", "accuracy",
   ]
 
   /// `runs.csv` and `latents.csv` (RFC 4180, `\n` line ends) from the saved runs, in grid
@@ -40,12 +45,14 @@ extension Study {
         cells += [r.metrics.mse, r.metrics.l2, r.metrics.l0].map(Self.number)
         cells += [Self.mean(decoder), Self.median(decoder), decoder.max()].map(Self.number)
         cells += [Self.mean(encoder), Self.median(encoder), encoder.max()].map(Self.number)
+        cells += StoredReport.Metrics.synthetic.map { Self.number(r.metrics[keyPath: $0.value]) }
         cells.append(Self.number(r.timing.seconds))
         for (d, e) in zip(r.decoderLatents, r.encoderLatents) {
           var row = lead + ["\(d.latent)"]
           for l in [d, e] {
             row += [l.tracks, Self.number(l.cos), Self.number(l.offTarget), Self.number(l.hedgingMass)]
           }
+          row += [d.precision, d.recall, d.f1, d.accuracy].map(Self.number)
           latentsCSV += Self.row(row)
         }
       } else {

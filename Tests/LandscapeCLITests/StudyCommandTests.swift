@@ -130,13 +130,21 @@ final class StudyCommandTests: CommandTestCase {
   func testCSVReadsBackInPython() throws {
     let c = try write("tiny.json", Self.caseText)
     XCTAssertEqual(try landscape(["study", c, "--vary", "sae.latents=0,2", "--out", "p"]).status, 1)
+    // The same run alone: its report's SAELens metrics are what the tables carry.
+    let single = try landscape(["train", c, "--set", "sae.latents=2", "--json"])
+    XCTAssertEqual(single.status, 0, single.stderr)
+    try Data(single.stdout.utf8).write(to: folder.appendingPathComponent("single.json"))
     let script = """
-      import csv, sys
+      import csv, json, sys
       runs = list(csv.DictReader(open("p/runs.csv", newline="")))
-      assert list(runs[0].keys()) == ["run", "sae.latents", "seed", "status", "error", "mse", "l2", "l0",
+      synthetic = ["mcc", "uniqueness", "explained_variance", "shrinkage", "dead_latents", "true_l0",
+        "precision", "recall", "f1", "accuracy", "absorption_gap"]
+      assert list(runs[0].keys()) == (["run", "sae.latents", "seed", "status", "error", "mse", "l2", "l0",
         "decoder_hedging_mass_mean", "decoder_hedging_mass_median", "decoder_hedging_mass_max",
-        "encoder_hedging_mass_mean", "encoder_hedging_mass_median", "encoder_hedging_mass_max",
-        "seconds"], list(runs[0].keys())
+        "encoder_hedging_mass_mean", "encoder_hedging_mass_median", "encoder_hedging_mass_max"]
+        + synthetic + ["seconds"]), list(runs[0].keys())
+      single = json.load(open("single.json"))
+      for k in synthetic: assert float(runs[1][k]) == single["metrics"][k], k
       assert [r["status"] for r in runs] == ["failed", "ok"]
       assert all(runs[0][k] == "" for k in ["mse", "l2", "l0", "seconds"])
       ok = runs[1]
@@ -145,11 +153,13 @@ final class StudyCommandTests: CommandTestCase {
       latents = list(csv.DictReader(open("p/latents.csv", newline="")))
       assert list(latents[0].keys()) == ["run", "sae.latents", "seed", "latent", "decoder_feature",
         "decoder_cos", "decoder_off_target", "decoder_hedging_mass", "encoder_feature", "encoder_cos",
-        "encoder_off_target", "encoder_hedging_mass"], list(latents[0].keys())
+        "encoder_off_target", "encoder_hedging_mass", "precision", "recall", "f1", "accuracy"], list(latents[0].keys())
+      for r, l in zip(latents, single["decoder_latents"]):
+        for k in ["precision", "recall", "f1", "accuracy"]: assert float(r[k]) == l[k], (k, r[k], l[k])
       assert [(r["run"], int(r["latent"])) for r in latents] == [("i1-s1", 0), ("i1-s1", 1)]
       for r in latents:
         assert r["decoder_feature"] in ("p", "a", "b") and r["encoder_feature"] in ("p", "a", "b")
-        for k in ["decoder_cos", "decoder_off_target", "decoder_hedging_mass", "encoder_cos", "encoder_off_target", "encoder_hedging_mass"]:
+        for k in ["decoder_cos", "decoder_off_target", "decoder_hedging_mass", "encoder_cos", "encoder_off_target", "encoder_hedging_mass", "precision", "recall", "f1", "accuracy"]:
           float(r[k])
       print("ok")
       """
