@@ -27,29 +27,21 @@ final class DrawnMagnitudesTests: XCTestCase {
   /// 0.0007; tolerance 0.004.
   func testDrawsFollowThePatternsAndTheMagnitudes() throws {
     let sampler = DrawnMagnitudes.Sampler(try toy())
-    let stream = RandomStream(seed: 9)
-    let batch = PatternBatch()
     let n = 400_000
     var parent = 0.0
     var parentSum = 0.0
     var child = 0.0
     var childAlone = 0.0
-    for _ in 0..<(n / 4000) {
-      sampler.draw(4000, stream, into: batch)
-      XCTAssertEqual(batch.count, 4000)  // never merged
-      XCTAssertEqual(batch.samples, 4000)
-      for q in batch.patterns {
-        XCTAssertEqual(q.weight, 1.0 / 4000)
-        for a in q.active {
-          XCTAssertGreaterThan(a.magnitude, 0)
-          if a.feature == 0 {
-            parent += 1
-            parentSum += a.magnitude
-          } else {
-            XCTAssertEqual(a.magnitude, 2)
-            child += 1
-            if q.active.count == 1 { childAlone += 1 }
-          }
+    let draws = MagnitudeDistributionTests.drawnAlone(sampler, n, chunk: 4000, RandomStream(seed: 9))
+    for q in draws {
+      for a in q.active {
+        if a.feature == 0 {
+          parent += 1
+          parentSum += a.magnitude
+        } else {
+          XCTAssertEqual(a.magnitude, 2)
+          child += 1
+          if q.active.count == 1 { childAlone += 1 }
         }
       }
     }

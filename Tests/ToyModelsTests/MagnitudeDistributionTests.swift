@@ -104,20 +104,12 @@ final class MagnitudeDistributionTests: XCTestCase {
     var sum = [0.0, 0.0, 0.0]
     var square = 0.0
     var present = [0.0, 0.0, 0.0]
-    let reluSampler = CorrelatedFiring.Sampler(relu)
-    for _ in 0..<(n / 1000) {
-      reluSampler.draw(1000, stream, into: batch)
-      XCTAssertEqual(batch.count, 1000)  // never merged
-      XCTAssertEqual(batch.samples, 1000)
-      for q in batch.patterns {
-        XCTAssertEqual(q.weight, 1.0 / 1000)
-        for a in q.active {
-          XCTAssertGreaterThan(a.magnitude, 0)
-          sum[a.feature] += a.magnitude
-          present[a.feature] += 1
-          if a.feature == 0 { square += a.magnitude * a.magnitude }
-          if a.feature == 1 { XCTAssertEqual(a.magnitude, 2) }
-        }
+    for q in Self.drawnAlone(CorrelatedFiring.Sampler(relu), n, chunk: 1000, stream) {
+      for a in q.active {
+        sum[a.feature] += a.magnitude
+        present[a.feature] += 1
+        if a.feature == 0 { square += a.magnitude * a.magnitude }
+        if a.feature == 1 { XCTAssertEqual(a.magnitude, 2) }
       }
     }
     let total = Double(n)
@@ -136,6 +128,26 @@ final class MagnitudeDistributionTests: XCTestCase {
     }
     XCTAssertEqual(fires / total, 0.5, accuracy: 0.004)
     XCTAssertEqual(folds / fires, 0.895593114802612, accuracy: 0.005)
+  }
+
+  /// `samples` draws of `sampler` in batches of `chunk`, checked to be drawn alone (each its
+  /// own pattern of weight 1 / chunk, every magnitude above 0).
+  static func drawnAlone(
+    _ sampler: any FiringSampler, _ samples: Int, chunk: Int, _ stream: RandomStream
+  ) -> [WeightedPattern] {
+    let batch = PatternBatch()
+    var all: [WeightedPattern] = []
+    for _ in 0..<(samples / chunk) {
+      sampler.draw(chunk, stream, into: batch)
+      XCTAssertEqual(batch.count, chunk)  // never merged
+      XCTAssertEqual(batch.samples, chunk)
+      for q in batch.patterns {
+        XCTAssertEqual(q.weight, 1.0 / Double(chunk))
+        for a in q.active { XCTAssertGreaterThan(a.magnitude, 0) }
+        all.append(q)
+      }
+    }
+    return all
   }
 
   func testSameSeedSameDrawnBatchAndFixedBatchesUnchanged() throws {
