@@ -12,9 +12,22 @@ import _CGSL
 ///
 /// The Hessian is the central difference of the exact gradient along each tangent basis
 /// vector (step `step`), so exact within the smooth piece up to O(step^2) when the piece's
-/// validity radius (`margin`) exceeds the step. JSON: `loss`, `gradient_norm`,
-/// `smallest_eigenvalue`, `largest_eigenvalue`, `tangent_dimension`, `flat_directions`,
-/// `margin`, `dead_latents`, `verdict`, `descent`.
+/// validity radius (`margin`) exceeds the step.
+///
+/// On a kink (relu: some pattern j's pre-activation a_ji within `kinkRadius` of 0) the loss
+/// is not differentiable and its gradient there is one piece's. The pieces meeting at the
+/// point differ by turning latent i on or off for pattern j; their gradients are
+///
+///     g_S = g_off + sum_{(j,i) in S} v_ji,   v_ji = the on piece's gradient of w_j loss(x_j)
+///                                                   less the off piece's
+///
+/// and the point is Clarke stationary (first order: 0 in the convex hull of the pieces'
+/// gradients) when min over lambda in [0, 1]^K of |P (g_off + V lambda)| is within the
+/// gradient tolerance (`subgradientNorm`; V's columns by the exact gradient of pattern j
+/// alone with b_enc_i moved to a_ji = +-1e-10). No second-order test is made on a kink.
+/// JSON: `loss`, `gradient_norm`, `smallest_eigenvalue`, `largest_eigenvalue`,
+/// `tangent_dimension`, `flat_directions`, `margin`, `dead_latents`, `kink_pairs`,
+/// `kink_radius`, `subgradient_norm`, `verdict`, `descent`.
 public struct SAECertificate: Sendable, Hashable, Encodable {
   /// The verdict.
   public enum Verdict: String, Sendable, Hashable, Encodable {
@@ -25,7 +38,10 @@ public struct SAECertificate: Sendable, Hashable, Encodable {
     case degenerate
     /// Stationary with a negative eigenvalue: `descent` lowers the loss.
     case saddle
-    /// The gradient is above its tolerance.
+    /// The gradient is above its tolerance, but on a kink 0 lies within it of the convex
+    /// hull of the pieces' gradients: Clarke stationary (first order only).
+    case kinkStationary = "stationary on a kink"
+    /// The gradient is above its tolerance (and so is every subgradient on a kink).
     case notStationary = "not stationary"
   }
 
@@ -54,6 +70,13 @@ public struct SAECertificate: Sendable, Hashable, Encodable {
   public var margin: Double
   /// Latents that fire on no pattern of positive weight.
   public var deadLatents: [Int]
+  /// Pattern-latent pairs (relu) whose pre-activation is within `kinkRadius` of 0.
+  public var kinkPairs: Int
+  public var kinkRadius: Double
+  /// The smallest tangent norm of a Clarke subgradient over those kinks; nil when not
+  /// computed (stationary already, no kink, not relu, the encoder bias frozen, or more than
+  /// `kinkLimit` pairs).
+  public var subgradientNorm: Double?
   public var verdict: Verdict
   public var descent: Descent?
 
@@ -62,11 +85,41 @@ public struct SAECertificate: Sendable, Hashable, Encodable {
     case smallestEigenvalue = "smallest_eigenvalue", largestEigenvalue = "largest_eigenvalue"
     case eigenvalueTolerance = "eigenvalue_tolerance", tangentDimension = "tangent_dimension"
     case flatDirections = "flat_directions", margin, deadLatents = "dead_latents", verdict
-    case descent
+    case descent, kinkPairs = "kink_pairs", kinkRadius = "kink_radius"
+    case subgradientNorm = "subgradient_norm"
   }
 
   /// The most tangent dimensions certified (an m x m eigenproblem and 2m gradients).
   public static let dimensionLimit = 3000
+  /// The most kink pairs whose subgradients are searched (a K x K box-constrained problem).
+  public static let kinkLimit = 2000
+
+  /// min over lambda in [0, 1]^K of |b + V lambda| (V's K columns of b's length), by projected
+  /// Gauss-Seidel on the normal equations (G = V^T V, at most `sweeps` sweeps, stopping when no
+  /// lambda moves by more than 1e-15); the norm computed from b + V lambda itself.
+  static func boxLeastSquares(_ b: [Double], _ v: [[Double]], sweeps: Int = 20_000) -> Double {
+    let k = v.count
+    var gram = [Double](repeating: 0, count: k * k)
+    for a in 0..<k { for c in a..<k { let s = dot(v[a], v[c]); gram[a * k + c] = s; gram[c * k + a] = s } }
+    let linear = v.map { dot($0, b) }
+    var lambda = [Double](repeating: 0, count: k)
+    for _ in 0..<sweeps {
+      var moved = 0.0
+      for a in 0..<k where gram[a * k + a] > 0 {
+        var s = linear[a]
+        for c in 0..<k { s += gram[a * k + c] * lambda[c] }
+        let next = min(1, max(0, lambda[a] - s / gram[a * k + a]))
+        moved = max(moved, abs(next - lambda[a]))
+        lambda[a] = next
+      }
+      if moved <= 1e-15 { break }
+    }
+    var r = b
+    for (a, column) in v.enumerated() where lambda[a] != 0 {
+      for t in r.indices { r[t] += lambda[a] * column[t] }
+    }
+    return dot(r, r).squareRoot()
+  }
 }
 
 extension SAE {
@@ -80,13 +133,16 @@ extension SAE {
   ///   - gradientTolerance: stationary when the gradient norm is at most this times
   ///     max(1, |loss|), in (0, 1).
   ///   - step: the Hessian's difference step, in (0, 0.01].
+  ///   - kinkRadius: a relu pre-activation within this of 0 is a kink (`SAECertificate`), in
+  ///     [0, 0.01].
   /// - Throws: `FieldError` for a batchtopk SAE, decoder rows not unit-norm (within 1e-6), no
   ///   pattern of positive weight, or more than `SAECertificate.dimensionLimit` tangent
   ///   dimensions.
   public func certificate(
     on patterns: [WeightedPattern], basis: [[Double]]? = nil,
     reconstruction: ReconstructionLoss = .mse, l1: Double = 0, trainsEncoderBias: Bool = true,
-    trainsDecoderBias: Bool = true, gradientTolerance: Double = 1e-7, step: Double = 1e-5
+    trainsDecoderBias: Bool = true, gradientTolerance: Double = 1e-7, step: Double = 1e-5,
+    kinkRadius: Double = 1e-6
   ) throws -> SAECertificate {
     if case .batchTopK = activation {
       throw FieldError(
@@ -189,6 +245,7 @@ extension SAE {
     // The piece's reach and the dead latents, from every pattern's pre-activations.
     var margin = Double.infinity
     var fires = [Bool](repeating: false, count: k)
+    var kinks: [(pattern: WeightedPattern, latent: Int, a: Double)] = []
     for p in patterns where p.weight > 0 {
       var input = [Double](repeating: 0, count: d)
       for a in p.active {
@@ -208,13 +265,49 @@ extension SAE {
         margin = min(margin, abs(sorted[top - 1]))
       default:
         for a in pre { margin = min(margin, abs(a)) }
+        if case .relu = activation {
+          for (i, a) in pre.enumerated() where abs(a) <= kinkRadius { kinks.append((p, i, a)) }
+        }
       }
     }
     let dead = (0..<k).filter { !fires[$0] }
-    let stationary = gradientNorm <= gradientTolerance * max(1, abs(loss))
+    let tolerance = gradientTolerance * max(1, abs(loss))
+    let stationary = gradientNorm <= tolerance
+    var subgradientNorm: Double?
+    if !stationary, !kinks.isEmpty, kinks.count <= SAECertificate.kinkLimit,
+      let biasStart = kernel.trainedEncoderBiasStart
+    {
+      // Each kink's v_ji: pattern j alone, b_enc_i moved so that a_ji = +1e-10 (on) and
+      // -1e-10 (off). g_off is g less the v of the kinks the kernel has on at the point (the
+      // piece its own gradient of pattern j alone is nearer to: its rounding decides, not
+      // ours).
+      var off = g
+      var columns: [[Double]] = []
+      let single = PatternBatch()
+      var on = [Double](repeating: 0, count: n)
+      var offPiece = [Double](repeating: 0, count: n)
+      var here = [Double](repeating: 0, count: n)
+      for kink in kinks {
+        single.removeAll()
+        single.append(weight: kink.pattern.weight, active: kink.pattern.active)
+        _ = kernel.evaluate(x, gradient: &here, single)
+        var moved = x
+        moved[biasStart + kink.latent] += 1e-10 - kink.a
+        _ = kernel.evaluate(moved, gradient: &on, single)
+        moved[biasStart + kink.latent] -= 2e-10
+        _ = kernel.evaluate(moved, gradient: &offPiece, single)
+        let v = zip(on, offPiece).map { $0 - $1 }
+        func distance(_ y: [Double]) -> Double { zip(here, y).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+        if distance(on) < distance(offPiece) { for t in 0..<n { off[t] -= v[t] } }
+        columns.append(v)
+      }
+      _ = kernel.evaluate(x, gradient: &g, batch)
+      // In the tangent norm's coordinates: each decoder row's part times its norm (1 here).
+      subgradientNorm = SAECertificate.boxLeastSquares(off, columns)
+    }
     let verdict: SAECertificate.Verdict =
       !stationary
-      ? .notStationary
+      ? (subgradientNorm.map { $0 <= tolerance } == true ? .kinkStationary : .notStationary)
       : smallest > eigenvalueTolerance
         ? .strictMinimum : smallest < -eigenvalueTolerance ? .saddle : .degenerate
     var descent: SAECertificate.Descent?
@@ -230,7 +323,8 @@ extension SAE {
       smallestEigenvalue: smallest, largestEigenvalue: values.max() ?? 0,
       eigenvalueTolerance: eigenvalueTolerance, tangentDimension: m,
       flatDirections: values.filter { abs($0) <= eigenvalueTolerance }.count, margin: margin,
-      deadLatents: dead, verdict: verdict, descent: descent)
+      deadLatents: dead, kinkPairs: kinks.count, kinkRadius: kinkRadius,
+      subgradientNorm: subgradientNorm, verdict: verdict, descent: descent)
   }
 
   /// The direction w (flat, as `SAEKernel.readTrained`) read on the latent whose encoder and

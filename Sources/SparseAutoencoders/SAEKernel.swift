@@ -100,6 +100,11 @@ final class SAEKernel {
   /// Where the decoder rows start in `readTrained`'s flat order (after the encoder's).
   var trainedDecoderStart: Int { trained[0].count }
 
+  /// Where the encoder bias starts in `readTrained`'s flat order; nil when it is frozen.
+  var trainedEncoderBiasStart: Int? {
+    trainsEncoderBias ? trained[0].count + trained[1].count : nil
+  }
+
   /// How many parameters train (`trained`): the minimiser's dimension.
   var trainedCount: Int { trained.reduce(0) { $0 + $1.count } }
 

@@ -325,7 +325,9 @@ public struct SAETrainingReport: Encodable, Sendable {
     }
     if let c = certificate {
       out += "certificate: \(c.verdict.rawValue) (Hessian eigenvalues \(c.smallestEigenvalue) to "
-      out += "\(c.largestEigenvalue), \(c.flatDirections) flat; margin \(c.margin))\n"
+      out += "\(c.largestEigenvalue), \(c.flatDirections) flat; margin \(c.margin)"
+      if let s = c.subgradientNorm { out += "; \(c.kinkPairs) kinks, smallest subgradient \(s)" }
+      out += ")\n"
     }
     out += "time: \(String(format: "%.3g", t.seconds)) s"
     out += String(

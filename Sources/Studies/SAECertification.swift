@@ -59,6 +59,18 @@ public struct SAECertificationReport: Sendable, Encodable {
     out += "over \(c.tangentDimension) tangent directions, \(c.flatDirections) within "
     out += "\(c.eigenvalueTolerance) of 0\n"
     out += "piece's margin:       \(c.margin) (the smallest |pre-activation|)\n"
+    if c.kinkPairs > 0 {
+      out += "kinks:                \(c.kinkPairs) pattern-latent pairs within \(c.kinkRadius) of 0"
+      if let s = c.subgradientNorm {
+        out += "; the smallest subgradient there has norm \(s)"
+      } else if c.gradientNorm > c.gradientTolerance {
+        out += " (not searched: more than \(SAECertificate.kinkLimit), or the encoder bias frozen)"
+      }
+      out += "\n"
+      if c.margin < 1e-5 {
+        out += "(on a kink the Hessian's differences cross pieces: its eigenvalues are not the piece's)\n"
+      }
+    }
     if !c.deadLatents.isEmpty {
       out += "dead latents:         \(c.deadLatents.map(String.init).joined(separator: ", "))"
       out += " (fire on no pattern: their weights are flat directions)\n"

@@ -211,6 +211,50 @@ final class SAECertificateTests: XCTestCase {
     XCTAssertEqual(descent.decoder[0], -descent.decoder[1], accuracy: 1e-6)
   }
 
+  /// A point on a kink, by hand: one feature in d = 1 (the decoder row has no tangent),
+  /// x = 1 with p_A = 0.1 and nothing with p_B = 0.9, MSE + 0.2 h; encoder 0.5, b_enc c,
+  /// decoder 1, b_dec 0. At c = 0 pattern B's pre-activation is exactly 0. With h_A = 0.5 the
+  /// residual is 0.5 and dl_A/dh_A = -1 + 0.2 = -0.8, so the off piece's gradient in (encoder,
+  /// b_enc, b_dec) is p_A (-0.8, -0.8, -0.6) (dh_A/db_dec = -0.5, dr_A/db_dec = -0.5); turning
+  /// B on adds v = p_B 0.2 (0, 1, -0.5). min over mu in [0, 1] of |g_off + mu v| is at
+  /// mu = 2 p_A / p_B = 2/9, where it is p_A |(-0.8, -0.4, -0.8)| = 1.2 p_A = 0.12; the gradient
+  /// (off piece) has norm p_A sqrt(1.64). At c = 1e-9 the kernel has B on (gradient g_off + v,
+  /// norm |(-0.08, 0.10, -0.15)| = sqrt(0.0389)); the nearest subgradient is the same.
+  func testAKinkIsSearchedForAStationarySubgradient() throws {
+    let kink = [
+      WeightedPattern(weight: 0.1, active: [ActiveFeature(feature: 0, magnitude: 1)]),
+      WeightedPattern(weight: 0.9, active: []),
+    ]
+    func sae(_ c: Double) throws -> SAE {
+      var s = try SAE(decoder: [[1]], decoderBias: [0], encoder: [[0.5]], encoderBias: [c])
+      s.activation = .relu
+      return s
+    }
+    let off = try sae(0).certificate(on: kink, l1: 0.2)
+    XCTAssertEqual(off.kinkPairs, 1)
+    XCTAssertEqual(off.gradientNorm, 0.1 * 1.64.squareRoot(), accuracy: 1e-12)
+    XCTAssertEqual(try XCTUnwrap(off.subgradientNorm), 0.12, accuracy: 1e-9)
+    XCTAssertEqual(off.verdict, .notStationary)
+    let on = try sae(1e-9).certificate(on: kink, l1: 0.2)
+    XCTAssertEqual(on.kinkPairs, 1)
+    XCTAssertEqual(on.gradientNorm, 0.0389.squareRoot(), accuracy: 1e-8)
+    XCTAssertEqual(try XCTUnwrap(on.subgradientNorm), 0.12, accuracy: 1e-8)
+    // Away from the kink (c = -0.01) nothing is searched.
+    let away = try sae(-0.01).certificate(on: kink, l1: 0.2)
+    XCTAssertEqual(away.kinkPairs, 0)
+    XCTAssertNil(away.subgradientNorm)
+  }
+
+  /// The box-constrained least squares by hand: b = (1, 1) with one column (-2, -2) is zeroed
+  /// at lambda = 1/2; with (-0.5, 0) lambda stops at 1, leaving |(0.5, 1)|; with (1, 0) at 0,
+  /// leaving |b|; two columns (-1, 0) and (0, -3) give lambda (1, 1/3) and 0.
+  func testBoxLeastSquaresByHand() {
+    XCTAssertEqual(SAECertificate.boxLeastSquares([1, 1], [[-2, -2]]), 0, accuracy: 1e-14)
+    XCTAssertEqual(SAECertificate.boxLeastSquares([1, 1], [[-0.5, 0]]), 1.25.squareRoot(), accuracy: 1e-14)
+    XCTAssertEqual(SAECertificate.boxLeastSquares([1, 1], [[1, 0]]), 2.0.squareRoot(), accuracy: 1e-14)
+    XCTAssertEqual(SAECertificate.boxLeastSquares([1, 1], [[-1, 0], [0, -3]]), 0, accuracy: 1e-14)
+  }
+
   func testUnfitSAEsAreRefused() throws {
     var batchTopK = try latent(0.3)
     batchTopK.activation = .batchTopK(k: 1, threshold: 0)
