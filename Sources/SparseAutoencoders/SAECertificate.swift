@@ -95,10 +95,12 @@ public struct SAECertificate: Sendable, Hashable, Encodable {
   public static let kinkLimit = 2000
 
   /// min over lambda in [0, 1]^K of |b + V lambda| (V's K columns of b's length), by projected
-  /// Gauss-Seidel on the normal equations (G = V^T V, at most `sweeps` sweeps, stopping when no
-  /// lambda moves by more than 1e-15); the norm computed from b + V lambda itself.
-  static func boxLeastSquares(_ b: [Double], _ v: [[Double]], sweeps: Int = 20_000) -> Double {
+  /// Gauss-Seidel on the normal equations (G = V^T V; at most 20,000 sweeps and 2e9
+  /// multiply-adds in all, stopping when no lambda moves by more than 1e-15); the norm
+  /// computed from b + V lambda itself.
+  static func boxLeastSquares(_ b: [Double], _ v: [[Double]]) -> Double {
     let k = v.count
+    let sweeps = min(20_000, max(100, 2_000_000_000 / max(1, k * k)))
     var gram = [Double](repeating: 0, count: k * k)
     for a in 0..<k { for c in a..<k { let s = dot(v[a], v[c]); gram[a * k + c] = s; gram[c * k + a] = s } }
     let linear = v.map { dot($0, b) }
